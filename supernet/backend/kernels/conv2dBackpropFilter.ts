@@ -1,0 +1,39 @@
+/**
+ * Conv2DBackpropFilter for wasm (which has none), as one stride-1 XNNPACK convolution:
+ * pad x as the forward pass did, put the batch where the channels are
+ * (x -> [Cin, H, W, B], dy -> [Ho, Wo, B, Cout]) and correlate with dilation = stride; the batch
+ * is the summed channel. A 1x1 stride-1 filter gradient is one matmul, x^T dy.
+ */
+import { tf } from '../tf.js';
+import type { Tensor, Tensor4D } from '../tf.js';
+import { convInfo, type ConvGradAttrs } from './convUtil.js';
+import type { CompositeKernel } from './composite.js';
+
+export const conv2dBackpropFilter: CompositeKernel = {
+  kernelName: 'Conv2DBackpropFilter',
+  backendName: 'wasm',
+  run(inputs, attrs) {
+    const x = inputs.x as Tensor4D;
+    const dy = inputs.dy as Tensor4D;
+    const filterShape = attrs.filterShape as [number, number, number, number];
+    const info = convInfo(this.kernelName, x.shape, filterShape, attrs as unknown as ConvGradAttrs, false);
+    const { filterHeight: kh, filterWidth: kw, strideHeight: sh, strideWidth: sw, inChannels: cin } = info;
+    const cout = info.outChannels;
+    const { top, bottom, left, right } = info.padInfo;
+    if (kh === 1 && kw === 1 && sh === 1 && sw === 1 && top + bottom + left + right === 0) {
+      const m = x.shape[0] * x.shape[1] * x.shape[2];
+      return tf.reshape(matMulTransposeA(tf.reshape(x, [m, cin]), tf.reshape(dy, [m, cout])), filterShape);
+    }
+    const xp = top + bottom + left + right > 0 ? tf.pad(x, [[0, 0], [top, bottom], [left, right], [0, 0]]) : x;
+    const xt = tf.transpose(xp, [3, 1, 2, 0]);
+    const dyt = tf.transpose(dy, [1, 2, 0, 3]);
+    const full = tf.conv2d(xt, dyt, 1, 'valid', 'NHWC', [sh, sw]);
+    const cut = full.shape[1] === kh && full.shape[2] === kw ? full : tf.slice(full, [0, 0, 0, 0], [cin, kh, kw, cout]);
+    return tf.transpose(cut, [1, 2, 0, 3]);
+  },
+};
+
+/** a^T b for a: [M, K], b: [M, N]; transposes the narrower operand explicitly. */
+function matMulTransposeA(a: Tensor, b: Tensor): Tensor {
+  return tf.matMul(tf.transpose(a), b);
+}

@@ -1,0 +1,33 @@
+/**
+ * DepthwiseConv2dNativeBackpropFilter for wasm (which has none), as ONE dilated depthwise
+ * convolution: x -> [1, Hp, Wp, C*B] (channel x batch as channels) correlated with
+ * dy -> [Ho, Wo, C*B, 1] as the filter (dilation = stride), then a sum over the batch.
+ */
+import { tf } from '../tf.js';
+import type { Tensor4D } from '../tf.js';
+import { convInfo, type ConvGradAttrs } from './convUtil.js';
+import type { CompositeKernel } from './composite.js';
+
+export const depthwiseConv2dNativeBackpropFilter: CompositeKernel = {
+  kernelName: 'DepthwiseConv2dNativeBackpropFilter',
+  backendName: 'wasm',
+  run(inputs, attrs) {
+    const x = inputs.x as Tensor4D;
+    const dy = inputs.dy as Tensor4D;
+    const filterShape = attrs.filterShape as [number, number, number, number];
+    const info = convInfo(this.kernelName, x.shape, filterShape, attrs as unknown as ConvGradAttrs, true);
+    if (info.outChannels !== info.inChannels) {
+      throw new Error(`${this.kernelName} on wasm supports channel multiplier 1 only (got ${filterShape[3]})`);
+    }
+    const { filterHeight: kh, filterWidth: kw, strideHeight: sh, strideWidth: sw } = info;
+    const { top, bottom, left, right } = info.padInfo;
+    const [b, , , c] = x.shape;
+    const xp = top + bottom + left + right > 0 ? tf.pad(x, [[0, 0], [top, bottom], [left, right], [0, 0]]) : x;
+    const [, hp, wp] = xp.shape;
+    const xt = tf.reshape(tf.transpose(xp, [1, 2, 3, 0]), [1, hp, wp, c * b]);
+    const dyt = tf.reshape(tf.transpose(dy, [1, 2, 3, 0]), [dy.shape[1], dy.shape[2], c * b, 1]);
+    const full = tf.depthwiseConv2d(xt as Tensor4D, dyt as Tensor4D, 1, 'valid', 'NHWC', [sh, sw]);
+    const cut = full.shape[1] === kh && full.shape[2] === kw ? full : tf.slice(full, [0, 0, 0, 0], [1, kh, kw, c * b]);
+    return tf.reshape(tf.sum(tf.reshape(cut, [kh, kw, c, b]), 3), filterShape);
+  },
+};

@@ -1,0 +1,26 @@
+/**
+ * DepthwiseConv2dNativeBackpropInput for wasm (which has none): a stride-1 XNNPACK depthwise
+ * convolution of the zero-dilated dy with the spatially flipped filter.
+ */
+import { tf } from '../tf.js';
+import type { Tensor4D } from '../tf.js';
+import { convInfo, dilatedForInputGrad, type ConvGradAttrs } from './convUtil.js';
+import type { CompositeKernel } from './composite.js';
+
+export const depthwiseConv2dNativeBackpropInput: CompositeKernel = {
+  kernelName: 'DepthwiseConv2dNativeBackpropInput',
+  backendName: 'wasm',
+  run(inputs, attrs) {
+    const dy = inputs.dy as Tensor4D;
+    const filter = inputs.filter as Tensor4D;
+    const inputShape = attrs.inputShape as [number, number, number, number];
+    const info = convInfo(this.kernelName, inputShape, filter.shape, attrs as unknown as ConvGradAttrs, true);
+    if (filter.shape[3] !== 1) {
+      throw new Error(`${this.kernelName} on wasm supports channel multiplier 1 only (got ${filter.shape[3]})`);
+    }
+    const { dyd, pad } = dilatedForInputGrad(dy, info);
+    const spatial = info.filterHeight > 1 || info.filterWidth > 1;
+    const flipped = spatial ? tf.reverse(filter, [0, 1]) : filter;
+    return tf.depthwiseConv2d(dyd, flipped as Tensor4D, 1, pad);
+  },
+};
