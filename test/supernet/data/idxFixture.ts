@@ -13,7 +13,7 @@ export function encodeIdx(dims: number[], data: ArrayLike<number>, type = 0x08):
   dims.forEach((d, i) => view.setUint32(4 + 4 * i, d, false));
   const out = new Uint8Array(header.length + data.length);
   out.set(header);
-  out.set(Array.from(data), header.length);
+  out.set(data instanceof Uint8Array ? data : Uint8Array.from(data), header.length);
   return out;
 }
 
