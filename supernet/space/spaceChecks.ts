@@ -5,7 +5,7 @@
  * that round to the same channel count would make two configs the same subnet.
  */
 import type { SearchSpace } from '../types.js';
-import { keptChannels, midChannels, stageChannels } from './channels.js';
+import { kChannelDivisor, keptChannels, midChannels, stageChannels } from './channels.js';
 
 function checkAscending(problems: string[], field: string, values: readonly number[]): void {
   for (let i = 1; i < values.length; i++) {
@@ -34,14 +34,24 @@ function firstCollision(channels: readonly number[]): [number, number] | undefin
   return undefined;
 }
 
-/** Stage widths near `width` at which every ratio gives a different channel count. */
+/** The nearest multiples of 8 below and above `width` at which every ratio gives distinct channels. */
 function distinctWidthsNear(width: number, ratios: readonly number[]): number[] {
-  const ok = (w: number): boolean => {
-    return firstCollision(ratios.map((r) => keptChannels(w, r))) === undefined;
-  };
+  const ok = (w: number): boolean => firstCollision(ratios.map((r) => keptChannels(w, r))) === undefined;
+  const step = kChannelDivisor;
+  const base = Math.floor(width / step) * step;
   const found: number[] = [];
-  for (let w = width - 1; w > 0 && found.length === 0; w--) if (ok(w)) found.push(w);
-  for (let w = width + 1; w <= 4 * width + 64 && found.length < 2; w++) if (ok(w)) found.push(w);
+  for (let w = base === width ? base - step : base; w > 0; w -= step) {
+    if (ok(w)) {
+      found.push(w);
+      break;
+    }
+  }
+  for (let w = base + step; w <= 8 * width + 64; w += step) {
+    if (ok(w)) {
+      found.push(w);
+      break;
+    }
+  }
   return found;
 }
 
@@ -79,7 +89,7 @@ function checkExpandCollisions(problems: string[], space: SearchSpace): void {
       problems.push(
         `space.expands ${space.expands[i]} and ${space.expands[j]} both give ${mids[i]} middle channels for a ` +
           `block of stage ${s} reading ${inC} channels (makeDivisible(round(in * expand), 8)): ` +
-          `use expand ratios further apart, or widths that are multiples of 8`,
+          'use expand ratios further apart',
       );
       return;
     }
