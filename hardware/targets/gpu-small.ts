@@ -1,0 +1,6 @@
+import { deviceTarget } from '../deviceTarget.js';
+
+export const gpuSmallTarget = deviceTarget(
+  'gpu-small',
+  'Jetson Nano 128-core Maxwell GPU: analytic roofline estimate in ms, not measured',
+);
