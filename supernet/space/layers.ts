@@ -23,12 +23,10 @@
  */
 import type { LayerDesc } from '../../hardware/types.js';
 import type { SearchSpace, SubnetConfig } from '../types.js';
-import { midChannels, squeezeChannels, stageChannels } from './channels.js';
-import { blockSlots } from './searchSpace.js';
+import { squeezeChannels } from './channels.js';
+import { subnetPlan } from './plan.js';
 
 export { makeDivisible } from './channels.js';
-
-const kFloatBits = 32;
 
 type Act = LayerDesc['act'];
 
@@ -98,32 +96,23 @@ class Lowering {
   }
 }
 
-/** The operator list of subnet `cfg`, in execution order. */
+/** The operator list of subnet `cfg`, in execution order (lowered from its plan). */
 export function layersOf(space: SearchSpace, cfg: SubnetConfig): LayerDesc[] {
-  const quantized = cfg.wBits !== undefined && cfg.aBits !== undefined;
-  const stemBits = quantized ? space.quant.stemBits : { w: kFloatBits, a: kFloatBits };
-  const clsBits = quantized ? space.quant.classifierBits : { w: kFloatBits, a: kFloatBits };
-  const { input, stem, head } = space;
+  const plan = subnetPlan(space, cfg);
+  const { input } = space;
+  const { stem, head, classifier } = plan;
   const net = new Lowering(input.height, input.width, input.channels);
-
-  net.conv(stem.width, stem.kernel, stem.stride, stem.hswish ? 'hswish' : 'relu', stemBits.w, stemBits.a);
-  for (const slot of blockSlots(space)) {
-    const stage = space.stages[slot.stage];
-    if (slot.block >= cfg.depths[slot.stage]) continue;
-    const wb = quantized ? cfg.wBits![slot.slot] : kFloatBits;
-    const ab = quantized ? cfg.aBits![slot.slot] : kFloatBits;
-    const act: Act = stage.hswish ? 'hswish' : 'relu';
-    const inC = net.c;
-    const outC = stageChannels(space, slot.stage, cfg.widths[slot.stage]);
-    net.conv(midChannels(inC, cfg.expands[slot.slot]), 1, 1, act, wb, ab);
-    net.dwconv(cfg.kernels[slot.slot], slot.stride, act, wb, ab);
-    if (stage.se) net.se(wb, ab);
-    net.conv(outC, 1, 1, 'none', wb, ab);
-    if (slot.stride === 1 && inC === outC) net.add(wb, ab);
+  net.conv(stem.outC, stem.kernel, stem.stride, stem.act, stem.wBits, stem.aBits);
+  for (const b of plan.blocks) {
+    net.conv(b.midC, 1, 1, b.act, b.wBits, b.aBits);
+    net.dwconv(b.kernel, b.stride, b.act, b.wBits, b.aBits);
+    if (b.seC > 0) net.se(b.wBits, b.aBits);
+    net.conv(b.outC, 1, 1, 'none', b.wBits, b.aBits);
+    if (b.residual) net.add(b.wBits, b.aBits);
   }
-  net.conv(head.width, 1, 1, head.hswish ? 'hswish' : 'relu', clsBits.w, clsBits.a);
-  net.pool(clsBits.w, clsBits.a);
-  net.fc(input.classes, clsBits.w, clsBits.a);
+  net.conv(head.outC, 1, 1, head.act, head.wBits, head.aBits);
+  net.pool(classifier.wBits, classifier.aBits);
+  net.fc(classifier.outC, classifier.wBits, classifier.aBits);
   return net.layers;
 }
 
