@@ -7,7 +7,7 @@ import { createRequire } from 'node:module';
 import os from 'node:os';
 import path from 'node:path';
 import { tf } from './tf.js';
-import { registerWasmKernels } from './kernels/index.js';
+import { registerProjectKernels } from './kernels/index.js';
 
 export const BACKEND_NAMES = Object.freeze(['node', 'wasm', 'cpu'] as const);
 export type BackendName = (typeof BACKEND_NAMES)[number];
@@ -59,6 +59,7 @@ export function resolveBackendChoice(options: BackendOptions = {}): BackendName 
  */
 export async function initBackend(options: BackendOptions = {}): Promise<BackendInfo> {
   const choice = resolveBackendChoice(options);
+  registerProjectKernels();
   if (options.threads !== undefined && !(Number.isInteger(options.threads) && options.threads > 0)) {
     throw new Error(`options.threads must be a positive integer (got ${options.threads})`);
   }
@@ -126,6 +127,8 @@ async function initWasm(threads = 1): Promise<BackendInfo> {
     const distDir = path.dirname(require.resolve('@tensorflow/tfjs-backend-wasm'));
     wasm.setWasmPaths(distDir + path.sep);
     wasmModule = wasm;
+    // The package registered its own kernels on import: put ours back on top.
+    registerProjectKernels();
   }
   if (tf.engine().registry.wasm && wasmThreads !== threads) {
     // The thread pool is fixed when the backend is created: re-create it.
@@ -135,7 +138,6 @@ async function initWasm(threads = 1): Promise<BackendInfo> {
   }
   wasm.setThreadsCount(threads);
   wasmThreads = threads;
-  registerWasmKernels();
   let ok: boolean;
   try {
     ok = await tf.setBackend('wasm');

@@ -1,20 +1,29 @@
 /**
- * Kernels composed from other tfjs ops. The engine accepts a Tensor as a kernel's output, so a
- * composed kernel runs ordinary ops inside `tf.tidy` and returns the result. While a profile
- * is recording, the records of the inner kernels are tagged with the outer kernel's name so a
- * breakdown can count each millisecond once (see `nestedIn`).
+ * The shape of the project's kernels and how they become tfjs KernelConfigs. A kernel may have
+ * a raw wasm implementation (SIMD loops on the backend's heap) and/or a version composed from
+ * other tfjs ops, registered for the listed backends. The engine accepts a Tensor as a kernel's
+ * output, so a composed kernel runs ordinary ops inside `tf.tidy` and returns the result.
+ * While a profile is recording, the records of a composed kernel's inner kernels are tagged
+ * with its name (`nestedIn`) so a breakdown can count each millisecond once.
  */
 import { tf } from '../tf.js';
 import type { Tensor, TensorInfo } from '../tf.js';
+import type { WasmBackendLike } from '../simd/simdModule.js';
 
-export interface CompositeKernel {
+export interface ProjectKernel {
   kernelName: string;
-  backendName: string;
-  run(inputs: Record<string, Tensor>, attrs: Record<string, unknown>): Tensor;
+  /** Raw implementation for the wasm backend. */
+  wasm?: (inputs: Record<string, TensorInfo>, attrs: Record<string, unknown>, backend: WasmBackendLike) => TensorInfo;
+  /** Implementation composed from tfjs ops. */
+  composed?: (inputs: Record<string, Tensor>, attrs: Record<string, unknown>) => Tensor;
+  /** Backends that get the composed implementation. */
+  composedBackends: readonly string[];
 }
 
-interface ProfileRecord {
+/** A profile record as tfjs-core keeps it, with the tag added here. */
+export interface ProfileRecord {
   name: string;
+  kernelTimeMs: number | { error: string };
   nestedIn?: string;
 }
 
@@ -33,25 +42,45 @@ function activeProfileKernels(): ProfileRecord[] | undefined {
   return state.profiling ? state.activeProfile?.kernels : undefined;
 }
 
-/** Builds a tfjs KernelConfig for a composed kernel. */
-export function compositeKernelConfig(kernel: CompositeKernel): tf.KernelConfig {
-  return {
-    kernelName: kernel.kernelName,
-    backendName: kernel.backendName,
-    kernelFunc: ({ inputs, attrs }) => {
-      const records = activeProfileKernels();
-      const first = records?.length ?? 0;
-      const out = tf.tidy(() => {
-        const wrapped: Record<string, Tensor> = {};
-        for (const [key, info] of Object.entries(inputs)) {
-          if (info) wrapped[key] = asTensor(info);
-        }
-        return kernel.run(wrapped, attrs as Record<string, unknown>);
-      });
-      if (records) {
-        for (let i = first; i < records.length; i++) records[i].nestedIn ??= kernel.kernelName;
+/** KernelConfigs for every backend the kernel supports. */
+export function kernelConfigs(kernel: ProjectKernel): tf.KernelConfig[] {
+  const configs: tf.KernelConfig[] = [];
+  const raw = kernel.wasm;
+  if (raw) {
+    configs.push({
+      kernelName: kernel.kernelName,
+      backendName: 'wasm',
+      kernelFunc: ({ inputs, attrs, backend }) =>
+        raw(inputs as Record<string, TensorInfo>, attrs as Record<string, unknown>, backend as unknown as WasmBackendLike),
+    });
+  }
+  const composed = kernel.composed;
+  if (composed) {
+    for (const backendName of kernel.composedBackends) {
+      if (raw && backendName === 'wasm') continue;
+      configs.push({ kernelName: kernel.kernelName, backendName, kernelFunc: composedKernelFunc(kernel.kernelName, composed) });
+    }
+  }
+  return configs;
+}
+
+function composedKernelFunc(
+  kernelName: string,
+  run: NonNullable<ProjectKernel['composed']>,
+): tf.KernelFunc {
+  return ({ inputs, attrs }) => {
+    const records = activeProfileKernels();
+    const first = records?.length ?? 0;
+    const out = tf.tidy(() => {
+      const wrapped: Record<string, Tensor> = {};
+      for (const [key, info] of Object.entries(inputs)) {
+        if (info) wrapped[key] = asTensor(info);
       }
-      return out as unknown as TensorInfo;
-    },
+      return run(wrapped, attrs as Record<string, unknown>);
+    });
+    if (records) {
+      for (let i = first; i < records.length; i++) records[i].nestedIn ??= kernelName;
+    }
+    return out as unknown as TensorInfo;
   };
 }

@@ -7,16 +7,18 @@
 import { tf } from '../tf.js';
 import type { Tensor, Tensor4D } from '../tf.js';
 import { convInfo, type ConvGradAttrs } from './convUtil.js';
-import type { CompositeKernel } from './composite.js';
+import type { ProjectKernel } from './composite.js';
 
-export const conv2dBackpropFilter: CompositeKernel = {
-  kernelName: 'Conv2DBackpropFilter',
-  backendName: 'wasm',
-  run(inputs, attrs) {
+const KERNEL = 'Conv2DBackpropFilter';
+
+export const conv2dBackpropFilter: ProjectKernel = {
+  kernelName: KERNEL,
+  composedBackends: ['wasm'],
+  composed(inputs, attrs) {
     const x = inputs.x as Tensor4D;
     const dy = inputs.dy as Tensor4D;
     const filterShape = attrs.filterShape as [number, number, number, number];
-    const info = convInfo(this.kernelName, x.shape, filterShape, attrs as unknown as ConvGradAttrs, false);
+    const info = convInfo(KERNEL, x.shape, filterShape, attrs as unknown as ConvGradAttrs, false);
     const { filterHeight: kh, filterWidth: kw, strideHeight: sh, strideWidth: sw, inChannels: cin } = info;
     const cout = info.outChannels;
     const { top, bottom, left, right } = info.padInfo;

@@ -5,16 +5,18 @@
 import { tf } from '../tf.js';
 import type { Tensor4D } from '../tf.js';
 import { convInfo, dilatedForInputGrad, type ConvGradAttrs } from './convUtil.js';
-import type { CompositeKernel } from './composite.js';
+import type { ProjectKernel } from './composite.js';
 
-export const conv2dBackpropInput: CompositeKernel = {
-  kernelName: 'Conv2DBackpropInput',
-  backendName: 'wasm',
-  run(inputs, attrs) {
+const KERNEL = 'Conv2DBackpropInput';
+
+export const conv2dBackpropInput: ProjectKernel = {
+  kernelName: KERNEL,
+  composedBackends: ['wasm'],
+  composed(inputs, attrs) {
     const dy = inputs.dy as Tensor4D;
     const filter = inputs.filter as Tensor4D;
     const inputShape = attrs.inputShape as [number, number, number, number];
-    const info = convInfo(this.kernelName, inputShape, filter.shape, attrs as unknown as ConvGradAttrs, false);
+    const info = convInfo(KERNEL, inputShape, filter.shape, attrs as unknown as ConvGradAttrs, false);
     const { dyd, pad } = dilatedForInputGrad(dy, info);
     const spatial = info.filterHeight > 1 || info.filterWidth > 1;
     const flipped = spatial ? tf.reverse(filter, [0, 1]) : filter;

@@ -6,18 +6,20 @@
 import { tf } from '../tf.js';
 import type { Tensor4D } from '../tf.js';
 import { convInfo, type ConvGradAttrs } from './convUtil.js';
-import type { CompositeKernel } from './composite.js';
+import type { ProjectKernel } from './composite.js';
 
-export const depthwiseConv2dNativeBackpropFilter: CompositeKernel = {
-  kernelName: 'DepthwiseConv2dNativeBackpropFilter',
-  backendName: 'wasm',
-  run(inputs, attrs) {
+const KERNEL = 'DepthwiseConv2dNativeBackpropFilter';
+
+export const depthwiseConv2dNativeBackpropFilter: ProjectKernel = {
+  kernelName: KERNEL,
+  composedBackends: ['wasm'],
+  composed(inputs, attrs) {
     const x = inputs.x as Tensor4D;
     const dy = inputs.dy as Tensor4D;
     const filterShape = attrs.filterShape as [number, number, number, number];
-    const info = convInfo(this.kernelName, x.shape, filterShape, attrs as unknown as ConvGradAttrs, true);
+    const info = convInfo(KERNEL, x.shape, filterShape, attrs as unknown as ConvGradAttrs, true);
     if (info.outChannels !== info.inChannels) {
-      throw new Error(`${this.kernelName} on wasm supports channel multiplier 1 only (got ${filterShape[3]})`);
+      throw new Error(`${KERNEL} on wasm supports channel multiplier 1 only (got ${filterShape[3]})`);
     }
     const { filterHeight: kh, filterWidth: kw, strideHeight: sh, strideWidth: sw } = info;
     const { top, bottom, left, right } = info.padInfo;

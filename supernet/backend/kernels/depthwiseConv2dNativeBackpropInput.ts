@@ -5,18 +5,20 @@
 import { tf } from '../tf.js';
 import type { Tensor4D } from '../tf.js';
 import { convInfo, dilatedForInputGrad, type ConvGradAttrs } from './convUtil.js';
-import type { CompositeKernel } from './composite.js';
+import type { ProjectKernel } from './composite.js';
 
-export const depthwiseConv2dNativeBackpropInput: CompositeKernel = {
-  kernelName: 'DepthwiseConv2dNativeBackpropInput',
-  backendName: 'wasm',
-  run(inputs, attrs) {
+const KERNEL = 'DepthwiseConv2dNativeBackpropInput';
+
+export const depthwiseConv2dNativeBackpropInput: ProjectKernel = {
+  kernelName: KERNEL,
+  composedBackends: ['wasm'],
+  composed(inputs, attrs) {
     const dy = inputs.dy as Tensor4D;
     const filter = inputs.filter as Tensor4D;
     const inputShape = attrs.inputShape as [number, number, number, number];
-    const info = convInfo(this.kernelName, inputShape, filter.shape, attrs as unknown as ConvGradAttrs, true);
+    const info = convInfo(KERNEL, inputShape, filter.shape, attrs as unknown as ConvGradAttrs, true);
     if (filter.shape[3] !== 1) {
-      throw new Error(`${this.kernelName} on wasm supports channel multiplier 1 only (got ${filter.shape[3]})`);
+      throw new Error(`${KERNEL} on wasm supports channel multiplier 1 only (got ${filter.shape[3]})`);
     }
     const { dyd, pad } = dilatedForInputGrad(dy, info);
     const spatial = info.filterHeight > 1 || info.filterWidth > 1;

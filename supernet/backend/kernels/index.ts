@@ -1,32 +1,64 @@
 /**
- * The kernels this project registers with tfjs, registered in one loop. wasm lacks the filter
- * and depthwise input gradients and its own Conv2DBackpropInput is slow; each replacement is
- * composed from kernels wasm runs fast (XNNPACK convolutions, pad, transpose, reshape, matmul).
+ * The kernels this project registers with tfjs, registered in one loop.
+ * - wasm lacks the convolution filter gradients and the depthwise input gradient, and its own
+ *   Conv2DBackpropInput is slow: replacements composed from kernels wasm runs fast (XNNPACK
+ *   convolutions, pad, transpose, reshape, matmul).
+ * - BatchNorm fused with its activation, forward and backward, and activations: SIMD loops on
+ *   the wasm heap, composed from tfjs ops on other backends (see names.ts).
+ * - Identity on wasm shares data instead of copying it.
  */
 import { tf } from '../tf.js';
-import { compositeKernelConfig, type CompositeKernel } from './composite.js';
+import { activation } from './activation.js';
+import { activationGrad } from './activationGrad.js';
+import { batchNormActBackwardApply } from './batchNormActBackwardApply.js';
+import { batchNormActBackwardReduce } from './batchNormActBackwardReduce.js';
+import { batchNormActForward } from './batchNormActForward.js';
+import { batchNormStats } from './batchNormStats.js';
+import { kernelConfigs, type ProjectKernel } from './composite.js';
 import { conv2dBackpropFilter } from './conv2dBackpropFilter.js';
 import { conv2dBackpropInput } from './conv2dBackpropInput.js';
 import { depthwiseConv2dNativeBackpropFilter } from './depthwiseConv2dNativeBackpropFilter.js';
 import { depthwiseConv2dNativeBackpropInput } from './depthwiseConv2dNativeBackpropInput.js';
+import { identity } from './identity.js';
 
-export const WASM_KERNELS: readonly CompositeKernel[] = Object.freeze([
+export const PROJECT_KERNEL_LIST: readonly ProjectKernel[] = Object.freeze([
   conv2dBackpropFilter,
   conv2dBackpropInput,
   depthwiseConv2dNativeBackpropFilter,
   depthwiseConv2dNativeBackpropInput,
+  batchNormStats,
+  batchNormActForward,
+  batchNormActBackwardReduce,
+  batchNormActBackwardApply,
+  activation,
+  activationGrad,
+  identity,
 ]);
 
+const ours = new WeakSet<object>();
 let registered = false;
 
-/** Registers (or replaces) the composed wasm kernels; safe to call repeatedly. */
-export function registerWasmKernels(): void {
-  if (registered) return;
-  for (const kernel of WASM_KERNELS) {
-    if (tf.getKernel(kernel.kernelName, kernel.backendName)) {
-      tf.unregisterKernel(kernel.kernelName, kernel.backendName);
+/**
+ * Registers the project's kernels for every backend, replacing a backend's own kernel of the
+ * same name. Backend packages register their kernels when they load, so this runs again after
+ * a backend package is imported; kernels already ours are left alone.
+ */
+export function registerProjectKernels(): void {
+  for (const kernel of PROJECT_KERNEL_LIST) {
+    for (const config of kernelConfigs(kernel)) {
+      // Until the wasm package is loaded its own registrations would override ours.
+      if (config.backendName === 'wasm' && !tf.findBackendFactory('wasm')) continue;
+      const existing = tf.getKernel(config.kernelName, config.backendName);
+      if (existing && ours.has(existing.kernelFunc)) continue;
+      if (existing) tf.unregisterKernel(config.kernelName, config.backendName);
+      tf.registerKernel(config);
+      ours.add(config.kernelFunc);
     }
-    tf.registerKernel(compositeKernelConfig(kernel));
   }
-  registered = true;
+  registered = registered || Boolean(tf.findBackendFactory('wasm'));
+}
+
+/** Registers the project's kernels unless that has been done (cheap; ops call it). */
+export function ensureProjectKernels(): void {
+  if (!registered) registerProjectKernels();
 }

@@ -1,0 +1,58 @@
+/**
+ * One interface over f32x4 vectors and scalar f32, so a kernel's arithmetic is written once
+ * and emitted for the vector body and the scalar channel tail.
+ */
+import { f32, f32x4, i32, type Expr, type FunctionBuilder } from './assembler.js';
+
+export interface Lanes {
+  /** Bytes per step. */
+  readonly width: 4 | 16;
+  readonly type: 'f32' | 'v128';
+  load(addr: Expr): Expr;
+  store(f: FunctionBuilder, addr: Expr, value: Expr): void;
+  num(x: number): Expr;
+  add(a: Expr, b: Expr): Expr;
+  sub(a: Expr, b: Expr): Expr;
+  mul(a: Expr, b: Expr): Expr;
+  min(a: Expr, b: Expr): Expr;
+  max(a: Expr, b: Expr): Expr;
+  gt(a: Expr, b: Expr): Expr;
+  le(a: Expr, b: Expr): Expr;
+  and(a: Expr, b: Expr): Expr;
+  /** `mask ? a : b`. */
+  select(a: Expr, b: Expr, mask: Expr): Expr;
+}
+
+export const VEC: Lanes = {
+  width: 16,
+  type: 'v128',
+  load: (addr) => f32x4.load(addr),
+  store: (f, addr, value) => f.store('v128', addr, value),
+  num: (x) => f32x4.constSplat(x),
+  add: f32x4.add,
+  sub: f32x4.sub,
+  mul: f32x4.mul,
+  min: f32x4.min,
+  max: f32x4.max,
+  gt: f32x4.gt,
+  le: f32x4.le,
+  and: f32x4.and,
+  select: f32x4.select,
+};
+
+export const SCALAR: Lanes = {
+  width: 4,
+  type: 'f32',
+  load: (addr) => f32.load(addr),
+  store: (f, addr, value) => f.store('f32', addr, value),
+  num: (x) => f32.const(x),
+  add: f32.add,
+  sub: f32.sub,
+  mul: f32.mul,
+  min: f32.min,
+  max: f32.max,
+  gt: f32.gt,
+  le: f32.le,
+  and: i32.and,
+  select: f32.select,
+};

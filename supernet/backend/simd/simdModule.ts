@@ -1,0 +1,61 @@
+/**
+ * Instantiates the project's SIMD kernels against the wasm backend's own memory, so they read
+ * and write tensors in place (pointers are the backend's `memoryOffset`s). One instance per
+ * backend instance.
+ */
+import type { TensorInfo } from '../tf.js';
+import { assembleModule } from './assembler.js';
+import { bnActFunctions } from './bnActKernels.js';
+
+/** The slice of the WebAssembly JS API used here (the project's lib settings omit its types). */
+interface WasmApi {
+  Module: new (bytes: Uint8Array) => object;
+  Instance: new (module: object, imports: object) => { exports: Record<string, unknown> };
+}
+const WA = (globalThis as unknown as { WebAssembly: WasmApi }).WebAssembly;
+
+/** The parts of tfjs-backend-wasm's BackendWasm these kernels use. */
+export interface WasmBackendLike {
+  dataIdMap: { get(dataId: object): { memoryOffset: number } | undefined };
+  makeOutput(shape: number[], dtype: 'float32'): TensorInfo;
+  wasm: { _malloc(bytes: number): number; _free(ptr: number): void; asm: { memory: object } };
+}
+
+export type SimdFunction = (...args: number[]) => void;
+export type SimdExports = Readonly<Record<string, SimdFunction>>;
+
+let compiled: object | undefined;
+const instances = new WeakMap<object, SimdExports>();
+
+export function simdModuleBytes(): Uint8Array {
+  return assembleModule(bnActFunctions());
+}
+
+/** The SIMD kernels bound to `backend`'s memory. */
+export function simdFor(backend: WasmBackendLike): SimdExports {
+  let exports = instances.get(backend);
+  if (!exports) {
+    compiled ??= new WA.Module(simdModuleBytes());
+    const instance = new WA.Instance(compiled, { env: { memory: backend.wasm.asm.memory } });
+    exports = instance.exports as unknown as SimdExports;
+    instances.set(backend, exports);
+  }
+  return exports;
+}
+
+/** Heap address of a tensor's data. */
+export function ptr(backend: WasmBackendLike, t: TensorInfo): number {
+  const data = backend.dataIdMap.get(t.dataId);
+  if (!data) throw new Error('tensor data is not on the wasm backend');
+  return data.memoryOffset;
+}
+
+/** Runs `f` with `bytes` of scratch heap memory. */
+export function withScratch<T>(backend: WasmBackendLike, bytes: number, f: (scratch: number) => T): T {
+  const scratch = backend.wasm._malloc(bytes);
+  try {
+    return f(scratch);
+  } finally {
+    backend.wasm._free(scratch);
+  }
+}

@@ -1,0 +1,2 @@
+/** Hard-swish family; see activation.ts for the kernels behind them. */
+export { hswish, hsigmoid, relu6 } from './activation.js';
