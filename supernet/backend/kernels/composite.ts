@@ -42,10 +42,16 @@ function activeProfileKernels(): ProfileRecord[] | undefined {
   return state.profiling ? state.activeProfile?.kernels : undefined;
 }
 
+/**
+ * Which implementation wasm gets when a kernel has both: 'simd' (the default, fastest) or
+ * 'composed' (for comparisons in benchmarks and tests).
+ */
+export type WasmKernelVariant = 'simd' | 'composed';
+
 /** KernelConfigs for every backend the kernel supports. */
-export function kernelConfigs(kernel: ProjectKernel): tf.KernelConfig[] {
+export function kernelConfigs(kernel: ProjectKernel, variant: WasmKernelVariant = 'simd'): tf.KernelConfig[] {
   const configs: tf.KernelConfig[] = [];
-  const raw = kernel.wasm;
+  const raw = variant === 'composed' && kernel.composedBackends.includes('wasm') ? undefined : kernel.wasm;
   if (raw) {
     configs.push({
       kernelName: kernel.kernelName,

@@ -1,17 +1,34 @@
 /**
- * DepthwiseConv2dNativeBackpropFilter for wasm (which has none), as ONE dilated depthwise
- * convolution: x -> [1, Hp, Wp, C*B] (channel x batch as channels) correlated with
- * dy -> [Ho, Wo, C*B, 1] as the filter (dilation = stride), then a sum over the batch.
+ * DepthwiseConv2dNativeBackpropFilter for wasm (which has none). Two implementations:
+ * - SIMD loop over (batch, output row, tap) with stride and padding by index arithmetic;
+ * - composed: ONE dilated depthwise convolution, x -> [1, Hp, Wp, C*B] (channel x batch as
+ *   channels) correlated with dy -> [Ho, Wo, C*B, 1] as the filter (dilation = stride), then a
+ *   sum over the batch.
  */
 import { tf } from '../tf.js';
 import type { Tensor4D } from '../tf.js';
 import { convInfo, type ConvGradAttrs } from './convUtil.js';
+import { ptr, simdFor } from '../simd/simdModule.js';
 import type { ProjectKernel } from './composite.js';
 
 const KERNEL = 'DepthwiseConv2dNativeBackpropFilter';
 
 export const depthwiseConv2dNativeBackpropFilter: ProjectKernel = {
   kernelName: KERNEL,
+  wasm({ x, dy }, attrs, backend) {
+    const filterShape = attrs.filterShape as [number, number, number, number];
+    const info = convInfo(KERNEL, x.shape, filterShape, attrs as unknown as ConvGradAttrs, true);
+    if (info.outChannels !== info.inChannels) {
+      throw new Error(`${KERNEL} on wasm supports channel multiplier 1 only (got ${filterShape[3]})`);
+    }
+    const dw = backend.makeOutput(filterShape, 'float32');
+    simdFor(backend).dw_filter_grad(
+      ptr(backend, x), ptr(backend, dy), ptr(backend, dw), info.batchSize, info.inHeight, info.inWidth,
+      info.inChannels, info.outHeight, info.outWidth, info.filterHeight, info.filterWidth,
+      info.strideHeight, info.strideWidth, info.padInfo.top, info.padInfo.left,
+    );
+    return dw;
+  },
   composedBackends: ['wasm'],
   composed(inputs, attrs) {
     const x = inputs.x as Tensor4D;

@@ -1,16 +1,33 @@
 /**
- * DepthwiseConv2dNativeBackpropInput for wasm (which has none): a stride-1 XNNPACK depthwise
- * convolution of the zero-dilated dy with the spatially flipped filter.
+ * DepthwiseConv2dNativeBackpropInput for wasm (which has none). Two implementations:
+ * - SIMD scatter loop over (batch, output row, tap), stride and padding by index arithmetic;
+ * - composed: a stride-1 XNNPACK depthwise convolution of the zero-dilated dy with the
+ *   spatially flipped filter.
  */
 import { tf } from '../tf.js';
 import type { Tensor4D } from '../tf.js';
 import { convInfo, dilatedForInputGrad, type ConvGradAttrs } from './convUtil.js';
+import { ptr, simdFor } from '../simd/simdModule.js';
 import type { ProjectKernel } from './composite.js';
 
 const KERNEL = 'DepthwiseConv2dNativeBackpropInput';
 
 export const depthwiseConv2dNativeBackpropInput: ProjectKernel = {
   kernelName: KERNEL,
+  wasm({ dy, filter }, attrs, backend) {
+    const inputShape = attrs.inputShape as [number, number, number, number];
+    const info = convInfo(KERNEL, inputShape, filter.shape, attrs as unknown as ConvGradAttrs, true);
+    if (filter.shape[3] !== 1) {
+      throw new Error(`${KERNEL} on wasm supports channel multiplier 1 only (got ${filter.shape[3]})`);
+    }
+    const dx = backend.makeOutput(inputShape, 'float32');
+    simdFor(backend).dw_input_grad(
+      ptr(backend, dy), ptr(backend, filter), ptr(backend, dx), info.batchSize, info.inHeight, info.inWidth,
+      info.inChannels, info.outHeight, info.outWidth, info.filterHeight, info.filterWidth,
+      info.strideHeight, info.strideWidth, info.padInfo.top, info.padInfo.left,
+    );
+    return dx;
+  },
   composedBackends: ['wasm'],
   composed(inputs, attrs) {
     const dy = inputs.dy as Tensor4D;

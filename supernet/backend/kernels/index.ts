@@ -14,7 +14,7 @@ import { batchNormActBackwardApply } from './batchNormActBackwardApply.js';
 import { batchNormActBackwardReduce } from './batchNormActBackwardReduce.js';
 import { batchNormActForward } from './batchNormActForward.js';
 import { batchNormStats } from './batchNormStats.js';
-import { kernelConfigs, type ProjectKernel } from './composite.js';
+import { kernelConfigs, type ProjectKernel, type WasmKernelVariant } from './composite.js';
 import { conv2dBackpropFilter } from './conv2dBackpropFilter.js';
 import { conv2dBackpropInput } from './conv2dBackpropInput.js';
 import { depthwiseConv2dNativeBackpropFilter } from './depthwiseConv2dNativeBackpropFilter.js';
@@ -37,6 +37,26 @@ export const PROJECT_KERNEL_LIST: readonly ProjectKernel[] = Object.freeze([
 
 const ours = new WeakSet<object>();
 let registered = false;
+let variant: WasmKernelVariant = 'simd';
+
+/**
+ * Selects the wasm implementation of kernels that have both a SIMD and a composed version and
+ * re-registers them; 'simd' is the default.
+ */
+export function setWasmKernelVariant(next: WasmKernelVariant): void {
+  if (next === variant) return;
+  variant = next;
+  for (const kernel of PROJECT_KERNEL_LIST) {
+    if (kernel.wasm && kernel.composedBackends.includes('wasm') && tf.getKernel(kernel.kernelName, 'wasm')) {
+      tf.unregisterKernel(kernel.kernelName, 'wasm');
+    }
+  }
+  registerProjectKernels();
+}
+
+export function wasmKernelVariant(): WasmKernelVariant {
+  return variant;
+}
 
 /**
  * Registers the project's kernels for every backend, replacing a backend's own kernel of the
@@ -45,7 +65,7 @@ let registered = false;
  */
 export function registerProjectKernels(): void {
   for (const kernel of PROJECT_KERNEL_LIST) {
-    for (const config of kernelConfigs(kernel)) {
+    for (const config of kernelConfigs(kernel, variant)) {
       // Until the wasm package is loaded its own registrations would override ours.
       if (config.backendName === 'wasm' && !tf.findBackendFactory('wasm')) continue;
       const existing = tf.getKernel(config.kernelName, config.backendName);

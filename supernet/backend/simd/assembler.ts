@@ -53,6 +53,8 @@ export const i32 = {
   add: binary([0x6a]),
   sub: binary([0x6b]),
   mul: binary([0x6c]),
+  /** Signed division, truncating toward zero. */
+  div: binary([0x6d]),
   shl: binary([0x74]),
   and: binary([0x71]),
   eqz: unary([0x45]),

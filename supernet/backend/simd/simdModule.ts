@@ -6,6 +6,7 @@
 import type { TensorInfo } from '../tf.js';
 import { assembleModule } from './assembler.js';
 import { bnActFunctions } from './bnActKernels.js';
+import { depthwiseFilterGradKernel, depthwiseInputGradKernel } from './depthwiseKernels.js';
 
 /** The slice of the WebAssembly JS API used here (the project's lib settings omit its types). */
 interface WasmApi {
@@ -28,7 +29,7 @@ let compiled: object | undefined;
 const instances = new WeakMap<object, SimdExports>();
 
 export function simdModuleBytes(): Uint8Array {
-  return assembleModule(bnActFunctions());
+  return assembleModule([...bnActFunctions(), depthwiseFilterGradKernel(), depthwiseInputGradKernel()]);
 }
 
 /** The SIMD kernels bound to `backend`'s memory. */
