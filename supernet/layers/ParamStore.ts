@@ -16,7 +16,11 @@ export interface ParamInfo {
   decay: boolean;
 }
 
+let nextStoreId = 0;
+
 export class ParamStore {
+  /** Variable-name prefix unique to this store, so several stores can live in one process. */
+  readonly prefix = `hwnas${nextStoreId++}/`;
   private readonly vars = new Map<string, tf.Variable>();
   private readonly infos: ParamInfo[] = [];
   private total = 0;
@@ -26,7 +30,7 @@ export class ParamStore {
     if (this.vars.has(name)) throw new Error(`parameter '${name}' is registered twice`);
     const size = shape.reduce((a, b) => a * b, 1);
     if (values.length !== size) throw new Error(`parameter '${name}': ${values.length} values for shape [${shape}]`);
-    const v = tf.variable(tf.tensor(values, shape), true, `hwnas/${name}`);
+    const v = tf.tidy(() => tf.variable(tf.tensor(values, shape), true, `${this.prefix}${name}`));
     this.vars.set(name, v);
     this.infos.push({ name, shape, offset: this.total, size, decay });
     this.total += size;
@@ -50,6 +54,11 @@ export class ParamStore {
     const v = this.vars.get(name);
     if (!v) throw new Error(`unknown parameter '${name}'`);
     return v;
+  }
+
+  /** Every variable, in registration order. */
+  variables(): tf.Variable[] {
+    return this.infos.map((info) => this.get(info.name));
   }
 
   get size(): number {
@@ -84,7 +93,7 @@ export class ParamStore {
    */
   accumulate(grads: Record<string, Tensor>, out: Float32Array): void {
     for (const info of this.infos) {
-      const g = grads[`hwnas/${info.name}`];
+      const g = grads[`${this.prefix}${info.name}`];
       if (!g) continue;
       const data = g.dataSync() as Float32Array;
       const dst = out.subarray(info.offset, info.offset + info.size);

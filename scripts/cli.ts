@@ -1,0 +1,41 @@
+#!/usr/bin/env node
+/**
+ * The `hwnas` command line. Each subcommand lives in `scripts/commands/` and registers itself
+ * here; side effects (argv, printing, exit codes, progress bars) stay in `scripts/`.
+ */
+import { Command, CommanderError } from 'commander';
+import { readFileSync } from 'node:fs';
+import { commands } from './commands/index.js';
+
+const pkg = JSON.parse(readFileSync(new URL('../../package.json', import.meta.url), 'utf8')) as { version: string };
+
+export function buildProgram(): Command {
+  const program = new Command('hwnas')
+    .description('Hardware-aware neural architecture search and compression')
+    .version(pkg.version)
+    .showHelpAfterError('(run hwnas --help for usage)')
+    .exitOverride();
+  for (const register of commands) register(program);
+  return program;
+}
+
+async function main(argv: string[]): Promise<number> {
+  const program = buildProgram();
+  try {
+    await program.parseAsync(argv);
+    return 0;
+  } catch (err) {
+    if (err instanceof CommanderError) {
+      // Help and version exit with code 0; usage errors were already printed by commander.
+      return err.exitCode;
+    }
+    const message = err instanceof Error ? err.message : String(err);
+    process.stderr.write(`hwnas: ${message}\n`);
+    if (process.env.HWNAS_DEBUG && err instanceof Error && err.stack) process.stderr.write(`${err.stack}\n`);
+    return 1;
+  }
+}
+
+const code = await main(process.argv);
+// Worker pools and wasm keep handles open; exit explicitly once the command is done.
+process.exit(code);

@@ -1,0 +1,8 @@
+/** Every subcommand, in the order `hwnas --help` lists them. */
+import type { Command } from 'commander';
+import { registerInfo } from './info.js';
+import { registerTrain } from './train.js';
+
+export type RegisterCommand = (program: Command) => void;
+
+export const commands: RegisterCommand[] = [registerInfo, registerTrain];

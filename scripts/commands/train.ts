@@ -1,0 +1,101 @@
+/** `hwnas train`: trains (or resumes) the weight-sharing supernet. */
+import { mkdirSync } from 'node:fs';
+import { dirname } from 'node:path';
+import type { Command } from 'commander';
+import { addBackendOption, addDataDirOption, type CommonOptions } from '../options.js';
+import { startBackend } from '../runtime.js';
+import { progressBar } from '../progress.js';
+import { loadFashionMnist } from '../../supernet/data/fashionMnist.js';
+import { resolveSpace } from '../../supernet/io.js';
+import { kDefaultTrainOptions, SupernetTrainer, type GradientEngine, type PhaseSpec } from '../../supernet/train/SupernetTrainer.js';
+import { createEngine } from '../../supernet/train/engines.js';
+
+interface TrainCliOptions extends CommonOptions {
+  space: string;
+  out: string;
+  resume?: boolean;
+  workers: string;
+  batchSize: string;
+  seed: string;
+  largestEpochs: string;
+  sandwichEpochs: string;
+  lr: string;
+  sandwichLr: string;
+  maxSteps: string;
+  checkpointEvery: string;
+  evalImages: string;
+}
+
+function int(name: string, value: string, min: number): number {
+  const n = Number(value);
+  if (!Number.isInteger(n) || n < min) throw new Error(`--${name} must be an integer >= ${min} (got '${value}')`);
+  return n;
+}
+
+function num(name: string, value: string): number {
+  const n = Number(value);
+  if (!(n > 0)) throw new Error(`--${name} must be a positive number (got '${value}')`);
+  return n;
+}
+
+export function registerTrain(program: Command): void {
+  const [largest, sandwich] = kDefaultTrainOptions.phases;
+  const cmd = program
+    .command('train')
+    .description('train the weight-sharing supernet (largest subnet first, then the sandwich rule with in-place distillation)')
+    .option('--space <name|file>', 'search space', 'fashion-mbv3')
+    .option('--out <path>', 'checkpoint file (written atomically, resumable)', 'runs/supernet.ckpt')
+    .option('--resume', 'continue the checkpoint at --out from its last saved step')
+    .option('--workers <n>', 'data-parallel worker threads (one per core)', '2')
+    .option('--batch-size <n>', 'images per step (split across workers)', String(kDefaultTrainOptions.batchSize))
+    .option('--seed <n>', 'seed of initialisation, data order and subnet sampling', String(kDefaultTrainOptions.seed))
+    .option('--largest-epochs <n>', 'epochs of the largest-subnet phase', String(largest.epochs))
+    .option('--sandwich-epochs <n>', 'epochs of the sandwich phase', String(sandwich.epochs))
+    .option('--lr <x>', 'peak learning rate of the largest-subnet phase', String(largest.lr))
+    .option('--sandwich-lr <x>', 'peak learning rate of the sandwich phase', String(sandwich.lr))
+    .option('--max-steps <n>', 'stop this run after n steps (resume later); 0 = run to the end', '0')
+    .option('--checkpoint-every <n>', 'steps between checkpoints (also at every epoch end)', String(kDefaultTrainOptions.checkpointEvery))
+    .option('--eval-images <n>', 'val/test images evaluated at each epoch end (0 = none)', String(kDefaultTrainOptions.evalImages));
+  addBackendOption(cmd);
+  addDataDirOption(cmd);
+  cmd.action(async (opts: TrainCliOptions) => {
+    await startBackend(opts);
+    const space = resolveSpace(opts.space);
+    const data = loadFashionMnist({ dataDir: opts.dataDir });
+    const phases: PhaseSpec[] = [
+      { ...largest, epochs: int('largest-epochs', opts.largestEpochs, 1), lr: num('lr', opts.lr) },
+      { ...sandwich, epochs: int('sandwich-epochs', opts.sandwichEpochs, 1), lr: num('sandwich-lr', opts.sandwichLr) },
+    ];
+    const trainer = new SupernetTrainer(space, data, opts.out, {
+      batchSize: int('batch-size', opts.batchSize, 2),
+      seed: int('seed', opts.seed, 0),
+      phases,
+      maxStepsThisRun: int('max-steps', opts.maxSteps, 0),
+      checkpointEvery: int('checkpoint-every', opts.checkpointEvery, 1),
+      evalImages: int('eval-images', opts.evalImages, 0),
+    });
+    mkdirSync(dirname(opts.out), { recursive: true });
+    const engine: GradientEngine & { close(): Promise<void> } = await createEngine(
+      trainer.replicaInit(), int('workers', opts.workers, 1), opts.backend,
+    );
+    const total = trainer.initialMeta().totalSteps;
+    const bar = progressBar(total, 0,
+      'train |{bar}| {value}/{total} steps | epoch {epoch} {phase} | loss {loss} | {ips} img/s | ETA {eta_formatted}');
+    try {
+      const meta = await trainer.run(engine, opts.resume === true, {
+        onStep: (p) => bar.update(p.step, {
+          epoch: `${p.epoch + 1}/${p.epochs}`, phase: p.phase, loss: p.loss.toFixed(3), ips: p.imagesPerSecond.toFixed(0),
+        }),
+        onEpoch: (r) => bar.log(
+          `epoch ${r.epoch + 1} (${r.phase}): train loss ${r.trainLoss.toFixed(4)}, ${r.seconds.toFixed(0)} s; ` +
+          `largest val ${(100 * r.largest.val).toFixed(2)}% test ${(100 * r.largest.test).toFixed(2)}%; ` +
+          `smallest val ${(100 * r.smallest.val).toFixed(2)}% test ${(100 * r.smallest.test).toFixed(2)}%`),
+      });
+      bar.stop();
+      console.log(`${meta.step === meta.totalSteps ? 'finished' : 'paused'} at step ${meta.step}/${meta.totalSteps}; checkpoint ${opts.out}`);
+    } finally {
+      bar.stop();
+      await engine.close();
+    }
+  });
+}

@@ -1,0 +1,18 @@
+/** Options shared by several subcommands, and the one place that prints the backend in use. */
+import { Command, Option } from 'commander';
+
+export interface CommonOptions {
+  backend?: 'auto' | 'node' | 'wasm' | 'cpu';
+  dataDir?: string;
+}
+
+export function addBackendOption(cmd: Command): Command {
+  return cmd.addOption(
+    new Option('--backend <name>', 'tfjs backend (default: $HWNAS_BACKEND or auto = tfjs-node if installed, else wasm)')
+      .choices(['auto', 'node', 'wasm', 'cpu']),
+  );
+}
+
+export function addDataDirOption(cmd: Command): Command {
+  return cmd.option('--data-dir <dir>', 'Fashion-MNIST directory (default: $HWNAS_DATA_DIR or /usr/share/datasets/fashion-mnist)');
+}

@@ -1,0 +1,49 @@
+/** Loading trained supernets and resolving spaces and configs given on the command line or in files. */
+import { existsSync, readFileSync } from 'node:fs';
+import type { SearchSpace, SubnetConfig } from './types.js';
+import { Supernet } from './Supernet.js';
+import { loadCheckpoint } from './train/checkpoint.js';
+import type { TrainMeta } from './train/SupernetTrainer.js';
+import { parseConfig, parseSearchSpace } from './space/schema.js';
+import { spaceByName } from './space/defaultSpace.js';
+import { largestConfig, smallestConfig } from './space/searchSpace.js';
+
+/** A built-in space name, or a path to a space JSON file. */
+export function resolveSpace(nameOrPath: string): SearchSpace {
+  if (nameOrPath.endsWith('.json') || existsSync(nameOrPath)) {
+    if (!existsSync(nameOrPath)) throw new Error(`search space file ${nameOrPath} does not exist`);
+    return parseSearchSpace(readFileSync(nameOrPath, 'utf8'));
+  }
+  return spaceByName(nameOrPath);
+}
+
+/** 'largest', 'smallest', or a path to a config JSON file, validated against `space`. */
+export function resolveConfig(space: SearchSpace, arg: string): SubnetConfig {
+  if (arg === 'largest') return largestConfig(space);
+  if (arg === 'smallest') return smallestConfig(space);
+  if (!existsSync(arg)) throw new Error(`config ${arg} is neither 'largest', 'smallest' nor an existing JSON file`);
+  let json: unknown;
+  try {
+    json = JSON.parse(readFileSync(arg, 'utf8'));
+  } catch (err) {
+    throw new Error(`config file ${arg} is not valid JSON: ${(err as Error).message}`);
+  }
+  // A results file may wrap the config: { config: {...} }.
+  const inner = typeof json === 'object' && json !== null && 'config' in json ? (json as { config: unknown }).config : json;
+  return parseConfig(space, inner);
+}
+
+export interface LoadedSupernet {
+  net: Supernet;
+  meta: TrainMeta;
+}
+
+/** A trained supernet from a training checkpoint. */
+export function loadSupernet(path: string): LoadedSupernet {
+  const { meta, arrays } = loadCheckpoint<TrainMeta>(path);
+  if (meta.kind !== 'hwnas-supernet') throw new Error(`${path} is not a supernet checkpoint (kind ${String(meta.kind)})`);
+  const space = parseSearchSpace(meta.space);
+  const net = new Supernet(space, meta.options.seed);
+  net.store.assignFlat(arrays.params);
+  return { net, meta };
+}

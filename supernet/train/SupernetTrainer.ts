@@ -1,0 +1,312 @@
+/**
+ * Supernet training: OFA's progressive order in two phases - the largest subnet alone, then the
+ * sandwich rule (largest + smallest + random subnets every step, in-place distillation from
+ * the largest) - with SGD (Nesterov), linear warm-up and a cosine schedule per phase, seeded
+ * data order and subnet sampling, and atomic checkpoints from which a killed run resumes at
+ * the exact step it saved.
+ */
+import { existsSync } from 'node:fs';
+import type { SearchSpace, SubnetConfig } from '../types.js';
+import type { FashionMnist, ImageSet } from '../data/types.js';
+import { batchAugmentRng, batchIndices, deriveSeed, fillBatch, fillLabels } from '../data/batches.js';
+import { Rng } from '../rng.js';
+import { largestConfig, sampleConfig, smallestConfig } from '../space/searchSpace.js';
+import { Supernet } from '../Supernet.js';
+import { calibrationSet, evaluateConfig } from '../evaluate.js';
+import { loadCheckpoint, saveCheckpoint } from './checkpoint.js';
+import type { SandwichTask, SupernetHyper, SupernetReplicaInit } from './supernetReplica.js';
+
+export interface PhaseSpec {
+  name: string;
+  epochs: number;
+  /** Peak learning rate of the phase (after warm-up), decayed by a cosine to 0 at its end. */
+  lr: number;
+  warmupEpochs: number;
+  /** false: train the largest subnet only. true: the sandwich rule with distillation. */
+  sandwich: boolean;
+  /** Random subnets per sandwich step, besides the largest and the smallest. */
+  randomSubnets: number;
+}
+
+export interface TrainOptions {
+  batchSize?: number;
+  seed?: number;
+  phases?: PhaseSpec[];
+  hyper?: SupernetHyper;
+  /** Write a checkpoint every this many steps (and at each epoch end). */
+  checkpointEvery?: number;
+  /** Images for BatchNorm recalibration at evaluation. */
+  calibrationImages?: number;
+  /** Evaluate at epoch ends on at most this many val and test images (0 = skip evaluation). */
+  evalImages?: number;
+  /** Stop this run after this many steps (the run can be resumed later). 0 = no limit. */
+  maxStepsThisRun?: number;
+}
+
+export const kDefaultTrainOptions: Required<TrainOptions> = {
+  batchSize: 128,
+  seed: 0,
+  phases: [
+    { name: 'largest', epochs: 6, lr: 0.2, warmupEpochs: 1, sandwich: false, randomSubnets: 0 },
+    { name: 'sandwich', epochs: 8, lr: 0.1, warmupEpochs: 0, sandwich: true, randomSubnets: 2 },
+  ],
+  hyper: { momentum: 0.9, weightDecay: 4e-5, labelSmoothing: 0.1, kdWeight: 1 },
+  checkpointEvery: 100,
+  calibrationImages: 2000,
+  evalImages: 10000,
+  maxStepsThisRun: 0,
+};
+
+export interface EpochRecord {
+  epoch: number;
+  phase: string;
+  trainLoss: number;
+  seconds: number;
+  /** Accuracy after BatchNorm recalibration, per subnet and split. */
+  largest: { val: number; test: number };
+  smallest: { val: number; test: number };
+}
+
+/** Plain-data checkpoint metadata (the arrays hold parameters and momentum). */
+export interface TrainMeta {
+  kind: 'hwnas-supernet';
+  space: SearchSpace;
+  options: Required<TrainOptions>;
+  step: number;
+  totalSteps: number;
+  stepsPerEpoch: number;
+  epochLoss: { sum: number; n: number; seconds: number };
+  history: EpochRecord[];
+}
+
+export interface StepProgress {
+  step: number;
+  totalSteps: number;
+  epoch: number;
+  epochs: number;
+  phase: string;
+  loss: number;
+  lr: number;
+  imagesPerSecond: number;
+}
+
+/** What the trainer needs from a gradient engine (in-process or data-parallel workers). */
+export interface GradientEngine {
+  step(tasks: SandwichTask[], lr: number): Promise<{ loss: number }>;
+  getState(): Promise<Float32Array[]>;
+  setState(state: Float32Array[]): Promise<void>;
+  readonly workers: number;
+}
+
+export interface TrainCallbacks {
+  onStep?: (p: StepProgress) => void;
+  onEpoch?: (r: EpochRecord) => void;
+  onCheckpoint?: (path: string, step: number) => void;
+}
+
+export function validateTrainOptions(options: TrainOptions): Required<TrainOptions> {
+  const o = { ...kDefaultTrainOptions, ...options };
+  const posInt = (name: string, v: number, min = 1) => {
+    if (!Number.isInteger(v) || v < min) throw new Error(`options.${name} must be an integer >= ${min} (got ${v})`);
+  };
+  posInt('batchSize', o.batchSize, 2);
+  posInt('checkpointEvery', o.checkpointEvery);
+  posInt('calibrationImages', o.calibrationImages);
+  posInt('evalImages', o.evalImages, 0);
+  posInt('maxStepsThisRun', o.maxStepsThisRun, 0);
+  if (o.phases.length === 0) throw new Error('options.phases must list at least one phase');
+  o.phases.forEach((p, i) => {
+    posInt(`phases[${i}].epochs`, p.epochs);
+    posInt(`phases[${i}].randomSubnets`, p.randomSubnets, 0);
+    if (!(p.lr > 0)) throw new Error(`options.phases[${i}].lr must be positive (got ${p.lr})`);
+    if (!(p.warmupEpochs >= 0 && p.warmupEpochs <= p.epochs)) {
+      throw new Error(`options.phases[${i}].warmupEpochs must be in [0, ${p.epochs}] (got ${p.warmupEpochs})`);
+    }
+  });
+  return o;
+}
+
+/** The phase that epoch `epoch` belongs to, with the epoch's index inside it. */
+export function phaseOf(phases: readonly PhaseSpec[], epoch: number): { phase: PhaseSpec; start: number } {
+  let start = 0;
+  for (const phase of phases) {
+    if (epoch < start + phase.epochs) return { phase, start };
+    start += phase.epochs;
+  }
+  throw new Error(`epoch ${epoch} is past the last phase`);
+}
+
+/** Learning rate at global step `step`: linear warm-up, then cosine decay to 0 within the phase. */
+export function learningRate(phases: readonly PhaseSpec[], stepsPerEpoch: number, step: number): number {
+  const epoch = Math.floor(step / stepsPerEpoch);
+  const { phase, start } = phaseOf(phases, epoch);
+  const t = step - start * stepsPerEpoch;
+  const warm = phase.warmupEpochs * stepsPerEpoch;
+  if (t < warm) return (phase.lr * (t + 1)) / warm;
+  const total = phase.epochs * stepsPerEpoch - warm;
+  return 0.5 * phase.lr * (1 + Math.cos((Math.PI * (t - warm)) / total));
+}
+
+/** The subnets trained at `step`: seeded by (seed, step), so a resumed run draws the same ones. */
+export function stepConfigs(space: SearchSpace, phase: PhaseSpec, seed: number, step: number): SubnetConfig[] {
+  if (!phase.sandwich) return [largestConfig(space)];
+  const rng = new Rng(deriveSeed(seed, 0x5a, step));
+  const configs = [largestConfig(space), smallestConfig(space)];
+  for (let i = 0; i < phase.randomSubnets; i++) configs.push(sampleConfig(space, rng));
+  return configs;
+}
+
+export class SupernetTrainer {
+  readonly space: SearchSpace;
+  readonly options: Required<TrainOptions>;
+  private readonly data: FashionMnist;
+  private readonly checkpointPath: string;
+
+  constructor(space: SearchSpace, data: FashionMnist, checkpointPath: string, options: TrainOptions = {}) {
+    this.space = space;
+    this.data = data;
+    this.checkpointPath = checkpointPath;
+    this.options = validateTrainOptions(options);
+  }
+
+  replicaInit(): SupernetReplicaInit {
+    return { space: this.space, seed: this.options.seed, hyper: this.options.hyper };
+  }
+
+  /** Fresh metadata, or the checkpoint's when resuming (options must match). */
+  initialMeta(): TrainMeta {
+    const stepsPerEpoch = Math.floor(this.data.train.n / this.options.batchSize);
+    const epochs = this.options.phases.reduce((s, p) => s + p.epochs, 0);
+    return {
+      kind: 'hwnas-supernet', space: this.space, options: this.options, step: 0,
+      totalSteps: epochs * stepsPerEpoch, stepsPerEpoch, epochLoss: { sum: 0, n: 0, seconds: 0 }, history: [],
+    };
+  }
+
+  /**
+   * Runs (or resumes, with `resume`) training to the end or to `maxStepsThisRun`. Returns the
+   * final metadata. The engine must have been created from `replicaInit()`.
+   */
+  async run(engine: GradientEngine, resume: boolean, callbacks: TrainCallbacks = {}): Promise<TrainMeta> {
+    const { options, space, data } = this;
+    let meta = this.initialMeta();
+    if (resume) {
+      if (!existsSync(this.checkpointPath)) {
+        throw new Error(`--resume: no checkpoint at ${this.checkpointPath}; start without --resume`);
+      }
+      const ck = loadCheckpoint<TrainMeta>(this.checkpointPath);
+      if (ck.meta.kind !== 'hwnas-supernet') throw new Error(`${this.checkpointPath} is not a supernet training checkpoint`);
+      if (JSON.stringify(ck.meta.space) !== JSON.stringify(space)) {
+        throw new Error(`${this.checkpointPath} was trained on search space '${ck.meta.space.name}' with a different shape; resume with the same space`);
+      }
+      meta = { ...ck.meta, options: { ...ck.meta.options, maxStepsThisRun: options.maxStepsThisRun } };
+      await engine.setState([ck.arrays.params, ck.arrays.velocity]);
+    } else if (existsSync(this.checkpointPath)) {
+      throw new Error(`${this.checkpointPath} exists: pass --resume to continue it, or choose another --out`);
+    }
+    const o = meta.options;
+    const { batchSize, seed } = o;
+    const epochs = o.phases.reduce((s, p) => s + p.epochs, 0);
+    const { height, width, channels } = space.input;
+    const px = height * width * channels;
+    const calib = o.evalImages > 0 ? calibrationSet(data.train, o.calibrationImages) : undefined;
+    let runSteps = 0;
+    let epochIndices: Int32Array[] = [];
+    let indicesEpoch = -1;
+    let epochStart = performance.now() - meta.epochLoss.seconds * 1000;
+
+    while (meta.step < meta.totalSteps) {
+      if (o.maxStepsThisRun > 0 && runSteps >= o.maxStepsThisRun) break;
+      const step = meta.step;
+      const epoch = Math.floor(step / meta.stepsPerEpoch);
+      const b = step % meta.stepsPerEpoch;
+      const { phase } = phaseOf(o.phases, epoch);
+      if (indicesEpoch !== epoch) {
+        epochIndices = batchIndices(data.train.n, batchSize, seed, epoch, { dropLast: true });
+        indicesEpoch = epoch;
+      }
+      const idx = epochIndices[b];
+      const configs = stepConfigs(space, phase, seed, step);
+      const x = new Float32Array(batchSize * px);
+      fillBatch(data.train, idx, x, { augment: true, rng: batchAugmentRng(seed, epoch, b) });
+      const y = new Int32Array(batchSize);
+      fillLabels(data.train.labels, idx, y);
+      const tasks = shard(x, y, batchSize, px, engine.workers, configs, phase.sandwich);
+      const lr = learningRate(o.phases, meta.stepsPerEpoch, step);
+      const t0 = performance.now();
+      const { loss } = await engine.step(tasks, lr);
+      if (!Number.isFinite(loss)) throw new Error(`training diverged at step ${step} (loss ${loss}): lower the learning rate`);
+      const dt = (performance.now() - t0) / 1000;
+      meta.step += 1;
+      runSteps += 1;
+      meta.epochLoss.sum += loss;
+      meta.epochLoss.n += 1;
+      callbacks.onStep?.({
+        step: meta.step, totalSteps: meta.totalSteps, epoch, epochs, phase: phase.name,
+        loss, lr, imagesPerSecond: batchSize / dt,
+      });
+      const epochEnd = meta.step % meta.stepsPerEpoch === 0;
+      if (epochEnd) {
+        const record = await this.epochRecord(engine, epoch, phase.name, meta, calib, (performance.now() - epochStart) / 1000);
+        meta.history.push(record);
+        meta.epochLoss = { sum: 0, n: 0, seconds: 0 };
+        epochStart = performance.now();
+        callbacks.onEpoch?.(record);
+      }
+      if (epochEnd || meta.step % o.checkpointEvery === 0 || meta.step === meta.totalSteps) {
+        meta.epochLoss.seconds = (performance.now() - epochStart) / 1000;
+        await this.save(engine, meta);
+        callbacks.onCheckpoint?.(this.checkpointPath, meta.step);
+      }
+    }
+    if (runSteps > 0 && meta.step % o.checkpointEvery !== 0) {
+      meta.epochLoss.seconds = (performance.now() - epochStart) / 1000;
+      await this.save(engine, meta);
+      callbacks.onCheckpoint?.(this.checkpointPath, meta.step);
+    }
+    return meta;
+  }
+
+  private async save(engine: GradientEngine, meta: TrainMeta): Promise<void> {
+    const [params, velocity] = await engine.getState();
+    saveCheckpoint(this.checkpointPath, meta, { params, velocity });
+  }
+
+  private async epochRecord(
+    engine: GradientEngine, epoch: number, phase: string, meta: TrainMeta,
+    calib: ImageSet | undefined, seconds: number,
+  ): Promise<EpochRecord> {
+    const trainLoss = meta.epochLoss.n > 0 ? meta.epochLoss.sum / meta.epochLoss.n : NaN;
+    const record: EpochRecord = {
+      epoch, phase, trainLoss, seconds,
+      largest: { val: NaN, test: NaN }, smallest: { val: NaN, test: NaN },
+    };
+    const limit = meta.options.evalImages;
+    if (limit === 0 || calib === undefined) return record;
+    const net = new Supernet(this.space, meta.options.seed);
+    try {
+      const [params] = await engine.getState();
+      net.store.assignFlat(params);
+      for (const [key, cfg] of [['largest', largestConfig(this.space)], ['smallest', smallestConfig(this.space)]] as const) {
+        record[key].val = evaluateConfig(net, cfg, calib, this.data.val, limit).accuracy;
+        record[key].test = evaluateConfig(net, cfg, calib, this.data.test, limit).accuracy;
+      }
+    } finally {
+      net.dispose();
+    }
+    return record;
+  }
+}
+
+/** Splits a batch into one task per worker (near-equal shards). */
+function shard(
+  x: Float32Array, y: Int32Array, n: number, px: number, workers: number, configs: SubnetConfig[], distill: boolean,
+): SandwichTask[] {
+  const tasks: SandwichTask[] = [];
+  const per = Math.ceil(n / workers);
+  for (let start = 0; start < n; start += per) {
+    const m = Math.min(per, n - start);
+    tasks.push({ x: x.slice(start * px, (start + m) * px), y: y.slice(start, start + m), n: m, configs, distill });
+  }
+  return tasks;
+}

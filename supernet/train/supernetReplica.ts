@@ -1,0 +1,134 @@
+/**
+ * The supernet as a data-parallel replica: one sandwich step (OFA/BigNAS) per task - the
+ * largest subnet learns from the labels (with label smoothing), every other subnet of the
+ * step from the labels and from the largest subnet's soft predictions (in-place
+ * distillation) - and SGD with Nesterov momentum and decoupled-from-BN weight decay.
+ */
+import { tf } from '../backend/tf.js';
+import type { Tensor2D, Tensor4D } from '../backend/tf.js';
+import { initBackend, type BackendName } from '../backend/backend.js';
+import { Supernet } from '../Supernet.js';
+import type { SearchSpace, SubnetConfig } from '../types.js';
+import type { GradientResult, Replica } from './replica.js';
+
+export interface SupernetHyper {
+  momentum: number;
+  weightDecay: number;
+  labelSmoothing: number;
+  /** Weight of the distillation loss for the non-largest subnets. */
+  kdWeight: number;
+}
+
+export interface SupernetReplicaInit {
+  space: SearchSpace;
+  seed: number;
+  hyper: SupernetHyper;
+  backend?: BackendName;
+}
+
+export interface SandwichTask {
+  /** Normalised images `[n, H, W, C]`, flattened. */
+  x: Float32Array;
+  y: Int32Array;
+  n: number;
+  /**
+   * Subnets trained this step. With `distill`, the first is the teacher (the largest) and the
+   * others learn from its soft predictions too.
+   */
+  configs: SubnetConfig[];
+  distill: boolean;
+}
+
+export class SupernetReplica implements Replica<SandwichTask> {
+  readonly net: Supernet;
+  readonly paramCount: number;
+  private readonly hyper: SupernetHyper;
+  private params: Float32Array;
+  private velocity: Float32Array;
+  private readonly decayMask: Uint8Array;
+
+  constructor(init: SupernetReplicaInit) {
+    this.net = new Supernet(init.space, init.seed);
+    this.hyper = init.hyper;
+    this.params = this.net.store.flatten();
+    this.paramCount = this.params.length;
+    this.velocity = new Float32Array(this.paramCount);
+    this.decayMask = new Uint8Array(this.paramCount);
+    for (const p of this.net.store.params) if (p.decay) this.decayMask.fill(1, p.offset, p.offset + p.size);
+  }
+
+  computeGradients(task: SandwichTask): GradientResult {
+    const { space } = this.net;
+    const { height, width, channels, classes } = space.input;
+    const grads = new Float32Array(this.paramCount);
+    const vars = this.net.store.variables();
+    let total = 0;
+    let teacher: Tensor2D | undefined;
+    const x = tf.tensor4d(task.x, [task.n, height, width, channels]) as Tensor4D;
+    const labels = tf.tidy(() => tf.oneHot(tf.tensor1d(task.y, 'int32'), classes)) as Tensor2D;
+    try {
+      task.configs.forEach((cfg, i) => {
+        const isTeacher = task.distill && i === 0;
+        let logitsKept: Tensor2D | undefined;
+        const { value, grads: g } = tf.variableGrads(() => {
+          const logits = this.net.forward(cfg, x, { kind: 'train' });
+          if (isTeacher) logitsKept = tf.keep(logits.clone());
+          let loss = tf.losses.softmaxCrossEntropy(labels, logits, undefined, this.hyper.labelSmoothing);
+          if (task.distill && teacher) {
+            const kd = tf.neg(tf.mean(tf.sum(tf.mul(teacher, tf.logSoftmax(logits)), 1)));
+            loss = tf.add(loss, tf.mul(kd, this.hyper.kdWeight));
+          }
+          return loss as tf.Scalar;
+        }, vars);
+        total += value.dataSync()[0];
+        this.net.store.accumulate(g, grads);
+        tf.dispose([value, ...Object.values(g)]);
+        if (logitsKept) {
+          teacher = tf.tidy(() => tf.softmax(logitsKept as Tensor2D));
+          logitsKept.dispose();
+        }
+      });
+    } finally {
+      tf.dispose(teacher ? [x, labels, teacher] : [x, labels]);
+    }
+    return { loss: total, count: task.n, grads };
+  }
+
+  applyGradients(grads: Float32Array, lr: number): void {
+    const { momentum, weightDecay } = this.hyper;
+    const w = this.params;
+    const v = this.velocity;
+    const mask = this.decayMask;
+    for (let i = 0; i < w.length; i++) {
+      const g = grads[i] + (mask[i] ? weightDecay * w[i] : 0);
+      const vi = momentum * v[i] + g;
+      v[i] = vi;
+      w[i] -= lr * (g + momentum * vi);
+    }
+    this.net.store.assignFlat(w);
+  }
+
+  getState(): Float32Array[] {
+    return [this.params.slice(), this.velocity.slice()];
+  }
+
+  setState(state: Float32Array[]): void {
+    const [params, velocity] = state;
+    if (state.length !== 2 || params.length !== this.paramCount || velocity.length !== this.paramCount) {
+      throw new Error(`supernet state must be [params, velocity] of ${this.paramCount} values each`);
+    }
+    this.params = params.slice();
+    this.velocity = velocity.slice();
+    this.net.store.assignFlat(this.params);
+  }
+
+  dispose(): void {
+    this.net.dispose();
+  }
+}
+
+/** The replica-module entry point (see `replica.ts`). */
+export async function createReplica(init: SupernetReplicaInit): Promise<SupernetReplica> {
+  await initBackend({ backend: init.backend ?? 'wasm', threads: 1 });
+  return new SupernetReplica(init);
+}

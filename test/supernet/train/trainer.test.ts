@@ -1,0 +1,103 @@
+import { before, describe, it } from 'node:test';
+import assert from 'node:assert/strict';
+import { mkdtempSync, readFileSync, truncateSync, writeFileSync, statSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { initBackend } from '../../../supernet/backend/backend.js';
+import { tf } from '../../../supernet/backend/tf.js';
+import { SupernetTrainer, learningRate, stepConfigs, type PhaseSpec, type TrainOptions } from '../../../supernet/train/SupernetTrainer.js';
+import { InProcessEngine } from '../../../supernet/train/InProcessEngine.js';
+import { loadCheckpoint } from '../../../supernet/train/checkpoint.js';
+import { microSpace, smallFashionMnist } from '../../fixtures/data.js';
+
+const phases: PhaseSpec[] = [
+  { name: 'largest', epochs: 1, lr: 0.1, warmupEpochs: 1, sandwich: false, randomSubnets: 0 },
+  { name: 'sandwich', epochs: 1, lr: 0.05, warmupEpochs: 0, sandwich: true, randomSubnets: 1 },
+];
+const options: TrainOptions = { batchSize: 16, phases, checkpointEvery: 2, evalImages: 32, calibrationImages: 64 };
+
+describe('SupernetTrainer', () => {
+  before(async () => {
+    await initBackend({ backend: 'wasm' });
+  });
+
+  it('resumes a paused run to exactly the weights of an uninterrupted run', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'hwnas-train-'));
+    const space = microSpace();
+    const data = smallFashionMnist(64, 32, 32); // 4 steps per epoch, 8 in all
+    const straight = new SupernetTrainer(space, data, join(dir, 'a.ckpt'), options);
+    const engineA = await InProcessEngine.create(straight.replicaInit());
+    const metaA = await straight.run(engineA, false);
+    const [paramsA] = await engineA.getState();
+    await engineA.close();
+    assert.equal(metaA.step, 8);
+    assert.equal(metaA.history.length, 2);
+    assert.deepEqual(metaA.history.map((h) => h.phase), ['largest', 'sandwich']);
+    for (const h of metaA.history) assert.ok(h.largest.val >= 0 && h.largest.val <= 1 && Number.isFinite(h.trainLoss));
+
+    const path = join(dir, 'b.ckpt');
+    const first = new SupernetTrainer(space, data, path, { ...options, maxStepsThisRun: 5 });
+    const engineB = await InProcessEngine.create(first.replicaInit());
+    assert.equal((await first.run(engineB, false)).step, 5);
+    await engineB.close();
+    assert.equal(loadCheckpoint<{ step: number }>(path).meta.step, 5);
+
+    const second = new SupernetTrainer(space, data, path, options);
+    const engineC = await InProcessEngine.create(second.replicaInit());
+    const metaC = await second.run(engineC, true);
+    const [paramsC] = await engineC.getState();
+    await engineC.close();
+    assert.equal(metaC.step, 8);
+    assert.equal(metaC.history.length, 2);
+    let maxDiff = 0;
+    for (let i = 0; i < paramsA.length; i++) maxDiff = Math.max(maxDiff, Math.abs(paramsA[i] - paramsC[i]));
+    assert.equal(maxDiff, 0, `resumed weights differ from the uninterrupted run by ${maxDiff}`);
+    assert.ok(tf.memory().numTensors < 50, `tensors left: ${tf.memory().numTensors}`);
+  });
+
+  it('refuses a truncated or corrupt checkpoint with a clear error', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'hwnas-train-'));
+    const path = join(dir, 'c.ckpt');
+    const trainer = new SupernetTrainer(microSpace(), smallFashionMnist(32), path, { ...options, maxStepsThisRun: 1, calibrationImages: 16 });
+    const engine = await InProcessEngine.create(trainer.replicaInit());
+    await trainer.run(engine, false);
+    const bytes = readFileSync(path);
+    truncateSync(path, statSync(path).size - 100);
+    await assert.rejects(trainer.run(engine, true), /checkpoint .*c\.ckpt is truncated \(\d+ of \d+ data bytes\)/);
+    bytes[bytes.length - 5] ^= 0xff;
+    writeFileSync(path, bytes);
+    await assert.rejects(trainer.run(engine, true), /corrupt \(checksum mismatch\)/);
+    writeFileSync(path, 'not a checkpoint');
+    await assert.rejects(trainer.run(engine, true), /not an hwnas checkpoint/);
+    await engine.close();
+  });
+
+  it('will not overwrite an existing checkpoint without --resume, nor resume a missing one', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'hwnas-train-'));
+    const path = join(dir, 'd.ckpt');
+    writeFileSync(path, 'x');
+    const trainer = new SupernetTrainer(microSpace(), smallFashionMnist(32), path, options);
+    const engine = await InProcessEngine.create(trainer.replicaInit());
+    await assert.rejects(trainer.run(engine, false), /exists: pass --resume/);
+    const missing = new SupernetTrainer(microSpace(), smallFashionMnist(32), join(dir, 'none.ckpt'), options);
+    await assert.rejects(missing.run(engine, true), /no checkpoint at/);
+    await engine.close();
+  });
+
+  it('schedules warm-up then cosine decay per phase, and seeds the sandwich per step', () => {
+    assert.ok(Math.abs(learningRate(phases, 10, 0) - 0.01) < 1e-12);
+    assert.ok(Math.abs(learningRate(phases, 10, 9) - 0.1) < 1e-12);
+    assert.ok(Math.abs(learningRate(phases, 10, 10) - 0.05) < 1e-12);
+    assert.ok(learningRate(phases, 10, 19) < 0.002);
+    const space = microSpace();
+    const a = stepConfigs(space, phases[1], 3, 17);
+    assert.equal(a.length, 3);
+    assert.deepEqual(a, stepConfigs(space, phases[1], 3, 17));
+    assert.equal(stepConfigs(space, phases[0], 3, 17).length, 1);
+  });
+
+  it('rejects bad options naming the option', () => {
+    assert.throws(() => new SupernetTrainer(microSpace(), smallFashionMnist(32), 'x', { batchSize: 1 }), /options.batchSize must be an integer >= 2 \(got 1\)/);
+    assert.throws(() => new SupernetTrainer(microSpace(), smallFashionMnist(32), 'x', { phases: [] }), /at least one phase/);
+  });
+});
