@@ -1,0 +1,169 @@
+import assert from 'node:assert/strict';
+import { before, describe, it } from 'node:test';
+import { tf } from '../../../supernet/backend/tf.js';
+import { initBackend } from '../../../supernet/backend/backend.js';
+import { setWasmKernelVariant } from '../../../supernet/backend/kernels/index.js';
+import { Rng } from '../../../supernet/rng.js';
+
+type Pad = 'same' | 'valid' | [[number, number], [number, number], [number, number], [number, number]];
+interface Case { b: number; h: number; w: number; cin: number; cout: number; k: number; s: number; pad: Pad }
+
+const TOLERANCE = 1e-4;
+
+/** Random cases over the grid: strides 1/2, same/valid/explicit pads, kernels 1/3/5/7, odd and even sizes. */
+function cases(seed: number, depthwise: boolean): Case[] {
+  const rng = new Rng(seed);
+  const out: Case[] = [];
+  for (const k of [1, 3, 5, 7]) {
+    for (const s of [1, 2]) {
+      for (const padKind of ['same', 'valid', 'explicit'] as const) {
+        const h = k + rng.int(4);
+        const w = k + rng.int(4);
+        const cin = rng.pick([3, 4, 8, 13]);
+        const pad: Pad = padKind === 'explicit'
+          ? [[0, 0], [rng.int(k), rng.int(k)], [rng.int(k), rng.int(k)], [0, 0]]
+          : padKind;
+        out.push({ b: 1 + rng.int(2), h, w, cin, cout: depthwise ? cin : rng.pick([2, 5, 8]), k, s, pad });
+      }
+    }
+  }
+  return out;
+}
+
+function random(rng: Rng, shape: number[]): { shape: number[]; data: Float32Array } {
+  const data = new Float32Array(shape.reduce((a, b) => a * b, 1));
+  for (let i = 0; i < data.length; i++) data[i] = rng.next() * 2 - 1;
+  return { shape, data };
+}
+
+/** Runs one kernel on one backend; returns its output values and the tensors/data it leaked. */
+async function runKernel(backend: string, name: string, inputs: Record<string, { shape: number[]; data: Float32Array }>,
+  attrs: Record<string, unknown>) {
+  await tf.setBackend(backend);
+  const tensorsBefore = tf.memory().numTensors;
+  const dataBefore = tf.engine().backend.numDataIds();
+  const ins: Record<string, tf.Tensor> = {};
+  for (const [key, v] of Object.entries(inputs)) ins[key] = tf.tensor(v.data, v.shape);
+  const out = tf.engine().runKernel(name, ins, attrs as tf.NamedAttrMap) as tf.Tensor;
+  const values = out.dataSync() as Float32Array;
+  const shape = out.shape;
+  tf.dispose([out, ...Object.values(ins)]);
+  return {
+    values,
+    shape,
+    leakedTensors: tf.memory().numTensors - tensorsBefore,
+    leakedData: tf.engine().backend.numDataIds() - dataBefore,
+  };
+}
+
+function relError(a: Float32Array, b: Float32Array): number {
+  let diff = 0;
+  let scale = 0;
+  for (let i = 0; i < b.length; i++) {
+    diff = Math.max(diff, Math.abs(a[i] - b[i]));
+    scale = Math.max(scale, Math.abs(b[i]));
+  }
+  return scale === 0 ? diff : diff / scale;
+}
+
+async function check(name: string, inputs: Record<string, { shape: number[]; data: Float32Array }>,
+  attrs: Record<string, unknown>, label: string): Promise<void> {
+  const wasm = await runKernel('wasm', name, inputs, attrs);
+  const cpu = await runKernel('cpu', name, inputs, attrs);
+  assert.deepEqual(wasm.shape, cpu.shape, `${label}: shape`);
+  const err = relError(wasm.values, cpu.values);
+  assert.ok(err <= TOLERANCE, `${label}: relative error ${err.toExponential(2)} > ${TOLERANCE}`);
+  assert.equal(wasm.leakedTensors, 0, `${label}: leaked tensors`);
+  assert.equal(wasm.leakedData, 0, `${label}: leaked wasm buffers`);
+}
+
+function label(name: string, c: Case): string {
+  return `${name} b${c.b} ${c.h}x${c.w}x${c.cin}->${c.cout} k${c.k} s${c.s} pad ${JSON.stringify(c.pad)}`;
+}
+
+describe('composed and SIMD gradient kernels on wasm match the cpu backend', () => {
+  before(async () => {
+    await initBackend({ backend: 'wasm' });
+  });
+
+  it('Conv2DBackpropFilter', async () => {
+    const rng = new Rng(11);
+    for (const c of cases(1, false)) {
+      const info = tf.backend_util.computeConv2DInfo([c.b, c.h, c.w, c.cin], [c.k, c.k, c.cin, c.cout], c.s, 1, c.pad);
+      const inputs = { x: random(rng, [c.b, c.h, c.w, c.cin]), dy: random(rng, info.outShape) };
+      await check('Conv2DBackpropFilter', inputs,
+        { strides: c.s, pad: c.pad, dataFormat: 'NHWC', filterShape: [c.k, c.k, c.cin, c.cout] }, label('filter', c));
+    }
+  });
+
+  it('Conv2DBackpropInput (replacing wasm\'s own)', async () => {
+    const rng = new Rng(12);
+    for (const c of cases(2, false)) {
+      const info = tf.backend_util.computeConv2DInfo([c.b, c.h, c.w, c.cin], [c.k, c.k, c.cin, c.cout], c.s, 1, c.pad);
+      const inputs = { dy: random(rng, info.outShape), filter: random(rng, [c.k, c.k, c.cin, c.cout]) };
+      await check('Conv2DBackpropInput', inputs,
+        { strides: c.s, pad: c.pad, dataFormat: 'NHWC', inputShape: [c.b, c.h, c.w, c.cin] }, label('input', c));
+    }
+  });
+
+  for (const variant of ['simd', 'composed'] as const) {
+    it(`DepthwiseConv2dNativeBackpropFilter (${variant})`, async () => {
+      setWasmKernelVariant(variant);
+      const rng = new Rng(13);
+      for (const c of cases(3, true)) {
+        const info = tf.backend_util.computeConv2DInfo([c.b, c.h, c.w, c.cin], [c.k, c.k, c.cin, 1], c.s, 1, c.pad,
+          undefined, true);
+        const inputs = { x: random(rng, [c.b, c.h, c.w, c.cin]), dy: random(rng, info.outShape) };
+        await check('DepthwiseConv2dNativeBackpropFilter', inputs,
+          { strides: c.s, pad: c.pad, dilations: 1, filterShape: [c.k, c.k, c.cin, 1] }, label(`dw filter ${variant}`, c));
+      }
+      setWasmKernelVariant('simd');
+    });
+
+    it(`DepthwiseConv2dNativeBackpropInput (${variant})`, async () => {
+      setWasmKernelVariant(variant);
+      const rng = new Rng(14);
+      for (const c of cases(4, true)) {
+        const info = tf.backend_util.computeConv2DInfo([c.b, c.h, c.w, c.cin], [c.k, c.k, c.cin, 1], c.s, 1, c.pad,
+          undefined, true);
+        const inputs = { dy: random(rng, info.outShape), filter: random(rng, [c.k, c.k, c.cin, 1]) };
+        await check('DepthwiseConv2dNativeBackpropInput', inputs,
+          { strides: c.s, pad: c.pad, dilations: 1, inputShape: [c.b, c.h, c.w, c.cin] }, label(`dw input ${variant}`, c));
+      }
+      setWasmKernelVariant('simd');
+    });
+  }
+
+  it('tf.grads through conv2d and depthwiseConv2d use them and agree with cpu', async () => {
+    const rng = new Rng(15);
+    const x = random(rng, [2, 9, 9, 4]);
+    const w1 = random(rng, [3, 3, 4, 8]);
+    const w2 = random(rng, [5, 5, 8, 1]);
+    const grads = async (backend: string) => {
+      await tf.setBackend(backend);
+      return tf.tidy(() => {
+        const f = (a: tf.Tensor, b: tf.Tensor, c: tf.Tensor) => {
+          const h = tf.conv2d(a as tf.Tensor4D, b as tf.Tensor4D, 2, 'same');
+          return tf.sum(tf.square(tf.depthwiseConv2d(h, c as tf.Tensor4D, 1, 'same')));
+        };
+        const t = [x, w1, w2].map((v) => tf.tensor(v.data, v.shape));
+        return tf.grads(f)(t).map((g) => g.dataSync() as Float32Array);
+      });
+    };
+    const wasm = await grads('wasm');
+    const cpu = await grads('cpu');
+    wasm.forEach((g, i) => assert.ok(relError(g, cpu[i]) <= TOLERANCE, `gradient ${i}`));
+  });
+
+  it('rejects what it does not support, naming the kernel', async () => {
+    await tf.setBackend('wasm');
+    const x = tf.zeros([1, 5, 5, 2]);
+    const dy = tf.zeros([1, 5, 5, 4]);
+    assert.throws(
+      () => tf.engine().runKernel('DepthwiseConv2dNativeBackpropFilter', { x, dy },
+        { strides: 1, pad: 'same', dilations: 1, filterShape: [3, 3, 2, 2] }),
+      /DepthwiseConv2dNativeBackpropFilter on wasm supports channel multiplier 1 only/,
+    );
+    tf.dispose([x, dy]);
+  });
+});
