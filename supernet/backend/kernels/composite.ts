@@ -18,6 +18,8 @@ export interface ProjectKernel {
   composed?: (inputs: Record<string, Tensor>, attrs: Record<string, unknown>) => Tensor;
   /** Backends that get the composed implementation. */
   composedBackends: readonly string[];
+  /** Called with a backend's own kernel just before this one replaces it (to delegate to it). */
+  onReplace?: (existing: tf.KernelConfig) => void;
 }
 
 /** A profile record as tfjs-core keeps it, with the tag added here. */

@@ -6,10 +6,12 @@
  * - BatchNorm fused with its activation, forward and backward, and activations: SIMD loops on
  *   the wasm heap, composed from tfjs ops on other backends (see names.ts).
  * - Identity on wasm shares data instead of copying it.
+ * - BatchMatMul on wasm transposes explicitly instead of using its slow transposed GEMM.
  */
 import { tf } from '../tf.js';
 import { activation } from './activation.js';
 import { activationGrad } from './activationGrad.js';
+import { batchMatMul } from './batchMatMul.js';
 import { batchNormActBackwardApply } from './batchNormActBackwardApply.js';
 import { batchNormActBackwardReduce } from './batchNormActBackwardReduce.js';
 import { batchNormActForward } from './batchNormActForward.js';
@@ -33,6 +35,7 @@ export const PROJECT_KERNEL_LIST: readonly ProjectKernel[] = Object.freeze([
   activation,
   activationGrad,
   identity,
+  batchMatMul,
 ]);
 
 const ours = new WeakSet<object>();
@@ -70,7 +73,10 @@ export function registerProjectKernels(): void {
       if (config.backendName === 'wasm' && !tf.findBackendFactory('wasm')) continue;
       const existing = tf.getKernel(config.kernelName, config.backendName);
       if (existing && ours.has(existing.kernelFunc)) continue;
-      if (existing) tf.unregisterKernel(config.kernelName, config.backendName);
+      if (existing) {
+        kernel.onReplace?.(existing);
+        tf.unregisterKernel(config.kernelName, config.backendName);
+      }
       tf.registerKernel(config);
       ours.add(config.kernelFunc);
     }
