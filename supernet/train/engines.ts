@@ -1,13 +1,29 @@
-/** Chooses the gradient engine: in-process for one worker, data-parallel worker threads otherwise. */
+/**
+ * The supernet's gradient engine: `DataParallelTrainer` with the supernet replica module -
+ * in-process for one worker, one worker thread per replica otherwise.
+ */
 import type { BackendName } from '../backend/backend.js';
+import { DataParallelTrainer } from './dataParallel.js';
 import type { GradientEngine } from './SupernetTrainer.js';
-import type { SupernetReplicaInit } from './supernetReplica.js';
-import { InProcessEngine } from './InProcessEngine.js';
+import type { SandwichTask, SupernetReplicaInit } from './supernetReplica.js';
+
+export type SupernetEngine = GradientEngine & { close(): Promise<void> };
 
 export async function createEngine(
   init: SupernetReplicaInit, workers: number, backend?: BackendName | 'auto',
-): Promise<GradientEngine & { close(): Promise<void> }> {
-  const replicaInit = { ...init, backend: backend === 'auto' || backend === undefined ? undefined : backend };
-  if (workers === 1) return InProcessEngine.create(replicaInit);
-  throw new Error('data-parallel workers are not available yet: use --workers 1');
+): Promise<SupernetEngine> {
+  const replicaInit = { ...init, backend: backend === 'auto' ? undefined : backend };
+  const trainer = await DataParallelTrainer.create<SupernetReplicaInit, SandwichTask>({
+    module: new URL('./supernetReplica.js', import.meta.url),
+    init: replicaInit,
+    workers,
+    backend,
+  });
+  return {
+    workers,
+    step: (tasks, lr) => trainer.step(tasks, lr),
+    getState: () => trainer.getState(),
+    setState: (state) => trainer.setState(state),
+    close: () => trainer.close(),
+  };
 }

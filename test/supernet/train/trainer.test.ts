@@ -1,12 +1,12 @@
 import { before, describe, it } from 'node:test';
 import assert from 'node:assert/strict';
-import { mkdtempSync, readFileSync, truncateSync, writeFileSync, statSync } from 'node:fs';
+import { copyFileSync, mkdtempSync, readFileSync, truncateSync, writeFileSync, statSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { initBackend } from '../../../supernet/backend/backend.js';
 import { tf } from '../../../supernet/backend/tf.js';
 import { SupernetTrainer, learningRate, stepConfigs, type PhaseSpec, type TrainOptions } from '../../../supernet/train/SupernetTrainer.js';
-import { InProcessEngine } from '../../../supernet/train/InProcessEngine.js';
+import { createEngine } from '../../../supernet/train/engines.js';
 import { loadCheckpoint } from '../../../supernet/train/checkpoint.js';
 import { microSpace, smallFashionMnist } from '../../fixtures/data.js';
 
@@ -26,7 +26,7 @@ describe('SupernetTrainer', () => {
     const space = microSpace();
     const data = smallFashionMnist(64, 32, 32); // 4 steps per epoch, 8 in all
     const straight = new SupernetTrainer(space, data, join(dir, 'a.ckpt'), options);
-    const engineA = await InProcessEngine.create(straight.replicaInit());
+    const engineA = await createEngine(straight.replicaInit(), 1);
     const metaA = await straight.run(engineA, false);
     const [paramsA] = await engineA.getState();
     await engineA.close();
@@ -36,14 +36,16 @@ describe('SupernetTrainer', () => {
     for (const h of metaA.history) assert.ok(h.largest.val >= 0 && h.largest.val <= 1 && Number.isFinite(h.trainLoss));
 
     const path = join(dir, 'b.ckpt');
+    const path2 = join(dir, 'b2.ckpt');
     const first = new SupernetTrainer(space, data, path, { ...options, maxStepsThisRun: 5 });
-    const engineB = await InProcessEngine.create(first.replicaInit());
+    const engineB = await createEngine(first.replicaInit(), 1);
     assert.equal((await first.run(engineB, false)).step, 5);
     await engineB.close();
     assert.equal(loadCheckpoint<{ step: number }>(path).meta.step, 5);
+    copyFileSync(path, path2);
 
     const second = new SupernetTrainer(space, data, path, options);
-    const engineC = await InProcessEngine.create(second.replicaInit());
+    const engineC = await createEngine(second.replicaInit(), 1);
     const metaC = await second.run(engineC, true);
     const [paramsC] = await engineC.getState();
     await engineC.close();
@@ -53,13 +55,29 @@ describe('SupernetTrainer', () => {
     for (let i = 0; i < paramsA.length; i++) maxDiff = Math.max(maxDiff, Math.abs(paramsA[i] - paramsC[i]));
     assert.equal(maxDiff, 0, `resumed weights differ from the uninterrupted run by ${maxDiff}`);
     assert.ok(tf.memory().numTensors < 50, `tensors left: ${tf.memory().numTensors}`);
+
+    // Two data-parallel workers continue the same checkpoint (batch statistics per half-batch,
+    // so the weights are close to, not equal to, the one-worker run).
+    const parallel = new SupernetTrainer(space, data, path2, options);
+    const engineD = await createEngine(parallel.replicaInit(), 2);
+    const metaD = await parallel.run(engineD, true);
+    const [paramsD] = await engineD.getState();
+    await engineD.close();
+    assert.equal(metaD.step, 8);
+    let dist = 0;
+    let norm = 0;
+    for (let i = 0; i < paramsA.length; i++) {
+      dist += (paramsA[i] - paramsD[i]) ** 2;
+      norm += paramsA[i] ** 2;
+    }
+    assert.ok(Math.sqrt(dist / norm) < 0.05, `two-worker run drifted ${Math.sqrt(dist / norm)} (relative L2) from the one-worker run`);
   });
 
   it('refuses a truncated or corrupt checkpoint with a clear error', async () => {
     const dir = mkdtempSync(join(tmpdir(), 'hwnas-train-'));
     const path = join(dir, 'c.ckpt');
     const trainer = new SupernetTrainer(microSpace(), smallFashionMnist(32), path, { ...options, maxStepsThisRun: 1, calibrationImages: 16 });
-    const engine = await InProcessEngine.create(trainer.replicaInit());
+    const engine = await createEngine(trainer.replicaInit(), 1);
     await trainer.run(engine, false);
     const bytes = readFileSync(path);
     truncateSync(path, statSync(path).size - 100);
@@ -77,7 +95,7 @@ describe('SupernetTrainer', () => {
     const path = join(dir, 'd.ckpt');
     writeFileSync(path, 'x');
     const trainer = new SupernetTrainer(microSpace(), smallFashionMnist(32), path, options);
-    const engine = await InProcessEngine.create(trainer.replicaInit());
+    const engine = await createEngine(trainer.replicaInit(), 1);
     await assert.rejects(trainer.run(engine, false), /exists: pass --resume/);
     const missing = new SupernetTrainer(microSpace(), smallFashionMnist(32), join(dir, 'none.ckpt'), options);
     await assert.rejects(missing.run(engine, true), /no checkpoint at/);
