@@ -40,7 +40,16 @@ export const PROJECT_KERNEL_LIST: readonly ProjectKernel[] = Object.freeze([
 
 const ours = new WeakSet<object>();
 let registered = false;
-let variant: WasmKernelVariant = 'simd';
+let variant: WasmKernelVariant = variantFromEnv();
+
+/** HWNAS_WASM_KERNELS=composed selects the composed variants (worker threads inherit it). */
+function variantFromEnv(): WasmKernelVariant {
+  const raw = process.env.HWNAS_WASM_KERNELS ?? 'simd';
+  if (raw !== 'simd' && raw !== 'composed') {
+    throw new Error(`HWNAS_WASM_KERNELS must be 'simd' or 'composed' (got '${raw}')`);
+  }
+  return raw;
+}
 
 /**
  * Selects the wasm implementation of kernels that have both a SIMD and a composed version and

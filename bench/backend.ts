@@ -1,0 +1,203 @@
+/**
+ * Training throughput of the reference stack (bench/referenceStack.ts) on every tfjs backend
+ * that loads: images/s of full training steps (forward + backward + SGD update) in one process
+ * and data-parallel over worker threads, median of the timed steps after warm-up, and a
+ * per-kernel breakdown of one step.
+ *
+ *   npm run bench:backend -- [--json out.json] [--batch 64] [--steps 7] [--warmup 3]
+ *     [--backends wasm,cpu,node] [--workers 1,2] [--cpu-batch 8] [--cpu-steps 1]
+ *     [--top 12] [--variant simd|composed]
+ *
+ * The cpu backend is pure JavaScript (seconds per image), so it runs a smaller batch
+ * (--cpu-batch) for --cpu-steps timed steps without warm-up, and no profile.
+ */
+import { writeFileSync } from 'node:fs';
+import os from 'node:os';
+import { parseArgs } from 'node:util';
+import { tf } from '../supernet/backend/tf.js';
+import { BACKEND_NAMES, initBackend, type BackendInfo, type BackendName } from '../supernet/backend/backend.js';
+import { profileKernels, type KernelBreakdown } from '../supernet/backend/profile.js';
+import { DataParallelTrainer } from '../supernet/train/dataParallel.js';
+import { Rng } from '../supernet/rng.js';
+import { REFERENCE_INPUT, ReferenceStack, type ReferenceStackInit, type ReferenceTask } from './referenceStack.js';
+
+interface RunResult {
+  backend: BackendName;
+  workers: number;
+  batch: number;
+  warmup: number;
+  stepMs: number[];
+  medianMs: number;
+  imagesPerSec: number;
+}
+
+const { values: args } = parseArgs({
+  options: {
+    json: { type: 'string' },
+    batch: { type: 'string', default: '64' },
+    steps: { type: 'string', default: '7' },
+    warmup: { type: 'string', default: '3' },
+    backends: { type: 'string', default: BACKEND_NAMES.join(',') },
+    workers: { type: 'string', default: '1,2' },
+    'cpu-batch': { type: 'string', default: '8' },
+    'cpu-steps': { type: 'string', default: '1' },
+    top: { type: 'string', default: '12' },
+    variant: { type: 'string', default: 'simd' },
+  },
+});
+
+function positiveInt(name: string, raw: string, min = 1): number {
+  const n = Number(raw);
+  if (!Number.isInteger(n) || n < min) throw new Error(`--${name} must be an integer >= ${min} (got '${raw}')`);
+  return n;
+}
+
+const PIXELS = REFERENCE_INPUT.height * REFERENCE_INPUT.width * REFERENCE_INPUT.channels;
+
+function makeBatch(n: number, seed: number): ReferenceTask {
+  const rng = new Rng(seed);
+  const images = new Float32Array(n * PIXELS);
+  for (let i = 0; i < images.length; i++) images[i] = rng.next();
+  return { images, labels: Int32Array.from({ length: n }, () => rng.int(REFERENCE_INPUT.classes)) };
+}
+
+/** Splits a batch into `parts` contiguous shards. */
+function shards(batch: ReferenceTask, parts: number): ReferenceTask[] {
+  const n = batch.labels.length;
+  return Array.from({ length: parts }, (_, p) => {
+    const from = Math.floor((p * n) / parts);
+    const to = Math.floor(((p + 1) * n) / parts);
+    return { images: batch.images.slice(from * PIXELS, to * PIXELS), labels: batch.labels.slice(from, to) };
+  });
+}
+
+function median(xs: number[]): number {
+  const s = [...xs].sort((a, b) => a - b);
+  const mid = s.length >> 1;
+  return s.length % 2 ? s[mid] : (s[mid - 1] + s[mid]) / 2;
+}
+
+async function throughput(backend: BackendName, workers: number, batch: number, warmup: number, steps: number): Promise<RunResult> {
+  const init: ReferenceStackInit = { seed: 1 };
+  const trainer = await DataParallelTrainer.create<ReferenceStackInit, ReferenceTask>({
+    module: new URL('./referenceStack.js', import.meta.url), init, workers, backend,
+  });
+  try {
+    const data = makeBatch(batch, 7);
+    const stepMs: number[] = [];
+    for (let s = 0; s < warmup + steps; s++) {
+      const tasks = shards(data, workers);
+      const t0 = performance.now();
+      await trainer.step(tasks, 0.01);
+      if (s >= warmup) stepMs.push(performance.now() - t0);
+    }
+    const medianMs = median(stepMs);
+    return { backend, workers, batch, warmup, stepMs, medianMs, imagesPerSec: (batch / medianMs) * 1000 };
+  } finally {
+    await trainer.close();
+  }
+}
+
+async function profileStep(batch: number): Promise<KernelBreakdown> {
+  const net = new ReferenceStack({ seed: 1 });
+  const data = makeBatch(batch, 7);
+  const images = tf.tensor4d(data.images, [batch, REFERENCE_INPUT.height, REFERENCE_INPUT.width, REFERENCE_INPUT.channels]);
+  const labels = tf.tensor1d(data.labels, 'int32');
+  try {
+    net.trainStep(images, labels, 0.01);
+    return await profileKernels(() => void net.trainStep(images, labels, 0.01));
+  } finally {
+    tf.dispose([images, labels]);
+    net.dispose();
+  }
+}
+
+function printRuns(runs: RunResult[]): void {
+  console.log('\nTraining throughput, reference stack (forward + backward + SGD step)');
+  console.log('backend  workers  batch  timed steps  median ms/step  images/s');
+  for (const r of runs) {
+    console.log(
+      `${r.backend.padEnd(8)} ${String(r.workers).padStart(7)} ${String(r.batch).padStart(6)} ` +
+        `${String(r.stepMs.length).padStart(12)} ${r.medianMs.toFixed(1).padStart(15)} ${r.imagesPerSec.toFixed(1).padStart(9)}`,
+    );
+  }
+}
+
+function printProfile(p: KernelBreakdown, top: number, batch: number): void {
+  console.log(`\nKernel time of one training step on ${p.backend} (batch ${batch}, 1 thread): ${p.totalMs.toFixed(1)} ms`);
+  console.log('kernel                                        ms   calls   share');
+  for (const k of p.kernels.slice(0, top)) {
+    console.log(`${k.name.padEnd(40)} ${k.ms.toFixed(1).padStart(7)} ${String(k.calls).padStart(7)} ${(100 * k.share).toFixed(1).padStart(6)}%`);
+  }
+  const inner = p.nested.filter((k) => k.share >= 0.01);
+  if (inner.length) {
+    console.log('inside composed kernels (already counted above):');
+    for (const k of inner) console.log(`  ${k.name.padEnd(58)} ${k.ms.toFixed(1).padStart(7)} ${String(k.calls).padStart(5)}`);
+  }
+}
+
+async function main(): Promise<void> {
+  const batch = positiveInt('batch', args.batch);
+  const steps = positiveInt('steps', args.steps);
+  const warmup = positiveInt('warmup', args.warmup, 0);
+  const cpuBatch = positiveInt('cpu-batch', args['cpu-batch']);
+  const cpuSteps = positiveInt('cpu-steps', args['cpu-steps']);
+  const top = positiveInt('top', args.top);
+  const workerCounts = args.workers.split(',').map((w) => positiveInt('workers', w));
+  if (args.variant !== 'simd' && args.variant !== 'composed') {
+    throw new Error(`--variant must be 'simd' or 'composed' (got '${args.variant}')`);
+  }
+  process.env.HWNAS_WASM_KERNELS = args.variant;
+  const backends = args.backends.split(',') as BackendName[];
+  for (const b of backends) {
+    if (!BACKEND_NAMES.includes(b)) throw new Error(`--backends: '${b}' is not one of ${BACKEND_NAMES.join(', ')}`);
+  }
+  const cpu = os.cpus();
+  console.log(`${cpu.length} x ${cpu[0]?.model ?? 'unknown cpu'}, node ${process.version}, wasm kernels: ${args.variant}`);
+
+  const runs: RunResult[] = [];
+  const profiles: KernelBreakdown[] = [];
+  const skipped: { backend: BackendName; reason: string }[] = [];
+  for (const backend of backends) {
+    let info: BackendInfo;
+    try {
+      info = await initBackend({ backend, threads: 1 });
+    } catch (err) {
+      skipped.push({ backend, reason: (err as Error).message });
+      console.log(`\n${backend}: skipped (${(err as Error).message})`);
+      continue;
+    }
+    console.log(`\n${info.name}: tfjs ${info.version}, ${info.threads} thread(s) per replica`);
+    const slow = backend === 'cpu';
+    for (const workers of workerCounts) {
+      const b = slow ? cpuBatch : batch;
+      const r = await throughput(backend, workers, b, slow ? 0 : warmup, slow ? cpuSteps : steps);
+      console.log(`  ${workers} worker(s): ${r.imagesPerSec.toFixed(1)} images/s (median ${r.medianMs.toFixed(1)} ms/step)`);
+      runs.push(r);
+    }
+    if (!slow) {
+      await initBackend({ backend, threads: 1 });
+      const p = await profileStep(batch);
+      profiles.push(p);
+      printProfile(p, top, batch);
+    }
+  }
+  printRuns(runs);
+  if (args.json) {
+    const report = {
+      date: new Date().toISOString(),
+      machine: { cpus: cpu.length, model: cpu[0]?.model, node: process.version },
+      config: { batch, steps, warmup, cpuBatch, cpuSteps, variant: args.variant },
+      runs,
+      profiles,
+      skipped,
+    };
+    writeFileSync(args.json, JSON.stringify(report, null, 2));
+    console.log(`\nwrote ${args.json}`);
+  }
+}
+
+main().catch((err: unknown) => {
+  console.error((err as Error).message);
+  process.exitCode = 1;
+});
