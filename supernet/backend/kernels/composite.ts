@@ -12,8 +12,11 @@ import type { WasmBackendLike } from '../simd/simdModule.js';
 
 export interface ProjectKernel {
   kernelName: string;
-  /** Raw implementation for the wasm backend. */
-  wasm?: (inputs: Record<string, TensorInfo>, attrs: Record<string, unknown>, backend: WasmBackendLike) => TensorInfo;
+  /**
+   * Raw implementation for the wasm backend. Returning undefined hands the call to the
+   * composed implementation (for cases the raw one does not cover).
+   */
+  wasm?: (inputs: Record<string, TensorInfo>, attrs: Record<string, unknown>, backend: WasmBackendLike) => TensorInfo | undefined;
   /** Implementation composed from tfjs ops. */
   composed?: (inputs: Record<string, Tensor>, attrs: Record<string, unknown>) => Tensor;
   /** Backends that get the composed implementation. */
@@ -54,15 +57,21 @@ export type WasmKernelVariant = 'simd' | 'composed';
 export function kernelConfigs(kernel: ProjectKernel, variant: WasmKernelVariant = 'simd'): tf.KernelConfig[] {
   const configs: tf.KernelConfig[] = [];
   const raw = variant === 'composed' && kernel.composedBackends.includes('wasm') ? undefined : kernel.wasm;
+  const composed = kernel.composed;
   if (raw) {
+    const fallback = composed && kernel.composedBackends.includes('wasm') ? composedKernelFunc(kernel.kernelName, composed) : undefined;
     configs.push({
       kernelName: kernel.kernelName,
       backendName: 'wasm',
-      kernelFunc: ({ inputs, attrs, backend }) =>
-        raw(inputs as Record<string, TensorInfo>, attrs as Record<string, unknown>, backend as unknown as WasmBackendLike),
+      kernelFunc: (args) => {
+        const out = raw(args.inputs as Record<string, TensorInfo>, args.attrs as Record<string, unknown>,
+          args.backend as unknown as WasmBackendLike);
+        if (out) return out;
+        if (!fallback) throw new Error(`${kernel.kernelName}: no implementation for these arguments on wasm`);
+        return fallback(args);
+      },
     });
   }
-  const composed = kernel.composed;
   if (composed) {
     for (const backendName of kernel.composedBackends) {
       if (raw && backendName === 'wasm') continue;
