@@ -9,7 +9,21 @@ export interface Progress {
 
 export function progressBar(total: number, start: number, format: string): Progress {
   if (!process.stderr.isTTY) {
-    return { update: () => undefined, log: (line) => process.stderr.write(`${line}\n`), stop: () => undefined };
+    // Logs and CI: one plain line a minute instead of a redrawn bar.
+    let last = Date.now();
+    const t0 = Date.now();
+    return {
+      update: (value, payload) => {
+        if (Date.now() - last < 60_000) return;
+        last = Date.now();
+        const rate = (value - start) / ((Date.now() - t0) / 1000);
+        const eta = rate > 0 ? Math.round((total - value) / rate) : 0;
+        const fields = Object.entries(payload ?? {}).map(([k, v]) => `${k} ${v}`).join(', ');
+        process.stderr.write(`${value}/${total}${fields ? ` (${fields})` : ''}, ETA ${eta} s\n`);
+      },
+      log: (line) => process.stderr.write(`${line}\n`),
+      stop: () => undefined,
+    };
   }
   const bar = new cliProgress.SingleBar(
     { format, stream: process.stderr, etaBuffer: 50, hideCursor: true, clearOnComplete: false },

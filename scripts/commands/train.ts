@@ -79,7 +79,7 @@ export function registerTrain(program: Command): void {
       trainer.replicaInit(), int('workers', opts.workers, 1), opts.backend,
     );
     const total = trainer.initialMeta().totalSteps;
-    const bar = progressBar(total, 0,
+    const bar = progressBar(total, trainer.resumeStep(opts.resume === true),
       'train |{bar}| {value}/{total} steps | epoch {epoch} {phase} | loss {loss} | {ips} img/s | ETA {eta_formatted}');
     try {
       const meta = await trainer.run(engine, opts.resume === true, {

@@ -47,13 +47,13 @@ export const kDefaultTrainOptions: Required<TrainOptions> = {
   batchSize: 128,
   seed: 0,
   phases: [
-    { name: 'largest', epochs: 6, lr: 0.2, warmupEpochs: 1, sandwich: false, randomSubnets: 0 },
-    { name: 'sandwich', epochs: 8, lr: 0.1, warmupEpochs: 0, sandwich: true, randomSubnets: 2 },
+    { name: 'largest', epochs: 6, lr: 0.15, warmupEpochs: 1, sandwich: false, randomSubnets: 0 },
+    { name: 'sandwich', epochs: 10, lr: 0.08, warmupEpochs: 0, sandwich: true, randomSubnets: 2 },
   ],
-  hyper: { momentum: 0.9, weightDecay: 4e-5, labelSmoothing: 0.1, kdWeight: 1 },
+  hyper: { momentum: 0.9, weightDecay: 5e-5, labelSmoothing: 0.1, kdWeight: 1 },
   checkpointEvery: 100,
   calibrationImages: 2000,
-  evalImages: 10000,
+  evalImages: 5000,
   maxStepsThisRun: 0,
 };
 
@@ -181,6 +181,12 @@ export class SupernetTrainer {
       kind: 'hwnas-supernet', space: this.space, options: this.options, step: 0,
       totalSteps: epochs * stepsPerEpoch, stepsPerEpoch, epochLoss: { sum: 0, n: 0, seconds: 0 }, history: [],
     };
+  }
+
+  /** The step a run starts from: 0, or the checkpoint's step when resuming. */
+  resumeStep(resume: boolean): number {
+    if (!resume || !existsSync(this.checkpointPath)) return 0;
+    return loadCheckpoint<TrainMeta>(this.checkpointPath).meta.step;
   }
 
   /**
