@@ -36,6 +36,8 @@ export interface BatchNormTrainOutput<T extends Tensor> {
 
 const run = (name: string, inputs: Record<string, Tensor>, attrs: Record<string, unknown> = {}): Tensor =>
   tf.engine().runKernel(name, inputs, attrs as tf.NamedAttrMap) as Tensor;
+const run2 = (name: string, inputs: Record<string, Tensor>, attrs: Record<string, unknown> = {}): [Tensor1D, Tensor1D] =>
+  tf.engine().runKernel(name, inputs, attrs as tf.NamedAttrMap) as unknown as [Tensor1D, Tensor1D];
 
 /**
  * Training-mode BatchNorm (+ activation) with the batch mean and biased variance over every
@@ -53,7 +55,7 @@ export function batchNormTrain<T extends Tensor>(
   let stats: Tensor1D[] = [];
   const op = tf.customGrad((xIn, gIn, bIn, saveArg) => {
     const xs = xIn as Tensor;
-    const [mean, variance] = tf.unstack(run(PROJECT_KERNELS.batchNormStats, { x: xs })) as Tensor1D[];
+    const [mean, variance] = run2(PROJECT_KERNELS.batchNormStats, { x: xs });
     // The forward function runs inside a tidy: keep the statistics, hand out clones below.
     stats = [tf.keep(mean), tf.keep(variance)];
     const invStd = tf.rsqrt(tf.add(variance, epsilon)) as Tensor1D;
@@ -107,8 +109,8 @@ function affineWithGrad(
     value: y,
     gradFunc: (dy, [xs, mu, inv, sc, sh]) => {
       const m = xs.size / xs.shape[xs.rank - 1];
-      const sums = run(PROJECT_KERNELS.batchNormActBackwardReduce, { dy, x: xs, scale: sc, shift: sh, mean: mu }, { activation });
-      const [sumG, sumGCentred] = tf.unstack(sums);
+      const [sumG, sumGCentred] = run2(PROJECT_KERNELS.batchNormActBackwardReduce,
+        { dy, x: xs, scale: sc, shift: sh, mean: mu }, { activation });
       const dGamma = tf.mul(sumGCentred, inv);
       const b = fixedStats ? tf.zerosLike(sc) : tf.mul(sc, tf.mul(tf.square(inv), tf.mul(sumGCentred, -1 / m)));
       const c = fixedStats ? tf.zerosLike(sc) : tf.mul(sc, tf.mul(sumG, -1 / m));

@@ -1,6 +1,6 @@
 /**
  * First half of the fused BatchNorm + activation gradient: with g = dy * act'(x * scale + shift),
- * the per-channel sums `[sum g, sum g (x - mean)]` as `[2, C]`.
+ * the per-channel sums `sum g` and `sum g (x - mean)`: two `[C]` outputs.
  */
 import { tf } from '../tf.js';
 import { ptr, simdFor, withScratch } from '../simd/simdModule.js';
@@ -14,13 +14,14 @@ export const batchNormActBackwardReduce: ProjectKernel = {
     const act = checkActivation(attrs.activation);
     const c = x.shape[x.shape.length - 1];
     const m = x.shape.reduce((a, b) => a * b, 1) / c;
-    const out = backend.makeOutput([2, c], 'float32');
+    const sumG = backend.makeOutput([c], 'float32');
+    const sumGCentred = backend.makeOutput([c], 'float32');
     withScratch(backend, 2 * c * 4, (scratch) =>
       simdFor(backend)[`bn_bwd_reduce_${act}`](
         ptr(backend, dy), ptr(backend, x), m, c, ptr(backend, scale), ptr(backend, shift),
-        ptr(backend, mean), ptr(backend, out), scratch,
+        ptr(backend, mean), ptr(backend, sumG), ptr(backend, sumGCentred), scratch,
       ));
-    return out;
+    return [sumG, sumGCentred];
   },
   composedBackends: COMPOSED_BACKENDS,
   composed({ dy, x, scale, shift, mean }, attrs) {
@@ -28,6 +29,6 @@ export const batchNormActBackwardReduce: ProjectKernel = {
     const g = activationGrad(dy, tf.add(tf.mul(x, scale), shift), checkActivation(attrs.activation));
     const g2 = tf.reshape(g, [-1, c]);
     const centred = tf.reshape(tf.sub(x, mean), [-1, c]);
-    return tf.stack([tf.sum(g2, 0), tf.sum(tf.mul(g2, centred), 0)]);
+    return [tf.sum(g2, 0), tf.sum(tf.mul(g2, centred), 0)];
   },
 };

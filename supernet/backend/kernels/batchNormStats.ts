@@ -1,4 +1,4 @@
-/** Per-channel batch mean and biased variance of a channels-last tensor, as `[2, C]`. */
+/** Per-channel batch mean and biased variance of a channels-last tensor: two `[C]` outputs. */
 import { tf } from '../tf.js';
 import type { Tensor2D } from '../tf.js';
 import { ptr, simdFor, withScratch } from '../simd/simdModule.js';
@@ -10,15 +10,17 @@ export const batchNormStats: ProjectKernel = {
   wasm({ x }, _attrs, backend) {
     const c = x.shape[x.shape.length - 1];
     const m = x.shape.reduce((a, b) => a * b, 1) / c;
-    const out = backend.makeOutput([2, c], 'float32');
-    withScratch(backend, c * 4, (scratch) => simdFor(backend).bn_stats(ptr(backend, x), m, c, 1 / m, ptr(backend, out), scratch));
-    return out;
+    const mean = backend.makeOutput([c], 'float32');
+    const variance = backend.makeOutput([c], 'float32');
+    withScratch(backend, 2 * c * 4, (scratch) =>
+      simdFor(backend).bn_stats(ptr(backend, x), m, c, 1 / m, ptr(backend, mean), ptr(backend, variance), scratch));
+    return [mean, variance];
   },
   composedBackends: COMPOSED_BACKENDS,
   composed({ x }) {
     const c = x.shape[x.rank - 1];
     const x2 = tf.reshape(x, [-1, c]) as Tensor2D;
     const mean = tf.mean(x2, 0);
-    return tf.stack([mean, tf.mean(tf.squaredDifference(x2, mean), 0)]);
+    return [mean, tf.mean(tf.squaredDifference(x2, mean), 0)];
   },
 };

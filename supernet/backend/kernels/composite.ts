@@ -16,9 +16,9 @@ export interface ProjectKernel {
    * Raw implementation for the wasm backend. Returning undefined hands the call to the
    * composed implementation (for cases the raw one does not cover).
    */
-  wasm?: (inputs: Record<string, TensorInfo>, attrs: Record<string, unknown>, backend: WasmBackendLike) => TensorInfo | undefined;
+  wasm?: (inputs: Record<string, TensorInfo>, attrs: Record<string, unknown>, backend: WasmBackendLike) => TensorInfo | TensorInfo[] | undefined;
   /** Implementation composed from tfjs ops. */
-  composed?: (inputs: Record<string, Tensor>, attrs: Record<string, unknown>) => Tensor;
+  composed?: (inputs: Record<string, Tensor>, attrs: Record<string, unknown>) => Tensor | Tensor[];
   /** Backends that get the composed implementation. */
   composedBackends: readonly string[];
   /** Called with a backend's own kernel just before this one replaces it (to delegate to it). */
@@ -66,7 +66,7 @@ export function kernelConfigs(kernel: ProjectKernel, variant: WasmKernelVariant 
       kernelFunc: (args) => {
         const out = raw(args.inputs as Record<string, TensorInfo>, args.attrs as Record<string, unknown>,
           args.backend as unknown as WasmBackendLike);
-        if (out) return out;
+        if (out) return out as TensorInfo;
         if (!fallback) throw new Error(`${kernel.kernelName}: no implementation for these arguments on wasm`);
         return fallback(args);
       },

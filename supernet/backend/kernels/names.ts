@@ -1,10 +1,10 @@
 /** Names of the kernels this project adds to tfjs (ops call them with `runKernel`). */
 export const PROJECT_KERNELS = Object.freeze({
-  /** `{x}` -> `[2, C]`: per-channel mean and biased variance over all leading axes. */
+  /** `{x}` -> `[mean, variance]` (`[C]` each) over all leading axes, variance biased. */
   batchNormStats: 'HwnasBatchNormStats',
   /** `{x, scale, shift}`, `{activation}` -> act(x * scale + shift). */
   batchNormActForward: 'HwnasBatchNormActForward',
-  /** `{dy, x, scale, shift, mean}`, `{activation}` -> `[2, C]`: sum g, sum g (x - mean). */
+  /** `{dy, x, scale, shift, mean}`, `{activation}` -> `[sum g, sum g (x - mean)]` (`[C]` each). */
   batchNormActBackwardReduce: 'HwnasBatchNormActBackwardReduce',
   /** `{dy, x, scale, shift, mean, coef: [3, C]}`, `{activation}` -> a g + b (x - mean) + c. */
   batchNormActBackwardApply: 'HwnasBatchNormActBackwardApply',

@@ -2,10 +2,10 @@
  * SIMD loops for training-mode BatchNorm fused with its activation, over a `[M, C]` view of an
  * NHWC tensor (channels innermost). Pointers are byte offsets into the wasm backend's heap.
  *
- *   bn_stats(x, M, C, invM, out, scratch)                 out = [mean(C), biased var(C)]
+ *   bn_stats(x, M, C, invM, mean, var, scratch)           batch mean and biased variance, one pass
  *   bn_fwd_<act>(x, M, C, scale, shift, y)                y = act(x * scale + shift)
- *   bn_bwd_reduce_<act>(dy, x, M, C, scale, shift, mean, out, scratch)
- *        g = dy * act'(x * scale + shift);  out = [sum g (C), sum g (x - mean) (C)]
+ *   bn_bwd_reduce_<act>(dy, x, M, C, scale, shift, mean, sumG, sumGCentred, scratch)
+ *        g = dy * act'(x * scale + shift);  sumG = sum g,  sumGCentred = sum g (x - mean)
  *   bn_bwd_apply_<act>(dy, x, M, C, scale, shift, mean, coef, dx)
  *        dx = a g + b (x - mean) + c   with coef = [a(C), b(C), c(C)]
  *
@@ -103,30 +103,47 @@ class RowLoops {
   }
 }
 
+/**
+ * One pass over x: sums of d = x - x[0] and of d^2 per channel (shifting by the first row keeps
+ * the variance accurate when |mean| >> std), then mean = x[0] + sum d / M and
+ * var = sum d^2 / M - (sum d / M)^2.  scratch holds 2C floats.
+ */
 function statsKernel(): FunctionBuilder {
-  const f = new FunctionBuilder('bn_stats', ['i32', 'i32', 'i32', 'f32', 'i32', 'i32']);
-  const [x, m, c, invM, out, scratch] = f.params;
+  const f = new FunctionBuilder('bn_stats', ['i32', 'i32', 'i32', 'f32', 'i32', 'i32', 'i32']);
+  const [x, m, c, invM, out, variance, scratch] = f.params;
   const loops = new RowLoops(f, c);
   const row = f.local('i32');
-  const variance = f.local('i32');
-  f.set(variance, i32.add(get(out), get(loops.cBytes)));
-  loops.floats(i32.shl(get(loops.cBytes), i32.const(1)), (at) => f.store('f32', at(get(out)), SCALAR.num(0)));
-  const pass = (total: Local, term: (L: Lanes, at: (b: Expr) => Expr) => Expr) => {
-    loops.blockedRows(
-      m,
-      scratch,
-      (r) => {
-        f.set(row, i32.add(get(x), i32.mul(get(r), get(loops.cBytes))));
-        loops.channels((L, at) => L.store(f, at(get(scratch)), L.add(L.load(at(get(scratch))), term(L, at))));
-      },
-      () => loops.channels((L, at) => L.store(f, at(get(total)), L.add(L.load(at(get(total))), L.load(at(get(scratch)))))),
-    );
-    loops.channels((L, at) => L.store(f, at(get(total)), L.mul(L.load(at(get(total))), splatParam(L, invM))));
-  };
-  pass(out, (L, at) => L.load(at(get(row))));
-  pass(variance, (L, at) => {
-    const d = L.sub(L.load(at(get(row))), L.load(at(get(out))));
-    return L.mul(d, d);
+  const scratch2 = f.local('i32');
+  f.set(scratch2, i32.add(get(scratch), get(loops.cBytes)));
+  loops.floats(get(loops.cBytes), (at) => {
+    f.store('f32', at(get(out)), SCALAR.num(0));
+    f.store('f32', at(get(variance)), SCALAR.num(0));
+  });
+  const lo = f.local('i32');
+  const hi = f.local('i32');
+  const r = f.local('i32');
+  f.forRange(lo, i32.const(0), get(m), BLOCK_ROWS, () => {
+    f.set(hi, i32.add(get(lo), i32.const(BLOCK_ROWS)));
+    f.ifElse(i32.gt(get(hi), get(m)), () => f.set(hi, get(m)));
+    loops.floats(i32.shl(get(loops.cBytes), i32.const(1)), (at) => f.store('f32', at(get(scratch)), SCALAR.num(0)));
+    f.forRange(r, get(lo), get(hi), 1, () => {
+      f.set(row, i32.add(get(x), i32.mul(get(r), get(loops.cBytes))));
+      loops.channels((L, at, tmp) => {
+        // x row 0 is the shift.
+        f.set(tmp.u, L.sub(L.load(at(get(row))), L.load(at(get(x)))));
+        L.store(f, at(get(scratch)), L.add(L.load(at(get(scratch))), get(tmp.u)));
+        L.store(f, at(get(scratch2)), L.add(L.load(at(get(scratch2))), L.mul(get(tmp.u), get(tmp.u))));
+      });
+    });
+    loops.channels((L, at) => {
+      L.store(f, at(get(out)), L.add(L.load(at(get(out))), L.load(at(get(scratch)))));
+      L.store(f, at(get(variance)), L.add(L.load(at(get(variance))), L.load(at(get(scratch2)))));
+    });
+  });
+  loops.channels((L, at, tmp) => {
+    f.set(tmp.u, L.mul(L.load(at(get(out))), splatParam(L, invM)));
+    L.store(f, at(get(variance)), L.sub(L.mul(L.load(at(get(variance))), splatParam(L, invM)), L.mul(get(tmp.u), get(tmp.u))));
+    L.store(f, at(get(out)), L.add(get(tmp.u), L.load(at(get(x)))));
   });
   return f;
 }
@@ -167,15 +184,16 @@ function emitGrad(
 }
 
 function backwardReduceKernel(act: Activation): FunctionBuilder {
-  const f = new FunctionBuilder(`bn_bwd_reduce_${act}`, ['i32', 'i32', 'i32', 'i32', 'i32', 'i32', 'i32', 'i32', 'i32']);
-  const [dy, x, m, c, scale, shift, mean, out, scratch] = f.params;
+  const f = new FunctionBuilder(`bn_bwd_reduce_${act}`, ['i32', 'i32', 'i32', 'i32', 'i32', 'i32', 'i32', 'i32', 'i32', 'i32']);
+  const [dy, x, m, c, scale, shift, mean, out, out2, scratch] = f.params;
   const loops = new RowLoops(f, c);
   const offset = f.local('i32');
   const scratch2 = f.local('i32');
-  const out2 = f.local('i32');
   f.set(scratch2, i32.add(get(scratch), get(loops.cBytes)));
-  f.set(out2, i32.add(get(out), get(loops.cBytes)));
-  loops.floats(i32.shl(get(loops.cBytes), i32.const(1)), (at) => f.store('f32', at(get(out)), SCALAR.num(0)));
+  loops.floats(get(loops.cBytes), (at) => {
+    f.store('f32', at(get(out)), SCALAR.num(0));
+    f.store('f32', at(get(out2)), SCALAR.num(0));
+  });
   const lo = f.local('i32');
   const hi = f.local('i32');
   const rr = f.local('i32');
