@@ -2,7 +2,8 @@
 import type { Command } from 'commander';
 import { registerInfo } from './info.js';
 import { registerTrain } from './train.js';
+import { registerEval } from './eval.js';
 
 export type RegisterCommand = (program: Command) => void;
 
-export const commands: RegisterCommand[] = [registerInfo, registerTrain];
+export const commands: RegisterCommand[] = [registerInfo, registerTrain, registerEval];

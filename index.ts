@@ -1,0 +1,35 @@
+/**
+ * hwnas: hardware-aware neural architecture search and compression. This file only
+ * re-exports the public API, in groups:
+ * - backend: initBackend, backendInfo (tfjs backend selection and custom kernels)
+ * - data: loadFashionMnist, fillBatch, batchIndices, trainBatches, evalBatches
+ * - search space: parseSearchSpace, parseConfig, sampleConfig, largestConfig, smallestConfig,
+ *   countSubnets, layersOf, macs, params, bitOps, modelBytes, subnetPlan, fashionMbv3
+ * - supernet: Supernet, Subnet, extract, calibrateBatchNorm, evaluateConfig, loadSupernet,
+ *   SupernetTrainer, DataParallelTrainer
+ * - hardware: measureLatency, device profiles, RooflineModel, target registry
+ * - predictors and evolution: contracts in predictors/types.ts and evolution/types.ts
+ * - utilities: Rng
+ */
+export { initBackend, backendInfo, type BackendInfo, type BackendName } from './supernet/backend/backend.js';
+export { loadFashionMnist, resolveFashionMnistDir } from './supernet/data/fashionMnist.js';
+export type { DataSplit, FashionMnist, ImageSet } from './supernet/data/types.js';
+export { fillBatch, batchIndices } from './supernet/data/batches.js';
+export { trainBatches, evalBatches } from './supernet/data/tensorBatches.js';
+export * from './supernet/space/index.js';
+export { subnetPlan, type SubnetPlan, type BlockPlan } from './supernet/space/plan.js';
+export type { SearchSpace, SubnetConfig, WeightBits, ActBits } from './supernet/types.js';
+export { Supernet } from './supernet/Supernet.js';
+export { Subnet } from './supernet/Subnet.js';
+export { extract, extractWithStats, calibrateBatchNorm } from './supernet/extract.js';
+export { calibrationSet, evaluateConfig, evaluateOn, type EvalResult } from './supernet/evaluate.js';
+export { loadSupernet, resolveConfig, resolveSpace } from './supernet/io.js';
+export { SupernetTrainer, kDefaultTrainOptions, type TrainOptions, type PhaseSpec, type EpochRecord } from './supernet/train/SupernetTrainer.js';
+export { DataParallelTrainer } from './supernet/train/dataParallel.js';
+export { measureLatency, type Measurement, type MeasureOptions } from './hardware/measure.js';
+export { loadDeviceProfile, listDeviceProfiles } from './hardware/deviceProfile.js';
+export { RooflineModel } from './hardware/roofline.js';
+export { getTarget, listTargets, parseTargetSpec, createTargetModel } from './hardware/targets.js';
+export type { LayerDesc, LatencyModel } from './hardware/types.js';
+export type { AccuracyPredictor, AccuracySample } from './predictors/types.js';
+export { Rng } from './supernet/rng.js';

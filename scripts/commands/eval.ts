@@ -1,0 +1,63 @@
+/** `hwnas eval`: accuracy of subnets of a trained supernet after BatchNorm recalibration. */
+import type { Command } from 'commander';
+import { Option } from 'commander';
+import { addBackendOption, addDataDirOption, type CommonOptions } from '../options.js';
+import { startBackend } from '../runtime.js';
+import { loadFashionMnist } from '../../supernet/data/fashionMnist.js';
+import { loadSupernet, resolveConfig } from '../../supernet/io.js';
+import { calibrationSet, evaluateConfig } from '../../supernet/evaluate.js';
+import { bitOps, macs, params } from '../../supernet/space/layers.js';
+import { sampleConfig } from '../../supernet/space/searchSpace.js';
+import { Rng } from '../../supernet/rng.js';
+import type { SubnetConfig } from '../../supernet/types.js';
+
+interface EvalCliOptions extends CommonOptions {
+  checkpoint: string;
+  config: string[];
+  random: string;
+  seed: string;
+  split: 'val' | 'test';
+  calibrationImages: string;
+  json?: boolean;
+}
+
+export function registerEval(program: Command): void {
+  const cmd = program
+    .command('eval')
+    .description('evaluate subnets (BatchNorm recalibrated on 2,000 training images): accuracy, MACs, params')
+    .option('--checkpoint <path>', 'trained supernet checkpoint', 'models/supernet.ckpt')
+    .option('--config <file|largest|smallest...>', 'subnet configs to evaluate', ['largest', 'smallest'])
+    .option('--random <n>', 'also evaluate n random subnets', '0')
+    .option('--seed <n>', 'seed of the random subnets', '0')
+    .addOption(new Option('--split <name>', 'split to evaluate on (test is for final reports)').choices(['val', 'test']).default('val'))
+    .option('--calibration-images <n>', 'training images for BatchNorm recalibration', '2000')
+    .option('--json', 'print one JSON object per config');
+  addBackendOption(cmd);
+  addDataDirOption(cmd);
+  cmd.action(async (opts: EvalCliOptions) => {
+    await startBackend(opts);
+    const { net, meta } = loadSupernet(opts.checkpoint);
+    const space = net.space;
+    const data = loadFashionMnist({ dataDir: opts.dataDir });
+    const nRandom = Number(opts.random);
+    if (!Number.isInteger(nRandom) || nRandom < 0) throw new Error(`--random must be a non-negative integer (got '${opts.random}')`);
+    const configs: Array<[string, SubnetConfig]> = opts.config.map((c) => [c, resolveConfig(space, c)]);
+    const rng = new Rng(Number(opts.seed));
+    for (let i = 0; i < nRandom; i++) configs.push([`random${i}`, sampleConfig(space, rng)]);
+    const calib = calibrationSet(data.train, Number(opts.calibrationImages));
+    const split = data[opts.split];
+    if (!opts.json) {
+      console.log(`supernet ${opts.checkpoint}: step ${meta.step}/${meta.totalSteps}; ${opts.split} split (${split.n} images)`);
+      console.log('config        accuracy    loss    MACs(M)  params(K)  BitOps(G)');
+    }
+    for (const [name, cfg] of configs) {
+      const r = evaluateConfig(net, cfg, calib, split);
+      const row = { name, config: cfg, split: opts.split, accuracy: r.accuracy, loss: r.loss, macs: macs(space, cfg), params: params(space, cfg), bitOps: bitOps(space, cfg) };
+      if (opts.json) console.log(JSON.stringify(row));
+      else {
+        console.log(`${name.padEnd(12)}  ${(100 * r.accuracy).toFixed(2).padStart(6)}%  ${r.loss.toFixed(4)}  ${(row.macs / 1e6).toFixed(2).padStart(7)}  ${(row.params / 1e3).toFixed(1).padStart(9)}  ${(row.bitOps / 1e9).toFixed(2).padStart(9)}`);
+      }
+    }
+    net.dispose();
+  });
+}
