@@ -134,6 +134,17 @@ describe('composed and SIMD gradient kernels on wasm match the cpu backend', () 
     });
   }
 
+  it('larger shapes: row chunks of the 1x1 GEMM, vector channel loops', async () => {
+    const rng = new Rng(16);
+    const x = random(rng, [2, 15, 13, 20]);
+    await check('Conv2DBackpropFilter', { x, dy: random(rng, [2, 15, 13, 36]) },
+      { strides: 1, pad: 'valid', dataFormat: 'NHWC', filterShape: [1, 1, 20, 36] }, '1x1 GEMM 390 rows');
+    await check('DepthwiseConv2dNativeBackpropFilter', { x, dy: random(rng, [2, 8, 7, 20]) },
+      { strides: 2, pad: 'same', dilations: 1, filterShape: [5, 5, 20, 1] }, 'dw filter 5x5 s2');
+    await check('DepthwiseConv2dNativeBackpropInput', { dy: random(rng, [2, 8, 7, 20]), filter: random(rng, [5, 5, 20, 1]) },
+      { strides: 2, pad: 'same', dilations: 1, inputShape: [2, 15, 13, 20] }, 'dw input 5x5 s2');
+  });
+
   it('tf.grads through conv2d and depthwiseConv2d use them and agree with cpu', async () => {
     const rng = new Rng(15);
     const x = random(rng, [2, 9, 9, 4]);
