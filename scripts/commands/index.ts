@@ -3,7 +3,8 @@ import type { Command } from 'commander';
 import { registerInfo } from './info.js';
 import { registerTrain } from './train.js';
 import { registerEval } from './eval.js';
+import { registerDemo } from './demo.js';
 
 export type RegisterCommand = (program: Command) => void;
 
-export const commands: RegisterCommand[] = [registerInfo, registerTrain, registerEval];
+export const commands: RegisterCommand[] = [registerDemo, registerInfo, registerTrain, registerEval];
