@@ -1,0 +1,52 @@
+import { describe, it } from 'node:test';
+import assert from 'node:assert/strict';
+import { spawn, spawnSync } from 'node:child_process';
+import { existsSync, mkdtempSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { loadCheckpoint } from '../../supernet/train/checkpoint.js';
+import { fixturePath } from '../fixtures/data.js';
+
+const cli = fileURLToPath(new URL('../../scripts/cli.js', import.meta.url));
+
+function trainArgs(out: string): string[] {
+  return [cli, 'train', '--space', fixturePath('microSpace.json'), '--out', out, '--workers', '1',
+    '--batch-size', '16', '--checkpoint-every', '2', '--eval-images', '0', '--backend', 'wasm'];
+}
+
+function stepOf(path: string): number {
+  return loadCheckpoint<{ step: number }>(path).meta.step;
+}
+
+describe('hwnas train, killed and resumed', () => {
+  it('continues from the last checkpoint after SIGKILL', async () => {
+    const out = join(mkdtempSync(join(tmpdir(), 'hwnas-kill-')), 'run.ckpt');
+    const child = spawn(process.execPath, trainArgs(out), { stdio: 'ignore' });
+    const started = Date.now();
+    // Wait until at least two checkpoints have been written, then kill without warning.
+    while (!(existsSync(out) && stepOf(out) >= 4)) {
+      assert.ok(Date.now() - started < 60_000, 'no checkpoint within 60 s');
+      assert.equal(child.exitCode, null, 'training exited before it was killed');
+      await new Promise((r) => setTimeout(r, 100));
+    }
+    child.kill('SIGKILL');
+    await new Promise((r) => child.once('exit', r));
+    const saved = stepOf(out);
+    assert.ok(saved >= 4 && saved % 2 === 0, `checkpoint step ${saved}`);
+
+    const resumed = spawnSync(process.execPath, [...trainArgs(out), '--resume', '--max-steps', '3'], { encoding: 'utf8' });
+    assert.equal(resumed.status, 0, resumed.stderr);
+    assert.match(resumed.stdout, new RegExp(`paused at step ${saved + 3}/`));
+    assert.equal(stepOf(out), saved + 3);
+  });
+
+  it('refuses to start over an existing checkpoint and exits non-zero with the fix', () => {
+    const out = join(mkdtempSync(join(tmpdir(), 'hwnas-kill-')), 'run.ckpt');
+    const first = spawnSync(process.execPath, [...trainArgs(out), '--max-steps', '1'], { encoding: 'utf8' });
+    assert.equal(first.status, 0, first.stderr);
+    const again = spawnSync(process.execPath, [...trainArgs(out), '--max-steps', '1'], { encoding: 'utf8' });
+    assert.equal(again.status, 1);
+    assert.match(again.stderr, /hwnas: .*run\.ckpt exists: pass --resume to continue it, or choose another --out/);
+  });
+});
