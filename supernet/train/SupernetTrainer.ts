@@ -14,6 +14,7 @@ import { largestConfig, sampleConfig, smallestConfig } from '../space/searchSpac
 import { Supernet } from '../Supernet.js';
 import { calibrationSet, evaluateConfig } from '../evaluate.js';
 import { loadCheckpoint, saveCheckpoint } from './checkpoint.js';
+import { sortChannelsByImportance } from '../layers/channelSort.js';
 import type { SandwichTask, SupernetHyper, SupernetReplicaInit } from './supernetReplica.js';
 
 export interface PhaseSpec {
@@ -26,6 +27,11 @@ export interface PhaseSpec {
   sandwich: boolean;
   /** Random subnets per sandwich step, besides the largest and the smallest. */
   randomSubnets: number;
+  /**
+   * Sort elastic channels by importance when the phase starts (OFA, before smaller widths
+   * train). Default: true for sandwich phases, false otherwise.
+   */
+  sortChannels?: boolean;
 }
 
 export interface TrainOptions {
@@ -48,7 +54,7 @@ export const kDefaultTrainOptions: Required<TrainOptions> = {
   seed: 0,
   phases: [
     { name: 'largest', epochs: 6, lr: 0.15, warmupEpochs: 1, sandwich: false, randomSubnets: 0 },
-    { name: 'sandwich', epochs: 10, lr: 0.08, warmupEpochs: 0, sandwich: true, randomSubnets: 2 },
+    { name: 'sandwich', epochs: 10, lr: 0.08, warmupEpochs: 0, sandwich: true, randomSubnets: 2, sortChannels: true },
   ],
   hyper: { momentum: 0.9, weightDecay: 5e-5, labelSmoothing: 0.1, kdWeight: 1 },
   checkpointEvery: 100,
@@ -226,7 +232,8 @@ export class SupernetTrainer {
       const step = meta.step;
       const epoch = Math.floor(step / meta.stepsPerEpoch);
       const b = step % meta.stepsPerEpoch;
-      const { phase } = phaseOf(o.phases, epoch);
+      const { phase, start } = phaseOf(o.phases, epoch);
+      if ((phase.sortChannels ?? phase.sandwich) && step === start * meta.stepsPerEpoch) await this.sortChannels(engine, meta);
       if (indicesEpoch !== epoch) {
         epochIndices = batchIndices(data.train.n, batchSize, seed, epoch, { dropLast: true });
         indicesEpoch = epoch;
@@ -271,6 +278,18 @@ export class SupernetTrainer {
       callbacks.onCheckpoint?.(this.checkpointPath, meta.step);
     }
     return meta;
+  }
+
+  /** Re-organises channels by importance in every replica (weights and momentum alike). */
+  private async sortChannels(engine: GradientEngine, meta: TrainMeta): Promise<void> {
+    const state = await engine.getState();
+    const layout = new Supernet(this.space, meta.options.seed);
+    try {
+      sortChannelsByImportance(this.space, layout.store.params, state);
+    } finally {
+      layout.dispose();
+    }
+    await engine.setState(state);
   }
 
   private async save(engine: GradientEngine, meta: TrainMeta): Promise<void> {

@@ -12,7 +12,7 @@ import { microSpace, smallFashionMnist } from '../../fixtures/data.js';
 
 const phases: PhaseSpec[] = [
   { name: 'largest', epochs: 1, lr: 0.1, warmupEpochs: 1, sandwich: false, randomSubnets: 0 },
-  { name: 'sandwich', epochs: 1, lr: 0.05, warmupEpochs: 0, sandwich: true, randomSubnets: 1 },
+  { name: 'sandwich', epochs: 1, lr: 0.05, warmupEpochs: 0, sandwich: true, randomSubnets: 1, sortChannels: true },
 ];
 const options: TrainOptions = { batchSize: 16, phases, checkpointEvery: 2, evalImages: 32, calibrationImages: 64 };
 

@@ -1,0 +1,59 @@
+import { before, describe, it } from 'node:test';
+import assert from 'node:assert/strict';
+import { tf } from '../../../supernet/backend/tf.js';
+import { initBackend } from '../../../supernet/backend/backend.js';
+import { Supernet } from '../../../supernet/Supernet.js';
+import { sortChannelsByImportance } from '../../../supernet/layers/channelSort.js';
+import { fashionMbv3 } from '../../../supernet/space/defaultSpace.js';
+import { largestConfig } from '../../../supernet/space/searchSpace.js';
+import type { SearchSpace } from '../../../supernet/types.js';
+import { microSpace } from '../../fixtures/data.js';
+
+function logits(net: Supernet, x: tf.Tensor4D): Float32Array {
+  return tf.tidy(() => net.forward(largestConfig(net.space), x, { kind: 'train' }).dataSync() as Float32Array);
+}
+
+function rowL1(values: Float32Array, offset: number, rows: number, cols: number): number[] {
+  return Array.from({ length: rows }, (_, r) => {
+    let s = 0;
+    for (let c = 0; c < cols; c++) s += Math.abs(values[offset + r * cols + c]);
+    return s;
+  });
+}
+
+describe('channel importance sorting', () => {
+  before(async () => {
+    await initBackend({ backend: 'wasm' });
+  });
+
+  const spaces: Array<[string, () => SearchSpace]> = [['micro (with SE)', microSpace], ['fashion-mbv3', () => fashionMbv3]];
+  for (const [name, make] of spaces) {
+    it(`leaves the largest subnet's function unchanged and sorts importance descending (${name})`, () => {
+      const space = make();
+      const net = new Supernet(space, 3);
+      const { height, width, channels } = space.input;
+      const x = tf.randomNormal([8, height, width, channels], 0, 1, 'float32', 4) as tf.Tensor4D;
+      const before = logits(net, x);
+      const params = net.store.flatten();
+      const velocity = params.map((v) => v * 0.5);
+      const groups = sortChannelsByImportance(space, net.store.params, [params, velocity]);
+      assert.equal(groups, net.blocks.length + space.stages.length);
+      for (let i = 0; i < params.length; i++) assert.equal(velocity[i], params[i] * 0.5, 'optimizer slots permuted differently');
+      net.store.assignFlat(params);
+      const after = logits(net, x);
+      let diff = 0;
+      let scale = 0;
+      for (let i = 0; i < before.length; i++) {
+        diff = Math.max(diff, Math.abs(before[i] - after[i]));
+        scale = Math.max(scale, Math.abs(before[i]));
+      }
+      assert.ok(diff <= 1e-5 * Math.max(1, scale), `largest subnet changed by ${diff}`);
+      // Middle channels of block 0: rows of its project weight, most important first.
+      const info = net.store.params.find((p) => p.name === 'blocks.0.project.weight')!;
+      const l1 = rowL1(params, info.offset, info.shape[0], info.shape[1]);
+      for (let i = 1; i < l1.length; i++) assert.ok(l1[i - 1] >= l1[i], `row ${i} more important than row ${i - 1}`);
+      x.dispose();
+      net.dispose();
+    });
+  }
+});
