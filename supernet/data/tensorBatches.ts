@@ -3,7 +3,7 @@
  * exactly its own tensors (`x`, `y` and, if asked, `yOneHot`) and nothing else; the caller
  * disposes them, e.g. with `batch.dispose()`. Batches are built lazily, one per step.
  */
-import * as tf from '@tensorflow/tfjs';
+import { tf } from '../backend/tf.js';
 import type { Rng } from '../rng.js';
 import { batchAugmentRng, batchIndices, fillBatch, fillLabels } from './batches.js';
 import { kFashionMnistClasses } from './fashionMnist.js';

@@ -1,6 +1,6 @@
 import { before, describe, it } from 'node:test';
 import assert from 'node:assert/strict';
-import * as tf from '@tensorflow/tfjs';
+import { tf } from '../../../supernet/backend/tf.js';
 import { batchAugmentRng, batchIndices, fillBatch } from '../../../supernet/data/batches.js';
 import { loadFashionMnist } from '../../../supernet/data/fashionMnist.js';
 import { evalBatches, trainBatches } from '../../../supernet/data/tensorBatches.js';
