@@ -1,0 +1,194 @@
+/**
+ * An MLP accuracy predictor on plain typed arrays: ReLU hidden layers and one linear output
+ * (the accuracy fraction). No tfjs here, so a search worker loads and runs it cheaply; training
+ * lives in trainMlp.ts.
+ *
+ * File format (JSON, `.json`):
+ *   {
+ *     "format": "hwnas-accuracy-predictor", "version": 1,
+ *     "encoder": EncoderSpec,                       // see ConfigEncoder.ts for the feature layout
+ *     "layers": [{ "inputs": I, "outputs": O,
+ *                  "weights": base64 of I*O little-endian float32, row-major [I][O],
+ *                  "bias": base64 of O float32 }],  // hidden layers use ReLU, the last is linear
+ *     "meta": { ... }                               // free-form provenance and metrics
+ *   }
+ * Loading checks the shape with a schema, that the layers chain from the encoder's width to one
+ * output, that each array has its stated length and that every number is finite.
+ */
+import { readFileSync } from 'node:fs';
+import { z } from 'zod';
+import type { SearchSpace, SubnetConfig } from '../supernet/types.js';
+import type { AccuracyPredictor } from './types.js';
+import { ConfigEncoder, type EncoderSpec } from './ConfigEncoder.js';
+import { writeFileAtomic } from './atomicFile.js';
+
+/** A dense layer: `out[o] = bias[o] + sum_i in[i] * weights[i * outputs + o]`. */
+export interface DenseLayer {
+  inputs: number;
+  outputs: number;
+  weights: Float32Array;
+  bias: Float32Array;
+}
+
+export type PredictorMeta = Record<string, unknown>;
+
+export const kPredictorFormat = 'hwnas-accuracy-predictor';
+
+const posInt = z.number().int().positive();
+const choices = z.array(z.number()).min(1);
+const fileSchema = z.strictObject({
+  format: z.literal(kPredictorFormat),
+  version: z.literal(1),
+  encoder: z.strictObject({
+    stageSlots: z.array(posInt).min(1),
+    kernels: choices,
+    expands: choices,
+    widthRatios: choices,
+    bits: z.strictObject({ weight: choices, act: choices }).optional(),
+  }),
+  layers: z.array(z.strictObject({ inputs: posInt, outputs: posInt, weights: z.string(), bias: z.string() })).min(1),
+  meta: z.record(z.string(), z.unknown()),
+});
+
+export type PredictorFile = z.infer<typeof fileSchema>;
+
+function toBase64(a: Float32Array): string {
+  return Buffer.from(a.buffer, a.byteOffset, a.byteLength).toString('base64');
+}
+
+function fromBase64(s: string, length: number, what: string): Float32Array {
+  const bytes = Buffer.from(s, 'base64');
+  if (bytes.length !== length * 4) throw new Error(`${what} holds ${bytes.length} bytes, expected ${length * 4} (${length} float32 values)`);
+  const out = new Float32Array(length);
+  Buffer.from(out.buffer).set(bytes);
+  for (let i = 0; i < length; i++) {
+    if (!Number.isFinite(out[i])) throw new Error(`${what}[${i}] is ${out[i]}: the predictor was saved from a diverged training run`);
+  }
+  return out;
+}
+
+export class MlpPredictor implements AccuracyPredictor {
+  constructor(
+    readonly encoder: ConfigEncoder,
+    readonly layers: readonly DenseLayer[],
+    readonly meta: PredictorMeta = {},
+  ) {
+    let width = encoder.dim;
+    layers.forEach((l, i) => {
+      if (l.inputs !== width) throw new Error(`layer ${i} takes ${l.inputs} inputs but receives ${width}`);
+      if (l.weights.length !== l.inputs * l.outputs || l.bias.length !== l.outputs) {
+        throw new Error(`layer ${i} needs ${l.inputs * l.outputs} weights and ${l.outputs} biases (got ${l.weights.length} and ${l.bias.length})`);
+      }
+      width = l.outputs;
+    });
+    if (width !== 1) throw new Error(`the last layer must have one output (got ${width})`);
+  }
+
+  /** Hidden layer widths, e.g. [400, 400, 400]. */
+  get hidden(): number[] {
+    return this.layers.slice(0, -1).map((l) => l.outputs);
+  }
+
+  /** Predicted accuracy fraction of every config. */
+  predict(configs: SubnetConfig[]): Float64Array {
+    return this.predictFeatures(this.encoder.encodeBatch(configs), configs.length);
+  }
+
+  /** Predictions for `n` already encoded rows (`[n, encoder.dim]`, row-major). */
+  predictFeatures(features: Float32Array, n: number): Float64Array {
+    if (features.length !== n * this.encoder.dim) {
+      throw new Error(`features must hold ${n} rows of ${this.encoder.dim} (got ${features.length} values)`);
+    }
+    let x = features;
+    this.layers.forEach((layer, li) => {
+      x = dense(x, n, layer, li < this.layers.length - 1);
+    });
+    return Float64Array.from(x);
+  }
+
+  toJSON(): PredictorFile {
+    return {
+      format: kPredictorFormat,
+      version: 1,
+      encoder: structuredClone(this.encoder.spec),
+      layers: this.layers.map((l) => ({ inputs: l.inputs, outputs: l.outputs, weights: toBase64(l.weights), bias: toBase64(l.bias) })),
+      meta: this.meta,
+    };
+  }
+
+  /** Writes the predictor atomically (readers see the old file or the complete new one). */
+  save(path: string): void {
+    writeFileAtomic(path, JSON.stringify(this.toJSON()));
+  }
+
+  /** A predictor from its file contents (parsed JSON or text); `source` names it in errors. */
+  static fromJSON(json: unknown, source = 'predictor'): MlpPredictor {
+    let value = json;
+    if (typeof json === 'string') {
+      try {
+        value = JSON.parse(json);
+      } catch (err) {
+        throw new Error(`${source} is not valid JSON: ${(err as Error).message}`);
+      }
+    }
+    const parsed = fileSchema.safeParse(value);
+    if (!parsed.success) {
+      const issues = parsed.error.issues.map((i) => `${i.path.join('.') || '(root)'}: ${i.message}`);
+      throw new Error(`${source} is not an hwnas accuracy predictor file (format '${kPredictorFormat}', version 1):\n  ${issues.join('\n  ')}`);
+    }
+    const file = parsed.data;
+    try {
+      const encoder = new ConfigEncoder(file.encoder as EncoderSpec);
+      const layers = file.layers.map((l, i) => ({
+        inputs: l.inputs,
+        outputs: l.outputs,
+        weights: fromBase64(l.weights, l.inputs * l.outputs, `layers[${i}].weights`),
+        bias: fromBase64(l.bias, l.outputs, `layers[${i}].bias`),
+      }));
+      return new MlpPredictor(encoder, layers, file.meta);
+    } catch (err) {
+      throw new Error(`${source} is damaged: ${(err as Error).message}`);
+    }
+  }
+
+  /**
+   * Loads a predictor file; with `space`, also checks that it encodes that space's configs
+   * (same slots and choices), naming each difference.
+   */
+  static load(path: string, space?: SearchSpace): MlpPredictor {
+    let text: string;
+    try {
+      text = readFileSync(path, 'utf8');
+    } catch (err) {
+      throw new Error(`cannot read predictor ${path}: ${(err as Error).message}`);
+    }
+    const predictor = MlpPredictor.fromJSON(text, `predictor ${path}`);
+    if (space) {
+      const problems = predictor.encoder.problemsWith(space);
+      if (problems.length > 0) {
+        throw new Error(`predictor ${path} was trained for another search space than '${space.name}':\n  ${problems.join('\n  ')}\nfit a predictor on samples of this space with 'hwnas fit'`);
+      }
+    }
+    return predictor;
+  }
+}
+
+/** `[n, outputs]` = relu?(x `[n, inputs]` W + b); zero inputs (one-hots, ReLU) are skipped. */
+function dense(x: Float32Array, n: number, layer: DenseLayer, relu: boolean): Float32Array {
+  const { inputs, outputs, weights, bias } = layer;
+  const out = new Float32Array(n * outputs);
+  const acc = new Float64Array(outputs);
+  for (let r = 0; r < n; r++) {
+    acc.set(bias);
+    const xo = r * inputs;
+    for (let i = 0; i < inputs; i++) {
+      const v = x[xo + i];
+      if (v === 0) continue;
+      const wo = i * outputs;
+      for (let o = 0; o < outputs; o++) acc[o] += v * weights[wo + o];
+    }
+    const oo = r * outputs;
+    for (let o = 0; o < outputs; o++) out[oo + o] = relu && acc[o] < 0 ? 0 : acc[o];
+  }
+  return out;
+}
