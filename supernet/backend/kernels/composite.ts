@@ -53,16 +53,27 @@ function activeProfileKernels(): ProfileRecord[] | undefined {
  */
 export type WasmKernelVariant = 'simd' | 'composed';
 
-/** KernelConfigs for every backend the kernel supports. */
-export function kernelConfigs(kernel: ProjectKernel, variant: WasmKernelVariant = 'simd'): tf.KernelConfig[] {
+/**
+ * KernelConfigs for every backend the kernel supports. `original` is the backend's own kernel
+ * this one replaces on wasm (if any): the fallback when the raw implementation declines, and
+ * what the 'composed' variant restores when the kernel has no composed wasm version.
+ */
+export function kernelConfigs(
+  kernel: ProjectKernel,
+  variant: WasmKernelVariant = 'simd',
+  original?: tf.KernelConfig,
+): tf.KernelConfig[] {
   const configs: tf.KernelConfig[] = [];
-  const raw = variant === 'composed' && kernel.composedBackends.includes('wasm') ? undefined : kernel.wasm;
   const composed = kernel.composed;
+  const composedOnWasm = composed !== undefined && kernel.composedBackends.includes('wasm');
+  const raw = variant === 'composed' && (composedOnWasm || original) ? undefined : kernel.wasm;
   if (raw) {
-    const fallback = composed && kernel.composedBackends.includes('wasm') ? composedKernelFunc(kernel.kernelName, composed) : undefined;
+    const fallback = composedOnWasm ? composedKernelFunc(kernel.kernelName, composed) : original?.kernelFunc;
     configs.push({
       kernelName: kernel.kernelName,
       backendName: 'wasm',
+      setupFunc: original?.setupFunc,
+      disposeFunc: original?.disposeFunc,
       kernelFunc: (args) => {
         const out = raw(args.inputs as Record<string, TensorInfo>, args.attrs as Record<string, unknown>,
           args.backend as unknown as WasmBackendLike);
@@ -71,6 +82,8 @@ export function kernelConfigs(kernel: ProjectKernel, variant: WasmKernelVariant 
         return fallback(args);
       },
     });
+  } else if (kernel.wasm && !composedOnWasm && original) {
+    configs.push(original);
   }
   if (composed) {
     for (const backendName of kernel.composedBackends) {

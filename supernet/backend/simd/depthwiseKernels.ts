@@ -1,5 +1,5 @@
 /**
- * SIMD loops for the two depthwise-convolution gradients (channel multiplier 1, NHWC), with the
+ * SIMD loops for the depthwise convolution and its two gradients (channel multiplier 1, NHWC), with the
  * stride and padding handled by index arithmetic: no padded copy, no zero-dilated dy, no
  * multiplications by inserted zeros. Pointers are byte offsets into the wasm backend's heap.
  *
@@ -7,7 +7,9 @@
  *        dw[ky, kx, c] = sum_{b, oy, ox} x[b, oy*sh+ky-padTop, ox*sw+kx-padLeft, c] dy[b, oy, ox, c]
  *   dw_input_grad(dy, w, dx, B, H, W, C, Ho, Wo, kh, kw, sh, sw, padTop, padLeft)
  *        dx[b, iy, ix, c] = sum over taps hitting (iy, ix) of w[ky, kx, c] dy[b, oy, ox, c]
- * Both overwrite their output.
+ *   dw_forward(x, w, y, B, H, W, C, Ho, Wo, kh, kw, sh, sw, padTop, padLeft)
+ *        y[b, oy, ox, c] = sum_{ky, kx} x[b, oy*sh+ky-padTop, ox*sw+kx-padLeft, c] w[ky, kx, c]
+ * All overwrite their output.
  */
 import { FunctionBuilder, get, i32, type Expr, type Local } from './assembler.js';
 import { SCALAR, VEC, type Lanes } from './lanes.js';
@@ -19,6 +21,39 @@ interface Geometry {
   kh: Local; kw: Local; sh: Local; sw: Local; padTop: Local; padLeft: Local;
 }
 
+interface RowVars { iy: Local; oy: Local; bi: Local; ky: Local; cBytes: Local }
+
+/** For each (b, oy, ky) whose input row iy = oy*sh + ky - padTop is inside the image. */
+function rowLoops(f: FunctionBuilder, g: Geometry, body: (v: RowVars) => void): void {
+  const cBytes = f.local('i32');
+  const bi = f.local('i32');
+  const oy = f.local('i32');
+  const ky = f.local('i32');
+  const iy = f.local('i32');
+  f.set(cBytes, i32.shl(get(g.c), i32.const(2)));
+  f.forRange(bi, i32.const(0), get(g.b), 1, () => {
+    f.forRange(oy, i32.const(0), get(g.ho), 1, () => {
+      f.forRange(ky, i32.const(0), get(g.kh), 1, () => {
+        f.set(iy, i32.sub(i32.add(i32.mul(get(oy), get(g.sh)), get(ky)), get(g.padTop)));
+        f.ifElse(i32.and(i32.ge(get(iy), i32.const(0)), i32.lt(get(iy), get(g.h))), () =>
+          body({ iy, oy, bi, ky, cBytes }));
+      });
+    });
+  });
+}
+
+/** Sets [lo, hi) to the output columns ox whose input column ox*sw + kx - padLeft is inside. */
+function columnRange(f: FunctionBuilder, g: Geometry, kx: Expr, lo: Local, hi: Local, num: Local): void {
+  f.set(num, i32.sub(get(g.padLeft), kx));
+  f.set(lo, i32.const(0));
+  f.ifElse(i32.gt(get(num), i32.const(0)), () =>
+    f.set(lo, i32.div(i32.add(get(num), i32.sub(get(g.sw), i32.const(1))), get(g.sw))));
+  f.set(num, i32.sub(i32.add(i32.sub(get(g.w), i32.const(1)), get(g.padLeft)), kx));
+  f.set(hi, i32.const(0));
+  f.ifElse(i32.ge(get(num), i32.const(0)), () => f.set(hi, i32.add(i32.div(get(num), get(g.sw)), i32.const(1))));
+  f.ifElse(i32.gt(get(hi), get(g.wo)), () => f.set(hi, get(g.wo)));
+}
+
 /**
  * Shared loop nest: for each (b, oy, ky) with a valid input row iy and each kx, the range of
  * ox whose input column is inside the image; `tap` emits the channel loops for one (row, kx).
@@ -26,39 +61,16 @@ interface Geometry {
 function tapLoops(
   f: FunctionBuilder,
   g: Geometry,
-  tap: (v: { iy: Local; oy: Local; bi: Local; ky: Local; kx: Local; oxLo: Local; oxHi: Local; cBytes: Local }) => void,
+  tap: (v: RowVars & { kx: Local; oxLo: Local; oxHi: Local }) => void,
 ): void {
-  const cBytes = f.local('i32');
-  const bi = f.local('i32');
-  const oy = f.local('i32');
-  const ky = f.local('i32');
   const kx = f.local('i32');
-  const iy = f.local('i32');
   const num = f.local('i32');
   const oxLo = f.local('i32');
   const oxHi = f.local('i32');
-  f.set(cBytes, i32.shl(get(g.c), i32.const(2)));
-  f.forRange(bi, i32.const(0), get(g.b), 1, () => {
-    f.forRange(oy, i32.const(0), get(g.ho), 1, () => {
-      f.forRange(ky, i32.const(0), get(g.kh), 1, () => {
-        f.set(iy, i32.sub(i32.add(i32.mul(get(oy), get(g.sh)), get(ky)), get(g.padTop)));
-        f.ifElse(i32.and(i32.ge(get(iy), i32.const(0)), i32.lt(get(iy), get(g.h))), () => {
-          f.forRange(kx, i32.const(0), get(g.kw), 1, () => {
-            // First ox with ox*sw + kx - padLeft >= 0.
-            f.set(num, i32.sub(get(g.padLeft), get(kx)));
-            f.set(oxLo, i32.const(0));
-            f.ifElse(i32.gt(get(num), i32.const(0)), () =>
-              f.set(oxLo, i32.div(i32.add(get(num), i32.sub(get(g.sw), i32.const(1))), get(g.sw))));
-            // One past the last ox with ox*sw + kx - padLeft <= W - 1.
-            f.set(num, i32.sub(i32.add(i32.sub(get(g.w), i32.const(1)), get(g.padLeft)), get(kx)));
-            f.set(oxHi, i32.const(0));
-            f.ifElse(i32.ge(get(num), i32.const(0)), () =>
-              f.set(oxHi, i32.add(i32.div(get(num), get(g.sw)), i32.const(1))));
-            f.ifElse(i32.gt(get(oxHi), get(g.wo)), () => f.set(oxHi, get(g.wo)));
-            tap({ iy, oy, bi, ky, kx, oxLo, oxHi, cBytes });
-          });
-        });
-      });
+  rowLoops(f, g, (row) => {
+    f.forRange(kx, i32.const(0), get(g.kw), 1, () => {
+      columnRange(f, g, get(kx), oxLo, oxHi, num);
+      tap({ ...row, kx, oxLo, oxHi });
     });
   });
 }
@@ -120,41 +132,158 @@ export function depthwiseFilterGradKernel(): FunctionBuilder {
   return f;
 }
 
-export function depthwiseInputGradKernel(): FunctionBuilder {
-  const f = new FunctionBuilder('dw_input_grad', [...PARAMS]);
-  const { ptrs: [dy, w, dx], g } = geometry(f);
-  const dxRow = f.local('i32');
-  const dyRow = f.local('i32');
-  const wTap = f.local('i32');
-  const px = f.local('i32');
-  const pd = f.local('i32');
-  const stepX = f.local('i32');
-  const ch = f.local('i32');
-  const ox = f.local('i32');
-  const vW = f.local('v128');
-  const sW = f.local('f32');
-  zero(f, dx, i32.shl(i32.mul(i32.mul(i32.mul(get(g.b), get(g.h)), get(g.w)), get(g.c)), i32.const(2)));
-  tapLoops(f, g, ({ iy, oy, bi, ky, kx, oxLo, oxHi, cBytes }) => {
-    f.set(stepX, i32.mul(get(g.sw), get(cBytes)));
-    f.set(dxRow, i32.add(get(dx), pixel(bi, get(iy), g.h,
-      i32.sub(i32.add(i32.mul(get(oxLo), get(g.sw)), get(kx)), get(g.padLeft)), g.w, cBytes)));
-    f.set(dyRow, i32.add(get(dy), pixel(bi, get(oy), g.ho, get(oxLo), g.wo, cBytes)));
-    f.set(wTap, i32.add(get(w), i32.mul(i32.add(i32.mul(get(ky), get(g.kw)), get(kx)), get(cBytes))));
-    const channelLoop = (L: Lanes, reg: Local, from: Expr, to: Expr) => {
-      f.forRange(ch, from, to, L.width, () => {
-        f.set(reg, L.load(i32.add(get(wTap), get(ch))));
-        f.set(px, i32.add(get(dxRow), get(ch)));
-        f.set(pd, i32.add(get(dyRow), get(ch)));
-        f.forRange(ox, get(oxLo), get(oxHi), 1, () => {
-          L.store(f, get(px), L.add(L.load(get(px)), L.mul(get(reg), L.load(get(pd)))));
-          f.set(px, i32.add(get(px), get(stepX)));
-          f.set(pd, i32.add(get(pd), get(cBytes)));
+/** Locals of the per-tap scatter loop, allocated once per function. */
+class Scatter {
+  private readonly dstRow: Local;
+  private readonly srcRow: Local;
+  private readonly wTap: Local;
+  private readonly pDst: Local;
+  private readonly pSrc: Local;
+  private readonly strided: Local;
+  private readonly ch: Local;
+  private readonly ox: Local;
+  private readonly vW: Local;
+  private readonly sW: Local;
+
+  /**
+   * Accumulates w[ky, kx, c] * src into dst for the output columns [from, to) of one (row, kx):
+   * forward, dst is y (at output columns) and src is x (at input columns, step sw); otherwise
+   * dst is dx (at input columns) and src is dy (at output columns).
+   */
+  constructor(private readonly f: FunctionBuilder, private readonly g: Geometry, private readonly forward: boolean) {
+    this.dstRow = f.local('i32');
+    this.srcRow = f.local('i32');
+    this.wTap = f.local('i32');
+    this.pDst = f.local('i32');
+    this.pSrc = f.local('i32');
+    this.strided = f.local('i32');
+    this.ch = f.local('i32');
+    this.ox = f.local('i32');
+    this.vW = f.local('v128');
+    this.sW = f.local('f32');
+  }
+
+  emit(src: Local, w: Local, dst: Local, v: RowVars & { kx: Local }, from: Expr, fromLocal: Local, to: Expr): void {
+    const { f, g, forward } = this;
+    const { iy, oy, bi, ky, kx, cBytes } = v;
+    f.set(this.strided, i32.mul(get(g.sw), get(cBytes)));
+    const inputAt = pixel(bi, get(iy), g.h,
+      i32.sub(i32.add(i32.mul(get(fromLocal), get(g.sw)), get(kx)), get(g.padLeft)), g.w, cBytes);
+    const outputAt = pixel(bi, get(oy), g.ho, get(fromLocal), g.wo, cBytes);
+    f.set(this.dstRow, i32.add(get(dst), forward ? outputAt : inputAt));
+    f.set(this.srcRow, i32.add(get(src), forward ? inputAt : outputAt));
+    const dstStep = forward ? cBytes : this.strided;
+    const srcStep = forward ? this.strided : cBytes;
+    f.set(this.wTap, i32.add(get(w), i32.mul(i32.add(i32.mul(get(ky), get(g.kw)), get(kx)), get(cBytes))));
+    const channelLoop = (L: Lanes, reg: Local, chFrom: Expr, chTo: Expr) => {
+      f.forRange(this.ch, chFrom, chTo, L.width, () => {
+        f.set(reg, L.load(i32.add(get(this.wTap), get(this.ch))));
+        f.set(this.pDst, i32.add(get(this.dstRow), get(this.ch)));
+        f.set(this.pSrc, i32.add(get(this.srcRow), get(this.ch)));
+        f.forRange(this.ox, from, to, 1, () => {
+          L.store(f, get(this.pDst), L.add(L.load(get(this.pDst)), L.mul(get(reg), L.load(get(this.pSrc)))));
+          f.set(this.pDst, i32.add(get(this.pDst), get(dstStep)));
+          f.set(this.pSrc, i32.add(get(this.pSrc), get(srcStep)));
         });
       });
     };
     const vecBytes = i32.shl(i32.and(get(g.c), i32.const(-4)), i32.const(2));
-    channelLoop(VEC, vW, i32.const(0), vecBytes);
-    channelLoop(SCALAR, sW, vecBytes, get(cBytes));
+    channelLoop(VEC, this.vW, i32.const(0), vecBytes);
+    channelLoop(SCALAR, this.sW, vecBytes, get(cBytes));
+  }
+}
+
+function outputBytes(g: Geometry, forward: boolean): Expr {
+  const pixels = forward ? i32.mul(i32.mul(get(g.b), get(g.ho)), get(g.wo)) : i32.mul(i32.mul(get(g.b), get(g.h)), get(g.w));
+  return i32.shl(i32.mul(pixels, get(g.c)), i32.const(2));
+}
+
+/** Any kernel size: one scatter loop per tap. */
+function tapAccumulateKernel(name: string, forward: boolean): FunctionBuilder {
+  const f = new FunctionBuilder(name, [...PARAMS]);
+  const { ptrs: [src, w, dst], g } = geometry(f);
+  const scatter = new Scatter(f, g, forward);
+  zero(f, dst, outputBytes(g, forward));
+  tapLoops(f, g, (v) => scatter.emit(src, w, dst, v, get(v.oxLo), v.oxLo, get(v.oxHi)));
+  return f;
+}
+
+/**
+ * The forward pass for kernel width `k`: in the interior columns (every tap inside the image)
+ * the k taps of a row are unrolled with their weights in registers and the output accumulates
+ * in a register; the edge columns use the per-tap scatter loop.
+ */
+function unrolledForwardKernel(k: number): FunctionBuilder {
+  const f = new FunctionBuilder(`dw_forward_k${k}`, [...PARAMS]);
+  const { ptrs: [x, w, y], g } = geometry(f);
+  const scatter = new Scatter(f, g, true);
+  const [interiorLo, interiorHi, lo, hi, num, unused] = Array.from({ length: 6 }, () => f.local('i32'));
+  const [yRow, xRow, wRow, py, px, q, ch, ox, strided, edgeTo, kx] = Array.from({ length: 11 }, () => f.local('i32'));
+  const regs = {
+    v128: { w: Array.from({ length: k }, () => f.local('v128')), acc: f.local('v128') },
+    f32: { w: Array.from({ length: k }, () => f.local('f32')), acc: f.local('f32') },
+  };
+  zero(f, y, outputBytes(g, true));
+  rowLoops(f, g, (v) => {
+    const { iy, oy, bi, ky, cBytes } = v;
+    f.set(strided, i32.mul(get(g.sw), get(cBytes)));
+    columnRange(f, g, i32.const(0), interiorLo, unused, num);
+    columnRange(f, g, i32.const(k - 1), unused, interiorHi, num);
+    f.ifElse(i32.lt(get(interiorHi), get(interiorLo)), () => f.set(interiorHi, get(interiorLo)));
+    f.set(yRow, i32.add(get(y), pixel(bi, get(oy), g.ho, get(interiorLo), g.wo, cBytes)));
+    f.set(xRow, i32.add(get(x), pixel(bi, get(iy), g.h,
+      i32.sub(i32.mul(get(interiorLo), get(g.sw)), get(g.padLeft)), g.w, cBytes)));
+    f.set(wRow, i32.add(get(w), i32.mul(i32.mul(get(ky), i32.const(k)), get(cBytes))));
+    const channelLoop = (L: Lanes, r: { w: Local[]; acc: Local }, chFrom: Expr, chTo: Expr) => {
+      f.forRange(ch, chFrom, chTo, L.width, () => {
+        f.set(q, i32.add(get(wRow), get(ch)));
+        r.w.forEach((reg, j) => {
+          f.set(reg, L.load(get(q)));
+          if (j < k - 1) f.set(q, i32.add(get(q), get(cBytes)));
+        });
+        f.set(py, i32.add(get(yRow), get(ch)));
+        f.set(px, i32.add(get(xRow), get(ch)));
+        f.forRange(ox, get(interiorLo), get(interiorHi), 1, () => {
+          f.set(r.acc, L.load(get(py)));
+          f.set(q, get(px));
+          r.w.forEach((reg, j) => {
+            f.set(r.acc, L.add(get(r.acc), L.mul(get(reg), L.load(get(q)))));
+            if (j < k - 1) f.set(q, i32.add(get(q), get(cBytes)));
+          });
+          L.store(f, get(py), get(r.acc));
+          f.set(py, i32.add(get(py), get(cBytes)));
+          f.set(px, i32.add(get(px), get(strided)));
+        });
+      });
+    };
+    const vecBytes = i32.shl(i32.and(get(g.c), i32.const(-4)), i32.const(2));
+    channelLoop(VEC, regs.v128, i32.const(0), vecBytes);
+    channelLoop(SCALAR, regs.f32, vecBytes, get(cBytes));
+    // Edge columns, tap by tap: [lo, min(hi, interiorLo)) and [max(lo, interiorHi), hi).
+    f.forRange(kx, i32.const(0), i32.const(k), 1, () => {
+      columnRange(f, g, get(kx), lo, hi, num);
+      f.set(edgeTo, get(hi));
+      f.ifElse(i32.gt(get(edgeTo), get(interiorLo)), () => f.set(edgeTo, get(interiorLo)));
+      f.ifElse(i32.lt(get(lo), get(edgeTo)), () => scatter.emit(x, w, y, { ...v, kx }, get(lo), lo, get(edgeTo)));
+      f.ifElse(i32.lt(get(lo), get(interiorHi)), () => f.set(lo, get(interiorHi)));
+      f.ifElse(i32.lt(get(lo), get(hi)), () => scatter.emit(x, w, y, { ...v, kx }, get(lo), lo, get(hi)));
+    });
   });
   return f;
+}
+
+/** Forward kernels unrolled for these kernel widths (others use the scatter loop). */
+export const UNROLLED_WIDTHS = Object.freeze([3, 5, 7]);
+
+export function depthwiseForwardUnrolledKernels(): FunctionBuilder[] {
+  return UNROLLED_WIDTHS.map(unrolledForwardKernel);
+}
+
+export function depthwiseInputGradKernel(): FunctionBuilder {
+  return tapAccumulateKernel('dw_input_grad', false);
+}
+
+/** dw_forward(x, w, y, ...geometry): the depthwise convolution itself. */
+export function depthwiseForwardKernel(): FunctionBuilder {
+  return tapAccumulateKernel('dw_forward', true);
 }

@@ -6,7 +6,9 @@
 import type { TensorInfo } from '../tf.js';
 import { assembleModule } from './assembler.js';
 import { bnActFunctions } from './bnActKernels.js';
-import { depthwiseFilterGradKernel, depthwiseInputGradKernel } from './depthwiseKernels.js';
+import {
+  depthwiseFilterGradKernel, depthwiseForwardKernel, depthwiseForwardUnrolledKernels, depthwiseInputGradKernel,
+} from './depthwiseKernels.js';
 import { gemmAtBKernel } from './gemmKernels.js';
 
 /** The slice of the WebAssembly JS API used here (the project's lib settings omit its types). */
@@ -30,7 +32,8 @@ let compiled: object | undefined;
 const instances = new WeakMap<object, SimdExports>();
 
 export function simdModuleBytes(): Uint8Array {
-  return assembleModule([...bnActFunctions(), depthwiseFilterGradKernel(), depthwiseInputGradKernel(), gemmAtBKernel()]);
+  return assembleModule([...bnActFunctions(), depthwiseFilterGradKernel(), depthwiseInputGradKernel(), depthwiseForwardKernel(),
+    ...depthwiseForwardUnrolledKernels(), gemmAtBKernel()]);
 }
 
 /** The SIMD kernels bound to `backend`'s memory. */

@@ -134,6 +134,14 @@ describe('composed and SIMD gradient kernels on wasm match the cpu backend', () 
     });
   }
 
+  it('DepthwiseConv2dNative (SIMD forward, unrolled for k 3/5/7)', async () => {
+    const rng = new Rng(17);
+    for (const c of cases(5, true)) {
+      const inputs = { x: random(rng, [c.b, c.h, c.w, c.cin]), filter: random(rng, [c.k, c.k, c.cin, 1]) };
+      await check('DepthwiseConv2dNative', inputs, { strides: c.s, pad: c.pad, dilations: 1 }, label('dw forward', c));
+    }
+  });
+
   it('larger shapes: row chunks of the 1x1 GEMM, vector channel loops', async () => {
     const rng = new Rng(16);
     const x = random(rng, [2, 15, 13, 20]);
@@ -143,6 +151,8 @@ describe('composed and SIMD gradient kernels on wasm match the cpu backend', () 
       { strides: 2, pad: 'same', dilations: 1, filterShape: [5, 5, 20, 1] }, 'dw filter 5x5 s2');
     await check('DepthwiseConv2dNativeBackpropInput', { dy: random(rng, [2, 8, 7, 20]), filter: random(rng, [5, 5, 20, 1]) },
       { strides: 2, pad: 'same', dilations: 1, inputShape: [2, 15, 13, 20] }, 'dw input 5x5 s2');
+    await check('DepthwiseConv2dNative', { x, filter: random(rng, [7, 7, 20, 1]) }, { strides: 1, pad: 'same', dilations: 1 },
+      'dw forward 7x7 s1');
   });
 
   it('tf.grads through conv2d and depthwiseConv2d use them and agree with cpu', async () => {
