@@ -22,7 +22,7 @@ const WA = (globalThis as unknown as { WebAssembly: WasmApi }).WebAssembly;
 export interface WasmBackendLike {
   dataIdMap: { get(dataId: object): { memoryOffset: number } | undefined };
   makeOutput(shape: number[], dtype: 'float32'): TensorInfo;
-  wasm: { _malloc(bytes: number): number; _free(ptr: number): void; asm: { memory: object } };
+  wasm: { _malloc(bytes: number): number; _free(ptr: number): void; asm: { memory: { buffer: ArrayBuffer } } };
 }
 
 export type SimdFunction = (...args: number[]) => void;
