@@ -1,0 +1,75 @@
+import { before, describe, it } from 'node:test';
+import assert from 'node:assert/strict';
+import { initBackend } from '../../supernet/backend/backend.js';
+import { fitPredictor } from '../../predictors/fitPredictor.js';
+import { fitQuantAware, quantAwareFromFp32 } from '../../predictors/QuantAwarePredictor.js';
+import type { MlpPredictor } from '../../predictors/MlpPredictor.js';
+import { blockSlots, sampleConfig } from '../../supernet/space/searchSpace.js';
+import { Rng } from '../../supernet/rng.js';
+import type { SubnetConfig, WeightBits } from '../../supernet/types.js';
+import { fashionMbv3 } from '../../supernet/space/defaultSpace.js';
+import { microSpace } from '../fixtures/data.js';
+import { syntheticAccuracy, syntheticSamples } from './synthetic.js';
+
+const space = microSpace();
+const small = { hidden: [32, 32], maxEpochs: 150, patience: 20, batchSize: 16 };
+const slots = blockSlots(space).length;
+
+function withBits(cfg: SubnetConfig, w: WeightBits): SubnetConfig {
+  return { ...cfg, wBits: new Array<WeightBits>(slots).fill(w), aBits: new Array<8 | 32>(slots).fill(8) };
+}
+
+describe('quantization-aware predictor', () => {
+  let fp32: MlpPredictor;
+  before(async () => {
+    await initBackend({ backend: 'wasm' });
+    fp32 = (await fitPredictor(space, syntheticSamples(space, 300, 1), small)).predictor;
+  });
+
+  it('starts from the fp32 predictor: same predictions whatever the bits', () => {
+    const q = quantAwareFromFp32(fp32, space);
+    assert.equal(q.encoder.archDim, fp32.encoder.dim);
+    assert.ok(q.encoder.dim > fp32.encoder.dim);
+    const rng = new Rng(9);
+    const archs = Array.from({ length: 30 }, () => sampleConfig(space, rng));
+    const expected = fp32.predict(archs);
+    assert.deepEqual(q.predict(archs), expected);
+    assert.deepEqual(q.predict(archs.map((c) => withBits(c, 4))), expected);
+    assert.deepEqual(q.predict(archs.map((c) => withBits(c, 8))), expected);
+  });
+
+  it('refuses to transfer from a predictor that already has bits or another space', () => {
+    const q = quantAwareFromFp32(fp32, space);
+    assert.throws(() => quantAwareFromFp32(q, space), /already encodes bits/);
+    assert.throws(() => quantAwareFromFp32(fp32, fashionMbv3), /another space than 'fashion-mbv3'/);
+  });
+
+  it('after fine-tuning, 4-bit weights predict lower accuracy than 8-bit for the same architecture, as the data shows', async () => {
+    const quant = syntheticSamples(space, 200, 2, 'mixed');
+    // The direction in the data: per active block, 4-bit weights cost more than 8-bit.
+    const fit = await fitQuantAware(space, quant, { ...small, from: fp32, lr: 5e-4 });
+    const q = fit.predictor;
+    assert.equal(q.meta.transfer, true);
+    const rng = new Rng(11);
+    const archs = Array.from({ length: 40 }, () => sampleConfig(space, rng));
+    const p4 = q.predict(archs.map((c) => withBits(c, 4)));
+    const p8 = q.predict(archs.map((c) => withBits(c, 8)));
+    let lower = 0;
+    let gap = 0;
+    let trueGap = 0;
+    archs.forEach((c, i) => {
+      if (p4[i] < p8[i]) lower++;
+      gap += p8[i] - p4[i];
+      trueGap += syntheticAccuracy(space, withBits(c, 8)) - syntheticAccuracy(space, withBits(c, 4));
+    });
+    assert.ok(trueGap > 0, 'the synthetic data must favour 8-bit');
+    assert.ok(lower >= 36, `4-bit predicted lower for ${lower} of 40 architectures`);
+    assert.ok(gap > 0.5 * trueGap, `mean predicted gap ${(100 * gap / 40).toFixed(2)} pp vs true ${(100 * trueGap / 40).toFixed(2)} pp`);
+  });
+
+  it('trains from scratch without an fp32 predictor', async () => {
+    const fit = await fitQuantAware(space, syntheticSamples(space, 60, 3, 'mixed'), { ...small, maxEpochs: 5 });
+    assert.equal(fit.predictor.encoder.hasBits, true);
+    assert.equal(fit.predictor.meta.transfer, false);
+  });
+});

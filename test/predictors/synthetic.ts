@@ -1,0 +1,33 @@
+/** Synthetic accuracy samples with a known structure, for predictor tests. */
+import type { AccuracySample } from '../../predictors/types.js';
+import { Rng } from '../../supernet/rng.js';
+import { blockSlots, sampleConfig, type QuantMode } from '../../supernet/space/searchSpace.js';
+import type { SearchSpace, SubnetConfig } from '../../supernet/types.js';
+
+/** Accuracy lost per active block by weight bit-width. */
+export const kWeightBitPenalty: Readonly<Record<number, number>> = { 4: 0.02, 6: 0.008, 8: 0.002, 32: 0 };
+
+/**
+ * A smooth accuracy: larger kernels, expands and widths and more blocks help (with an
+ * interaction between kernel and expand), low weight bits hurt.
+ */
+export function syntheticAccuracy(space: SearchSpace, cfg: SubnetConfig): number {
+  let acc = 0.7;
+  for (const s of blockSlots(space)) {
+    if (s.block >= cfg.depths[s.stage]) continue;
+    const k = space.kernels.indexOf(cfg.kernels[s.slot]);
+    const e = space.expands.indexOf(cfg.expands[s.slot]);
+    acc += 0.01 + 0.006 * k + 0.004 * e + 0.003 * k * e;
+    if (cfg.wBits) acc -= kWeightBitPenalty[cfg.wBits[s.slot]];
+  }
+  cfg.widths.forEach((w) => (acc += 0.03 * w));
+  return acc;
+}
+
+export function syntheticSamples(space: SearchSpace, n: number, seed: number, quant: QuantMode = 'fp32'): AccuracySample[] {
+  const rng = new Rng(seed);
+  return Array.from({ length: n }, () => {
+    const config = sampleConfig(space, rng, { quant });
+    return { config, accuracy: syntheticAccuracy(space, config), loss: 0.5, n: 10_000, seconds: 1 };
+  });
+}
