@@ -1,0 +1,124 @@
+/**
+ * Collecting an accuracy dataset: the first `n` distinct configs of a seeded stream, each
+ * evaluated once and appended to a JSONL file as one whole line. The plan depends only on the
+ * space, the seed, `n` and the quant mode, so a killed run resumes by skipping the configs
+ * already in the file, and the finished file holds the same configs in the same order
+ * whatever the number of workers.
+ */
+import type { SearchSpace, SubnetConfig } from '../supernet/types.js';
+import { Rng } from '../supernet/rng.js';
+import { configKey, sampleConfig, type QuantMode } from '../supernet/space/searchSpace.js';
+import type { AccuracySample } from './types.js';
+import type { SubnetEvaluator } from './SubnetEvaluator.js';
+import { readSamples, repairTail } from './samples.js';
+import { LineAppender } from './atomicFile.js';
+
+export interface CollectOptions {
+  /** Distinct configs the file should hold when done. */
+  n: number;
+  quant?: QuantMode;
+  /** Seed of the config stream. */
+  seed?: number;
+  /** Called after each line is written. */
+  onSample?: (sample: AccuracySample, progress: CollectProgress) => void;
+}
+
+export const kDefaultCollectOptions: Required<Omit<CollectOptions, 'onSample'>> = { n: 100, quant: 'fp32', seed: 1 };
+
+export interface CollectProgress {
+  /** Planned configs now in the file. */
+  done: number;
+  total: number;
+}
+
+export interface CollectSummary {
+  planned: number;
+  /** Planned configs found in the file at the start (skipped). */
+  alreadyPresent: number;
+  evaluated: number;
+  /** Bytes of an incomplete last line cut off before appending. */
+  repairedBytes: number;
+  seconds: number;
+}
+
+/** Draws per config before giving up on finding `n` distinct ones. */
+const kDrawsPerConfig = 50;
+
+/** The first `n` distinct configs (by `configKey`) of the stream seeded with `seed`. */
+export function planConfigs(space: SearchSpace, n: number, seed: number, quant: QuantMode): SubnetConfig[] {
+  if (!Number.isInteger(n) || n < 1) throw new Error(`options.n must be a positive integer (got ${n})`);
+  const rng = new Rng(seed);
+  const seen = new Set<string>();
+  const plan: SubnetConfig[] = [];
+  const maxDraws = kDrawsPerConfig * n + 1000;
+  for (let draws = 0; plan.length < n; draws++) {
+    if (draws >= maxDraws) {
+      throw new Error(`found only ${plan.length} distinct configs in ${maxDraws} draws: space '${space.name}' is too small for n = ${n}; lower --n`);
+    }
+    const cfg = sampleConfig(space, rng, { quant });
+    const key = configKey(space, cfg);
+    if (seen.has(key)) continue;
+    seen.add(key);
+    plan.push(cfg);
+  }
+  return plan;
+}
+
+/**
+ * Evaluates the planned configs missing from `out` and appends one line per config, in plan
+ * order, keeping `evaluator.concurrency` evaluations running. Rejects on the first failed
+ * evaluation in plan order (lines already written stay valid; the rest resume next time).
+ */
+export async function collect(
+  space: SearchSpace, evaluator: SubnetEvaluator, out: string, options: CollectOptions,
+): Promise<CollectSummary> {
+  const o = { ...kDefaultCollectOptions, ...options };
+  const t0 = performance.now();
+  const plan = planConfigs(space, o.n, o.seed, o.quant);
+  const repairedBytes = repairTail(out);
+  const present = new Set(readSamples(out, space).samples.map((s) => configKey(space, s.config)));
+  const todo = plan.filter((cfg) => !present.has(configKey(space, cfg)));
+  const alreadyPresent = plan.length - todo.length;
+  const writer = new LineAppender(out);
+  try {
+    let next = 0;
+    let written = 0;
+    let running = 0;
+    let stopped = false;
+    // Results wait here until every earlier one is written; a slot frees when its evaluation
+    // settles, so one slow config does not idle the other workers.
+    const results = new Map<number, Promise<AccuracySample>>();
+    const launch = (): void => {
+      while (next < todo.length && running < evaluator.concurrency) {
+        running++;
+        const p = evaluator.evaluate(todo[next]).finally(() => {
+          running--;
+          if (!stopped) setImmediate(launch);
+        });
+        // Marks the promise handled: a failure is rethrown where it is awaited below.
+        p.catch(() => undefined);
+        results.set(next++, p);
+      }
+    };
+    launch();
+    while (written < todo.length) {
+      const pending = results.get(written) as Promise<AccuracySample>;
+      let sample: AccuracySample;
+      try {
+        sample = await pending;
+      } catch (err) {
+        stopped = true;
+        throw err;
+      } finally {
+        results.delete(written);
+      }
+      writer.append(JSON.stringify(sample));
+      written++;
+      launch();
+      o.onSample?.(sample, { done: alreadyPresent + written, total: plan.length });
+    }
+  } finally {
+    writer.close();
+  }
+  return { planned: plan.length, alreadyPresent, evaluated: todo.length, repairedBytes, seconds: (performance.now() - t0) / 1000 };
+}

@@ -1,0 +1,116 @@
+import { after, before, describe, it } from 'node:test';
+import assert from 'node:assert/strict';
+import { appendFileSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { collect, planConfigs } from '../../predictors/collect.js';
+import { readSamples } from '../../predictors/samples.js';
+import type { SubnetEvaluator } from '../../predictors/SubnetEvaluator.js';
+import type { AccuracySample } from '../../predictors/types.js';
+import { configKey } from '../../supernet/space/searchSpace.js';
+import type { SubnetConfig } from '../../supernet/types.js';
+import { microSpace } from '../fixtures/data.js';
+import { syntheticAccuracy } from './synthetic.js';
+
+const space = microSpace();
+const dir = mkdtempSync(join(tmpdir(), 'hwnas-collect-'));
+after(() => rmSync(dir, { recursive: true, force: true }));
+
+/** Answers from the synthetic accuracy after a delay; fails on the configs listed in `failOn`. */
+class FakeEvaluator implements SubnetEvaluator {
+  readonly seen: SubnetConfig[] = [];
+  running = 0;
+  maxRunning = 0;
+  constructor(readonly concurrency: number, private readonly failOn = new Set<number>(), private readonly delayMs = (i: number) => (i % 3) * 3) {}
+  async evaluate(config: SubnetConfig): Promise<AccuracySample> {
+    const i = this.seen.length;
+    this.seen.push(config);
+    this.running++;
+    this.maxRunning = Math.max(this.maxRunning, this.running);
+    await new Promise((r) => setTimeout(r, this.delayMs(i)));
+    this.running--;
+    if (this.failOn.has(i)) throw new Error(`evaluation ${i} failed`);
+    return { config, accuracy: syntheticAccuracy(space, config), loss: 1, n: 100, seconds: 0.01 };
+  }
+  async close(): Promise<void> {}
+}
+
+const keys = (configs: SubnetConfig[]) => configs.map((c) => configKey(space, c));
+
+describe('planConfigs', () => {
+  it('gives n distinct configs, the same for the same seed, extending for larger n', () => {
+    const a = planConfigs(space, 200, 1, 'fp32');
+    assert.equal(new Set(keys(a)).size, 200);
+    assert.deepEqual(planConfigs(space, 200, 1, 'fp32'), a);
+    assert.deepEqual(planConfigs(space, 50, 1, 'fp32'), a.slice(0, 50));
+    assert.notDeepEqual(keys(planConfigs(space, 50, 2, 'fp32')), keys(a.slice(0, 50)));
+    assert.ok(planConfigs(space, 5, 1, 'mixed').every((c) => c.wBits !== undefined));
+  });
+
+  it('stops with a message when the space has too few subnets', () => {
+    // microSpace has 1,600 fp32 subnets.
+    assert.equal(planConfigs(space, 1600, 1, 'fp32').length, 1600);
+    assert.throws(() => planConfigs(space, 1601, 1, 'fp32'), /found only 1600 distinct configs in \d+ draws: space 'micro' is too small for n = 1601/);
+    assert.throws(() => planConfigs(space, 0, 1, 'fp32'), /options\.n must be a positive integer \(got 0\)/);
+  });
+});
+
+describe('collect', () => {
+  it('writes one line per planned config in plan order, whatever the concurrency', async () => {
+    const files = await Promise.all([1, 3].map(async (c) => {
+      const out = join(dir, `order-${c}.jsonl`);
+      const ev = new FakeEvaluator(c);
+      const summary = await collect(space, ev, out, { n: 12, seed: 4 });
+      assert.equal(summary.evaluated, 12);
+      assert.equal(ev.maxRunning, c);
+      return readSamples(out, space).samples;
+    }));
+    assert.deepEqual(keys(files[0].map((s) => s.config)), keys(planConfigs(space, 12, 4, 'fp32')));
+    assert.deepEqual(files[1], files[0]);
+  });
+
+  it('resumes: skips configs already in the file and evaluates only the missing ones', async () => {
+    const out = join(dir, 'resume.jsonl');
+    await collect(space, new FakeEvaluator(2), out, { n: 5, seed: 7 });
+    const ev = new FakeEvaluator(2);
+    const progress: number[] = [];
+    const summary = await collect(space, ev, out, { n: 8, seed: 7, onSample: (_, p) => progress.push(p.done) });
+    assert.deepEqual({ ...summary, seconds: 0 }, { planned: 8, alreadyPresent: 5, evaluated: 3, repairedBytes: 0, seconds: 0 });
+    assert.deepEqual(keys(ev.seen), keys(planConfigs(space, 8, 7, 'fp32').slice(5)));
+    assert.deepEqual(progress, [6, 7, 8]);
+    assert.equal(readSamples(out, space).samples.length, 8);
+  });
+
+  it('a failed run leaves only whole lines, and the next run completes the plan', async () => {
+    const out = join(dir, 'fail.jsonl');
+    await assert.rejects(collect(space, new FakeEvaluator(2, new Set([3])), out, { n: 6, seed: 9 }), /evaluation 3 failed/);
+    const text = readFileSync(out, 'utf8');
+    assert.ok(text.endsWith('\n'));
+    const partial = readSamples(out, space).samples;
+    assert.equal(partial.length, 3, 'configs 0-2 written, 3 failed, later ones not written');
+    const summary = await collect(space, new FakeEvaluator(2), out, { n: 6, seed: 9 });
+    assert.equal(summary.evaluated, 3);
+    assert.deepEqual(keys(readSamples(out, space).samples.map((s) => s.config)), keys(planConfigs(space, 6, 9, 'fp32')));
+  });
+
+  it('cuts off an incomplete last line left by an interrupted write before appending', async () => {
+    const out = join(dir, 'tail.jsonl');
+    await collect(space, new FakeEvaluator(1), out, { n: 2, seed: 1 });
+    appendFileSync(out, '{"config":{"depths":[1');
+    assert.equal(readSamples(out, space).partialBytes, 22);
+    const summary = await collect(space, new FakeEvaluator(1), out, { n: 3, seed: 1 });
+    assert.equal(summary.repairedBytes, 22);
+    const file = readSamples(out, space);
+    assert.equal(file.samples.length, 3);
+    assert.equal(file.partialBytes, 0);
+  });
+
+  it('refuses a file with a corrupt line in the middle, naming the line', async () => {
+    const out = join(dir, 'corrupt.jsonl');
+    await collect(space, new FakeEvaluator(1), out, { n: 2, seed: 1 });
+    appendFileSync(out, '{"config": 1}\n');
+    await assert.rejects(collect(space, new FakeEvaluator(1), out, { n: 3, seed: 1 }), /corrupt\.jsonl:3 is not an accuracy sample/);
+    appendFileSync(join(dir, 'foreign.jsonl'), `${JSON.stringify({ config: { depths: [1], kernels: [3], expands: [3], widths: [1] }, accuracy: 0.5, loss: 1, n: 10, seconds: 1 })}\n`);
+    assert.throws(() => readSamples(join(dir, 'foreign.jsonl'), space), /foreign\.jsonl:1: invalid subnet config[\s\S]*another search space than 'micro'/);
+  });
+});
