@@ -1,0 +1,24 @@
+/**
+ * The evolutionary search. Groups:
+ * - the finder: EvolutionFinder, SearchOptions, kDefaultSearchOptions, InfeasibleBudgetError
+ * - fitness on workers: FitnessPool, FitnessPoolOptions, loadFitnessModels, loadPredictor, scoreConfigs
+ * - genome operators: geneLayout, encodeConfigs, decodeConfigs, mutate, crossover
+ * - NSGA-II: nonDominatedSort, crowdingDistance, selectSurvivors, paretoFront2d
+ * - plain-data types: Fitness, FitnessSpec, ScoredConfig, SearchResult, ParetoResult, ...
+ */
+export { EvolutionFinder } from './EvolutionFinder.js';
+export { kDefaultSearchOptions, resolveSearchOptions, type SearchOptions } from './searchOptions.js';
+export { InfeasibleBudgetError, ceilSignificant } from './errors.js';
+export { FitnessPool, kDefaultFitnessPoolOptions, type FitnessPoolOptions } from './FitnessPool.js';
+export { loadFitnessModels, loadPredictor, type FitnessModels, type PredictorLoader } from './fitnessModels.js';
+export { scoreConfigs } from './scoreConfigs.js';
+export { fitnessTask, type FitnessTask } from './fitnessTask.js';
+export { geneLayout, encodeConfigs, decodeConfigs, type Gene, type GeneField, type GeneLayout } from './genome.js';
+export { mutate } from './mutate.js';
+export { crossover } from './crossover.js';
+export {
+  nonDominatedSort, crowdingDistance, rankPopulation, selectSurvivors, tournament, dominates, paretoFront2d,
+  type Objectives, type Nsga2Ranking,
+} from './nsga2.js';
+export { Evaluator, type Individual } from './Evaluator.js';
+export type * from './types.js';
