@@ -88,3 +88,37 @@ function axisPads(inSize: number, k: number, padBefore: number, dilatedSize: num
     cropEnd: Math.max(-after, 0),
   };
 }
+
+/**
+ * im2col: `[B, Ho, Wo, kh*kw*Cin]`, column order (ky, kx, ci) as in the filter's layout. Each
+ * tap is a plain slice; strides come from a reshape of the padded input into
+ * `[B, Hp/sh, sh, Wp/sw, sw, C]` phases (no strided slices).
+ */
+export function patches(x: Tensor4D, info: Conv2DInfo): Tensor4D {
+  const { strideHeight: sh, strideWidth: sw, filterHeight: kh, filterWidth: kw, outHeight: ho, outWidth: wo } = info;
+  const [b, h, w, c] = x.shape;
+  const needH = sh * (Math.floor((kh - 1) / sh) + ho);
+  const needW = sw * (Math.floor((kw - 1) / sw) + wo);
+  const { top, left } = info.padInfo;
+  const bottom = needH - top - h;
+  const right = needW - left - w;
+  let xp = x;
+  if (bottom < 0 || right < 0) {
+    xp = tf.slice(xp, [0, 0, 0, 0], [b, h + Math.min(bottom, 0), w + Math.min(right, 0), c]);
+  }
+  if (top > 0 || left > 0 || bottom > 0 || right > 0) {
+    xp = tf.pad(xp, [[0, 0], [top, Math.max(bottom, 0)], [left, Math.max(right, 0)], [0, 0]]);
+  }
+  const strided = sh > 1 || sw > 1;
+  const phases = strided ? tf.reshape(xp, [b, needH / sh, sh, needW / sw, sw, c]) : xp;
+  const taps: Tensor4D[] = [];
+  for (let ky = 0; ky < kh; ky++) {
+    for (let kx = 0; kx < kw; kx++) {
+      taps.push(strided
+        ? tf.reshape(tf.slice(phases, [0, Math.floor(ky / sh), ky % sh, Math.floor(kx / sw), kx % sw, 0], [b, ho, 1, wo, 1, c]),
+          [b, ho, wo, c]) as Tensor4D
+        : tf.slice(xp, [0, ky, kx, 0], [b, ho, wo, c]));
+    }
+  }
+  return taps.length === 1 ? taps[0] : tf.concat(taps, 3);
+}

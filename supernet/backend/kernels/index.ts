@@ -24,6 +24,8 @@ import { depthwiseConv2dNative } from './depthwiseConv2dNative.js';
 import { depthwiseConv2dNativeBackpropFilter } from './depthwiseConv2dNativeBackpropFilter.js';
 import { depthwiseConv2dNativeBackpropInput } from './depthwiseConv2dNativeBackpropInput.js';
 import { identity } from './identity.js';
+import { im2col } from './im2col.js';
+import { matMulAtB } from './matMulAtB.js';
 
 export const PROJECT_KERNEL_LIST: readonly ProjectKernel[] = Object.freeze([
   conv2dBackpropFilter,
@@ -31,6 +33,8 @@ export const PROJECT_KERNEL_LIST: readonly ProjectKernel[] = Object.freeze([
   depthwiseConv2dNative,
   depthwiseConv2dNativeBackpropFilter,
   depthwiseConv2dNativeBackpropInput,
+  matMulAtB,
+  im2col,
   batchNormStats,
   batchNormActForward,
   batchNormActBackwardReduce,

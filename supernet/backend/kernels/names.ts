@@ -8,6 +8,10 @@ export const PROJECT_KERNELS = Object.freeze({
   batchNormActBackwardReduce: 'HwnasBatchNormActBackwardReduce',
   /** `{dy, x, scale, shift, mean, coef: [3, C]}`, `{activation}` -> a g + b (x - mean) + c. */
   batchNormActBackwardApply: 'HwnasBatchNormActBackwardApply',
+  /** `{a: [M, K], b: [M, N]}` -> a^T b `[K, N]` (1x1 and im2col filter gradients). */
+  matMulAtB: 'HwnasMatMulAtB',
+  /** `{x}`, Conv2D attrs + `filterShape` -> im2col patches `[B, Ho, Wo, kh*kw*Cin]`. */
+  im2col: 'HwnasIm2Col',
   /** `{x}`, `{activation}` -> act(x). */
   activation: 'HwnasActivation',
   /** `{dy, x}`, `{activation}` -> dy * act'(x). */

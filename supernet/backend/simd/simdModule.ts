@@ -8,6 +8,7 @@ import { assembleModule } from './assembler.js';
 import { bnActFunctions } from './bnActKernels.js';
 import {
   depthwiseFilterGradKernel, depthwiseForwardKernel, depthwiseForwardUnrolledKernels, depthwiseInputGradKernel,
+  im2colKernel,
 } from './depthwiseKernels.js';
 import { gemmAtBKernel } from './gemmKernels.js';
 
@@ -33,7 +34,7 @@ const instances = new WeakMap<object, SimdExports>();
 
 export function simdModuleBytes(): Uint8Array {
   return assembleModule([...bnActFunctions(), depthwiseFilterGradKernel(), depthwiseInputGradKernel(), depthwiseForwardKernel(),
-    ...depthwiseForwardUnrolledKernels(), gemmAtBKernel()]);
+    ...depthwiseForwardUnrolledKernels(), gemmAtBKernel(), im2colKernel()]);
 }
 
 /** The SIMD kernels bound to `backend`'s memory. */

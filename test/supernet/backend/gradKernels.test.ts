@@ -86,15 +86,19 @@ describe('composed and SIMD gradient kernels on wasm match the cpu backend', () 
     await initBackend({ backend: 'wasm' });
   });
 
-  it('Conv2DBackpropFilter', async () => {
-    const rng = new Rng(11);
-    for (const c of cases(1, false)) {
-      const info = tf.backend_util.computeConv2DInfo([c.b, c.h, c.w, c.cin], [c.k, c.k, c.cin, c.cout], c.s, 1, c.pad);
-      const inputs = { x: random(rng, [c.b, c.h, c.w, c.cin]), dy: random(rng, info.outShape) };
-      await check('Conv2DBackpropFilter', inputs,
-        { strides: c.s, pad: c.pad, dataFormat: 'NHWC', filterShape: [c.k, c.k, c.cin, c.cout] }, label('filter', c));
-    }
-  });
+  for (const variant of ['simd', 'composed'] as const) {
+    it(`Conv2DBackpropFilter (${variant}: pointwise GEMM, im2col, dilated convolution)`, async () => {
+      setWasmKernelVariant(variant);
+      const rng = new Rng(11);
+      for (const c of cases(1, false)) {
+        const info = tf.backend_util.computeConv2DInfo([c.b, c.h, c.w, c.cin], [c.k, c.k, c.cin, c.cout], c.s, 1, c.pad);
+        const inputs = { x: random(rng, [c.b, c.h, c.w, c.cin]), dy: random(rng, info.outShape) };
+        await check('Conv2DBackpropFilter', inputs,
+          { strides: c.s, pad: c.pad, dataFormat: 'NHWC', filterShape: [c.k, c.k, c.cin, c.cout] }, label(`filter ${variant}`, c));
+      }
+      setWasmKernelVariant('simd');
+    });
+  }
 
   it('Conv2DBackpropInput (replacing wasm\'s own)', async () => {
     const rng = new Rng(12);
@@ -151,6 +155,14 @@ describe('composed and SIMD gradient kernels on wasm match the cpu backend', () 
       { strides: 2, pad: 'same', dilations: 1, filterShape: [5, 5, 20, 1] }, 'dw filter 5x5 s2');
     await check('DepthwiseConv2dNativeBackpropInput', { dy: random(rng, [2, 8, 7, 20]), filter: random(rng, [5, 5, 20, 1]) },
       { strides: 2, pad: 'same', dilations: 1, inputShape: [2, 15, 13, 20] }, 'dw input 5x5 s2');
+    // im2col path (kh*kw*Cin <= 64): stem-like convolutions, strides 1 and 2.
+    const stem = random(rng, [3, 15, 13, 1]);
+    await check('Conv2DBackpropFilter', { x: stem, dy: random(rng, [3, 15, 13, 16]) },
+      { strides: 1, pad: 'same', dataFormat: 'NHWC', filterShape: [3, 3, 1, 16] }, 'im2col 3x3 s1 same');
+    await check('Conv2DBackpropFilter', { x: stem, dy: random(rng, [3, 6, 5, 8]) },
+      { strides: 2, pad: 'valid', dataFormat: 'NHWC', filterShape: [5, 5, 1, 8] }, 'im2col 5x5 s2 valid');
+    await check('Conv2DBackpropFilter', { x: random(rng, [2, 9, 9, 2]), dy: random(rng, [2, 5, 5, 4]) },
+      { strides: 2, pad: 'same', dataFormat: 'NHWC', filterShape: [3, 3, 2, 4] }, 'im2col 3x3 s2 same');
     await check('DepthwiseConv2dNative', { x, filter: random(rng, [7, 7, 20, 1]) }, { strides: 1, pad: 'same', dilations: 1 },
       'dw forward 7x7 s1');
   });
