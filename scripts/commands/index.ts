@@ -4,7 +4,10 @@ import { registerInfo } from './info.js';
 import { registerTrain } from './train.js';
 import { registerEval } from './eval.js';
 import { registerDemo } from './demo.js';
+import { registerCollect } from './collect.js';
+import { registerFit } from './fit.js';
+import { registerSearch } from './search.js';
 
 export type RegisterCommand = (program: Command) => void;
 
-export const commands: RegisterCommand[] = [registerDemo, registerInfo, registerTrain, registerEval];
+export const commands: RegisterCommand[] = [registerDemo, registerInfo, registerTrain, registerEval, registerCollect, registerFit, registerSearch];
