@@ -5,7 +5,7 @@
  *   convolutions, pad, transpose, reshape, matmul).
  * - BatchNorm fused with its activation, forward and backward, and activations: SIMD loops on
  *   the wasm heap, composed from tfjs ops on other backends (see names.ts).
- * - DepthwiseConv2dNative on wasm: a SIMD loop, faster than XNNPACK's here.
+ * - DepthwiseConv2dNative and 1x1 Conv2D on wasm: SIMD loops, faster than XNNPACK's here.
  * - Identity on wasm shares data instead of copying it.
  * - BatchMatMul on wasm transposes explicitly instead of using its slow transposed GEMM.
  */
@@ -18,6 +18,7 @@ import { batchNormActBackwardReduce } from './batchNormActBackwardReduce.js';
 import { batchNormActForward } from './batchNormActForward.js';
 import { batchNormStats } from './batchNormStats.js';
 import { kernelConfigs, type ProjectKernel, type WasmKernelVariant } from './composite.js';
+import { conv2d } from './conv2d.js';
 import { conv2dBackpropFilter } from './conv2dBackpropFilter.js';
 import { conv2dBackpropInput } from './conv2dBackpropInput.js';
 import { depthwiseConv2dNative } from './depthwiseConv2dNative.js';
@@ -28,6 +29,7 @@ import { im2col } from './im2col.js';
 import { matMulAtB } from './matMulAtB.js';
 
 export const PROJECT_KERNEL_LIST: readonly ProjectKernel[] = Object.freeze([
+  conv2d,
   conv2dBackpropFilter,
   conv2dBackpropInput,
   depthwiseConv2dNative,

@@ -94,3 +94,72 @@ export function gemmAtBKernel(): FunctionBuilder {
   });
   return f;
 }
+
+/**
+ * gemm_ab(a, b, out, M, K, N):  out[M, N] = a b  for a `[M, K]`, b `[K, N]` (row-major): a 1x1
+ * stride-1 convolution over all pixels (b = the filter as `[Cin, Cout]`; for the input gradient
+ * b = its transpose). Register tiles of 4 rows x 8 columns; b stays in cache across row tiles.
+ */
+export function gemmAbKernel(): FunctionBuilder {
+  const f = new FunctionBuilder('gemm_ab', ['i32', 'i32', 'i32', 'i32', 'i32', 'i32']);
+  const [a, b, out, m, k, n] = f.params;
+  const [kBytes, nBytes, row, col, kk, pa, pb, m4, n8, n4] = Array.from({ length: 10 }, () => f.local('i32'));
+  f.set(kBytes, i32.shl(get(k), i32.const(2)));
+  f.set(nBytes, i32.shl(get(n), i32.const(2)));
+  f.set(m4, i32.and(get(m), i32.const(-4)));
+  f.set(n8, i32.and(get(n), i32.const(-8)));
+  f.set(n4, i32.and(get(n), i32.const(-4)));
+  const accs = new Map<string, Local[]>();
+  const accFor = (L: Lanes, count: number): Local[] => {
+    const key = `${L.type}${count}`;
+    let locals = accs.get(key);
+    if (!locals) {
+      locals = Array.from({ length: count }, () => f.local(L.type));
+      accs.set(key, locals);
+    }
+    return locals;
+  };
+  const splats = Array.from({ length: 4 }, () => f.local('v128'));
+  const scalars = Array.from({ length: 4 }, () => f.local('f32'));
+  const bVecs = Array.from({ length: 2 }, () => f.local('v128'));
+  const bScalar = f.local('f32');
+
+  const tile = (rows: number, L: Lanes, cols: number) => {
+    const acc = accFor(L, rows * cols);
+    for (const t of acc) f.set(t, L.num(0));
+    f.set(pa, i32.add(get(a), i32.mul(get(row), get(kBytes))));
+    f.set(pb, i32.add(get(b), i32.shl(get(col), i32.const(2))));
+    f.forRange(kk, i32.const(0), get(k), 1, () => {
+      const left = L.type === 'v128' ? splats : scalars;
+      for (let r = 0; r < rows; r++) {
+        const value = f32.load(i32.add(get(pa), i32.mul(i32.const(r), get(kBytes))));
+        f.set(left[r], L.type === 'v128' ? f32x4.splat(value) : value);
+      }
+      const right = L.type === 'v128' ? bVecs : [bScalar];
+      for (let c = 0; c < cols; c++) f.set(right[c], L.load(i32.add(get(pb), i32.const(c * L.width))));
+      for (let r = 0; r < rows; r++) {
+        for (let c = 0; c < cols; c++) {
+          const t = acc[r * cols + c];
+          f.set(t, L.add(get(t), L.mul(get(left[r]), get(right[c]))));
+        }
+      }
+      f.set(pa, i32.add(get(pa), i32.const(4)));
+      f.set(pb, i32.add(get(pb), get(nBytes)));
+    });
+    for (let r = 0; r < rows; r++) {
+      for (let c = 0; c < cols; c++) {
+        const at = i32.add(get(out), i32.add(i32.mul(i32.add(get(row), i32.const(r)), get(nBytes)),
+          i32.add(i32.shl(get(col), i32.const(2)), i32.const(c * L.width))));
+        L.store(f, at, get(acc[r * cols + c]));
+      }
+    }
+  };
+  const columns = (rows: number) => {
+    f.forRange(col, i32.const(0), get(n8), 8, () => tile(rows, VEC, 2));
+    f.forRange(col, get(n8), get(n4), 4, () => tile(rows, VEC, 1));
+    f.forRange(col, get(n4), get(n), 1, () => tile(rows, SCALAR, 1));
+  };
+  f.forRange(row, i32.const(0), get(m4), 4, () => columns(4));
+  f.forRange(row, get(m4), get(m), 1, () => columns(1));
+  return f;
+}

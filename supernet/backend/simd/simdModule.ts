@@ -10,7 +10,7 @@ import {
   depthwiseFilterGradKernel, depthwiseForwardKernel, depthwiseForwardUnrolledKernels, depthwiseInputGradKernel,
   im2colKernel,
 } from './depthwiseKernels.js';
-import { gemmAtBKernel } from './gemmKernels.js';
+import { gemmAbKernel, gemmAtBKernel } from './gemmKernels.js';
 
 /** The slice of the WebAssembly JS API used here (the project's lib settings omit its types). */
 interface WasmApi {
@@ -34,7 +34,7 @@ const instances = new WeakMap<object, SimdExports>();
 
 export function simdModuleBytes(): Uint8Array {
   return assembleModule([...bnActFunctions(), depthwiseFilterGradKernel(), depthwiseInputGradKernel(), depthwiseForwardKernel(),
-    ...depthwiseForwardUnrolledKernels(), gemmAtBKernel(), im2colKernel()]);
+    ...depthwiseForwardUnrolledKernels(), gemmAtBKernel(), gemmAbKernel(), im2colKernel()]);
 }
 
 /** The SIMD kernels bound to `backend`'s memory. */

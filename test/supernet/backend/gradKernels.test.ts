@@ -138,6 +138,14 @@ describe('composed and SIMD gradient kernels on wasm match the cpu backend', () 
     });
   }
 
+  it('Conv2D (SIMD GEMM for 1x1 stride 1, wasm\'s own otherwise)', async () => {
+    const rng = new Rng(18);
+    for (const c of cases(6, false)) {
+      const inputs = { x: random(rng, [c.b, c.h, c.w, c.cin]), filter: random(rng, [c.k, c.k, c.cin, c.cout]) };
+      await check('Conv2D', inputs, { strides: c.s, pad: c.pad, dataFormat: 'NHWC', dilations: 1 }, label('conv forward', c));
+    }
+  });
+
   it('DepthwiseConv2dNative (SIMD forward, unrolled for k 3/5/7)', async () => {
     const rng = new Rng(17);
     for (const c of cases(5, true)) {
