@@ -32,7 +32,7 @@ export class Evaluator {
   async evaluate(configs: readonly SubnetConfig[]): Promise<Individual[]> {
     const bytes = encodeConfigs(this.layout, configs);
     const width = this.layout.length;
-    const keys = configs.map((_, i) => String.fromCharCode(...bytes.subarray(i * width, (i + 1) * width)));
+    const keys = configs.map((_, i) => String.fromCharCode.apply(null, bytes.subarray(i * width, (i + 1) * width) as unknown as number[]));
     const missing: number[] = [];
     const pending = new Set<string>();
     keys.forEach((key, i) => {

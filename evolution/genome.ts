@@ -22,6 +22,8 @@ export interface Gene {
   slot: number;
   /** Stage the gene belongs to. */
   stage: number;
+  /** Position of a per-slot gene's block in its stage (it runs when below the stage's depth); -1 for a stage gene. */
+  block: number;
 }
 
 export interface GeneLayout {
@@ -29,6 +31,8 @@ export interface GeneLayout {
   readonly quant: QuantMode;
   readonly stageGenes: readonly Gene[];
   readonly slotGenes: readonly Gene[];
+  /** Stage genes, then slot genes: the order of the encoding. */
+  readonly genes: readonly Gene[];
   /** Genes per config (bytes per encoded config). */
   readonly length: number;
 }
@@ -37,19 +41,20 @@ export interface GeneLayout {
 export function geneLayout(space: SearchSpace, quant: QuantMode): GeneLayout {
   const stageGenes: Gene[] = [];
   space.stages.forEach((stage, s) => {
-    stageGenes.push({ field: 'depths', index: s, choices: stage.depths, slot: -1, stage: s });
-    stageGenes.push({ field: 'widths', index: s, choices: space.widthRatios, slot: -1, stage: s });
+    stageGenes.push({ field: 'depths', index: s, choices: stage.depths, slot: -1, stage: s, block: -1 });
+    stageGenes.push({ field: 'widths', index: s, choices: space.widthRatios, slot: -1, stage: s, block: -1 });
   });
   const slotGenes: Gene[] = [];
   for (const s of blockSlots(space)) {
-    const gene = (field: GeneField, choices: readonly number[]): Gene => ({ field, index: s.slot, choices, slot: s.slot, stage: s.stage });
+    const gene = (field: GeneField, choices: readonly number[]): Gene => ({ field, index: s.slot, choices, slot: s.slot, stage: s.stage, block: s.block });
     slotGenes.push(gene('kernels', space.kernels), gene('expands', space.expands));
     if (quant === 'mixed') slotGenes.push(gene('wBits', space.quant.weightBits), gene('aBits', space.quant.actBits));
   }
   for (const g of [...stageGenes, ...slotGenes]) {
     if (g.choices.length > 256) throw new RangeError(`gene ${g.field}[${g.index}] has ${g.choices.length} choices: at most 256 fit the byte encoding`);
   }
-  return Object.freeze({ space, quant, stageGenes, slotGenes, length: stageGenes.length + slotGenes.length });
+  const genes = [...stageGenes, ...slotGenes];
+  return Object.freeze({ space, quant, stageGenes, slotGenes, genes, length: genes.length });
 }
 
 /** The array of `cfg` a gene reads and writes. */
@@ -59,7 +64,7 @@ export function geneArray(cfg: SubnetConfig, field: GeneField): number[] {
   return values;
 }
 
-/** Whether a per-slot gene's block runs in `cfg`. */
+/** Whether block slot `slot` runs in `cfg`. */
 export function slotActive(layout: GeneLayout, cfg: SubnetConfig, slot: number): boolean {
   const s = blockSlots(layout.space)[slot];
   return s.block < cfg.depths[s.stage];
@@ -77,16 +82,18 @@ export function copyConfig(layout: GeneLayout, cfg: SubnetConfig): SubnetConfig 
 
 /** Encodes configs as choice indices, `layout.length` bytes each. Throws on a value outside the space. */
 export function encodeConfigs(layout: GeneLayout, configs: readonly SubnetConfig[]): Uint8Array {
-  const genes = [...layout.stageGenes, ...layout.slotGenes];
-  const out = new Uint8Array(configs.length * layout.length);
-  configs.forEach((cfg, c) => {
-    genes.forEach((g, j) => {
+  const { genes, length } = layout;
+  const out = new Uint8Array(configs.length * length);
+  for (let c = 0; c < configs.length; c++) {
+    const cfg = configs[c];
+    for (let j = 0; j < length; j++) {
+      const g = genes[j];
       const value = geneArray(cfg, g.field)[g.index];
       const k = g.choices.indexOf(value);
       if (k < 0) throw new RangeError(`config ${c}: ${g.field}[${g.index}] = ${value} is not one of ${g.choices.join(', ')}`);
-      out[c * layout.length + j] = k;
-    });
-  });
+      out[c * length + j] = k;
+    }
+  }
   return out;
 }
 
@@ -95,7 +102,7 @@ export function decodeConfigs(layout: GeneLayout, bytes: Uint8Array): SubnetConf
   if (bytes.length % layout.length !== 0) {
     throw new RangeError(`encoded genomes hold ${bytes.length} bytes, not a multiple of the genome length ${layout.length}`);
   }
-  const genes = [...layout.stageGenes, ...layout.slotGenes];
+  const { genes } = layout;
   const slots = blockSlots(layout.space).length;
   const stages = layout.space.stages.length;
   const n = bytes.length / layout.length;

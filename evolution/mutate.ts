@@ -5,21 +5,20 @@
  * canonical form parks skipped slots at the first choice), so its genes are drawn fresh
  * rather than inherited - otherwise deeper mutants would be biased to the first choices.
  */
-import { canonicalConfig } from '../supernet/space/searchSpace.js';
 import type { Rng } from '../supernet/rng.js';
 import type { SubnetConfig } from '../supernet/types.js';
-import { copyConfig, geneArray, slotActive, type GeneLayout } from './genome.js';
+import { copyConfig, geneArray, type GeneLayout } from './genome.js';
 
-/** A mutated, canonical copy of `parent`. The draws come from `rng` in a fixed order. */
+/** A mutated copy of `parent`, canonical (skipped slots at the first choice). The draws come from `rng` in a fixed order. */
 export function mutate(layout: GeneLayout, parent: SubnetConfig, rng: Rng, probability: number): SubnetConfig {
   const child = copyConfig(layout, parent);
   for (const g of layout.stageGenes) {
     if (rng.next() < probability) geneArray(child, g.field)[g.index] = rng.pick(g.choices);
   }
   for (const g of layout.slotGenes) {
-    if (!slotActive(layout, child, g.slot)) continue;
-    const fresh = !slotActive(layout, parent, g.slot);
-    if (fresh || rng.next() < probability) geneArray(child, g.field)[g.index] = rng.pick(g.choices);
+    const values = geneArray(child, g.field);
+    if (g.block >= child.depths[g.stage]) values[g.index] = g.choices[0];
+    else if (g.block >= parent.depths[g.stage] || rng.next() < probability) values[g.index] = rng.pick(g.choices);
   }
-  return canonicalConfig(layout.space, child);
+  return child;
 }
