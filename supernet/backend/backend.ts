@@ -96,8 +96,9 @@ async function tryNode(threads: number | undefined, required = false): Promise<B
   try {
     // A variable specifier keeps the optional dependency out of the type checker's reach.
     const specifier = '@tensorflow/tfjs-node';
-    const mod = (await import(specifier)) as { version?: { 'tfjs-node'?: string } };
-    version = mod.version?.['tfjs-node'] ?? 'unknown';
+    type Versions = { version?: { 'tfjs-node'?: string } };
+    const mod = (await import(specifier)) as Versions & { default?: Versions };
+    version = (mod.version ?? mod.default?.version)?.['tfjs-node'] ?? 'unknown';
   } catch (err) {
     if (!required) return undefined;
     const cause = err instanceof Error ? err.message.split('\n')[0] : String(err);

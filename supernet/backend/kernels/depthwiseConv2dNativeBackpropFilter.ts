@@ -8,6 +8,7 @@
 import { tf } from '../tf.js';
 import type { Tensor4D } from '../tf.js';
 import { convInfo, type ConvGradAttrs } from './convUtil.js';
+import { UNROLLED_WIDTHS } from '../simd/depthwiseKernels.js';
 import { ptr, simdFor } from '../simd/simdModule.js';
 import type { ProjectKernel } from './composite.js';
 
@@ -22,7 +23,8 @@ export const depthwiseConv2dNativeBackpropFilter: ProjectKernel = {
       throw new Error(`${KERNEL} on wasm supports channel multiplier 1 only (got ${filterShape[3]})`);
     }
     const dw = backend.makeOutput(filterShape, 'float32');
-    simdFor(backend).dw_filter_grad(
+    const fn = UNROLLED_WIDTHS.includes(info.filterWidth) ? `dw_filter_grad_k${info.filterWidth}` : 'dw_filter_grad';
+    simdFor(backend)[fn](
       ptr(backend, x), ptr(backend, dy), ptr(backend, dw), info.batchSize, info.inHeight, info.inWidth,
       info.inChannels, info.outHeight, info.outWidth, info.filterHeight, info.filterWidth,
       info.strideHeight, info.strideWidth, info.padInfo.top, info.padInfo.left,

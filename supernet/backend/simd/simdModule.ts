@@ -7,7 +7,7 @@ import type { TensorInfo } from '../tf.js';
 import { assembleModule } from './assembler.js';
 import { bnActFunctions } from './bnActKernels.js';
 import {
-  depthwiseFilterGradKernel, depthwiseForwardKernel, depthwiseForwardUnrolledKernels, depthwiseInputGradKernel,
+  depthwiseFilterGradKernel, depthwiseFilterGradUnrolledKernels, depthwiseForwardKernel, depthwiseForwardUnrolledKernels, depthwiseInputGradKernel,
   im2colKernel,
 } from './depthwiseKernels.js';
 import { gemmAbKernel, gemmAtBKernel } from './gemmKernels.js';
@@ -34,7 +34,7 @@ const instances = new WeakMap<object, SimdExports>();
 
 export function simdModuleBytes(): Uint8Array {
   return assembleModule([...bnActFunctions(), depthwiseFilterGradKernel(), depthwiseInputGradKernel(), depthwiseForwardKernel(),
-    ...depthwiseForwardUnrolledKernels(), gemmAtBKernel(), gemmAbKernel(), im2colKernel()]);
+    ...depthwiseForwardUnrolledKernels(), ...depthwiseFilterGradUnrolledKernels(), gemmAtBKernel(), gemmAbKernel(), im2colKernel()]);
 }
 
 /** The SIMD kernels bound to `backend`'s memory. */
