@@ -5,7 +5,7 @@
  * and dilations other than 1 go to wasm's own kernel.
  */
 import { tf } from '../tf.js';
-import { UNROLLED_WIDTHS } from '../simd/depthwiseKernels.js';
+import { UNROLLED_WIDTHS } from '../simd/convLoops.js';
 import { ptr, simdFor } from '../simd/simdModule.js';
 import type { ProjectKernel } from './composite.js';
 import type { ConvGradAttrs } from './convUtil.js';

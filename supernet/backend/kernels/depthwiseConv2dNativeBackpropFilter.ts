@@ -8,7 +8,7 @@
 import { tf } from '../tf.js';
 import type { Tensor4D } from '../tf.js';
 import { convInfo, type ConvGradAttrs } from './convUtil.js';
-import { UNROLLED_WIDTHS } from '../simd/depthwiseKernels.js';
+import { UNROLLED_WIDTHS } from '../simd/convLoops.js';
 import { ptr, simdFor } from '../simd/simdModule.js';
 import type { ProjectKernel } from './composite.js';
 

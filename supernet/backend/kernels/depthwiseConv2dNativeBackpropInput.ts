@@ -9,7 +9,7 @@
 import { tf } from '../tf.js';
 import type { Tensor4D } from '../tf.js';
 import { convInfo, dilatedForInputGrad, type ConvGradAttrs } from './convUtil.js';
-import { UNROLLED_WIDTHS } from '../simd/depthwiseKernels.js';
+import { UNROLLED_WIDTHS } from '../simd/convLoops.js';
 import { ptr, simdFor, withScratch } from '../simd/simdModule.js';
 import type { ProjectKernel } from './composite.js';
 

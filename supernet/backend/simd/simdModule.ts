@@ -6,10 +6,11 @@
 import type { TensorInfo } from '../tf.js';
 import { assembleModule } from './assembler.js';
 import { bnActFunctions } from './bnActKernels.js';
+import { depthwiseFilterGradKernel, depthwiseFilterGradUnrolledKernels } from './depthwiseFilterGrad.js';
 import {
-  depthwiseFilterGradKernel, depthwiseFilterGradUnrolledKernels, depthwiseForwardKernel, depthwiseForwardUnrolledKernels, depthwiseInputGradKernel,
-  im2colKernel,
-} from './depthwiseKernels.js';
+  depthwiseForwardKernel, depthwiseForwardUnrolledKernels, depthwiseInputGradKernel,
+} from './depthwiseForward.js';
+import { im2colKernel } from './im2col.js';
 import { gemmAbKernel, gemmAtBKernel } from './gemmKernels.js';
 
 /** The slice of the WebAssembly JS API used here (the project's lib settings omit its types). */
