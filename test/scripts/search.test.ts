@@ -1,0 +1,135 @@
+import assert from 'node:assert/strict';
+import { execFile } from 'node:child_process';
+import { existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { after, before, describe, it } from 'node:test';
+import { fileURLToPath } from 'node:url';
+import { promisify } from 'node:util';
+import { ConfigEncoder } from '../../predictors/ConfigEncoder.js';
+import { MlpPredictor } from '../../predictors/MlpPredictor.js';
+import { Rng } from '../../supernet/rng.js';
+import { fashionMbv3 } from '../../supernet/space/defaultSpace.js';
+import { planSearchRuns } from '../../scripts/commands/search.js';
+import { formatLatency, parseLatency } from '../../scripts/latencyArg.js';
+import { paretoPlotSvg } from '../../scripts/paretoPlot.js';
+import { formatTable } from '../../scripts/table.js';
+
+describe('parseLatency', () => {
+  it('reads time suffixes into ms and bare numbers in the target unit', () => {
+    assert.equal(parseLatency('1.5ms', 'ms', 'rpi4'), 1.5);
+    assert.equal(parseLatency('1500us', 'ms', 'rpi4'), 1.5);
+    assert.equal(parseLatency('0.0015s', 'ms', 'rpi4'), 1.5);
+    assert.equal(parseLatency(' 2 ', 'ms', 'rpi4'), 2);
+    assert.equal(parseLatency('6', 'MMAC', 'macs'), 6);
+    assert.equal(parseLatency('6mmac', 'MMAC', 'macs'), 6);
+  });
+
+  it('names the target and the accepted forms when it cannot read a budget', () => {
+    assert.throws(() => parseLatency('fast', 'ms', 'rpi4'), /invalid --max-latency 'fast' for rpi4: expected e.g. 1.5ms, 1500us, 0.0015s or 1.5 \(ms\)/);
+    assert.throws(() => parseLatency('2ms', 'MMAC', 'macs'), /invalid --max-latency '2ms' for macs: its predictions are in MMAC, so expected a number in MMAC, e.g. 5 or 5MMAC/);
+    assert.throws(() => parseLatency('0ms', 'ms', 'rpi4'), /a budget must be positive/);
+  });
+
+  it('formats budgets compactly', () => {
+    assert.equal(formatLatency(1.5, 'ms'), '1.5 ms');
+    assert.equal(formatLatency(0.123456, 'ms'), '0.1235 ms');
+  });
+});
+
+describe('planSearchRuns', () => {
+  it('pairs targets with budgets in order, with units and file names', () => {
+    const runs = planSearchRuns(['rpi4', 'phone-big:1', 'rpi4'], ['1ms', '300us', '0.5'], false);
+    assert.deepEqual(runs.map((r) => [r.target, r.max, r.unit, r.kind, r.file]), [
+      ['rpi4', 1, 'ms', 'estimate', 'search-rpi4-1ms.json'],
+      ['phone-big:1', 0.3, 'ms', 'estimate', 'search-phone-big-1.json'],
+      ['rpi4', 0.5, 'ms', 'estimate', 'search-rpi4-0.5ms.json'],
+    ]);
+  });
+
+  it('takes budgets as optional with --pareto', () => {
+    assert.deepEqual(planSearchRuns(['macs'], [], true).map((r) => [r.max, r.unit, r.file]), [[undefined, 'MMAC', 'search-macs.json']]);
+  });
+
+  it('says what is missing or wrong', () => {
+    assert.throws(() => planSearchRuns([], [], false), /give at least one --target/);
+    assert.throws(() => planSearchRuns(['rpi4', 'macs'], ['1ms'], false), /got 2 --target and 1 --max-latency: give one --max-latency per --target, in the same order \(or use --pareto/);
+    assert.throws(() => planSearchRuns(['tpu'], ['1ms'], false), /unknown target 'tpu': valid targets are/);
+    assert.throws(() => planSearchRuns(['rpi4', 'rpi4'], ['1ms', '1000us'], false), /--target rpi4 is given twice with the same budget/);
+  });
+});
+
+describe('formatTable', () => {
+  it('pads columns, text left and numbers right', () => {
+    assert.equal(formatTable(['a', 'bb'], [['xyz', '1'], ['q', '22']]), 'a    bb\n---  --\nxyz   1\nq    22');
+  });
+});
+
+describe('paretoPlotSvg', () => {
+  it('renders a standalone SVG with the title, axis names and series', () => {
+    const svg = paretoPlotSvg({
+      title: 'Front on rpi4',
+      xLabel: 'predicted latency on rpi4 (ms)',
+      series: [{ name: 'rpi4 <= 1 ms', front: [{ latency: 0.4, accuracy: 0.8 }, { latency: 0.9, accuracy: 0.85 }], best: { latency: 0.9, accuracy: 0.85 }, budget: 1 }],
+    });
+    assert.match(svg, /^<svg [^>]*xmlns="http:\/\/www.w3.org\/2000\/svg"/);
+    assert.match(svg, /<\/svg>$/);
+    for (const text of ['Front on rpi4', 'predicted latency on rpi4 (ms)', 'predicted accuracy (%)', 'rpi4 &lt;= 1 ms', 'budget 1']) {
+      assert.ok(svg.includes(text), `missing '${text}'`);
+    }
+  });
+});
+
+describe('hwnas search', () => {
+  const cli = fileURLToPath(new URL('../../scripts/cli.js', import.meta.url));
+  let dir: string;
+  let predictor: string;
+
+  before(() => {
+    dir = mkdtempSync(join(tmpdir(), 'hwnas-search-cli-'));
+    const rng = new Rng(3);
+    const encoder = ConfigEncoder.forSpace(fashionMbv3, { bits: true });
+    const dense = (inputs: number, outputs: number) => ({
+      inputs, outputs,
+      weights: Float32Array.from({ length: inputs * outputs }, () => rng.normal() * 0.1),
+      bias: Float32Array.from({ length: outputs }, () => 0.8),
+    });
+    predictor = join(dir, 'predictor.json');
+    new MlpPredictor(encoder, [dense(encoder.dim, 8), dense(8, 1)]).save(predictor);
+  });
+
+  after(() => rmSync(dir, { recursive: true, force: true }));
+
+  const run = (args: string[]) => promisify(execFile)(process.execPath, [cli, 'search', ...args], { env: { ...process.env, HWNAS_DEBUG: '' } });
+
+  it('writes a results JSON per run and a plot per target, and prints the table', async () => {
+    const out = join(dir, 'out');
+    const { stdout } = await run([
+      '--predictor', predictor, '--target', 'rpi4', '--max-latency', '0.8ms', '--target', 'macs', '--max-latency', '6',
+      '--generations', '3', '--population', '12', '--workers', '1', '--seed', '2', '--out', out,
+    ]);
+    assert.match(stdout, /^target\s+budget\s+accuracy\s+rpi4 \(ms\)\s+macs \(MMAC\)\s+scored\s+seconds$/m);
+    assert.match(stdout, /^rpi4\s+0.8 ms\s+[0-9.]+%/m);
+    for (const file of ['search-rpi4.json', 'search-macs.json', 'pareto-rpi4.svg', 'pareto-macs.svg']) assert.ok(existsSync(join(out, file)), file);
+    const result = JSON.parse(readFileSync(join(out, 'search-rpi4.json'), 'utf8'));
+    assert.equal(result.format, 'hwnas-search-result');
+    assert.equal(result.mode, 'budget');
+    assert.equal(result.quant, 'mixed');
+    assert.equal(result.space.name, 'fashion-mbv3');
+    assert.ok(result.best.latency <= 0.8);
+    assert.deepEqual(Object.keys(result.best.latencies), ['rpi4', 'macs']);
+    assert.equal(result.best.config.wBits.length, result.best.config.kernels.length);
+    assert.equal(result.history.length, 3);
+  });
+
+  it('fails on an infeasible budget, naming the fastest latency and the flag', async () => {
+    await assert.rejects(
+      run(['--predictor', predictor, '--target', 'rpi4', '--max-latency', '0.01ms', '--generations', '1', '--population', '8', '--workers', '1', '--out', join(dir, 'none')]),
+      (err: { code: number; stderr: string }) => {
+        assert.equal(err.code, 1);
+        assert.match(err.stderr, /hwnas: --max-latency for --target rpi4: no config of the search space meets the budget on rpi4: latency <= 0.01 ms was asked, but the fastest the space reaches there is [0-9.]+ ms/);
+        return true;
+      },
+    );
+  });
+});
