@@ -1,7 +1,7 @@
 /**
- * An MLP accuracy predictor on plain typed arrays: ReLU hidden layers and one linear output
- * (the accuracy fraction). No tfjs here, so a search worker loads and runs it cheaply; training
- * lives in trainMlp.ts.
+ * An MLP accuracy predictor without tfjs: ReLU hidden layers and one linear output (the
+ * accuracy fraction), run by mlpForward.ts (wasm SIMD GEMM, or plain typed-array loops), so a
+ * search worker loads and runs it cheaply. Training lives in trainMlp.ts.
  *
  * File format (JSON, `.json`):
  *   {
@@ -21,14 +21,9 @@ import type { SearchSpace, SubnetConfig } from '../supernet/types.js';
 import type { AccuracyPredictor } from './types.js';
 import { ConfigEncoder, type EncoderSpec } from './ConfigEncoder.js';
 import { writeFileAtomic } from './atomicFile.js';
+import { mlpForward, type DenseLayer, type MlpForward } from './mlpForward.js';
 
-/** A dense layer: `out[o] = bias[o] + sum_i in[i] * weights[i * outputs + o]`. */
-export interface DenseLayer {
-  inputs: number;
-  outputs: number;
-  weights: Float32Array;
-  bias: Float32Array;
-}
+export type { DenseLayer } from './mlpForward.js';
 
 export type PredictorMeta = Record<string, unknown>;
 
@@ -67,7 +62,10 @@ function fromBase64(s: string, length: number, what: string): Float32Array {
   return out;
 }
 
+/** Predicts with fixed weights: the layers' arrays must not change after the first prediction. */
 export class MlpPredictor implements AccuracyPredictor {
+  private forward: MlpForward | undefined;
+
   constructor(
     readonly encoder: ConfigEncoder,
     readonly layers: readonly DenseLayer[],
@@ -99,11 +97,8 @@ export class MlpPredictor implements AccuracyPredictor {
     if (features.length !== n * this.encoder.dim) {
       throw new Error(`features must hold ${n} rows of ${this.encoder.dim} (got ${features.length} values)`);
     }
-    let x = features;
-    this.layers.forEach((layer, li) => {
-      x = dense(x, n, layer, li < this.layers.length - 1);
-    });
-    return Float64Array.from(x);
+    this.forward ??= mlpForward(this.layers);
+    return Float64Array.from(this.forward(features, n));
   }
 
   toJSON(): PredictorFile {
@@ -171,24 +166,4 @@ export class MlpPredictor implements AccuracyPredictor {
     }
     return predictor;
   }
-}
-
-/** `[n, outputs]` = relu?(x `[n, inputs]` W + b); zero inputs (one-hots, ReLU) are skipped. */
-function dense(x: Float32Array, n: number, layer: DenseLayer, relu: boolean): Float32Array {
-  const { inputs, outputs, weights, bias } = layer;
-  const out = new Float32Array(n * outputs);
-  const acc = new Float64Array(outputs);
-  for (let r = 0; r < n; r++) {
-    acc.set(bias);
-    const xo = r * inputs;
-    for (let i = 0; i < inputs; i++) {
-      const v = x[xo + i];
-      if (v === 0) continue;
-      const wo = i * outputs;
-      for (let o = 0; o < outputs; o++) acc[o] += v * weights[wo + o];
-    }
-    const oo = r * outputs;
-    for (let o = 0; o < outputs; o++) out[oo + o] = relu && acc[o] < 0 ? 0 : acc[o];
-  }
-  return out;
 }
