@@ -2,7 +2,7 @@
  * Accuracy predictors. This file only re-exports, in groups:
  * - contracts: AccuracyPredictor, AccuracySample
  * - features: ConfigEncoder, EncoderSpec
- * - predictors (no tfjs): MlpPredictor, DenseLayer, PredictorFile
+ * - predictors (no tfjs): MlpPredictor, DenseLayer, PredictorFile, mlpForward (wasm SIMD or loops)
  * - training (tfjs): trainMlp, fitPredictor, fitQuantAware, quantAwareFromFp32, splitHoldOut,
  *   transferAblation
  * - metrics: predictorMetrics, rmsePp, pairwiseAccuracy, binomialStdErrPp, evaluationNoisePp
@@ -18,5 +18,6 @@ export { transferAblation, kDefaultAblationSizes, type TransferAblation, type Tr
 export { predictorMetrics, rmsePp, pairwiseAccuracy, binomialStdErrPp, evaluationNoisePp, type PredictorMetrics } from './metrics.js';
 export { collect, planConfigs, kDefaultCollectOptions, type CollectOptions, type CollectProgress, type CollectSummary } from './collect.js';
 export { LocalEvaluator, PoolEvaluator, type SubnetEvaluator, type PoolEvaluatorOptions } from './SubnetEvaluator.js';
-export { evaluateSample, hasBits, type SampleEvalOptions } from './evaluateSample.js';
+export { evaluateSample, hasBits, scoreLogits, type SampleEvalOptions } from './evaluateSample.js';
+export { mlpForward, jsForward, simdForward, simdAvailable, type MlpForward } from './mlpForward.js';
 export { readSamples, parseSample, repairTail, loadDataset, type SampleFile } from './samples.js';

@@ -12,6 +12,11 @@ import { sampleConfig } from '../../supernet/space/searchSpace.js';
 import { Rng } from '../../supernet/rng.js';
 import type { FashionMnist, ImageSet } from '../../supernet/data/types.js';
 import { LocalEvaluator, PoolEvaluator } from '../../predictors/SubnetEvaluator.js';
+import { scoreLogits } from '../../predictors/evaluateSample.js';
+import { extract } from '../../supernet/extract.js';
+import { logitsOf, quantizeSubnet } from '../../supernet/quant/QuantizedSubnet.js';
+import { withUniformBits } from '../../supernet/quant/bits.js';
+import { imageBatch } from '../fixtures/images.js';
 import { collect } from '../../predictors/collect.js';
 import { readSamples } from '../../predictors/samples.js';
 import { microSpace, smallFashionMnist } from '../fixtures/data.js';
@@ -46,6 +51,35 @@ describe('subnet evaluators', () => {
     assert.equal(sample.loss, direct.loss);
     assert.ok(sample.seconds > 0);
     assert.deepEqual(sample.config, cfg);
+  });
+
+  it('evaluates a config with bits in its simulated-quantized form', async () => {
+    const before = tf.memory().numTensors;
+    const cfg = sampleConfig(space, new Rng(2), { quant: 'mixed' });
+    const sample = await new LocalEvaluator(net, calibration, data.val, 100).evaluate(cfg);
+    assert.equal(tf.memory().numTensors, before, 'tensors leaked');
+    const subnet = extract(net, cfg, calibration, { images: calibration.n });
+    const q = quantizeSubnet(subnet, calibration);
+    const logits = logitsOf(q, imageBatch(data.val, 100), [100, 28, 28, 1]);
+    q.dispose();
+    subnet.dispose();
+    const expected = scoreLogits(logits, data.val.labels.subarray(0, 100), 10);
+    assert.equal(sample.n, 100);
+    assert.equal(sample.accuracy, expected.accuracy);
+    assert.ok(Math.abs(sample.loss - expected.loss) < 1e-9);
+    // 32-bit everywhere except the fixed 8-bit stem and classifier: still not the float subnet.
+    const float = sampleConfig(space, new Rng(2));
+    const q32 = await new LocalEvaluator(net, calibration, data.val, 100).evaluate(withUniformBits(space, float, 32, 32));
+    const f32 = await new LocalEvaluator(net, calibration, data.val, 100).evaluate(float);
+    assert.notEqual(q32.loss, f32.loss);
+  });
+
+  it('scores logits: first maximum wins, cross-entropy by hand', () => {
+    const logits = Float32Array.of(1, 1, 0, 0, 2, 0);
+    const r = scoreLogits(logits, Uint8Array.of(1, 1), 3);
+    assert.equal(r.accuracy, 0.5);
+    const ce = (row: number[], y: number) => Math.log(row.reduce((s, v) => s + Math.exp(v), 0)) - row[y];
+    assert.ok(Math.abs(r.loss - (ce([1, 1, 0], 1) + ce([0, 2, 0], 1)) / 2) < 1e-12);
   });
 
   it('never evaluates on the test split', async () => {
