@@ -8,7 +8,8 @@
  * - supernet: Supernet, Subnet, extract, calibrateBatchNorm, evaluateConfig, loadSupernet,
  *   SupernetTrainer, DataParallelTrainer
  * - hardware: measureLatency, device profiles, RooflineModel, target registry
- * - predictors and evolution: contracts in predictors/types.ts and evolution/types.ts
+ * - predictors: contracts in predictors/types.ts
+ * - evolution: EvolutionFinder, FitnessPool, InfeasibleBudgetError, NSGA-II helpers, result types
  * - utilities: Rng
  */
 export { initBackend, backendInfo, type BackendInfo, type BackendName } from './supernet/backend/backend.js';
@@ -32,4 +33,13 @@ export { RooflineModel } from './hardware/roofline.js';
 export { getTarget, listTargets, parseTargetSpec, createTargetModel } from './hardware/targets.js';
 export type { LayerDesc, LatencyModel } from './hardware/types.js';
 export type { AccuracyPredictor, AccuracySample } from './predictors/types.js';
+export {
+  EvolutionFinder, FitnessPool, InfeasibleBudgetError, kDefaultSearchOptions, kDefaultFitnessPoolOptions,
+  nonDominatedSort, crowdingDistance, selectSurvivors, paretoFront2d,
+  type SearchOptions, type FitnessPoolOptions,
+} from './evolution/index.js';
+export type {
+  Fitness, FitnessSpec, PredictorSpec, LatencyBudget, TargetInfo, Scores, ScoredConfig, SearchResult, ParetoResult,
+  FastestResult, GenerationStats,
+} from './evolution/types.js';
 export { Rng } from './supernet/rng.js';

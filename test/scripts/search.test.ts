@@ -9,6 +9,7 @@ import { promisify } from 'node:util';
 import { ConfigEncoder } from '../../predictors/ConfigEncoder.js';
 import { MlpPredictor } from '../../predictors/MlpPredictor.js';
 import { Rng } from '../../supernet/rng.js';
+import { saveCheckpoint } from '../../supernet/train/checkpoint.js';
 import { fashionMbv3 } from '../../supernet/space/defaultSpace.js';
 import { planSearchRuns } from '../../scripts/commands/search.js';
 import { formatLatency, parseLatency } from '../../scripts/latencyArg.js';
@@ -120,6 +121,24 @@ describe('hwnas search', () => {
     assert.deepEqual(Object.keys(result.best.latencies), ['rpi4', 'macs']);
     assert.equal(result.best.config.wBits.length, result.best.config.kernels.length);
     assert.equal(result.history.length, 3);
+  });
+
+  it('searches the space of a --checkpoint in --pareto mode and records the checkpoint', async () => {
+    const checkpoint = join(dir, 'supernet.ckpt');
+    saveCheckpoint(checkpoint, { kind: 'hwnas-supernet', space: fashionMbv3 }, { params: new Float32Array(4) });
+    const out = join(dir, 'pareto');
+    const { stdout } = await run([
+      '--checkpoint', checkpoint, '--predictor', predictor, '--pareto', '--target', 'phone-big',
+      '--generations', '2', '--population', '16', '--workers', '1', '--out', out,
+    ]);
+    assert.match(stdout, /^phone-big\s+none\s+[0-9.]+%/m);
+    const result = JSON.parse(readFileSync(join(out, 'search-phone-big.json'), 'utf8'));
+    assert.equal(result.mode, 'pareto');
+    assert.equal(result.maxLatency, null);
+    assert.equal(result.checkpoint, checkpoint);
+    assert.ok(result.front.length >= 2);
+    assert.ok(result.front.every((p: { latency: number }, k: number) => k === 0 || p.latency > result.front[k - 1].latency));
+    assert.ok(existsSync(join(out, 'pareto-phone-big.svg')));
   });
 
   it('fails on an infeasible budget, naming the fastest latency and the flag', async () => {
