@@ -1,0 +1,120 @@
+/**
+ * Exporting an extracted subnet: the fp32 ONNX graph (BatchNorm folded), the QDQ ONNX graph at
+ * the config's bits, or a tfjs graph-model folder - each written atomically - with the size and
+ * the config's cost (MACs, params, BitOps) of what was written.
+ */
+import { existsSync, statSync } from 'node:fs';
+import { join } from 'node:path';
+import type { ImageSet } from '../data/types.js';
+import type { SubnetConfig } from '../types.js';
+import { Subnet } from '../Subnet.js';
+import { subnetPlan } from '../space/plan.js';
+import { bitOps, macs, params } from '../space/layers.js';
+import { withUniformBits } from '../quant/bits.js';
+import { buildDeployGraph, quantSites, type DeployGraph } from '../quant/deployGraph.js';
+import { quantizeSubnet } from '../quant/QuantizedSubnet.js';
+import type { RangeOptions } from '../quant/calibrateRanges.js';
+import { toOnnx, type OnnxWeightType } from './onnx/toOnnx.js';
+import { toTfjs, kTfjsWeightsFile } from './tfjs/toTfjs.js';
+import { writeFileAtomic, writeFolderAtomic } from './atomicWrite.js';
+
+export const EXPORT_FORMATS = Object.freeze(['onnx', 'onnx-int8', 'tfjs'] as const);
+export type ExportFormat = (typeof EXPORT_FORMATS)[number];
+
+export interface ExportOptions {
+  format: ExportFormat;
+  /** Training images for activation ranges ('onnx-int8' only). */
+  calibration?: ImageSet;
+  ranges?: RangeOptions;
+  /** Container of quantized weights in the ONNX file (see toOnnx.ts). */
+  weightType?: OnnxWeightType;
+  /** Replace an existing output (atomically); default false = refuse. */
+  overwrite?: boolean;
+  /** Extra metadata stored in the file. */
+  metadata?: Record<string, string>;
+  /** Written into the file as the producer version. */
+  version?: string;
+}
+
+export interface ExportResult {
+  path: string;
+  format: ExportFormat;
+  /** Bytes written (all files of a tfjs folder). */
+  bytes: number;
+  /** The config the file computes: bits added for a float config exported as 'onnx-int8', removed for float formats. */
+  config: SubnetConfig;
+  macs: number;
+  params: number;
+  bitOps: number;
+  /** Activation quantization points in the file. */
+  activationSites: number;
+}
+
+/** The config the exported file computes for `format`. */
+export function exportedConfig(subnet: Subnet, format: ExportFormat): SubnetConfig {
+  const { space, config } = subnet;
+  if (format !== 'onnx-int8') {
+    const { wBits: _w, aBits: _a, ...float } = config;
+    return float;
+  }
+  return subnet.plan.quantized ? config : withUniformBits(space, config, 8, 8);
+}
+
+function checkTarget(path: string, overwrite: boolean): void {
+  if (existsSync(path) && !overwrite) throw new Error(`${path} already exists: choose another --out, or pass --force to replace it`);
+}
+
+/** Size in bytes of a file, or of the files of a folder. */
+function sizeOf(path: string, files?: string[]): number {
+  return files ? files.reduce((n, f) => n + statSync(join(path, f)).size, 0) : statSync(path).size;
+}
+
+function metadataOf(subnet: Subnet, config: SubnetConfig, options: ExportOptions): Record<string, string> {
+  return {
+    'hwnas.space': subnet.space.name,
+    'hwnas.config': JSON.stringify(config),
+    'hwnas.input': `[N,${subnet.space.input.height},${subnet.space.input.width},${subnet.space.input.channels}] float32, pixels normalised as (p/255 - 0.28607) / 0.3530768`,
+    ...options.metadata,
+  };
+}
+
+/** Writes `subnet` to `path` in `options.format`. Rejects naming the problem; never leaves a partial file. */
+export async function exportSubnet(subnet: Subnet, path: string, options: ExportOptions): Promise<ExportResult> {
+  if (!EXPORT_FORMATS.includes(options.format)) {
+    throw new Error(`options.format must be one of ${EXPORT_FORMATS.join(', ')} (got '${options.format}')`);
+  }
+  checkTarget(path, options.overwrite === true);
+  const config = exportedConfig(subnet, options.format);
+  const metadata = metadataOf(subnet, config, options);
+  let graph: DeployGraph;
+  if (options.format === 'onnx-int8') {
+    if (!options.calibration) throw new Error('options.calibration (training images) is required for onnx-int8 activation ranges');
+    // A view with the exported bits over the same weights (not disposed here).
+    const view = new Subnet(subnet.space, config, subnetPlan(subnet.space, config), subnet.weights);
+    const q = quantizeSubnet(view, options.calibration, options.ranges);
+    graph = q.graph;
+    q.dispose();
+  } else {
+    graph = buildDeployGraph(subnet, { quantize: false });
+  }
+  let files: string[] | undefined;
+  if (options.format === 'tfjs') {
+    const { modelJson, weights } = toTfjs(graph, metadata, options.version);
+    files = ['model.json', kTfjsWeightsFile];
+    writeFolderAtomic(path, { 'model.json': JSON.stringify(modelJson), [kTfjsWeightsFile]: weights });
+  } else {
+    const bytes = toOnnx(graph, { metadata, weightType: options.weightType, producerVersion: options.version });
+    writeFileAtomic(path, bytes);
+  }
+  const { space } = subnet;
+  return {
+    path,
+    format: options.format,
+    bytes: sizeOf(path, files),
+    config,
+    macs: macs(space, config),
+    params: params(space, config),
+    bitOps: bitOps(space, config),
+    activationSites: quantSites(graph).length,
+  };
+}
