@@ -7,7 +7,8 @@ import { registerDemo } from './demo.js';
 import { registerCollect } from './collect.js';
 import { registerFit } from './fit.js';
 import { registerSearch } from './search.js';
+import { registerExport } from './export.js';
 
 export type RegisterCommand = (program: Command) => void;
 
-export const commands: RegisterCommand[] = [registerDemo, registerInfo, registerTrain, registerEval, registerCollect, registerFit, registerSearch];
+export const commands: RegisterCommand[] = [registerDemo, registerInfo, registerTrain, registerEval, registerCollect, registerFit, registerSearch, registerExport];

@@ -1,0 +1,85 @@
+/** `hwnas export`: writes one subnet of a trained supernet as ONNX (fp32 or QDQ int8) or a tfjs graph model. */
+import { existsSync, readFileSync } from 'node:fs';
+import { Option, type Command } from 'commander';
+import { addBackendOption, addDataDirOption, type CommonOptions } from '../options.js';
+import { startBackend } from '../runtime.js';
+import { loadFashionMnist } from '../../supernet/data/fashionMnist.js';
+import { calibrationSet } from '../../supernet/evaluate.js';
+import { extract } from '../../supernet/extract.js';
+import { loadSupernet, resolveConfig } from '../../supernet/io.js';
+import { EXPORT_FORMATS, exportSubnet, type ExportFormat } from '../../supernet/export/exportSubnet.js';
+import { RANGE_METHODS, type RangeMethod } from '../../supernet/quant/calibrateRanges.js';
+import type { OnnxWeightType } from '../../supernet/export/onnx/toOnnx.js';
+
+interface ExportCliOptions extends CommonOptions {
+  checkpoint: string;
+  config: string;
+  format: ExportFormat;
+  out: string;
+  force?: boolean;
+  bnImages: string;
+  rangeImages: string;
+  rangeMethod: RangeMethod;
+  percentile: string;
+  weightType: OnnxWeightType;
+}
+
+function int(name: string, value: string, min: number): number {
+  const n = Number(value);
+  if (!Number.isInteger(n) || n < min) throw new Error(`--${name} must be an integer >= ${min} (got '${value}')`);
+  return n;
+}
+
+const pkg = JSON.parse(readFileSync(new URL('../../../package.json', import.meta.url), 'utf8')) as { version: string };
+
+function human(n: number, unit = ''): string {
+  const [div, suffix] = n >= 1e9 ? [1e9, 'G'] : n >= 1e6 ? [1e6, 'M'] : n >= 1e3 ? [1e3, 'K'] : [1, ''];
+  return `${(n / div).toFixed(div === 1 ? 0 : 2)}${suffix}${unit}`;
+}
+
+export function registerExport(program: Command): void {
+  const cmd = program
+    .command('export')
+    .description('write a subnet as ONNX (fp32, or QDQ int8 at the config\'s bits) or as a tfjs graph model folder')
+    .option('--checkpoint <path>', 'trained supernet checkpoint', 'runs/supernet.ckpt')
+    .requiredOption('--config <largest|smallest|file.json>', 'subnet config (a JSON file may wrap it as { "config": ... })')
+    .addOption(new Option('--format <format>', 'output format').choices([...EXPORT_FORMATS]).default('onnx'))
+    .requiredOption('--out <path>', 'output file (onnx) or folder (tfjs)')
+    .option('--force', 'replace an existing output (atomically)')
+    .option('--bn-images <n>', 'training images for BatchNorm recalibration', '2000')
+    .option('--range-images <n>', 'training images for activation ranges (onnx-int8)', '1000')
+    .addOption(new Option('--range-method <method>', 'activation range calibration (onnx-int8)').choices([...RANGE_METHODS]).default('minmax'))
+    .option('--percentile <p>', 'upper percentile kept by --range-method percentile', '99.99')
+    .addOption(new Option('--weight-type <type>', 'container of quantized weights (int8 saturates on x86 without VNNI)').choices(['uint8', 'int8']).default('uint8'));
+  addBackendOption(cmd);
+  addDataDirOption(cmd);
+  cmd.action(async (opts: ExportCliOptions) => {
+    if (existsSync(opts.out) && !opts.force) throw new Error(`${opts.out} already exists: choose another --out, or pass --force to replace it`);
+    if (!existsSync(opts.checkpoint)) throw new Error(`checkpoint ${opts.checkpoint} does not exist: train one with 'hwnas train' or pass --checkpoint`);
+    const bnImages = int('bn-images', opts.bnImages, 1);
+    const rangeImages = int('range-images', opts.rangeImages, 1);
+    const percentile = Number(opts.percentile);
+    await startBackend(opts);
+    const { net, meta } = loadSupernet(opts.checkpoint);
+    const config = resolveConfig(net.space, opts.config);
+    const data = loadFashionMnist({ dataDir: opts.dataDir });
+    const calibration = calibrationSet(data.train, Math.max(bnImages, rangeImages));
+    const subnet = extract(net, config, calibration, { images: bnImages });
+    try {
+      const r = await exportSubnet(subnet, opts.out, {
+        format: opts.format,
+        calibration,
+        ranges: { images: rangeImages, method: opts.rangeMethod, percentile },
+        weightType: opts.weightType,
+        overwrite: opts.force === true,
+        version: pkg.version,
+        metadata: { 'hwnas.checkpoint_step': String(meta.step) },
+      });
+      console.log(`wrote ${r.path} (${r.format}): ${human(r.bytes, 'B')} (${r.bytes} bytes)`);
+      console.log(`  MACs ${human(r.macs)}, params ${human(r.params)}, BitOps ${human(r.bitOps)}${r.activationSites ? `, ${r.activationSites} activation quantization points` : ''}`);
+      console.log(`  config ${JSON.stringify(r.config)}`);
+    } finally {
+      subnet.dispose();
+    }
+  });
+}
