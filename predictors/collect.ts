@@ -19,11 +19,13 @@ export interface CollectOptions {
   quant?: QuantMode;
   /** Seed of the config stream. */
   seed?: number;
+  /** Val images per evaluation, when known: lines already in the file must match it. */
+  imagesPerSample?: number;
   /** Called after each line is written. */
   onSample?: (sample: AccuracySample, progress: CollectProgress) => void;
 }
 
-export const kDefaultCollectOptions: Required<Omit<CollectOptions, 'onSample'>> = { n: 100, quant: 'fp32', seed: 1 };
+export const kDefaultCollectOptions: Required<Omit<CollectOptions, 'onSample' | 'imagesPerSample'>> = { n: 100, quant: 'fp32', seed: 1 };
 
 export interface CollectProgress {
   /** Planned configs now in the file. */
@@ -64,6 +66,20 @@ export function planConfigs(space: SearchSpace, n: number, seed: number, quant: 
   return plan;
 }
 
+/** Refuses to mix quant modes or evaluation sizes in one file. */
+function checkCompatible(existing: readonly AccuracySample[], out: string, quant: QuantMode, images: number | undefined): void {
+  const mode = existing.findIndex((s) => (s.config.wBits !== undefined) !== (quant === 'mixed'));
+  if (mode >= 0) {
+    const other = quant === 'mixed' ? 'fp32' : 'mixed';
+    throw new Error(`${out}:${mode + 1} is a ${other} sample but this run collects ${quant} ones: use another --out for each quant mode`);
+  }
+  const size = images === undefined ? -1 : existing.findIndex((s) => s.n !== images);
+  if (size >= 0) {
+    throw new Error(`${out}:${size + 1} was evaluated on ${existing[size].n} val images but this run uses ${images}: ` +
+      `pass --eval-images ${existing[size].n} to continue it, or use another --out`);
+  }
+}
+
 /**
  * Evaluates the planned configs missing from `out` and appends one line per config, in plan
  * order, keeping `evaluator.concurrency` evaluations running. Rejects on the first failed
@@ -76,7 +92,9 @@ export async function collect(
   const t0 = performance.now();
   const plan = planConfigs(space, o.n, o.seed, o.quant);
   const repairedBytes = repairTail(out);
-  const present = new Set(readSamples(out, space).samples.map((s) => configKey(space, s.config)));
+  const existing = readSamples(out, space).samples;
+  checkCompatible(existing, out, o.quant, o.imagesPerSample);
+  const present = new Set(existing.map((s) => configKey(space, s.config)));
   const todo = plan.filter((cfg) => !present.has(configKey(space, cfg)));
   const alreadyPresent = plan.length - todo.length;
   const writer = new LineAppender(out);

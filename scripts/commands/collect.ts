@@ -71,7 +71,7 @@ export function registerCollect(program: Command): void {
     let secondsSum = 0;
     try {
       const summary = await collect(space, evaluator, opts.out, {
-        n, quant: opts.quant, seed: int('seed', opts.seed, 0),
+        n, quant: opts.quant, seed: int('seed', opts.seed, 0), imagesPerSample: images,
         onSample: (sample, p) => {
           if (!bar) {
             bar = progressBar(p.total, p.done - 1, 'collect |{bar}| {value}/{total} configs | last {acc} | {rate} configs/min | ETA {eta_formatted}');

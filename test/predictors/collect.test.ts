@@ -105,6 +105,14 @@ describe('collect', () => {
     assert.equal(file.partialBytes, 0);
   });
 
+  it('refuses to mix quant modes or evaluation sizes in one file', async () => {
+    const out = join(dir, 'mixed.jsonl');
+    await collect(space, new FakeEvaluator(1), out, { n: 2, seed: 1, imagesPerSample: 100 });
+    await assert.rejects(collect(space, new FakeEvaluator(1), out, { n: 3, seed: 1, quant: 'mixed' }), /mixed\.jsonl:1 is a fp32 sample but this run collects mixed ones/);
+    await assert.rejects(collect(space, new FakeEvaluator(1), out, { n: 3, seed: 1, imagesPerSample: 500 }), /evaluated on 100 val images but this run uses 500: pass --eval-images 100/);
+    assert.equal((await collect(space, new FakeEvaluator(1), out, { n: 3, seed: 1, imagesPerSample: 100 })).evaluated, 1);
+  });
+
   it('refuses a file with a corrupt line in the middle, naming the line', async () => {
     const out = join(dir, 'corrupt.jsonl');
     await collect(space, new FakeEvaluator(1), out, { n: 2, seed: 1 });
