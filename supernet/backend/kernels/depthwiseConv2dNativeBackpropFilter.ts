@@ -13,6 +13,8 @@ import { ptr, simdFor } from '../simd/simdModule.js';
 import type { ProjectKernel } from './composite.js';
 
 const KERNEL = 'DepthwiseConv2dNativeBackpropFilter';
+/** Output widths up to this use the pixel-major filter gradient (measured faster there). */
+const PIXEL_MAJOR_MAX_WIDTH = 8;
 
 export const depthwiseConv2dNativeBackpropFilter: ProjectKernel = {
   kernelName: KERNEL,
@@ -23,7 +25,9 @@ export const depthwiseConv2dNativeBackpropFilter: ProjectKernel = {
       throw new Error(`${KERNEL} on wasm supports channel multiplier 1 only (got ${filterShape[3]})`);
     }
     const dw = backend.makeOutput(filterShape, 'float32');
-    const fn = UNROLLED_WIDTHS.includes(info.filterWidth) ? `dw_filter_grad_k${info.filterWidth}` : 'dw_filter_grad';
+    // Small outputs: image-by-image, pixel-major; wider ones: row loops (taps unrolled for k 3/5/7).
+    const fn = info.outWidth <= PIXEL_MAJOR_MAX_WIDTH ? 'dw_filter_grad_px'
+      : UNROLLED_WIDTHS.includes(info.filterWidth) ? `dw_filter_grad_k${info.filterWidth}` : 'dw_filter_grad';
     simdFor(backend)[fn](
       ptr(backend, x), ptr(backend, dy), ptr(backend, dw), info.batchSize, info.inHeight, info.inWidth,
       info.inChannels, info.outHeight, info.outWidth, info.filterHeight, info.filterWidth,

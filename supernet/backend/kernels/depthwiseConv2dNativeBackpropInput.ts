@@ -9,7 +9,6 @@
 import { tf } from '../tf.js';
 import type { Tensor4D } from '../tf.js';
 import { convInfo, dilatedForInputGrad, type ConvGradAttrs } from './convUtil.js';
-import { UNROLLED_WIDTHS } from '../simd/convLoops.js';
 import { ptr, simdFor, withScratch } from '../simd/simdModule.js';
 import type { ProjectKernel } from './composite.js';
 
@@ -29,7 +28,7 @@ export const depthwiseConv2dNativeBackpropInput: ProjectKernel = {
     const fullLeft = kw - 1 - padInfo.left;
     if (info.strideHeight === 1 && info.strideWidth === 1 && fullTop >= 0 && fullLeft >= 0) {
       // Stride 1: the correlation of dy with the spatially flipped filter, i.e. the forward
-      // kernel (register-accumulating for k 3/5/7) with 'full' padding.
+      // kernel with 'full' padding.
       const c = info.inChannels;
       withScratch(backend, kh * kw * c * 4, (flipped) => {
         const heap = new Float32Array(backend.wasm.asm.memory.buffer);
@@ -37,8 +36,7 @@ export const depthwiseConv2dNativeBackpropInput: ProjectKernel = {
         for (let t = 0; t < kh * kw; t++) {
           heap.copyWithin(flipped / 4 + (kh * kw - 1 - t) * c, src + t * c, src + (t + 1) * c);
         }
-        const fn = UNROLLED_WIDTHS.includes(kw) ? `dw_forward_k${kw}` : 'dw_forward';
-        simdFor(backend)[fn](
+        simdFor(backend).dw_forward_px(
           ptr(backend, dy), flipped, ptr(backend, dx), info.batchSize, info.outHeight, info.outWidth, c,
           info.inHeight, info.inWidth, kh, kw, 1, 1, fullTop, fullLeft,
         );

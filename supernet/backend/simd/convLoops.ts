@@ -9,7 +9,7 @@ import { SCALAR } from './lanes.js';
 
 export const PARAMS = ['i32', 'i32', 'i32', 'i32', 'i32', 'i32', 'i32', 'i32', 'i32', 'i32', 'i32', 'i32', 'i32', 'i32', 'i32'] as const;
 
-/** Kernel widths with unrolled forward and filter-gradient loops (others use per-tap loops). */
+/** Kernel widths with unrolled row filter-gradient loops (others use per-tap loops). */
 export const UNROLLED_WIDTHS = Object.freeze([3, 5, 7]);
 
 export interface Geometry {

@@ -7,9 +7,8 @@ import type { TensorInfo } from '../tf.js';
 import { assembleModule } from './assembler.js';
 import { bnActFunctions } from './bnActKernels.js';
 import { depthwiseFilterGradKernel, depthwiseFilterGradUnrolledKernels } from './depthwiseFilterGrad.js';
-import {
-  depthwiseForwardKernel, depthwiseForwardUnrolledKernels, depthwiseInputGradKernel,
-} from './depthwiseForward.js';
+import { depthwiseInputGradKernel } from './depthwiseInputGrad.js';
+import { depthwisePixelFilterGradKernel, depthwisePixelForwardKernel } from './depthwisePixel.js';
 import { im2colKernel } from './im2col.js';
 import { gemmAbKernel, gemmAtBKernel } from './gemmKernels.js';
 
@@ -34,8 +33,8 @@ let compiled: object | undefined;
 const instances = new WeakMap<object, SimdExports>();
 
 export function simdModuleBytes(): Uint8Array {
-  return assembleModule([...bnActFunctions(), depthwiseFilterGradKernel(), depthwiseInputGradKernel(), depthwiseForwardKernel(),
-    ...depthwiseForwardUnrolledKernels(), ...depthwiseFilterGradUnrolledKernels(), gemmAtBKernel(), gemmAbKernel(), im2colKernel()]);
+  return assembleModule([...bnActFunctions(), depthwiseFilterGradKernel(), depthwiseInputGradKernel(), ...depthwiseFilterGradUnrolledKernels(), gemmAtBKernel(), gemmAbKernel(), im2colKernel(),
+    depthwisePixelForwardKernel(), depthwisePixelFilterGradKernel()]);
 }
 
 /** The SIMD kernels bound to `backend`'s memory. */

@@ -163,6 +163,12 @@ describe('composed and SIMD gradient kernels on wasm match the cpu backend', () 
       { strides: 2, pad: 'same', dilations: 1, filterShape: [5, 5, 20, 1] }, 'dw filter 5x5 s2');
     await check('DepthwiseConv2dNativeBackpropInput', { dy: random(rng, [2, 8, 7, 20]), filter: random(rng, [5, 5, 20, 1]) },
       { strides: 2, pad: 'same', dilations: 1, inputShape: [2, 15, 13, 20] }, 'dw input 5x5 s2');
+    // Outputs wider than 8: the row filter-gradient loops (unrolled for k 3/5/7, generic for 1).
+    const wide = random(rng, [2, 12, 11, 20]);
+    for (const k of [1, 3, 5, 7]) {
+      await check('DepthwiseConv2dNativeBackpropFilter', { x: wide, dy: random(rng, [2, 12, 11, 20]) },
+        { strides: 1, pad: 'same', dilations: 1, filterShape: [k, k, 20, 1] }, `dw filter rows k${k}`);
+    }
     // im2col path (kh*kw*Cin <= 64): stem-like convolutions, strides 1 and 2.
     const stem = random(rng, [3, 15, 13, 1]);
     await check('Conv2DBackpropFilter', { x: stem, dy: random(rng, [3, 15, 13, 16]) },
