@@ -112,13 +112,18 @@ async function profileStep(batch: number): Promise<KernelBreakdown> {
   }
 }
 
+/** Images/s with three significant digits for slow backends, one decimal otherwise. */
+function rate(x: number): string {
+  return x >= 100 ? x.toFixed(1) : x.toPrecision(3);
+}
+
 function printRuns(runs: RunResult[]): void {
   console.log('\nTraining throughput, reference stack (forward + backward + SGD step)');
   console.log('backend  workers  batch  timed steps  median ms/step  images/s');
   for (const r of runs) {
     console.log(
       `${r.backend.padEnd(8)} ${String(r.workers).padStart(7)} ${String(r.batch).padStart(6)} ` +
-        `${String(r.stepMs.length).padStart(12)} ${r.medianMs.toFixed(1).padStart(15)} ${r.imagesPerSec.toFixed(1).padStart(9)}`,
+        `${String(r.stepMs.length).padStart(12)} ${r.medianMs.toFixed(1).padStart(15)} ${rate(r.imagesPerSec).padStart(9)}`,
     );
   }
 }
@@ -153,7 +158,10 @@ async function main(): Promise<void> {
     if (!BACKEND_NAMES.includes(b)) throw new Error(`--backends: '${b}' is not one of ${BACKEND_NAMES.join(', ')}`);
   }
   const cpu = os.cpus();
+  const load = () => os.loadavg().map((l) => l.toFixed(2)).join(' ');
+  const loadBefore = load();
   console.log(`${cpu.length} x ${cpu[0]?.model ?? 'unknown cpu'}, node ${process.version}, wasm kernels: ${args.variant}`);
+  console.log(`load average before: ${loadBefore} (other processes make the figures noisy)`);
 
   const runs: RunResult[] = [];
   const profiles: KernelBreakdown[] = [];
@@ -172,7 +180,7 @@ async function main(): Promise<void> {
     for (const workers of workerCounts) {
       const b = slow ? cpuBatch : batch;
       const r = await throughput(backend, workers, b, slow ? 0 : warmup, slow ? cpuSteps : steps);
-      console.log(`  ${workers} worker(s): ${r.imagesPerSec.toFixed(1)} images/s (median ${r.medianMs.toFixed(1)} ms/step)`);
+      console.log(`  ${workers} worker(s): ${rate(r.imagesPerSec)} images/s (median ${r.medianMs.toFixed(1)} ms/step)`);
       runs.push(r);
     }
     if (!slow) {
@@ -183,10 +191,12 @@ async function main(): Promise<void> {
     }
   }
   printRuns(runs);
+  const loadAfter = load();
+  console.log(`load average after: ${loadAfter}`);
   if (args.json) {
     const report = {
       date: new Date().toISOString(),
-      machine: { cpus: cpu.length, model: cpu[0]?.model, node: process.version },
+      machine: { cpus: cpu.length, model: cpu[0]?.model, node: process.version, loadBefore, loadAfter },
       config: { batch, steps, warmup, cpuBatch, cpuSteps, variant: args.variant },
       runs,
       profiles,
