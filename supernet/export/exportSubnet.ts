@@ -7,12 +7,10 @@ import { existsSync, statSync } from 'node:fs';
 import { join } from 'node:path';
 import type { ImageSet } from '../data/types.js';
 import type { SubnetConfig } from '../types.js';
-import { Subnet } from '../Subnet.js';
-import { subnetPlan } from '../space/plan.js';
+import type { Subnet } from '../Subnet.js';
 import { bitOps, macs, params } from '../space/layers.js';
-import { withUniformBits } from '../quant/bits.js';
 import { buildDeployGraph, quantSites, type DeployGraph } from '../quant/deployGraph.js';
-import { quantizeSubnet } from '../quant/QuantizedSubnet.js';
+import { quantizeSubnet, withDefaultBits } from '../quant/QuantizedSubnet.js';
 import type { RangeOptions } from '../quant/calibrateRanges.js';
 import { toOnnx, type OnnxWeightType } from './onnx/toOnnx.js';
 import { toTfjs, kTfjsWeightsFile } from './tfjs/toTfjs.js';
@@ -52,12 +50,11 @@ export interface ExportResult {
 
 /** The config the exported file computes for `format`. */
 export function exportedConfig(subnet: Subnet, format: ExportFormat): SubnetConfig {
-  const { space, config } = subnet;
   if (format !== 'onnx-int8') {
-    const { wBits: _w, aBits: _a, ...float } = config;
+    const { wBits: _w, aBits: _a, ...float } = subnet.config;
     return float;
   }
-  return subnet.plan.quantized ? config : withUniformBits(space, config, 8, 8);
+  return withDefaultBits(subnet).config;
 }
 
 function checkTarget(path: string, overwrite: boolean): void {
@@ -89,9 +86,7 @@ export async function exportSubnet(subnet: Subnet, path: string, options: Export
   let graph: DeployGraph;
   if (options.format === 'onnx-int8') {
     if (!options.calibration) throw new Error('options.calibration (training images) is required for onnx-int8 activation ranges');
-    // A view with the exported bits over the same weights (not disposed here).
-    const view = new Subnet(subnet.space, config, subnetPlan(subnet.space, config), subnet.weights);
-    const q = quantizeSubnet(view, options.calibration, options.ranges);
+    const q = quantizeSubnet(withDefaultBits(subnet), options.calibration, options.ranges);
     graph = q.graph;
     q.dispose();
   } else {

@@ -6,7 +6,9 @@
 import { tf } from '../backend/tf.js';
 import type { Tensor2D, Tensor4D } from '../backend/tf.js';
 import type { ImageSet } from '../data/types.js';
-import type { Subnet } from '../Subnet.js';
+import { Subnet } from '../Subnet.js';
+import { subnetPlan } from '../space/plan.js';
+import { withUniformBits } from './bits.js';
 import { buildDeployGraph, type DeployGraph } from './deployGraph.js';
 import { finalizeGraph, type ActRange } from './finalizeGraph.js';
 import { calibrateRanges, type RangeOptions } from './calibrateRanges.js';
@@ -56,6 +58,16 @@ export function quantizeSubnet(subnet: Subnet, calibration: ImageSet, options: R
     observer.dispose();
   }
   return new QuantizedSubnet(finalizeGraph(graph, ranges), ranges);
+}
+
+/**
+ * `subnet` itself when its config has bits; otherwise a view at 8-bit weights and activations
+ * over the same weight tensors (dispose the original, not the view).
+ */
+export function withDefaultBits(subnet: Subnet): Subnet {
+  if (subnet.plan.quantized) return subnet;
+  const config = withUniformBits(subnet.space, subnet.config, 8, 8);
+  return new Subnet(subnet.space, config, subnetPlan(subnet.space, config), subnet.weights);
 }
 
 /** The float deployed form of `subnet` (BatchNorm folded, no quantization). */
