@@ -7,7 +7,9 @@
  *   countSubnets, layersOf, macs, params, bitOps, modelBytes, subnetPlan, fashionMbv3
  * - supernet: Supernet, Subnet, extract, calibrateBatchNorm, evaluateConfig, loadSupernet,
  *   SupernetTrainer, DataParallelTrainer
- * - hardware: measureLatency, device profiles, RooflineModel, target registry
+ * - quantization and export: quantizeSubnet, QuantizedSubnet, withUniformBits, exportSubnet,
+ *   toOnnx, loadTfjsModel
+ * - hardware: measureLatency, device profiles, RooflineModel, target registry, onnxruntime sessions
  * - predictors: contracts in predictors/types.ts
  * - evolution: EvolutionFinder, FitnessPool, InfeasibleBudgetError, NSGA-II helpers, result types
  * - utilities: Rng
@@ -27,6 +29,13 @@ export { calibrationSet, evaluateConfig, evaluateOn, type EvalResult } from './s
 export { loadSupernet, resolveConfig, resolveSpace } from './supernet/io.js';
 export { SupernetTrainer, kDefaultTrainOptions, type TrainOptions, type PhaseSpec, type EpochRecord } from './supernet/train/SupernetTrainer.js';
 export { DataParallelTrainer } from './supernet/train/dataParallel.js';
+export { quantizeSubnet, floatSubnet, withDefaultBits, QuantizedSubnet } from './supernet/quant/QuantizedSubnet.js';
+export { withUniformBits } from './supernet/quant/bits.js';
+export type { RangeMethod, RangeOptions } from './supernet/quant/calibrateRanges.js';
+export { exportSubnet, EXPORT_FORMATS, type ExportFormat, type ExportOptions, type ExportResult } from './supernet/export/exportSubnet.js';
+export { toOnnx, type OnnxWeightType } from './supernet/export/onnx/toOnnx.js';
+export { loadTfjsModel } from './supernet/export/tfjs/loadTfjsModel.js';
+export { createSession, cachedSession, releaseCachedSessions, OrtSession, type OrtSessionOptions } from './hardware/ort.js';
 export { measureLatency, type Measurement, type MeasureOptions } from './hardware/measure.js';
 export { loadDeviceProfile, listDeviceProfiles } from './hardware/deviceProfile.js';
 export { RooflineModel } from './hardware/roofline.js';
