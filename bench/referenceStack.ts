@@ -38,8 +38,9 @@ export interface ReferenceTask {
 interface Bn {
   gamma: tf.Variable;
   beta: tf.Variable;
-  runMean: tf.Variable;
-  runVar: tf.Variable;
+  /** Running statistics (momentum 0.1), kept in JavaScript: no tensor ops per step. */
+  runMean: Float32Array;
+  runVar: Float32Array;
 }
 
 export class ReferenceStack {
@@ -141,7 +142,7 @@ export class ReferenceStack {
 
   /** Parameters, BN running statistics (mean, variance per BN) and the momentum buffer. */
   getState(): Float32Array[] {
-    return [this.flat.slice(), ...this.bns.flatMap((b) => [b.runMean, b.runVar].map((t) => t.dataSync() as Float32Array)),
+    return [this.flat.slice(), ...this.bns.flatMap((b) => [b.runMean.slice(), b.runVar.slice()]),
       this.velocity.slice()];
   }
 
@@ -153,14 +154,14 @@ export class ReferenceStack {
     this.flat.set(state[0]);
     this.velocity.set(state[state.length - 1]);
     this.assignFlat();
-    tf.tidy(() => this.bns.forEach((b, i) => {
-      b.runMean.assign(tf.tensor1d(state[1 + 2 * i]));
-      b.runVar.assign(tf.tensor1d(state[2 + 2 * i]));
-    }));
+    this.bns.forEach((b, i) => {
+      b.runMean.set(state[1 + 2 * i]);
+      b.runVar.set(state[2 + 2 * i]);
+    });
   }
 
   dispose(): void {
-    tf.dispose([...this.params, ...this.bns.flatMap((b) => [b.runMean, b.runVar])]);
+    tf.dispose(this.params);
   }
 
   private assignFlat(): void {
@@ -176,8 +177,12 @@ export class ReferenceStack {
   /** BatchNorm with batch statistics fused with its activation; updates the running statistics. */
   private bnTrain(x: Tensor4D, bn: Bn, activation: Activation): Tensor4D {
     const { y, mean, variance } = batchNormTrain(x, bn.gamma as Tensor1D, bn.beta as Tensor1D, { activation });
-    bn.runMean.assign(tf.add(tf.mul(bn.runMean, 0.9), tf.mul(mean, 0.1)));
-    bn.runVar.assign(tf.add(tf.mul(bn.runVar, 0.9), tf.mul(variance, 0.1)));
+    const m = mean.dataSync();
+    const v = variance.dataSync();
+    for (let c = 0; c < m.length; c++) {
+      bn.runMean[c] = 0.9 * bn.runMean[c] + 0.1 * m[c];
+      bn.runVar[c] = 0.9 * bn.runVar[c] + 0.1 * v[c];
+    }
     return y;
   }
 
@@ -191,8 +196,8 @@ export class ReferenceStack {
     const bn = {
       gamma: this.param(new Float32Array(channels).fill(1), [channels]),
       beta: this.param(new Float32Array(channels), [channels]),
-      runMean: tf.variable(tf.zeros([channels]), false),
-      runVar: tf.variable(tf.ones([channels]), false),
+      runMean: new Float32Array(channels),
+      runVar: new Float32Array(channels).fill(1),
     };
     this.bns.push(bn);
     return bn;

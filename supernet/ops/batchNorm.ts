@@ -34,10 +34,9 @@ export interface BatchNormTrainOutput<T extends Tensor> {
   variance: Tensor1D;
 }
 
-const run = (name: string, inputs: Record<string, Tensor>, attrs: Record<string, unknown> = {}): Tensor =>
-  tf.engine().runKernel(name, inputs, attrs as tf.NamedAttrMap) as Tensor;
-const run2 = (name: string, inputs: Record<string, Tensor>, attrs: Record<string, unknown> = {}): [Tensor1D, Tensor1D] =>
-  tf.engine().runKernel(name, inputs, attrs as tf.NamedAttrMap) as unknown as [Tensor1D, Tensor1D];
+function runMany(name: string, inputs: Record<string, Tensor>, attrs: Record<string, unknown>): Tensor[] {
+  return tf.engine().runKernel(name, inputs, attrs as tf.NamedAttrMap) as unknown as Tensor[];
+}
 
 /**
  * Training-mode BatchNorm (+ activation) with the batch mean and biased variance over every
@@ -54,12 +53,12 @@ export function batchNormTrain<T extends Tensor>(
   ensureProjectKernels();
   let stats: Tensor1D[] = [];
   const op = tf.customGrad((xIn, gIn, bIn, saveArg) => {
-    const xs = xIn as Tensor;
-    const [mean, variance] = run2(PROJECT_KERNELS.batchNormStats, { x: xs });
+    const [y, mean, variance, invStd] = runMany(PROJECT_KERNELS.batchNormAct,
+      { x: xIn as Tensor, gamma: gIn as Tensor, beta: bIn as Tensor }, { activation, epsilon, training: true });
     // The forward function runs inside a tidy: keep the statistics, hand out clones below.
-    stats = [tf.keep(mean), tf.keep(variance)];
-    const invStd = tf.rsqrt(tf.add(variance, epsilon)) as Tensor1D;
-    return affineWithGrad(xs, gIn as Tensor1D, bIn as Tensor1D, mean, invStd, activation, saveArg as tf.GradSaveFunc);
+    stats = [tf.keep(mean as Tensor1D), tf.keep(variance as Tensor1D)];
+    return withGradient(y, [xIn as Tensor, gIn as Tensor, bIn as Tensor, mean, invStd], activation, true,
+      saveArg as tf.GradSaveFunc);
   });
   const y = op(x, gamma, beta) as T;
   const [mean, variance] = stats.map((t) => tf.clone(t));
@@ -79,44 +78,26 @@ export function batchNormInfer<T extends Tensor>(
   const { epsilon, activation } = { ...kDefaultBatchNormOptions, ...options };
   ensureProjectKernels();
   const op = tf.customGrad((xIn, gIn, bIn, saveArg) => {
-    const invStd = tf.rsqrt(tf.add(variance, epsilon)) as Tensor1D;
-    return affineWithGrad(xIn as Tensor, gIn as Tensor1D, bIn as Tensor1D, mean, invStd, activation,
-      saveArg as tf.GradSaveFunc, true);
+    const [y, mu, , invStd] = runMany(PROJECT_KERNELS.batchNormAct,
+      { x: xIn as Tensor, gamma: gIn as Tensor, beta: bIn as Tensor, mean, variance }, { activation, epsilon, training: false });
+    return withGradient(y, [xIn as Tensor, gIn as Tensor, bIn as Tensor, mu, invStd], activation, false,
+      saveArg as tf.GradSaveFunc);
   });
   return op(x, gamma, beta) as T;
 }
 
-/**
- * y = act(x * scale + shift) with scale = gamma invStd, shift = beta - mean scale, and its
- * gradient. With batch statistics (`fixedStats` false) the gradient also flows through the
- * mean and variance:  dx = scale (g - mean(g) - xhat mean(g xhat)).
- */
-function affineWithGrad(
-  x: Tensor,
-  gamma: Tensor1D,
-  beta: Tensor1D,
-  mean: Tensor1D,
-  invStd: Tensor1D,
+/** The customGrad result: y, and the fused gradient kernel over the saved [x, gamma, beta, mean, invStd]. */
+function withGradient(
+  y: Tensor,
+  saved: Tensor[],
   activation: Activation,
+  training: boolean,
   save: tf.GradSaveFunc,
-  fixedStats = false,
 ): { value: Tensor; gradFunc: (dy: Tensor, saved: Tensor[]) => Tensor[] } {
-  const scale = tf.mul(gamma, invStd) as Tensor1D;
-  const shift = tf.sub(beta, tf.mul(mean, scale)) as Tensor1D;
-  const y = run(PROJECT_KERNELS.batchNormActForward, { x, scale, shift }, { activation });
-  save([x, mean, invStd, scale, shift]);
+  save(saved);
   return {
     value: y,
-    gradFunc: (dy, [xs, mu, inv, sc, sh]) => {
-      const m = xs.size / xs.shape[xs.rank - 1];
-      const [sumG, sumGCentred] = run2(PROJECT_KERNELS.batchNormActBackwardReduce,
-        { dy, x: xs, scale: sc, shift: sh, mean: mu }, { activation });
-      const dGamma = tf.mul(sumGCentred, inv);
-      const b = fixedStats ? tf.zerosLike(sc) : tf.mul(sc, tf.mul(tf.square(inv), tf.mul(sumGCentred, -1 / m)));
-      const c = fixedStats ? tf.zerosLike(sc) : tf.mul(sc, tf.mul(sumG, -1 / m));
-      const coef = tf.stack([sc, b, c]);
-      const dx = run(PROJECT_KERNELS.batchNormActBackwardApply, { dy, x: xs, scale: sc, shift: sh, mean: mu, coef }, { activation });
-      return [dx, dGamma, sumG];
-    },
+    gradFunc: (dy, [x, gamma, beta, mean, invStd]) =>
+      runMany(PROJECT_KERNELS.batchNormActGrad, { dy, x, gamma, beta, mean, invStd }, { activation, training }),
   };
 }

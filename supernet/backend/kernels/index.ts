@@ -13,10 +13,8 @@ import { tf } from '../tf.js';
 import { activation } from './activation.js';
 import { activationGrad } from './activationGrad.js';
 import { batchMatMul } from './batchMatMul.js';
-import { batchNormActBackwardApply } from './batchNormActBackwardApply.js';
-import { batchNormActBackwardReduce } from './batchNormActBackwardReduce.js';
-import { batchNormActForward } from './batchNormActForward.js';
-import { batchNormStats } from './batchNormStats.js';
+import { batchNormAct } from './batchNormAct.js';
+import { batchNormActGrad } from './batchNormActGrad.js';
 import { kernelConfigs, type ProjectKernel, type WasmKernelVariant } from './composite.js';
 import { conv2d } from './conv2d.js';
 import { conv2dBackpropFilter } from './conv2dBackpropFilter.js';
@@ -37,10 +35,8 @@ export const PROJECT_KERNEL_LIST: readonly ProjectKernel[] = Object.freeze([
   depthwiseConv2dNativeBackpropInput,
   matMulAtB,
   im2col,
-  batchNormStats,
-  batchNormActForward,
-  batchNormActBackwardReduce,
-  batchNormActBackwardApply,
+  batchNormAct,
+  batchNormActGrad,
   activation,
   activationGrad,
   identity,

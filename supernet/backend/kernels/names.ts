@@ -1,13 +1,9 @@
 /** Names of the kernels this project adds to tfjs (ops call them with `runKernel`). */
 export const PROJECT_KERNELS = Object.freeze({
-  /** `{x}` -> `[mean, variance]` (`[C]` each) over all leading axes, variance biased. */
-  batchNormStats: 'HwnasBatchNormStats',
-  /** `{x, scale, shift}`, `{activation}` -> act(x * scale + shift). */
-  batchNormActForward: 'HwnasBatchNormActForward',
-  /** `{dy, x, scale, shift, mean}`, `{activation}` -> `[sum g, sum g (x - mean)]` (`[C]` each). */
-  batchNormActBackwardReduce: 'HwnasBatchNormActBackwardReduce',
-  /** `{dy, x, scale, shift, mean, coef: [3, C]}`, `{activation}` -> a g + b (x - mean) + c. */
-  batchNormActBackwardApply: 'HwnasBatchNormActBackwardApply',
+  /** BatchNorm + activation forward, `[y, mean, variance, invStd]` (see batchNormAct.ts). */
+  batchNormAct: 'HwnasBatchNormAct',
+  /** Its gradient, `[dx, dGamma, dBeta]` (see batchNormActGrad.ts). */
+  batchNormActGrad: 'HwnasBatchNormActGrad',
   /** `{a: [M, K], b: [M, N]}` -> a^T b `[K, N]` (1x1 and im2col filter gradients). */
   matMulAtB: 'HwnasMatMulAtB',
   /** `{x}`, Conv2D attrs + `filterShape` -> im2col patches `[B, Ho, Wo, kh*kw*Cin]`. */
