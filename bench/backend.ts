@@ -29,6 +29,13 @@ interface RunResult {
   stepMs: number[];
   medianMs: number;
   imagesPerSec: number;
+  /** CPU time of the whole process (all threads) per step, median. */
+  medianCpuMs: number;
+  /**
+   * Images per CPU-second of the process: on a machine shared with other work, an estimate of
+   * the per-core rate on dedicated cores (workers x this = the rate on `workers` free cores).
+   */
+  imagesPerCpuSec: number;
 }
 
 const { values: args } = parseArgs({
@@ -85,14 +92,24 @@ async function throughput(backend: BackendName, workers: number, batch: number, 
   try {
     const data = makeBatch(batch, 7);
     const stepMs: number[] = [];
+    const cpuMs: number[] = [];
     for (let s = 0; s < warmup + steps; s++) {
       const tasks = shards(data, workers);
       const t0 = performance.now();
+      const c0 = process.cpuUsage();
       await trainer.step(tasks, 0.01);
-      if (s >= warmup) stepMs.push(performance.now() - t0);
+      const c1 = process.cpuUsage(c0);
+      if (s >= warmup) {
+        stepMs.push(performance.now() - t0);
+        cpuMs.push((c1.user + c1.system) / 1000);
+      }
     }
     const medianMs = median(stepMs);
-    return { backend, workers, batch, warmup, stepMs, medianMs, imagesPerSec: (batch / medianMs) * 1000 };
+    const medianCpuMs = median(cpuMs);
+    return {
+      backend, workers, batch, warmup, stepMs, medianMs, imagesPerSec: (batch / medianMs) * 1000,
+      medianCpuMs, imagesPerCpuSec: (batch / medianCpuMs) * 1000,
+    };
   } finally {
     await trainer.close();
   }
@@ -119,13 +136,16 @@ function rate(x: number): string {
 
 function printRuns(runs: RunResult[]): void {
   console.log('\nTraining throughput, reference stack (forward + backward + SGD step)');
-  console.log('backend  workers  batch  timed steps  median ms/step  images/s');
+  console.log('backend  workers  batch  timed steps  median ms/step  images/s  images/CPU-s');
   for (const r of runs) {
     console.log(
       `${r.backend.padEnd(8)} ${String(r.workers).padStart(7)} ${String(r.batch).padStart(6)} ` +
-        `${String(r.stepMs.length).padStart(12)} ${r.medianMs.toFixed(1).padStart(15)} ${rate(r.imagesPerSec).padStart(9)}`,
+        `${String(r.stepMs.length).padStart(12)} ${r.medianMs.toFixed(1).padStart(15)} ${rate(r.imagesPerSec).padStart(9)}` +
+        ` ${rate(r.imagesPerCpuSec).padStart(13)}`,
     );
   }
+  console.log('images/CPU-s: images per CPU-second of the process (all threads); with other load on the machine,');
+  console.log('an estimate of the rate per dedicated core (x workers for that many free cores).');
 }
 
 function printProfile(p: KernelBreakdown, top: number, batch: number): void {
@@ -180,7 +200,8 @@ async function main(): Promise<void> {
     for (const workers of workerCounts) {
       const b = slow ? cpuBatch : batch;
       const r = await throughput(backend, workers, b, slow ? 0 : warmup, slow ? cpuSteps : steps);
-      console.log(`  ${workers} worker(s): ${rate(r.imagesPerSec)} images/s (median ${r.medianMs.toFixed(1)} ms/step)`);
+      console.log(`  ${workers} worker(s): ${rate(r.imagesPerSec)} images/s (median ${r.medianMs.toFixed(1)} ms/step, ` +
+        `${r.medianCpuMs.toFixed(1)} CPU-ms/step)`);
       runs.push(r);
     }
     if (!slow) {
