@@ -104,6 +104,8 @@ export const f32x4 = {
   and: binary(simd(0x4e)),
   /** `mask ? a : b`, lane-wise (mask lanes all ones or all zeros). */
   select: (a: Expr, b: Expr, mask: Expr): Expr => (out) => { a(out); b(out); mask(out); out.push(...simd(0x52)); },
+  /** a * b + c (relaxed SIMD: fused or not, at the engine's choice). */
+  relaxedMadd: (a: Expr, b: Expr, c: Expr): Expr => (out) => { a(out); b(out); c(out); out.push(...simd(0x105)); },
   constSplat: (x: number): Expr => op(...simd(0x0c, ...f32Bytes(x), ...f32Bytes(x), ...f32Bytes(x), ...f32Bytes(x))),
 };
 

@@ -45,7 +45,7 @@ class FilterTap {
         f.set(this.px, i32.add(get(this.xRow), get(this.ch)));
         f.set(this.pd, i32.add(get(this.dyRow), get(this.ch)));
         f.forRange(this.ox, from, to, 1, () => {
-          f.set(reg, L.add(get(reg), L.mul(L.load(get(this.px)), L.load(get(this.pd)))));
+          f.set(reg, L.fma(L.load(get(this.px)), L.load(get(this.pd)), get(reg)));
           f.set(this.px, i32.add(get(this.px), get(this.stepX)));
           f.set(this.pd, i32.add(get(this.pd), get(cBytes)));
         });
@@ -106,7 +106,7 @@ function unrolledFilterGradKernel(k: number): FunctionBuilder {
           f.set(r.d, L.load(get(pd)));
           f.set(q, get(px));
           r.acc.forEach((a, j) => {
-            f.set(a, L.add(get(a), L.mul(get(r.d), L.load(get(q)))));
+            f.set(a, L.fma(get(r.d), L.load(get(q)), get(a)));
             if (j < k - 1) f.set(q, i32.add(get(q), get(cBytes)));
           });
           f.set(pd, i32.add(get(pd), get(cBytes)));

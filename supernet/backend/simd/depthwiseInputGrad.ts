@@ -30,7 +30,7 @@ export function depthwiseInputGradKernel(): FunctionBuilder {
         f.set(pDst, i32.add(get(dxRow), get(ch)));
         f.set(pSrc, i32.add(get(dyRow), get(ch)));
         f.forRange(ox, get(oxLo), get(oxHi), 1, () => {
-          L.store(f, get(pDst), L.add(L.load(get(pDst)), L.mul(get(reg), L.load(get(pSrc)))));
+          L.store(f, get(pDst), L.fma(get(reg), L.load(get(pSrc)), L.load(get(pDst))));
           f.set(pDst, i32.add(get(pDst), get(strided)));
           f.set(pSrc, i32.add(get(pSrc), get(cBytes)));
         });

@@ -39,7 +39,7 @@ export function depthwisePixelForwardKernel(): FunctionBuilder {
         f.forRange(kx, get(kxLo), get(kxHi), 1, () => {
           acc.forEach((a, i) => {
             const load = (p: Local) => (L.type === 'v128' ? f32x4.load(get(p), 16 * i) : L.load(get(p)));
-            f.set(a, L.add(get(a), L.mul(load(wp), load(xp))));
+            f.set(a, L.fma(load(wp), load(xp), get(a)));
           });
           f.set(xp, i32.add(get(xp), get(cBytes)));
           f.set(wp, i32.add(get(wp), get(cBytes)));
@@ -124,7 +124,7 @@ export function depthwisePixelFilterGradKernel(): FunctionBuilder {
         f.set(xp, get(xr));
         f.set(dp, get(dr));
         f.forRange(ox, get(oxLo), get(oxHi), 1, () => {
-          acc.forEach((a, k) => f.set(a, L.add(get(a), L.mul(at(xp, k), at(dp, k)))));
+          acc.forEach((a, k) => f.set(a, L.fma(at(xp, k), at(dp, k), get(a))));
           f.set(xp, i32.add(get(xp), get(xStep)));
           f.set(dp, i32.add(get(dp), get(cBytes)));
         });

@@ -70,7 +70,7 @@ export function gemmAtBKernel(): FunctionBuilder {
       for (let r = 0; r < rows; r++) {
         for (let c = 0; c < cols; c++) {
           const t = acc[r * cols + c];
-          f.set(t, L.add(get(t), L.mul(get(left[r]), get(right[c]))));
+          f.set(t, L.fma(get(left[r]), get(right[c]), get(t)));
         }
       }
       f.set(pa, i32.add(get(pa), get(kBytes)));
@@ -140,7 +140,7 @@ export function gemmAbKernel(): FunctionBuilder {
       for (let r = 0; r < rows; r++) {
         for (let c = 0; c < cols; c++) {
           const t = acc[r * cols + c];
-          f.set(t, L.add(get(t), L.mul(get(left[r]), get(right[c]))));
+          f.set(t, L.fma(get(left[r]), get(right[c]), get(t)));
         }
       }
       f.set(pa, i32.add(get(pa), i32.const(4)));

@@ -4,6 +4,13 @@
  */
 import { f32, f32x4, i32, type Expr, type FunctionBuilder } from './assembler.js';
 
+let relaxed = false;
+
+/** Emit relaxed-SIMD fused multiply-adds in `fma` from now on (set before assembling). */
+export function setRelaxedSimd(on: boolean): void {
+  relaxed = on;
+}
+
 export interface Lanes {
   /** Bytes per step. */
   readonly width: 4 | 16;
@@ -19,6 +26,8 @@ export interface Lanes {
   gt(a: Expr, b: Expr): Expr;
   le(a: Expr, b: Expr): Expr;
   and(a: Expr, b: Expr): Expr;
+  /** acc + a * b (one fused multiply-add with relaxed SIMD vectors). */
+  fma(a: Expr, b: Expr, acc: Expr): Expr;
   /** `mask ? a : b`. */
   select(a: Expr, b: Expr, mask: Expr): Expr;
 }
@@ -37,6 +46,7 @@ export const VEC: Lanes = {
   gt: f32x4.gt,
   le: f32x4.le,
   and: f32x4.and,
+  fma: (a, b, acc) => (relaxed ? f32x4.relaxedMadd(a, b, acc) : f32x4.add(acc, f32x4.mul(a, b))),
   select: f32x4.select,
 };
 
@@ -54,5 +64,6 @@ export const SCALAR: Lanes = {
   gt: f32.gt,
   le: f32.le,
   and: i32.and,
+  fma: (a, b, acc) => f32.add(acc, f32.mul(a, b)),
   select: f32.select,
 };

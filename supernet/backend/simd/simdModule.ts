@@ -4,7 +4,9 @@
  * backend instance.
  */
 import type { TensorInfo } from '../tf.js';
-import { assembleModule } from './assembler.js';
+import v8 from 'node:v8';
+import { FunctionBuilder, assembleModule, f32x4, get } from './assembler.js';
+import { setRelaxedSimd } from './lanes.js';
 import { bnActFunctions } from './bnActKernels.js';
 import { depthwiseFilterGradKernel, depthwiseFilterGradUnrolledKernels } from './depthwiseFilterGrad.js';
 import { depthwiseInputGradKernel } from './depthwiseInputGrad.js';
@@ -16,6 +18,7 @@ import { gemmAbKernel, gemmAtBKernel } from './gemmKernels.js';
 interface WasmApi {
   Module: new (bytes: Uint8Array) => object;
   Instance: new (module: object, imports: object) => { exports: Record<string, unknown> };
+  validate(bytes: Uint8Array): boolean;
 }
 const WA = (globalThis as unknown as { WebAssembly: WasmApi }).WebAssembly;
 
@@ -31,8 +34,30 @@ export type SimdExports = Readonly<Record<string, SimdFunction>>;
 
 let compiled: object | undefined;
 const instances = new WeakMap<object, SimdExports>();
+let relaxedSimd: boolean | undefined;
+
+/**
+ * Whether the engine accepts relaxed SIMD (fused multiply-add). Node 20's V8 has it behind
+ * --experimental-wasm-relaxed-simd, which is switched on here unless HWNAS_WASM_RELAXED_SIMD=0;
+ * without it the kernels use a multiply and an add.
+ */
+export function relaxedSimdAvailable(): boolean {
+  if (relaxedSimd !== undefined) return relaxedSimd;
+  const probe = new FunctionBuilder('probe', ['i32']);
+  const [p] = probe.params;
+  probe.store('v128', get(p), f32x4.relaxedMadd(f32x4.load(get(p)), f32x4.load(get(p)), f32x4.load(get(p))));
+  const bytes = assembleModule([probe]);
+  relaxedSimd = WA.validate(bytes);
+  if (!relaxedSimd && process.env.HWNAS_WASM_RELAXED_SIMD !== '0') {
+    v8.setFlagsFromString('--experimental-wasm-relaxed-simd');
+    relaxedSimd = WA.validate(bytes);
+  }
+  if (process.env.HWNAS_WASM_RELAXED_SIMD === '0') relaxedSimd = false;
+  return relaxedSimd;
+}
 
 export function simdModuleBytes(): Uint8Array {
+  setRelaxedSimd(relaxedSimdAvailable());
   return assembleModule([...bnActFunctions(), depthwiseFilterGradKernel(), depthwiseInputGradKernel(), ...depthwiseFilterGradUnrolledKernels(), gemmAtBKernel(), gemmAbKernel(), im2colKernel(),
     depthwisePixelForwardKernel(), depthwisePixelFilterGradKernel()]);
 }

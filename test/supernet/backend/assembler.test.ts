@@ -1,7 +1,10 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import { FunctionBuilder, assembleModule, f32x4, get, i32, sleb, uleb } from '../../../supernet/backend/simd/assembler.js';
-import { simdModuleBytes } from '../../../supernet/backend/simd/simdModule.js';
+import { relaxedSimdAvailable, simdModuleBytes } from '../../../supernet/backend/simd/simdModule.js';
+import { setRelaxedSimd } from '../../../supernet/backend/simd/lanes.js';
+import { bnActFunctions } from '../../../supernet/backend/simd/bnActKernels.js';
+import { gemmAbKernel } from '../../../supernet/backend/simd/gemmKernels.js';
 
 interface Wasm {
   Memory: new (d: { initial: number }) => { buffer: ArrayBuffer };
@@ -41,5 +44,17 @@ describe('wasm assembler', () => {
 
   it('the project SIMD module validates', () => {
     assert.ok(WA.validate(simdModuleBytes()));
+  });
+
+  it('emits multiply + add without relaxed SIMD and fused multiply-adds with it', () => {
+    setRelaxedSimd(false);
+    assert.ok(WA.validate(assembleModule([gemmAbKernel(), ...bnActFunctions()])));
+    const plain = assembleModule([gemmAbKernel()]);
+    setRelaxedSimd(true);
+    const fused = assembleModule([gemmAbKernel()]);
+    setRelaxedSimd(relaxedSimdAvailable());
+    // One 3-byte relaxed_madd replaces a 3-byte mul and a 3-byte add in every accumulation.
+    assert.ok(fused.length < plain.length);
+    assert.equal(WA.validate(fused), relaxedSimdAvailable());
   });
 });
