@@ -27,12 +27,16 @@ export interface DeployWeight {
   values: Float32Array;
   /** The integer grid, when the weight is quantized. */
   quant?: WeightQuant;
+  /** The float values before quantization (kept for fine-tuning), when the weight is quantized. */
+  float?: Float32Array;
 }
 
 export interface DeployBias {
   values: Float32Array;
   /** The int32 grid, when input and weights are quantized (set by `finalizeGraph`). */
   quant?: BiasQuant;
+  /** The float values before quantization, when the bias is quantized. */
+  float?: Float32Array;
 }
 
 export type ConvKind = 'dense' | 'depthwise' | 'pointwise' | 'fc';
@@ -93,7 +97,7 @@ class Builder {
     if (bits >= kFloat) return { shape, axis, values };
     const { quant, dequantized } = quantizeWeight(values, shape, axis, bits);
     this.anyQuant = true;
-    return { shape, axis, values: dequantized, quant };
+    return { shape, axis, values: dequantized, quant, float: values };
   }
 
   /** Convolution + activation with the quantization points of `bits`; returns the output name. */

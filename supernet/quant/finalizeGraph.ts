@@ -31,7 +31,7 @@ export function finalizeGraph(graph: DeployGraph, ranges: ReadonlyMap<string, Ac
       const input = params.get(op.x);
       if (!input) return op;
       const { quant, dequantized } = quantizeBias(op.b.values, input.scale, op.w.quant.scales);
-      return { ...op, b: { values: dequantized, quant } };
+      return { ...op, b: { values: dequantized, quant, float: op.b.values } };
     }),
   };
 }
