@@ -7,8 +7,8 @@
  *   countSubnets, layersOf, macs, params, bitOps, modelBytes, subnetPlan, fashionMbv3
  * - supernet: Supernet, Subnet, extract, calibrateBatchNorm, evaluateConfig, loadSupernet,
  *   SupernetTrainer, DataParallelTrainer
- * - quantization and export: quantizeSubnet, QuantizedSubnet, withUniformBits, exportSubnet,
- *   toOnnx, loadTfjsModel
+ * - quantization and export: quantizeSubnet, QuantizedSubnet, withUniformBits, fineTuneQuantized,
+ *   exportSubnet, toOnnx, loadTfjsModel
  * - hardware: measureLatency, device profiles, RooflineModel, target registry, onnxruntime sessions
  * - predictors: contracts in predictors/types.ts
  * - evolution: EvolutionFinder, FitnessPool, InfeasibleBudgetError, NSGA-II helpers, result types
@@ -31,6 +31,7 @@ export { SupernetTrainer, kDefaultTrainOptions, type TrainOptions, type PhaseSpe
 export { DataParallelTrainer } from './supernet/train/dataParallel.js';
 export { quantizeSubnet, floatSubnet, withDefaultBits, QuantizedSubnet } from './supernet/quant/QuantizedSubnet.js';
 export { withUniformBits } from './supernet/quant/bits.js';
+export { fineTuneQuantized, type FineTuneOptions } from './supernet/quant/fineTune.js';
 export type { RangeMethod, RangeOptions } from './supernet/quant/calibrateRanges.js';
 export { exportSubnet, EXPORT_FORMATS, type ExportFormat, type ExportOptions, type ExportResult } from './supernet/export/exportSubnet.js';
 export { toOnnx, type OnnxWeightType } from './supernet/export/onnx/toOnnx.js';

@@ -9,6 +9,7 @@
  *
  *   npm run bench:quant -- [--checkpoint runs/supernet.ckpt] [--json out.json]
  *     [--test-images 10000] [--bn-images 2000] [--range-images 1000] [--runs 50] [--keep DIR]
+ *     [--finetune-steps N]   (also: accuracy after N steps of straight-through fine-tuning)
  *
  * Float configs (largest, smallest) are quantized at 8-bit weights and activations.
  */
@@ -29,6 +30,8 @@ import { blockSlots, largestConfig, sampleConfig, smallestConfig } from '../supe
 import type { SearchSpace, SubnetConfig, WeightBits } from '../supernet/types.js';
 import { withUniformBits } from '../supernet/quant/bits.js';
 import { logitsOf, quantizeSubnet, withDefaultBits } from '../supernet/quant/QuantizedSubnet.js';
+import { fineTuneQuantized } from '../supernet/quant/fineTune.js';
+import type { DataSplit } from '../supernet/data/types.js';
 import { agreement, maxAbsDiff, top1 } from '../supernet/quant/classify.js';
 import { exportSubnet } from '../supernet/export/exportSubnet.js';
 import { createSession, type OrtSession } from '../hardware/ort.js';
@@ -43,6 +46,7 @@ const { values: args } = parseArgs({
     'bn-images': { type: 'string', default: '2000' },
     'range-images': { type: 'string', default: '1000' },
     runs: { type: 'string', default: '50' },
+    'finetune-steps': { type: 'string', default: '0' },
     keep: { type: 'string' },
   },
 });
@@ -83,6 +87,8 @@ interface Row {
   /** The same QDQ graph with int8 weight containers (u8s8 kernels, which saturate on AVX2). */
   latencyS8: Measurement;
   agreeS8Sim: number;
+  /** Simulated-quantized accuracy after straight-through fine-tuning (null when not run). */
+  accFineTuned: number | null;
 }
 
 const accuracy = (pred: Uint8Array, labels: Uint8Array): number => agreement(pred, labels.subarray(0, pred.length));
@@ -93,7 +99,7 @@ async function latency(session: OrtSession, image: Float32Array, runs: number, l
 
 async function benchConfig(name: string, config: SubnetConfig, subnetOf: (c: SubnetConfig) => Subnet, ctx: {
   space: SearchSpace; images: Float32Array; n: number; labels: Uint8Array; calibration: ReturnType<typeof calibrationSet>;
-  rangeImages: number; runs: number; dir: string;
+  rangeImages: number; runs: number; dir: string; finetuneSteps: number; train: DataSplit;
 }): Promise<Row> {
   const { space, images, n, labels, calibration, dir } = ctx;
   const subnet = subnetOf(config);
@@ -102,9 +108,15 @@ async function benchConfig(name: string, config: SubnetConfig, subnetOf: (c: Sub
     const fp32 = logitsOf(subnet, images, shape);
     const ranges = { images: ctx.rangeImages };
     const sims: Record<string, Float32Array> = {};
+    let accFineTuned: number | null = null;
     for (const method of ['minmax', 'percentile'] as const) {
       const q = quantizeSubnet(withDefaultBits(subnet), calibration, { ...ranges, method });
       sims[method] = logitsOf(q, images, shape);
+      if (method === 'minmax' && ctx.finetuneSteps > 0) {
+        const tuned = fineTuneQuantized(q, ctx.train, calibration, { steps: ctx.finetuneSteps, ranges });
+        accFineTuned = accuracy(top1(logitsOf(tuned.model, images, shape), 10), labels);
+        tuned.model.dispose();
+      }
       q.dispose();
     }
     const fp32Path = join(dir, `${name}.onnx`);
@@ -140,6 +152,7 @@ async function benchConfig(name: string, config: SubnetConfig, subnetOf: (c: Sub
       fp32MaxLogitDiff: maxAbsDiff(ortFp32.subarray(0, m * 10), fp32.subarray(0, m * 10)),
       bytesFp32: f.bytes, bytesInt8: q.bytes, latencyFp32, latencyInt8,
       latencyS8, agreeS8Sim: agreement(top1(sims.minmax, 10), top1(ortS8, 10)),
+      accFineTuned,
     };
   } finally {
     subnet.dispose();
@@ -151,14 +164,19 @@ const kb = (b: number): string => (b / 1024).toFixed(1);
 const ms = (m: Measurement): string => `${m.medianMs.toFixed(3)}${m.flagged ? '*' : ''}`;
 
 function table(rows: Row[]): string {
+  const tuned = rows.some((r) => r.accFineTuned !== null);
   const lines = [
     '| config | MACs | params | BitOps fp32 / int8 | acc fp32 (tfjs / ORT) | acc quant sim min/max / percentile | acc int8 ORT | sim-ORT top-1 agree | size fp32 / int8 KB | latency fp32 / int8 ms (1 thread, batch 1, median) | int8 speed-up | s8-weight int8: latency ms / sim agree |',
     '|---|---|---|---|---|---|---|---|---|---|---|---|',
   ];
+  if (tuned) {
+    lines[0] += ' acc quant sim after STE fine-tuning |';
+    lines[1] += '---|';
+  }
   for (const r of rows) {
     lines.push(`| ${r.name} | ${(r.macs / 1e6).toFixed(2)}M | ${(r.params / 1e3).toFixed(1)}K | ${(r.bitOpsFp32 / 1e9).toFixed(2)}G / ${(r.bitOpsInt8 / 1e9).toFixed(3)}G | ` +
       `${pct(r.accFp32)} / ${pct(r.accOrtFp32)} | ${pct(r.accSimMinmax)} / ${pct(r.accSimPercentile)} | ${pct(r.accOrtInt8)} | ${pct(r.agreeSimOrt)} | ` +
-      `${kb(r.bytesFp32)} / ${kb(r.bytesInt8)} | ${ms(r.latencyFp32)} / ${ms(r.latencyInt8)} | ${(r.latencyFp32.medianMs / r.latencyInt8.medianMs).toFixed(2)}x | ${ms(r.latencyS8)} / ${pct(r.agreeS8Sim)} |`);
+      `${kb(r.bytesFp32)} / ${kb(r.bytesInt8)} | ${ms(r.latencyFp32)} / ${ms(r.latencyInt8)} | ${(r.latencyFp32.medianMs / r.latencyInt8.medianMs).toFixed(2)}x | ${ms(r.latencyS8)} / ${pct(r.agreeS8Sim)} |${tuned ? ` ${r.accFineTuned === null ? '-' : pct(r.accFineTuned)} |` : ''}`);
   }
   return lines.join('\n');
 }
@@ -168,6 +186,8 @@ async function main(): Promise<void> {
   const bnImages = positiveInt('bn-images', args['bn-images']!);
   const rangeImages = positiveInt('range-images', args['range-images']!);
   const runs = positiveInt('runs', args.runs!);
+  const finetuneSteps = Number(args['finetune-steps']);
+  if (!Number.isInteger(finetuneSteps) || finetuneSteps < 0) throw new Error(`--finetune-steps must be an integer >= 0 (got '${args['finetune-steps']}')`);
   await initBackend({ backend: 'wasm' });
   const { net, meta } = loadSupernet(args.checkpoint!);
   const space = net.space;
@@ -177,7 +197,7 @@ async function main(): Promise<void> {
   fillBatch(data.test, Int32Array.from({ length: n }, (_, i) => i), images, { augment: false });
   const calibration = calibrationSet(data.train, Math.max(bnImages, rangeImages));
   const dir = args.keep ?? mkdtempSync(join(tmpdir(), 'hwnas-bench-quant-'));
-  const ctx = { space, images, n, labels: data.test.labels, calibration, rangeImages, runs, dir };
+  const ctx = { space, images, n, labels: data.test.labels, calibration, rangeImages, runs, dir, finetuneSteps, train: data.train };
   const subnetOf = (c: SubnetConfig) => extract(net, c, calibration, { images: bnImages });
   console.log(`checkpoint ${args.checkpoint}: step ${meta.step}/${meta.totalSteps}; ${n} test images; BN recalibration on ${bnImages} and activation ranges on ${rangeImages} training images`);
   const configs: Array<[string, SubnetConfig]> = [['largest', largestConfig(space)], ['smallest', smallestConfig(space)], ...mixedConfigs(space)];

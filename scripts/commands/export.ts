@@ -22,6 +22,8 @@ interface ExportCliOptions extends CommonOptions {
   rangeMethod: RangeMethod;
   percentile: string;
   weightType: OnnxWeightType;
+  finetuneSteps: string;
+  finetuneLr: string;
 }
 
 function int(name: string, value: string, min: number): number {
@@ -50,6 +52,8 @@ export function registerExport(program: Command): void {
     .option('--range-images <n>', 'training images for activation ranges (onnx-int8)', '1000')
     .addOption(new Option('--range-method <method>', 'activation range calibration (onnx-int8)').choices([...RANGE_METHODS]).default('minmax'))
     .option('--percentile <p>', 'upper percentile kept by --range-method percentile', '99.99')
+    .option('--finetune-steps <n>', 'straight-through fine-tuning steps before an onnx-int8 export (0 = none)', '0')
+    .option('--finetune-lr <x>', 'peak learning rate of the fine-tuning (cosine decay)', '0.002')
     .addOption(new Option('--weight-type <type>', 'container of quantized weights (int8 saturates on x86 without VNNI)').choices(['uint8', 'int8']).default('uint8'));
   addBackendOption(cmd);
   addDataDirOption(cmd);
@@ -59,6 +63,10 @@ export function registerExport(program: Command): void {
     const bnImages = int('bn-images', opts.bnImages, 1);
     const rangeImages = int('range-images', opts.rangeImages, 1);
     const percentile = Number(opts.percentile);
+    const finetuneSteps = int('finetune-steps', opts.finetuneSteps, 0);
+    const finetuneLr = Number(opts.finetuneLr);
+    if (!(finetuneLr > 0)) throw new Error(`--finetune-lr must be a positive number (got '${opts.finetuneLr}')`);
+    if (finetuneSteps > 0 && opts.format !== 'onnx-int8') throw new Error(`--finetune-steps applies to --format onnx-int8 only (got --format ${opts.format})`);
     await startBackend(opts);
     const { net, meta } = loadSupernet(opts.checkpoint);
     const config = resolveConfig(net.space, opts.config);
@@ -71,6 +79,9 @@ export function registerExport(program: Command): void {
         calibration,
         ranges: { images: rangeImages, method: opts.rangeMethod, percentile },
         weightType: opts.weightType,
+        fineTune: finetuneSteps > 0 ? { train: data.train, options: { steps: finetuneSteps, lr: finetuneLr, onStep: (step, loss) => {
+          if ((step + 1) % 50 === 0 || step + 1 === finetuneSteps) process.stderr.write(`fine-tune step ${step + 1}/${finetuneSteps}: loss ${loss.toFixed(4)}\n`);
+        } } } : undefined,
         overwrite: opts.force === true,
         version: pkg.version,
         metadata: { 'hwnas.checkpoint_step': String(meta.step) },

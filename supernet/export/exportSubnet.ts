@@ -5,13 +5,14 @@
  */
 import { existsSync, statSync } from 'node:fs';
 import { join } from 'node:path';
-import type { ImageSet } from '../data/types.js';
+import type { DataSplit, ImageSet } from '../data/types.js';
 import type { SubnetConfig } from '../types.js';
 import type { Subnet } from '../Subnet.js';
 import { bitOps, macs, params } from '../space/layers.js';
 import { buildDeployGraph, quantSites, type DeployGraph } from '../quant/deployGraph.js';
 import { quantizeSubnet, withDefaultBits } from '../quant/QuantizedSubnet.js';
 import type { RangeOptions } from '../quant/calibrateRanges.js';
+import { fineTuneQuantized, type FineTuneOptions } from '../quant/fineTune.js';
 import { toOnnx, type OnnxWeightType } from './onnx/toOnnx.js';
 import { toTfjs, kTfjsWeightsFile } from './tfjs/toTfjs.js';
 import { writeFileAtomic, writeFolderAtomic } from './atomicWrite.js';
@@ -24,6 +25,8 @@ export interface ExportOptions {
   /** Training images for activation ranges ('onnx-int8' only). */
   calibration?: ImageSet;
   ranges?: RangeOptions;
+  /** Straight-through fine-tuning on `train` before export ('onnx-int8' only; default none). */
+  fineTune?: { train: DataSplit; options?: FineTuneOptions };
   /** Container of quantized weights in the ONNX file (see toOnnx.ts). */
   weightType?: OnnxWeightType;
   /** Replace an existing output (atomically); default false = refuse. */
@@ -86,7 +89,12 @@ export async function exportSubnet(subnet: Subnet, path: string, options: Export
   let graph: DeployGraph;
   if (options.format === 'onnx-int8') {
     if (!options.calibration) throw new Error('options.calibration (training images) is required for onnx-int8 activation ranges');
-    const q = quantizeSubnet(withDefaultBits(subnet), options.calibration, options.ranges);
+    let q = quantizeSubnet(withDefaultBits(subnet), options.calibration, options.ranges);
+    if (options.fineTune) {
+      const tuned = fineTuneQuantized(q, options.fineTune.train, options.calibration, { ranges: options.ranges, ...options.fineTune.options });
+      q.dispose();
+      q = tuned.model;
+    }
     graph = q.graph;
     q.dispose();
   } else {
