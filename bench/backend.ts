@@ -17,6 +17,7 @@ import { parseArgs } from 'node:util';
 import { tf } from '../supernet/backend/tf.js';
 import { BACKEND_NAMES, initBackend, type BackendInfo, type BackendName } from '../supernet/backend/backend.js';
 import { profileKernels, type KernelBreakdown } from '../supernet/backend/profile.js';
+import { relaxedSimdAvailable } from '../supernet/backend/simd/simdModule.js';
 import { DataParallelTrainer } from '../supernet/train/dataParallel.js';
 import { Rng } from '../supernet/rng.js';
 import { REFERENCE_INPUT, ReferenceStack, type ReferenceStackInit, type ReferenceTask } from './referenceStack.js';
@@ -180,7 +181,9 @@ async function main(): Promise<void> {
   const cpu = os.cpus();
   const load = () => os.loadavg().map((l) => l.toFixed(2)).join(' ');
   const loadBefore = load();
-  console.log(`${cpu.length} x ${cpu[0]?.model ?? 'unknown cpu'}, node ${process.version}, wasm kernels: ${args.variant}`);
+  const fma = relaxedSimdAvailable();
+  console.log(`${cpu.length} x ${cpu[0]?.model ?? 'unknown cpu'}, node ${process.version}, wasm kernels: ${args.variant}, ` +
+    `relaxed-SIMD fused multiply-add: ${fma ? 'yes' : 'no'}`);
   console.log(`load average before: ${loadBefore} (other processes make the figures noisy)`);
 
   const runs: RunResult[] = [];
@@ -218,7 +221,7 @@ async function main(): Promise<void> {
     const report = {
       date: new Date().toISOString(),
       machine: { cpus: cpu.length, model: cpu[0]?.model, node: process.version, loadBefore, loadAfter },
-      config: { batch, steps, warmup, cpuBatch, cpuSteps, variant: args.variant },
+      config: { batch, steps, warmup, cpuBatch, cpuSteps, variant: args.variant, relaxedSimd: fma },
       runs,
       profiles,
       skipped,
