@@ -8,6 +8,12 @@
  * DequantizeLinear (uint8, per tensor); quantized weights are int8 initializers (bits below 8
  * on their smaller grid) behind a per-channel DequantizeLinear (axis 0); int32 biases likewise.
  * onnxruntime fuses DQ -> Conv -> Q into QLinearConv and DQ/DQ -> Add -> Q into QLinearAdd.
+ *
+ * Weights below 8 bits: the values are exactly the genome's grid (so accuracy is what the
+ * config says), but they sit in 8-bit containers and run through the same 8-bit kernels: 4 and
+ * 6 bits buy neither speed nor file size here (onnxruntime's int4 needs opset 21 and only
+ * MatMul kernels). Layers with float activations and quantized weights keep a
+ * DequantizeLinear on the weights that onnxruntime evaluates at every run.
  */
 import type { DeployGraph, DeployOp, DeployWeight } from '../../quant/deployGraph.js';
 import { OnnxAttributeType, OnnxDataType, encodeModel } from './schema.js';
@@ -184,7 +190,9 @@ class OnnxGraph {
  * point of 128: onnxruntime then runs u8u8 kernels, which accumulate exactly. 'int8' gives
  * u8s8 kernels, which on x86 without VNNI add pairs of u8 x s8 products in saturating int16
  * (VPMADDUBSW) and so go wrong wherever a pair of products exceeds 32767 - with full-range
- * 8-bit weights that happened on 8% of the stem's outputs of a random-init net.
+ * 8-bit weights that happened on 8% of the stem's outputs of a random-init net. (onnxruntime's
+ * session option `session.x64quantprecision` makes the same s8 -> u8 rewrite at load time;
+ * uint8 containers make the file right without it. On ARM or VNNI CPUs 'int8' is safe.)
  */
 export type OnnxWeightType = 'uint8' | 'int8';
 export const kUint8WeightZeroPoint = 128;
