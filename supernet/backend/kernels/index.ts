@@ -1,13 +1,16 @@
 /**
- * The kernels this project registers with tfjs, registered in one loop.
- * - wasm lacks the convolution filter gradients and the depthwise input gradient, and its own
- *   Conv2DBackpropInput is slow: replacements composed from kernels wasm runs fast (XNNPACK
- *   convolutions, pad, transpose, reshape, matmul).
- * - BatchNorm fused with its activation, forward and backward, and activations: SIMD loops on
- *   the wasm heap, composed from tfjs ops on other backends (see names.ts).
- * - DepthwiseConv2dNative and 1x1 Conv2D on wasm: SIMD loops, faster than XNNPACK's here.
+ * The kernels this project registers with tfjs, registered in one loop. On wasm most run SIMD
+ * loops from a module assembled at start-up (../simd) on the backend's own heap; each keeps a
+ * composed (tfjs-op) version where one is useful, selectable with HWNAS_WASM_KERNELS=composed.
+ * - Gradients wasm lacks (Conv2DBackpropFilter, DepthwiseConv2dNativeBackpropFilter/Input) and
+ *   wasm's slow Conv2DBackpropInput: SIMD GEMMs for 1x1 convolutions, SIMD im2col + GEMM for
+ *   small patches, SIMD depthwise loops; composed recipes (XNNPACK convolutions of transposed
+ *   or zero-dilated operands) otherwise.
+ * - Conv2D (1x1), DepthwiseConv2dNative, BatchMatMul (unbatched): SIMD, faster than XNNPACK's
+ *   here; wasm's own kernels for the cases they do not cover.
+ * - BatchNorm fused with its activation (forward, gradient) and activations: SIMD on wasm,
+ *   composed on other backends (see names.ts).
  * - Identity on wasm shares data instead of copying it.
- * - BatchMatMul on wasm transposes explicitly instead of using its slow transposed GEMM.
  */
 import { tf } from '../tf.js';
 import { activation } from './activation.js';
