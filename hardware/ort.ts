@@ -7,7 +7,8 @@
  * a small model's inference. Sessions run one float32 input and return the first output.
  */
 import { createHash } from 'node:crypto';
-import { resolve } from 'node:path';
+import { readFileSync, readdirSync } from 'node:fs';
+import { basename, dirname, join, resolve } from 'node:path';
 import * as ort from 'onnxruntime-node';
 
 export const ORT_OPTIMIZATION_LEVELS = Object.freeze(['disabled', 'basic', 'extended', 'all'] as const);
@@ -20,12 +21,22 @@ export interface OrtSessionOptions {
   optimization?: OrtOptimizationLevel;
   /** Where onnxruntime writes the optimised graph (for inspecting which kernels run); '' = nowhere. */
   optimizedModelPath?: string;
+  /** Path prefix of onnxruntime's per-kernel profile (read it with `endProfile`); '' = no profiling. */
+  profilePrefix?: string;
+}
+
+/** Kernel time per operator type from an onnxruntime profile. */
+export interface OpProfile {
+  file: string;
+  /** Total kernel microseconds per operator type (e.g. QLinearConv), over every profiled run. */
+  microsByOp: Record<string, number>;
 }
 
 export const kDefaultOrtSessionOptions: Required<OrtSessionOptions> = Object.freeze({
   intraOpThreads: 1,
   optimization: 'all',
   optimizedModelPath: '',
+  profilePrefix: '',
 });
 
 function resolveOptions(options: OrtSessionOptions): Required<OrtSessionOptions> {
@@ -86,6 +97,24 @@ export class OrtSession {
     return out;
   }
 
+  /** Stops profiling (option `profilePrefix`) and sums the kernel time of each operator type. */
+  endProfile(): OpProfile {
+    const prefix = this.options.profilePrefix;
+    if (!prefix) throw new Error('the session was created without options.profilePrefix: nothing was profiled');
+    this.session.endProfiling();
+    const dir = dirname(resolve(prefix));
+    const files = readdirSync(dir).filter((f) => f.startsWith(`${basename(prefix)}_`) && f.endsWith('.json')).sort();
+    if (files.length === 0) throw new Error(`onnxruntime wrote no profile ${prefix}_*.json`);
+    const file = join(dir, files[files.length - 1]);
+    const events = JSON.parse(readFileSync(file, 'utf8')) as Array<{ cat?: string; name?: string; dur?: number; args?: { op_name?: string } }>;
+    const microsByOp: Record<string, number> = {};
+    for (const e of events) {
+      if (e.cat !== 'Node' || !e.name?.endsWith('_kernel_time') || !e.args?.op_name) continue;
+      microsByOp[e.args.op_name] = (microsByOp[e.args.op_name] ?? 0) + (e.dur ?? 0);
+    }
+    return { file, microsByOp };
+  }
+
   async release(): Promise<void> {
     await this.session.release();
   }
@@ -102,6 +131,10 @@ export async function createSession(model: string | Uint8Array, options: OrtSess
     logSeverityLevel: 3,
   };
   if (o.optimizedModelPath) sessionOptions.optimizedModelFilePath = o.optimizedModelPath;
+  if (o.profilePrefix) {
+    sessionOptions.enableProfiling = true;
+    sessionOptions.profileFilePrefix = o.profilePrefix;
+  }
   const what = typeof model === 'string' ? model : `${model.length}-byte model`;
   let session: ort.InferenceSession;
   try {
@@ -114,11 +147,16 @@ export async function createSession(model: string | Uint8Array, options: OrtSess
   return new OrtSession(session, o);
 }
 
+/** Version of the onnxruntime-node package in use (recorded with measurements). */
+export function ortVersion(): string {
+  return ort.env.versions.node ?? ort.env.versions.common;
+}
+
 const cache = new Map<string, Promise<OrtSession>>();
 
 function cacheKey(model: string | Uint8Array, o: Required<OrtSessionOptions>): string {
   const id = typeof model === 'string' ? `path:${resolve(model)}` : `sha256:${createHash('sha256').update(model).digest('hex')}`;
-  return `${id}|${o.intraOpThreads}|${o.optimization}|${o.optimizedModelPath}`;
+  return `${id}|${o.intraOpThreads}|${o.optimization}|${o.optimizedModelPath}|${o.profilePrefix}`;
 }
 
 /**

@@ -1,5 +1,8 @@
 import { after, describe, it } from 'node:test';
 import assert from 'node:assert/strict';
+import { mkdtempSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { cachedSession, createSession, releaseCachedSessions } from '../../hardware/ort.js';
 import { encodeModel, OnnxDataType } from '../../supernet/export/onnx/schema.js';
 
@@ -36,6 +39,19 @@ describe('onnxruntime adapter', () => {
     assert.equal(a, b);
     assert.notEqual(a, c);
     assert.equal(c.options.intraOpThreads, 2);
+  });
+
+  it('profiles kernel time per operator type', async () => {
+    const prefix = join(mkdtempSync(join(tmpdir(), 'hwnas-ort-')), 'relu');
+    const s = await createSession(reluModel(), { profilePrefix: prefix });
+    for (let i = 0; i < 3; i++) await s.run(Float32Array.of(-1, 2, 3), [1, 3]);
+    const profile = s.endProfile();
+    assert.ok(profile.file.startsWith(`${prefix}_`));
+    assert.deepEqual(Object.keys(profile.microsByOp), ['Relu']);
+    await s.release();
+    const plain = await createSession(reluModel());
+    assert.throws(() => plain.endProfile(), /created without options.profilePrefix/);
+    await plain.release();
   });
 
   it('names bad options and unloadable models', async () => {
