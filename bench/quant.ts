@@ -89,6 +89,26 @@ interface Row {
   agreeS8Sim: number;
   /** Simulated-quantized accuracy after straight-through fine-tuning (null when not run). */
   accFineTuned: number | null;
+  /** Kernel microseconds per run by operator type (onnxruntime profile, 1 thread, batch 1). */
+  opsFp32: Record<string, number>;
+  opsInt8: Record<string, number>;
+}
+
+const kProfileRuns = 100;
+
+/** Kernel time per run of each operator type of a model file. */
+async function opProfile(path: string, image: Float32Array, prefix: string): Promise<Record<string, number>> {
+  const s = await createSession(path, { intraOpThreads: 1, profilePrefix: prefix });
+  for (let i = 0; i < kProfileRuns; i++) await s.run(image, [1, 28, 28, 1]);
+  const { microsByOp } = s.endProfile();
+  await s.release();
+  return Object.fromEntries(Object.entries(microsByOp).map(([op, us]) => [op, us / kProfileRuns]));
+}
+
+function describeOps(ops: Record<string, number>): string {
+  const total = Object.values(ops).reduce((a, b) => a + b, 0);
+  const top = Object.entries(ops).sort((a, b) => b[1] - a[1]).slice(0, 5);
+  return `${total.toFixed(0)} us: ${top.map(([op, us]) => `${op} ${((100 * us) / total).toFixed(0)}%`).join(', ')}`;
 }
 
 const accuracy = (pred: Uint8Array, labels: Uint8Array): number => agreement(pred, labels.subarray(0, pred.length));
@@ -138,6 +158,8 @@ async function benchConfig(name: string, config: SubnetConfig, subnetOf: (c: Sub
     await sf.release();
     await sq.release();
     await s8.release();
+    const opsFp32 = await opProfile(fp32Path, one, join(dir, `${name}.fp32.profile`));
+    const opsInt8 = await opProfile(int8Path, one, join(dir, `${name}.int8.profile`));
     const m = Math.min(100, n);
     return {
       name, config: f.config, int8Config: q.config,
@@ -152,7 +174,7 @@ async function benchConfig(name: string, config: SubnetConfig, subnetOf: (c: Sub
       fp32MaxLogitDiff: maxAbsDiff(ortFp32.subarray(0, m * 10), fp32.subarray(0, m * 10)),
       bytesFp32: f.bytes, bytesInt8: q.bytes, latencyFp32, latencyInt8,
       latencyS8, agreeS8Sim: agreement(top1(sims.minmax, 10), top1(ortS8, 10)),
-      accFineTuned,
+      accFineTuned, opsFp32, opsInt8,
     };
   } finally {
     subnet.dispose();
@@ -214,7 +236,10 @@ async function main(): Promise<void> {
   console.log(table(rows));
   const flagged = rows.flatMap((r) => [r.latencyFp32, r.latencyInt8, r.latencyS8]).filter((m) => m.flagged);
   if (flagged.length) console.log(`* flagged as noisy (do not use as a latency): ${flagged.map((m) => `${m.label}: ${m.reason}`).join('; ')}`);
-  for (const r of rows) console.log(`${r.name}: fp32 ORT vs tfjs max |logit diff| on 100 images ${r.fp32MaxLogitDiff.toExponential(2)}; int8 config ${JSON.stringify(r.int8Config)}`);
+  for (const r of rows) {
+    console.log(`${r.name}: fp32 ORT vs tfjs max |logit diff| on 100 images ${r.fp32MaxLogitDiff.toExponential(2)}; int8 config ${JSON.stringify(r.int8Config)}`);
+    console.log(`  kernel time per run, fp32 ${describeOps(r.opsFp32)}; int8 ${describeOps(r.opsInt8)}`);
+  }
   if (args.json) {
     const strip = (m: Measurement) => ({ ...m, samplesMs: undefined });
     writeFileSync(args.json, JSON.stringify({
