@@ -63,6 +63,7 @@ export function registerExport(program: Command): void {
     const bnImages = int('bn-images', opts.bnImages, 1);
     const rangeImages = int('range-images', opts.rangeImages, 1);
     const percentile = Number(opts.percentile);
+    if (!(percentile > 50 && percentile <= 100)) throw new Error(`--percentile must be a number in (50, 100] (got '${opts.percentile}')`);
     const finetuneSteps = int('finetune-steps', opts.finetuneSteps, 0);
     const finetuneLr = Number(opts.finetuneLr);
     if (!(finetuneLr > 0)) throw new Error(`--finetune-lr must be a positive number (got '${opts.finetuneLr}')`);
