@@ -138,7 +138,7 @@ export function buildDeployGraph(subnet: Subnet, options: DeployOptions): Deploy
   try {
     const g = new Builder();
     let h = g.layer('stem', 'dense', 'input', arrays(folded.stem), {
-      kernel: plan.stem.kernel, stride: plan.stem.stride, act: plan.stem.act === 'none' ? 'none' : plan.stem.act, bits: bits(plan.stem.wBits, plan.stem.aBits),
+      kernel: plan.stem.kernel, stride: plan.stem.stride, act: plan.stem.act, bits: bits(plan.stem.wBits, plan.stem.aBits),
     });
     plan.blocks.forEach((b, i) => {
       const w = folded.blocks[i];
@@ -164,7 +164,7 @@ export function buildDeployGraph(subnet: Subnet, options: DeployOptions): Deploy
       }
     });
     h = g.layer('head', 'pointwise', h, arrays(folded.head), {
-      kernel: 1, stride: 1, act: plan.head.act === 'none' ? 'none' : plan.head.act, bits: bits(plan.head.wBits, plan.head.aBits),
+      kernel: 1, stride: 1, act: plan.head.act, bits: bits(plan.head.wBits, plan.head.aBits),
     });
     g.ops.push({ op: 'pool', x: h, y: 'pool' });
     const cls = bits(plan.classifier.wBits, plan.classifier.aBits);
