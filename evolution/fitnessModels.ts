@@ -30,7 +30,7 @@ export function loadPredictor(spec: PredictorSpec, space: SearchSpace): Accuracy
 export async function loadFitnessModels(spec: FitnessSpec, loader: PredictorLoader = loadPredictor): Promise<FitnessModels> {
   if (spec.targets.length === 0) throw new RangeError('a fitness spec needs at least one target');
   const lower = (cfg: Parameters<typeof layersOf>[1]) => layersOf(spec.space, cfg);
-  const latency = await Promise.all(spec.targets.map((t) => createTargetModel(t, lower)));
+  const latency = await Promise.all(spec.targets.map((t) => createTargetModel(t, lower, { profile: spec.profiles?.[t] })));
   const predictor = await loader(spec.predictor, spec.space);
   const targets = latency.map((m, t) => ({ name: spec.targets[t], unit: m.unit, kind: m.kind }));
   return { predictor, latency, targets };

@@ -58,6 +58,8 @@ export interface FitnessSpec {
   predictor: PredictorSpec;
   /** Target specs ('rpi4', 'ort-cpu:1', 'macs'), in the order of `Scores.latency` columns. */
   targets: string[];
+  /** Latency profile file per measured target spec; a spec not listed uses its shipped profile. */
+  profiles?: Record<string, string>;
 }
 
 /** A config with its predictions. */

@@ -17,6 +17,8 @@ export type LowerFn = (cfg: SubnetConfig) => LayerDesc[];
 export interface TargetOptions {
   /** Threads to run or model with; only targets that run on CPU threads accept it. */
   threads?: number;
+  /** Latency profile file of a measured target (default: the shipped one); others ignore it. */
+  profile?: string;
 }
 
 /** A latency model that says what its numbers are. */

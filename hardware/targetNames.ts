@@ -12,6 +12,10 @@ export const kTargetNames = Object.freeze([
   'rpi4',
   'phone-big',
   'gpu-small',
+  // Measured on this kind of machine: a latency profile made by 'hwnas profile' (models/profiles/).
+  'ort-cpu',
+  'tfjs-wasm',
+  'tfjs-node',
 ] as const);
 
 export type TargetName = (typeof kTargetNames)[number];

@@ -1,18 +1,19 @@
 /**
  * The hardware target registry (like tfjs kernels): one file per target under
  * hardware/targets/, all registered in one loop below, names from the frozen table in
- * targetNames.ts. Registered now: the proxies (macs, params, bitops, bytes) and the analytic
- * devices (rpi4, phone-big, gpu-small).
+ * targetNames.ts. Registered now: the proxies (macs, params, bitops, bytes), the analytic
+ * devices (rpi4, phone-big, gpu-small) and the measured runtimes (ort-cpu, tfjs-wasm, tfjs-node).
  *
- * Adding a target (e.g. the measured 'ort-cpu', 'tfjs-wasm', 'tfjs-node' once the ONNX
- * export exists):
+ * Adding a target:
  *   1. add its name to kTargetNames in targetNames.ts;
- *   2. write hardware/targets/<name>.ts exporting a `Target` whose kind is 'measured' and whose
- *      createModel times runs with measureLatency (measure.ts) and checks `flagged`;
+ *   2. write hardware/targets/<name>.ts exporting a `Target` (proxyTarget, deviceTarget or
+ *      measuredTarget). A measured target's model reads a latency profile: the timing itself
+ *      is done by `hwnas profile` (hardware/profiling/, whose bench runtimes must learn the new
+ *      name), never in the model, which runs inside the search;
  *   3. import it here and append it to kBuiltinTargets.
  * Loading this module throws if the table and the files disagree.
  */
-import type { LowerFn, Target, TargetModel } from './target.js';
+import type { LowerFn, Target, TargetModel, TargetOptions } from './target.js';
 import { isTargetName, kTargetNames } from './targetNames.js';
 import type { TargetName } from './targetNames.js';
 import { bitopsTarget } from './targets/bitops.js';
@@ -22,6 +23,9 @@ import { macsTarget } from './targets/macs.js';
 import { paramsTarget } from './targets/params.js';
 import { phoneBigTarget } from './targets/phone-big.js';
 import { rpi4Target } from './targets/rpi4.js';
+import { ortCpuTarget } from './targets/ort-cpu.js';
+import { tfjsNodeTarget } from './targets/tfjs-node.js';
+import { tfjsWasmTarget } from './targets/tfjs-wasm.js';
 
 export { isTargetName, kTargetNames };
 export type { TargetName };
@@ -34,6 +38,9 @@ const kBuiltinTargets: readonly Target[] = [
   rpi4Target,
   phoneBigTarget,
   gpuSmallTarget,
+  ortCpuTarget,
+  tfjsWasmTarget,
+  tfjsNodeTarget,
 ];
 
 const registry = new Map<TargetName, Target>();
@@ -91,8 +98,11 @@ export function listTargets(): readonly Target[] {
   return kTargetNames.map((name) => registry.get(name) as Target);
 }
 
-/** Parses a spec, finds its target and creates its model. Rejects on any error. */
-export async function createTargetModel(spec: string, lower: LowerFn): Promise<TargetModel> {
+/**
+ * Parses a spec, finds its target and creates its model; `options.profile` reaches measured
+ * targets (the spec gives the threads). Rejects on any error.
+ */
+export async function createTargetModel(spec: string, lower: LowerFn, options: Omit<TargetOptions, 'threads'> = {}): Promise<TargetModel> {
   const { name, threads } = parseTargetSpec(spec);
-  return getTarget(name).createModel(lower, threads === undefined ? {} : { threads });
+  return getTarget(name).createModel(lower, threads === undefined ? { ...options } : { ...options, threads });
 }

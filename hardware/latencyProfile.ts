@@ -1,0 +1,127 @@
+/**
+ * Latency profile files: what `hwnas profile` measured on one device for one measured target
+ * and thread count, and the model fitted to it. JSON, validated with a zod schema when loaded;
+ * past this boundary nothing re-checks. Plain data: the search workers load these.
+ *
+ * Layout (version 1):
+ *   format, version        'hwnas-latency-profile', 1
+ *   target, threads        e.g. 'ort-cpu', 1
+ *   bits                   whether the runtime executes a config's bits (false: float graphs)
+ *   space                  the search space measured (configs are lowered with it)
+ *   machine                cpu model, cores, platform/arch, node and runtime versions, date
+ *   measurement            the harness settings used (warm-up, runs, spread limits; null = off)
+ *   table                  part key (see latencyParts.ts) -> the part's own median time, ms
+ *   correction             per precision ('float', and 'quantized' when bits): coefficients of
+ *                          latency = intercept + scale x table sum + perBlock x blocks
+ *                                    + perKiloElement x boundary elements / 1000
+ *   fit                    training-set agreement of the fitted model
+ *   subnets                the whole random subnets measured for the fit: config, median ms
+ */
+import { readFileSync } from 'node:fs';
+import { z } from 'zod';
+import { configProblems, searchSpaceSchema, subnetConfigSchema } from '../supernet/space/schema.js';
+import { spaceProblems } from '../supernet/space/spaceChecks.js';
+import type { SearchSpace, SubnetConfig } from '../supernet/types.js';
+
+export const kProfileFormat = 'hwnas-latency-profile';
+export const kProfileVersion = 1;
+
+const finite = z.number().finite();
+const positive = finite.positive();
+
+const coefficientsSchema = z.strictObject({
+  /** Per-inference cost the parts' sum does not see (session entry, input transpose), ms. */
+  intercept: finite,
+  /** Multiplier of the table sum. */
+  scale: finite,
+  /** Per-block cost of part boundaries (fusion across blocks that separate graphs miss), ms. */
+  perBlock: finite,
+  /** Cost per thousand elements crossing part boundaries (layout reorders at graph edges), ms. */
+  perKiloElement: finite,
+});
+
+export const latencyProfileSchema = z
+  .strictObject({
+    format: z.literal(kProfileFormat),
+    version: z.literal(kProfileVersion),
+    target: z.string().regex(/^[a-z0-9][a-z0-9-]*$/),
+    threads: z.number().int().positive(),
+    bits: z.boolean(),
+    space: searchSpaceSchema,
+    machine: z.strictObject({
+      cpuModel: z.string(),
+      cores: z.number().int().positive(),
+      platform: z.string(),
+      arch: z.string(),
+      node: z.string(),
+      runtime: z.strictObject({ name: z.string(), version: z.string() }),
+      createdAt: z.iso.datetime(),
+    }),
+    measurement: z.strictObject({
+      warmupRuns: z.number().int().positive(),
+      runs: z.number().int().positive(),
+      /** null: the check was disabled (Infinity). */
+      maxCv: positive.nullable(),
+      maxIqrRatio: positive.nullable(),
+    }),
+    table: z.record(z.string().min(1), finite),
+    correction: z.strictObject({ float: coefficientsSchema, quantized: coefficientsSchema.optional() }),
+    fit: z.strictObject({
+      samples: z.number().int().nonnegative(),
+      shareWithin10: z.number().min(0).max(1),
+      mape: z.number().nonnegative(),
+    }),
+    subnets: z.array(z.strictObject({ config: subnetConfigSchema, ms: positive })),
+  })
+  .superRefine((p, ctx) => {
+    if (p.bits && p.correction.quantized === undefined) {
+      ctx.addIssue({ code: 'custom', path: ['correction', 'quantized'], message: 'a profile with bits needs quantized coefficients' });
+    }
+    const space = p.space as SearchSpace;
+    const problems = spaceProblems(space);
+    for (const message of problems) ctx.addIssue({ code: 'custom', path: ['space'], message });
+    if (problems.length > 0) return;
+    p.subnets.forEach((s, i) => {
+      for (const message of configProblems(space, s.config as SubnetConfig)) ctx.addIssue({ code: 'custom', path: ['subnets', i, 'config'], message });
+    });
+  });
+
+type ParsedProfile = z.infer<typeof latencyProfileSchema>;
+
+/** A validated profile, with the space and configs at their precise types. */
+export type LatencyProfile = Omit<ParsedProfile, 'space' | 'subnets'> & {
+  space: SearchSpace;
+  subnets: Array<{ config: SubnetConfig; ms: number }>;
+};
+export type Coefficients = z.infer<typeof coefficientsSchema>;
+
+/** Validates parsed JSON as a latency profile; `origin` names it in error messages. */
+export function parseLatencyProfile(data: unknown, origin: string): LatencyProfile {
+  const result = latencyProfileSchema.safeParse(data);
+  if (!result.success) {
+    const issues = result.error.issues.slice(0, 10).map((i) => `  ${i.path.join('.') || '(root)'}: ${i.message}`).join('\n');
+    const more = result.error.issues.length > 10 ? `\n  ... and ${result.error.issues.length - 10} more` : '';
+    throw new Error(`latency profile ${origin} is invalid:\n${issues}${more}\nre-create it with 'hwnas profile'`);
+  }
+  return result.data as LatencyProfile;
+}
+
+/** Reads and validates a profile file. Throws naming the file, and how to make one if missing. */
+export function loadLatencyProfile(path: string): LatencyProfile {
+  let text: string;
+  try {
+    text = readFileSync(path, 'utf8');
+  } catch (err) {
+    if ((err as NodeJS.ErrnoException).code === 'ENOENT') {
+      throw new Error(`latency profile ${path} does not exist: measure one on this device with 'hwnas profile --target TARGET:THREADS --out ${path}'`);
+    }
+    throw new Error(`cannot read latency profile ${path}: ${(err as Error).message}`, { cause: err });
+  }
+  let data: unknown;
+  try {
+    data = JSON.parse(text);
+  } catch (err) {
+    throw new Error(`latency profile ${path} is not JSON (${(err as Error).message}): re-create it with 'hwnas profile'`, { cause: err });
+  }
+  return parseLatencyProfile(data, path);
+}

@@ -1,0 +1,75 @@
+import assert from 'node:assert/strict';
+import { describe, it } from 'node:test';
+import { latencyParts } from '../../hardware/latencyParts.js';
+import { ProfileLatencyModel } from '../../hardware/ProfileLatencyModel.js';
+import { Rng } from '../../supernet/rng.js';
+import { layersOf } from '../../supernet/space/layers.js';
+import { sampleConfig, smallestConfig } from '../../supernet/space/searchSpace.js';
+import type { SubnetConfig } from '../../supernet/types.js';
+import { fashionMbv3 } from '../../supernet/space/defaultSpace.js';
+import { microSpace } from '../fixtures/data.js';
+import { nanoSpace, syntheticProfile } from '../fixtures/latencyProfiles.js';
+
+const space = nanoSpace();
+const lower = (cfg: SubnetConfig) => layersOf(space, cfg);
+
+describe('ProfileLatencyModel', () => {
+  it('predicts the corrected table sum, with the coefficients of the config\'s precision', () => {
+    const profile = syntheticProfile(space);
+    const model = new ProfileLatencyModel(profile, lower);
+    assert.equal(model.kind, 'measured');
+    assert.equal(model.unit, 'ms');
+    assert.equal(model.target, 'ort-cpu:1');
+    for (const quant of ['fp32', 'mixed'] as const) {
+      const cfg = smallestConfig(space, { quant });
+      const parts = latencyParts(lower(cfg));
+      const sum = parts.reduce((s, p) => s + profile.table[p.key], 0);
+      const boundary = parts.slice(1).reduce((s, p) => s + p.inputElements, 0) / 1000;
+      const c = quant === 'fp32' ? profile.correction.float : profile.correction.quantized!;
+      const expected = c.intercept + c.scale * sum + c.perBlock * (parts.length - 2) + c.perKiloElement * boundary;
+      assert.ok(Math.abs(model.predict([cfg])[0] - expected) < 1e-12, `${quant}: ${model.predict([cfg])[0]} vs ${expected}`);
+    }
+  });
+
+  it('predicts a batch as it predicts each config', () => {
+    const model = new ProfileLatencyModel(syntheticProfile(space), lower);
+    const rng = new Rng(3);
+    const configs = Array.from({ length: 200 }, (_, i) => sampleConfig(space, rng, { quant: i % 2 ? 'mixed' : 'fp32' }));
+    const batch = model.predict(configs);
+    assert.ok(batch instanceof Float64Array);
+    assert.equal(batch.length, 200);
+    configs.forEach((cfg, i) => assert.equal(batch[i], model.predict([cfg])[0]));
+    assert.ok(new Set(batch).size > 20, 'different configs get different latencies');
+  });
+
+  it('runs every config as its float graph on a runtime without bits', () => {
+    const model = new ProfileLatencyModel(syntheticProfile(space, { bits: false, target: 'tfjs-wasm' }), lower);
+    const mixed = sampleConfig(space, new Rng(5), { quant: 'mixed' });
+    const { wBits: _w, aBits: _a, ...float } = mixed;
+    assert.equal(model.predict([mixed])[0], model.predict([float])[0]);
+  });
+
+  it('refuses a search space that lowers configs differently from the profile\'s', () => {
+    const other = { ...space, stem: { ...space.stem, width: 16 } };
+    for (const otherLower of [(cfg: SubnetConfig) => layersOf(other, cfg), (cfg: SubnetConfig) => layersOf(fashionMbv3, cfg)]) {
+      assert.throws(() => new ProfileLatencyModel(syntheticProfile(space), otherLower, 'profile p.json'),
+        /profile p\.json was measured for search space 'nano', which the search does not use: measure a profile of this space with 'hwnas profile --target ort-cpu:1 --space FILE/);
+    }
+  });
+
+  it('names the parts of a wider space that the profile never measured', () => {
+    const micro = microSpace();
+    const model = new ProfileLatencyModel(syntheticProfile(space), (cfg) => layersOf(micro, cfg), 'profile p.json');
+    const cfg = { ...smallestConfig(micro), kernels: [5, 3, 3, 3] };
+    assert.throws(() => model.predict([cfg]), /profile p\.json has no entry for part 'block:14x14:8-16-8:k5s2:relu\+se:wf-af-inf'/);
+  });
+
+  it('names a part missing from the table', () => {
+    const profile = syntheticProfile(space);
+    const cfg = smallestConfig(space);
+    const missing = latencyParts(lower(cfg))[1].key;
+    delete profile.table[missing];
+    const model = new ProfileLatencyModel(profile, lower, 'profile p.json');
+    assert.throws(() => model.predict([cfg]), new RegExp(`profile p\\.json has no entry for part '${missing.replace(/[+]/g, '\\+')}'`));
+  });
+});
