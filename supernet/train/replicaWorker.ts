@@ -55,7 +55,12 @@ async function main(): Promise<void> {
       switch (req.op) {
         case 'compute': {
           const result = await computeTasks(replica, req.tasks);
-          port.postMessage({ id: req.id, ok: true, result }, [result.grads.buffer as ArrayBuffer]);
+          // Transfer the gradient's buffer when the array owns all of it; copy otherwise (a
+          // replica may hand out a view of memory it keeps).
+          const g = result.grads;
+          const owned = g.buffer instanceof ArrayBuffer && g.byteOffset === 0 && g.byteLength === g.buffer.byteLength;
+          const grads = owned ? g : g.slice();
+          port.postMessage({ id: req.id, ok: true, result: { ...result, grads } }, [grads.buffer as ArrayBuffer]);
           return;
         }
         case 'attach':
