@@ -11,7 +11,10 @@ export interface GradientResult {
   loss: number;
   /** Samples in the shard: the weight of this gradient in the average. */
   count: number;
-  /** Mean gradient over the shard, every trainable parameter flattened in a fixed order. */
+  /**
+   * Mean gradient over the shard, every trainable parameter flattened in a fixed order. The
+   * caller takes ownership (a worker transfers the buffer): return a fresh array each call.
+   */
   grads: Float32Array;
 }
 
@@ -19,7 +22,7 @@ export interface Replica<Task> {
   /** Length of the flat gradient and of `applyGradients`' argument. */
   readonly paramCount: number;
   computeGradients(task: Task): GradientResult | Promise<GradientResult>;
-  /** One optimizer step with the given (averaged) flat gradient. */
+  /** One optimizer step with the given (averaged) flat gradient; read it, do not keep it. */
   applyGradients(grads: Float32Array, lr: number): void | Promise<void>;
   /** Every array that defines the replica (parameters, buffers, optimizer slots), in order. */
   getState(): Float32Array[] | Promise<Float32Array[]>;
