@@ -1,0 +1,185 @@
+/**
+ * Measuring a latency profile on this device (what `hwnas profile` runs):
+ *   1. the lookup table: every part variant of the space (variants.ts) timed as a graph of its
+ *      own against its baseline (partGraph.ts), the two back to back;
+ *   2. whole random subnets in precision groups (subnetSets.ts);
+ *   3. the correction fitted on (2) (fitProfile.ts), and the profile written atomically.
+ * Measurements run strictly one at a time with the runtime's fixed thread count. Every one is
+ * journaled as it completes (journal.ts), so `resume` skips what is measured; flagged (too
+ * noisy) measurements are retried on resume and never used: a flagged part stops the profile,
+ * a flagged subnet is left out of the fit.
+ */
+import { existsSync } from 'node:fs';
+import { writeFileAtomic } from '../../supernet/export/atomicWrite.js';
+import { layersOf } from '../../supernet/space/layers.js';
+import { configKey } from '../../supernet/space/searchSpace.js';
+import type { SearchSpace } from '../../supernet/types.js';
+import { latencyParts } from '../latencyParts.js';
+import { kProfileFormat, kProfileVersion, parseLatencyProfile, type LatencyProfile } from '../latencyProfile.js';
+import { correctedLatency, tableSum } from '../ProfileLatencyModel.js';
+import { benchGraph } from './benchGraph.js';
+import type { BenchRuntime } from './benchRuntime.js';
+import { fitCoefficients, fitQuality, type FitSample } from './fitProfile.js';
+import { ProfileJournal, type JournalHeader, type SubnetEntry } from './journal.js';
+import { machineInfo } from './machine.js';
+import { partGraphs } from './partGraph.js';
+import { sampleSubnets, splitCount, subnetGroups, type SubnetGroup } from './subnetSets.js';
+import { timeGraph, type HarnessSettings } from './timeGraph.js';
+import { partSpec, partVariants, type PartVariant } from './variants.js';
+
+export interface ProfileProgress {
+  phase: 'parts' | 'subnets';
+  /** Measurements done in this run, of `total` to do. */
+  done: number;
+  total: number;
+  /** Flagged measurements so far in this run. */
+  flagged: number;
+}
+
+export interface ProfileOptions {
+  /** Whole random subnets for the fit, split evenly over the precision groups. */
+  subnets?: number;
+  /** Seed of the subnet draws. */
+  seed?: number;
+  /** Continue `<out>.partial`, skipping what it holds. */
+  resume?: boolean;
+  /** Replace an existing profile at `out`. */
+  force?: boolean;
+  harness?: Partial<HarnessSettings>;
+  onProgress?: (progress: ProfileProgress) => void;
+}
+
+export const kDefaultHarness: HarnessSettings = Object.freeze({ warmupRuns: 10, runs: 100, maxCv: 0.25, maxIqrRatio: 0.1 });
+
+type CoreOptions = Required<Pick<ProfileOptions, 'subnets' | 'seed' | 'resume' | 'force'>>;
+
+export const kDefaultProfileOptions: Readonly<CoreOptions> = Object.freeze({ subnets: 300, seed: 1, resume: false, force: false });
+
+export interface ProfileRun {
+  profile: LatencyProfile;
+  path: string;
+  /** Measurements taken in this run, and reused from the journal. */
+  measured: number;
+  reused: number;
+  /** Subnets left out of the fit because their measurement was flagged. */
+  flaggedSubnets: number;
+  seconds: number;
+}
+
+/** Journal path of a profile in progress. */
+export function journalPath(out: string): string {
+  return `${out}.partial`;
+}
+
+const round = (ms: number): number => Number(ms.toPrecision(6));
+const finiteOrNull = (x: number): number | null => (Number.isFinite(x) ? x : null);
+
+function checkOptions(o: CoreOptions): void {
+  if (!Number.isInteger(o.subnets) || o.subnets < 1) throw new RangeError(`options.subnets must be a positive integer (got ${o.subnets})`);
+  if (!Number.isInteger(o.seed)) throw new RangeError(`options.seed must be an integer (got ${o.seed})`);
+}
+
+export async function profileDevice(runtime: BenchRuntime, space: SearchSpace, out: string, options: ProfileOptions = {}): Promise<ProfileRun> {
+  const o = { ...kDefaultProfileOptions, ...options };
+  checkOptions(o);
+  const harness: HarnessSettings = { ...kDefaultHarness, ...options.harness };
+  if (existsSync(out) && !o.force) throw new Error(`${out} already exists: choose another --out, or pass --force to replace it`);
+  const t0 = Date.now();
+  const header: JournalHeader = {
+    type: 'header', target: runtime.target, threads: runtime.threads, bits: runtime.bits, space, seed: o.seed, measurement: harness,
+    machine: machineInfo(runtime),
+  };
+  const journal = ProfileJournal.open(journalPath(out), header, o.resume);
+  const variants = partVariants(space, { bits: runtime.bits });
+  const groups = subnetGroups(runtime.bits);
+  const counts = splitCount(o.subnets, groups.length);
+  const subnets = groups.flatMap((group, g) => sampleSubnets(space, group, counts[g], o.seed + 7919 * g).map((config) => ({ group, config })));
+  const partTodo = variants.filter((v) => journal.parts.get(v.key)?.flagged !== false);
+  const subnetTodo = subnets.filter((s) => journal.subnets.get(configKey(space, s.config))?.flagged !== false);
+  const total = partTodo.length + subnetTodo.length;
+  let done = 0;
+  let flagged = 0;
+  const report = (phase: ProfileProgress['phase']) => o.onProgress?.({ phase, done, total, flagged });
+  report('parts');
+  for (const v of partTodo) {
+    const entry = await measurePart(runtime, space, v, harness);
+    journal.append(entry);
+    done++;
+    if (entry.flagged) flagged++;
+    report('parts');
+  }
+  for (const s of subnetTodo) {
+    const entry = await measureSubnet(runtime, space, s.group, s.config, harness);
+    journal.append(entry);
+    done++;
+    if (entry.flagged) flagged++;
+    report('subnets');
+  }
+  const noisy = variants.filter((v) => journal.parts.get(v.key)?.flagged);
+  if (noisy.length > 0) {
+    throw new Error(
+      `${noisy.length} of ${variants.length} table entries were too noisy to use (e.g. ${noisy[0].key}: ${journal.parts.get(noisy[0].key)?.reason}); ` +
+        `measurements so far are kept in ${journal.path}: run again with --resume on an idle machine to re-measure them`,
+    );
+  }
+  const table = new Map(variants.map((v) => [v.key, round((journal.parts.get(v.key) as { ms: number }).ms)]));
+  const entries = subnets.map((s) => journal.subnets.get(configKey(space, s.config)) as SubnetEntry);
+  const usable = entries.filter((e) => !e.flagged);
+  const samples = (quantized: boolean): FitSample[] => usable
+    .filter((e) => (runtime.bits && e.group !== 'fp32') === quantized)
+    .map((e) => ({ sum: tableSum(table, layersOf(space, e.config), quantized, runtime.bits), ms: e.ms }));
+  const floatSamples = samples(false);
+  const quantSamples = runtime.bits ? samples(true) : [];
+  const correction: LatencyProfile['correction'] = { float: fitCoefficients(floatSamples) };
+  if (runtime.bits) correction.quantized = fitCoefficients(quantSamples);
+  const quality = fitQuality([...floatSamples, ...quantSamples], (s) =>
+    correctedLatency(s.quantized && correction.quantized ? correction.quantized : correction.float, s));
+  const draft: LatencyProfile = {
+    format: kProfileFormat,
+    version: kProfileVersion,
+    target: runtime.target,
+    threads: runtime.threads,
+    bits: runtime.bits,
+    space,
+    machine: { ...journal.header.machine, createdAt: new Date().toISOString() },
+    measurement: { ...harness, maxCv: finiteOrNull(harness.maxCv), maxIqrRatio: finiteOrNull(harness.maxIqrRatio) },
+    table: Object.fromEntries(table),
+    correction,
+    fit: quality,
+    subnets: usable.map((e) => ({ config: e.config, ms: round(e.ms) })),
+  };
+  const json = `${JSON.stringify(draft)}\n`;
+  const profile = parseLatencyProfile(JSON.parse(json), out);
+  writeFileAtomic(out, json);
+  journal.remove();
+  return {
+    profile, path: out, measured: total, reused: variants.length + subnets.length - total,
+    flaggedSubnets: entries.length - usable.length, seconds: (Date.now() - t0) / 1000,
+  };
+}
+
+async function measurePart(runtime: BenchRuntime, space: SearchSpace, v: PartVariant, harness: HarnessSettings) {
+  const parts = latencyParts(layersOf(space, v.config), { bits: runtime.bits });
+  const { part, baseline } = partGraphs(benchGraph(space, v.config), partSpec(space, v.config, parts, v.index));
+  const base = await timeGraph(runtime, baseline, harness, `baseline of ${v.key}`);
+  const m = await timeGraph(runtime, part, harness, v.key);
+  const flagged = base.flagged || m.flagged;
+  return {
+    type: 'part' as const, key: v.key, ms: m.medianMs - base.medianMs, partMs: m.medianMs, baselineMs: base.medianMs, cv: m.cv, flagged,
+    ...(flagged ? { reason: (m.reason ?? base.reason) as string } : {}),
+  };
+}
+
+/** Times one whole subnet: its float graph, or its QDQ graph when it has bits the runtime executes. */
+export async function measureSubnet(
+  runtime: BenchRuntime, space: SearchSpace, group: SubnetGroup, config: SubnetEntry['config'], harness: HarnessSettings,
+): Promise<SubnetEntry> {
+  const { wBits: _w, aBits: _a, ...float } = config;
+  const graph = benchGraph(space, runtime.bits ? config : float);
+  const key = configKey(space, config);
+  const m = await timeGraph(runtime, { graph, outputShape: [1, 1, space.input.classes] }, harness, key);
+  return {
+    type: 'subnet', group, key, config, ms: m.medianMs, cv: m.cv, flagged: m.flagged,
+    ...(m.flagged ? { reason: m.reason as string } : {}),
+  };
+}
