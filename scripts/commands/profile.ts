@@ -1,0 +1,182 @@
+/**
+ * `hwnas profile`: measures a latency profile of a measured target on this machine (a lookup
+ * table of every part variant plus whole random subnets, and the fitted correction), resumable;
+ * or with --evaluate, checks a profile against fresh held-out subnets measured now.
+ */
+import { writeFileSync } from 'node:fs';
+import os from 'node:os';
+import type { Command } from 'commander';
+import { kDefaultMeasuredThreads } from '../../hardware/measuredTarget.js';
+import { loadLatencyProfile } from '../../hardware/latencyProfile.js';
+import { parseTargetSpec } from '../../hardware/targets.js';
+import { createBenchRuntime, type BenchRuntime } from '../../hardware/profiling/benchRuntime.js';
+import { evaluateProfile, kDefaultEvaluateOptions, type ProfileEvaluation } from '../../hardware/profiling/evaluateProfile.js';
+import { journalPath, kDefaultHarness, kDefaultProfileOptions, profileDevice } from '../../hardware/profiling/profileDevice.js';
+import type { HarnessSettings } from '../../hardware/profiling/timeGraph.js';
+import { resolveSpace } from '../../supernet/io.js';
+import { progressBar, type Progress } from '../progress.js';
+import { formatTable } from '../table.js';
+
+interface ProfileCliOptions {
+  target?: string;
+  out?: string;
+  evaluate?: string;
+  space: string;
+  subnets?: string;
+  seed?: string;
+  resume?: boolean;
+  force?: boolean;
+  runs: string;
+  warmup: string;
+  maxIqrRatio: string;
+  maxCv: string;
+  noiseModels: string;
+  noiseRepeats: string;
+  json?: string;
+}
+
+function int(name: string, value: string, min: number): number {
+  const n = Number(value);
+  if (!Number.isInteger(n) || n < min) throw new Error(`--${name} must be an integer >= ${min} (got '${value}')`);
+  return n;
+}
+
+function limit(name: string, value: string): number {
+  if (value === 'off') return Infinity;
+  const n = Number(value);
+  if (!(n > 0)) throw new Error(`--${name} must be a positive number or 'off' (got '${value}')`);
+  return n;
+}
+
+function harnessOf(opts: ProfileCliOptions): HarnessSettings {
+  return {
+    warmupRuns: int('warmup', opts.warmup, 10),
+    runs: int('runs', opts.runs, 30),
+    maxIqrRatio: limit('max-iqr-ratio', opts.maxIqrRatio),
+    maxCv: limit('max-cv', opts.maxCv),
+  };
+}
+
+function describe(runtime: BenchRuntime): string {
+  const cpu = os.cpus()[0]?.model.trim() ?? 'unknown cpu';
+  return `${runtime.target}:${runtime.threads} (${runtime.runtime.name} ${runtime.runtime.version}) on ${cpu}, ${os.availableParallelism()} cores`;
+}
+
+function warnIfBusy(): void {
+  const [load] = os.loadavg();
+  const cores = os.availableParallelism();
+  if (load > 0.5 * cores) {
+    process.stderr.write(`warning: the machine is busy (load average ${load.toFixed(1)} on ${cores} cores): measurements will be noisy and may be flagged\n`);
+  }
+}
+
+const pct = (x: number) => `${(100 * x).toFixed(1)}%`;
+const num = (x: number, digits = 3) => (Number.isFinite(x) ? x.toFixed(digits) : '-');
+
+function evaluationTable(e: ProfileEvaluation): string {
+  const rows = e.groups.map((g) => [
+    g.group, String(g.subnets), num(g.medianMs), pct(g.profile.shareWithin10), num(g.profile.mape, 1), num(g.profile.spearman),
+    pct(g.macsOnly.shareWithin10), num(g.macsOnly.mape, 1), num(g.macsOnly.spearman),
+    num(100 * g.noise.medianCv, 1), Number.isFinite(g.noise.shareWithin10OfMean) ? pct(g.noise.shareWithin10OfMean) : '-',
+  ]);
+  return formatTable(
+    ['group', 'subnets', 'median ms', 'within 10%', 'MAPE %', 'Spearman', 'MACs: within', 'MAPE %', 'Spearman', 'noise CV %', 'noise within'],
+    rows,
+  );
+}
+
+async function runEvaluate(opts: ProfileCliOptions): Promise<void> {
+  const path = opts.evaluate as string;
+  const profile = loadLatencyProfile(path);
+  const runtime = await createBenchRuntime(profile.target, profile.threads);
+  const subnets = opts.subnets === undefined ? kDefaultEvaluateOptions.subnets : int('subnets', opts.subnets, 2);
+  warnIfBusy();
+  console.log(`evaluate ${path} on ${describe(runtime)}: ${subnets} fresh held-out subnets per precision group`);
+  let bar: Progress | undefined;
+  const e = await evaluateProfile(runtime, profile, {
+    subnets,
+    seed: opts.seed === undefined ? kDefaultEvaluateOptions.seed : int('seed', opts.seed, 0),
+    noiseModels: int('noise-models', opts.noiseModels, 1),
+    noiseRepeats: int('noise-repeats', opts.noiseRepeats, 2),
+    harness: harnessOf(opts),
+    onProgress: (done, total) => {
+      bar ??= progressBar(total, 0, 'measuring {bar} {value}/{total} subnets | ETA {eta_formatted}');
+      bar.update(done);
+    },
+  });
+  (bar as Progress | undefined)?.stop();
+  if (e.machineDifferences.length > 0) console.log(`note: the profile was measured on another machine (${e.machineDifferences.join('; ')})`);
+  console.log(evaluationTable(e));
+  const flagged = e.groups.reduce((n, g) => n + g.flagged, 0);
+  if (flagged > 0) console.log(`${flagged} subnets were flagged as too noisy to measure and left out`);
+  console.log(`evaluated in ${e.seconds.toFixed(0)} s; noise: CV of ${e.groups[0].noise.repeats} re-measurements of ${e.groups[0].noise.models} subnets per group`);
+  if (opts.json) {
+    writeFileSync(opts.json, `${JSON.stringify({ profile: path, ...e }, null, 2)}\n`);
+    console.log(`wrote ${opts.json}`);
+  }
+}
+
+async function runProfile(opts: ProfileCliOptions): Promise<void> {
+  if (opts.target === undefined || opts.out === undefined) {
+    throw new Error('give --target and --out to measure a profile (e.g. --target ort-cpu:1 --out profiles/mine.json), or --evaluate FILE');
+  }
+  const spec = parseTargetSpec(opts.target);
+  const space = resolveSpace(opts.space);
+  const runtime = await createBenchRuntime(spec.name, spec.threads ?? kDefaultMeasuredThreads);
+  const subnets = opts.subnets === undefined ? kDefaultProfileOptions.subnets : int('subnets', opts.subnets, 1);
+  warnIfBusy();
+  console.log(`profile ${describe(runtime)}, space ${space.name}: table of part variants + ${subnets} whole subnets -> ${opts.out}`);
+  console.log(`partial results go to ${journalPath(opts.out)} as they are measured (--resume continues from it)`);
+  let bar: Progress | undefined;
+  const run = await profileDevice(runtime, space, opts.out, {
+    subnets,
+    seed: opts.seed === undefined ? kDefaultProfileOptions.seed : int('seed', opts.seed, 0),
+    resume: opts.resume === true,
+    force: opts.force === true,
+    harness: harnessOf(opts),
+    onProgress: (p) => {
+      bar ??= progressBar(p.total, 0, 'measuring {bar} {value}/{total} | {phase} | flagged {flagged} | ETA {eta_formatted}');
+      bar.update(p.done, { phase: p.phase, flagged: p.flagged });
+    },
+  });
+  (bar as Progress | undefined)?.stop();
+  const { profile } = run;
+  console.log(`wrote ${run.path}: ${Object.keys(profile.table).length} table entries, ${profile.subnets.length} subnets ` +
+    `(${run.measured} measured now, ${run.reused} from the journal, ${run.flaggedSubnets} flagged and left out) in ${run.seconds.toFixed(0)} s`);
+  const rows = Object.entries(profile.correction).map(([precision, c]) => [
+    precision, num(c.intercept, 4), num(c.scale), num(c.perBlock, 4), num(c.perKiloElement, 4),
+  ]);
+  console.log(formatTable(['correction', 'intercept ms', 'scale', 'per block ms', 'per 1k elements ms'], rows));
+  console.log(`training fit: ${pct(profile.fit.shareWithin10)} within +-10%, MAPE ${num(profile.fit.mape, 1)}% on ${profile.fit.samples} subnets; ` +
+    `check held-out subnets with 'hwnas profile --evaluate ${run.path}'`);
+}
+
+export function registerProfile(program: Command): void {
+  program
+    .command('profile')
+    .description('measure a latency profile of a measured target on this machine (resumable), or --evaluate one on fresh held-out subnets')
+    .option('--target <spec>', `measured target NAME[:THREADS] (ort-cpu, tfjs-wasm, tfjs-node; default ${kDefaultMeasuredThreads} thread)`)
+    .option('--out <file>', 'profile JSON to write (atomically, once complete)')
+    .option('--evaluate <file>', 'evaluate this profile instead of measuring one')
+    .option('--space <name|file>', 'search space to profile', 'fashion-mbv3')
+    .option('--subnets <n>', `whole random subnets: for a profile, in total over the precision groups (default ${kDefaultProfileOptions.subnets}); ` +
+      `with --evaluate, per group (default ${kDefaultEvaluateOptions.subnets})`)
+    .option('--seed <n>', 'seed of the random subnets')
+    .option('--resume', 'continue the unfinished profile in <out>.partial, skipping what it holds')
+    .option('--force', 'replace an existing --out profile')
+    .option('--runs <n>', 'timed runs per measurement (>= 30)', String(kDefaultHarness.runs))
+    .option('--warmup <n>', 'warm-up runs per measurement (>= 10)', String(kDefaultHarness.warmupRuns))
+    .option('--max-iqr-ratio <x>', "largest accepted IQR / median before a measurement is repeated, then flagged ('off' disables)", String(kDefaultHarness.maxIqrRatio))
+    .option('--max-cv <x>', "largest accepted coefficient of variation ('off' disables)", String(kDefaultHarness.maxCv))
+    .option('--noise-models <n>', 'with --evaluate: subnets per group re-measured for the noise floor', String(kDefaultEvaluateOptions.noiseModels))
+    .option('--noise-repeats <n>', 'with --evaluate: measurements of each of those', String(kDefaultEvaluateOptions.noiseRepeats))
+    .option('--json <file>', 'with --evaluate: also write the report as JSON')
+    .action(async (opts: ProfileCliOptions) => {
+      if (opts.evaluate !== undefined) {
+        if (opts.target !== undefined || opts.out !== undefined) throw new Error('--evaluate reads the target from the profile: drop --target and --out');
+        await runEvaluate(opts);
+      } else {
+        await runProfile(opts);
+      }
+    });
+}

@@ -1,0 +1,55 @@
+import assert from 'node:assert/strict';
+import { spawnSync } from 'node:child_process';
+import { existsSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { describe, it } from 'node:test';
+import { loadLatencyProfile } from '../../hardware/latencyProfile.js';
+import { nanoSpace } from '../fixtures/latencyProfiles.js';
+
+const cli = fileURLToPath(new URL('../../scripts/cli.js', import.meta.url));
+const dir = mkdtempSync(join(tmpdir(), 'hwnas-profile-cli-'));
+const spaceFile = join(dir, 'nano.json');
+writeFileSync(spaceFile, JSON.stringify(nanoSpace()));
+// Timings on a shared test machine are noisy: the spread checks are off for these runs.
+const loose = ['--runs', '30', '--max-iqr-ratio', 'off', '--max-cv', 'off'];
+
+const run = (...args: string[]) => spawnSync(process.execPath, [cli, 'profile', ...args], { encoding: 'utf8' });
+
+describe('hwnas profile', () => {
+  it('says what to give', () => {
+    const none = run();
+    assert.equal(none.status, 1);
+    assert.match(none.stderr, /give --target and --out to measure a profile .*, or --evaluate FILE/);
+    const both = run('--evaluate', 'x.json', '--target', 'ort-cpu');
+    assert.match(both.stderr, /--evaluate reads the target from the profile: drop --target and --out/);
+    const bad = run('--target', 'ort-gpu', '--out', join(dir, 'x.json'));
+    assert.match(bad.stderr, /target 'ort-gpu' is not a measured target: profile one of ort-cpu, tfjs-wasm, tfjs-node/);
+    const runs = run('--target', 'ort-cpu', '--out', join(dir, 'x.json'), '--runs', '5');
+    assert.match(runs.stderr, /--runs must be an integer >= 30 \(got '5'\)/);
+  });
+
+  it('measures an ort-cpu profile of a space, then evaluates it on held-out subnets', () => {
+    const out = join(dir, 'profiles', 'nano-1.json');
+    const made = run('--target', 'ort-cpu:1', '--space', spaceFile, '--out', out, '--subnets', '6', ...loose);
+    assert.equal(made.status, 0, made.stderr);
+    assert.match(made.stdout, /profile ort-cpu:1 \(onnxruntime-node [0-9.]+\) on .*space nano/);
+    assert.match(made.stdout, /wrote .*nano-1\.json: \d+ table entries, \d+ subnets/);
+    const profile = loadLatencyProfile(out);
+    assert.equal(profile.threads, 1);
+    assert.equal(profile.machine.runtime.name, 'onnxruntime-node');
+    const again = run('--target', 'ort-cpu:1', '--space', spaceFile, '--out', out, '--subnets', '6', ...loose);
+    assert.match(again.stderr, /nano-1\.json already exists: choose another --out, or pass --force to replace it/);
+
+    const json = join(dir, 'eval.json');
+    const evaluated = run('--evaluate', out, '--subnets', '3', '--noise-models', '1', '--noise-repeats', '2', '--json', json, ...loose);
+    assert.equal(evaluated.status, 0, evaluated.stderr);
+    assert.match(evaluated.stdout, /group\s+subnets\s+median ms\s+within 10%\s+MAPE %\s+Spearman\s+MACs: within/);
+    assert.match(evaluated.stdout, /^int8\s+3\s/m);
+    assert.ok(existsSync(json));
+    const report = JSON.parse(readFileSync(json, 'utf8')) as { target: string; groups: { group: string }[] };
+    assert.equal(report.target, 'ort-cpu:1');
+    assert.deepEqual(report.groups.map((g) => g.group), ['fp32', 'int8', 'mixed']);
+  });
+});
