@@ -9,7 +9,8 @@
  *   SupernetTrainer, DataParallelTrainer
  * - quantization and export: quantizeSubnet, QuantizedSubnet, withUniformBits, fineTuneQuantized,
  *   exportSubnet, toOnnx, loadTfjsModel
- * - hardware: measureLatency, device profiles, RooflineModel, target registry, onnxruntime sessions
+ * - hardware: measureLatency, device profiles, RooflineModel, target registry, onnxruntime sessions,
+ *   latency profiles (ProfileLatencyModel, loadLatencyProfile, profileDevice, evaluateProfile)
  * - predictors: contracts in predictors/types.ts
  * - evolution: EvolutionFinder, FitnessPool, InfeasibleBudgetError, NSGA-II helpers, result types
  * - utilities: Rng
@@ -40,6 +41,12 @@ export { createSession, cachedSession, releaseCachedSessions, OrtSession, type O
 export { measureLatency, type Measurement, type MeasureOptions } from './hardware/measure.js';
 export { loadDeviceProfile, listDeviceProfiles } from './hardware/deviceProfile.js';
 export { RooflineModel } from './hardware/roofline.js';
+export { ProfileLatencyModel } from './hardware/ProfileLatencyModel.js';
+export { loadLatencyProfile, parseLatencyProfile, type LatencyProfile } from './hardware/latencyProfile.js';
+export { latencyParts, type LatencyPart } from './hardware/latencyParts.js';
+export { profileDevice, kDefaultProfileOptions, type ProfileOptions, type ProfileRun } from './hardware/profiling/profileDevice.js';
+export { evaluateProfile, type EvaluateOptions, type ProfileEvaluation } from './hardware/profiling/evaluateProfile.js';
+export { createBenchRuntime, type BenchRuntime } from './hardware/profiling/benchRuntime.js';
 export { getTarget, listTargets, parseTargetSpec, createTargetModel } from './hardware/targets.js';
 export type { LayerDesc, LatencyModel } from './hardware/types.js';
 export type { AccuracyPredictor, AccuracySample } from './predictors/types.js';
