@@ -16,3 +16,10 @@ export function addBackendOption(cmd: Command): Command {
 export function addDataDirOption(cmd: Command): Command {
   return cmd.option('--data-dir <dir>', 'Fashion-MNIST directory (default: $HWNAS_DATA_DIR or /usr/share/datasets/fashion-mnist)');
 }
+
+/** An integer option value >= `min`; the error names the flag. */
+export function parseIntOption(name: string, value: string, min: number): number {
+  const n = Number(value);
+  if (!Number.isInteger(n) || n < min) throw new Error(`--${name} must be an integer >= ${min} (got '${value}')`);
+  return n;
+}

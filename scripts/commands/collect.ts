@@ -3,7 +3,7 @@ import { mkdirSync } from 'node:fs';
 import { dirname } from 'node:path';
 import type { Command } from 'commander';
 import { Option } from 'commander';
-import { addBackendOption, addDataDirOption, type CommonOptions } from '../options.js';
+import { addBackendOption, addDataDirOption, type CommonOptions, parseIntOption } from '../options.js';
 import { startBackend } from '../runtime.js';
 import { progressBar } from '../progress.js';
 import { loadFashionMnist } from '../../supernet/data/fashionMnist.js';
@@ -24,11 +24,6 @@ interface CollectCliOptions extends CommonOptions {
   calibrationImages: string;
 }
 
-function int(name: string, value: string, min: number): number {
-  const n = Number(value);
-  if (!Number.isInteger(n) || n < min) throw new Error(`--${name} must be an integer >= ${min} (got '${value}')`);
-  return n;
-}
 
 export function registerCollect(program: Command): void {
   const cmd = program
@@ -45,11 +40,11 @@ export function registerCollect(program: Command): void {
   addBackendOption(cmd);
   addDataDirOption(cmd);
   cmd.action(async (opts: CollectCliOptions) => {
-    const n = int('n', opts.n, 1);
-    const workers = int('workers', opts.workers, 1);
+    const n = parseIntOption('n', opts.n, 1);
+    const workers = parseIntOption('workers', opts.workers, 1);
     const data = loadFashionMnist({ dataDir: opts.dataDir });
-    const limit = opts.evalImages === undefined ? undefined : int('eval-images', opts.evalImages, 1);
-    const calibration = calibrationSet(data.train, int('calibration-images', opts.calibrationImages, 1));
+    const limit = opts.evalImages === undefined ? undefined : parseIntOption('eval-images', opts.evalImages, 1);
+    const calibration = calibrationSet(data.train, parseIntOption('calibration-images', opts.calibrationImages, 1));
     // The main thread loads the checkpoint too: for its space, and to fail early on a bad file.
     await startBackend(opts, 1);
     const { net, meta } = loadSupernet(opts.checkpoint);
@@ -71,7 +66,7 @@ export function registerCollect(program: Command): void {
     let secondsSum = 0;
     try {
       const summary = await collect(space, evaluator, opts.out, {
-        n, quant: opts.quant, seed: int('seed', opts.seed, 0), imagesPerSample: images,
+        n, quant: opts.quant, seed: parseIntOption('seed', opts.seed, 0), imagesPerSample: images,
         onSample: (sample, p) => {
           if (!bar) {
             bar = progressBar(p.total, p.done - 1, 'collect |{bar}| {value}/{total} configs | last {acc} | {rate} configs/min | ETA {eta_formatted}');

@@ -1,7 +1,7 @@
 /** `hwnas eval`: accuracy of subnets of a trained supernet after BatchNorm recalibration. */
 import type { Command } from 'commander';
 import { Option } from 'commander';
-import { addBackendOption, addDataDirOption, type CommonOptions } from '../options.js';
+import { addBackendOption, addDataDirOption, type CommonOptions, parseIntOption } from '../options.js';
 import { startBackend } from '../runtime.js';
 import { loadFashionMnist } from '../../supernet/data/fashionMnist.js';
 import { loadSupernet, resolveConfig } from '../../supernet/io.js';
@@ -39,12 +39,11 @@ export function registerEval(program: Command): void {
     const { net, meta } = loadSupernet(opts.checkpoint);
     const space = net.space;
     const data = loadFashionMnist({ dataDir: opts.dataDir });
-    const nRandom = Number(opts.random);
-    if (!Number.isInteger(nRandom) || nRandom < 0) throw new Error(`--random must be a non-negative integer (got '${opts.random}')`);
+    const nRandom = parseIntOption('random', opts.random, 0);
     const configs: Array<[string, SubnetConfig]> = opts.config.map((c) => [c, resolveConfig(space, c)]);
-    const rng = new Rng(Number(opts.seed));
+    const rng = new Rng(parseIntOption('seed', opts.seed, 0));
     for (let i = 0; i < nRandom; i++) configs.push([`random${i}`, sampleConfig(space, rng)]);
-    const calib = calibrationSet(data.train, Number(opts.calibrationImages));
+    const calib = calibrationSet(data.train, parseIntOption('calibration-images', opts.calibrationImages, 1));
     const split = data[opts.split];
     if (!opts.json) {
       console.log(`supernet ${opts.checkpoint}: step ${meta.step}/${meta.totalSteps}; ${opts.split} split (${split.n} images)`);

@@ -1,7 +1,7 @@
 /** `hwnas export`: writes one subnet of a trained supernet as ONNX (fp32 or QDQ int8) or a tfjs graph model. */
 import { existsSync, readFileSync } from 'node:fs';
 import { Option, type Command } from 'commander';
-import { addBackendOption, addDataDirOption, type CommonOptions } from '../options.js';
+import { addBackendOption, addDataDirOption, type CommonOptions, parseIntOption } from '../options.js';
 import { startBackend } from '../runtime.js';
 import { loadFashionMnist } from '../../supernet/data/fashionMnist.js';
 import { calibrationSet } from '../../supernet/evaluate.js';
@@ -26,11 +26,6 @@ interface ExportCliOptions extends CommonOptions {
   finetuneLr: string;
 }
 
-function int(name: string, value: string, min: number): number {
-  const n = Number(value);
-  if (!Number.isInteger(n) || n < min) throw new Error(`--${name} must be an integer >= ${min} (got '${value}')`);
-  return n;
-}
 
 const pkg = JSON.parse(readFileSync(new URL('../../../package.json', import.meta.url), 'utf8')) as { version: string };
 
@@ -60,11 +55,11 @@ export function registerExport(program: Command): void {
   cmd.action(async (opts: ExportCliOptions) => {
     if (existsSync(opts.out) && !opts.force) throw new Error(`${opts.out} already exists: choose another --out, or pass --force to replace it`);
     if (!existsSync(opts.checkpoint)) throw new Error(`checkpoint ${opts.checkpoint} does not exist: train one with 'hwnas train' or pass --checkpoint`);
-    const bnImages = int('bn-images', opts.bnImages, 1);
-    const rangeImages = int('range-images', opts.rangeImages, 1);
+    const bnImages = parseIntOption('bn-images', opts.bnImages, 1);
+    const rangeImages = parseIntOption('range-images', opts.rangeImages, 1);
     const percentile = Number(opts.percentile);
     if (!(percentile > 50 && percentile <= 100)) throw new Error(`--percentile must be a number in (50, 100] (got '${opts.percentile}')`);
-    const finetuneSteps = int('finetune-steps', opts.finetuneSteps, 0);
+    const finetuneSteps = parseIntOption('finetune-steps', opts.finetuneSteps, 0);
     const finetuneLr = Number(opts.finetuneLr);
     if (!(finetuneLr > 0)) throw new Error(`--finetune-lr must be a positive number (got '${opts.finetuneLr}')`);
     if (finetuneSteps > 0 && opts.format !== 'onnx-int8') throw new Error(`--finetune-steps applies to --format onnx-int8 only (got --format ${opts.format})`);

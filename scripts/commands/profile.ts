@@ -3,6 +3,7 @@
  * table of every part variant plus whole random subnets, and the fitted correction), resumable;
  * or with --evaluate, checks a profile against fresh held-out subnets measured now.
  */
+import { parseIntOption } from '../options.js';
 import { writeFileSync } from 'node:fs';
 import os from 'node:os';
 import type { Command } from 'commander';
@@ -35,11 +36,6 @@ interface ProfileCliOptions {
   json?: string;
 }
 
-function int(name: string, value: string, min: number): number {
-  const n = Number(value);
-  if (!Number.isInteger(n) || n < min) throw new Error(`--${name} must be an integer >= ${min} (got '${value}')`);
-  return n;
-}
 
 function limit(name: string, value: string): number {
   if (value === 'off') return Infinity;
@@ -50,8 +46,8 @@ function limit(name: string, value: string): number {
 
 function harnessOf(opts: ProfileCliOptions): HarnessSettings {
   return {
-    warmupRuns: int('warmup', opts.warmup, 10),
-    runs: int('runs', opts.runs, 30),
+    warmupRuns: parseIntOption('warmup', opts.warmup, 10),
+    runs: parseIntOption('runs', opts.runs, 30),
     maxIqrRatio: limit('max-iqr-ratio', opts.maxIqrRatio),
     maxCv: limit('max-cv', opts.maxCv),
   };
@@ -89,15 +85,15 @@ async function runEvaluate(opts: ProfileCliOptions): Promise<void> {
   const path = opts.evaluate as string;
   const profile = loadLatencyProfile(path);
   const runtime = await createBenchRuntime(profile.target, profile.threads);
-  const subnets = opts.subnets === undefined ? kDefaultEvaluateOptions.subnets : int('subnets', opts.subnets, 2);
+  const subnets = opts.subnets === undefined ? kDefaultEvaluateOptions.subnets : parseIntOption('subnets', opts.subnets, 2);
   warnIfBusy();
   console.log(`evaluate ${path} on ${describe(runtime)}: ${subnets} fresh held-out subnets per precision group`);
   let bar: Progress | undefined;
   const e = await evaluateProfile(runtime, profile, {
     subnets,
-    seed: opts.seed === undefined ? kDefaultEvaluateOptions.seed : int('seed', opts.seed, 0),
-    noiseModels: int('noise-models', opts.noiseModels, 1),
-    noiseRepeats: int('noise-repeats', opts.noiseRepeats, 2),
+    seed: opts.seed === undefined ? kDefaultEvaluateOptions.seed : parseIntOption('seed', opts.seed, 0),
+    noiseModels: parseIntOption('noise-models', opts.noiseModels, 1),
+    noiseRepeats: parseIntOption('noise-repeats', opts.noiseRepeats, 2),
     harness: harnessOf(opts),
     onProgress: (done, total) => {
       bar ??= progressBar(total, 0, 'measuring {bar} {value}/{total} subnets | ETA {eta_formatted}');
@@ -123,14 +119,14 @@ async function runProfile(opts: ProfileCliOptions): Promise<void> {
   const spec = parseTargetSpec(opts.target);
   const space = resolveSpace(opts.space);
   const runtime = await createBenchRuntime(spec.name, spec.threads ?? kDefaultMeasuredThreads);
-  const subnets = opts.subnets === undefined ? kDefaultProfileOptions.subnets : int('subnets', opts.subnets, 1);
+  const subnets = opts.subnets === undefined ? kDefaultProfileOptions.subnets : parseIntOption('subnets', opts.subnets, 1);
   warnIfBusy();
   console.log(`profile ${describe(runtime)}, space ${space.name}: table of part variants + ${subnets} whole subnets -> ${opts.out}`);
   console.log(`partial results go to ${journalPath(opts.out)} as they are measured (--resume continues from it)`);
   let bar: Progress | undefined;
   const run = await profileDevice(runtime, space, opts.out, {
     subnets,
-    seed: opts.seed === undefined ? kDefaultProfileOptions.seed : int('seed', opts.seed, 0),
+    seed: opts.seed === undefined ? kDefaultProfileOptions.seed : parseIntOption('seed', opts.seed, 0),
     resume: opts.resume === true,
     force: opts.force === true,
     harness: harnessOf(opts),

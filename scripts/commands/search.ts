@@ -4,6 +4,7 @@
  * budget; --pareto returns the front of predicted accuracy vs latency per target. Writes a
  * results JSON per run and a Pareto plot per target into --out, and prints a table.
  */
+import { parseIntOption } from '../options.js';
 import { mkdirSync } from 'node:fs';
 import { availableParallelism } from 'node:os';
 import { resolve } from 'node:path';
@@ -43,11 +44,6 @@ function collect(value: string, previous: string[]): string[] {
   return [...previous, value];
 }
 
-function int(name: string, value: string, min: number): number {
-  const n = Number(value);
-  if (!Number.isInteger(n) || n < min) throw new Error(`--${name} must be an integer >= ${min} (got '${value}')`);
-  return n;
-}
 
 /** Pairs --target and --max-latency values into runs, with units from the target registry. */
 export function planSearchRuns(targets: readonly string[], maxLatencies: readonly string[], pareto: boolean): SearchRun[] {
@@ -110,20 +106,20 @@ export function registerSearch(program: Command): void {
       if (quant === 'mixed' && !bits) {
         throw new Error(`--quant mixed needs a quantization-aware predictor, but ${opts.predictor} encodes no bits: fit one with hwnas fit, or search with --quant fp32`);
       }
-      const population = int('population', opts.population, 4);
+      const population = parseIntOption('population', opts.population, 4);
       const options = {
-        generations: int('generations', opts.generations, 0),
+        generations: parseIntOption('generations', opts.generations, 0),
         populationSize: population,
         parentsSize: Math.max(1, Math.round(population / 4)),
         mutationSize: Math.round(population / 2),
         crossoverSize: Math.round(population / 2),
-        seed: int('seed', opts.seed, 0),
+        seed: parseIntOption('seed', opts.seed, 0),
         quant,
       } as const;
       mkdirSync(opts.out, { recursive: true });
       const targets = [...new Set(runs.map((r) => r.target))];
       const predictorPath = resolve(opts.predictor);
-      const pool = await FitnessPool.create({ space, predictor: { file: predictorPath }, targets }, { workers: int('workers', opts.workers, 1) });
+      const pool = await FitnessPool.create({ space, predictor: { file: predictorPath }, targets }, { workers: parseIntOption('workers', opts.workers, 1) });
       const outcomes: SearchOutcome[] = [];
       try {
         for (const run of runs) {

@@ -2,7 +2,7 @@
 import { mkdirSync } from 'node:fs';
 import { dirname } from 'node:path';
 import type { Command } from 'commander';
-import { addBackendOption, addDataDirOption, type CommonOptions } from '../options.js';
+import { addBackendOption, addDataDirOption, type CommonOptions, parseIntOption } from '../options.js';
 import { startBackend } from '../runtime.js';
 import { progressBar } from '../progress.js';
 import { loadFashionMnist } from '../../supernet/data/fashionMnist.js';
@@ -26,11 +26,6 @@ interface TrainCliOptions extends CommonOptions {
   evalImages: string;
 }
 
-function int(name: string, value: string, min: number): number {
-  const n = Number(value);
-  if (!Number.isInteger(n) || n < min) throw new Error(`--${name} must be an integer >= ${min} (got '${value}')`);
-  return n;
-}
 
 function num(name: string, value: string): number {
   const n = Number(value);
@@ -63,20 +58,20 @@ export function registerTrain(program: Command): void {
     const space = resolveSpace(opts.space);
     const data = loadFashionMnist({ dataDir: opts.dataDir });
     const phases: PhaseSpec[] = [
-      { ...largest, epochs: int('largest-epochs', opts.largestEpochs, 1), lr: num('lr', opts.lr) },
-      { ...sandwich, epochs: int('sandwich-epochs', opts.sandwichEpochs, 1), lr: num('sandwich-lr', opts.sandwichLr) },
+      { ...largest, epochs: parseIntOption('largest-epochs', opts.largestEpochs, 1), lr: num('lr', opts.lr) },
+      { ...sandwich, epochs: parseIntOption('sandwich-epochs', opts.sandwichEpochs, 1), lr: num('sandwich-lr', opts.sandwichLr) },
     ];
     const trainer = new SupernetTrainer(space, data, opts.out, {
-      batchSize: int('batch-size', opts.batchSize, 2),
-      seed: int('seed', opts.seed, 0),
+      batchSize: parseIntOption('batch-size', opts.batchSize, 2),
+      seed: parseIntOption('seed', opts.seed, 0),
       phases,
-      maxStepsThisRun: int('max-steps', opts.maxSteps, 0),
-      checkpointEvery: int('checkpoint-every', opts.checkpointEvery, 1),
-      evalImages: int('eval-images', opts.evalImages, 0),
+      maxStepsThisRun: parseIntOption('max-steps', opts.maxSteps, 0),
+      checkpointEvery: parseIntOption('checkpoint-every', opts.checkpointEvery, 1),
+      evalImages: parseIntOption('eval-images', opts.evalImages, 0),
     });
     mkdirSync(dirname(opts.out), { recursive: true });
     const engine: GradientEngine & { close(): Promise<void> } = await createEngine(
-      trainer.replicaInit(), int('workers', opts.workers, 1), opts.backend,
+      trainer.replicaInit(), parseIntOption('workers', opts.workers, 1), opts.backend,
     );
     const total = trainer.initialMeta().totalSteps;
     const bar = progressBar(total, trainer.resumeStep(opts.resume === true),
