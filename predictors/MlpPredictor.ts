@@ -20,7 +20,7 @@ import { z } from 'zod';
 import type { SearchSpace, SubnetConfig } from '../supernet/types.js';
 import type { AccuracyPredictor } from './types.js';
 import { ConfigEncoder, type EncoderSpec } from './ConfigEncoder.js';
-import { writeFileAtomic } from './atomicFile.js';
+import { writeFileAtomic } from '../supernet/atomicWrite.js';
 import { mlpForward, type DenseLayer, type MlpForward } from './mlpForward.js';
 
 export type { DenseLayer } from './mlpForward.js';

@@ -11,7 +11,7 @@ import { configKey, sampleConfig, type QuantMode } from '../supernet/space/searc
 import type { AccuracySample } from './types.js';
 import type { SubnetEvaluator } from './SubnetEvaluator.js';
 import { readSamples, repairTail } from './samples.js';
-import { LineAppender } from './atomicFile.js';
+import { LineAppender } from '../supernet/atomicWrite.js';
 
 export interface CollectOptions {
   /** Distinct configs the file should hold when done. */

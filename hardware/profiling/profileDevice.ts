@@ -10,7 +10,7 @@
  * a flagged subnet is left out of the fit.
  */
 import { existsSync } from 'node:fs';
-import { writeFileAtomic } from '../../supernet/export/atomicWrite.js';
+import { writeFileAtomic } from '../../supernet/atomicWrite.js';
 import { layersOf } from '../../supernet/space/layers.js';
 import { configKey } from '../../supernet/space/searchSpace.js';
 import type { SearchSpace } from '../../supernet/types.js';

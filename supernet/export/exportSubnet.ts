@@ -15,7 +15,7 @@ import type { RangeOptions } from '../quant/calibrateRanges.js';
 import { fineTuneQuantized, type FineTuneOptions } from '../quant/fineTune.js';
 import { toOnnx, type OnnxWeightType } from './onnx/toOnnx.js';
 import { toTfjs, kTfjsWeightsFile } from './tfjs/toTfjs.js';
-import { writeFileAtomic, writeFolderAtomic } from './atomicWrite.js';
+import { writeFileAtomic, writeFolderAtomic } from '../atomicWrite.js';
 
 export const EXPORT_FORMATS = Object.freeze(['onnx', 'onnx-int8', 'tfjs'] as const);
 export type ExportFormat = (typeof EXPORT_FORMATS)[number];

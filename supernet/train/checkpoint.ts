@@ -7,7 +7,8 @@
  * to a multiple of 4 bytes, then the arrays back to back (little-endian float32).
  */
 import { createHash } from 'node:crypto';
-import { closeSync, fsyncSync, openSync, readFileSync, renameSync, unlinkSync, writeSync } from 'node:fs';
+import { readFileSync } from 'node:fs';
+import { writeFileAtomic } from '../atomicWrite.js';
 
 const kMagic = Buffer.from('HWNASCK1', 'ascii');
 
@@ -52,18 +53,7 @@ export function saveCheckpoint<M>(path: string, meta: M, arrays: Record<string, 
   const len = Buffer.alloc(4);
   len.writeUInt32LE(json.length);
   const pad = Buffer.alloc((4 - ((kMagic.length + 4 + json.length) % 4)) % 4);
-  const tmp = `${path}.tmp-${process.pid}`;
-  const fd = openSync(tmp, 'w');
-  try {
-    for (const part of [kMagic, len, json, pad, data]) writeSync(fd, part);
-    fsyncSync(fd);
-  } catch (err) {
-    closeSync(fd);
-    unlinkSync(tmp);
-    throw err;
-  }
-  closeSync(fd);
-  renameSync(tmp, path);
+  writeFileAtomic(path, Buffer.concat([kMagic, len, json, pad, data]));
 }
 
 /** Reads and verifies a checkpoint; throws naming the file and the defect. */

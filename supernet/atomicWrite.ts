@@ -1,7 +1,8 @@
 /**
  * Writes that never leave a half-written output: the data goes to a temporary file (or
  * folder) beside the target, is flushed, and is renamed over the target only when complete.
- * On failure the temporary is removed and an existing target is untouched.
+ * On failure the temporary is removed and an existing target is untouched. Appends of whole
+ * lines (JSONL datasets, journals) go out in one write followed by fsync.
  */
 import { closeSync, existsSync, fsyncSync, mkdirSync, openSync, renameSync, rmSync, writeSync } from 'node:fs';
 import { basename, dirname, join } from 'node:path';
@@ -10,12 +11,19 @@ function tempName(target: string, kind: string): string {
   return join(dirname(target), `.${basename(target)}.${kind}-${process.pid}-${Date.now().toString(36)}`);
 }
 
+/** Writes every byte to an open descriptor (regular files take it at once; this guards short writes). */
+function writeFd(fd: number, bytes: Uint8Array): void {
+  let offset = 0;
+  for (let tries = 0; offset < bytes.length; tries++) {
+    if (tries > 1000) throw new Error(`write made no progress after ${offset} of ${bytes.length} bytes`);
+    offset += writeSync(fd, bytes, offset, bytes.length - offset);
+  }
+}
+
 function writeAll(path: string, data: Uint8Array | string): void {
   const fd = openSync(path, 'w');
   try {
-    const bytes = typeof data === 'string' ? Buffer.from(data) : data;
-    let offset = 0;
-    while (offset < bytes.length) offset += writeSync(fd, bytes, offset, bytes.length - offset);
+    writeFd(fd, typeof data === 'string' ? Buffer.from(data) : data);
     fsyncSync(fd);
   } finally {
     closeSync(fd);
@@ -63,4 +71,27 @@ export function writeFolderAtomic(dir: string, files: Record<string, Uint8Array 
     throw err;
   }
   rmSync(old, { recursive: true, force: true });
+}
+
+/** An append-only text file taking whole lines. */
+export class LineAppender {
+  private fd: number | undefined;
+
+  constructor(readonly path: string) {
+    this.fd = openSync(path, 'a');
+  }
+
+  /** Appends `line` plus a newline in one write and flushes it to disk. */
+  append(line: string): void {
+    if (this.fd === undefined) throw new Error(`${this.path} is closed`);
+    if (line.includes('\n')) throw new Error('a line must not contain a newline');
+    writeFd(this.fd, Buffer.from(`${line}\n`, 'utf8'));
+    fsyncSync(this.fd);
+  }
+
+  close(): void {
+    if (this.fd === undefined) return;
+    closeSync(this.fd);
+    this.fd = undefined;
+  }
 }

@@ -3,7 +3,7 @@ import assert from 'node:assert/strict';
 import { mkdtempSync, readFileSync, readdirSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { writeFileAtomic, writeFolderAtomic } from '../../../supernet/export/atomicWrite.js';
+import { writeFileAtomic, writeFolderAtomic } from '../../supernet/atomicWrite.js';
 
 describe('atomic writes', () => {
   it('a failing write leaves the existing file untouched and no temporary behind', () => {
