@@ -37,21 +37,34 @@ function resolveOptions(options: FitnessPoolOptions): Required<FitnessPoolOption
 export class FitnessPool implements Fitness {
   private readonly layouts = new Map<QuantMode, GeneLayout>();
 
+  /** A worker error piscina reported outside any task; later scoring rejects with it. */
+  private failure: Error | undefined;
+
   private constructor(
     private readonly pool: Piscina,
     readonly spec: FitnessSpec,
     readonly targets: readonly TargetInfo[],
     readonly options: Required<FitnessPoolOptions>,
-  ) {}
+  ) {
+    pool.on('error', (err: unknown) => {
+      this.failure ??= err instanceof Error ? err : new Error(String(err));
+    });
+  }
 
   /** Starts the workers and loads their models. Rejects (and stops the workers) if loading fails. */
   static async create(spec: FitnessSpec, options: FitnessPoolOptions = {}): Promise<FitnessPool> {
     const o = resolveOptions(options);
     if (spec.targets.length === 0) throw new RangeError('a fitness spec needs at least one target');
     const pool = new Piscina({ filename: o.filename, workerData: spec, minThreads: o.workers, maxThreads: o.workers, idleTimeout: 60_000 });
+    // Until the pool object exists, a worker dying outside a task fails the start-up.
+    let startupError: unknown;
+    const onStartupError = (err: unknown) => { startupError ??= err; };
+    pool.on('error', onStartupError);
     try {
       // One describe task per worker, submitted together, so that every worker loads its models now.
       const replies = (await Promise.all(Array.from({ length: o.workers }, () => pool.run({ kind: 'describe' } satisfies FitnessTask)))) as DescribeReply[];
+      if (startupError !== undefined) throw startupError;
+      pool.off('error', onStartupError);
       return new FitnessPool(pool, spec, replies[0].targets, o);
     } catch (err) {
       await pool.destroy();
@@ -64,6 +77,7 @@ export class FitnessPool implements Fitness {
   }
 
   async score(configs: readonly SubnetConfig[], options: ScoreOptions = {}): Promise<Scores> {
+    if (this.failure) throw this.failure;
     const n = configs.length;
     const targets = this.targets.length;
     const accuracy = new Float64Array(n);

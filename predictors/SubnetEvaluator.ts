@@ -50,7 +50,16 @@ export interface PoolEvaluatorOptions {
 
 /** Evaluates in worker threads, `workers` configs at a time. */
 export class PoolEvaluator implements SubnetEvaluator {
-  private constructor(private readonly pool: Piscina, readonly concurrency: number) {}
+  /** A worker error piscina reported outside any task (e.g. a checkpoint it could not load at start). */
+  private failure: Error | undefined;
+
+  private constructor(private readonly pool: Piscina, readonly concurrency: number) {
+    // Without a listener, piscina's 'error' event would crash the process; keep it and
+    // reject the evaluations that follow with it instead.
+    pool.on('error', (err: unknown) => {
+      this.failure ??= err instanceof Error ? err : new Error(String(err));
+    });
+  }
 
   /** Starts the workers; a worker that cannot load the checkpoint rejects the evaluations sent to it. */
   static async create(options: PoolEvaluatorOptions): Promise<PoolEvaluator> {
@@ -72,6 +81,7 @@ export class PoolEvaluator implements SubnetEvaluator {
   }
 
   evaluate(config: SubnetConfig): Promise<AccuracySample> {
+    if (this.failure) return Promise.reject(this.failure);
     return this.pool.run(config) as Promise<AccuracySample>;
   }
 
