@@ -60,11 +60,7 @@ export class EvolutionFinder {
     for (let g = 1; g <= o.generations; g++) {
       const parents = byAccuracy(population, t).slice(0, o.parentsSize);
       const pick = (): SubnetConfig => rng.pick(parents).config;
-      const [mutants, crosses] = await drawAccepted(evaluator, accept, [
-        { needed: o.mutationSize, make: () => mutate(this.layout, pick(), rng, o.mutationProbability) },
-        { needed: o.crossoverSize, make: () => crossover(this.layout, pick(), pick(), rng) },
-      ], o.resampleLimit);
-      population = dedupe([...parents, ...mutants, ...crosses]);
+      population = dedupe([...parents, ...(await this.offspring(evaluator, accept, pick, rng))]);
       const best = byAccuracy(population, t)[0];
       this.report(hooks, history, { generation: g, generations: o.generations, bestAccuracy: best.accuracy, bestLatency: best.latencies[t], frontSize: 1, scored: evaluator.scored });
     }
@@ -93,11 +89,7 @@ export class EvolutionFinder {
     for (let g = 1; g <= o.generations; g++) {
       const ranking = rankPopulation(objectives(population, t));
       const pick = (): SubnetConfig => population[tournament(ranking, rng)].config;
-      const [mutants, crosses] = await drawAccepted(evaluator, accept, [
-        { needed: o.mutationSize, make: () => mutate(this.layout, pick(), rng, o.mutationProbability) },
-        { needed: o.crossoverSize, make: () => crossover(this.layout, pick(), pick(), rng) },
-      ], o.resampleLimit);
-      const combined = dedupe([...population, ...mutants, ...crosses]);
+      const combined = dedupe([...population, ...(await this.offspring(evaluator, accept, pick, rng))]);
       population = selectSurvivors(objectives(combined, t), o.populationSize).map((i) => combined[i]);
       const front = this.front(population, t);
       const best = front[front.length - 1];
@@ -161,16 +153,24 @@ export class EvolutionFinder {
     for (let g = 1; g <= o.fastestGenerations; g++) {
       const parents = byLatency(population).slice(0, o.parentsSize);
       const pick = (): SubnetConfig => rng.pick(parents).config;
-      const [mutants, crosses] = await drawAccepted(evaluator, accept, [
-        { needed: o.mutationSize, make: () => mutate(this.layout, pick(), rng, o.mutationProbability) },
-        { needed: o.crossoverSize, make: () => crossover(this.layout, pick(), pick(), rng) },
-      ], o.resampleLimit);
-      population = dedupe([...parents, ...mutants, ...crosses]);
+      population = dedupe([...parents, ...(await this.offspring(evaluator, accept, pick, rng))]);
     }
     return byLatency(population);
   }
 
   /** The smallest architecture, fp32 or at each uniform (weight, activation) bit-width pair. */
+  /** One generation's children: mutants and crossovers of parents drawn by `pick`, accepted ones only. */
+  private async offspring(
+    evaluator: Evaluator, accept: (ind: Individual) => boolean, pick: () => SubnetConfig, rng: Rng,
+  ): Promise<Individual[]> {
+    const o = this.options;
+    const [mutants, crosses] = await drawAccepted(evaluator, accept, [
+      { needed: o.mutationSize, make: () => mutate(this.layout, pick(), rng, o.mutationProbability) },
+      { needed: o.crossoverSize, make: () => crossover(this.layout, pick(), pick(), rng) },
+    ], o.resampleLimit);
+    return [...mutants, ...crosses];
+  }
+
   private smallestSeeds(): SubnetConfig[] {
     const base = smallestConfig(this.space, { quant: this.options.quant });
     if (this.options.quant === 'fp32') return [base];
