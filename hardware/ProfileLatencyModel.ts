@@ -1,54 +1,43 @@
 /**
- * The latency model of a measured target: a profile's lookup table plus its fitted correction.
- * Per config: split the lowered network into parts (latencyParts.ts), add up their table
- * entries, then
- *   latency = intercept + scale x sum + perBlock x blocks + perKiloElement x boundary elements / 1000
- * with the coefficients of the config's precision (float, or quantized when the config has bits
- * and the runtime executes them). Plain data and arithmetic: this runs inside the search.
+ * The latency model of a measured target: a profile's lookup table plus its fitted linear model
+ * (latencyFeatures.ts). Per config: lower it, add up its parts' table entries (latencyParts.ts),
+ * build the feature vector and take its dot product with the weights of the config's precision
+ * group (float, or quantized when the config has bits and the runtime executes them). Plain
+ * data and arithmetic: this runs inside the search.
  */
 import { largestConfig, smallestConfig } from '../supernet/space/searchSpace.js';
 import { layersOf } from '../supernet/space/layers.js';
 import type { SubnetConfig } from '../supernet/types.js';
+import { latencyFeatures, linearLatency } from './latencyFeatures.js';
 import { latencyParts } from './latencyParts.js';
-import type { Coefficients, LatencyProfile } from './latencyProfile.js';
+import type { LatencyProfile, LinearModel } from './latencyProfile.js';
 import type { LowerFn, TargetModel } from './target.js';
 import type { LayerDesc } from './types.js';
 
-/** What the correction reads of one config. */
-export interface TableSum {
-  /** Sum of the parts' table entries, ms. */
-  sum: number;
-  blocks: number;
-  /** Thousands of elements of the tensors passed between parts (block and head inputs). */
-  boundaryKElements: number;
-  /** Whether the config runs quantized (it has bits and the runtime executes them). */
-  quantized: boolean;
-}
-
-/** The corrected latency of a table sum. */
-export function correctedLatency(c: Coefficients, s: TableSum): number {
-  return c.intercept + c.scale * s.sum + c.perBlock * s.blocks + c.perKiloElement * s.boundaryKElements;
-}
-
 /**
- * The table sum of a lowered network. `quantized`: the config has bits the runtime executes;
- * `bits`: keys carry precision (see latencyParts). Throws naming a part the table lacks.
+ * The sum of the table entries of a lowered network's parts, ms. `bits`: keys carry precision
+ * (see latencyParts). Throws naming a part the table lacks.
  */
-export function tableSum(
-  table: ReadonlyMap<string, number>, layers: readonly LayerDesc[], quantized: boolean, bits: boolean, origin = 'the latency profile',
-): TableSum {
-  const parts = latencyParts(layers, { bits });
+export function tableSum(table: ReadonlyMap<string, number>, layers: readonly LayerDesc[], bits: boolean, origin = 'the latency profile'): number {
   let sum = 0;
-  let boundary = 0;
-  for (const part of parts) {
-    if (part.kind !== 'stem') boundary += part.inputElements;
+  for (const part of latencyParts(layers, { bits })) {
     const ms = table.get(part.key);
     if (ms === undefined) {
       throw new Error(`${origin} has no entry for part '${part.key}': measure this space with 'hwnas profile' (--resume completes a partial run)`);
     }
     sum += ms;
   }
-  return { sum, blocks: parts.length - 2, boundaryKElements: boundary / 1000, quantized };
+  return sum;
+}
+
+/** The model's feature vector of a lowered network (see latencyFeatures.ts). */
+export function profileFeatures(table: ReadonlyMap<string, number>, layers: readonly LayerDesc[], bits: boolean, origin?: string): Float64Array {
+  return latencyFeatures(layers, bits, tableSum(table, layers, bits, origin));
+}
+
+/** Whether a lowered network runs any quantized operator on a runtime (`bits`: it executes bits). */
+export function runsQuantized(layers: readonly LayerDesc[], bits: boolean): boolean {
+  return bits && layers.some((l) => l.wBits < 32 || l.aBits < 32);
 }
 
 function sameLowering(a: readonly LayerDesc[], b: readonly LayerDesc[]): boolean {
@@ -91,18 +80,14 @@ export class ProfileLatencyModel implements TargetModel {
     }
   }
 
-  /** The table sum of one config; throws naming a part the table lacks. */
-  tableSum(config: SubnetConfig): TableSum {
-    return tableSum(this.table, this.lower(config), this.profile.bits && config.wBits !== undefined, this.profile.bits, this.origin);
-  }
-
   /** Predicted median latency of each config, ms. */
   predict(configs: SubnetConfig[]): Float64Array {
     const out = new Float64Array(configs.length);
-    const { float, quantized } = this.profile.correction;
+    const { float, quantized } = this.profile.model;
     for (let i = 0; i < configs.length; i++) {
-      const s = this.tableSum(configs[i]);
-      out[i] = correctedLatency(s.quantized ? (quantized as Coefficients) : float, s);
+      const layers = this.lower(configs[i]);
+      const model = runsQuantized(layers, this.profile.bits) ? (quantized as LinearModel) : float;
+      out[i] = linearLatency(model.weights, profileFeatures(this.table, layers, this.profile.bits, this.origin));
     }
     return out;
   }

@@ -3,41 +3,44 @@
  * and thread count, and the model fitted to it. JSON, validated with a zod schema when loaded;
  * past this boundary nothing re-checks. Plain data: the search workers load these.
  *
- * Layout (version 1):
- *   format, version        'hwnas-latency-profile', 1
+ * Layout (version 2):
+ *   format, version        'hwnas-latency-profile', 2
  *   target, threads        e.g. 'ort-cpu', 1
  *   bits                   whether the runtime executes a config's bits (false: float graphs)
  *   space                  the search space measured (configs are lowered with it)
  *   machine                cpu model, cores, platform/arch, node and runtime versions, date
  *   measurement            the harness settings used (warm-up, runs, spread limits; null = off)
  *   table                  part key (see latencyParts.ts) -> the part's own median time, ms
- *   correction             per precision ('float', and 'quantized' when bits): coefficients of
- *                          latency = intercept + scale x table sum + perBlock x blocks
- *                                    + perKiloElement x boundary elements / 1000
- *   fit                    training-set agreement of the fitted model
+ *   model                  the latency model (latencyFeatures.ts): its feature names, and per
+ *                          precision ('float', and 'quantized' when bits) the weights, the ridge
+ *                          penalty and the cross-validated agreement on the measured subnets
  *   subnets                the whole random subnets measured for the fit: config, median ms
  */
 import { readFileSync } from 'node:fs';
 import { z } from 'zod';
+import { kLatencyFeatures } from './latencyFeatures.js';
 import { configProblems, searchSpaceSchema, subnetConfigSchema } from '../supernet/space/schema.js';
 import { spaceProblems } from '../supernet/space/spaceChecks.js';
 import type { SearchSpace, SubnetConfig } from '../supernet/types.js';
 
 export const kProfileFormat = 'hwnas-latency-profile';
-export const kProfileVersion = 1;
+export const kProfileVersion = 2;
 
 const finite = z.number().finite();
 const positive = finite.positive();
 
-const coefficientsSchema = z.strictObject({
-  /** Per-inference cost the parts' sum does not see (session entry, input transpose), ms. */
-  intercept: finite,
-  /** Multiplier of the table sum. */
-  scale: finite,
-  /** Per-block cost of part boundaries (fusion across blocks that separate graphs miss), ms. */
-  perBlock: finite,
-  /** Cost per thousand elements crossing part boundaries (layout reorders at graph edges), ms. */
-  perKiloElement: finite,
+const fitQualitySchema = z.strictObject({
+  samples: z.number().int().nonnegative(),
+  shareWithin10: z.number().min(0).max(1),
+  mape: z.number().nonnegative(),
+});
+
+const linearModelSchema = z.strictObject({
+  /** One weight per feature, in the order of `model.features`. */
+  weights: z.array(finite).length(kLatencyFeatures.length),
+  ridge: z.number().nonnegative(),
+  /** 5-fold cross-validated agreement on the group's measured subnets. */
+  crossValidated: fitQualitySchema,
 });
 
 export const latencyProfileSchema = z
@@ -65,17 +68,18 @@ export const latencyProfileSchema = z
       maxIqrRatio: positive.nullable(),
     }),
     table: z.record(z.string().min(1), finite),
-    correction: z.strictObject({ float: coefficientsSchema, quantized: coefficientsSchema.optional() }),
-    fit: z.strictObject({
-      samples: z.number().int().nonnegative(),
-      shareWithin10: z.number().min(0).max(1),
-      mape: z.number().nonnegative(),
+    model: z.strictObject({
+      features: z.array(z.string()).refine((f) => f.join() === kLatencyFeatures.join(), {
+        message: 'the model uses other features than this version of hwnas: re-fit it with \'hwnas profile --refit FILE\'',
+      }),
+      float: linearModelSchema,
+      quantized: linearModelSchema.optional(),
     }),
     subnets: z.array(z.strictObject({ config: subnetConfigSchema, ms: positive })),
   })
   .superRefine((p, ctx) => {
-    if (p.bits && p.correction.quantized === undefined) {
-      ctx.addIssue({ code: 'custom', path: ['correction', 'quantized'], message: 'a profile with bits needs quantized coefficients' });
+    if (p.bits && p.model.quantized === undefined) {
+      ctx.addIssue({ code: 'custom', path: ['model', 'quantized'], message: 'a profile with bits needs a quantized model' });
     }
     const space = p.space as SearchSpace;
     const problems = spaceProblems(space);
@@ -93,7 +97,7 @@ export type LatencyProfile = Omit<ParsedProfile, 'space' | 'subnets'> & {
   space: SearchSpace;
   subnets: Array<{ config: SubnetConfig; ms: number }>;
 };
-export type Coefficients = z.infer<typeof coefficientsSchema>;
+export type LinearModel = z.infer<typeof linearModelSchema>;
 
 /** Validates parsed JSON as a latency profile; `origin` names it in error messages. */
 export function parseLatencyProfile(data: unknown, origin: string): LatencyProfile {

@@ -3,7 +3,8 @@
  *   1. the lookup table: every part variant of the space (variants.ts) timed as a graph of its
  *      own against its baseline (partGraph.ts), the two back to back;
  *   2. whole random subnets in precision groups (subnetSets.ts);
- *   3. the correction fitted on (2) (fitProfile.ts), and the profile written atomically.
+ *   3. the latency model fitted on (2) (fitProfile.ts), and the profile written atomically.
+ * `refitProfile` repeats step 3 on a profile's stored measurements.
  * Measurements run strictly one at a time with the runtime's fixed thread count. Every one is
  * journaled as it completes (journal.ts), so `resume` skips what is measured; flagged (too
  * noisy) measurements are retried on resume and never used: a flagged part stops the profile,
@@ -16,10 +17,11 @@ import { configKey } from '../../supernet/space/searchSpace.js';
 import type { SearchSpace } from '../../supernet/types.js';
 import { latencyParts } from '../latencyParts.js';
 import { kProfileFormat, kProfileVersion, parseLatencyProfile, type LatencyProfile } from '../latencyProfile.js';
-import { correctedLatency, tableSum } from '../ProfileLatencyModel.js';
+import { kLatencyFeatures } from '../latencyFeatures.js';
+import { profileFeatures, runsQuantized } from '../ProfileLatencyModel.js';
 import { benchGraph } from './benchGraph.js';
 import type { BenchRuntime } from './benchRuntime.js';
-import { fitCoefficients, fitQuality, type FitSample } from './fitProfile.js';
+import { fitLatencyModel, type FitSample } from './fitProfile.js';
 import { ProfileJournal, type JournalHeader, type SubnetEntry } from './journal.js';
 import { machineInfo } from './machine.js';
 import { partGraphs } from './partGraph.js';
@@ -53,7 +55,7 @@ export const kDefaultHarness: HarnessSettings = Object.freeze({ warmupRuns: 10, 
 
 type CoreOptions = Required<Pick<ProfileOptions, 'subnets' | 'seed' | 'resume' | 'force'>>;
 
-export const kDefaultProfileOptions: Readonly<CoreOptions> = Object.freeze({ subnets: 300, seed: 1, resume: false, force: false });
+export const kDefaultProfileOptions: Readonly<CoreOptions> = Object.freeze({ subnets: 600, seed: 1, resume: false, force: false });
 
 export interface ProfileRun {
   profile: LatencyProfile;
@@ -122,32 +124,19 @@ export async function profileDevice(runtime: BenchRuntime, space: SearchSpace, o
         `measurements so far are kept in ${journal.path}: run again with --resume on an idle machine to re-measure them`,
     );
   }
-  const table = new Map(variants.map((v) => [v.key, round((journal.parts.get(v.key) as { ms: number }).ms)]));
+  const table = Object.fromEntries(variants.map((v) => [v.key, round((journal.parts.get(v.key) as { ms: number }).ms)]));
   const entries = subnets.map((s) => journal.subnets.get(configKey(space, s.config)) as SubnetEntry);
   const usable = entries.filter((e) => !e.flagged);
-  const samples = (quantized: boolean): FitSample[] => usable
-    .filter((e) => (runtime.bits && e.group !== 'fp32') === quantized)
-    .map((e) => ({ sum: tableSum(table, layersOf(space, e.config), quantized, runtime.bits), ms: e.ms }));
-  const floatSamples = samples(false);
-  const quantSamples = runtime.bits ? samples(true) : [];
-  const correction: LatencyProfile['correction'] = { float: fitCoefficients(floatSamples) };
-  if (runtime.bits) correction.quantized = fitCoefficients(quantSamples);
-  const quality = fitQuality([...floatSamples, ...quantSamples], (s) =>
-    correctedLatency(s.quantized && correction.quantized ? correction.quantized : correction.float, s));
-  const draft: LatencyProfile = {
-    format: kProfileFormat,
-    version: kProfileVersion,
+  const draft = fittedProfile({
     target: runtime.target,
     threads: runtime.threads,
     bits: runtime.bits,
     space,
     machine: { ...journal.header.machine, createdAt: new Date().toISOString() },
     measurement: { ...harness, maxCv: finiteOrNull(harness.maxCv), maxIqrRatio: finiteOrNull(harness.maxIqrRatio) },
-    table: Object.fromEntries(table),
-    correction,
-    fit: quality,
+    table,
     subnets: usable.map((e) => ({ config: e.config, ms: round(e.ms) })),
-  };
+  });
   const json = `${JSON.stringify(draft)}\n`;
   const profile = parseLatencyProfile(JSON.parse(json), out);
   writeFileAtomic(out, json);
@@ -157,6 +146,42 @@ export async function profileDevice(runtime: BenchRuntime, space: SearchSpace, o
     flaggedSubnets: entries.length - usable.length, seconds: (Date.now() - t0) / 1000,
   };
 }
+
+/** What a profile holds besides its fitted model. */
+export type ProfileMeasurements = Omit<LatencyProfile, 'format' | 'version' | 'model'>;
+
+/** The profile of `m` with its latency model fitted (one per precision group). */
+export function fittedProfile(m: ProfileMeasurements): LatencyProfile {
+  const table = new Map(Object.entries(m.table));
+  const samples = m.subnets.map((s) => {
+    const layers = layersOf(m.space, s.config);
+    return { quantized: runsQuantized(layers, m.bits), sample: { features: profileFeatures(table, layers, m.bits), ms: s.ms } };
+  });
+  const group = (quantized: boolean): FitSample[] => samples.filter((s) => s.quantized === quantized).map((s) => s.sample);
+  const model: LatencyProfile['model'] = { features: [...kLatencyFeatures], float: fitLatencyModel(group(false), 'float') };
+  if (m.bits) model.quantized = fitLatencyModel(group(true), 'quantized');
+  return { format: kProfileFormat, version: kProfileVersion, ...m, model };
+}
+
+/**
+ * Re-fits the latency model of a profile file's stored measurements (any format version that
+ * holds them) with this version's model, without measuring. `origin` names it in errors.
+ */
+export function refitProfile(data: unknown, origin: string): LatencyProfile {
+  const raw = (typeof data === 'object' && data !== null ? data : {}) as Record<string, unknown>;
+  if (raw.format !== kProfileFormat) throw new Error(`${origin} is not a latency profile (format is not '${kProfileFormat}')`);
+  const { format: _f, version: _v, model: _m, correction: _c, fit: _q, ...measurements } = raw;
+  // Validate the measurements by validating a complete profile around them.
+  const draft = fittedProfile(parseLatencyProfile({
+    format: kProfileFormat, version: kProfileVersion, ...measurements,
+    model: { features: [...kLatencyFeatures], float: kPlaceholderModel, ...(measurements.bits === true ? { quantized: kPlaceholderModel } : {}) },
+  }, origin));
+  return parseLatencyProfile(JSON.parse(JSON.stringify(draft)), origin);
+}
+
+const kPlaceholderModel = Object.freeze({
+  weights: new Array<number>(kLatencyFeatures.length).fill(0), ridge: 0, crossValidated: { samples: 0, shareWithin10: 0, mape: 0 },
+});
 
 async function measurePart(runtime: BenchRuntime, space: SearchSpace, v: PartVariant, harness: HarnessSettings) {
   const parts = latencyParts(layersOf(space, v.config), { bits: runtime.bits });

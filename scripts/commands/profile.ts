@@ -1,10 +1,11 @@
 /**
  * `hwnas profile`: measures a latency profile of a measured target on this machine (a lookup
- * table of every part variant plus whole random subnets, and the fitted correction), resumable;
- * or with --evaluate, checks a profile against fresh held-out subnets measured now.
+ * table of every part variant plus whole random subnets, and the fitted latency model), resumable;
+ * with --evaluate, checks a profile against fresh held-out subnets measured now; with --refit,
+ * re-fits a profile's model on its stored measurements.
  */
 import { parseIntOption } from '../options.js';
-import { writeFileSync } from 'node:fs';
+import { readFileSync } from 'node:fs';
 import os from 'node:os';
 import type { Command } from 'commander';
 import { kDefaultMeasuredThreads } from '../../hardware/measuredTarget.js';
@@ -12,7 +13,9 @@ import { loadLatencyProfile } from '../../hardware/latencyProfile.js';
 import { parseTargetSpec } from '../../hardware/targets.js';
 import { createBenchRuntime, type BenchRuntime } from '../../hardware/profiling/benchRuntime.js';
 import { evaluateProfile, kDefaultEvaluateOptions, type ProfileEvaluation } from '../../hardware/profiling/evaluateProfile.js';
-import { journalPath, kDefaultHarness, kDefaultProfileOptions, profileDevice } from '../../hardware/profiling/profileDevice.js';
+import { journalPath, kDefaultHarness, kDefaultProfileOptions, profileDevice, refitProfile } from '../../hardware/profiling/profileDevice.js';
+import type { LatencyProfile } from '../../hardware/latencyProfile.js';
+import { writeFileAtomic } from '../../supernet/atomicWrite.js';
 import type { HarnessSettings } from '../../hardware/profiling/timeGraph.js';
 import { resolveSpace } from '../../supernet/io.js';
 import { progressBar, type Progress } from '../progress.js';
@@ -22,6 +25,7 @@ interface ProfileCliOptions {
   target?: string;
   out?: string;
   evaluate?: string;
+  refit?: string;
   space: string;
   subnets?: string;
   seed?: string;
@@ -107,7 +111,7 @@ async function runEvaluate(opts: ProfileCliOptions): Promise<void> {
   if (flagged > 0) console.log(`${flagged} subnets were flagged as too noisy to measure and left out`);
   console.log(`evaluated in ${e.seconds.toFixed(0)} s; noise: CV of ${e.groups[0].noise.repeats} re-measurements of ${e.groups[0].noise.models} subnets per group`);
   if (opts.json) {
-    writeFileSync(opts.json, `${JSON.stringify({ profile: path, ...e }, null, 2)}\n`);
+    writeFileAtomic(opts.json, `${JSON.stringify({ profile: path, ...e }, null, 2)}\n`);
     console.log(`wrote ${opts.json}`);
   }
 }
@@ -139,12 +143,33 @@ async function runProfile(opts: ProfileCliOptions): Promise<void> {
   const { profile } = run;
   console.log(`wrote ${run.path}: ${Object.keys(profile.table).length} table entries, ${profile.subnets.length} subnets ` +
     `(${run.measured} measured now, ${run.reused} from the journal, ${run.flaggedSubnets} flagged and left out) in ${run.seconds.toFixed(0)} s`);
-  const rows = Object.entries(profile.correction).map(([precision, c]) => [
-    precision, num(c.intercept, 4), num(c.scale), num(c.perBlock, 4), num(c.perKiloElement, 4),
-  ]);
-  console.log(formatTable(['correction', 'intercept ms', 'scale', 'per block ms', 'per 1k elements ms'], rows));
-  console.log(`training fit: ${pct(profile.fit.shareWithin10)} within +-10%, MAPE ${num(profile.fit.mape, 1)}% on ${profile.fit.samples} subnets; ` +
-    `check held-out subnets with 'hwnas profile --evaluate ${run.path}'`);
+  printModel(profile);
+  console.log(`check it on held-out subnets with 'hwnas profile --evaluate ${run.path}'`);
+}
+
+function printModel(profile: LatencyProfile): void {
+  const rows = Object.entries(profile.model)
+    .filter(([group]) => group !== 'features')
+    .map(([group, m]) => {
+      const { crossValidated: cv, ridge } = m as LatencyProfile['model']['float'];
+      return [group, String(cv.samples), pct(cv.shareWithin10), num(cv.mape, 1), ridge.toExponential(0)];
+    });
+  console.log(formatTable(['model', 'subnets', 'within 10% (5-fold CV)', 'MAPE % (CV)', 'ridge'], rows));
+}
+
+function runRefit(opts: ProfileCliOptions): void {
+  const path = opts.refit as string;
+  const out = opts.out ?? path;
+  let data: unknown;
+  try {
+    data = JSON.parse(readFileSync(path, 'utf8'));
+  } catch (err) {
+    throw new Error(`cannot read latency profile ${path}: ${(err as Error).message}`, { cause: err });
+  }
+  const profile = refitProfile(data, path);
+  writeFileAtomic(out, `${JSON.stringify(profile)}\n`);
+  console.log(`re-fitted ${path} on its ${profile.subnets.length} measured subnets -> ${out}`);
+  printModel(profile);
 }
 
 export function registerProfile(program: Command): void {
@@ -154,6 +179,7 @@ export function registerProfile(program: Command): void {
     .option('--target <spec>', `measured target NAME[:THREADS] (ort-cpu, tfjs-wasm, tfjs-node; default ${kDefaultMeasuredThreads} thread)`)
     .option('--out <file>', 'profile JSON to write (atomically, once complete)')
     .option('--evaluate <file>', 'evaluate this profile instead of measuring one')
+    .option('--refit <file>', 're-fit the latency model of this profile on its stored measurements (written to --out, default in place)')
     .option('--space <name|file>', 'search space to profile', 'fashion-mbv3')
     .option('--subnets <n>', `whole random subnets: for a profile, in total over the precision groups (default ${kDefaultProfileOptions.subnets}); ` +
       `with --evaluate, per group (default ${kDefaultEvaluateOptions.subnets})`)
@@ -168,7 +194,10 @@ export function registerProfile(program: Command): void {
     .option('--noise-repeats <n>', 'with --evaluate: measurements of each of those', String(kDefaultEvaluateOptions.noiseRepeats))
     .option('--json <file>', 'with --evaluate: also write the report as JSON')
     .action(async (opts: ProfileCliOptions) => {
-      if (opts.evaluate !== undefined) {
+      if (opts.refit !== undefined) {
+        if (opts.evaluate !== undefined || opts.target !== undefined) throw new Error('--refit reads everything from the profile: drop --evaluate and --target');
+        runRefit(opts);
+      } else if (opts.evaluate !== undefined) {
         if (opts.target !== undefined || opts.out !== undefined) throw new Error('--evaluate reads the target from the profile: drop --target and --out');
         await runEvaluate(opts);
       } else {

@@ -9,7 +9,7 @@ import { ProfileLatencyModel } from '../../hardware/ProfileLatencyModel.js';
 import { Rng } from '../../supernet/rng.js';
 import { layersOf } from '../../supernet/space/layers.js';
 import { sampleConfig } from '../../supernet/space/searchSpace.js';
-import { nanoSpace, syntheticProfile, writeProfile } from '../fixtures/latencyProfiles.js';
+import { linearModel, nanoSpace, syntheticProfile, writeProfile } from '../fixtures/latencyProfiles.js';
 
 const filename = new URL('../fixtures/linearFitnessWorker.js', import.meta.url).href;
 
@@ -20,7 +20,7 @@ describe('fitness workers with measured targets', () => {
   it('load each measured target\'s profile named in the spec and score with it', async () => {
     const p1 = syntheticProfile(space);
     const p2 = syntheticProfile(space, { threads: 2 });
-    p2.correction.quantized = { ...p2.correction.quantized!, scale: 0.5 };
+    p2.model.quantized = linearModel({ intercept: 0.05, table: 0.5 });
     const spec: FitnessSpec = {
       space,
       predictor: { file: 'linear-fixture' },

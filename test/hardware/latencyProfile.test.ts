@@ -31,12 +31,13 @@ describe('latency profile files', () => {
   it('name every schema problem by its path', () => {
     const good = syntheticProfile(space);
     const cases: [unknown, RegExp][] = [
-      [{ ...good, version: 2 }, /version: Invalid input: expected 1/],
+      [{ ...good, version: 1 }, /version: Invalid input: expected 2/],
       [{ ...good, format: 'other' }, /format: Invalid input/],
       [{ ...good, threads: 0 }, /threads: Too small/],
       [{ ...good, table: { 'stem:x': 'fast' } }, /table\.stem:x: Invalid input: expected number/],
-      [{ ...good, correction: { float: good.correction.float } }, /correction\.quantized: a profile with bits needs quantized coefficients/],
-      [{ ...good, correction: { ...good.correction, float: { intercept: 0, scale: 1 } } }, /correction\.float\.perBlock/],
+      [{ ...good, model: { features: good.model.features, float: good.model.float } }, /model\.quantized: a profile with bits needs a quantized model/],
+      [{ ...good, model: { ...good.model, float: { ...good.model.float, weights: [1, 2] } } }, /model\.float\.weights: Too small/],
+      [{ ...good, model: { ...good.model, features: ['intercept', 'scale'] } }, /model\.features: the model uses other features than this version of hwnas: re-fit it with 'hwnas profile --refit FILE'/],
       [{ ...good, extra: 1 }, /\(root\): Unrecognized key: "extra"/],
       [{ ...good, subnets: [{ config: { ...largestConfig(space), kernels: [3, 4, 3, 3] }, ms: 1 }] }, /subnets\.0\.config: config\.kernels\[1\] = 4 is not one of/],
       [{ ...good, subnets: [{ config: largestConfig(space), ms: -1 }] }, /subnets\.0\.ms: Too small/],

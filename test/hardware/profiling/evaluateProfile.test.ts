@@ -45,7 +45,7 @@ describe('evaluateProfile', () => {
 
   before(async () => {
     const out = join(mkdtempSync(join(tmpdir(), 'hwnas-evaluate-')), 'p.json');
-    profile = (await profileDevice(fakeRuntime(), space, out, { subnets: 9, harness })).profile;
+    profile = (await profileDevice(fakeRuntime(), space, out, { subnets: 30, harness })).profile;
   });
 
   it('reports agreement, the MACs-only baseline and the noise floor per precision group', async () => {

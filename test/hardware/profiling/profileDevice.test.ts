@@ -5,7 +5,7 @@ import { join } from 'node:path';
 import { describe, it } from 'node:test';
 import { loadLatencyProfile } from '../../../hardware/latencyProfile.js';
 import { ProfileLatencyModel } from '../../../hardware/ProfileLatencyModel.js';
-import { journalPath, profileDevice, type ProfileOptions } from '../../../hardware/profiling/profileDevice.js';
+import { journalPath, profileDevice, refitProfile, type ProfileOptions } from '../../../hardware/profiling/profileDevice.js';
 import { partVariants } from '../../../hardware/profiling/variants.js';
 import { shareWithin } from '../../../hardware/stats.js';
 import { layersOf } from '../../../supernet/space/layers.js';
@@ -16,15 +16,15 @@ const dir = mkdtempSync(join(tmpdir(), 'hwnas-profile-device-'));
 const space = nanoSpace();
 const tableSize = partVariants(space, { bits: true }).length;
 // Robust to a busy test machine: the fake runtime's times are fixed, only preemption adds noise.
-const options: ProfileOptions = { subnets: 12, harness: { runs: 30, maxIqrRatio: Infinity, maxCv: Infinity } };
+const options: ProfileOptions = { subnets: 36, harness: { runs: 30, maxIqrRatio: Infinity, maxCv: Infinity } };
 
 describe('profileDevice', () => {
   it('writes a valid profile whose model reproduces its training measurements', async () => {
     const out = join(dir, 'fit.json');
     const runtime = fakeRuntime({ overheadUs: 60 });
     const run = await profileDevice(runtime, space, out, options);
-    assert.equal(runtime.loads, 2 * tableSize + 12, 'a part and its baseline per table entry, one load per subnet');
-    assert.equal(run.measured, tableSize + 12);
+    assert.equal(runtime.loads, 2 * tableSize + 36, 'a part and its baseline per table entry, one load per subnet');
+    assert.equal(run.measured, tableSize + 36);
     assert.equal(run.reused, 0);
     assert.ok(!existsSync(journalPath(out)), 'the journal is gone once the profile is written');
     const profile = loadLatencyProfile(out);
@@ -33,26 +33,39 @@ describe('profileDevice', () => {
     assert.equal(profile.target, 'ort-cpu');
     assert.equal(profile.machine.runtime.name, 'fake-runtime');
     assert.deepEqual(profile.measurement, { warmupRuns: 10, runs: 30, maxCv: null, maxIqrRatio: null });
-    assert.equal(profile.subnets.length, 12);
-    assert.equal(profile.subnets.filter((s) => s.config.wBits === undefined).length, 4, 'fp32, int8 and mixed groups of 4');
+    assert.equal(profile.subnets.length, 36);
+    assert.equal(profile.subnets.filter((s) => s.config.wBits === undefined).length, 12, 'fp32, int8 and mixed groups of 12');
     // The fake runtime is additive: the sum of a subnet's parts plus the per-run overhead is its time.
     const model = new ProfileLatencyModel(profile, (cfg) => layersOf(space, cfg));
     const predicted = model.predict(profile.subnets.map((s) => s.config));
     const actual = profile.subnets.map((s) => s.ms);
     assert.ok(shareWithin(predicted, actual, 10) >= 0.9, `${predicted} vs ${actual}`);
-    assert.ok(profile.fit.shareWithin10 >= 0.9 && profile.fit.samples === 12);
-    for (const [name, c] of Object.entries(profile.correction)) {
-      assert.ok(Math.abs(c.scale - 1) < 0.25, `${name} scale ${c.scale}`);
+    const { float, quantized } = profile.model;
+    assert.equal(float.crossValidated.samples, 12);
+    assert.equal(quantized?.crossValidated.samples, 24);
+    for (const m of [float, quantized!]) assert.ok(m.crossValidated.shareWithin10 >= 0.9, `held-out folds: ${JSON.stringify(m.crossValidated)}`);
+  });
+
+  it('re-fits the model of a stored profile, also one of the previous format, without measuring', () => {
+    const stored = JSON.parse(readFileSync(join(dir, 'fit.json'), 'utf8')) as Record<string, unknown>;
+    const { model, ...rest } = stored;
+    const v1 = { ...rest, version: 1, correction: { float: { intercept: 0, scale: 1, perBlock: 0, perKiloElement: 0 } }, fit: { samples: 0, shareWithin10: 0, mape: 0 } };
+    for (const data of [stored, v1]) {
+      const refit = refitProfile(data, 'p.json');
+      assert.deepEqual(refit.model, model);
+      assert.deepEqual(refit.table, stored.table);
     }
+    assert.throws(() => refitProfile({ format: 'other' }, 'p.json'), /p\.json is not a latency profile/);
+    assert.throws(() => refitProfile({ ...v1, subnets: [] }, 'p.json'), /cannot fit the float latency model on 0 measured subnets \(at least 10 needed\): measure more subnets/);
   });
 
   it('profiles a runtime without bits on float subnets only', async () => {
-    const run = await profileDevice(fakeRuntime({ bits: false, target: 'tfjs-wasm' }), space, join(dir, 'float.json'), { ...options, subnets: 5 });
+    const run = await profileDevice(fakeRuntime({ bits: false, target: 'tfjs-wasm' }), space, join(dir, 'float.json'), { ...options, subnets: 12 });
     const { profile } = run;
     assert.equal(profile.bits, false);
     assert.equal(Object.keys(profile.table).length, partVariants(space, { bits: false }).length);
     assert.ok(Object.keys(profile.table).every((k) => !k.includes('wq') && !k.includes('aq')));
-    assert.deepEqual(Object.keys(profile.correction), ['float']);
+    assert.deepEqual(Object.keys(profile.model), ['features', 'float']);
     assert.ok(profile.subnets.every((s) => s.config.wBits === undefined));
   });
 
@@ -69,8 +82,8 @@ describe('profileDevice', () => {
     const runtime = fakeRuntime();
     const run = await profileDevice(runtime, space, out, { ...options, resume: true });
     assert.equal(run.reused, 20);
-    assert.equal(run.measured, tableSize + 12 - 20);
-    assert.equal(runtime.loads, 2 * (tableSize - 20) + 12);
+    assert.equal(run.measured, tableSize + 36 - 20);
+    assert.equal(runtime.loads, 2 * (tableSize - 20) + 36);
     assert.equal(Object.keys(loadLatencyProfile(out).table).length, tableSize);
   });
 

@@ -1,0 +1,100 @@
+/**
+ * The features a measured latency model is linear in. A lowered network is described by
+ * operator class and precision, the way a runtime's cost actually splits:
+ *
+ *   intercept                 1 (per-inference cost: session entry, input copy)
+ *   table                     the sum of the profile's per-part table entries, ms (what parts
+ *                             cost when timed one by one; see latencyParts.ts)
+ *   ops:P                     operators at precision P
+ *   kOut:P                    thousands of output elements of those operators (memory traffic)
+ *   mMacs:KIND:P              millions of MACs of operator KIND at precision P
+ *   mMacs:dwK:P               millions of MACs of depthwise convolutions of kernel K (3, 5, 7)
+ *   kAct:FN:A                 thousands of elements through activation FN at activation precision A
+ *   kConvert:AB, converts:AB  thousands of elements, and count, of activation precision changes
+ *                             from A to B between consecutive operators (quantize/dequantize)
+ *
+ * KIND is stem (a dense convolution wider than 1x1), pw (1x1 convolution), dw, se, pool, fc or
+ * add; P is weight then activation precision, each f (float) or q (quantized), so ff, fq, qf,
+ * qq; A is f or q. A runtime that runs float graphs only (bits = false) sees every operator
+ * as ff. This is nn-Meter's lesson (a runtime's cost is per operator kind, not per MAC) with a
+ * linear model per kind, which a few hundred whole-network measurements fit well.
+ *
+ * Plain arithmetic on plain data: it runs inside the search, once per scored config.
+ */
+import type { LayerDesc } from './types.js';
+
+type Precision = 'ff' | 'fq' | 'qf' | 'qq';
+const kPrecisions: readonly Precision[] = ['ff', 'fq', 'qf', 'qq'];
+const kKinds = ['stem', 'pw', 'dw', 'se', 'pool', 'fc', 'add'] as const;
+type Kind = (typeof kKinds)[number];
+const kDepthwiseKernels = [3, 5, 7] as const;
+const kActs = ['relu', 'hswish'] as const;
+const kActPrecisions = ['f', 'q'] as const;
+const kConversions = ['fq', 'qf'] as const;
+
+/** Feature names in model order. A profile stores them and is refused if they differ. */
+export const kLatencyFeatures: readonly string[] = Object.freeze([
+  'intercept',
+  'table',
+  ...kPrecisions.map((p) => `ops:${p}`),
+  ...kPrecisions.map((p) => `kOut:${p}`),
+  ...kKinds.flatMap((k) => kPrecisions.map((p) => `mMacs:${k}:${p}`)),
+  ...kDepthwiseKernels.flatMap((k) => kPrecisions.map((p) => `mMacs:dw${k}:${p}`)),
+  ...kActs.flatMap((fn) => kActPrecisions.map((a) => `kAct:${fn}:${a}`)),
+  ...kConversions.flatMap((c) => [`kConvert:${c}`, `converts:${c}`]),
+]);
+
+const kIndex: ReadonlyMap<string, number> = new Map(kLatencyFeatures.map((name, i) => [name, i]));
+
+function index(name: string): number {
+  const i = kIndex.get(name);
+  if (i === undefined) throw new Error(`internal: no latency feature '${name}'`);
+  return i;
+}
+
+const kFloat = 32;
+
+function kindOf(layer: LayerDesc): Kind {
+  switch (layer.kind) {
+    case 'conv': return layer.kernel > 1 ? 'stem' : 'pw';
+    case 'dwconv': return 'dw';
+    default: return layer.kind;
+  }
+}
+
+/**
+ * The feature vector of a lowered network (in kLatencyFeatures order). `bits`: whether the
+ * runtime executes the layers' bit-widths; `tableMs`: the network's table sum.
+ */
+export function latencyFeatures(layers: readonly LayerDesc[], bits: boolean, tableMs: number): Float64Array {
+  const x = new Float64Array(kLatencyFeatures.length);
+  x[index('intercept')] = 1;
+  x[index('table')] = tableMs;
+  let previous: 'f' | 'q' | undefined;
+  for (const layer of layers) {
+    const w = bits && layer.wBits < kFloat ? 'q' : 'f';
+    const a = bits && layer.aBits < kFloat ? 'q' : 'f';
+    const p: Precision = `${w}${a}`;
+    const kind = kindOf(layer);
+    const outK = (layer.outH * layer.outW * layer.outC) / 1000;
+    const mMacs = layer.macs / 1e6;
+    x[index(`ops:${p}`)] += 1;
+    x[index(`kOut:${p}`)] += outK;
+    x[index(`mMacs:${kind}:${p}`)] += mMacs;
+    if (kind === 'dw' && (kDepthwiseKernels as readonly number[]).includes(layer.kernel)) x[index(`mMacs:dw${layer.kernel}:${p}`)] += mMacs;
+    if (layer.act !== 'none') x[index(`kAct:${layer.act}:${a}`)] += outK;
+    if (previous !== undefined && previous !== a) {
+      x[index(`kConvert:${previous}${a}`)] += (layer.inH * layer.inW * layer.inC) / 1000;
+      x[index(`converts:${previous}${a}`)] += 1;
+    }
+    previous = a;
+  }
+  return x;
+}
+
+/** The model's latency for one feature vector: the dot product with its weights. */
+export function linearLatency(weights: ArrayLike<number>, x: ArrayLike<number>): number {
+  let ms = 0;
+  for (let i = 0; i < x.length; i++) ms += weights[i] * x[i];
+  return ms;
+}
