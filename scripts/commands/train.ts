@@ -24,8 +24,18 @@ interface TrainCliOptions extends CommonOptions {
   maxSteps: string;
   checkpointEvery: string;
   evalImages: string;
+  extendEpochs?: string;
+  extendLr: string;
+  extendWarmup: string;
+  extendRandom: string;
 }
 
+
+function nonNegative(name: string, value: string): number {
+  const n = Number(value);
+  if (!(n >= 0)) throw new Error(`--${name} must be a number >= 0 (got '${value}')`);
+  return n;
+}
 
 function num(name: string, value: string): number {
   const n = Number(value);
@@ -48,6 +58,10 @@ export function registerTrain(program: Command): void {
     .option('--sandwich-epochs <n>', 'epochs of the sandwich phase', String(sandwich.epochs))
     .option('--lr <x>', 'peak learning rate of the largest-subnet phase', String(largest.lr))
     .option('--sandwich-lr <x>', 'peak learning rate of the sandwich phase', String(sandwich.lr))
+    .option('--extend-epochs <n>', 'append a sandwich phase of n epochs to the finished checkpoint at --out, then train it (implies --resume)')
+    .option('--extend-lr <x>', 'peak learning rate of the appended phase', '0.04')
+    .option('--extend-warmup <epochs>', 'warm-up epochs of the appended phase', '0.25')
+    .option('--extend-random <n>', 'random subnets per step of the appended phase, besides the largest and the smallest', '2')
     .option('--max-steps <n>', 'stop this run after n steps (resume later); 0 = run to the end', '0')
     .option('--checkpoint-every <n>', 'steps between checkpoints (also at every epoch end)', String(kDefaultTrainOptions.checkpointEvery))
     .option('--eval-images <n>', 'val/test images evaluated at each epoch end (0 = none)', String(kDefaultTrainOptions.evalImages));
@@ -69,15 +83,25 @@ export function registerTrain(program: Command): void {
       checkpointEvery: parseIntOption('checkpoint-every', opts.checkpointEvery, 1),
       evalImages: parseIntOption('eval-images', opts.evalImages, 0),
     });
+    let resume = opts.resume === true;
+    if (opts.extendEpochs !== undefined) {
+      const epochs = parseIntOption('extend-epochs', opts.extendEpochs, 1);
+      const meta = trainer.extendCheckpoint({
+        ...sandwich, name: `sandwich+${epochs}`, epochs, lr: num('extend-lr', opts.extendLr), warmupEpochs: nonNegative('extend-warmup', opts.extendWarmup),
+        randomSubnets: parseIntOption('extend-random', opts.extendRandom, 0), sortChannels: false,
+      });
+      console.log(`extended ${opts.out}: ${epochs} more sandwich epochs, ${meta.totalSteps - meta.step} steps to train`);
+      resume = true;
+    }
     mkdirSync(dirname(opts.out), { recursive: true });
     const engine: GradientEngine & { close(): Promise<void> } = await createEngine(
       trainer.replicaInit(), parseIntOption('workers', opts.workers, 1), opts.backend,
     );
-    const total = trainer.initialMeta().totalSteps;
-    const bar = progressBar(total, trainer.resumeStep(opts.resume === true),
+    const total = trainer.plannedSteps(resume);
+    const bar = progressBar(total, trainer.resumeStep(resume),
       'train |{bar}| {value}/{total} steps | epoch {epoch} {phase} | loss {loss} | {ips} img/s | ETA {eta_formatted}');
     try {
-      const meta = await trainer.run(engine, opts.resume === true, {
+      const meta = await trainer.run(engine, resume, {
         onStep: (p) => bar.update(p.step, {
           epoch: `${p.epoch + 1}/${p.epochs}`, phase: p.phase, loss: p.loss.toFixed(3), ips: p.imagesPerSecond.toFixed(0),
         }),

@@ -189,6 +189,32 @@ export class SupernetTrainer {
     };
   }
 
+  /**
+   * Appends `phase` to the schedule of the finished training checkpoint (rewritten atomically,
+   * weights and momentum unchanged), so that a resumed run trains it: a further phase with a
+   * warm restart of the learning rate, for a supernet that was still improving at its end.
+   * Throws when the checkpoint is missing or has not finished its own schedule yet.
+   */
+  extendCheckpoint(phase: PhaseSpec): TrainMeta {
+    if (!existsSync(this.checkpointPath)) throw new Error(`cannot extend ${this.checkpointPath}: no such checkpoint`);
+    const ck = loadCheckpoint<TrainMeta>(this.checkpointPath);
+    const { meta } = ck;
+    if (meta.kind !== 'hwnas-supernet') throw new Error(`${this.checkpointPath} is not a supernet training checkpoint`);
+    if (meta.step < meta.totalSteps) {
+      throw new Error(`cannot extend ${this.checkpointPath}: it is at step ${meta.step} of ${meta.totalSteps}; finish it with --resume first`);
+    }
+    const options = validateTrainOptions({ ...meta.options, phases: [...meta.options.phases, phase] });
+    const extended: TrainMeta = { ...meta, options, totalSteps: meta.totalSteps + phase.epochs * meta.stepsPerEpoch };
+    saveCheckpoint(this.checkpointPath, extended, ck.arrays);
+    return extended;
+  }
+
+  /** The steps of the whole schedule: the options', or the checkpoint's when resuming. */
+  plannedSteps(resume: boolean): number {
+    if (!resume || !existsSync(this.checkpointPath)) return this.initialMeta().totalSteps;
+    return loadCheckpoint<TrainMeta>(this.checkpointPath).meta.totalSteps;
+  }
+
   /** The step a run starts from: 0, or the checkpoint's step when resuming. */
   resumeStep(resume: boolean): number {
     if (!resume || !existsSync(this.checkpointPath)) return 0;

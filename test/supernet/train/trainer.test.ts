@@ -73,6 +73,33 @@ describe('SupernetTrainer', () => {
     assert.ok(Math.sqrt(dist / norm) < 0.05, `two-worker run drifted ${Math.sqrt(dist / norm)} (relative L2) from the one-worker run`);
   });
 
+  it('extends a finished checkpoint by a further phase, and only a finished one', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'hwnas-train-'));
+    const space = microSpace();
+    const data = smallFashionMnist(64, 32, 32);
+    const path = join(dir, 'e.ckpt');
+    const paused = new SupernetTrainer(space, data, path, { ...options, maxStepsThisRun: 5 });
+    const engine = await createEngine(paused.replicaInit(), 1);
+    await paused.run(engine, false);
+    const extra: PhaseSpec = { name: 'sandwich+1', epochs: 1, lr: 0.02, warmupEpochs: 0.25, sandwich: true, randomSubnets: 1, sortChannels: false };
+    assert.throws(() => paused.extendCheckpoint(extra), /e\.ckpt: it is at step 5 of 8; finish it with --resume first/);
+    const trainer = new SupernetTrainer(space, data, path, options);
+    await trainer.run(engine, true);
+    const before = loadCheckpoint<{ step: number }>(path);
+    const extended = trainer.extendCheckpoint(extra);
+    assert.equal(extended.step, 8);
+    assert.equal(extended.totalSteps, 12);
+    assert.equal(trainer.plannedSteps(true), 12);
+    const after = loadCheckpoint<{ step: number }>(path);
+    assert.deepEqual(after.arrays.params, before.arrays.params, 'weights unchanged by the extension');
+    const meta = await trainer.run(engine, true);
+    await engine.close();
+    assert.equal(meta.step, 12);
+    assert.deepEqual(meta.history.map((h) => h.phase), ['largest', 'sandwich', 'sandwich+1']);
+    assert.ok(Math.abs(learningRate(meta.options.phases, 4, 8) - 0.02 / 1) < 1e-12, 'warm-up of a quarter epoch = 1 step');
+    assert.throws(() => trainer.extendCheckpoint({ ...extra, lr: -1 }), /phases\[3\]\.lr must be positive/);
+  });
+
   it('refuses a truncated or corrupt checkpoint with a clear error', async () => {
     const dir = mkdtempSync(join(tmpdir(), 'hwnas-train-'));
     const path = join(dir, 'c.ckpt');
