@@ -8,7 +8,7 @@
  * - supernet: Supernet, Subnet, extract, calibrateBatchNorm, evaluateConfig, loadSupernet,
  *   SupernetTrainer, DataParallelTrainer
  * - quantization and export: quantizeSubnet, QuantizedSubnet, withUniformBits, fineTuneQuantized,
- *   exportSubnet, toOnnx, loadTfjsModel
+ *   exportSubnet, exportConfig, toOnnx, loadTfjsModel
  * - hardware: measureLatency, device profiles, RooflineModel, target registry, onnxruntime sessions,
  *   latency profiles (ProfileLatencyModel, loadLatencyProfile, profileDevice, evaluateProfile)
  * - predictors: contracts in predictors/types.ts
@@ -35,6 +35,7 @@ export { withUniformBits } from './supernet/quant/bits.js';
 export { fineTuneQuantized, type FineTuneOptions } from './supernet/quant/fineTune.js';
 export type { RangeMethod, RangeOptions } from './supernet/quant/calibrateRanges.js';
 export { exportSubnet, EXPORT_FORMATS, type ExportFormat, type ExportOptions, type ExportResult } from './supernet/export/exportSubnet.js';
+export { exportConfig, type ConfigExportOptions } from './supernet/export/exportConfig.js';
 export { toOnnx, type OnnxWeightType } from './supernet/export/onnx/toOnnx.js';
 export { loadTfjsModel } from './supernet/export/tfjs/loadTfjsModel.js';
 export { createSession, cachedSession, releaseCachedSessions, OrtSession, type OrtSessionOptions } from './hardware/ort.js';

@@ -4,15 +4,13 @@
  * here; side effects (argv, printing, exit codes, progress bars) stay in `scripts/`.
  */
 import { Command, CommanderError } from 'commander';
-import { readFileSync } from 'node:fs';
 import { commands } from './commands/index.js';
-
-const pkg = JSON.parse(readFileSync(new URL('../../package.json', import.meta.url), 'utf8')) as { version: string };
+import { kPackageVersion } from './runtime.js';
 
 export function buildProgram(): Command {
   const program = new Command('hwnas')
     .description('Hardware-aware neural architecture search and compression')
-    .version(pkg.version)
+    .version(kPackageVersion)
     .showHelpAfterError('(run hwnas --help for usage)')
     .exitOverride();
   for (const register of commands) register(program);

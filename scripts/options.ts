@@ -1,5 +1,6 @@
 /** Options shared by several subcommands, and the one place that prints the backend in use. */
 import { Command, Option } from 'commander';
+import { kShipped, shippedPath } from './shippedModels.js';
 
 export interface CommonOptions {
   backend?: 'auto' | 'node' | 'wasm' | 'cpu';
@@ -15,6 +16,11 @@ export function addBackendOption(cmd: Command): Command {
 
 export function addDataDirOption(cmd: Command): Command {
   return cmd.option('--data-dir <dir>', 'Fashion-MNIST directory (default: $HWNAS_DATA_DIR or /usr/share/datasets/fashion-mnist)');
+}
+
+/** `--checkpoint`, defaulting to the shipped supernet. */
+export function addCheckpointOption(cmd: Command, description = 'trained supernet checkpoint'): Command {
+  return cmd.addOption(new Option('--checkpoint <path>', description).default(shippedPath(kShipped.supernet), kShipped.supernet.file));
 }
 
 /** An integer option value >= `min`; the error names the flag. */

@@ -2,8 +2,8 @@
  * What `hwnas search` writes and prints: one results JSON per search run, one Pareto plot
  * (SVG) per target, and a table of the chosen configs or of the fronts.
  */
-import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
+import { writeFileAtomic } from '../supernet/atomicWrite.js';
 import type { ParetoResult, ScoredConfig, SearchResult } from '../evolution/types.js';
 import type { SearchSpace } from '../supernet/types.js';
 import { formatLatency } from './latencyArg.js';
@@ -43,7 +43,7 @@ export function targetSlug(target: string): string {
 
 export function writeResult(dir: string, run: SearchRun, outcome: SearchOutcome): string {
   const path = join(dir, run.file);
-  writeFileSync(path, `${JSON.stringify({ format: kSearchFormat, version: 1, ...outcome }, null, 2)}\n`);
+  writeFileAtomic(path, `${JSON.stringify({ format: kSearchFormat, version: 1, ...outcome }, null, 2)}\n`);
   return path;
 }
 
@@ -70,7 +70,7 @@ export function writePlots(dir: string, runs: readonly SearchRun[], outcomes: re
       series,
     });
     const path = join(dir, `pareto-${targetSlug(target)}.svg`);
-    writeFileSync(path, svg);
+    writeFileAtomic(path, svg);
     paths.push(path);
   }
   return paths;

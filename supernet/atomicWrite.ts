@@ -1,8 +1,9 @@
 /**
  * Writes that never leave a half-written output: the data goes to a temporary file (or
  * folder) beside the target, is flushed, and is renamed over the target only when complete.
- * On failure the temporary is removed and an existing target is untouched. Appends of whole
- * lines (JSONL datasets, journals) go out in one write followed by fsync.
+ * On failure the temporary is removed and an existing target is untouched (a folder may also be
+ * filled by any code through `buildFolderAtomic`). Appends of whole lines (JSONL datasets,
+ * journals) go out in one write followed by fsync.
  */
 import { closeSync, existsSync, fsyncSync, mkdirSync, openSync, renameSync, rmSync, writeSync } from 'node:fs';
 import { basename, dirname, join } from 'node:path';
@@ -43,20 +44,8 @@ export function writeFileAtomic(path: string, data: Uint8Array | string | (() =>
   }
 }
 
-/**
- * Writes `files` (name -> contents) as folder `dir`, replacing an existing folder only once the
- * new one is complete (the old one is moved aside, then removed).
- */
-export function writeFolderAtomic(dir: string, files: Record<string, Uint8Array | string>): void {
-  mkdirSync(dirname(dir), { recursive: true });
-  const tmp = tempName(dir, 'tmp');
-  try {
-    mkdirSync(tmp);
-    for (const [name, data] of Object.entries(files)) writeAll(join(tmp, name), data);
-  } catch (err) {
-    rmSync(tmp, { recursive: true, force: true });
-    throw err;
-  }
+/** Moves the complete folder `tmp` to `dir`, replacing an existing `dir` only once `tmp` is in place. */
+function commitFolder(tmp: string, dir: string): void {
   if (!existsSync(dir)) {
     renameSync(tmp, dir);
     return;
@@ -67,10 +56,45 @@ export function writeFolderAtomic(dir: string, files: Record<string, Uint8Array 
     renameSync(tmp, dir);
   } catch (err) {
     renameSync(old, dir);
-    rmSync(tmp, { recursive: true, force: true });
     throw err;
   }
   rmSync(old, { recursive: true, force: true });
+}
+
+/**
+ * Writes `files` (name -> contents) as folder `dir`, replacing an existing folder only once the
+ * new one is complete (the old one is moved aside, then removed).
+ */
+export function writeFolderAtomic(dir: string, files: Record<string, Uint8Array | string>): void {
+  mkdirSync(dirname(dir), { recursive: true });
+  const tmp = tempName(dir, 'tmp');
+  try {
+    mkdirSync(tmp);
+    for (const [name, data] of Object.entries(files)) writeAll(join(tmp, name), data);
+    commitFolder(tmp, dir);
+  } catch (err) {
+    rmSync(tmp, { recursive: true, force: true });
+    throw err;
+  }
+}
+
+/**
+ * Builds folder `dir` through `build`, which fills an empty temporary folder beside it (files of
+ * any size, written by any code); `dir` appears, or replaces an existing one, only when `build`
+ * resolves. When it rejects, the temporary folder is removed and an existing `dir` is untouched.
+ */
+export async function buildFolderAtomic<T>(dir: string, build: (tmp: string) => Promise<T>): Promise<T> {
+  mkdirSync(dirname(dir), { recursive: true });
+  const tmp = tempName(dir, 'tmp');
+  try {
+    mkdirSync(tmp);
+    const result = await build(tmp);
+    commitFolder(tmp, dir);
+    return result;
+  } catch (err) {
+    rmSync(tmp, { recursive: true, force: true });
+    throw err;
+  }
 }
 
 /** An append-only text file taking whole lines. */

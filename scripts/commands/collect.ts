@@ -3,7 +3,7 @@ import { mkdirSync } from 'node:fs';
 import { dirname } from 'node:path';
 import type { Command } from 'commander';
 import { Option } from 'commander';
-import { addBackendOption, addDataDirOption, type CommonOptions, parseIntOption } from '../options.js';
+import { addBackendOption, addCheckpointOption, addDataDirOption, type CommonOptions, parseIntOption } from '../options.js';
 import { startBackend } from '../runtime.js';
 import { progressBar } from '../progress.js';
 import { loadFashionMnist } from '../../supernet/data/fashionMnist.js';
@@ -29,7 +29,6 @@ export function registerCollect(program: Command): void {
   const cmd = program
     .command('collect')
     .description('evaluate distinct random subnets on the val split (BatchNorm recalibrated) and append them to a JSONL dataset; resumes where a killed run stopped')
-    .option('--checkpoint <path>', 'trained supernet checkpoint', 'models/supernet.ckpt')
     .requiredOption('--out <path>', 'JSONL dataset to create or complete')
     .option('--n <count>', 'distinct configs the dataset should hold', String(kDefaultCollectOptions.n))
     .addOption(new Option('--quant <mode>', 'fp32: float subnets; mixed: random per-block weight/activation bits').choices(['fp32', 'mixed']).default('fp32'))
@@ -37,6 +36,7 @@ export function registerCollect(program: Command): void {
     .option('--seed <n>', 'seed of the config stream (same seed, same configs)', String(kDefaultCollectOptions.seed))
     .option('--eval-images <n>', 'val images per evaluation (default: the whole split)')
     .option('--calibration-images <n>', 'training images for BatchNorm recalibration', '2000');
+  addCheckpointOption(cmd);
   addBackendOption(cmd);
   addDataDirOption(cmd);
   cmd.action(async (opts: CollectCliOptions) => {

@@ -1,50 +1,158 @@
 /**
- * `hwnas demo` (what `npm start` runs): the most complete pipeline on the shipped artifacts -
- * the shipped supernet's subnets evaluated on the test split after BatchNorm recalibration.
+ * `hwnas demo` (what `npm start` runs): the end-to-end product run on the shipped artifacts.
+ * With the shipped supernet, accuracy predictor and latency profiles it searches each target at
+ * two budgets (50% and 75% of the largest subnet's predicted latency there, or the given
+ * --max-latency values), exports the chosen configs, verifies them (test accuracy of the
+ * exported model, latency measured on measured targets) and writes the results, the Pareto
+ * plots, the models and report.md into --out - all of it, or nothing.
  */
-import { existsSync } from 'node:fs';
-import type { Command } from 'commander';
-import { addBackendOption, addDataDirOption, type CommonOptions } from '../options.js';
-import { startBackend } from '../runtime.js';
+import { existsSync, mkdirSync, writeFileSync } from 'node:fs';
+import { availableParallelism } from 'node:os';
+import { join } from 'node:path';
+import { Option, type Command } from 'commander';
+import { kDefaultSearchOptions } from '../../evolution/searchOptions.js';
+import { kDefaultMeasuredThreads } from '../../hardware/measuredTarget.js';
+import { createTargetModel, getTarget, parseTargetSpec } from '../../hardware/targets.js';
+import { MlpPredictor } from '../../predictors/MlpPredictor.js';
+import { buildFolderAtomic } from '../../supernet/atomicWrite.js';
 import { loadFashionMnist } from '../../supernet/data/fashionMnist.js';
 import { loadSupernet } from '../../supernet/io.js';
-import { calibrationSet, evaluateConfig } from '../../supernet/evaluate.js';
-import { macs, params } from '../../supernet/space/layers.js';
-import { largestConfig, sampleConfig, smallestConfig } from '../../supernet/space/searchSpace.js';
-import { Rng } from '../../supernet/rng.js';
+import { layersOf } from '../../supernet/space/layers.js';
+import { largestConfig, type QuantMode } from '../../supernet/space/searchSpace.js';
+import type { SearchSpace } from '../../supernet/types.js';
+import { demoMarkdown, type BudgetBasis } from '../demoReport.js';
+import { formatLatency } from '../latencyArg.js';
+import { addBackendOption, addDataDirOption, type CommonOptions, parseIntOption } from '../options.js';
+import { startBackend } from '../runtime.js';
+import { searchTable, writePlots, type SearchRun } from '../searchOutput.js';
+import { chosenConfig } from '../searchResultFile.js';
+import { checkShipped, kShipped, shippedPath, type ShippedArtifact } from '../shippedModels.js';
+import { verifyTable } from '../verifyReport.js';
+import { planSearchRuns, populationOptions, runSearches } from './search.js';
+import { runVerify } from './verify.js';
 
-export const kShippedSupernet = 'models/supernet.ckpt';
+export const kDemoTargets = Object.freeze(['ort-cpu:1', 'ort-cpu:2']);
+/** Budgets as fractions of the largest subnet's predicted latency on each target. */
+export const kDemoBudgetFractions = Object.freeze([0.5, 0.75]);
+export const kDemoPopulation = 100;
+
+interface DemoCliOptions extends CommonOptions {
+  target: string[];
+  maxLatency: string[];
+  quant: QuantMode;
+  generations: string;
+  out: string;
+  force?: boolean;
+}
+
+function collect(value: string, previous: string[]): string[] {
+  return [...previous, value];
+}
+
+/** The shipped profile of each measured target (keyed by the spec as given); throws for one that has none shipped. */
+export function demoProfiles(targets: readonly string[]): Record<string, ShippedArtifact> {
+  const out: Record<string, ShippedArtifact> = {};
+  for (const target of targets) {
+    const { name, threads } = parseTargetSpec(target);
+    if (getTarget(name).kind !== 'measured') continue;
+    const shipped = kShipped.profiles[`${name}:${threads ?? kDefaultMeasuredThreads}`];
+    if (shipped === undefined) {
+      throw new Error(
+        `--target ${target}: the demo runs on shipped latency profiles, and hwnas ships them for ${Object.keys(kShipped.profiles).join(' and ')} only: ` +
+          "use one of those, an estimate or proxy target (e.g. rpi4, macs), or 'hwnas search' and 'hwnas verify' with a profile of your own",
+      );
+    }
+    out[target] = shipped;
+  }
+  return out;
+}
+
+/** Per target, `fractions` of the largest subnet's predicted latency there. */
+export async function computedBudgets(
+  space: SearchSpace, targets: readonly string[], profiles: Record<string, string>, fractions: readonly number[],
+): Promise<BudgetBasis[]> {
+  const largest = largestConfig(space);
+  return Promise.all(targets.map(async (target) => {
+    const model = await createTargetModel(target, (cfg) => layersOf(space, cfg), { profile: profiles[target] });
+    return { target, unit: model.unit, largest: model.predict([largest])[0], fractions };
+  }));
+}
+
+/** The search runs: the given --max-latency pairs, else each target at each computed budget (4 significant digits). */
+export function demoRuns(targets: readonly string[], maxLatencies: readonly string[], bases: readonly BudgetBasis[]): SearchRun[] {
+  if (maxLatencies.length > 0) return planSearchRuns(targets, maxLatencies, false);
+  const pairs = bases.flatMap((b) => (b.fractions ?? []).map((f) => [b.target, String(Number((f * (b.largest as number)).toPrecision(4)))]));
+  return planSearchRuns(pairs.map((p) => p[0]), pairs.map((p) => p[1]), false);
+}
 
 export function registerDemo(program: Command): void {
   const cmd = program
     .command('demo')
-    .description('run the pipeline on the shipped supernet: subnets extracted, recalibrated and evaluated')
-    .option('--checkpoint <path>', 'supernet checkpoint', kShippedSupernet);
+    .description('the end-to-end run on the shipped supernet, predictor and latency profiles: search two targets at two budgets each, export, verify, report')
+    .option('--target <spec>', `target NAME[:THREADS]; repeat for several (default: ${kDemoTargets.join(' and ')})`, collect, [])
+    .option('--max-latency <value>', `budget of the --target in the same position (default: ${kDemoBudgetFractions.map((f) => `${100 * f}%`).join(' and ')} of the largest subnet's predicted latency)`, collect, [])
+    .addOption(new Option('--quant <mode>', `genome and predictor: 'mixed' per-block bits (${kShipped.predictors.mixed.file}) or 'fp32' (${kShipped.predictors.fp32.file})`).choices(['mixed', 'fp32']).default('mixed'))
+    .option('--generations <n>', `generations per search (population ${kDemoPopulation})`, String(kDefaultSearchOptions.generations))
+    .option('--out <dir>', 'output folder', 'runs/demo')
+    .option('--force', 'replace an existing --out folder (atomically, once the new one is complete)');
   addBackendOption(cmd);
   addDataDirOption(cmd);
-  cmd.action(async (opts: CommonOptions & { checkpoint: string }) => {
-    if (!existsSync(opts.checkpoint)) {
-      throw new Error(`no supernet at ${opts.checkpoint}: train one with 'hwnas train --out ${opts.checkpoint}' or pass --checkpoint`);
-    }
+  cmd.action(async (opts: DemoCliOptions) => {
+    const t0 = Date.now();
+    const targets = opts.target.length > 0 ? opts.target : [...kDemoTargets];
+    const predictorArtifact = kShipped.predictors[opts.quant];
+    const profileArtifacts = demoProfiles(targets);
+    checkShipped([kShipped.supernet, predictorArtifact, ...Object.values(profileArtifacts)]);
+    if (existsSync(opts.out) && !opts.force) throw new Error(`${opts.out} already exists: choose another --out, or pass --force to replace it`);
+    const generations = parseIntOption('generations', opts.generations, 1);
     await startBackend(opts);
-    const data = loadFashionMnist({ dataDir: opts.dataDir });
-    const { net, meta } = loadSupernet(opts.checkpoint);
-    const space = net.space;
-    console.log(`supernet ${opts.checkpoint} (space ${space.name}, trained ${meta.step}/${meta.totalSteps} steps)`);
-    const rng = new Rng(1);
-    const configs = [
-      ['largest', largestConfig(space)],
-      ['smallest', smallestConfig(space)],
-      ['random-1', sampleConfig(space, rng)],
-      ['random-2', sampleConfig(space, rng)],
-      ['random-3', sampleConfig(space, rng)],
-    ] as const;
-    const calib = calibrationSet(data.train);
-    console.log('subnet      MACs(M)  params(K)  test accuracy');
-    for (const [name, cfg] of configs) {
-      const r = evaluateConfig(net, cfg, calib, data.test);
-      console.log(`${name.padEnd(10)}  ${(macs(space, cfg) / 1e6).toFixed(2).padStart(7)}  ${(params(space, cfg) / 1e3).toFixed(1).padStart(9)}  ${(100 * r.accuracy).toFixed(2)}%`);
+    const checkpoint = shippedPath(kShipped.supernet);
+    const loaded = loadSupernet(checkpoint);
+    try {
+      const { space } = loaded.net;
+      const predictorPath = shippedPath(predictorArtifact);
+      const predictor = MlpPredictor.load(predictorPath, space);
+      if (opts.quant === 'mixed' && !predictor.encoder.hasBits) {
+        throw new Error(`${predictorArtifact.file} encodes no bits, so it is no ${predictorArtifact.what} and cannot score mixed-precision configs: ${predictorArtifact.make}; or run the demo with --quant fp32`);
+      }
+      const profiles = Object.fromEntries(Object.entries(profileArtifacts).map(([t, a]) => [t, shippedPath(a)]));
+      const bases: BudgetBasis[] = opts.maxLatency.length > 0
+        ? targets.map((target) => ({ target, unit: getTarget(parseTargetSpec(target).name).unit }))
+        : await computedBudgets(space, targets, profiles, kDemoBudgetFractions);
+      const runs = demoRuns(targets, opts.maxLatency, bases);
+      for (const b of bases) {
+        if (b.largest !== undefined) console.log(`${b.target}: largest subnet predicted at ${formatLatency(b.largest, b.unit)}`);
+      }
+      console.log(`searching ${runs.map((r) => `${r.target} <= ${formatLatency(r.max as number, r.unit)}`).join(', ')}`);
+      const data = loadFashionMnist({ dataDir: opts.dataDir });
+      const options = { ...populationOptions(kDemoPopulation), generations, seed: kDefaultSearchOptions.seed };
+      const done = await buildFolderAtomic(opts.out, async (dir) => {
+        const ts = Date.now();
+        const outcomes = await runSearches({
+          space, runs, predictor: predictorPath, quant: opts.quant, pareto: false, options,
+          workers: Math.min(2, availableParallelism()), checkpoint, profiles, out: join(dir, 'search'),
+        });
+        const searchSeconds = (Date.now() - ts) / 1000;
+        writePlots(join(dir, 'search'), runs, outcomes);
+        const chosen = outcomes.map((o, k) => chosenConfig(join(opts.out, 'search', runs[k].file), o));
+        mkdirSync(join(dir, 'verify'));
+        const verified = await runVerify(chosen, loaded, kShipped.supernet.file, data, join(dir, 'verify'));
+        writeFileSync(join(dir, 'report.md'), demoMarkdown({
+          space, supernet: kShipped.supernet.file, supernetSteps: `${loaded.meta.step}/${loaded.meta.totalSteps}`,
+          predictor: predictorArtifact.file, predictorKind: `${predictorArtifact.what}, genome ${opts.quant}`,
+          profiles: Object.fromEntries(Object.entries(profileArtifacts).map(([t, a]) => [t, a.file])),
+          search: { population: kDemoPopulation, generations, seed: options.seed, seconds: searchSeconds },
+          budgets: bases, runs, rows: verified.rows, verify: verified.provenance, seconds: (Date.now() - t0) / 1000, createdAt: new Date(),
+        }));
+        return { outcomes, rows: verified.rows };
+      });
+      console.log(searchTable(runs, done.outcomes));
+      console.log('');
+      console.log(verifyTable(done.rows));
+      console.log('');
+      console.log(`report: ${join(opts.out, 'report.md')} (the demo took ${((Date.now() - t0) / 1000).toFixed(0)} s)`);
+    } finally {
+      loaded.net.dispose();
     }
-    net.dispose();
   });
 }

@@ -1,14 +1,14 @@
 /** `hwnas export`: writes one subnet of a trained supernet as ONNX (fp32 or QDQ int8) or a tfjs graph model. */
-import { existsSync, readFileSync } from 'node:fs';
+import { existsSync } from 'node:fs';
 import { Option, type Command } from 'commander';
-import { addBackendOption, addDataDirOption, type CommonOptions, parseIntOption } from '../options.js';
-import { startBackend } from '../runtime.js';
+import { addBackendOption, addCheckpointOption, addDataDirOption, type CommonOptions, parseIntOption } from '../options.js';
+import { kPackageVersion, startBackend } from '../runtime.js';
 import { loadFashionMnist } from '../../supernet/data/fashionMnist.js';
-import { calibrationSet } from '../../supernet/evaluate.js';
-import { extract } from '../../supernet/extract.js';
+import { kDefaultCalibrationOptions } from '../../supernet/extract.js';
 import { loadSupernet, resolveConfig } from '../../supernet/io.js';
-import { EXPORT_FORMATS, exportSubnet, type ExportFormat } from '../../supernet/export/exportSubnet.js';
-import { RANGE_METHODS, type RangeMethod } from '../../supernet/quant/calibrateRanges.js';
+import { EXPORT_FORMATS, type ExportFormat } from '../../supernet/export/exportSubnet.js';
+import { exportConfig } from '../../supernet/export/exportConfig.js';
+import { kDefaultRangeOptions, RANGE_METHODS, type RangeMethod } from '../../supernet/quant/calibrateRanges.js';
 import type { OnnxWeightType } from '../../supernet/export/onnx/toOnnx.js';
 
 interface ExportCliOptions extends CommonOptions {
@@ -27,8 +27,6 @@ interface ExportCliOptions extends CommonOptions {
 }
 
 
-const pkg = JSON.parse(readFileSync(new URL('../../../package.json', import.meta.url), 'utf8')) as { version: string };
-
 function human(n: number, unit = ''): string {
   const [div, suffix] = n >= 1e9 ? [1e9, 'G'] : n >= 1e6 ? [1e6, 'M'] : n >= 1e3 ? [1e3, 'K'] : [1, ''];
   return `${(n / div).toFixed(div === 1 ? 0 : 2)}${suffix}${unit}`;
@@ -38,18 +36,18 @@ export function registerExport(program: Command): void {
   const cmd = program
     .command('export')
     .description('write a subnet as ONNX (fp32, or QDQ int8 at the config\'s bits) or as a tfjs graph model folder')
-    .option('--checkpoint <path>', 'trained supernet checkpoint', 'runs/supernet.ckpt')
     .requiredOption('--config <largest|smallest|file.json>', 'subnet config (a JSON file may wrap it as { "config": ... })')
     .addOption(new Option('--format <format>', 'output format').choices([...EXPORT_FORMATS]).default('onnx'))
     .requiredOption('--out <path>', 'output file (onnx) or folder (tfjs)')
     .option('--force', 'replace an existing output (atomically)')
-    .option('--bn-images <n>', 'training images for BatchNorm recalibration', '2000')
-    .option('--range-images <n>', 'training images for activation ranges (onnx-int8)', '1000')
-    .addOption(new Option('--range-method <method>', 'activation range calibration (onnx-int8)').choices([...RANGE_METHODS]).default('minmax'))
-    .option('--percentile <p>', 'upper percentile kept by --range-method percentile', '99.99')
+    .option('--bn-images <n>', 'training images for BatchNorm recalibration', String(kDefaultCalibrationOptions.images))
+    .option('--range-images <n>', 'training images for activation ranges (onnx-int8)', String(kDefaultRangeOptions.images))
+    .addOption(new Option('--range-method <method>', 'activation range calibration (onnx-int8)').choices([...RANGE_METHODS]).default(kDefaultRangeOptions.method))
+    .option('--percentile <p>', 'upper percentile kept by --range-method percentile', String(kDefaultRangeOptions.percentile))
     .option('--finetune-steps <n>', 'straight-through fine-tuning steps before an onnx-int8 export (0 = none)', '0')
     .option('--finetune-lr <x>', 'peak learning rate of the fine-tuning (cosine decay)', '0.002')
     .addOption(new Option('--weight-type <type>', 'container of quantized weights (int8 saturates on x86 without VNNI)').choices(['uint8', 'int8']).default('uint8'));
+  addCheckpointOption(cmd);
   addBackendOption(cmd);
   addDataDirOption(cmd);
   cmd.action(async (opts: ExportCliOptions) => {
@@ -67,26 +65,24 @@ export function registerExport(program: Command): void {
     const { net, meta } = loadSupernet(opts.checkpoint);
     const config = resolveConfig(net.space, opts.config);
     const data = loadFashionMnist({ dataDir: opts.dataDir });
-    const calibration = calibrationSet(data.train, Math.max(bnImages, rangeImages));
-    const subnet = extract(net, config, calibration, { images: bnImages });
     try {
-      const r = await exportSubnet(subnet, opts.out, {
+      const r = await exportConfig(net, config, data.train, opts.out, {
         format: opts.format,
-        calibration,
+        bnImages,
         ranges: { images: rangeImages, method: opts.rangeMethod, percentile },
         weightType: opts.weightType,
-        fineTune: finetuneSteps > 0 ? { train: data.train, options: { steps: finetuneSteps, lr: finetuneLr, onStep: (step, loss) => {
+        fineTune: finetuneSteps > 0 ? { steps: finetuneSteps, lr: finetuneLr, onStep: (step, loss) => {
           if ((step + 1) % 50 === 0 || step + 1 === finetuneSteps) process.stderr.write(`fine-tune step ${step + 1}/${finetuneSteps}: loss ${loss.toFixed(4)}\n`);
-        } } } : undefined,
+        } } : undefined,
         overwrite: opts.force === true,
-        version: pkg.version,
+        version: kPackageVersion,
         metadata: { 'hwnas.checkpoint_step': String(meta.step) },
       });
       console.log(`wrote ${r.path} (${r.format}): ${human(r.bytes, 'B')} (${r.bytes} bytes)`);
       console.log(`  MACs ${human(r.macs)}, params ${human(r.params)}, BitOps ${human(r.bitOps)}${r.activationSites ? `, ${r.activationSites} activation quantization points` : ''}`);
       console.log(`  config ${JSON.stringify(r.config)}`);
     } finally {
-      subnet.dispose();
+      net.dispose();
     }
   });
 }

@@ -8,8 +8,9 @@ import { registerCollect } from './collect.js';
 import { registerFit } from './fit.js';
 import { registerSearch } from './search.js';
 import { registerExport } from './export.js';
+import { registerVerify } from './verify.js';
 import { registerProfile } from './profile.js';
 
 export type RegisterCommand = (program: Command) => void;
 
-export const commands: RegisterCommand[] = [registerDemo, registerInfo, registerTrain, registerEval, registerCollect, registerFit, registerSearch, registerExport, registerProfile];
+export const commands: RegisterCommand[] = [registerDemo, registerInfo, registerTrain, registerEval, registerCollect, registerFit, registerSearch, registerExport, registerVerify, registerProfile];

@@ -7,12 +7,12 @@
 import { parseIntOption } from '../options.js';
 import { mkdirSync } from 'node:fs';
 import { availableParallelism } from 'node:os';
-import { resolve } from 'node:path';
+import { join, resolve } from 'node:path';
 import type { Command } from 'commander';
 import { EvolutionFinder } from '../../evolution/EvolutionFinder.js';
 import { InfeasibleBudgetError } from '../../evolution/errors.js';
 import { FitnessPool } from '../../evolution/FitnessPool.js';
-import { kDefaultSearchOptions } from '../../evolution/searchOptions.js';
+import { kDefaultSearchOptions, type SearchOptions } from '../../evolution/searchOptions.js';
 import type { GenerationStats } from '../../evolution/types.js';
 import { getTarget, parseTargetSpec } from '../../hardware/targets.js';
 import { MlpPredictor } from '../../predictors/MlpPredictor.js';
@@ -20,15 +20,17 @@ import { resolveSpace } from '../../supernet/io.js';
 import { parseSearchSpace } from '../../supernet/space/schema.js';
 import { loadCheckpoint } from '../../supernet/train/checkpoint.js';
 import type { TrainMeta } from '../../supernet/train/SupernetTrainer.js';
+import type { QuantMode } from '../../supernet/space/searchSpace.js';
 import type { SearchSpace } from '../../supernet/types.js';
 import { formatLatency, parseLatency } from '../latencyArg.js';
 import { progressBar } from '../progress.js';
+import { checkShipped, kShipped, shippedPath } from '../shippedModels.js';
 import { searchTable, targetSlug, writePlots, writeResult, type SearchOutcome, type SearchRun } from '../searchOutput.js';
 
 interface SearchCliOptions {
   checkpoint?: string;
   space: string;
-  predictor: string;
+  predictor?: string;
   target: string[];
   maxLatency: string[];
   pareto?: boolean;
@@ -80,13 +82,91 @@ function spaceOf(opts: SearchCliOptions): SearchSpace {
   return parseSearchSpace(meta.space);
 }
 
+/**
+ * The genome of a search with `predictor` (read from `file`): `requested`, else 'mixed' when the
+ * predictor encodes bits. Throws when mixed bits are asked of a predictor that cannot score them.
+ */
+export function searchQuant(predictor: MlpPredictor, file: string, requested?: string): QuantMode {
+  const bits = predictor.encoder.hasBits;
+  const quant = requested ?? (bits ? 'mixed' : 'fp32');
+  if (quant !== 'mixed' && quant !== 'fp32') throw new Error(`--quant must be 'mixed' or 'fp32' (got '${quant}')`);
+  if (quant === 'mixed' && !bits) {
+    throw new Error(`--quant mixed needs a quantization-aware predictor, but ${file} encodes no bits: fit one with hwnas fit, or search with --quant fp32`);
+  }
+  return quant;
+}
+
+/** Finder options of a population: parents 1/4 of it, mutation and crossover children 1/2 each. */
+export function populationOptions(population: number): Pick<SearchOptions, 'populationSize' | 'parentsSize' | 'mutationSize' | 'crossoverSize'> {
+  return {
+    populationSize: population,
+    parentsSize: Math.max(1, Math.round(population / 4)),
+    mutationSize: Math.round(population / 2),
+    crossoverSize: Math.round(population / 2),
+  };
+}
+
+/** Everything a set of searches on one fitness pool needs. */
+export interface SearchJob {
+  space: SearchSpace;
+  runs: readonly SearchRun[];
+  /** Absolute path of the accuracy predictor file. */
+  predictor: string;
+  quant: QuantMode;
+  /** The Pareto front per run instead of the best config within each budget. */
+  pareto: boolean;
+  options: SearchOptions;
+  workers: number;
+  /** Absolute path of the supernet checkpoint the configs come from, recorded for export; null for none. */
+  checkpoint: string | null;
+  /** Latency profile per measured target spec; a spec not listed uses its shipped profile. */
+  profiles?: Record<string, string>;
+  /** Folder of the results JSON files. */
+  out: string;
+}
+
+/** Runs the searches of `job` in order, writing each result into `job.out` (as `run.file`); resolves to the outcomes in run order. */
+export async function runSearches(job: SearchJob): Promise<SearchOutcome[]> {
+  const { space, runs, quant } = job;
+  mkdirSync(job.out, { recursive: true });
+  const targets = [...new Set(runs.map((r) => r.target))];
+  const pool = await FitnessPool.create({ space, predictor: { file: job.predictor }, targets, profiles: job.profiles }, { workers: job.workers });
+  const outcomes: SearchOutcome[] = [];
+  try {
+    for (const run of runs) {
+      const finder = new EvolutionFinder(space, pool, { ...job.options, quant });
+      const label = run.max === undefined ? `${run.target} front` : `${run.target} <= ${formatLatency(run.max, run.unit)}`;
+      const bar = progressBar(finder.options.generations, 0, `search ${label} [{bar}] {value}/{total} generations | best {accuracy} at {latency} | {scored} scored | ETA {eta}s`);
+      const onGeneration = (s: GenerationStats): void =>
+        bar.update(s.generation, { accuracy: `${(s.bestAccuracy * 100).toFixed(2)}%`, latency: formatLatency(s.bestLatency, run.unit), scored: s.scored });
+      const t0 = performance.now();
+      try {
+        const result = job.pareto
+          ? await finder.pareto(run.target, run.max, { onGeneration })
+          : await finder.search({ target: run.target, max: run.max as number }, { onGeneration });
+        const seconds = (performance.now() - t0) / 1000;
+        outcomes.push({ ...result, space, checkpoint: job.checkpoint, predictor: job.predictor, quant, options: { ...finder.options }, seconds });
+      } catch (err) {
+        if (err instanceof InfeasibleBudgetError) throw new Error(`--max-latency for --target ${run.target}: ${err.message}`);
+        throw err;
+      } finally {
+        bar.stop();
+      }
+      writeResult(job.out, run, outcomes[outcomes.length - 1]);
+    }
+  } finally {
+    await pool.close();
+  }
+  return outcomes;
+}
+
 export function registerSearch(program: Command): void {
   program
     .command('search')
     .description('evolutionary search for the most accurate subnet within a latency budget per target, or the Pareto front (--pareto)')
     .option('--checkpoint <file>', 'supernet checkpoint: search its space and record it for export')
     .option('--space <name|file>', 'search space when no --checkpoint is given', 'fashion-mbv3')
-    .requiredOption('--predictor <file>', 'accuracy predictor file written by hwnas fit')
+    .option('--predictor <file>', `accuracy predictor file written by hwnas fit (default: the shipped ${kShipped.predictors.mixed.file}, or ${kShipped.predictors.fp32.file} with --quant fp32)`)
     .option('--target <spec>', 'target NAME[:THREADS] (e.g. rpi4, ort-cpu:1); repeat for several', collect, [])
     .option('--max-latency <value>', 'budget of the --target in the same position (e.g. 1.5ms, 800us; proxies: a number in their unit)', collect, [])
     .option('--pareto', 'return the front of predicted accuracy vs latency per target (NSGA-II); budgets optional')
@@ -99,53 +179,29 @@ export function registerSearch(program: Command): void {
     .action(async (opts: SearchCliOptions) => {
       const space = spaceOf(opts);
       const runs = planSearchRuns(opts.target, opts.maxLatency, opts.pareto === true);
-      const predictor = MlpPredictor.load(opts.predictor, space);
-      const bits = predictor.encoder.hasBits;
-      const quant = opts.quant ?? (bits ? 'mixed' : 'fp32');
-      if (quant !== 'mixed' && quant !== 'fp32') throw new Error(`--quant must be 'mixed' or 'fp32' (got '${quant}')`);
-      if (quant === 'mixed' && !bits) {
-        throw new Error(`--quant mixed needs a quantization-aware predictor, but ${opts.predictor} encodes no bits: fit one with hwnas fit, or search with --quant fp32`);
+      // Without --predictor: the shipped predictor of the genome asked for (mixed unless --quant fp32).
+      const requested = opts.quant ?? (opts.predictor === undefined ? 'mixed' : undefined);
+      let predictorPath = opts.predictor;
+      if (predictorPath === undefined) {
+        const shipped = kShipped.predictors[requested === 'fp32' ? 'fp32' : 'mixed'];
+        checkShipped([shipped]);
+        predictorPath = shippedPath(shipped);
       }
-      const population = parseIntOption('population', opts.population, 4);
-      const options = {
-        generations: parseIntOption('generations', opts.generations, 0),
-        populationSize: population,
-        parentsSize: Math.max(1, Math.round(population / 4)),
-        mutationSize: Math.round(population / 2),
-        crossoverSize: Math.round(population / 2),
-        seed: parseIntOption('seed', opts.seed, 0),
-        quant,
-      } as const;
-      mkdirSync(opts.out, { recursive: true });
-      const targets = [...new Set(runs.map((r) => r.target))];
-      const predictorPath = resolve(opts.predictor);
-      const pool = await FitnessPool.create({ space, predictor: { file: predictorPath }, targets }, { workers: parseIntOption('workers', opts.workers, 1) });
-      const outcomes: SearchOutcome[] = [];
-      try {
-        for (const run of runs) {
-          const label = run.max === undefined ? `${run.target} front` : `${run.target} <= ${formatLatency(run.max, run.unit)}`;
-          const bar = progressBar(options.generations, 0, `search ${label} [{bar}] {value}/{total} generations | best {accuracy} at {latency} | {scored} scored | ETA {eta}s`);
-          const onGeneration = (s: GenerationStats): void =>
-            bar.update(s.generation, { accuracy: `${(s.bestAccuracy * 100).toFixed(2)}%`, latency: formatLatency(s.bestLatency, run.unit), scored: s.scored });
-          const finder = new EvolutionFinder(space, pool, options);
-          const t0 = performance.now();
-          try {
-            const result = opts.pareto
-              ? await finder.pareto(run.target, run.max, { onGeneration })
-              : await finder.search({ target: run.target, max: run.max as number }, { onGeneration });
-            const seconds = (performance.now() - t0) / 1000;
-            outcomes.push({ ...result, space, checkpoint: opts.checkpoint ? resolve(opts.checkpoint) : null, predictor: predictorPath, quant, options: { ...finder.options }, seconds });
-          } catch (err) {
-            if (err instanceof InfeasibleBudgetError) throw new Error(`--max-latency for --target ${run.target}: ${err.message}`);
-            throw err;
-          } finally {
-            bar.stop();
-          }
-          process.stderr.write(`wrote ${writeResult(opts.out, run, outcomes[outcomes.length - 1])}\n`);
-        }
-      } finally {
-        await pool.close();
-      }
+      predictorPath = resolve(predictorPath);
+      const predictor = MlpPredictor.load(predictorPath, space);
+      const quant = searchQuant(predictor, predictorPath, requested);
+      const outcomes = await runSearches({
+        space, runs, predictor: predictorPath, quant, pareto: opts.pareto === true,
+        options: {
+          ...populationOptions(parseIntOption('population', opts.population, 4)),
+          generations: parseIntOption('generations', opts.generations, 0),
+          seed: parseIntOption('seed', opts.seed, 0),
+        },
+        workers: parseIntOption('workers', opts.workers, 1),
+        checkpoint: opts.checkpoint ? resolve(opts.checkpoint) : null,
+        out: opts.out,
+      });
+      for (const run of runs) process.stderr.write(`wrote ${join(opts.out, run.file)}\n`);
       for (const path of writePlots(opts.out, runs, outcomes)) process.stderr.write(`wrote ${path}\n`);
       console.log(searchTable(runs, outcomes));
     });

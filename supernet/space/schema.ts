@@ -65,13 +65,17 @@ function fieldPath(root: string, path: readonly PropertyKey[]): string {
   return out;
 }
 
-function describeIssue(root: string, issue: z.core.$ZodIssue): string {
+/** One line for a zod issue: the field under `root`, what was wrong with it, and (for unknown fields) the fix. */
+export function describeIssue(root: string, issue: z.core.$ZodIssue): string {
   const field = fieldPath(root, issue.path);
   if (issue.code === 'unrecognized_keys') {
     return `${field} has unknown field(s) ${issue.keys.map((k) => `'${k}'`).join(', ')}: check the spelling or remove them`;
   }
   if (issue.code === 'invalid_type' && issue.input === undefined) {
     return `${field} is missing: expected ${issue.expected}`;
+  }
+  if (issue.code === 'invalid_value' && issue.input === undefined) {
+    return `${field} is missing: expected ${issue.values.map((v) => JSON.stringify(v)).join(' or ')}`;
   }
   return `${field} = ${JSON.stringify(issue.input)} is invalid: ${issue.message}`;
 }

@@ -1,9 +1,9 @@
 import { describe, it } from 'node:test';
 import assert from 'node:assert/strict';
-import { mkdtempSync, readFileSync, readdirSync, writeFileSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, readFileSync, readdirSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { writeFileAtomic, writeFolderAtomic } from '../../supernet/atomicWrite.js';
+import { buildFolderAtomic, writeFileAtomic, writeFolderAtomic } from '../../supernet/atomicWrite.js';
 
 describe('atomic writes', () => {
   it('a failing write leaves the existing file untouched and no temporary behind', () => {
@@ -28,5 +28,26 @@ describe('atomic writes', () => {
     assert.deepEqual(readdirSync(out), ['a.txt']);
     assert.equal(readFileSync(join(out, 'a.txt'), 'utf8'), 'new');
     assert.deepEqual(readdirSync(dir), ['model']);
+  });
+
+  it('a folder built by any code appears only when the build resolves', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'hwnas-atomic-'));
+    const out = join(dir, 'run');
+    writeFolderAtomic(out, { 'old.txt': 'precious' });
+    await assert.rejects(buildFolderAtomic(out, async (tmp) => {
+      writeFileSync(join(tmp, 'model.onnx'), 'half');
+      throw new Error('verify failed half-way');
+    }), /verify failed half-way/);
+    assert.deepEqual(readdirSync(dir), ['run']);
+    assert.deepEqual(readdirSync(out), ['old.txt']);
+    const value = await buildFolderAtomic(out, async (tmp) => {
+      mkdirSync(join(tmp, 'sub'));
+      writeFileSync(join(tmp, 'sub', 'model.onnx'), 'whole');
+      return 42;
+    });
+    assert.equal(value, 42);
+    assert.deepEqual(readdirSync(out), ['sub']);
+    assert.equal(readFileSync(join(out, 'sub', 'model.onnx'), 'utf8'), 'whole');
+    assert.deepEqual(readdirSync(dir), ['run']);
   });
 });
