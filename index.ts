@@ -12,7 +12,8 @@
  * - hardware: measureLatency, device profiles, RooflineModel, target registry, onnxruntime sessions,
  *   latency profiles (ProfileLatencyModel, loadLatencyProfile, profileDevice, evaluateProfile)
  * - predictors: contracts in predictors/types.ts
- * - evolution: EvolutionFinder, FitnessPool, InfeasibleBudgetError, NSGA-II helpers, result types
+ * - evolution: EvolutionFinder (full or bits-only genome), FitnessPool, InfeasibleBudgetError,
+ *   baselines (randomSearch, handMadeFamily, bestWithin), NSGA-II helpers, result types
  * - utilities: Rng
  */
 export { initBackend, backendInfo, type BackendInfo, type BackendName } from './supernet/backend/backend.js';
@@ -53,11 +54,12 @@ export type { LayerDesc, LatencyModel } from './hardware/types.js';
 export type { AccuracyPredictor, AccuracySample } from './predictors/types.js';
 export {
   EvolutionFinder, FitnessPool, InfeasibleBudgetError, kDefaultSearchOptions, kDefaultFitnessPoolOptions,
+  fullGenome, bitsGenome, randomSearch, handMadeFamily, bestWithin,
   nonDominatedSort, crowdingDistance, selectSurvivors, paretoFront2d,
-  type SearchOptions, type FitnessPoolOptions,
+  type SearchOptions, type FitnessPoolOptions, type SearchGenome, type RandomSearchOptions, type FamilyOptions, type UniformBits,
 } from './evolution/index.js';
 export type {
   Fitness, FitnessSpec, PredictorSpec, LatencyBudget, TargetInfo, Scores, ScoredConfig, SearchResult, ParetoResult,
-  FastestResult, GenerationStats,
+  FastestResult, GenerationStats, BaselineResult,
 } from './evolution/types.js';
 export { Rng } from './supernet/rng.js';

@@ -6,7 +6,7 @@
  */
 import type { SubnetConfig } from '../supernet/types.js';
 import { encodeConfigs, type GeneLayout } from './genome.js';
-import type { Fitness, ScoreOptions } from './types.js';
+import type { Fitness, ScoredConfig, ScoreOptions, TargetInfo } from './types.js';
 
 /** A scored config. NaN marks values the fitness skipped (see ScoreOptions). */
 export interface Individual {
@@ -61,6 +61,27 @@ export class Evaluator {
   all(): Individual[] {
     return [...this.cache.values()];
   }
+}
+
+/** The column of target spec `target` in `fitness`'s scores; throws naming the targets it scores. */
+export function targetIndex(fitness: Fitness, target: string): number {
+  const t = fitness.targets.findIndex((info) => info.name === target);
+  if (t < 0) {
+    throw new RangeError(`target '${target}' is not scored by this fitness: it scores ${fitness.targets.map((info) => info.name).join(', ')}`);
+  }
+  return t;
+}
+
+/** Most accurate first; equal accuracy: lower latency on target t first (stable otherwise). */
+export function byAccuracy(list: readonly Individual[], t: number): Individual[] {
+  return [...list].sort((a, b) => b.accuracy - a.accuracy || a.latencies[t] - b.latencies[t]);
+}
+
+/** An individual as a result entry: its latency on target t and on every target, keyed by spec. */
+export function scoredConfig(targets: readonly TargetInfo[], ind: Individual, t: number): ScoredConfig {
+  const latencies: Record<string, number> = {};
+  targets.forEach((info, k) => (latencies[info.name] = ind.latencies[k]));
+  return { config: ind.config, accuracy: ind.accuracy, latency: ind.latencies[t], latencies };
 }
 
 /** `list` without repeated configs (the first of each stays). */

@@ -14,18 +14,20 @@
  * Pareto mode: NSGA-II on (predicted accuracy, latency on the target), parents by binary
  * tournament, survivors by non-dominated rank and crowding distance.
  *
- * All randomness is drawn here, on the calling thread, from one seeded Rng; scoring is a pure
- * function of the configs, so the same seed gives the same result for any fitness worker count.
+ * What the search varies is its SearchGenome: every gene of the space by default, or e.g. only
+ * the bits of a fixed architecture (bitsGenome). All randomness is drawn here, on the calling
+ * thread, from one seeded Rng; scoring is a pure function of the configs, so the same seed
+ * gives the same result for any fitness worker count.
  */
 import { Rng } from '../supernet/rng.js';
-import { canonicalConfig, sampleConfig, smallestConfig } from '../supernet/space/searchSpace.js';
 import type { SearchSpace, SubnetConfig } from '../supernet/types.js';
 import { crossover } from './crossover.js';
 import { InfeasibleBudgetError } from './errors.js';
-import { dedupe, drawAccepted, Evaluator, type Individual } from './Evaluator.js';
-import { geneLayout, type GeneLayout } from './genome.js';
+import { byAccuracy, dedupe, drawAccepted, Evaluator, scoredConfig, targetIndex, type Individual } from './Evaluator.js';
+import type { GeneLayout } from './genome.js';
 import { mutate } from './mutate.js';
 import { paretoFront2d, rankPopulation, selectSurvivors, tournament } from './nsga2.js';
+import { fullGenome, type SearchGenome } from './searchGenome.js';
 import { resolveSearchOptions, type SearchOptions } from './searchOptions.js';
 import type {
   FastestResult, Fitness, GenerationStats, LatencyBudget, ParetoResult, ScoredConfig, SearchHooks, SearchResult,
@@ -36,15 +38,23 @@ const kFastestSalt = 0x5a17;
 
 export class EvolutionFinder {
   readonly options: Required<SearchOptions>;
+  readonly genome: SearchGenome;
   readonly layout: GeneLayout;
 
+  /** `genome`: what the search varies; by default every gene of `space` in `options.quant`. */
   constructor(
     readonly space: SearchSpace,
     readonly fitness: Fitness,
     options: SearchOptions = {},
+    genome?: SearchGenome,
   ) {
     this.options = resolveSearchOptions(options);
-    this.layout = geneLayout(space, this.options.quant);
+    this.genome = genome ?? fullGenome(space, this.options.quant);
+    if (this.genome.layout.space !== space) throw new RangeError(`the genome is of space '${this.genome.layout.space.name}', not of the finder's space '${space.name}'`);
+    if (this.genome.layout.quant !== this.options.quant) {
+      throw new RangeError(`options.quant is '${this.options.quant}' but the genome is '${this.genome.layout.quant}': give the genome's quant mode`);
+    }
+    this.layout = this.genome.layout;
   }
 
   /** The most accurate config within `budget`. Rejects with InfeasibleBudgetError on an impossible budget. */
@@ -116,7 +126,7 @@ export class EvolutionFinder {
   ): Promise<Individual[]> {
     const o = this.options;
     const [found] = await drawAccepted(evaluator, accept, [
-      { needed: o.populationSize, make: () => sampleConfig(this.space, rng, { quant: o.quant }) },
+      { needed: o.populationSize, make: () => this.genome.sample(rng) },
     ], o.resampleLimit);
     if (found.length > 0) return dedupe(found);
     const fastest = await this.fastestPopulation(t);
@@ -133,8 +143,9 @@ export class EvolutionFinder {
   }
 
   /**
-   * A min-latency evolution on target t (latencies only), seeded with the smallest
-   * architecture at every uniform bit-width pair. Returns its final population, fastest first.
+   * A min-latency evolution on target t (latencies only), seeded with the genome's fast seeds
+   * (the smallest architecture at every uniform bit-width pair, for the full genome). Returns
+   * its final population, fastest first.
    */
   private async fastestPopulation(t: number): Promise<Individual[]> {
     const o = this.options;
@@ -142,9 +153,9 @@ export class EvolutionFinder {
     const evaluator = new Evaluator(this.layout, this.fitness, { latencyOnly: t });
     const accept = (ind: Individual): boolean => Number.isFinite(ind.latencies[t]);
     const byLatency = (list: Individual[]): Individual[] => [...list].sort((a, b) => a.latencies[t] - b.latencies[t]);
-    const seeds = (await evaluator.evaluate(this.smallestSeeds())).filter(accept);
+    const seeds = (await evaluator.evaluate(this.genome.fastSeeds())).filter(accept);
     const [sampled] = await drawAccepted(evaluator, accept, [
-      { needed: Math.max(0, o.populationSize - seeds.length), make: () => sampleConfig(this.space, rng, { quant: o.quant }) },
+      { needed: Math.max(0, o.populationSize - seeds.length), make: () => this.genome.sample(rng) },
     ], o.resampleLimit);
     let population = dedupe([...seeds, ...sampled]);
     if (population.length === 0) {
@@ -158,7 +169,6 @@ export class EvolutionFinder {
     return byLatency(population);
   }
 
-  /** The smallest architecture, fp32 or at each uniform (weight, activation) bit-width pair. */
   /** One generation's children: mutants and crossovers of parents drawn by `pick`, accepted ones only. */
   private async offspring(
     evaluator: Evaluator, accept: (ind: Individual) => boolean, pick: () => SubnetConfig, rng: Rng,
@@ -171,29 +181,13 @@ export class EvolutionFinder {
     return [...mutants, ...crosses];
   }
 
-  private smallestSeeds(): SubnetConfig[] {
-    const base = smallestConfig(this.space, { quant: this.options.quant });
-    if (this.options.quant === 'fp32') return [base];
-    const out: SubnetConfig[] = [];
-    for (const w of this.space.quant.weightBits) {
-      for (const a of this.space.quant.actBits) {
-        out.push(canonicalConfig(this.space, { ...base, wBits: base.wBits?.map(() => w), aBits: base.aBits?.map(() => a) }));
-      }
-    }
-    return out;
-  }
-
   /** The non-dominated members of `population` (accuracy up, latency down), by latency. */
   private front(population: Individual[], t: number): Individual[] {
     return paretoFront2d(population.map((ind) => ind.latencies[t]), population.map((ind) => ind.accuracy)).map((i) => population[i]);
   }
 
   private targetIndex(target: string): number {
-    const t = this.fitness.targets.findIndex((info) => info.name === target);
-    if (t < 0) {
-      throw new RangeError(`target '${target}' is not scored by this fitness: it scores ${this.fitness.targets.map((info) => info.name).join(', ')}`);
-    }
-    return t;
+    return targetIndex(this.fitness, target);
   }
 
   private checkBudget(max: number): void {
@@ -206,9 +200,7 @@ export class EvolutionFinder {
   }
 
   private scored(ind: Individual, t: number): ScoredConfig {
-    const latencies: Record<string, number> = {};
-    this.fitness.targets.forEach((info, k) => (latencies[info.name] = ind.latencies[k]));
-    return { config: ind.config, accuracy: ind.accuracy, latency: ind.latencies[t], latencies };
+    return scoredConfig(this.fitness.targets, ind, t);
   }
 
   private resultBase(t: number, history: GenerationStats[], evaluator: Evaluator) {
@@ -217,11 +209,6 @@ export class EvolutionFinder {
     const info = this.fitness.targets[t];
     return { target: info.name, unit: info.unit, units, seed: this.options.seed, generations: this.options.generations, scored: evaluator.scored, history };
   }
-}
-
-/** Most accurate first; equal accuracy: lower latency on t first (stable otherwise). */
-function byAccuracy(list: readonly Individual[], t: number): Individual[] {
-  return [...list].sort((a, b) => b.accuracy - a.accuracy || a.latencies[t] - b.latencies[t]);
 }
 
 /** NSGA-II objectives, both minimised: -accuracy and latency on t. */

@@ -1,12 +1,18 @@
 /**
  * The evolutionary search. Groups:
- * - the finder: EvolutionFinder, SearchOptions, kDefaultSearchOptions, InfeasibleBudgetError
+ * - the finder: EvolutionFinder, SearchOptions, kDefaultSearchOptions, InfeasibleBudgetError, and
+ *   what it varies: fullGenome, bitsGenome (the bits of a fixed architecture)
+ * - baselines: randomSearch, handMadeFamily, bestWithin
  * - fitness on workers: FitnessPool, FitnessPoolOptions, loadFitnessModels, loadPredictor, scoreConfigs
  * - genome operators: geneLayout, encodeConfigs, decodeConfigs, mutate, crossover
  * - NSGA-II: nonDominatedSort, crowdingDistance, selectSurvivors, paretoFront2d
  * - plain-data types: Fitness, FitnessSpec, ScoredConfig, SearchResult, ParetoResult, ...
  */
 export { EvolutionFinder } from './EvolutionFinder.js';
+export { fullGenome, bitsGenome, type SearchGenome } from './searchGenome.js';
+export { randomSearch, type RandomSearchOptions } from './randomSearch.js';
+export { handMadeFamily, type FamilyOptions, type UniformBits } from './handMadeFamily.js';
+export { bestWithin } from './bestWithin.js';
 export { kDefaultSearchOptions, resolveSearchOptions, type SearchOptions } from './searchOptions.js';
 export { InfeasibleBudgetError, ceilSignificant } from './errors.js';
 export { FitnessPool, kDefaultFitnessPoolOptions, type FitnessPoolOptions } from './FitnessPool.js';

@@ -128,3 +128,16 @@ export interface FastestResult {
   latency: number;
   config: SubnetConfig;
 }
+
+/** The outcome of a non-evolutionary baseline (random search, a fixed family of configs). */
+export interface BaselineResult {
+  target: string;
+  unit: string;
+  maxLatency: number;
+  /** The most accurate config within the budget, or null when none of those scored meets it. */
+  best: ScoredConfig | null;
+  /** Distinct configs scored, including the ones over the budget. */
+  scored: number;
+  /** How many of them met the budget. */
+  within: number;
+}

@@ -27,7 +27,7 @@ import type { ExportFormat } from '../supernet/export/exportSubnet.js';
 import { agreement, top1 } from '../supernet/quant/classify.js';
 import { buildDeployGraph, type DeployGraph } from '../supernet/quant/deployGraph.js';
 import type { Supernet } from '../supernet/Supernet.js';
-import type { SubnetConfig } from '../supernet/types.js';
+import type { SearchSpace, SubnetConfig } from '../supernet/types.js';
 import type { ChosenConfig } from './searchResultFile.js';
 
 export interface VerifyContext {
@@ -102,6 +102,20 @@ async function onnxAccuracy(path: string, split: DataSplit, images: Float32Array
   }
 }
 
+/** The input of a latency measurement and its shape (batch 1, NHWC). */
+export interface TimingInput {
+  image: Float32Array;
+  dims: number[];
+}
+
+/** What every latency measurement runs: the first test image, batch 1. */
+export function timingInput(space: SearchSpace, test: DataSplit): TimingInput {
+  const { height, width, channels } = space.input;
+  const image = new Float32Array(height * width * channels);
+  fillBatch(test, Int32Array.of(0), image, { augment: false });
+  return { image, dims: [1, height, width, channels] };
+}
+
 /** Times an ONNX file in a fresh session created under the measurement lock, with the profile's session options. */
 async function measureOnnxFile(path: string, threads: number, image: Float32Array, dims: number[], label: string): Promise<Measurement> {
   const session = await withMeasurementLock(() => createSession(path, { intraOpThreads: threads, optimization: 'all' }));
@@ -156,10 +170,9 @@ export async function verifyConfigs(chosen: readonly ChosenConfig[], ctx: Verify
   }
   const runtimes = new Map<string, BenchRuntime>();
   const rows: VerifyRow[] = [];
-  const { height, width, channels } = space.input;
-  const image = images.subarray(0, height * width * channels);
+  const input = timingInput(space, data.test);
   for (const p of pending) {
-    const latency = await measureRow(p, image, [1, height, width, channels], runtimes);
+    const latency = await measureRow(p, input, runtimes);
     rows.push({ ...p.row, latency });
     const m = latency.measurement;
     if (m !== null) ctx.onStep?.(`${p.row.target}: ${p.row.model.file} runs in ${m.medianMs.toPrecision(3)} ms (median)${m.flagged ? ', FLAGGED as too noisy' : ''}`);
@@ -167,18 +180,31 @@ export async function verifyConfigs(chosen: readonly ChosenConfig[], ctx: Verify
   return rows;
 }
 
-async function measureRow(p: Pending, image: Float32Array, dims: number[], runtimes: Map<string, BenchRuntime>): Promise<LatencyCheck> {
+function threadText(threads: number): string {
+  return `${threads} thread${threads === 1 ? '' : 's'}, batch 1`;
+}
+
+/**
+ * Times the exported ONNX file `path` on an ort-cpu target ('ort-cpu:N') as verifyConfigs does
+ * for its ort-cpu rows: a fresh session at the target's thread count, the measurement harness.
+ */
+export async function measureOnnxOnTarget(path: string, target: string, input: TimingInput): Promise<LatencyCheck> {
+  const spec = parseTargetSpec(target);
+  if (spec.name !== 'ort-cpu') throw new RangeError(`only ort-cpu targets run exported ONNX files (got '${target}')`);
+  const threads = spec.threads ?? kDefaultMeasuredThreads;
+  const file = basename(path);
+  return {
+    measurement: await measureOnnxFile(path, threads, input.image, input.dims, `${target} ${file}`),
+    runtime: `onnxruntime-node ${ortVersion()} running ${file}, ${threadText(threads)}`,
+  };
+}
+
+async function measureRow(p: Pending, input: TimingInput, runtimes: Map<string, BenchRuntime>): Promise<LatencyCheck> {
   if (p.row.kind !== 'measured') return { measurement: null, runtime: null };
   const spec = parseTargetSpec(p.row.target);
+  if (spec.name === 'ort-cpu') return measureOnnxOnTarget(p.path, p.row.target, input);
   const threads = spec.threads ?? kDefaultMeasuredThreads;
-  const threadText = `${threads} thread${threads === 1 ? '' : 's'}, batch 1`;
   const label = `${p.row.target} ${p.row.model.file}`;
-  if (spec.name === 'ort-cpu') {
-    return {
-      measurement: await measureOnnxFile(p.path, threads, image, dims, label),
-      runtime: `onnxruntime-node ${ortVersion()} running ${p.row.model.file}, ${threadText}`,
-    };
-  }
   const key = `${spec.name}:${threads}`;
   let runtime = runtimes.get(key);
   if (runtime === undefined) {
@@ -188,7 +214,7 @@ async function measureRow(p: Pending, image: Float32Array, dims: number[], runti
   const graph = p.floatGraph as DeployGraph;
   return {
     measurement: await timeGraph(runtime, { graph, outputShape: [1, 1, graph.classes] }, harness, label),
-    runtime: `${runtime.runtime.name} ${runtime.runtime.version} running the float graph of ${p.row.model.file}, ${threadText}`,
+    runtime: `${runtime.runtime.name} ${runtime.runtime.version} running the float graph of ${p.row.model.file}, ${threadText(threads)}`,
   };
 }
 

@@ -6,7 +6,7 @@
 import type { MachineInfo } from '../hardware/profiling/machine.js';
 import { formatLatency } from './latencyArg.js';
 import { formatTable, markdownTable } from './table.js';
-import { latencyErrorPercent, withinBudget, type VerifyRow } from './verifyConfigs.js';
+import { latencyErrorPercent, withinBudget, type LatencyCheck, type VerifyRow } from './verifyConfigs.js';
 
 export const kVerifyFormat = 'hwnas-verify';
 
@@ -24,8 +24,9 @@ const kHeader = ['target', 'budget', 'predicted acc (val)', 'test acc (ONNX)', '
 const pct = (x: number): string => `${(100 * x).toFixed(2)}%`;
 const ms = (x: number): string => String(Number(x.toPrecision(3)));
 
-function measuredCell(row: VerifyRow): string {
-  const m = row.latency.measurement;
+/** A measured latency as printed: median (IQR) in ms, FLAGGED when too noisy, 'estimate only' when nothing was measured. */
+export function latencyCell(check: LatencyCheck): string {
+  const m = check.measurement;
   if (m === null) return 'estimate only';
   const text = `${ms(m.medianMs)} ms (IQR ${ms(m.iqrMs)})`;
   return m.flagged ? `FLAGGED ${text}` : text;
@@ -45,7 +46,7 @@ function withinCell(row: VerifyRow): string {
 function cells(row: VerifyRow): string[] {
   return [
     row.target, formatLatency(row.budget, row.unit), pct(row.predicted.accuracy), pct(row.testAccuracy),
-    formatLatency(row.predicted.latency, row.unit), measuredCell(row), errorCell(row), withinCell(row),
+    formatLatency(row.predicted.latency, row.unit), latencyCell(row.latency), errorCell(row), withinCell(row),
   ];
 }
 

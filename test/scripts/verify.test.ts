@@ -17,7 +17,7 @@ import { Supernet } from '../../supernet/Supernet.js';
 import { saveCheckpoint } from '../../supernet/train/checkpoint.js';
 import { kDefaultTrainOptions, type TrainMeta } from '../../supernet/train/SupernetTrainer.js';
 import { readSearchResult } from '../../scripts/searchResultFile.js';
-import { exportFormatOf } from '../../scripts/verifyConfigs.js';
+import { exportFormatOf, measureOnnxOnTarget, timingInput } from '../../scripts/verifyConfigs.js';
 import { microSpace } from '../fixtures/data.js';
 
 const cli = fileURLToPath(new URL('../../scripts/cli.js', import.meta.url));
@@ -147,6 +147,18 @@ describe('hwnas verify', () => {
     assert.equal(again.status, 1);
     assert.match(again.stderr, /verify already exists: choose another --out, or pass --force to replace it/);
     assert.equal(readdirSync(out).length, 5);
+  });
+
+  it('times an exported model on another ort-cpu target with the same harness', async () => {
+    const model = join(dir, 'verify', 'search-ort-cpu-1.onnx');
+    const input = timingInput(microSpace(), loadFashionMnist().test);
+    assert.deepEqual(input.dims, [1, 28, 28, 1]);
+    const check = await measureOnnxOnTarget(model, 'ort-cpu:2', input);
+    const m = check.measurement;
+    assert.ok(m !== null && m.medianMs > 0 && m.runs === 50 && m.threads === 2, JSON.stringify(m));
+    assert.equal(m.label, 'ort-cpu:2 search-ort-cpu-1.onnx');
+    assert.match(check.runtime ?? '', /^onnxruntime-node \S+ running search-ort-cpu-1\.onnx, 2 threads, batch 1$/);
+    await assert.rejects(measureOnnxOnTarget(model, 'tfjs-wasm:1', input), /only ort-cpu targets run exported ONNX files \(got 'tfjs-wasm:1'\)/);
   });
 
   it('refuses results from another space, writing nothing', () => {

@@ -1,0 +1,57 @@
+/**
+ * What an EvolutionFinder varies. The full genome (the default) is every gene of the space;
+ * a bits-only genome keeps one architecture (depths, widths, kernels, expand ratios) fixed and
+ * varies only the weight and activation bits of its running blocks - the second stage of a
+ * separate "architecture first, then bits" search. Mutation and crossover change only the
+ * layout's genes, so every config the finder makes stays in the genome it was given.
+ */
+import type { Rng } from '../supernet/rng.js';
+import { canonicalConfig, sampleConfig, smallestConfig, type QuantMode } from '../supernet/space/searchSpace.js';
+import { withUniformBits } from '../supernet/quant/bits.js';
+import type { SearchSpace, SubnetConfig } from '../supernet/types.js';
+import { copyConfig, geneArray, geneLayout, type GeneLayout } from './genome.js';
+
+export interface SearchGenome {
+  /** The genes the search may change (mutation, crossover, cache keys). */
+  readonly layout: GeneLayout;
+  /** A random member, canonical; its draws come from `rng` in a fixed order. */
+  sample(rng: Rng): SubnetConfig;
+  /** The members a min-latency search starts from (those likely fastest). */
+  fastSeeds(): SubnetConfig[];
+}
+
+/** `base` at each uniform (weight, activation) bit-width pair of the space, canonical. */
+function uniformBitSeeds(space: SearchSpace, base: SubnetConfig): SubnetConfig[] {
+  return space.quant.weightBits.flatMap((w) => space.quant.actBits.map((a) => canonicalConfig(space, withUniformBits(space, base, w, a))));
+}
+
+/** Every gene of `space` (bits too with 'mixed'); the min-latency search starts from the smallest architecture. */
+export function fullGenome(space: SearchSpace, quant: QuantMode): SearchGenome {
+  return {
+    layout: geneLayout(space, quant),
+    sample: (rng) => sampleConfig(space, rng, { quant }),
+    fastSeeds: () => (quant === 'fp32' ? [smallestConfig(space)] : uniformBitSeeds(space, smallestConfig(space, { quant }))),
+  };
+}
+
+/**
+ * The weight and activation bits of `architecture`'s running blocks, the rest of it fixed
+ * (its own bits, if any, are ignored). A 'mixed' genome: every member has bits, and the stem
+ * and classifier take the space's fixed bits. The min-latency search starts from the
+ * architecture at each uniform bit-width pair.
+ */
+export function bitsGenome(space: SearchSpace, architecture: SubnetConfig): SearchGenome {
+  const full = geneLayout(space, 'mixed');
+  const base = canonicalConfig(space, withUniformBits(space, architecture, space.quant.weightBits[0], space.quant.actBits[0]));
+  const slotGenes = full.slotGenes.filter((g) => (g.field === 'wBits' || g.field === 'aBits') && g.block < base.depths[g.stage]);
+  const layout: GeneLayout = Object.freeze({ space, quant: 'mixed', stageGenes: [], slotGenes, genes: slotGenes, length: slotGenes.length });
+  return {
+    layout,
+    sample: (rng) => {
+      const cfg = copyConfig(layout, base);
+      for (const g of slotGenes) geneArray(cfg, g.field)[g.index] = rng.pick(g.choices);
+      return cfg;
+    },
+    fastSeeds: () => uniformBitSeeds(space, base),
+  };
+}
