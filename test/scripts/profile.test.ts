@@ -32,14 +32,17 @@ describe('hwnas profile', () => {
 
   it('measures an ort-cpu profile of a space, then evaluates it on held-out subnets', () => {
     const out = join(dir, 'profiles', 'nano-1.json');
-    const made = run('--target', 'ort-cpu:1', '--space', spaceFile, '--out', out, '--subnets', '6', ...loose);
+    // 10 subnets per precision group, the fewest a fit takes (nano has 16 float subnets: 3 are left for --evaluate).
+    const made = run('--target', 'ort-cpu:1', '--space', spaceFile, '--out', out, '--subnets', '30', ...loose);
     assert.equal(made.status, 0, made.stderr);
     assert.match(made.stdout, /profile ort-cpu:1 \(onnxruntime-node [0-9.]+\) on .*space nano/);
     assert.match(made.stdout, /wrote .*nano-1\.json: \d+ table entries, \d+ subnets/);
     const profile = loadLatencyProfile(out);
     assert.equal(profile.threads, 1);
     assert.equal(profile.machine.runtime.name, 'onnxruntime-node');
-    const again = run('--target', 'ort-cpu:1', '--space', spaceFile, '--out', out, '--subnets', '6', ...loose);
+    assert.match(made.stdout, /^float\s+10\s+[\d.]+%/m);
+    assert.match(made.stdout, /^quantized\s+20\s+[\d.]+%/m);
+    const again = run('--target', 'ort-cpu:1', '--space', spaceFile, '--out', out, '--subnets', '30', ...loose);
     assert.match(again.stderr, /nano-1\.json already exists: choose another --out, or pass --force to replace it/);
 
     const json = join(dir, 'eval.json');
@@ -51,5 +54,16 @@ describe('hwnas profile', () => {
     const report = JSON.parse(readFileSync(json, 'utf8')) as { target: string; groups: { group: string }[] };
     assert.equal(report.target, 'ort-cpu:1');
     assert.deepEqual(report.groups.map((g) => g.group), ['fp32', 'int8', 'mixed']);
+
+    const refitOut = join(dir, 'refit.json');
+    const refit = run('--refit', out, '--out', refitOut);
+    assert.equal(refit.status, 0, refit.stderr);
+    assert.match(refit.stdout, /re-fitted .*nano-1\.json on its 30 measured subnets -> .*refit\.json/);
+    assert.deepEqual(loadLatencyProfile(refitOut).model, profile.model, 'the same measurements give the same model');
+    const notJson = join(dir, 'not.json');
+    writeFileSync(notJson, '{');
+    const bad = run('--refit', notJson);
+    assert.equal(bad.status, 1);
+    assert.match(bad.stderr, /cannot read latency profile .*not\.json/);
   });
 });
