@@ -31,6 +31,19 @@ export const kPredictorFormat = 'hwnas-accuracy-predictor';
 
 const posInt = z.number().int().positive();
 const choices = z.array(z.number()).min(1);
+const layerSchema = z.strictObject({ inputs: posInt, outputs: posInt, weights: z.string(), bias: z.string() });
+const baseSchema = z.strictObject({
+  format: z.literal(kPredictorFormat),
+  version: z.literal(1),
+  encoder: z.strictObject({
+    stageSlots: z.array(posInt).min(1),
+    kernels: choices,
+    expands: choices,
+    widthRatios: choices,
+  }),
+  layers: z.array(layerSchema).min(1),
+  meta: z.record(z.string(), z.unknown()),
+});
 const fileSchema = z.strictObject({
   format: z.literal(kPredictorFormat),
   version: z.literal(1),
@@ -41,8 +54,10 @@ const fileSchema = z.strictObject({
     widthRatios: choices,
     bits: z.strictObject({ weight: choices, act: choices }).optional(),
   }),
-  layers: z.array(z.strictObject({ inputs: posInt, outputs: posInt, weights: z.string(), bias: z.string() })).min(1),
+  layers: z.array(layerSchema).min(1),
   meta: z.record(z.string(), z.unknown()),
+  /** A bit-free predictor whose prediction on the config's architecture is added (see `base`). */
+  base: baseSchema.optional(),
 });
 
 export type PredictorFile = z.infer<typeof fileSchema>;
@@ -62,7 +77,14 @@ function fromBase64(s: string, length: number, what: string): Float32Array {
   return out;
 }
 
-/** Predicts with fixed weights: the layers' arrays must not change after the first prediction. */
+/**
+ * Predicts with fixed weights: the layers' arrays must not change after the first prediction.
+ *
+ * With a `base` (a bit-free predictor of the same architecture features), the prediction is the
+ * base's prediction on the architecture plus this MLP's output: the quantization-aware predictor
+ * transferred from an fp32 one keeps the fp32 predictor whole and learns what the bits change
+ * (QuantAwarePredictor.ts).
+ */
 export class MlpPredictor implements AccuracyPredictor {
   private forward: MlpForward | undefined;
 
@@ -70,7 +92,15 @@ export class MlpPredictor implements AccuracyPredictor {
     readonly encoder: ConfigEncoder,
     readonly layers: readonly DenseLayer[],
     readonly meta: PredictorMeta = {},
+    readonly base?: MlpPredictor,
   ) {
+    if (base !== undefined) {
+      if (base.encoder.hasBits || base.base !== undefined) throw new Error('a base predictor must be a plain fp32 predictor (no bits, no base of its own)');
+      const { bits: _bits, ...arch } = encoder.spec;
+      if (JSON.stringify(base.encoder.spec) !== JSON.stringify(arch)) {
+        throw new Error('the base predictor encodes other architecture features than this predictor');
+      }
+    }
     let width = encoder.dim;
     layers.forEach((l, i) => {
       if (l.inputs !== width) throw new Error(`layer ${i} takes ${l.inputs} inputs but receives ${width}`);
@@ -94,11 +124,21 @@ export class MlpPredictor implements AccuracyPredictor {
 
   /** Predictions for `n` already encoded rows (`[n, encoder.dim]`, row-major). */
   predictFeatures(features: Float32Array, n: number): Float64Array {
-    if (features.length !== n * this.encoder.dim) {
-      throw new Error(`features must hold ${n} rows of ${this.encoder.dim} (got ${features.length} values)`);
+    const dim = this.encoder.dim;
+    if (features.length !== n * dim) {
+      throw new Error(`features must hold ${n} rows of ${dim} (got ${features.length} values)`);
     }
     this.forward ??= mlpForward(this.layers);
-    return Float64Array.from(this.forward(features, n));
+    const out = Float64Array.from(this.forward(features, n));
+    if (this.base !== undefined) {
+      // The architecture features are the first archDim of each row (ConfigEncoder's layout).
+      const arch = this.encoder.archDim;
+      const archRows = new Float32Array(n * arch);
+      for (let i = 0; i < n; i++) archRows.set(features.subarray(i * dim, i * dim + arch), i * arch);
+      const b = this.base.predictFeatures(archRows, n);
+      for (let i = 0; i < n; i++) out[i] += b[i];
+    }
+    return out;
   }
 
   toJSON(): PredictorFile {
@@ -108,6 +148,7 @@ export class MlpPredictor implements AccuracyPredictor {
       encoder: structuredClone(this.encoder.spec),
       layers: this.layers.map((l) => ({ inputs: l.inputs, outputs: l.outputs, weights: toBase64(l.weights), bias: toBase64(l.bias) })),
       meta: this.meta,
+      ...(this.base ? { base: this.base.toJSON() as z.infer<typeof baseSchema> } : {}),
     };
   }
 
@@ -132,15 +173,18 @@ export class MlpPredictor implements AccuracyPredictor {
       throw new Error(`${source} is not an hwnas accuracy predictor file (format '${kPredictorFormat}', version 1):\n  ${issues.join('\n  ')}`);
     }
     const file = parsed.data;
-    try {
-      const encoder = new ConfigEncoder(file.encoder as EncoderSpec);
-      const layers = file.layers.map((l, i) => ({
+    const build = (f: z.infer<typeof baseSchema> | PredictorFile, where: string, base?: MlpPredictor): MlpPredictor => {
+      const encoder = new ConfigEncoder(f.encoder as EncoderSpec);
+      const layers = f.layers.map((l, i) => ({
         inputs: l.inputs,
         outputs: l.outputs,
-        weights: fromBase64(l.weights, l.inputs * l.outputs, `layers[${i}].weights`),
-        bias: fromBase64(l.bias, l.outputs, `layers[${i}].bias`),
+        weights: fromBase64(l.weights, l.inputs * l.outputs, `${where}layers[${i}].weights`),
+        bias: fromBase64(l.bias, l.outputs, `${where}layers[${i}].bias`),
       }));
-      return new MlpPredictor(encoder, layers, file.meta);
+      return new MlpPredictor(encoder, layers, f.meta, base);
+    };
+    try {
+      return build(file, '', file.base === undefined ? undefined : build(file.base, 'base.'));
     } catch (err) {
       throw new Error(`${source} is damaged: ${(err as Error).message}`);
     }

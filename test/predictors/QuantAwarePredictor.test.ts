@@ -3,7 +3,10 @@ import assert from 'node:assert/strict';
 import { initBackend } from '../../supernet/backend/backend.js';
 import { fitPredictor } from '../../predictors/fitPredictor.js';
 import { fitQuantAware, quantAwareFromFp32 } from '../../predictors/QuantAwarePredictor.js';
-import type { MlpPredictor } from '../../predictors/MlpPredictor.js';
+import { MlpPredictor } from '../../predictors/MlpPredictor.js';
+import { mkdtempSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { blockSlots, sampleConfig } from '../../supernet/space/searchSpace.js';
 import { Rng } from '../../supernet/rng.js';
 import type { SubnetConfig, WeightBits } from '../../supernet/types.js';
@@ -65,6 +68,24 @@ describe('quantization-aware predictor', () => {
     assert.ok(trueGap > 0, 'the synthetic data must favour 8-bit');
     assert.ok(lower >= 36, `4-bit predicted lower for ${lower} of 40 architectures`);
     assert.ok(gap > 0.5 * trueGap, `mean predicted gap ${(100 * gap / 40).toFixed(2)} pp vs true ${(100 * trueGap / 40).toFixed(2)} pp`);
+  });
+
+  it('keeps the fp32 predictor whole as its base through a save and load', async () => {
+    const fit = await fitQuantAware(space, syntheticSamples(space, 80, 4, 'mixed'), { ...small, from: fp32, maxEpochs: 5 });
+    const q = fit.predictor;
+    assert.equal(q.base, fp32);
+    const dir = mkdtempSync(join(tmpdir(), 'hwnas-quant-pred-'));
+    q.save(join(dir, 'q.json'));
+    const loaded = MlpPredictor.load(join(dir, 'q.json'), space);
+    assert.ok(loaded.base !== undefined && !loaded.base.encoder.hasBits);
+    const rng = new Rng(13);
+    const configs = Array.from({ length: 50 }, () => sampleConfig(space, rng, { quant: 'mixed' }));
+    assert.deepEqual(loaded.predict(configs), q.predict(configs));
+    const arch = configs.map(({ wBits: _w, aBits: _a, ...a }) => a);
+    const branch = new MlpPredictor(q.encoder, q.layers).predict(configs);
+    const base = fp32.predict(arch);
+    q.predict(configs).forEach((p, i) => assert.ok(Math.abs(p - (base[i] + branch[i])) < 1e-12, 'fp32 prediction plus the branch'));
+    assert.throws(() => new MlpPredictor(q.encoder, q.layers, {}, q), /a base predictor must be a plain fp32 predictor/);
   });
 
   it('trains from scratch without an fp32 predictor', async () => {
