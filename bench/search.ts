@@ -7,6 +7,8 @@
  *     [--target rpi4] [--max-latency 0.8] [--searches 100,500] [--seed 1]
  *
  * Predictors:
+ *   shipped - the shipped quantization-aware predictor (the fp32 predictor plus its bit branch:
+ *             two 3 x 400 MLPs per config), loaded by the product's fitness worker;
  *   mlp     - the project's MlpPredictor, OFA-sized (3 x 400 hidden, bit-aware encoder), with
  *             random weights written to a temporary file and loaded by the product's fitness
  *             worker: the real cost per config; the predicted accuracies themselves mean nothing.
@@ -26,6 +28,7 @@ import { MlpPredictor } from '../predictors/MlpPredictor.js';
 import { Rng } from '../supernet/rng.js';
 import { fashionMbv3 } from '../supernet/space/defaultSpace.js';
 import { sampleConfig } from '../supernet/space/searchSpace.js';
+import { kShipped } from '../scripts/shippedModels.js';
 
 const { values: args } = parseArgs({
   options: {
@@ -68,6 +71,9 @@ function mlpFile(dir: string): string {
 function setups(dir: string): PredictorSetup[] {
   const targets = [args.target];
   return list(args.predictors).map((name) => {
+    if (name === 'shipped') {
+      return { name: `shipped predictor ${kShipped.predictors.mixed.file}`, spec: { space, predictor: { file: kShipped.predictors.mixed.file }, targets } };
+    }
     if (name === 'mlp') return { name: 'MlpPredictor 3x400 (random weights)', spec: { space, predictor: { file: mlpFile(dir) }, targets } };
     if (name === 'fixture') {
       return {
@@ -76,7 +82,7 @@ function setups(dir: string): PredictorSetup[] {
         filename: new URL('../test/fixtures/linearFitnessWorker.js', import.meta.url).href,
       };
     }
-    throw new Error(`--predictors: unknown predictor '${name}' (use mlp, fixture)`);
+    throw new Error(`--predictors: unknown predictor '${name}' (use shipped, mlp, fixture)`);
   });
 }
 
