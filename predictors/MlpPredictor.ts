@@ -32,30 +32,22 @@ export const kPredictorFormat = 'hwnas-accuracy-predictor';
 const posInt = z.number().int().positive();
 const choices = z.array(z.number()).min(1);
 const layerSchema = z.strictObject({ inputs: posInt, outputs: posInt, weights: z.string(), bias: z.string() });
+const archEncoderSchema = z.strictObject({
+  stageSlots: z.array(posInt).min(1),
+  kernels: choices,
+  expands: choices,
+  widthRatios: choices,
+});
+/** A bit-free predictor: the base of a transferred quantization-aware one. */
 const baseSchema = z.strictObject({
   format: z.literal(kPredictorFormat),
   version: z.literal(1),
-  encoder: z.strictObject({
-    stageSlots: z.array(posInt).min(1),
-    kernels: choices,
-    expands: choices,
-    widthRatios: choices,
-  }),
+  encoder: archEncoderSchema,
   layers: z.array(layerSchema).min(1),
   meta: z.record(z.string(), z.unknown()),
 });
-const fileSchema = z.strictObject({
-  format: z.literal(kPredictorFormat),
-  version: z.literal(1),
-  encoder: z.strictObject({
-    stageSlots: z.array(posInt).min(1),
-    kernels: choices,
-    expands: choices,
-    widthRatios: choices,
-    bits: z.strictObject({ weight: choices, act: choices }).optional(),
-  }),
-  layers: z.array(layerSchema).min(1),
-  meta: z.record(z.string(), z.unknown()),
+const fileSchema = baseSchema.extend({
+  encoder: archEncoderSchema.extend({ bits: z.strictObject({ weight: choices, act: choices }).optional() }),
   /** A bit-free predictor whose prediction on the config's architecture is added (see `base`). */
   base: baseSchema.optional(),
 });
