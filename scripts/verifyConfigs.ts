@@ -13,7 +13,10 @@
  */
 import { availableParallelism } from 'node:os';
 import { basename, join } from 'node:path';
-import { kDefaultMeasuredThreads } from '../hardware/measuredTarget.js';
+import { existsSync } from 'node:fs';
+import { defaultProfilePath, kDefaultMeasuredThreads } from '../hardware/measuredTarget.js';
+import { loadLatencyProfile } from '../hardware/latencyProfile.js';
+import { profileDrift, type ProfileDrift } from '../hardware/profiling/profileDrift.js';
 import { kDefaultMeasureOptions, measureLatency, withMeasurementLock, type Measurement } from '../hardware/measure.js';
 import { createSession, ortVersion } from '../hardware/ort.js';
 import { createBenchRuntime, type BenchRuntime } from '../hardware/profiling/benchRuntime.js';
@@ -45,6 +48,11 @@ export interface VerifyContext {
 
 /** The latency side of a row: measured here, or why not. */
 export interface LatencyCheck {
+  /**
+   * Measured targets: how the machine runs now against its latency profile (the profile's
+   * reference subnets re-timed just before), or null when there is no profile of this space.
+   */
+  drift?: ProfileDrift | null;
   /** null when the target cannot be measured on this machine (estimate and proxy targets). */
   measurement: Measurement | null;
   /** What ran the timed inferences (batch 1), or null when nothing ran. */
@@ -169,15 +177,43 @@ export async function verifyConfigs(chosen: readonly ChosenConfig[], ctx: Verify
     });
   }
   const runtimes = new Map<string, BenchRuntime>();
+  const drifts = new Map<string, ProfileDrift | null>();
+  for (const p of pending) {
+    if (p.row.kind !== 'measured' || drifts.has(p.row.target)) continue;
+    const drift = await targetDrift(p.row.target, space, runtimes);
+    drifts.set(p.row.target, drift);
+    if (drift?.ratio != null) ctx.onStep?.(`${p.row.target}: the profile's reference subnets run at ${drift.ratio.toFixed(2)}x their profiled latency now`);
+  }
   const rows: VerifyRow[] = [];
   const input = timingInput(space, data.test);
   for (const p of pending) {
-    const latency = await measureRow(p, input, runtimes);
+    const latency = { ...(await measureRow(p, input, runtimes)), ...(drifts.has(p.row.target) ? { drift: drifts.get(p.row.target) ?? null } : {}) };
     rows.push({ ...p.row, latency });
     const m = latency.measurement;
     if (m !== null) ctx.onStep?.(`${p.row.target}: ${p.row.model.file} runs in ${m.medianMs.toPrecision(3)} ms (median)${m.flagged ? ', FLAGGED as too noisy' : ''}`);
   }
   return rows;
+}
+
+async function benchRuntimeFor(name: string, threads: number, runtimes: Map<string, BenchRuntime>): Promise<BenchRuntime> {
+  const key = `${name}:${threads}`;
+  let runtime = runtimes.get(key);
+  if (runtime === undefined) {
+    runtime = await createBenchRuntime(name, threads);
+    runtimes.set(key, runtime);
+  }
+  return runtime;
+}
+
+/** The drift of a measured target against its default profile; null without a profile of `space` there. */
+async function targetDrift(target: string, space: SearchSpace, runtimes: Map<string, BenchRuntime>): Promise<ProfileDrift | null> {
+  const spec = parseTargetSpec(target);
+  const threads = spec.threads ?? kDefaultMeasuredThreads;
+  const path = defaultProfilePath(spec.name, threads);
+  if (!existsSync(path)) return null;
+  const profile = loadLatencyProfile(path);
+  if (JSON.stringify(profile.space) !== JSON.stringify(space)) return null;
+  return profileDrift(await benchRuntimeFor(spec.name, threads, runtimes), profile, path);
 }
 
 function threadText(threads: number): string {
@@ -205,12 +241,7 @@ async function measureRow(p: Pending, input: TimingInput, runtimes: Map<string, 
   if (spec.name === 'ort-cpu') return measureOnnxOnTarget(p.path, p.row.target, input);
   const threads = spec.threads ?? kDefaultMeasuredThreads;
   const label = `${p.row.target} ${p.row.model.file}`;
-  const key = `${spec.name}:${threads}`;
-  let runtime = runtimes.get(key);
-  if (runtime === undefined) {
-    runtime = await createBenchRuntime(spec.name, threads);
-    runtimes.set(key, runtime);
-  }
+  const runtime = await benchRuntimeFor(spec.name, threads, runtimes);
   const graph = p.floatGraph as DeployGraph;
   return {
     measurement: await timeGraph(runtime, { graph, outputShape: [1, 1, graph.classes] }, harness, label),

@@ -50,8 +50,31 @@ function cells(row: VerifyRow): string[] {
   ];
 }
 
-/** One line per row whose latency is not a usable measurement, saying why. */
+/** Drift beyond which the note says the machine does not run as profiled. */
+const kDriftNote = 0.05;
+
+/** One line per measured target on how the machine runs against its profile. */
+function driftNotes(rows: readonly VerifyRow[]): string[] {
+  const seen = new Set<string>();
+  return rows.flatMap((row) => {
+    const drift = row.latency.drift;
+    if (drift === undefined || seen.has(row.target)) return [];
+    seen.add(row.target);
+    if (drift === null) return [`${row.target}: no latency profile of this search space at the default path to compare this machine with`];
+    const timed = `${drift.references - drift.flagged} of ${drift.references} reference subnets of ${drift.profile} re-timed`;
+    if (drift.ratio === null) return [`${row.target}: this machine's speed against its profile is unknown (${timed}: all flagged as too noisy)`];
+    const off = Math.abs(drift.ratio - 1) > kDriftNote;
+    return [`${row.target}: this machine runs the profile's subnets at ${drift.ratio.toFixed(2)}x their profiled latency (${timed})` +
+      (off ? ': it is not running as when profiled, so measured and predicted latencies differ by that much before any model error; verify in a quiet window or re-profile' : '')];
+  });
+}
+
+/** One line per row whose latency is not a usable measurement, saying why, then the drift of each measured target. */
 export function verifyNotes(rows: readonly VerifyRow[]): string[] {
+  return [...rowNotes(rows), ...driftNotes(rows)];
+}
+
+function rowNotes(rows: readonly VerifyRow[]): string[] {
   return rows.flatMap((row) => {
     const m = row.latency.measurement;
     if (m === null) {

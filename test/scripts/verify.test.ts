@@ -132,6 +132,10 @@ describe('hwnas verify', () => {
       assert.match(r.stdout, line);
       if (m.flagged) assert.match(r.stdout, new RegExp(`^${row.target}: the latency measurement was FLAGGED as too noisy and is not used as a latency: spread too wide`, 'm'));
     }
+    // The micro space has no profile at the default paths: the drift is unknown, and said so.
+    assert.equal(ortRow.latency.drift, null);
+    assert.equal(rpiRow.latency.drift, undefined);
+    assert.match(r.stdout, /^ort-cpu:1: no latency profile of this search space at the default path to compare this machine with$/m);
     assert.match(ortRow.latency.runtime, /^onnxruntime-node \S+ running search-ort-cpu-1\.onnx, 1 thread, batch 1$/);
     assert.match(tfjsRow.latency.runtime, /^tfjs-backend-wasm \S+ running the float graph of search-tfjs-wasm-1\.int8\.onnx, 1 thread, batch 1$/);
     assert.match(readFileSync(join(out, 'verify.md'), 'utf8'), /\| rpi4 \| 10 ms \| .* \| estimate only \| - \| n\/a \| \[search-rpi4\.int8\.onnx\]\(search-rpi4\.int8\.onnx\) \|/);
