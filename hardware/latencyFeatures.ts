@@ -23,8 +23,7 @@
  */
 import type { LayerDesc } from './types.js';
 
-type Precision = 'ff' | 'fq' | 'qf' | 'qq';
-const kPrecisions: readonly Precision[] = ['ff', 'fq', 'qf', 'qq'];
+const kPrecisions = ['ff', 'fq', 'qf', 'qq'] as const;
 const kKinds = ['stem', 'pw', 'dw', 'se', 'pool', 'fc', 'add'] as const;
 type Kind = (typeof kKinds)[number];
 const kDepthwiseKernels = [3, 5, 7] as const;
@@ -54,6 +53,21 @@ function index(name: string): number {
 
 const kFloat = 32;
 
+// Feature positions resolved once from the names above, so that scoring a config in the search
+// does index arithmetic only. A precision P = wa sits at offset 2 x w + a (f = 0, q = 1) from its
+// group's ff entry, an activation precision at offset a from its f entry (kPrecisions order).
+const kAt = Object.freeze({
+  intercept: index('intercept'),
+  table: index('table'),
+  ops: index('ops:ff'),
+  kOut: index('kOut:ff'),
+  macs: Object.fromEntries(kKinds.map((k) => [k, index(`mMacs:${k}:ff`)])) as Record<Kind, number>,
+  dwMacs: new Map<number, number>(kDepthwiseKernels.map((k) => [k, index(`mMacs:dw${k}:ff`)])),
+  act: Object.fromEntries(kActs.map((fn) => [fn, index(`kAct:${fn}:f`)])) as Record<(typeof kActs)[number], number>,
+  convertElements: { fq: index('kConvert:fq'), qf: index('kConvert:qf') },
+  converts: { fq: index('converts:fq'), qf: index('converts:qf') },
+});
+
 function kindOf(layer: LayerDesc): Kind {
   switch (layer.kind) {
     case 'conv': return layer.kernel > 1 ? 'stem' : 'pw';
@@ -68,24 +82,26 @@ function kindOf(layer: LayerDesc): Kind {
  */
 export function latencyFeatures(layers: readonly LayerDesc[], bits: boolean, tableMs: number): Float64Array {
   const x = new Float64Array(kLatencyFeatures.length);
-  x[index('intercept')] = 1;
-  x[index('table')] = tableMs;
-  let previous: 'f' | 'q' | undefined;
+  x[kAt.intercept] = 1;
+  x[kAt.table] = tableMs;
+  let previous: 0 | 1 | undefined;
   for (const layer of layers) {
-    const w = bits && layer.wBits < kFloat ? 'q' : 'f';
-    const a = bits && layer.aBits < kFloat ? 'q' : 'f';
-    const p: Precision = `${w}${a}`;
+    const w = bits && layer.wBits < kFloat ? 1 : 0;
+    const a = bits && layer.aBits < kFloat ? 1 : 0;
+    const p = 2 * w + a;
     const kind = kindOf(layer);
     const outK = (layer.outH * layer.outW * layer.outC) / 1000;
     const mMacs = layer.macs / 1e6;
-    x[index(`ops:${p}`)] += 1;
-    x[index(`kOut:${p}`)] += outK;
-    x[index(`mMacs:${kind}:${p}`)] += mMacs;
-    if (kind === 'dw' && (kDepthwiseKernels as readonly number[]).includes(layer.kernel)) x[index(`mMacs:dw${layer.kernel}:${p}`)] += mMacs;
-    if (layer.act !== 'none') x[index(`kAct:${layer.act}:${a}`)] += outK;
+    x[kAt.ops + p] += 1;
+    x[kAt.kOut + p] += outK;
+    x[kAt.macs[kind] + p] += mMacs;
+    const dw = kind === 'dw' ? kAt.dwMacs.get(layer.kernel) : undefined;
+    if (dw !== undefined) x[dw + p] += mMacs;
+    if (layer.act !== 'none') x[kAt.act[layer.act] + a] += outK;
     if (previous !== undefined && previous !== a) {
-      x[index(`kConvert:${previous}${a}`)] += (layer.inH * layer.inW * layer.inC) / 1000;
-      x[index(`converts:${previous}${a}`)] += 1;
+      const change = a === 1 ? 'fq' : 'qf';
+      x[kAt.convertElements[change]] += (layer.inH * layer.inW * layer.inC) / 1000;
+      x[kAt.converts[change]] += 1;
     }
     previous = a;
   }

@@ -6,10 +6,11 @@
  *   accuracy(arch, bits) = fp32(arch) + branch(arch, bits)
  *
  * The branch is an MLP of the fp32 predictor's shape (stored as the predictor's own layers, the
- * fp32 predictor as its `base`, see MlpPredictor). Before training it is zero, so the predictor
- * reproduces the fp32 predictions for any bits; training fits it to the quantized samples'
- * residuals (measured accuracy minus the fp32 prediction), so it starts from everything the
- * fp32 predictor knows about architectures and spends the quantized samples on the bits.
+ * fp32 predictor as its `base`, see MlpPredictor). `fitQuantAware` trains it, freshly
+ * initialised, on the quantized samples' residuals (measured accuracy minus the fp32
+ * prediction), so the predictor keeps everything the fp32 predictor knows about architectures
+ * and spends the quantized samples on the bits. `quantAwareFromFp32` is the same predictor with
+ * a zero branch: the fp32 predictions for any bits, usable before any quantized sample exists.
  *
  * Why not APQ's literal recipe (the fp32 weights with zero-initialised bit rows in the first
  * layer, fine-tuned end to end): on this supernet it was worse than training from scratch at

@@ -14,7 +14,7 @@ import { parseTargetSpec } from '../../hardware/targets.js';
 import { createBenchRuntime, type BenchRuntime } from '../../hardware/profiling/benchRuntime.js';
 import { evaluateProfile, kDefaultEvaluateOptions, type ProfileEvaluation } from '../../hardware/profiling/evaluateProfile.js';
 import { journalPath, kDefaultHarness, kDefaultProfileOptions, profileDevice, refitProfile } from '../../hardware/profiling/profileDevice.js';
-import type { LatencyProfile } from '../../hardware/latencyProfile.js';
+import type { LatencyProfile, LinearModel } from '../../hardware/latencyProfile.js';
 import { writeFileAtomic } from '../../supernet/atomicWrite.js';
 import type { HarnessSettings } from '../../hardware/profiling/timeGraph.js';
 import { resolveSpace } from '../../supernet/io.js';
@@ -148,12 +148,9 @@ async function runProfile(opts: ProfileCliOptions): Promise<void> {
 }
 
 function printModel(profile: LatencyProfile): void {
-  const rows = Object.entries(profile.model)
-    .filter(([group]) => group !== 'features')
-    .map(([group, m]) => {
-      const { crossValidated: cv, ridge } = m as LatencyProfile['model']['float'];
-      return [group, String(cv.samples), pct(cv.shareWithin10), num(cv.mape, 1), ridge.toExponential(0)];
-    });
+  const { float, quantized } = profile.model;
+  const groups: Array<[string, LinearModel]> = [['float', float], ...(quantized ? [['quantized', quantized] as [string, LinearModel]] : [])];
+  const rows = groups.map(([group, { crossValidated: cv, ridge }]) => [group, String(cv.samples), pct(cv.shareWithin10), num(cv.mape, 1), ridge.toExponential(0)]);
   console.log(formatTable(['model', 'subnets', 'within 10% (5-fold CV)', 'MAPE % (CV)', 'ridge'], rows));
 }
 
