@@ -1,7 +1,7 @@
 /** `hwnas train`: trains (or resumes) the weight-sharing supernet. */
 import { mkdirSync } from 'node:fs';
 import { dirname } from 'node:path';
-import type { Command } from 'commander';
+import { type Command, Option } from 'commander';
 import { addBackendOption, addDataDirOption, type CommonOptions, parseIntOption } from '../options.js';
 import { startBackend } from '../runtime.js';
 import { progressBar } from '../progress.js';
@@ -28,6 +28,8 @@ interface TrainCliOptions extends CommonOptions {
   extendLr: string;
   extendWarmup: string;
   extendRandom: string;
+  extendSchedule: string;
+  extendAverage: string;
 }
 
 
@@ -62,6 +64,8 @@ export function registerTrain(program: Command): void {
     .option('--extend-lr <x>', 'peak learning rate of the appended phase', '0.04')
     .option('--extend-warmup <epochs>', 'warm-up epochs of the appended phase', '0.25')
     .option('--extend-random <n>', 'random subnets per step of the appended phase, besides the largest and the smallest', '2')
+    .addOption(new Option('--extend-schedule <name>', 'learning rate of the appended phase after warm-up: cosine decay to 0, or constant').choices(['cosine', 'constant']).default('cosine'))
+    .option('--extend-average <epochs>', 'average the weights over the last n epochs of the appended phase (stochastic weight averaging); 0 = off', '0')
     .option('--max-steps <n>', 'stop this run after n steps (resume later); 0 = run to the end', '0')
     .option('--checkpoint-every <n>', 'steps between checkpoints (also at every epoch end)', String(kDefaultTrainOptions.checkpointEvery))
     .option('--eval-images <n>', 'val/test images evaluated at each epoch end (0 = none)', String(kDefaultTrainOptions.evalImages));
@@ -86,9 +90,12 @@ export function registerTrain(program: Command): void {
     let resume = opts.resume === true;
     if (opts.extendEpochs !== undefined) {
       const epochs = parseIntOption('extend-epochs', opts.extendEpochs, 1);
+      const averageEpochs = parseIntOption('extend-average', opts.extendAverage, 0);
+      if (averageEpochs > epochs) throw new Error(`--extend-average ${averageEpochs} is more than the ${epochs} appended epochs; average at most --extend-epochs`);
       const meta = trainer.extendCheckpoint({
         ...sandwich, name: `sandwich+${epochs}`, epochs, lr: num('extend-lr', opts.extendLr), warmupEpochs: nonNegative('extend-warmup', opts.extendWarmup),
         randomSubnets: parseIntOption('extend-random', opts.extendRandom, 0), sortChannels: false,
+        schedule: opts.extendSchedule as 'cosine' | 'constant', averageEpochs,
       });
       console.log(`extended ${opts.out}: ${epochs} more sandwich epochs, ${meta.totalSteps - meta.step} steps to train`);
       resume = true;

@@ -22,6 +22,14 @@ export interface PhaseSpec {
   epochs: number;
   /** Peak learning rate of the phase (after warm-up), decayed by a cosine to 0 at its end. */
   lr: number;
+  /** After warm-up: 'cosine' decays to 0 at the phase end (default), 'constant' holds `lr`. */
+  schedule?: 'cosine' | 'constant';
+  /**
+   * Stochastic weight averaging: a running mean of the weights after every step of the last
+   * `averageEpochs` epochs of the phase replaces the weights when the phase ends (default 0,
+   * no averaging). BatchNorm statistics are recalibrated at extraction anyway.
+   */
+  averageEpochs?: number;
   warmupEpochs: number;
   /** false: train the largest subnet only. true: the sandwich rule with distillation. */
   sandwich: boolean;
@@ -83,6 +91,8 @@ export interface TrainMeta {
   stepsPerEpoch: number;
   epochLoss: { sum: number; n: number; seconds: number };
   history: EpochRecord[];
+  /** Weight snapshots in the running mean of an averaging phase (stored as array `average`). */
+  averaged?: number;
 }
 
 export interface StepProgress {
@@ -128,6 +138,13 @@ export function validateTrainOptions(options: TrainOptions): Required<TrainOptio
     if (!(p.warmupEpochs >= 0 && p.warmupEpochs <= p.epochs)) {
       throw new Error(`options.phases[${i}].warmupEpochs must be in [0, ${p.epochs}] (got ${p.warmupEpochs})`);
     }
+    if (p.schedule !== undefined && p.schedule !== 'cosine' && p.schedule !== 'constant') {
+      throw new Error(`options.phases[${i}].schedule must be 'cosine' or 'constant' (got ${String(p.schedule)})`);
+    }
+    const average = p.averageEpochs ?? 0;
+    if (!Number.isInteger(average) || average < 0 || average > p.epochs) {
+      throw new Error(`options.phases[${i}].averageEpochs must be an integer in [0, ${p.epochs}] (got ${average})`);
+    }
   });
   return o;
 }
@@ -142,15 +159,34 @@ export function phaseOf(phases: readonly PhaseSpec[], epoch: number): { phase: P
   throw new Error(`epoch ${epoch} is past the last phase`);
 }
 
-/** Learning rate at global step `step`: linear warm-up, then cosine decay to 0 within the phase. */
+/** Learning rate at global step `step`: linear warm-up, then cosine decay to 0 (or constant) within the phase. */
 export function learningRate(phases: readonly PhaseSpec[], stepsPerEpoch: number, step: number): number {
   const epoch = Math.floor(step / stepsPerEpoch);
   const { phase, start } = phaseOf(phases, epoch);
   const t = step - start * stepsPerEpoch;
   const warm = phase.warmupEpochs * stepsPerEpoch;
   if (t < warm) return (phase.lr * (t + 1)) / warm;
+  if (phase.schedule === 'constant') return phase.lr;
   const total = phase.epochs * stepsPerEpoch - warm;
   return 0.5 * phase.lr * (1 + Math.cos((Math.PI * (t - warm)) / total));
+}
+
+/** The steps [from, to) whose weights the running mean of `epoch`'s phase takes in, or undefined. */
+export function averagingWindow(
+  phases: readonly PhaseSpec[], stepsPerEpoch: number, epoch: number,
+): { from: number; to: number } | undefined {
+  const { phase, start } = phaseOf(phases, epoch);
+  const epochs = phase.averageEpochs ?? 0;
+  if (epochs === 0) return undefined;
+  const to = (start + phase.epochs) * stepsPerEpoch;
+  return { from: to - epochs * stepsPerEpoch, to };
+}
+
+/** Adds `x` as the (count+1)-th sample of the running mean `mean` (in place). */
+export function addToMean(mean: Float32Array, x: Float32Array, count: number): void {
+  if (mean.length !== x.length) throw new Error(`running mean of ${mean.length} weights cannot take ${x.length}`);
+  const w = 1 / (count + 1);
+  for (let i = 0; i < mean.length; i++) mean[i] += (x[i] - mean[i]) * w;
 }
 
 /** The subnets trained at `step`: seeded by (seed, step), so a resumed run draws the same ones. */
@@ -167,6 +203,8 @@ export class SupernetTrainer {
   readonly options: Required<TrainOptions>;
   private readonly data: FashionMnist;
   private readonly checkpointPath: string;
+  /** The running weight mean of an averaging phase in progress. */
+  private average: Float32Array | undefined;
 
   constructor(space: SearchSpace, data: FashionMnist, checkpointPath: string, options: TrainOptions = {}) {
     this.space = space;
@@ -228,6 +266,7 @@ export class SupernetTrainer {
   async run(engine: GradientEngine, resume: boolean, callbacks: TrainCallbacks = {}): Promise<TrainMeta> {
     const { options, space, data } = this;
     let meta = this.initialMeta();
+    this.average = undefined;
     if (resume) {
       if (!existsSync(this.checkpointPath)) {
         throw new Error(`--resume: no checkpoint at ${this.checkpointPath}; start without --resume`);
@@ -239,6 +278,10 @@ export class SupernetTrainer {
       }
       meta = { ...ck.meta, options: { ...ck.meta.options, maxStepsThisRun: options.maxStepsThisRun } };
       await engine.setState([ck.arrays.params, ck.arrays.velocity]);
+      if ((meta.averaged ?? 0) > 0) {
+        if (!ck.arrays.average) throw new Error(`${this.checkpointPath} counts ${meta.averaged} averaged snapshots but holds no average; it is damaged`);
+        this.average = ck.arrays.average;
+      }
     } else if (existsSync(this.checkpointPath)) {
       throw new Error(`${this.checkpointPath} exists: pass --resume to continue it, or choose another --out`);
     }
@@ -280,6 +323,7 @@ export class SupernetTrainer {
       runSteps += 1;
       meta.epochLoss.sum += loss;
       meta.epochLoss.n += 1;
+      await this.updateAverage(engine, meta, epoch);
       callbacks.onStep?.({
         step: meta.step, totalSteps: meta.totalSteps, epoch, epochs, phase: phase.name,
         loss, lr, imagesPerSecond: batchSize / dt,
@@ -318,9 +362,30 @@ export class SupernetTrainer {
     await engine.setState(state);
   }
 
+  /**
+   * Inside an averaging window: adds the weights after this step to the running mean, and at
+   * the window's end (the phase's end) makes the mean the weights of every replica.
+   */
+  private async updateAverage(engine: GradientEngine, meta: TrainMeta, epoch: number): Promise<void> {
+    const window = averagingWindow(meta.options.phases, meta.stepsPerEpoch, epoch);
+    if (!window || meta.step <= window.from) return;
+    const [params, velocity] = await engine.getState();
+    const count = meta.averaged ?? 0;
+    if (!this.average || count === 0) this.average = new Float32Array(params.length);
+    addToMean(this.average, params, count);
+    meta.averaged = count + 1;
+    if (meta.step === window.to) {
+      await engine.setState([this.average, velocity]);
+      this.average = undefined;
+      meta.averaged = 0;
+    }
+  }
+
   private async save(engine: GradientEngine, meta: TrainMeta): Promise<void> {
     const [params, velocity] = await engine.getState();
-    saveCheckpoint(this.checkpointPath, meta, { params, velocity });
+    const arrays: Record<string, Float32Array> = { params, velocity };
+    if (this.average && (meta.averaged ?? 0) > 0) arrays.average = this.average;
+    saveCheckpoint(this.checkpointPath, meta, arrays);
   }
 
   private async epochRecord(
@@ -336,7 +401,8 @@ export class SupernetTrainer {
     if (limit === 0 || calib === undefined) return record;
     const net = new Supernet(this.space, meta.options.seed);
     try {
-      const [params] = await engine.getState();
+      // Inside an averaging window the running mean is what the phase will end with.
+      const [params] = (meta.averaged ?? 0) > 0 && this.average ? [this.average] : await engine.getState();
       net.store.assignFlat(params);
       for (const [key, cfg] of [['largest', largestConfig(this.space)], ['smallest', smallestConfig(this.space)]] as const) {
         record[key].val = evaluateConfig(net, cfg, calib, this.data.val, limit).accuracy;

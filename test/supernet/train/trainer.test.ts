@@ -100,6 +100,60 @@ describe('SupernetTrainer', () => {
     assert.throws(() => trainer.extendCheckpoint({ ...extra, lr: -1 }), /phases\[3\]\.lr must be positive/);
   });
 
+  it('averages the weights of the last epochs of a phase (SWA), and a resumed run keeps the running mean', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'hwnas-train-'));
+    const space = microSpace();
+    const data = smallFashionMnist(64, 32, 32); // 4 steps per epoch
+    const swa: TrainOptions = {
+      ...options,
+      phases: [phases[0], { ...phases[1], epochs: 2, schedule: 'constant', averageEpochs: 1 }],
+    };
+    assert.equal(learningRate(swa.phases!, 4, 6), 0.05, 'constant schedule holds the peak');
+    const straight = new SupernetTrainer(space, data, join(dir, 'a.ckpt'), swa);
+    const engineA = await createEngine(straight.replicaInit(), 1);
+    const metaA = await straight.run(engineA, false);
+    const [paramsA] = await engineA.getState();
+    await engineA.close();
+    assert.equal(metaA.step, 12);
+    assert.equal(metaA.averaged, 0);
+
+    // One step per run: the checkpoint shows the weights after each step and the running mean.
+    const path = join(dir, 'b.ckpt');
+    const seen: Float32Array[] = [];
+    for (let step = 1; step <= 12; step++) {
+      const trainer = new SupernetTrainer(space, data, path, { ...swa, maxStepsThisRun: 1 });
+      const engine = await createEngine(trainer.replicaInit(), 1);
+      const meta = await trainer.run(engine, step > 1);
+      await engine.close();
+      const ck = loadCheckpoint<{ averaged?: number }>(path);
+      if (step >= 9 && step < 12) {
+        seen.push(ck.arrays.params);
+        assert.equal(meta.averaged, step - 8);
+        const mean = ck.arrays.average;
+        assert.ok(mean, `step ${step}: the checkpoint holds the running mean`);
+        let maxDiff = 0;
+        for (let i = 0; i < mean.length; i++) {
+          const expect = seen.reduce((s, p) => s + p[i], 0) / seen.length;
+          maxDiff = Math.max(maxDiff, Math.abs(mean[i] - expect));
+        }
+        assert.ok(maxDiff < 1e-6, `step ${step}: running mean off by ${maxDiff}`);
+      } else {
+        assert.equal(ck.arrays.average, undefined, `step ${step}: no running mean outside the window`);
+      }
+    }
+    const final = loadCheckpoint<{ averaged?: number }>(path).arrays.params;
+    let maxDiff = 0;
+    for (let i = 0; i < paramsA.length; i++) maxDiff = Math.max(maxDiff, Math.abs(paramsA[i] - final[i]));
+    assert.equal(maxDiff, 0, `resumed averaged weights differ from the uninterrupted run by ${maxDiff}`);
+    let moved = 0;
+    for (let i = 0; i < final.length; i++) moved = Math.max(moved, Math.abs(final[i] - seen[2][i]));
+    assert.ok(moved > 0, 'the phase ends with the mean, not the last weights');
+    assert.throws(
+      () => new SupernetTrainer(space, data, path, { ...swa, phases: [{ ...phases[1], averageEpochs: 2 }] }),
+      /phases\[0\]\.averageEpochs must be an integer in \[0, 1\] \(got 2\)/,
+    );
+  });
+
   it('refuses a truncated or corrupt checkpoint with a clear error', async () => {
     const dir = mkdtempSync(join(tmpdir(), 'hwnas-train-'));
     const path = join(dir, 'c.ckpt');
