@@ -7,7 +7,7 @@
  */
 import type { SearchSpace, SubnetConfig } from '../supernet/types.js';
 import { Rng } from '../supernet/rng.js';
-import { configKey, sampleConfig, type QuantMode } from '../supernet/space/searchSpace.js';
+import { configKey, sampleConfigWith, type QuantMode, type Sampling } from '../supernet/space/searchSpace.js';
 import type { AccuracySample } from './types.js';
 import type { SubnetEvaluator } from './SubnetEvaluator.js';
 import { readSamples, repairTail } from './samples.js';
@@ -17,6 +17,8 @@ export interface CollectOptions {
   /** Distinct configs the file should hold when done. */
   n: number;
   quant?: QuantMode;
+  /** How configs are drawn: uniform genes, or spread over sizes (`sampleConfigBySize`). */
+  sampling?: Sampling;
   /** Seed of the config stream. */
   seed?: number;
   /** Val images per evaluation, when known: lines already in the file must match it. */
@@ -25,7 +27,7 @@ export interface CollectOptions {
   onSample?: (sample: AccuracySample, progress: CollectProgress) => void;
 }
 
-export const kDefaultCollectOptions: Required<Omit<CollectOptions, 'onSample' | 'imagesPerSample'>> = { n: 100, quant: 'fp32', seed: 1 };
+export const kDefaultCollectOptions: Required<Omit<CollectOptions, 'onSample' | 'imagesPerSample'>> = { n: 100, quant: 'fp32', seed: 1, sampling: 'uniform' };
 
 export interface CollectProgress {
   /** Planned configs now in the file. */
@@ -47,7 +49,9 @@ export interface CollectSummary {
 const kDrawsPerConfig = 50;
 
 /** The first `n` distinct configs (by `configKey`) of the stream seeded with `seed`. */
-export function planConfigs(space: SearchSpace, n: number, seed: number, quant: QuantMode): SubnetConfig[] {
+export function planConfigs(
+  space: SearchSpace, n: number, seed: number, quant: QuantMode, sampling: Sampling = 'uniform',
+): SubnetConfig[] {
   if (!Number.isInteger(n) || n < 1) throw new Error(`options.n must be a positive integer (got ${n})`);
   const rng = new Rng(seed);
   const seen = new Set<string>();
@@ -57,7 +61,7 @@ export function planConfigs(space: SearchSpace, n: number, seed: number, quant: 
     if (draws >= maxDraws) {
       throw new Error(`found only ${plan.length} distinct configs in ${maxDraws} draws: space '${space.name}' is too small for n = ${n}; lower --n`);
     }
-    const cfg = sampleConfig(space, rng, { quant });
+    const cfg = sampleConfigWith(sampling, space, rng, { quant });
     const key = configKey(space, cfg);
     if (seen.has(key)) continue;
     seen.add(key);
@@ -90,7 +94,7 @@ export async function collect(
 ): Promise<CollectSummary> {
   const o = { ...kDefaultCollectOptions, ...options };
   const t0 = performance.now();
-  const plan = planConfigs(space, o.n, o.seed, o.quant);
+  const plan = planConfigs(space, o.n, o.seed, o.quant, o.sampling);
   const repairedBytes = repairTail(out);
   const existing = readSamples(out, space).samples;
   checkCompatible(existing, out, o.quant, o.imagesPerSample);

@@ -9,7 +9,7 @@ import { progressBar } from '../progress.js';
 import { loadFashionMnist } from '../../supernet/data/fashionMnist.js';
 import { loadSupernet } from '../../supernet/io.js';
 import { calibrationSet } from '../../supernet/evaluate.js';
-import type { QuantMode } from '../../supernet/space/searchSpace.js';
+import type { QuantMode, Sampling } from '../../supernet/space/searchSpace.js';
 import { collect, kDefaultCollectOptions } from '../../predictors/collect.js';
 import { LocalEvaluator, PoolEvaluator, type SubnetEvaluator } from '../../predictors/SubnetEvaluator.js';
 
@@ -17,6 +17,7 @@ interface CollectCliOptions extends CommonOptions {
   checkpoint: string;
   n: string;
   quant: QuantMode;
+  sampling: Sampling;
   out: string;
   workers: string;
   seed: string;
@@ -32,6 +33,7 @@ export function registerCollect(program: Command): void {
     .requiredOption('--out <path>', 'JSONL dataset to create or complete')
     .option('--n <count>', 'distinct configs the dataset should hold', String(kDefaultCollectOptions.n))
     .addOption(new Option('--quant <mode>', 'fp32: float subnets; mixed: random per-block weight/activation bits').choices(['fp32', 'mixed']).default('fp32'))
+    .addOption(new Option('--sampling <name>', 'uniform: every gene uniformly (middling sizes); sizes: a size scale first, so the configs spread from the smallest to the largest subnet').choices(['uniform', 'sizes']).default(kDefaultCollectOptions.sampling))
     .option('--workers <n>', 'evaluation worker threads (1 = in this thread)', '2')
     .option('--seed <n>', 'seed of the config stream (same seed, same configs)', String(kDefaultCollectOptions.seed))
     .option('--eval-images <n>', 'val images per evaluation (default: the whole split)')
@@ -51,7 +53,7 @@ export function registerCollect(program: Command): void {
     const space = net.space;
     const images = Math.min(limit ?? data.val.n, data.val.n);
     console.log(`supernet ${opts.checkpoint}: step ${meta.step}/${meta.totalSteps}, space ${space.name}`);
-    console.log(`collect ${n} distinct ${opts.quant} configs (seed ${opts.seed}) into ${opts.out}: val ${images} images, calibration ${calibration.n}, ${workers} worker${workers === 1 ? '' : 's'}`);
+    console.log(`collect ${n} distinct ${opts.quant} configs (${opts.sampling} sampling, seed ${opts.seed}) into ${opts.out}: val ${images} images, calibration ${calibration.n}, ${workers} worker${workers === 1 ? '' : 's'}`);
     let evaluator: SubnetEvaluator;
     if (workers === 1) {
       evaluator = new LocalEvaluator(net, calibration, data.val, limit);
@@ -66,7 +68,7 @@ export function registerCollect(program: Command): void {
     let secondsSum = 0;
     try {
       const summary = await collect(space, evaluator, opts.out, {
-        n, quant: opts.quant, seed: parseIntOption('seed', opts.seed, 0), imagesPerSample: images,
+        n, quant: opts.quant, sampling: opts.sampling, seed: parseIntOption('seed', opts.seed, 0), imagesPerSample: images,
         onSample: (sample, p) => {
           if (!bar) {
             bar = progressBar(p.total, p.done - 1, 'collect |{bar}| {value}/{total} configs | last {acc} | {rate} configs/min | ETA {eta_formatted}');

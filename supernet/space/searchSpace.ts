@@ -127,6 +127,51 @@ export function sampleConfig(space: SearchSpace, rng: Rng, options?: QuantOption
   return canonicalConfig(space, cfg);
 }
 
+/** How configs are drawn: every gene uniformly, or the size first (see `sampleConfigBySize`). */
+export type Sampling = 'uniform' | 'sizes';
+
+/** A choice of the ascending list `items` whose index is Binomial(length - 1, scale). */
+function pickAtScale<T>(items: readonly T[], scale: number, rng: Rng): T {
+  let index = 0;
+  for (let i = 1; i < items.length; i++) if (rng.next() < scale) index++;
+  return items[index];
+}
+
+/**
+ * A config whose size is drawn first: scale ~ U(0, 1), then every architecture gene (depth,
+ * kernel, expand, width ratio) takes the choice of index Binomial(k - 1, scale) in its
+ * ascending list of k choices. Uniform genes put nearly every config at middling size (the
+ * sizes add up like a sum of independent draws); this stream spreads configs from the
+ * smallest subnet to the largest, as the search's budgets do, and still reaches every config.
+ * Bits (quant 'mixed') stay uniform.
+ */
+export function sampleConfigBySize(space: SearchSpace, rng: Rng, options?: QuantOptions): SubnetConfig {
+  const quant = quantMode(options);
+  const scale = rng.next();
+  const cfg: SubnetConfig = {
+    depths: space.stages.map((stage) => pickAtScale(stage.depths, scale, rng)),
+    kernels: [],
+    expands: [],
+    widths: space.stages.map(() => pickAtScale(space.widthRatios, scale, rng)),
+  };
+  if (quant === 'mixed') {
+    cfg.wBits = [];
+    cfg.aBits = [];
+  }
+  for (let i = 0; i < blockSlots(space).length; i++) {
+    cfg.kernels.push(pickAtScale(space.kernels, scale, rng));
+    cfg.expands.push(pickAtScale(space.expands, scale, rng));
+    cfg.wBits?.push(rng.pick(space.quant.weightBits));
+    cfg.aBits?.push(rng.pick(space.quant.actBits));
+  }
+  return canonicalConfig(space, cfg);
+}
+
+/** One config of the stream `sampling` names. */
+export function sampleConfigWith(sampling: Sampling, space: SearchSpace, rng: Rng, options?: QuantOptions): SubnetConfig {
+  return sampling === 'sizes' ? sampleConfigBySize(space, rng, options) : sampleConfig(space, rng, options);
+}
+
 /**
  * A copy of `cfg` whose skipped slots hold the first choice of each list, so that two configs
  * describing the same subnet are deep-equal and share a `configKey`.

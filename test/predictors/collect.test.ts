@@ -45,6 +45,10 @@ describe('planConfigs', () => {
     assert.deepEqual(planConfigs(space, 50, 1, 'fp32'), a.slice(0, 50));
     assert.notDeepEqual(keys(planConfigs(space, 50, 2, 'fp32')), keys(a.slice(0, 50)));
     assert.ok(planConfigs(space, 5, 1, 'mixed').every((c) => c.wBits !== undefined));
+    const sized = planConfigs(space, 50, 1, 'fp32', 'sizes');
+    assert.equal(new Set(keys(sized)).size, 50);
+    assert.deepEqual(planConfigs(space, 50, 1, 'fp32', 'sizes'), sized);
+    assert.notDeepEqual(keys(sized), keys(a.slice(0, 50)));
   });
 
   it('stops with a message when the space has too few subnets', () => {

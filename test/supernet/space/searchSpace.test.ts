@@ -2,7 +2,7 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { Rng } from '../../../supernet/rng.js';
 import {
-  blockSlots, canonicalConfig, configKey, isActiveSlot, largestConfig, sampleConfig, smallestConfig,
+  blockSlots, canonicalConfig, configKey, isActiveSlot, largestConfig, sampleConfig, sampleConfigBySize, sampleConfigWith, smallestConfig,
 } from '../../../supernet/space/searchSpace.js';
 import { countSubnets, countSubnetsExact, formatCount } from '../../../supernet/space/count.js';
 import { layersOf, macs } from '../../../supernet/space/layers.js';
@@ -143,4 +143,30 @@ test('largest >= any sample >= smallest in MACs', () => {
     const m = macs(fashionMbv3, sampleConfig(fashionMbv3, rng));
     assert.ok(lo <= m && m <= hi, `sample ${i}: ${m} MACs outside [${lo}, ${hi}]`);
   }
+});
+
+test('size-first sampling spreads configs from the smallest to the largest subnet', () => {
+  const hi = macs(fashionMbv3, largestConfig(fashionMbv3));
+  const lo = macs(fashionMbv3, smallestConfig(fashionMbv3));
+  const fractions = (draw: (rng: Rng) => SubnetConfig): number[] => {
+    const rng = new Rng(3);
+    return Array.from({ length: 400 }, () => (macs(fashionMbv3, draw(rng)) - lo) / (hi - lo));
+  };
+  const quartiles = (xs: number[]): number[] => [0, 1, 2, 3].map((q) => xs.filter((x) => x >= q / 4 && x < (q + 1) / 4 + (q === 3 ? 1e-9 : 0)).length);
+  const uniform = quartiles(fractions((rng) => sampleConfig(fashionMbv3, rng)));
+  const sizes = quartiles(fractions((rng) => sampleConfigBySize(fashionMbv3, rng)));
+  // Uniform genes leave the top size quartile empty; the size-first stream fills every quartile.
+  assert.equal(uniform[3], 0, `uniform quartiles ${uniform}`);
+  for (const [q, count] of sizes.entries()) assert.ok(count >= 40, `size-first quartile ${q} holds ${count} of 400 (${sizes})`);
+
+  const a = new Rng(5);
+  const b = new Rng(5);
+  for (let i = 0; i < 100; i++) {
+    const cfg = sampleConfigWith('sizes', fashionMbv3, a, { quant: 'mixed' });
+    assert.deepEqual(sampleConfigBySize(fashionMbv3, b, { quant: 'mixed' }), cfg);
+    assert.deepEqual(parseConfig(fashionMbv3, cfg), cfg);
+    assert.deepEqual(canonicalConfig(fashionMbv3, cfg), cfg);
+    assert.equal(cfg.wBits?.length, cfg.kernels.length);
+  }
+  assert.deepEqual(sampleConfigWith('uniform', fashionMbv3, new Rng(9)), sampleConfig(fashionMbv3, new Rng(9)));
 });
