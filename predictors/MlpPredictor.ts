@@ -10,6 +10,8 @@
  *     "layers": [{ "inputs": I, "outputs": O,
  *                  "weights": base64 of I*O little-endian float32, row-major [I][O],
  *                  "bias": base64 of O float32 }],  // hidden layers use ReLU, the last is linear
+ *     "output": { "kind": "penalty", "scale": s },  // optional: prediction = -s * softplus(last)
+ *     "base": { a bit-free predictor file },        // optional: its prediction is added
  *     "meta": { ... }                               // free-form provenance and metrics
  *   }
  * Loading checks the shape with a schema, that the layers chain from the encoder's width to one
@@ -46,13 +48,24 @@ const baseSchema = z.strictObject({
   layers: z.array(layerSchema).min(1),
   meta: z.record(z.string(), z.unknown()),
 });
+const outputSchema = z.strictObject({ kind: z.literal('penalty'), scale: z.number().positive().finite() });
 const fileSchema = baseSchema.extend({
   encoder: archEncoderSchema.extend({ bits: z.strictObject({ weight: choices, act: choices }).optional() }),
+  /** Absent: the last layer is the prediction. A penalty: -scale * softplus(last layer). */
+  output: outputSchema.optional(),
   /** A bit-free predictor whose prediction on the config's architecture is added (see `base`). */
   base: baseSchema.optional(),
 });
 
 export type PredictorFile = z.infer<typeof fileSchema>;
+
+/** How the last layer's output becomes the prediction (before a base is added). */
+export type MlpOutput = { kind: 'linear' } | z.infer<typeof outputSchema>;
+
+/** softplus(x) = log(1 + e^x), without overflow for large x. */
+export function softplus(x: number): number {
+  return x > 0 ? x + Math.log1p(Math.exp(-x)) : Math.log1p(Math.exp(x));
+}
 
 function toBase64(a: Float32Array): string {
   return Buffer.from(a.buffer, a.byteOffset, a.byteLength).toString('base64');
@@ -75,7 +88,8 @@ function fromBase64(s: string, length: number, what: string): Float32Array {
  * With a `base` (a bit-free predictor of the same architecture features), the prediction is the
  * base's prediction on the architecture plus this MLP's output: the quantization-aware predictor
  * transferred from an fp32 one keeps the fp32 predictor whole and learns what the bits change
- * (QuantAwarePredictor.ts).
+ * (QuantAwarePredictor.ts). With a 'penalty' output that MLP can only lower the base's
+ * prediction.
  */
 export class MlpPredictor implements AccuracyPredictor {
   private forward: MlpForward | undefined;
@@ -85,7 +99,11 @@ export class MlpPredictor implements AccuracyPredictor {
     readonly layers: readonly DenseLayer[],
     readonly meta: PredictorMeta = {},
     readonly base?: MlpPredictor,
+    readonly output: MlpOutput = { kind: 'linear' },
   ) {
+    if (output.kind === 'penalty' && !(output.scale > 0 && Number.isFinite(output.scale))) {
+      throw new Error(`a penalty output needs a positive finite scale (got ${output.scale})`);
+    }
     if (base !== undefined) {
       if (base.encoder.hasBits || base.base !== undefined) throw new Error('a base predictor must be a plain fp32 predictor (no bits, no base of its own)');
       const { bits: _bits, ...arch } = encoder.spec;
@@ -122,6 +140,10 @@ export class MlpPredictor implements AccuracyPredictor {
     }
     this.forward ??= mlpForward(this.layers);
     const out = Float64Array.from(this.forward(features, n));
+    if (this.output.kind === 'penalty') {
+      const { scale } = this.output;
+      for (let i = 0; i < n; i++) out[i] = -scale * softplus(out[i]);
+    }
     if (this.base !== undefined) {
       // The architecture features are the first archDim of each row (ConfigEncoder's layout).
       const arch = this.encoder.archDim;
@@ -140,6 +162,7 @@ export class MlpPredictor implements AccuracyPredictor {
       encoder: structuredClone(this.encoder.spec),
       layers: this.layers.map((l) => ({ inputs: l.inputs, outputs: l.outputs, weights: toBase64(l.weights), bias: toBase64(l.bias) })),
       meta: this.meta,
+      ...(this.output.kind === 'penalty' ? { output: { ...this.output } } : {}),
       ...(this.base ? { base: this.base.toJSON() as z.infer<typeof baseSchema> } : {}),
     };
   }
@@ -165,7 +188,7 @@ export class MlpPredictor implements AccuracyPredictor {
       throw new Error(`${source} is not an hwnas accuracy predictor file (format '${kPredictorFormat}', version 1):\n  ${issues.join('\n  ')}`);
     }
     const file = parsed.data;
-    const build = (f: z.infer<typeof baseSchema> | PredictorFile, where: string, base?: MlpPredictor): MlpPredictor => {
+    const build = (f: z.infer<typeof baseSchema> | PredictorFile, where: string, base?: MlpPredictor, output?: MlpOutput): MlpPredictor => {
       const encoder = new ConfigEncoder(f.encoder as EncoderSpec);
       const layers = f.layers.map((l, i) => ({
         inputs: l.inputs,
@@ -173,10 +196,10 @@ export class MlpPredictor implements AccuracyPredictor {
         weights: fromBase64(l.weights, l.inputs * l.outputs, `${where}layers[${i}].weights`),
         bias: fromBase64(l.bias, l.outputs, `${where}layers[${i}].bias`),
       }));
-      return new MlpPredictor(encoder, layers, f.meta, base);
+      return new MlpPredictor(encoder, layers, f.meta, base, output);
     };
     try {
-      return build(file, '', file.base === undefined ? undefined : build(file.base, 'base.'));
+      return build(file, '', file.base === undefined ? undefined : build(file.base, 'base.'), file.output);
     } catch (err) {
       throw new Error(`${source} is damaged: ${(err as Error).message}`);
     }

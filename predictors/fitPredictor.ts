@@ -42,9 +42,10 @@ export async function fitWithEncoder(
   const x = encoder.encodeBatch(samples.map((s) => s.config));
   const y = Float64Array.from(samples, (s) => s.accuracy);
   const train = await trainMlp(x, y, encoder.dim, options, init);
+  const output = train.outputScale === undefined ? undefined : { kind: 'penalty' as const, scale: train.outputScale };
   const predictor = new MlpPredictor(encoder, train.layers, {
     ...meta, samples: samples.length, epochs: train.epochs, bestEpoch: train.bestEpoch,
-  });
+  }, undefined, output);
   return { predictor, train };
 }
 

@@ -23,6 +23,13 @@ export interface MlpTrainOptions {
   validationFraction?: number;
   /** Seed of initialisation, hold-out choice and batch order. */
   seed?: number;
+  /**
+   * 'linear' (default): the last layer's output is the prediction. 'penalty': the prediction
+   * is -outputScale * softplus(output), never above 0 - for targets that are losses against a
+   * reference (what quantization costs an architecture), so that no input can be predicted to
+   * gain, however far it lies from the training samples.
+   */
+  output?: 'linear' | 'penalty';
 }
 
 export const kDefaultMlpTrainOptions: Required<MlpTrainOptions> = {
@@ -33,6 +40,7 @@ export const kDefaultMlpTrainOptions: Required<MlpTrainOptions> = {
   patience: 30,
   validationFraction: 0.2,
   seed: 0,
+  output: 'linear',
 };
 
 export interface MlpTrainResult {
@@ -44,6 +52,8 @@ export interface MlpTrainResult {
   holdOutRmse: number;
   trainSamples: number;
   holdOutSamples: number;
+  /** 'penalty' output: the prediction is -outputScale * softplus(last layer's output). */
+  outputScale?: number;
 }
 
 function checkOptions(o: Required<MlpTrainOptions>): void {
@@ -58,6 +68,7 @@ function checkOptions(o: Required<MlpTrainOptions>): void {
   if (!(o.validationFraction > 0 && o.validationFraction < 1)) {
     throw new Error(`options.validationFraction must be in (0, 1) (got ${o.validationFraction})`);
   }
+  if (o.output !== 'linear' && o.output !== 'penalty') throw new Error(`options.output must be 'linear' or 'penalty' (got ${String(o.output)})`);
 }
 
 /** Fresh layers: He-normal hidden layers, a small uniform output layer, zero biases. */
@@ -104,6 +115,8 @@ export async function trainMlp(
   const nHold = Math.max(1, Math.round(n * o.validationFraction));
   if (n - nHold < 2) throw new Error(`training needs at least 3 samples (got ${n})`);
   if (init && init[0].inputs !== inputs) throw new Error(`init layers take ${init[0].inputs} inputs, the features have ${inputs}`);
+  const penalty = o.output === 'penalty';
+  if (penalty && init) throw new Error("a 'penalty' output trains fresh layers only (no init layers)");
   const rng = new Rng(o.seed);
   const order = rng.shuffle(Int32Array.from({ length: n }, (_, i) => i));
   const holdIdx = order.subarray(0, nHold);
@@ -113,10 +126,17 @@ export async function trainMlp(
   mean /= n;
   let ss = 0;
   for (let i = 0; i < n; i++) ss += (targets[i] - mean) ** 2;
-  const scale = Math.max(Math.sqrt(ss / n), 1e-3);
-  const normTargets = Float32Array.from({ length: n }, (_, i) => (targets[i] - mean) / scale);
+  // A penalty keeps its sign: scaled by the root mean square, not shifted.
+  const shift = penalty ? 0 : mean;
+  const scale = Math.max(Math.sqrt(penalty ? ss / n + mean * mean : ss / n), 1e-3);
+  const normTargets = Float32Array.from({ length: n }, (_, i) => (targets[i] - shift) / scale);
 
   const start = init ? rescaleOutput(init, mean, scale, false) : initLayers(inputs, o.hidden, rng.fork());
+  if (penalty) {
+    // Start at the mean penalty: softplus(bias) = -mean / scale (at least a little above 0).
+    const p = Math.max(-mean / scale, 0.05);
+    start[start.length - 1].bias.fill(Math.log(Math.expm1(p)));
+  }
   // Variables outlive the tidy scope; the tensors they were created from do not.
   const vars = tf.tidy(() => start.map((l) => ({
     w: tf.variable(tf.tensor2d(l.weights, [l.inputs, l.outputs])) as unknown as Tensor2D,
@@ -129,7 +149,8 @@ export async function trainMlp(
       h = tf.add(tf.matMul(h, v.w), v.b) as Tensor2D;
       if (i < vars.length - 1) h = tf.relu(h);
     });
-    return tf.reshape(h, [-1]) as Tensor1D;
+    const out = tf.reshape(h, [-1]) as Tensor1D;
+    return penalty ? (tf.neg(tf.softplus(out)) as Tensor1D) : out;
   };
   const xTrain = tf.tensor2d(rows(features, inputs, trainIdx), [trainIdx.length, inputs]);
   const yTrain = tf.tensor1d(Float32Array.from(trainIdx, (i) => normTargets[i]));
@@ -167,11 +188,12 @@ export async function trainMlp(
     for (const t of [xTrain, yTrain, xHold, yHold]) t.dispose();
   }
   return {
-    layers: rescaleOutput(best.layers, mean, scale, true),
+    layers: penalty ? best.layers : rescaleOutput(best.layers, mean, scale, true),
     epochs: epoch,
     bestEpoch: best.epoch,
     holdOutRmse: Math.sqrt(best.mse) * scale,
     trainSamples: trainIdx.length,
     holdOutSamples: nHold,
+    ...(penalty ? { outputScale: scale } : {}),
   };
 }

@@ -82,9 +82,12 @@ describe('quantization-aware predictor', () => {
     const configs = Array.from({ length: 50 }, () => sampleConfig(space, rng, { quant: 'mixed' }));
     assert.deepEqual(loaded.predict(configs), q.predict(configs));
     const arch = configs.map(({ wBits: _w, aBits: _a, ...a }) => a);
-    const branch = new MlpPredictor(q.encoder, q.layers).predict(configs);
+    assert.equal(q.output.kind, 'penalty');
+    assert.deepEqual(loaded.output, q.output);
+    const branch = new MlpPredictor(q.encoder, q.layers, {}, undefined, q.output).predict(configs);
     const base = fp32.predict(arch);
     q.predict(configs).forEach((p, i) => assert.ok(Math.abs(p - (base[i] + branch[i])) < 1e-12, 'fp32 prediction plus the branch'));
+    assert.ok(branch.every((b) => b <= 0), 'the branch is a penalty: never above the fp32 prediction');
     assert.throws(() => new MlpPredictor(q.encoder, q.layers, {}, q), /a base predictor must be a plain fp32 predictor/);
   });
 

@@ -3,6 +3,8 @@ import assert from 'node:assert/strict';
 import { tf } from '../../supernet/backend/tf.js';
 import { initBackend } from '../../supernet/backend/backend.js';
 import { trainMlp } from '../../predictors/trainMlp.js';
+import { mlpForward } from '../../predictors/mlpForward.js';
+import { softplus } from '../../predictors/MlpPredictor.js';
 import { fitPredictor, splitHoldOut } from '../../predictors/fitPredictor.js';
 import { predictorMetrics } from '../../predictors/metrics.js';
 import { Rng } from '../../supernet/rng.js';
@@ -37,6 +39,22 @@ describe('trainMlp', () => {
     const mean = y.reduce((s, v) => s + v, 0) / y.length;
     const r = await trainMlp(x, y, 3, { hidden: [4], maxEpochs: 1, lr: 1e-12 });
     assert.ok(Math.abs(r.layers[1].bias[0] - mean) < 1e-6, `bias ${r.layers[1].bias[0]} vs mean ${mean}`);
+  });
+
+  it("a 'penalty' output fits costs and never predicts a gain, even far outside the data", async () => {
+    // Cost grows with the first feature; inputs in training stay in [0, 1].
+    const rng = new Rng(6);
+    const n = 120;
+    const x = Float32Array.from({ length: n * 2 }, () => rng.next());
+    const y = Float64Array.from({ length: n }, (_, i) => -0.01 - 0.03 * x[2 * i]);
+    const r = await trainMlp(x, y, 2, { hidden: [16], maxEpochs: 200, patience: 40, batchSize: 16, lr: 3e-3, output: 'penalty' });
+    assert.ok(r.outputScale !== undefined && r.outputScale > 0);
+    const far = Float32Array.from([0, 0, 1, 0, -20, 5, 40, -40]);
+    const out = mlpForward(r.layers)(Float32Array.from([...x.subarray(0, 20), ...far]), 14);
+    const pred = Array.from(out, (v) => -(r.outputScale as number) * softplus(v));
+    assert.ok(pred.every((p) => p <= 0), `penalties ${pred.map((p) => p.toFixed(4))}`);
+    for (let i = 0; i < 10; i++) assert.ok(Math.abs(pred[i] - y[i]) < 0.006, `sample ${i}: ${pred[i].toFixed(4)} vs ${y[i].toFixed(4)}`);
+    await assert.rejects(trainMlp(x, y, 2, { output: 'penalty' }, r.layers), /penalty' output trains fresh layers only/);
   });
 
   it('gives the same weights for the same seed', async () => {
