@@ -27,7 +27,7 @@ export interface CollectOptions {
   onSample?: (sample: AccuracySample, progress: CollectProgress) => void;
 }
 
-export const kDefaultCollectOptions: Required<Omit<CollectOptions, 'onSample' | 'imagesPerSample'>> = { n: 100, quant: 'fp32', seed: 1, sampling: 'uniform' };
+export const kDefaultCollectOptions: Required<Omit<CollectOptions, 'onSample' | 'imagesPerSample'>> = { n: 100, quant: 'fp32', seed: 1, sampling: 'sizes' };
 
 export interface CollectProgress {
   /** Planned configs now in the file. */
@@ -50,7 +50,7 @@ const kDrawsPerConfig = 50;
 
 /** The first `n` distinct configs (by `configKey`) of the stream seeded with `seed`. */
 export function planConfigs(
-  space: SearchSpace, n: number, seed: number, quant: QuantMode, sampling: Sampling = 'uniform',
+  space: SearchSpace, n: number, seed: number, quant: QuantMode, sampling: Sampling = 'sizes',
 ): SubnetConfig[] {
   if (!Number.isInteger(n) || n < 1) throw new Error(`options.n must be a positive integer (got ${n})`);
   const rng = new Rng(seed);

@@ -48,13 +48,14 @@ describe('planConfigs', () => {
     const sized = planConfigs(space, 50, 1, 'fp32', 'sizes');
     assert.equal(new Set(keys(sized)).size, 50);
     assert.deepEqual(planConfigs(space, 50, 1, 'fp32', 'sizes'), sized);
-    assert.notDeepEqual(keys(sized), keys(a.slice(0, 50)));
+    assert.deepEqual(sized, a.slice(0, 50), 'size-first sampling is the default');
+    assert.notDeepEqual(keys(planConfigs(space, 50, 1, 'fp32', 'uniform')), keys(sized));
   });
 
   it('stops with a message when the space has too few subnets', () => {
     // microSpace has 1,600 fp32 subnets.
-    assert.equal(planConfigs(space, 1600, 1, 'fp32').length, 1600);
-    assert.throws(() => planConfigs(space, 1601, 1, 'fp32'), /found only 1600 distinct configs in \d+ draws: space 'micro' is too small for n = 1601/);
+    assert.equal(planConfigs(space, 1600, 1, 'fp32', 'uniform').length, 1600);
+    assert.throws(() => planConfigs(space, 1601, 1, 'fp32', 'uniform'), /found only 1600 distinct configs in \d+ draws: space 'micro' is too small for n = 1601/);
     assert.throws(() => planConfigs(space, 0, 1, 'fp32'), /options\.n must be a positive integer \(got 0\)/);
   });
 });
