@@ -11,6 +11,7 @@ import { mkdirSync } from 'node:fs';
 import { join } from 'node:path';
 import { EvolutionFinder } from '../evolution/EvolutionFinder.js';
 import { FitnessPool } from '../evolution/FitnessPool.js';
+import type { SubnetEvaluator } from '../predictors/SubnetEvaluator.js';
 import type { SearchSpace } from '../supernet/types.js';
 import { planSearchRuns, runSearches } from '../scripts/commands/search.js';
 import { runVerify } from '../scripts/commands/verify.js';
@@ -30,6 +31,8 @@ export interface HalfCheckInputs {
   space: SearchSpace;
   /** Latency profile per target spec (the target's). */
   profiles: Record<string, string>;
+  /** Finalists measured on val before choosing (as runSearches' `rerank`); absent: by the predictor alone. */
+  rerank?: { k: number; evaluator: SubnetEvaluator };
 }
 
 export interface HalfCheck {
@@ -81,7 +84,7 @@ export async function halfCheck(q: HalfCheckInputs, largest: VerifyRow, half: Ve
   const runs = planSearchRuns([q.target], [String(budget)], false);
   const [outcome] = await runSearches({
     space: q.space, runs, predictor: q.s.predictor, quant: q.s.quant, pareto: false, options: q.s.search, workers: q.s.workers,
-    checkpoint: q.s.checkpoint, profiles: q.profiles, out: join(dir, 'search'),
+    checkpoint: q.s.checkpoint, profiles: q.profiles, out: join(dir, 'search'), rerank: q.rerank,
   });
   const chosen = chosenConfig(join(q.s.out, kFolder, 'search', runs[0].file), outcome);
   mkdirSync(join(dir, 'verify'));

@@ -4,6 +4,7 @@
  * beat it; and the half-latency check in one line.
  */
 import type { ScoredConfig } from '../evolution/types.js';
+import type { Rerank } from '../predictors/rerank.js';
 import type { SearchSpace } from '../supernet/types.js';
 import { bitsSummary } from '../scripts/demoReport.js';
 import { formatLatency } from '../scripts/latencyArg.js';
@@ -27,6 +28,8 @@ export interface Choice {
   /** Distinct configs the method scored to choose. */
   scored: number;
   note: string;
+  /** The finalists measured on val, when the method re-ranked its choice. */
+  rerank?: Rerank;
 }
 
 const kOrder: readonly Method[] = ['searched', 'random', 'hand-made', 'separate', 'largest'];
@@ -42,22 +45,27 @@ function withinCell(row: VerifyRow): string {
   return w === null ? 'unknown (flagged)' : w ? 'yes' : 'no';
 }
 
+/** The chosen finalist's measured val accuracy and how many were measured, or '-'. */
+function valCell(r: Rerank | undefined): string {
+  return r === undefined ? '-' : `${pct(r.candidates[r.chosen].valAccuracy)} (best of ${r.candidates.length})`;
+}
+
 /** The table of one budget: `entries` are its choices with their verified rows (the largest's included). */
 export function qualityTable(space: SearchSpace, entries: ReadonlyArray<{ c: Choice; row: VerifyRow | null }>): string {
   const sorted = [...entries].sort((a, b) => kOrder.indexOf(a.c.method) - kOrder.indexOf(b.c.method));
   const searched = sorted.find((e) => e.c.method === 'searched');
   const header = [
-    'method', 'configs scored', 'MACs', 'bits', 'predicted acc (val)', 'test acc (ONNX)', 'predicted latency', 'measured median (IQR)',
+    'method', 'configs scored', 'MACs', 'bits', 'predicted acc (val)', 'measured val (finalists)', 'test acc (ONNX)', 'predicted latency', 'measured median (IQR)',
     'measured within budget', 'searched >= it: predicted / test',
   ];
   const rows = sorted.map(({ c, row }) => {
-    if (c.best === null || row === null) return [c.method, String(c.scored), 'none within the budget', '', '', '', '', '', '', ''];
+    if (c.best === null || row === null) return [c.method, String(c.scored), 'none within the budget', '', '', '', '', '', '', '', ''];
     const versus = c.method === 'searched' || c.method === 'largest' || searched?.row == null
       ? '-'
       : `${atLeast(searched.row.predicted.accuracy, row.predicted.accuracy)} / ${atLeast(searched.row.testAccuracy, row.testAccuracy)}`;
     return [
       c.method === 'largest' ? 'largest (reference)' : c.method, String(c.scored), `${(row.model.macs / 1e6).toFixed(2)}M`, bitsSummary(space, row.config),
-      pct(row.predicted.accuracy), pct(row.testAccuracy), formatLatency(row.predicted.latency, row.unit), latencyCell(row.latency),
+      pct(row.predicted.accuracy), valCell(c.rerank), pct(row.testAccuracy), formatLatency(row.predicted.latency, row.unit), latencyCell(row.latency),
       c.method === 'largest' ? '-' : withinCell(row), versus,
     ];
   });

@@ -45,7 +45,11 @@ import { handMadeFamily, type UniformBits } from '../evolution/handMadeFamily.js
 import { randomSearch } from '../evolution/randomSearch.js';
 import { bitsGenome } from '../evolution/searchGenome.js';
 import type { LatencyBudget, ScoredConfig } from '../evolution/types.js';
+import { parseIntOption } from '../scripts/options.js';
 import { MlpPredictor } from '../predictors/MlpPredictor.js';
+import { finalists, rerankByValidation } from '../predictors/rerank.js';
+import { PoolEvaluator, type SubnetEvaluator } from '../predictors/SubnetEvaluator.js';
+import { calibrationSet } from '../supernet/evaluate.js';
 import { buildFolderAtomic } from '../supernet/atomicWrite.js';
 import { largestConfig } from '../supernet/space/searchSpace.js';
 import type { SubnetConfig } from '../supernet/types.js';
@@ -71,6 +75,7 @@ const kFlags = {
   'fp32-predictor': { type: 'string' },
   profile: { type: 'string' },
   budgets: { type: 'string', default: '0.5,0.75' },
+  rerank: { type: 'string', default: '5' },
 } as const;
 
 const kUsage = [
@@ -78,11 +83,20 @@ const kUsage = [
   '--budgets F,F          budgets as fractions of the largest fp32 subnet\'s predicted ort-cpu:1 latency (default 0.5,0.75)',
   `--fp32-predictor FILE  fp32 predictor of the separate search's architecture stage (default ${kShipped.predictors.fp32.file})`,
   `--profile FILE         latency profile of ort-cpu:1 (default ${kShipped.profiles[kTarget].file})`,
+  '--rerank K             every method measures its K most accurate predicted finalists on val and keeps the best measured (0 = by the predictor alone; default 5)',
   ...kSearchBenchUsage,
 ].join('\n  ');
 
 interface QualityInputs extends HalfCheckInputs {
   fp32Predictor: string;
+}
+
+/** A method's choice re-ranked on val among the finalists of its `front` (as runSearches does for a search), or `best` as it is. */
+async function rerankChoice(q: QualityInputs, front: readonly ScoredConfig[], best: ScoredConfig | null): Promise<Pick<Choice, 'best' | 'rerank'>> {
+  if (q.rerank === undefined || best === null) return { best };
+  const rerank = await rerankByValidation(finalists(front, q.rerank.k), q.rerank.evaluator);
+  const { valAccuracy: _v, valImages: _n, ...chosen } = rerank.candidates[rerank.chosen];
+  return { best: chosen, rerank };
 }
 
 /** What a method chose under one budget, as a ChosenConfig for runVerify (its file written to `dir`). */
@@ -100,6 +114,7 @@ function chosenOf(q: QualityInputs, c: Choice, dir: string): ChosenConfig {
 async function separateSearch(q: QualityInputs, pool: FitnessPool, architecture: SubnetConfig, archScored: number, budget: LatencyBudget): Promise<Omit<Choice, 'fraction'>> {
   const keep = await bestWithin(q.space, pool, [architecture], budget);
   let best = keep.best;
+  let front = keep.front;
   let scored = archScored + keep.scored;
   let note: string;
   if (q.s.quant === 'fp32') {
@@ -110,13 +125,14 @@ async function separateSearch(q: QualityInputs, pool: FitnessPool, architecture:
       scored += bits.scored;
       const better = best === null || bits.best.accuracy > best.accuracy || (bits.best.accuracy === best.accuracy && bits.best.latency < best.latency);
       if (better) best = bits.best;
+      front = [...front, ...bits.front];
       note = `fp32 architecture (${archScored} scored), then its bits (${bits.scored} scored): ${better ? 'bits chosen' : 'fp32 kept, no bit assignment predicted better'}`;
     } catch (err) {
       if (!(err instanceof InfeasibleBudgetError)) throw err;
       note = `fp32 architecture (${archScored} scored); no bit assignment of it fits the budget (fastest ${formatLatency(err.fastest, err.unit)}), fp32 kept`;
     }
   }
-  return { method: 'separate', budget: budget.max, best, scored, note };
+  return { method: 'separate', budget: budget.max, ...(await rerankChoice(q, front, best)), scored, note };
 }
 
 /** The hand-made family's best within the budget: at max depth, or scaled by uniform depth too when no member fits. */
@@ -131,13 +147,13 @@ async function handMade(q: QualityInputs, pool: FitnessPool, budget: LatencyBudg
     scaling = 'width and uniform depth (no max-depth member fits)';
   }
   const note = `family of ${members.length} (${bits.map((b) => (b === 'fp32' ? 'fp32' : `w${b.w}a${b.a}`)).join(' or ')}; scaled by ${scaling}), ${result.within} within the budget`;
-  return { method: 'hand-made', budget: budget.max, best: result.best, scored: result.scored, note };
+  return { method: 'hand-made', budget: budget.max, ...(await rerankChoice(q, result.front, result.best)), scored: result.scored, note };
 }
 
 /** Every method's choice per budget, plus the largest subnet; searches and baselines only (no tfjs work). */
 async function choose(q: QualityInputs, runs: readonly SearchRun[], fractions: readonly number[], largestLatency: number, dir: string): Promise<{ choices: Choice[]; chosen: ChosenConfig[] }> {
   const { s, space, profiles } = q;
-  const job = { space, runs, pareto: false, options: s.search, workers: s.workers, checkpoint: s.checkpoint, profiles };
+  const job = { space, runs, pareto: false, options: s.search, workers: s.workers, checkpoint: s.checkpoint, profiles, rerank: q.rerank };
   const searched = await runSearches({ ...job, predictor: s.predictor, quant: s.quant, out: join(dir, 'search') });
   const architectures = await runSearches({ ...job, predictor: q.fp32Predictor, quant: 'fp32', out: join(dir, 'separate-architecture') });
   const pool = await FitnessPool.create({ space, predictor: { file: s.predictor }, targets: [kTarget], profiles }, { workers: s.workers });
@@ -156,9 +172,10 @@ async function choose(q: QualityInputs, runs: readonly SearchRun[], fractions: r
       console.error(`${formatLatency(budget.max, 'ms')}: baselines (random ${scored}, hand-made family, separate search)`);
       const random = await randomSearch(space, pool, budget, { count: scored, seed: s.search.seed, quant: s.quant });
       const arch = chosenConfig(join(s.out, 'separate-architecture', run.file), architectures[k]);
+      if (q.rerank) console.error(`${formatLatency(budget.max, 'ms')}: measuring each baseline's ${q.rerank.k} finalists on val`);
       const list: Array<Omit<Choice, 'fraction'>> = [
-        { method: 'searched', budget: budget.max, best: search.best, scored, note: `joint genome (${s.quant}), population ${s.population}, ${s.search.generations} generations` },
-        { method: 'random', budget: budget.max, best: random.best, scored: random.scored, note: `${random.scored} random ${s.quant} configs, ${random.within} within the budget` },
+        { method: 'searched', budget: budget.max, best: search.best, rerank: searched[k].rerank, scored, note: `joint genome (${s.quant}), population ${s.population}, ${s.search.generations} generations` },
+        { method: 'random', budget: budget.max, ...(await rerankChoice(q, random.front, random.best)), scored: random.scored, note: `${random.scored} random ${s.quant} configs, ${random.within} within the budget` },
         await handMade(q, pool, budget),
         await separateSearch(q, pool, arch.best.config, architectures[k].scored, budget),
       ];
@@ -186,10 +203,15 @@ async function main(args: ReturnType<typeof parseArgs<{ options: typeof kFlags }
   const fp32Predictor = inputFile('fp32-predictor', args['fp32-predictor'], kShipped.predictors.fp32);
   const profile = inputFile('profile', args.profile, kShipped.profiles[kTarget]);
   const ctx = await startSearchBench(s);
+  let evaluator: SubnetEvaluator | undefined;
   try {
     const space = ctx.loaded.net.space;
     searchQuant(MlpPredictor.load(fp32Predictor, space), fp32Predictor, 'fp32');
-    const q: QualityInputs = { target: kTarget, s, ctx, space, fp32Predictor, profiles: { [kTarget]: profile } };
+    const k = parseIntOption('rerank', args.rerank, 0);
+    evaluator = k > 0 ? await PoolEvaluator.create({ checkpoint: s.checkpoint, val: ctx.data.val, calibration: calibrationSet(ctx.data.train), workers: s.workers }) : undefined;
+    const q: QualityInputs = {
+      target: kTarget, s, ctx, space, fp32Predictor, profiles: { [kTarget]: profile }, ...(evaluator ? { rerank: { k, evaluator } } : {}),
+    };
     const [basis] = await computedBudgets(space, [kTarget], q.profiles, fractions);
     const largestLatency = basis.largest as number;
     const runs = demoRuns([kTarget], [], [basis]);
@@ -206,7 +228,7 @@ async function main(args: ReturnType<typeof parseArgs<{ options: typeof kFlags }
         format: 'hwnas-bench-quality', version: 1, createdAt: new Date().toISOString(), seconds: (Date.now() - t0) / 1000,
         machine: verified.provenance.machine, target: kTarget,
         settings: {
-          checkpoint: s.checkpoint, predictor: s.predictor, fp32Predictor, profile, quant: s.quant,
+          checkpoint: s.checkpoint, predictor: s.predictor, fp32Predictor, profile, quant: s.quant, rerank: q.rerank?.k ?? 0,
           population: s.population, generations: s.search.generations, seed: s.search.seed, workers: s.workers,
         },
         largestPredictedLatency: largestLatency,
@@ -229,6 +251,7 @@ async function main(args: ReturnType<typeof parseArgs<{ options: typeof kFlags }
     console.log(halfCheckLine(done.half));
     console.error(`wrote ${s.out} in ${((Date.now() - t0) / 1000).toFixed(0)} s`);
   } finally {
+    await evaluator?.close();
     ctx.loaded.net.dispose();
   }
 }

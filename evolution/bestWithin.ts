@@ -7,6 +7,7 @@ import type { QuantMode } from '../supernet/space/searchSpace.js';
 import type { SearchSpace, SubnetConfig } from '../supernet/types.js';
 import { byAccuracy, Evaluator, scoredConfig, targetIndex, type Individual } from './Evaluator.js';
 import { geneLayout } from './genome.js';
+import { paretoFront2d } from './nsga2.js';
 import type { BaselineResult, Fitness, LatencyBudget } from './types.js';
 
 /** The target column of `budget`; throws on a target the fitness does not score or a budget that is not positive. */
@@ -27,10 +28,12 @@ export function baselineResult(fitness: Fitness, budget: LatencyBudget, individu
   const within = individuals.filter((ind) => ind.latencies[t] <= budget.max && Number.isFinite(ind.accuracy));
   const best = byAccuracy(within, t)[0];
   const info = fitness.targets[t];
+  const front = paretoFront2d(within.map((ind) => ind.latencies[t]), within.map((ind) => ind.accuracy));
   return {
     target: info.name, unit: info.unit, maxLatency: budget.max,
     best: best === undefined ? null : scoredConfig(fitness.targets, best, t),
     scored: individuals.length, within: within.length,
+    front: front.map((i) => scoredConfig(fitness.targets, within[i], t)),
   };
 }
 

@@ -140,4 +140,6 @@ export interface BaselineResult {
   scored: number;
   /** How many of them met the budget. */
   within: number;
+  /** Non-dominated configs (predicted accuracy vs latency) among those within the budget, by latency. */
+  front: ScoredConfig[];
 }

@@ -30,7 +30,8 @@ export interface DemoReport {
   predictorKind: string;
   /** Latency profile file per measured target spec. */
   profiles: Record<string, string>;
-  search: { population: number; generations: number; seed: number; seconds: number };
+  /** `rerank`: finalists measured on val per search (0 = chosen by the predictor alone). */
+  search: { population: number; generations: number; seed: number; rerank: number; seconds: number };
   budgets: BudgetBasis[];
   runs: readonly SearchRun[];
   rows: readonly VerifyRow[];
@@ -100,7 +101,9 @@ export function demoMarkdown(r: DemoReport): string {
     `- supernet: ${r.supernet} (space ${r.space.name}, ${r.supernetSteps} training steps)`,
     `- accuracy predictor: ${r.predictor} (${r.predictorKind})`,
     ...targets.map((t) => `- latency on ${t}: ${latencySource(t, r.profiles)}`),
-    `- search: evolutionary, population ${r.search.population}, ${r.search.generations} generations, seed ${r.search.seed} per target and budget (${r.search.seconds.toFixed(1)} s in all)`,
+    `- search: evolutionary, population ${r.search.population}, ${r.search.generations} generations, seed ${r.search.seed} per target and budget` +
+      (r.search.rerank > 0 ? `; the ${r.search.rerank} most accurate predicted finalists of each measured on val, the best measured chosen` : '') +
+      ` (${r.search.seconds.toFixed(1)} s in all)`,
     `- machine: ${describeMachine(r.verify.machine)}`,
     '- budgets:',
     ...r.budgets.map((b) => `  ${budgetLine(b)}`),

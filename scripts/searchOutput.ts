@@ -2,6 +2,7 @@
  * What `hwnas search` writes and prints: one results JSON per search run, one Pareto plot
  * (SVG) per target, and a table of the chosen configs or of the fronts.
  */
+import type { Rerank } from '../predictors/rerank.js';
 import { join } from 'node:path';
 import { writeFileAtomic } from '../supernet/atomicWrite.js';
 import type { ParetoResult, ScoredConfig, SearchResult } from '../evolution/types.js';
@@ -30,6 +31,8 @@ export interface SearchProvenance {
   quant: 'fp32' | 'mixed';
   options: Record<string, unknown>;
   seconds: number;
+  /** Budget mode with re-ranking: the finalists measured on val; `best` is the chosen one. */
+  rerank?: Rerank;
 }
 
 export type SearchOutcome = (SearchResult | ParetoResult) & SearchProvenance;

@@ -24,23 +24,26 @@ import { demoMarkdown, type BudgetBasis } from '../demoReport.js';
 import { formatLatency } from '../latencyArg.js';
 import { addBackendOption, addDataDirOption, type CommonOptions, parseIntOption } from '../options.js';
 import { startBackend } from '../runtime.js';
-import { searchTable, writePlots, type SearchRun } from '../searchOutput.js';
+import { searchTable, writePlots, type SearchOutcome, type SearchRun } from '../searchOutput.js';
 import { chosenConfig } from '../searchResultFile.js';
 import { checkShipped, kShipped, shippedPath, type ShippedArtifact } from '../shippedModels.js';
 import { verifyTable } from '../verifyReport.js';
-import { planSearchRuns, populationOptions, runSearches } from './search.js';
+import { planSearchRuns, populationOptions, rerankEvaluator, runSearches } from './search.js';
 import { runVerify } from './verify.js';
 
 export const kDemoTargets = Object.freeze(['ort-cpu:1', 'ort-cpu:2']);
 /** Budgets as fractions of the largest subnet's predicted latency on each target. */
 export const kDemoBudgetFractions = Object.freeze([0.5, 0.75]);
 export const kDemoPopulation = 100;
+/** Finalists of each search measured on val before choosing (`hwnas search --rerank`). */
+export const kDemoRerank = 5;
 
 interface DemoCliOptions extends CommonOptions {
   target: string[];
   maxLatency: string[];
   quant: QuantMode;
   generations: string;
+  rerank: string;
   out: string;
   force?: boolean;
 }
@@ -93,6 +96,7 @@ export function registerDemo(program: Command): void {
     .option('--max-latency <value>', `budget of the --target in the same position (default: ${kDemoBudgetFractions.map((f) => `${100 * f}%`).join(' and ')} of the largest subnet's predicted latency)`, collect, [])
     .addOption(new Option('--quant <mode>', `genome and predictor: 'mixed' per-block bits (${kShipped.predictors.mixed.file}) or 'fp32' (${kShipped.predictors.fp32.file})`).choices(['mixed', 'fp32']).default('mixed'))
     .option('--generations <n>', `generations per search (population ${kDemoPopulation})`, String(kDefaultSearchOptions.generations))
+    .option('--rerank <k>', 'measure the k most accurate predicted finalists of each search on val and keep the best measured (0 = the predictor alone)', String(kDemoRerank))
     .option('--out <dir>', 'output folder', 'runs/demo')
     .option('--force', 'replace an existing --out folder (atomically, once the new one is complete)');
   addBackendOption(cmd);
@@ -105,6 +109,7 @@ export function registerDemo(program: Command): void {
     checkShipped([kShipped.supernet, predictorArtifact, ...Object.values(profileArtifacts)]);
     if (existsSync(opts.out) && !opts.force) throw new Error(`${opts.out} already exists: choose another --out, or pass --force to replace it`);
     const generations = parseIntOption('generations', opts.generations, 1);
+    const rerank = parseIntOption('rerank', opts.rerank, 0);
     await startBackend(opts);
     const checkpoint = shippedPath(kShipped.supernet);
     const loaded = loadSupernet(checkpoint);
@@ -126,12 +131,19 @@ export function registerDemo(program: Command): void {
       console.log(`searching ${runs.map((r) => `${r.target} <= ${formatLatency(r.max as number, r.unit)}`).join(', ')}`);
       const data = loadFashionMnist({ dataDir: opts.dataDir });
       const options = { ...populationOptions(kDemoPopulation), generations, seed: kDefaultSearchOptions.seed };
+      const workers = Math.min(2, availableParallelism());
+      const evaluator = rerank > 0 ? await rerankEvaluator(checkpoint, opts.dataDir, workers) : undefined;
       const done = await buildFolderAtomic(opts.out, async (dir) => {
         const ts = Date.now();
-        const outcomes = await runSearches({
-          space, runs, predictor: predictorPath, quant: opts.quant, pareto: false, options,
-          workers: Math.min(2, availableParallelism()), checkpoint, profiles, out: join(dir, 'search'),
-        });
+        let outcomes: SearchOutcome[];
+        try {
+          outcomes = await runSearches({
+            space, runs, predictor: predictorPath, quant: opts.quant, pareto: false, options,
+            workers, checkpoint, profiles, out: join(dir, 'search'), ...(evaluator ? { rerank: { k: rerank, evaluator } } : {}),
+          });
+        } finally {
+          await evaluator?.close();
+        }
         const searchSeconds = (Date.now() - ts) / 1000;
         writePlots(join(dir, 'search'), runs, outcomes);
         const chosen = outcomes.map((o, k) => chosenConfig(join(opts.out, 'search', runs[k].file), o));
@@ -141,7 +153,7 @@ export function registerDemo(program: Command): void {
           space, supernet: kShipped.supernet.file, supernetSteps: `${loaded.meta.step}/${loaded.meta.totalSteps}`,
           predictor: predictorArtifact.file, predictorKind: `${predictorArtifact.what}, genome ${opts.quant}`,
           profiles: Object.fromEntries(Object.entries(profileArtifacts).map(([t, a]) => [t, a.file])),
-          search: { population: kDemoPopulation, generations, seed: options.seed, seconds: searchSeconds },
+          search: { population: kDemoPopulation, generations, seed: options.seed, rerank, seconds: searchSeconds },
           budgets: bases, runs, rows: verified.rows, verify: verified.provenance, seconds: (Date.now() - t0) / 1000, createdAt: new Date(),
         }));
         return { outcomes, rows: verified.rows };

@@ -4,7 +4,7 @@
  * budget; --pareto returns the front of predicted accuracy vs latency per target. Writes a
  * results JSON per run and a Pareto plot per target into --out, and prints a table.
  */
-import { parseIntOption } from '../options.js';
+import { addDataDirOption, parseIntOption } from '../options.js';
 import { mkdirSync } from 'node:fs';
 import { availableParallelism } from 'node:os';
 import { join, resolve } from 'node:path';
@@ -16,6 +16,10 @@ import { kDefaultSearchOptions, type SearchOptions } from '../../evolution/searc
 import type { GenerationStats } from '../../evolution/types.js';
 import { getTarget, parseTargetSpec } from '../../hardware/targets.js';
 import { MlpPredictor } from '../../predictors/MlpPredictor.js';
+import { finalists, rerankByValidation } from '../../predictors/rerank.js';
+import { PoolEvaluator, type SubnetEvaluator } from '../../predictors/SubnetEvaluator.js';
+import { loadFashionMnist } from '../../supernet/data/fashionMnist.js';
+import { calibrationSet } from '../../supernet/evaluate.js';
 import { resolveSpace } from '../../supernet/io.js';
 import { parseSearchSpace } from '../../supernet/space/schema.js';
 import { loadCheckpoint } from '../../supernet/train/checkpoint.js';
@@ -40,6 +44,8 @@ interface SearchCliOptions {
   quant?: string;
   workers: string;
   out: string;
+  rerank: string;
+  dataDir?: string;
 }
 
 function collect(value: string, previous: string[]): string[] {
@@ -123,6 +129,11 @@ export interface SearchJob {
   profiles?: Record<string, string>;
   /** Folder of the results JSON files. */
   out: string;
+  /**
+   * Budget mode: measure the `k` most accurate configs of each front on val with `evaluator`
+   * and choose the most accurate measured (predictors/rerank.ts). The caller closes it.
+   */
+  rerank?: { k: number; evaluator: SubnetEvaluator };
 }
 
 /** Runs the searches of `job` in order, writing each result into `job.out` (as `run.file`); resolves to the outcomes in run order. */
@@ -157,11 +168,28 @@ export async function runSearches(job: SearchJob): Promise<SearchOutcome[]> {
   } finally {
     await pool.close();
   }
+  if (job.rerank && !job.pareto) {
+    for (const [k, outcome] of outcomes.entries()) {
+      if (outcome.mode !== 'budget') continue;
+      const { k: count, evaluator } = job.rerank;
+      console.error(`${runs[k].target} <= ${formatLatency(outcome.maxLatency, outcome.unit)}: measuring the ${Math.min(count, outcome.front.length)} most accurate configs of the front on val`);
+      const rerank = await rerankByValidation(finalists(outcome.front, count), evaluator);
+      const { valAccuracy: _v, valImages: _n, ...best } = rerank.candidates[rerank.chosen];
+      outcomes[k] = { ...outcome, best, rerank };
+      writeResult(job.out, runs[k], outcomes[k]);
+    }
+  }
   return outcomes;
 }
 
+/** A val evaluator on worker threads for --rerank: the supernet `checkpoint`, BatchNorm recalibrated on 2,000 training images. */
+export async function rerankEvaluator(checkpoint: string, dataDir: string | undefined, workers: number): Promise<SubnetEvaluator> {
+  const data = loadFashionMnist({ dataDir });
+  return PoolEvaluator.create({ checkpoint, val: data.val, calibration: calibrationSet(data.train), workers });
+}
+
 export function registerSearch(program: Command): void {
-  program
+  const cmd = program
     .command('search')
     .description('evolutionary search for the most accurate subnet within a latency budget per target, or the Pareto front (--pareto)')
     .option('--checkpoint <file>', 'supernet checkpoint: search its space and record it for export')
@@ -176,20 +204,37 @@ export function registerSearch(program: Command): void {
     .option('--quant <mode>', "genome: 'mixed' (per-block bits) or 'fp32' (default: mixed if the predictor encodes bits, else fp32)")
     .option('--workers <n>', 'fitness worker threads', String(Math.min(2, availableParallelism())))
     .option('--out <dir>', 'output folder for results JSON and Pareto plots', 'runs/search')
-    .action(async (opts: SearchCliOptions) => {
-      const space = spaceOf(opts);
-      const runs = planSearchRuns(opts.target, opts.maxLatency, opts.pareto === true);
-      // Without --predictor: the shipped predictor of the genome asked for (mixed unless --quant fp32).
-      const requested = opts.quant ?? (opts.predictor === undefined ? 'mixed' : undefined);
-      let predictorPath = opts.predictor;
-      if (predictorPath === undefined) {
-        const shipped = kShipped.predictors[requested === 'fp32' ? 'fp32' : 'mixed'];
-        checkShipped([shipped]);
-        predictorPath = shippedPath(shipped);
+    .option('--rerank <k>', "budget mode: measure the k most accurate configs of each front on the val split (the --checkpoint's supernet, or the shipped one) and choose the most accurate measured; 0 = choose by the predictor alone", '0');
+  addDataDirOption(cmd);
+  cmd.action(async (opts: SearchCliOptions) => {
+    const space = spaceOf(opts);
+    const runs = planSearchRuns(opts.target, opts.maxLatency, opts.pareto === true);
+    // Without --predictor: the shipped predictor of the genome asked for (mixed unless --quant fp32).
+    const requested = opts.quant ?? (opts.predictor === undefined ? 'mixed' : undefined);
+    let predictorPath = opts.predictor;
+    if (predictorPath === undefined) {
+      const shipped = kShipped.predictors[requested === 'fp32' ? 'fp32' : 'mixed'];
+      checkShipped([shipped]);
+      predictorPath = shippedPath(shipped);
+    }
+    predictorPath = resolve(predictorPath);
+    const predictor = MlpPredictor.load(predictorPath, space);
+    const quant = searchQuant(predictor, predictorPath, requested);
+    const rerank = parseIntOption('rerank', opts.rerank, 0);
+    const workers = parseIntOption('workers', opts.workers, 1);
+    let checkpoint = opts.checkpoint === undefined ? null : resolve(opts.checkpoint);
+    if (rerank > 0) {
+      if (opts.pareto === true) throw new Error('--rerank chooses within a budget: it does not apply to --pareto; drop one of them');
+      if (checkpoint === null) {
+        checkShipped([kShipped.supernet]);
+        checkpoint = resolve(shippedPath(kShipped.supernet));
+        if (JSON.stringify(spaceOf({ ...opts, checkpoint })) !== JSON.stringify(space)) {
+          throw new Error(`--rerank measures subnets of a trained supernet, and the shipped one is not of space '${space.name}': give the --checkpoint of that space`);
+        }
       }
-      predictorPath = resolve(predictorPath);
-      const predictor = MlpPredictor.load(predictorPath, space);
-      const quant = searchQuant(predictor, predictorPath, requested);
+    }
+    const evaluator = rerank > 0 ? await rerankEvaluator(checkpoint as string, opts.dataDir, workers) : undefined;
+    try {
       const outcomes = await runSearches({
         space, runs, predictor: predictorPath, quant, pareto: opts.pareto === true,
         options: {
@@ -197,12 +242,14 @@ export function registerSearch(program: Command): void {
           generations: parseIntOption('generations', opts.generations, 0),
           seed: parseIntOption('seed', opts.seed, 0),
         },
-        workers: parseIntOption('workers', opts.workers, 1),
-        checkpoint: opts.checkpoint ? resolve(opts.checkpoint) : null,
-        out: opts.out,
+        workers, checkpoint, out: opts.out,
+        ...(evaluator ? { rerank: { k: rerank, evaluator } } : {}),
       });
       for (const run of runs) process.stderr.write(`wrote ${join(opts.out, run.file)}\n`);
       for (const path of writePlots(opts.out, runs, outcomes)) process.stderr.write(`wrote ${path}\n`);
       console.log(searchTable(runs, outcomes));
-    });
+    } finally {
+      await evaluator?.close();
+    }
+  });
 }

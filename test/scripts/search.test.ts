@@ -141,6 +141,27 @@ describe('hwnas search', () => {
     assert.ok(existsSync(join(out, 'pareto-phone-big.svg')));
   });
 
+  it('--rerank measures the finalists on val with the shipped supernet and keeps the most accurate measured', async () => {
+    const out = join(dir, 'rerank');
+    await run([
+      '--predictor', predictor, '--target', 'macs', '--max-latency', '4', '--rerank', '2',
+      '--generations', '2', '--population', '12', '--workers', '1', '--out', out,
+    ]);
+    const result = JSON.parse(readFileSync(join(out, 'search-macs.json'), 'utf8'));
+    const { candidates, chosen } = result.rerank as { candidates: Array<{ config: unknown; accuracy: number; valAccuracy: number; valImages: number }>; chosen: number };
+    assert.equal(candidates.length, Math.min(2, result.front.length));
+    for (const c of candidates) {
+      assert.equal(c.valImages, 10000);
+      assert.ok(c.valAccuracy > 0.5 && c.valAccuracy < 1, `val accuracy ${c.valAccuracy}`);
+    }
+    assert.ok(candidates.every((c) => c.valAccuracy <= candidates[chosen].valAccuracy));
+    assert.deepEqual(result.best.config, candidates[chosen].config);
+    assert.equal(result.best.valAccuracy, undefined, 'best keeps the ScoredConfig shape');
+    assert.ok(result.best.latency <= 4);
+    assert.match(result.checkpoint, /models\/supernet\.ckpt$/);
+    await assert.rejects(run(['--predictor', predictor, '--pareto', '--target', 'macs', '--rerank', '2', '--out', join(dir, 'x')]), /--rerank chooses within a budget: it does not apply to --pareto/);
+  });
+
   it('fails on an infeasible budget, naming the fastest latency and the flag', async () => {
     await assert.rejects(
       run(['--predictor', predictor, '--target', 'rpi4', '--max-latency', '0.01ms', '--generations', '1', '--population', '8', '--workers', '1', '--out', join(dir, 'none')]),
