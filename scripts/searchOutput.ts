@@ -105,15 +105,18 @@ function thin(front: readonly ScoredConfig[], max: number): ScoredConfig[] {
 /** The printed summary: chosen configs (budget mode) or thinned fronts (Pareto mode). */
 export function searchTable(runs: readonly SearchRun[], outcomes: readonly SearchOutcome[]): string {
   const first = outcomes[0];
-  const header = ['target', 'budget', 'accuracy', ...latencyColumns(first), 'scored', 'seconds'];
+  // Re-ranked searches add the chosen finalist's measured val accuracy.
+  const measured = outcomes.some((o) => o.rerank !== undefined);
+  const header = ['target', 'budget', 'accuracy', ...(measured ? ['val (measured)'] : []), ...latencyColumns(first), 'scored', 'seconds'];
   const rows: string[][] = [];
   runs.forEach((run, k) => {
     const o = outcomes[k];
     const budget = run.max === undefined ? 'none' : formatLatency(run.max, run.unit);
     const points = o.mode === 'budget' ? [o.best] : thin(o.front, 10);
+    const val = o.rerank === undefined ? '-' : `${pct(o.rerank.candidates[o.rerank.chosen].valAccuracy)} (best of ${o.rerank.candidates.length})`;
     points.forEach((p, i) => {
       const tail = i === 0 ? [String(o.scored), o.seconds.toFixed(1)] : ['', ''];
-      rows.push([i === 0 ? run.target : '', i === 0 ? budget : '', pct(p.accuracy), ...latencyCells(o, p), ...tail]);
+      rows.push([i === 0 ? run.target : '', i === 0 ? budget : '', pct(p.accuracy), ...(measured ? [i === 0 ? val : ''] : []), ...latencyCells(o, p), ...tail]);
     });
   });
   return formatTable(header, rows);

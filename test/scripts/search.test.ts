@@ -143,10 +143,12 @@ describe('hwnas search', () => {
 
   it('--rerank measures the finalists on val with the shipped supernet and keeps the most accurate measured', async () => {
     const out = join(dir, 'rerank');
-    await run([
+    const { stdout } = await run([
       '--predictor', predictor, '--target', 'macs', '--max-latency', '4', '--rerank', '2',
       '--generations', '2', '--population', '12', '--workers', '1', '--out', out,
     ]);
+    assert.match(stdout, /^target\s+budget\s+accuracy\s+val \(measured\)\s+macs \(MMAC\)/m);
+    assert.match(stdout, /^macs\s+4 MMAC\s+[0-9.]+%\s+[0-9.]+% \(best of [12]\)/m);
     const result = JSON.parse(readFileSync(join(out, 'search-macs.json'), 'utf8'));
     const { candidates, chosen } = result.rerank as { candidates: Array<{ config: unknown; accuracy: number; valAccuracy: number; valImages: number }>; chosen: number };
     assert.equal(candidates.length, Math.min(2, result.front.length));
