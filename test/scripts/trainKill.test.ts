@@ -49,4 +49,15 @@ describe('hwnas train, killed and resumed', () => {
     assert.equal(again.status, 1);
     assert.match(again.stderr, /hwnas: .*run\.ckpt exists: pass --resume to continue it, or choose another --out/);
   });
+
+  it('names a weight-averaging window longer than the appended phase, and an unknown schedule', () => {
+    const out = join(mkdtempSync(join(tmpdir(), 'hwnas-kill-')), 'run.ckpt');
+    const long = spawnSync(process.execPath, [...trainArgs(out), '--extend-epochs', '2', '--extend-average', '3'], { encoding: 'utf8' });
+    assert.equal(long.status, 1);
+    assert.match(long.stderr, /--extend-average 3 is more than the 2 appended epochs; average at most --extend-epochs/);
+    const schedule = spawnSync(process.execPath, [...trainArgs(out), '--extend-epochs', '2', '--extend-schedule', 'linear'], { encoding: 'utf8' });
+    assert.notEqual(schedule.status, 0);
+    assert.match(schedule.stderr, /--extend-schedule.*'linear' is invalid.*cosine, constant/);
+    assert.equal(existsSync(out), false, 'nothing written');
+  });
 });
