@@ -29,25 +29,41 @@ import { Rng } from '../supernet/rng.js';
 import { fashionMbv3 } from '../supernet/space/defaultSpace.js';
 import { sampleConfig } from '../supernet/space/searchSpace.js';
 import { kShipped } from '../scripts/shippedModels.js';
+import { runBench } from './searchBench.js';
 
-const { values: args } = parseArgs({
-  options: {
-    json: { type: 'string' },
-    workers: { type: 'string', default: '1,2' },
-    predictors: { type: 'string', default: 'mlp,fixture' },
-    target: { type: 'string', default: 'rpi4' },
-    'max-latency': { type: 'string', default: '0.8' },
-    searches: { type: 'string', default: '100,500' },
-    seed: { type: 'string', default: '1' },
-  },
-});
+const kFlags = {
+  json: { type: 'string' },
+  workers: { type: 'string', default: '1,2' },
+  predictors: { type: 'string', default: 'mlp,fixture' },
+  target: { type: 'string', default: 'rpi4' },
+  'max-latency': { type: 'string', default: '0.8' },
+  searches: { type: 'string', default: '100,500' },
+  seed: { type: 'string', default: '1' },
+  help: { type: 'boolean', default: false },
+} as const;
+
+const kUsage = [
+  'npm run bench:search -- [flags]',
+  '--predictors LIST   shipped, mlp, fixture (default mlp,fixture)',
+  '--workers LIST      fitness worker counts (default 1,2)',
+  '--target T          latency target (default rpi4)',
+  '--max-latency X     budget in the target\'s unit (default 0.8)',
+  '--searches LIST     generations of each 100-population search (default 100,500)',
+  '--seed N            search seed (default 1)',
+  '--json FILE         also write the figures here',
+].join('\n  ');
+
+type Args = ReturnType<typeof parseArgs<{ options: typeof kFlags }>>['values'];
 
 const space = fashionMbv3;
 const list = (s: string): string[] => s.split(',').map((x) => x.trim()).filter(Boolean);
-const workerCounts = list(args.workers).map(Number);
-const generationCounts = list(args.searches).map(Number);
-const maxLatency = Number(args['max-latency']);
-const seed = Number(args.seed);
+
+/** Positive integers from a comma list, or an error naming the flag. */
+function counts(flag: string, text: string): number[] {
+  const values = list(text).map(Number);
+  if (values.length === 0 || values.some((v) => !Number.isInteger(v) || v < 1)) throw new Error(`--${flag} must be positive integers separated by commas (got '${text}')`);
+  return values;
+}
 
 interface PredictorSetup {
   name: string;
@@ -68,7 +84,7 @@ function mlpFile(dir: string): string {
   return file;
 }
 
-function setups(dir: string): PredictorSetup[] {
+function setups(args: Args, dir: string): PredictorSetup[] {
   const targets = [args.target];
   return list(args.predictors).map((name) => {
     if (name === 'shipped') {
@@ -104,14 +120,20 @@ async function throughput(pool: FitnessPool, batch: number, total: number): Prom
   return (batches.length * batch) / ((performance.now() - t0) / 1000);
 }
 
-async function main(): Promise<void> {
+async function main(args: Args): Promise<void> {
+  const workerCounts = counts('workers', args.workers);
+  const generationCounts = counts('searches', args.searches);
+  const maxLatency = Number(args['max-latency']);
+  if (!(maxLatency > 0)) throw new Error(`--max-latency must be a positive number (got '${args['max-latency']}')`);
+  const seed = Number(args.seed);
+  if (!Number.isInteger(seed) || seed < 0) throw new Error(`--seed must be a non-negative integer (got '${args.seed}')`);
   const dir = mkdtempSync(join(os.tmpdir(), 'hwnas-bench-search-'));
   const rows: Row[] = [];
   const load = os.loadavg()[0];
   console.log(`bench:search on ${os.cpus().length} x ${os.cpus()[0]?.model ?? 'cpu'}, load average ${load.toFixed(1)} at start`);
   console.log(`space ${space.name} (mixed genome), target ${args.target}, budget <= ${maxLatency}; searches 100 x N in budget mode, seed ${seed}`);
   try {
-    for (const setup of setups(dir)) {
+    for (const setup of setups(args, dir)) {
       for (const workers of workerCounts) {
         const pool = await FitnessPool.create(setup.spec, { workers, ...(setup.filename ? { filename: setup.filename } : {}) });
         try {
@@ -146,4 +168,4 @@ async function main(): Promise<void> {
   if (args.json) writeFileSync(args.json, `${JSON.stringify({ loadAverage: load, target: args.target, maxLatency, seed, rows }, null, 2)}\n`);
 }
 
-await main();
+await runBench('bench:search', kFlags, kUsage, main);
