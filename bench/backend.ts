@@ -15,7 +15,6 @@
  */
 import { writeFileSync } from 'node:fs';
 import os from 'node:os';
-import { parseArgs } from 'node:util';
 import { tf } from '../supernet/backend/tf.js';
 import { BACKEND_NAMES, initBackend, type BackendInfo, type BackendName } from '../supernet/backend/backend.js';
 import { profileKernels, type KernelBreakdown } from '../supernet/backend/profile.js';
@@ -23,6 +22,7 @@ import { relaxedSimdAvailable } from '../supernet/backend/simd/simdModule.js';
 import { DataParallelTrainer } from '../supernet/train/dataParallel.js';
 import { Rng } from '../supernet/rng.js';
 import { REFERENCE_INPUT, ReferenceStack, type ReferenceStackInit, type ReferenceTask } from './referenceStack.js';
+import { benchArgs } from './args.js';
 
 interface RunResult {
   backend: BackendName;
@@ -41,19 +41,17 @@ interface RunResult {
   imagesPerCpuSec: number;
 }
 
-const { values: args } = parseArgs({
-  options: {
-    json: { type: 'string' },
-    batch: { type: 'string', default: '64' },
-    steps: { type: 'string', default: '9' },
-    warmup: { type: 'string', default: '5' },
-    backends: { type: 'string', default: BACKEND_NAMES.join(',') },
-    workers: { type: 'string', default: '1,2' },
-    'cpu-batch': { type: 'string', default: '8' },
-    'cpu-steps': { type: 'string', default: '1' },
-    top: { type: 'string', default: '12' },
-    variant: { type: 'string', default: 'simd' },
-  },
+const args = benchArgs('bench:backend', {
+  json: { type: 'string' },
+  batch: { type: 'string', default: '64' },
+  steps: { type: 'string', default: '9' },
+  warmup: { type: 'string', default: '5' },
+  backends: { type: 'string', default: BACKEND_NAMES.join(',') },
+  workers: { type: 'string', default: '1,2' },
+  'cpu-batch': { type: 'string', default: '8' },
+  'cpu-steps': { type: 'string', default: '1' },
+  top: { type: 'string', default: '12' },
+  variant: { type: 'string', default: 'simd' },
 });
 
 function positiveInt(name: string, raw: string, min = 1): number {

@@ -9,7 +9,6 @@
  *
  * --model must be the export of --config (fp32: no bits; QDQ int8 when the config has bits).
  */
-import { parseArgs } from 'node:util';
 import { measureLatency, withMeasurementLock, type Measurement } from '../hardware/measure.js';
 import { createSession } from '../hardware/ort.js';
 import { benchGraph } from '../hardware/profiling/benchGraph.js';
@@ -18,14 +17,13 @@ import { toOnnx } from '../supernet/export/onnx/toOnnx.js';
 import { initBackend } from '../supernet/backend/backend.js';
 import { resolveConfig } from '../supernet/io.js';
 import { fashionMbv3 } from '../supernet/space/defaultSpace.js';
+import { benchArgs } from './args.js';
 
-const { values: args } = parseArgs({
-  options: {
-    model: { type: 'string' },
-    config: { type: 'string', default: 'largest' },
-    threads: { type: 'string', default: '1' },
-    rounds: { type: 'string', default: '3' },
-  },
+const args = benchArgs('bench:export-vs-bench', {
+  model: { type: 'string' },
+  config: { type: 'string', default: 'largest' },
+  threads: { type: 'string', default: '1' },
+  rounds: { type: 'string', default: '3' },
 });
 
 function fail(message: string): never {

@@ -10,7 +10,6 @@
  *   npm run build && node dist/bench/labelNoise.js --data fp32.jsonl --predictor accuracy-fp32.json
  *     [--checkpoint models/supernet.ckpt] [--fraction 0.2] [--seed 0] [--json out.json]
  */
-import { parseArgs } from 'node:util';
 import { writeFileAtomic } from '../supernet/atomicWrite.js';
 import { initBackend } from '../supernet/backend/backend.js';
 import { loadFashionMnist } from '../supernet/data/fashionMnist.js';
@@ -21,16 +20,15 @@ import { splitHoldOut } from '../predictors/fitPredictor.js';
 import { MlpPredictor } from '../predictors/MlpPredictor.js';
 import { loadDataset } from '../predictors/samples.js';
 import { kShipped } from '../scripts/shippedModels.js';
+import { benchArgs } from './args.js';
 
-const { values: args } = parseArgs({
-  options: {
-    data: { type: 'string' },
-    predictor: { type: 'string' },
-    checkpoint: { type: 'string', default: kShipped.supernet.file },
-    fraction: { type: 'string', default: '0.2' },
-    seed: { type: 'string', default: '0' },
-    json: { type: 'string' },
-  },
+const args = benchArgs('bench:label-noise', {
+  data: { type: 'string' },
+  predictor: { type: 'string' },
+  checkpoint: { type: 'string', default: kShipped.supernet.file },
+  fraction: { type: 'string', default: '0.2' },
+  seed: { type: 'string', default: '0' },
+  json: { type: 'string' },
 });
 
 function fail(message: string): never {

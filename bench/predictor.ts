@@ -7,7 +7,6 @@
  *
  *   npm run build && node dist/bench/predictor.js [--configs 10000] [--repeats 5] [--hidden 400,400,400]
  */
-import { parseArgs } from 'node:util';
 import { tf } from '../supernet/backend/tf.js';
 import { initBackend } from '../supernet/backend/backend.js';
 import { Rng } from '../supernet/rng.js';
@@ -17,13 +16,12 @@ import { ConfigEncoder } from '../predictors/ConfigEncoder.js';
 import { MlpPredictor } from '../predictors/MlpPredictor.js';
 import { initLayers } from '../predictors/trainMlp.js';
 import { jsForward, simdAvailable } from '../predictors/mlpForward.js';
+import { benchArgs } from './args.js';
 
-const { values: args } = parseArgs({
-  options: {
-    configs: { type: 'string', default: '10000' },
-    repeats: { type: 'string', default: '5' },
-    hidden: { type: 'string', default: '400,400,400' },
-  },
+const args = benchArgs('bench:predictor', {
+  configs: { type: 'string', default: '10000' },
+  repeats: { type: 'string', default: '5' },
+  hidden: { type: 'string', default: '400,400,400' },
 });
 
 function median(xs: number[]): number {

@@ -16,7 +16,6 @@
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { parseArgs } from 'node:util';
 import { tf } from '../supernet/backend/tf.js';
 import { initBackend } from '../supernet/backend/backend.js';
 import { loadFashionMnist } from '../supernet/data/fashionMnist.js';
@@ -37,18 +36,17 @@ import { exportSubnet } from '../supernet/export/exportSubnet.js';
 import { createSession, type OrtSession } from '../hardware/ort.js';
 import { measureLatency, type Measurement } from '../hardware/measure.js';
 import { bitOps, macs, params } from '../supernet/space/layers.js';
+import { benchArgs } from './args.js';
 
-const { values: args } = parseArgs({
-  options: {
-    checkpoint: { type: 'string', default: 'runs/supernet.ckpt' },
-    json: { type: 'string' },
-    'test-images': { type: 'string', default: '10000' },
-    'bn-images': { type: 'string', default: '2000' },
-    'range-images': { type: 'string', default: '1000' },
-    runs: { type: 'string', default: '50' },
-    'finetune-steps': { type: 'string', default: '0' },
-    keep: { type: 'string' },
-  },
+const args = benchArgs('bench:quant', {
+  checkpoint: { type: 'string', default: 'runs/supernet.ckpt' },
+  json: { type: 'string' },
+  'test-images': { type: 'string', default: '10000' },
+  'bn-images': { type: 'string', default: '2000' },
+  'range-images': { type: 'string', default: '1000' },
+  runs: { type: 'string', default: '50' },
+  'finetune-steps': { type: 'string', default: '0' },
+  keep: { type: 'string' },
 });
 
 function positiveInt(name: string, raw: string): number {
