@@ -7,7 +7,8 @@ import { parseArgs, type ParseArgsConfig } from 'node:util';
 
 type Options = NonNullable<ParseArgsConfig['options']>;
 
-function fail(name: string, err: unknown): never {
+/** Ends benchmark `name` with its error's message (the stack only with HWNAS_DEBUG) and exit code 1. */
+export function fail(name: string, err: unknown): never {
   process.stderr.write(`${name}: ${err instanceof Error ? err.message : String(err)}\n`);
   if (process.env.HWNAS_DEBUG && err instanceof Error && err.stack) process.stderr.write(`${err.stack}\n`);
   process.exit(1);

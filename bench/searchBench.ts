@@ -20,6 +20,7 @@ import { populationOptions, searchQuant } from '../scripts/commands/search.js';
 import { parseIntOption } from '../scripts/options.js';
 import { startBackend } from '../scripts/runtime.js';
 import { checkShipped, kShipped, shippedPath, type ShippedArtifact } from '../scripts/shippedModels.js';
+import { fail } from './args.js';
 
 /** The flags both benchmarks take (node:util parseArgs, strict: an unknown flag is an error). */
 export const kSearchBenchFlags = {
@@ -152,9 +153,7 @@ export async function runBench<F extends FlagSet>(
     if ((values as { help?: boolean }).help === true) console.log(`usage: ${usage}`);
     else await main(values);
   } catch (err) {
-    process.stderr.write(`${name}: ${err instanceof Error ? err.message : String(err)}\n`);
-    if (process.env.HWNAS_DEBUG && err instanceof Error && err.stack) process.stderr.write(`${err.stack}\n`);
-    process.exit(1);
+    fail(name, err);
   }
   // Worker pools and wasm keep handles open.
   process.exit(0);
