@@ -3,7 +3,8 @@
  * batch order, early stopping on a held-out part of the training samples (the best epoch's
  * weights are kept). Targets are standardised inside; the returned layers predict raw targets
  * (the scale is folded into the last layer), so a fresh network's output bias is the mean
- * target, as in OFA.
+ * target, as in OFA. A 'penalty' output is scaled but not shifted (softplus does not commute
+ * with a shift); its scale is returned as `outputScale` and the layers are left unscaled.
  */
 import { tf } from '../supernet/backend/tf.js';
 import type { Tensor1D, Tensor2D } from '../supernet/backend/tf.js';
