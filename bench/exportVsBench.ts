@@ -17,25 +17,21 @@ import { toOnnx } from '../supernet/export/onnx/toOnnx.js';
 import { initBackend } from '../supernet/backend/backend.js';
 import { resolveConfig } from '../supernet/io.js';
 import { fashionMbv3 } from '../supernet/space/defaultSpace.js';
-import { benchArgs } from './args.js';
+import { benchArgs, fail } from './args.js';
 
-const args = benchArgs('bench:export-vs-bench', {
+const kName = 'bench:export-vs-bench';
+const args = benchArgs(kName, {
   model: { type: 'string' },
   config: { type: 'string', default: 'largest' },
   threads: { type: 'string', default: '1' },
   rounds: { type: 'string', default: '3' },
 });
 
-function fail(message: string): never {
-  process.stderr.write(`bench:export-vs-bench: ${message}\n`);
-  process.exit(1);
-}
-
-if (args.model === undefined) fail('give --model FILE.onnx (an exported model of --config)');
+if (args.model === undefined) fail(kName, 'give --model FILE.onnx (an exported model of --config)');
 const threads = Number(args.threads);
 const rounds = Number(args.rounds);
-if (!Number.isInteger(threads) || threads < 1) fail(`--threads must be a positive integer (got '${args.threads}')`);
-if (!Number.isInteger(rounds) || rounds < 1) fail(`--rounds must be a positive integer (got '${args.rounds}')`);
+if (!Number.isInteger(threads) || threads < 1) fail(kName, `--threads must be a positive integer (got '${args.threads}')`);
+if (!Number.isInteger(rounds) || rounds < 1) fail(kName, `--rounds must be a positive integer (got '${args.rounds}')`);
 
 await initBackend({ backend: 'cpu' });
 const space = fashionMbv3;

@@ -20,9 +20,10 @@ import { splitHoldOut } from '../predictors/fitPredictor.js';
 import { MlpPredictor } from '../predictors/MlpPredictor.js';
 import { loadDataset } from '../predictors/samples.js';
 import { kShipped } from '../scripts/shippedModels.js';
-import { benchArgs } from './args.js';
+import { benchArgs, fail } from './args.js';
 
-const args = benchArgs('bench:label-noise', {
+const kName = 'bench:label-noise';
+const args = benchArgs(kName, {
   data: { type: 'string' },
   predictor: { type: 'string' },
   checkpoint: { type: 'string', default: kShipped.supernet.file },
@@ -31,16 +32,11 @@ const args = benchArgs('bench:label-noise', {
   json: { type: 'string' },
 });
 
-function fail(message: string): never {
-  process.stderr.write(`bench:labelNoise: ${message}\n`);
-  process.exit(1);
-}
-
-if (args.data === undefined || args.predictor === undefined) fail('give --data DATASET.jsonl and --predictor FILE (the pair hwnas fit used)');
+if (args.data === undefined || args.predictor === undefined) fail(kName, 'give --data DATASET.jsonl and --predictor FILE (the pair hwnas fit used)');
 const fraction = Number(args.fraction);
 const seed = Number(args.seed);
-if (!(fraction > 0 && fraction < 1)) fail(`--fraction must be in (0, 1) (got '${args.fraction}')`);
-if (!Number.isInteger(seed)) fail(`--seed must be an integer (got '${args.seed}')`);
+if (!(fraction > 0 && fraction < 1)) fail(kName, `--fraction must be in (0, 1) (got '${args.fraction}')`);
+if (!Number.isInteger(seed)) fail(kName, `--seed must be an integer (got '${args.seed}')`);
 
 await initBackend({ backend: 'wasm', threads: 1 });
 const { net } = loadSupernet(args.checkpoint);
@@ -59,7 +55,7 @@ const t0 = performance.now();
 for (const [i, s] of test.entries()) {
   const r = evaluateConfig(net, s.config, calibration, data.val);
   if (Math.abs(r.accuracy - s.accuracy) > 1e-9) {
-    fail(`held-out sample ${i} measures ${r.accuracy} now but ${s.accuracy} in ${args.data}: was the dataset collected on ${args.checkpoint}?`);
+    fail(kName, `held-out sample ${i} measures ${r.accuracy} now but ${s.accuracy} in ${args.data}: was the dataset collected on ${args.checkpoint}?`);
   }
   let a = 0;
   let b = 0;

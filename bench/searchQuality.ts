@@ -47,7 +47,7 @@ import { bitsGenome } from '../evolution/searchGenome.js';
 import type { LatencyBudget, ScoredConfig } from '../evolution/types.js';
 import { parseIntOption } from '../scripts/options.js';
 import { MlpPredictor } from '../predictors/MlpPredictor.js';
-import { finalists, rerankByValidation } from '../predictors/rerank.js';
+import { rerankFront } from '../predictors/rerank.js';
 import { PoolEvaluator, type SubnetEvaluator } from '../predictors/SubnetEvaluator.js';
 import { calibrationSet } from '../supernet/evaluate.js';
 import { buildFolderAtomic } from '../supernet/atomicWrite.js';
@@ -94,9 +94,7 @@ interface QualityInputs extends HalfCheckInputs {
 /** A method's choice re-ranked on val among the finalists of its `front` (as runSearches does for a search), or `best` as it is. */
 async function rerankChoice(q: QualityInputs, front: readonly ScoredConfig[], best: ScoredConfig | null): Promise<Pick<Choice, 'best' | 'rerank'>> {
   if (q.rerank === undefined || best === null) return { best };
-  const rerank = await rerankByValidation(finalists(front, q.rerank.k), q.rerank.evaluator);
-  const { valAccuracy: _v, valImages: _n, ...chosen } = rerank.candidates[rerank.chosen];
-  return { best: chosen, rerank };
+  return rerankFront(front, q.rerank.k, q.rerank.evaluator);
 }
 
 /** What a method chose under one budget, as a ChosenConfig for runVerify (its file written to `dir`). */

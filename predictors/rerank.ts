@@ -53,3 +53,15 @@ export async function rerankByValidation(candidates: readonly ScoredConfig[], ev
   });
   return { candidates: results, chosen };
 }
+
+/**
+ * The `k` finalists of `front` measured with `evaluator`: the chosen config in the ScoredConfig
+ * shape of a search's `best`, and the re-ranking record.
+ */
+export async function rerankFront(
+  front: readonly ScoredConfig[], k: number, evaluator: SubnetEvaluator,
+): Promise<{ best: ScoredConfig; rerank: Rerank }> {
+  const rerank = await rerankByValidation(finalists(front, k), evaluator);
+  const { valAccuracy: _v, valImages: _n, ...best } = rerank.candidates[rerank.chosen];
+  return { best, rerank };
+}

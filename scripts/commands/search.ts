@@ -16,7 +16,7 @@ import { kDefaultSearchOptions, type SearchOptions } from '../../evolution/searc
 import type { GenerationStats } from '../../evolution/types.js';
 import { getTarget, parseTargetSpec } from '../../hardware/targets.js';
 import { MlpPredictor } from '../../predictors/MlpPredictor.js';
-import { finalists, rerankByValidation } from '../../predictors/rerank.js';
+import { rerankFront } from '../../predictors/rerank.js';
 import { PoolEvaluator, type SubnetEvaluator } from '../../predictors/SubnetEvaluator.js';
 import { loadFashionMnist } from '../../supernet/data/fashionMnist.js';
 import { calibrationSet } from '../../supernet/evaluate.js';
@@ -173,9 +173,7 @@ export async function runSearches(job: SearchJob): Promise<SearchOutcome[]> {
       if (outcome.mode !== 'budget') continue;
       const { k: count, evaluator } = job.rerank;
       console.error(`${runs[k].target} <= ${formatLatency(outcome.maxLatency, outcome.unit)}: measuring the ${Math.min(count, outcome.front.length)} most accurate configs of the front on val`);
-      const rerank = await rerankByValidation(finalists(outcome.front, count), evaluator);
-      const { valAccuracy: _v, valImages: _n, ...best } = rerank.candidates[rerank.chosen];
-      outcomes[k] = { ...outcome, best, rerank };
+      outcomes[k] = { ...outcome, ...(await rerankFront(outcome.front, count, evaluator)) };
       writeResult(job.out, runs[k], outcomes[k]);
     }
   }

@@ -107,20 +107,27 @@ export function smallestConfig(space: SearchSpace, options?: QuantOptions): Subn
  * canonical. The draw order is fixed, so a seed always gives the same config.
  */
 export function sampleConfig(space: SearchSpace, rng: Rng, options?: QuantOptions): SubnetConfig {
-  const quant = quantMode(options);
+  return drawConfig(space, rng, quantMode(options), (items) => rng.pick(items));
+}
+
+/**
+ * A config whose architecture genes come from `pickArch` and whose bits (quant 'mixed') are
+ * uniform, in one fixed draw order: depths, widths, then per slot kernel, expand, wBits, aBits.
+ */
+function drawConfig(space: SearchSpace, rng: Rng, quant: QuantMode, pickArch: <T>(items: readonly T[]) => T): SubnetConfig {
   const cfg: SubnetConfig = {
-    depths: space.stages.map((stage) => rng.pick(stage.depths)),
+    depths: space.stages.map((stage) => pickArch(stage.depths)),
     kernels: [],
     expands: [],
-    widths: space.stages.map(() => rng.pick(space.widthRatios)),
+    widths: space.stages.map(() => pickArch(space.widthRatios)),
   };
   if (quant === 'mixed') {
     cfg.wBits = [];
     cfg.aBits = [];
   }
   for (let i = 0; i < blockSlots(space).length; i++) {
-    cfg.kernels.push(rng.pick(space.kernels));
-    cfg.expands.push(rng.pick(space.expands));
+    cfg.kernels.push(pickArch(space.kernels));
+    cfg.expands.push(pickArch(space.expands));
     cfg.wBits?.push(rng.pick(space.quant.weightBits));
     cfg.aBits?.push(rng.pick(space.quant.actBits));
   }
@@ -146,25 +153,8 @@ function pickAtScale<T>(items: readonly T[], scale: number, rng: Rng): T {
  * Bits (quant 'mixed') stay uniform.
  */
 export function sampleConfigBySize(space: SearchSpace, rng: Rng, options?: QuantOptions): SubnetConfig {
-  const quant = quantMode(options);
   const scale = rng.next();
-  const cfg: SubnetConfig = {
-    depths: space.stages.map((stage) => pickAtScale(stage.depths, scale, rng)),
-    kernels: [],
-    expands: [],
-    widths: space.stages.map(() => pickAtScale(space.widthRatios, scale, rng)),
-  };
-  if (quant === 'mixed') {
-    cfg.wBits = [];
-    cfg.aBits = [];
-  }
-  for (let i = 0; i < blockSlots(space).length; i++) {
-    cfg.kernels.push(pickAtScale(space.kernels, scale, rng));
-    cfg.expands.push(pickAtScale(space.expands, scale, rng));
-    cfg.wBits?.push(rng.pick(space.quant.weightBits));
-    cfg.aBits?.push(rng.pick(space.quant.actBits));
-  }
-  return canonicalConfig(space, cfg);
+  return drawConfig(space, rng, quantMode(options), (items) => pickAtScale(items, scale, rng));
 }
 
 /** One config of the stream `sampling` names. */
