@@ -4,7 +4,8 @@
  * once per run. Keys are the genome bytes, so configs must be canonical (the sampler, mutation
  * and crossover all return canonical configs).
  */
-import type { SubnetConfig } from '../supernet/types.js';
+import { deployedConfig } from '../supernet/quant/bits.js';
+import type { SearchSpace, SubnetConfig } from '../supernet/types.js';
 import { encodeConfigs, type GeneLayout } from './genome.js';
 import type { Fitness, ScoredConfig, ScoreOptions, TargetInfo } from './types.js';
 
@@ -77,11 +78,14 @@ export function byAccuracy(list: readonly Individual[], t: number): Individual[]
   return [...list].sort((a, b) => b.accuracy - a.accuracy || a.latencies[t] - b.latencies[t]);
 }
 
-/** An individual as a result entry: its latency on target t and on every target, keyed by spec. */
-export function scoredConfig(targets: readonly TargetInfo[], ind: Individual, t: number): ScoredConfig {
+/**
+ * An individual as a result entry: the model it deploys as (deployedConfig), its latency on
+ * target t and on every target, keyed by spec.
+ */
+export function scoredConfig(space: SearchSpace, targets: readonly TargetInfo[], ind: Individual, t: number): ScoredConfig {
   const latencies: Record<string, number> = {};
   targets.forEach((info, k) => (latencies[info.name] = ind.latencies[k]));
-  return { config: ind.config, accuracy: ind.accuracy, latency: ind.latencies[t], latencies };
+  return { config: deployedConfig(space, ind.config), accuracy: ind.accuracy, latency: ind.latencies[t], latencies };
 }
 
 /** `list` without repeated configs (the first of each stays). */

@@ -19,6 +19,7 @@
  * thread, from one seeded Rng; scoring is a pure function of the configs, so the same seed
  * gives the same result for any fitness worker count.
  */
+import { deployedConfig } from '../supernet/quant/bits.js';
 import { Rng } from '../supernet/rng.js';
 import type { SearchSpace, SubnetConfig } from '../supernet/types.js';
 import { crossover } from './crossover.js';
@@ -118,7 +119,7 @@ export class EvolutionFinder {
     const t = this.targetIndex(target);
     const [best] = await this.fastestPopulation(t);
     const info = this.fitness.targets[t];
-    return { target: info.name, unit: info.unit, latency: best.latencies[t], config: best.config };
+    return { target: info.name, unit: info.unit, latency: best.latencies[t], config: deployedConfig(this.space, best.config) };
   }
 
   private async initialPopulation(
@@ -200,7 +201,7 @@ export class EvolutionFinder {
   }
 
   private scored(ind: Individual, t: number): ScoredConfig {
-    return scoredConfig(this.fitness.targets, ind, t);
+    return scoredConfig(this.space, this.fitness.targets, ind, t);
   }
 
   private resultBase(t: number, history: GenerationStats[], evaluator: Evaluator) {

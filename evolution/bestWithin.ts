@@ -23,7 +23,7 @@ export function budgetEvaluator(space: SearchSpace, fitness: Fitness, quant: Qua
 }
 
 /** The result over every distinct config scored (`individuals`). */
-export function baselineResult(fitness: Fitness, budget: LatencyBudget, individuals: readonly Individual[]): BaselineResult {
+export function baselineResult(space: SearchSpace, fitness: Fitness, budget: LatencyBudget, individuals: readonly Individual[]): BaselineResult {
   const t = budgetTarget(fitness, budget);
   const within = individuals.filter((ind) => ind.latencies[t] <= budget.max && Number.isFinite(ind.accuracy));
   const best = byAccuracy(within, t)[0];
@@ -31,9 +31,9 @@ export function baselineResult(fitness: Fitness, budget: LatencyBudget, individu
   const front = paretoFront2d(within.map((ind) => ind.latencies[t]), within.map((ind) => ind.accuracy));
   return {
     target: info.name, unit: info.unit, maxLatency: budget.max,
-    best: best === undefined ? null : scoredConfig(fitness.targets, best, t),
+    best: best === undefined ? null : scoredConfig(space, fitness.targets, best, t),
     scored: individuals.length, within: within.length,
-    front: front.map((i) => scoredConfig(fitness.targets, within[i], t)),
+    front: front.map((i) => scoredConfig(space, fitness.targets, within[i], t)),
   };
 }
 
@@ -50,5 +50,5 @@ export async function bestWithin(space: SearchSpace, fitness: Fitness, configs: 
     await evaluator.evaluate(mine);
     scored.push(...evaluator.all());
   }
-  return baselineResult(fitness, budget, scored);
+  return baselineResult(space, fitness, budget, scored);
 }

@@ -12,6 +12,8 @@ import type { SearchSpace } from '../supernet/types.js';
 import type { FitnessSpec, PredictorSpec, TargetInfo } from './types.js';
 
 export interface FitnessModels {
+  /** The space the configs belong to. */
+  space: SearchSpace;
   predictor: AccuracyPredictor;
   /** One per target of the spec, in order. */
   latency: TargetModel[];
@@ -33,5 +35,5 @@ export async function loadFitnessModels(spec: FitnessSpec, loader: PredictorLoad
   const latency = await Promise.all(spec.targets.map((t) => createTargetModel(t, lower, { profile: spec.profiles?.[t] })));
   const predictor = await loader(spec.predictor, spec.space);
   const targets = latency.map((m, t) => ({ name: spec.targets[t], unit: m.unit, kind: m.kind }));
-  return { predictor, latency, targets };
+  return { space: spec.space, predictor, latency, targets };
 }

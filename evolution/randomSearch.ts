@@ -1,14 +1,15 @@
 /**
- * Random search, the baseline every NAS method must beat: `count` distinct configs drawn
- * uniformly from the genome (sampleConfig, seeded), scored under the budget by the same fitness
+ * Random search, the baseline every NAS method must beat: `count` distinct configs drawn from
+ * the genome as a search draws its first population (sampleMember, seeded), scored under the budget by the same fitness
  * a search uses; the most accurate within the budget wins. Give it the number of configs an
  * evolutionary search scored to compare the two at equal cost.
  */
 import { Rng } from '../supernet/rng.js';
-import { sampleConfig, type QuantMode } from '../supernet/space/searchSpace.js';
+import type { QuantMode } from '../supernet/space/searchSpace.js';
 import type { SearchSpace } from '../supernet/types.js';
 import { baselineResult, budgetEvaluator } from './bestWithin.js';
 import { kDefaultSearchOptions } from './searchOptions.js';
+import { sampleMember } from './searchGenome.js';
 import type { BaselineResult, Fitness, LatencyBudget } from './types.js';
 
 export interface RandomSearchOptions {
@@ -36,7 +37,7 @@ export async function randomSearch(space: SearchSpace, fitness: Fitness, budget:
   for (let drawn = 0; evaluator.scored < count && drawn < maxDraws;) {
     const n = Math.min(count - evaluator.scored, maxDraws - drawn);
     drawn += n;
-    await evaluator.evaluate(Array.from({ length: n }, () => sampleConfig(space, rng, { quant })));
+    await evaluator.evaluate(Array.from({ length: n }, () => sampleMember(space, rng, quant)));
   }
-  return baselineResult(fitness, budget, evaluator.all());
+  return baselineResult(space, fitness, budget, evaluator.all());
 }

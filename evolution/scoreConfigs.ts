@@ -3,13 +3,16 @@
  * a batch across workers gives the same numbers. With a budget, the budget target's latency
  * comes first and only configs within the budget get an accuracy and the other targets'
  * latencies (the rest stay NaN): rejected configs cost one latency prediction. `latencyOnly`
- * works as a budget nothing meets.
+ * works as a budget nothing meets. Each config is scored as the model it deploys as
+ * (deployedConfig: the all-32-bit member of the joint genome is the float model).
  */
+import { deployedConfig } from '../supernet/quant/bits.js';
 import type { SubnetConfig } from '../supernet/types.js';
 import type { FitnessModels } from './fitnessModels.js';
 import type { ScoreOptions, Scores } from './types.js';
 
-export function scoreConfigs(models: FitnessModels, configs: SubnetConfig[], options: ScoreOptions = {}): Scores {
+export function scoreConfigs(models: FitnessModels, genomes: SubnetConfig[], options: ScoreOptions = {}): Scores {
+  const configs = genomes.map((cfg) => deployedConfig(models.space, cfg));
   const n = configs.length;
   const targets = models.latency.length;
   const latency = new Float64Array(n * targets).fill(NaN);

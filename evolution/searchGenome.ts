@@ -7,8 +7,8 @@
  */
 import type { Rng } from '../supernet/rng.js';
 import { canonicalConfig, sampleConfig, smallestConfig, type QuantMode } from '../supernet/space/searchSpace.js';
-import { withUniformBits } from '../supernet/quant/bits.js';
-import type { SearchSpace, SubnetConfig } from '../supernet/types.js';
+import { hasFloatBits, kFloatBits, withUniformBits } from '../supernet/quant/bits.js';
+import type { ActBits, SearchSpace, SubnetConfig, WeightBits } from '../supernet/types.js';
 import { copyConfig, geneArray, geneLayout, type GeneLayout } from './genome.js';
 
 export interface SearchGenome {
@@ -25,11 +25,31 @@ function uniformBitSeeds(space: SearchSpace, base: SubnetConfig): SubnetConfig[]
   return space.quant.weightBits.flatMap((w) => space.quant.actBits.map((a) => canonicalConfig(space, withUniformBits(space, base, w, a))));
 }
 
-/** Every gene of `space` (bits too with 'mixed'); the min-latency search starts from the smallest architecture. */
+/**
+ * Share of the float model among a 'mixed' genome's random members. The float model is one
+ * corner of the joint genome (every running block at 32 bits, see deployedConfig); uniform bits
+ * would reach it with probability 1/8 per block, i.e. never, although on a CPU without fast int8
+ * kernels it is often the fastest model per accuracy. Half the draws are float architectures,
+ * half architectures with uniformly drawn bits, so the search starts from both regions.
+ */
+export const kFloatShare = 0.5;
+
+/** A random member of `space` in mode `quant`: with 'mixed', the float model with probability kFloatShare (when the space has float bits). */
+export function sampleMember(space: SearchSpace, rng: Rng, quant: QuantMode): SubnetConfig {
+  if (quant === 'mixed' && hasFloatBits(space) && rng.next() < kFloatShare) {
+    return canonicalConfig(space, withUniformBits(space, sampleConfig(space, rng), kFloatBits as WeightBits, kFloatBits as ActBits));
+  }
+  return sampleConfig(space, rng, { quant });
+}
+
+/**
+ * Every gene of `space` (bits too with 'mixed', whose all-32-bit corner is the float model);
+ * the min-latency search starts from the smallest architecture.
+ */
 export function fullGenome(space: SearchSpace, quant: QuantMode): SearchGenome {
   return {
     layout: geneLayout(space, quant),
-    sample: (rng) => sampleConfig(space, rng, { quant }),
+    sample: (rng) => sampleMember(space, rng, quant),
     fastSeeds: () => (quant === 'fp32' ? [smallestConfig(space)] : uniformBitSeeds(space, smallestConfig(space, { quant }))),
   };
 }

@@ -12,3 +12,26 @@ export function withUniformBits(space: SearchSpace, cfg: SubnetConfig, w: Weight
   const n = blockSlots(space).length;
   return { ...cfg, wBits: new Array<WeightBits>(n).fill(w), aBits: new Array<ActBits>(n).fill(a) };
 }
+
+/** Bits of a float tensor: a block at 32-bit weights and activations is not quantized. */
+export const kFloatBits = 32;
+
+/** Whether `space` offers float blocks (32-bit weights and activations) in its bit choices. */
+export function hasFloatBits(space: SearchSpace): boolean {
+  return space.quant.weightBits.includes(kFloatBits as WeightBits) && space.quant.actBits.includes(kFloatBits as ActBits);
+}
+
+/**
+ * The model a config deploys as. A config whose running blocks all keep 32-bit weights and
+ * activations quantizes nothing, so its stem and classifier run float too: it is the float
+ * model and loses its bits. Any other config is returned as it is. This makes the float model
+ * a member of the joint genome (the all-32 corner) rather than a separate search.
+ */
+export function deployedConfig(space: SearchSpace, cfg: SubnetConfig): SubnetConfig {
+  const { wBits, aBits, ...float } = cfg;
+  if (wBits === undefined || aBits === undefined) return cfg;
+  for (const s of blockSlots(space)) {
+    if (s.block < cfg.depths[s.stage] && (wBits[s.slot] < kFloatBits || aBits[s.slot] < kFloatBits)) return cfg;
+  }
+  return float;
+}

@@ -4,7 +4,8 @@ import { EvolutionFinder } from '../../evolution/EvolutionFinder.js';
 import { InfeasibleBudgetError } from '../../evolution/errors.js';
 import { paretoFront2d } from '../../evolution/nsga2.js';
 import { countSubnetsExact } from '../../supernet/space/count.js';
-import type { SubnetConfig } from '../../supernet/types.js';
+import { largestConfig } from '../../supernet/space/searchSpace.js';
+import type { SearchSpace, SubnetConfig } from '../../supernet/types.js';
 import { LocalFitness } from '../fixtures/localFitness.js';
 import { tinySpace } from '../supernet/space/tinySpace.js';
 import { allConfigs } from './spaceEnumeration.js';
@@ -117,5 +118,22 @@ describe('EvolutionFinder on a space small enough to enumerate', () => {
     const finder = new EvolutionFinder(space, fitness, { generations: 1 });
     await assert.rejects(finder.search({ target: 'gpu-small', max: 1 }), /target 'gpu-small' is not scored by this fitness: it scores rpi4, macs/);
     await assert.rejects(finder.search({ target: 'rpi4', max: 0 }), /a latency budget must be a positive number \(got 0\)/);
+  });
+});
+
+describe('EvolutionFinder over a joint genome with float bits', () => {
+  it('returns the all-32-bit corner as the float model', async () => {
+    const floatSpace = { ...space, name: 'tiny-float', quant: { ...space.quant, weightBits: [4, 8, 32] } } as SearchSpace;
+    const fitness = await LocalFitness.create(floatSpace, targets);
+    // The fixture predictor scores every block at 32 bits highest, so without a binding budget
+    // the most accurate member is the largest architecture at 32 bits everywhere.
+    const finder = new EvolutionFinder(floatSpace, fitness, { seed: 7, generations: 30, populationSize: 30, parentsSize: 8, mutationSize: 15, crossoverSize: 15 });
+    const result = await finder.search({ target: 'rpi4', max: 1e9 });
+    assert.deepEqual(result.best.config, largestConfig(floatSpace));
+    const float = await fitness.score([largestConfig(floatSpace)]);
+    assert.equal(result.best.latency, float.latency[0], 'scored as the float model (float stem and classifier)');
+    assert.equal(result.best.accuracy, float.accuracy[0]);
+    const genomeForm = await fitness.score([largestConfig(floatSpace, { quant: 'mixed' })]);
+    assert.deepEqual([genomeForm.latency[0], genomeForm.accuracy[0]], [float.latency[0], float.accuracy[0]], 'the genome form is scored as the float model');
   });
 });

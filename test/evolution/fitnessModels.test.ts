@@ -6,6 +6,7 @@ import { describe, it } from 'node:test';
 import { FitnessPool } from '../../evolution/FitnessPool.js';
 import type { FitnessSpec } from '../../evolution/types.js';
 import { ProfileLatencyModel } from '../../hardware/ProfileLatencyModel.js';
+import { deployedConfig } from '../../supernet/quant/bits.js';
 import { Rng } from '../../supernet/rng.js';
 import { layersOf } from '../../supernet/space/layers.js';
 import { sampleConfig } from '../../supernet/space/searchSpace.js';
@@ -33,8 +34,11 @@ describe('fitness workers with measured targets', () => {
       const rng = new Rng(2);
       const configs = Array.from({ length: 40 }, () => sampleConfig(space, rng, { quant: 'mixed' }));
       const scores = await pool.score(configs);
+      // Scored as deployed: the members with every running block at 32 bits are float models.
+      const deployed = configs.map((c) => deployedConfig(space, c));
+      assert.ok(deployed.some((c) => c.wBits === undefined) && deployed.some((c) => c.wBits !== undefined));
       const lower = (c: (typeof configs)[number]) => layersOf(space, c);
-      const [one, two] = [new ProfileLatencyModel(p1, lower).predict(configs), new ProfileLatencyModel(p2, lower).predict(configs)];
+      const [one, two] = [new ProfileLatencyModel(p1, lower).predict(deployed), new ProfileLatencyModel(p2, lower).predict(deployed)];
       configs.forEach((_, i) => {
         assert.equal(scores.latency[i * 3], one[i]);
         assert.equal(scores.latency[i * 3 + 1], two[i]);

@@ -3,9 +3,10 @@ import { before, describe, it } from 'node:test';
 import { InfeasibleBudgetError } from '../../evolution/errors.js';
 import { EvolutionFinder } from '../../evolution/EvolutionFinder.js';
 import { geneLayout } from '../../evolution/genome.js';
-import { bitsGenome, fullGenome } from '../../evolution/searchGenome.js';
+import { bitsGenome, fullGenome, kFloatShare } from '../../evolution/searchGenome.js';
+import { deployedConfig } from '../../supernet/quant/bits.js';
 import { Rng } from '../../supernet/rng.js';
-import { blockSlots, canonicalConfig, isActiveSlot, smallestConfig } from '../../supernet/space/searchSpace.js';
+import { blockSlots, canonicalConfig, isActiveSlot, sampleConfig, smallestConfig } from '../../supernet/space/searchSpace.js';
 import { parseConfig } from '../../supernet/space/schema.js';
 import type { ActBits, SubnetConfig, WeightBits } from '../../supernet/types.js';
 import { microSpace } from '../fixtures/data.js';
@@ -65,6 +66,22 @@ describe('bitsGenome', () => {
     assert.deepEqual(genome.layout, geneLayout(space, 'mixed'));
     assert.deepEqual(fullGenome(space, 'fp32').fastSeeds(), [smallestConfig(space)]);
     assert.ok(genome.fastSeeds().every((c) => JSON.stringify(c.depths) === JSON.stringify(smallestConfig(space).depths)));
+  });
+
+  it('draws the float model for about kFloatShare of a mixed genome\'s members, and nothing else changes for fp32', () => {
+    const genome = fullGenome(space, 'mixed');
+    const rng = new Rng(9);
+    const samples = Array.from({ length: 400 }, () => genome.sample(rng));
+    for (const cfg of samples) {
+      assert.deepEqual(parseConfig(space, cfg), cfg);
+      assert.deepEqual(canonicalConfig(space, cfg), cfg);
+    }
+    const float = samples.filter((cfg) => deployedConfig(space, cfg).wBits === undefined).length;
+    assert.ok(Math.abs(float / samples.length - kFloatShare) < 0.07, `${float} of ${samples.length} float members`);
+    assert.ok(new Set(samples.map((c) => JSON.stringify(c))).size > 300, 'both halves vary their architecture');
+    // An fp32 genome draws exactly the sampler's stream (no extra draw for the float share).
+    const [a, b] = [new Rng(3), new Rng(3)];
+    assert.deepEqual(Array.from({ length: 20 }, () => fullGenome(space, 'fp32').sample(a)), Array.from({ length: 20 }, () => sampleConfig(space, b)));
   });
 });
 
