@@ -19,8 +19,8 @@
  *   separate   architecture first (the fp32 budget search with --fp32-predictor, same settings,
  *              also through runSearches), then bits for that architecture: an EvolutionFinder
  *              over the bits of its running blocks only (bitsGenome), same budget and settings.
- *              The fp32 architecture as a float model is a candidate too (the genome's "all
- *              32-bit" blocks still have the space's fixed 8-bit stem and classifier).
+ *              The fp32 architecture as a float model is a candidate too (it is also the
+ *              all-32-bit corner of the bits genome, see deployedConfig).
  * and the largest subnet (fp32) as the reference. Then every chosen config is verified by
  * runVerify, as `hwnas verify` does: exported, its test accuracy on all 10,000 test images in
  * onnxruntime, its latency on ort-cpu:1 with the measurement harness (all exports first).
