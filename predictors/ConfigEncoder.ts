@@ -153,6 +153,24 @@ export class ConfigEncoder {
     return out;
   }
 
+  /**
+   * Indices of the bit features that mark a quantized block (weight or activation bits below
+   * 32); empty without bits. A row that has none of them set quantizes nothing: it is the
+   * float model (see deployedConfig).
+   */
+  quantizedFeatures(): Int32Array {
+    const { bits } = this.spec;
+    if (!bits) return new Int32Array(0);
+    const perSlot = bits.weight.length + bits.act.length;
+    const out: number[] = [];
+    for (let s = 0; s < this.slots; s++) {
+      const base = this.archDim + s * perSlot;
+      bits.weight.forEach((w, i) => w < kFloatBits && out.push(base + i));
+      bits.act.forEach((a, i) => a < kFloatBits && out.push(base + bits.weight.length + i));
+    }
+    return Int32Array.from(out);
+  }
+
   /** A readable name per feature, e.g. `slot3.k5`, `stage1.r0.75`, `slot3.w4`, `slot3.a8`. */
   featureNames(): string[] {
     const { kernels, expands, widthRatios, bits } = this.spec;

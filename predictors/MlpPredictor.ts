@@ -89,10 +89,14 @@ function fromBase64(s: string, length: number, what: string): Float32Array {
  * base's prediction on the architecture plus this MLP's output: the quantization-aware predictor
  * transferred from an fp32 one keeps the fp32 predictor whole and learns what the bits change
  * (QuantAwarePredictor.ts). With a 'penalty' output that MLP can only lower the base's
- * prediction.
+ * prediction, and a config that quantizes nothing (every running block at 32 bits: the float
+ * model, see deployedConfig) pays no penalty - its prediction is the base's, the fp32
+ * predictor's - so float models and quantized ones are compared on one scale.
  */
 export class MlpPredictor implements AccuracyPredictor {
   private forward: MlpForward | undefined;
+  /** The encoder's quantized-bit feature indices (a penalty output's "quantizes nothing" test). */
+  private quantized: Int32Array | undefined;
 
   constructor(
     readonly encoder: ConfigEncoder,
@@ -142,7 +146,14 @@ export class MlpPredictor implements AccuracyPredictor {
     const out = Float64Array.from(this.forward(features, n));
     if (this.output.kind === 'penalty') {
       const { scale } = this.output;
-      for (let i = 0; i < n; i++) out[i] = -scale * softplus(out[i]);
+      this.quantized ??= this.encoder.quantizedFeatures();
+      const quantized = this.quantized;
+      for (let i = 0; i < n; i++) {
+        const row = i * dim;
+        let any = false;
+        for (let k = 0; k < quantized.length && !any; k++) any = features[row + quantized[k]] !== 0;
+        out[i] = any ? -scale * softplus(out[i]) : 0;
+      }
     }
     if (this.base !== undefined) {
       // The architecture features are the first archDim of each row (ConfigEncoder's layout).

@@ -13,7 +13,10 @@
  * `branch = -scale * softplus(mlp)`, never above 0: quantization costs accuracy (in the shipped
  * mixed dataset 90% of the residuals are negative, none above +0.3 pp, the evaluation noise).
  * A linear branch let the search find bit patterns far from the samples that it predicted at
- * +0.8 to +1.1 pp over their own fp32 architecture; they measured 1-2 pp below the prediction. `quantAwareFromFp32` is the same predictor with
+ * +0.8 to +1.1 pp over their own fp32 architecture; they measured 1-2 pp below the prediction.
+ * A config that quantizes nothing - the float model, the joint genome's all-32-bit corner -
+ * pays no penalty: it is predicted exactly as the fp32 predictor predicts it, so a search over
+ * the joint genome ranks float models as an fp32 search would. `quantAwareFromFp32` is the same predictor with
  * a zero branch: the fp32 predictions for any bits, usable before any quantized sample exists.
  *
  * Why not APQ's literal recipe (the fp32 weights with zero-initialised bit rows in the first

@@ -91,6 +91,27 @@ describe('quantization-aware predictor', () => {
     assert.throws(() => new MlpPredictor(q.encoder, q.layers, {}, q), /a base predictor must be a plain fp32 predictor/);
   });
 
+  it('predicts a config that quantizes nothing (the float model) exactly as its fp32 predictor', async () => {
+    const q = (await fitQuantAware(space, syntheticSamples(space, 80, 5, 'mixed'), { ...small, from: fp32, maxEpochs: 20 })).predictor;
+    const rng = new Rng(17);
+    const archs = Array.from({ length: 30 }, () => sampleConfig(space, rng));
+    const base = fp32.predict(archs);
+    const all32 = (c: SubnetConfig): SubnetConfig => ({ ...c, wBits: new Array<WeightBits>(slots).fill(32), aBits: new Array<8 | 32>(slots).fill(32) });
+    assert.deepEqual(q.predict(archs.map(all32)), base, 'every block at 32 bits: no penalty');
+    assert.deepEqual(q.predict(archs), base, 'no bits at all: no penalty');
+    // One running block quantized (slot 0 always runs) pays the branch's penalty again.
+    const oneQuantized = archs.map((c) => { const cfg = all32(c); cfg.aBits![0] = 8; return cfg; });
+    const penalised = q.predict(oneQuantized);
+    assert.ok(penalised.every((p, i) => p <= base[i]) && penalised.some((p, i) => p < base[i]), 'a quantized block costs accuracy');
+    // The skipped slots' bits do not count: canonical configs park them at the lowest bits.
+    const shallow = { ...all32(archs[0]), depths: space.stages.map((st) => st.depths[0]) };
+    const skipped = blockSlots(space).filter((sl) => sl.block >= shallow.depths[sl.stage]).map((sl) => sl.slot);
+    assert.ok(skipped.length > 0);
+    for (const sl of skipped) shallow.wBits![sl] = 4;
+    const { wBits: _w, aBits: _a, ...arch } = shallow;
+    assert.deepEqual(q.predict([shallow]), fp32.predict([arch]));
+  });
+
   it('trains from scratch without an fp32 predictor', async () => {
     const fit = await fitQuantAware(space, syntheticSamples(space, 60, 3, 'mixed'), { ...small, maxEpochs: 5 });
     assert.equal(fit.predictor.encoder.hasBits, true);
