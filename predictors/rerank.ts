@@ -24,10 +24,21 @@ export interface Rerank {
   chosen: number;
 }
 
-/** The `k` most accurate configs (predicted) of a front, most accurate first. */
+/**
+ * The `k` most accurate distinct configs (predicted) of a front, most accurate first. A front
+ * merged from two searches can hold one config twice (e.g. a float architecture and its
+ * all-32-bit bits assignment, the same deployed model); it is measured once.
+ */
 export function finalists(front: readonly ScoredConfig[], k: number): ScoredConfig[] {
   if (!Number.isInteger(k) || k < 1) throw new RangeError(`the number of finalists must be a positive integer (got ${k})`);
-  return [...front].sort((a, b) => b.accuracy - a.accuracy || a.latency - b.latency).slice(0, k);
+  const seen = new Set<string>();
+  return [...front]
+    .sort((a, b) => b.accuracy - a.accuracy || a.latency - b.latency)
+    .filter((c) => {
+      const key = JSON.stringify(c.config);
+      return !seen.has(key) && seen.add(key) !== undefined;
+    })
+    .slice(0, k);
 }
 
 /**

@@ -39,6 +39,12 @@ describe('rerank', () => {
     assert.throws(() => finalists(front, 0), /positive integer \(got 0\)/);
   });
 
+  it('measures a config that a merged front holds twice only once', () => {
+    const merged = [...front, scored(3, 0.93, 3)];
+    assert.deepEqual(finalists(merged, 3).map((c) => c.config.depths[0]), [3, 4, 2]);
+    assert.equal(finalists(merged, 10).length, 4);
+  });
+
   it('chooses the most accurate measured finalist, ties to the faster, measuring up to the concurrency at once', async () => {
     const evaluator = new TableEvaluator(2, { 3: 0.905, 4: 0.912, 2: 0.912 });
     const r = await rerankByValidation(finalists(front, 3), evaluator);
