@@ -1,8 +1,8 @@
 /**
  * Random search, the baseline every NAS method must beat: `count` distinct configs drawn from
  * the genome as a search draws its first population (sampleMember, seeded), scored under the
- * budget by the same fitness a search uses; the most accurate within the budget wins. Give it the number of configs an
- * evolutionary search scored to compare the two at equal cost.
+ * budget by the same fitness a search uses; the most accurate within the budget wins. Give it
+ * the number of configs an evolutionary search scored to compare the two at equal cost.
  */
 import { Rng } from '../supernet/rng.js';
 import type { QuantMode } from '../supernet/space/searchSpace.js';

@@ -7,8 +7,8 @@
  */
 import type { Rng } from '../supernet/rng.js';
 import { canonicalConfig, sampleConfig, smallestConfig, type QuantMode } from '../supernet/space/searchSpace.js';
-import { hasFloatBits, kFloatBits, withUniformBits } from '../supernet/quant/bits.js';
-import type { ActBits, SearchSpace, SubnetConfig, WeightBits } from '../supernet/types.js';
+import { hasFloatBits, withUniformBits } from '../supernet/quant/bits.js';
+import { kFloatBits, type ActBits, type SearchSpace, type SubnetConfig, type WeightBits } from '../supernet/types.js';
 import { copyConfig, geneArray, geneLayout, type GeneLayout } from './genome.js';
 
 export interface SearchGenome {

@@ -21,6 +21,7 @@
  *
  * Plain arithmetic on plain data: it runs inside the search, once per scored config.
  */
+import { kFloatBits } from '../supernet/types.js';
 import type { LayerDesc } from './types.js';
 
 const kPrecisions = ['ff', 'fq', 'qf', 'qq'] as const;
@@ -51,7 +52,6 @@ function index(name: string): number {
   return i;
 }
 
-const kFloat = 32;
 
 // Feature positions resolved once from the names above, so that scoring a config in the search
 // does index arithmetic only. A precision P = wa sits at offset 2 x w + a (f = 0, q = 1) from its
@@ -86,8 +86,8 @@ export function latencyFeatures(layers: readonly LayerDesc[], bits: boolean, tab
   x[kAt.table] = tableMs;
   let previous: 0 | 1 | undefined;
   for (const layer of layers) {
-    const w = bits && layer.wBits < kFloat ? 1 : 0;
-    const a = bits && layer.aBits < kFloat ? 1 : 0;
+    const w = bits && layer.wBits < kFloatBits ? 1 : 0;
+    const a = bits && layer.aBits < kFloatBits ? 1 : 0;
     const p = 2 * w + a;
     const kind = kindOf(layer);
     const outK = (layer.outH * layer.outW * layer.outC) / 1000;

@@ -16,6 +16,7 @@
  * Weight widths 4, 6 and 8 share `wq`: the exported graph stores all of them in uint8
  * containers behind the same DequantizeLinear, so the runtime runs the same kernels.
  */
+import { kFloatBits } from '../supernet/types.js';
 import type { LayerDesc } from './types.js';
 
 export type PartKind = 'stem' | 'block' | 'head';
@@ -38,7 +39,6 @@ export interface PartOptions {
   bits?: boolean;
 }
 
-const kFloatBits = 32;
 
 function precision(layer: LayerDesc, bits: boolean): string {
   const w = bits && layer.wBits < kFloatBits ? 'wq' : 'wf';

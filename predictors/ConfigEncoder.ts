@@ -21,7 +21,7 @@
  * activations (the space must offer 32). An fp32 encoder refuses a config that quantizes any
  * active block rather than silently ignoring its bits (APQ's public search did exactly that).
  */
-import type { SearchSpace, SubnetConfig } from '../supernet/types.js';
+import { kFloatBits, type SearchSpace, type SubnetConfig } from '../supernet/types.js';
 
 /** The plain-data description of an encoder, stored in predictor files. */
 export interface EncoderSpec {
@@ -34,7 +34,6 @@ export interface EncoderSpec {
   bits?: { weight: number[]; act: number[] };
 }
 
-const kFloatBits = 32;
 
 function sameList(a: readonly number[], b: readonly number[]): boolean {
   return a.length === b.length && a.every((v, i) => v === b[i]);

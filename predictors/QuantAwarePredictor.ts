@@ -16,8 +16,9 @@
  * +0.8 to +1.1 pp over their own fp32 architecture; they measured 1-2 pp below the prediction.
  * A config that quantizes nothing - the float model, the joint genome's all-32-bit corner -
  * pays no penalty: it is predicted exactly as the fp32 predictor predicts it, so a search over
- * the joint genome ranks float models as an fp32 search would. `quantAwareFromFp32` is the same predictor with
- * a zero branch: the fp32 predictions for any bits, usable before any quantized sample exists.
+ * the joint genome ranks float models as an fp32 search would. `quantAwareFromFp32` is the same
+ * predictor with a zero branch: the fp32 predictions for any bits, usable before any quantized
+ * sample exists.
  *
  * Why not APQ's literal recipe (the fp32 weights with zero-initialised bit rows in the first
  * layer, fine-tuned end to end): on this supernet it was worse than training from scratch at

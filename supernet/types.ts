@@ -7,6 +7,8 @@
 export type WeightBits = 4 | 6 | 8 | 32;
 /** Bit-width of an activation tensor; 32 means float. */
 export type ActBits = 8 | 32;
+/** The bit-width that means float (not quantized), for weights and activations alike. */
+export const kFloatBits = 32;
 
 export interface InputSpec {
   height: number;

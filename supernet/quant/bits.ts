@@ -1,5 +1,5 @@
-/** Giving a float config bits: the same weight and activation bits in every block. */
-import type { ActBits, SearchSpace, SubnetConfig, WeightBits } from '../types.js';
+/** Giving a float config bits, and which model a config with bits deploys as. */
+import { kFloatBits, type ActBits, type SearchSpace, type SubnetConfig, type WeightBits } from '../types.js';
 import { blockSlots } from '../space/searchSpace.js';
 
 /**
@@ -12,9 +12,6 @@ export function withUniformBits(space: SearchSpace, cfg: SubnetConfig, w: Weight
   const n = blockSlots(space).length;
   return { ...cfg, wBits: new Array<WeightBits>(n).fill(w), aBits: new Array<ActBits>(n).fill(a) };
 }
-
-/** Bits of a float tensor: a block at 32-bit weights and activations is not quantized. */
-export const kFloatBits = 32;
 
 /** Whether `space` offers float blocks (32-bit weights and activations) in its bit choices. */
 export function hasFloatBits(space: SearchSpace): boolean {

@@ -17,6 +17,7 @@ import type { Tensor } from '../backend/tf.js';
 import type { Subnet, FoldedConv } from '../Subnet.js';
 import type { ActQuant, BiasQuant, WeightQuant } from './fakeQuant.js';
 import { quantizeWeight } from './fakeQuant.js';
+import { kFloatBits } from '../types.js';
 
 /** A weight in tfjs layout: dense `[k,k,Cin,Cout]`, depthwise `[k,k,C,1]`, 1x1 and FC `[Cin,Cout]`. */
 export interface DeployWeight {
@@ -72,7 +73,6 @@ interface LayerBits {
   a: number;
 }
 
-const kFloat = 32;
 
 function arrays(c: FoldedConv): { w: Float32Array; shape: number[]; b: Float32Array } {
   return { w: c.w.dataSync() as Float32Array, shape: [...c.w.shape], b: c.b.dataSync() as Float32Array };
@@ -94,7 +94,7 @@ class Builder {
   }
 
   weight(values: Float32Array, shape: number[], axis: number, bits: number): DeployWeight {
-    if (bits >= kFloat) return { shape, axis, values };
+    if (bits >= kFloatBits) return { shape, axis, values };
     const { quant, dequantized } = quantizeWeight(values, shape, axis, bits);
     this.anyQuant = true;
     return { shape, axis, values: dequantized, quant, float: values };
@@ -105,7 +105,7 @@ class Builder {
     name: string, kind: ConvKind, x: string, c: { w: Float32Array; shape: number[]; b: Float32Array },
     opts: { kernel: number; stride: number; act: DeployActivation | 'none'; bits: LayerBits; quantOut?: boolean },
   ): string {
-    const a8 = opts.bits.a < kFloat;
+    const a8 = opts.bits.a < kFloatBits;
     const quantOut = a8 && opts.quantOut !== false;
     const input = a8 ? this.quant(x, `${name}.in`) : x;
     const axis = kind === 'depthwise' ? 2 : c.shape.length - 1;
@@ -133,7 +133,7 @@ export interface DeployOptions {
  */
 export function buildDeployGraph(subnet: Subnet, options: DeployOptions): DeployGraph {
   const { plan, space } = subnet;
-  const bits = (w: number, a: number): LayerBits => (options.quantize ? { w, a } : { w: kFloat, a: kFloat });
+  const bits = (w: number, a: number): LayerBits => (options.quantize ? { w, a } : { w: kFloatBits, a: kFloatBits });
   const folded = subnet.folded();
   try {
     const g = new Builder();
@@ -144,13 +144,13 @@ export function buildDeployGraph(subnet: Subnet, options: DeployOptions): Deploy
       const w = folded.blocks[i];
       const p = `block${b.slot}`;
       const lb = bits(b.wBits, b.aBits);
-      const input = lb.a < kFloat ? g.quant(h, `${p}.in`) : h;
+      const input = lb.a < kFloatBits ? g.quant(h, `${p}.in`) : h;
       h = g.layer(`${p}.expand`, 'pointwise', input, arrays(w.expand), { kernel: 1, stride: 1, act: b.act, bits: lb });
       h = g.layer(`${p}.dw`, 'depthwise', h, arrays(w.dw), { kernel: b.kernel, stride: b.stride, act: b.act, bits: lb });
       if (w.se) {
         const se = w.se;
         const fc = (t: Tensor, bias: Tensor) => ({ w: t.dataSync() as Float32Array, shape: [...t.shape], b: bias.dataSync() as Float32Array });
-        const seBits = { w: lb.w, a: kFloat };
+        const seBits = { w: lb.w, a: kFloatBits };
         g.ops.push({ op: 'pool', x: h, y: `${p}.se.pool` });
         const s = g.layer(`${p}.se.reduce`, 'fc', `${p}.se.pool`, fc(se.w1, se.b1), { kernel: 1, stride: 1, act: 'relu', bits: seBits });
         const gate = g.layer(`${p}.se.expand`, 'fc', s, fc(se.w2, se.b2), { kernel: 1, stride: 1, act: 'hsigmoid', bits: seBits });
@@ -160,7 +160,7 @@ export function buildDeployGraph(subnet: Subnet, options: DeployOptions): Deploy
       h = g.layer(`${p}.project`, 'pointwise', h, arrays(w.project), { kernel: 1, stride: 1, act: 'none', bits: lb });
       if (b.residual) {
         g.ops.push({ op: 'add', a: h, b: input, y: `${p}.add` });
-        h = lb.a < kFloat ? g.quant(`${p}.add`, `${p}.out`) : `${p}.add`;
+        h = lb.a < kFloatBits ? g.quant(`${p}.add`, `${p}.out`) : `${p}.add`;
       }
     });
     h = g.layer('head', 'pointwise', h, arrays(folded.head), {

@@ -3,13 +3,12 @@
  * bits. The tfjs supernet, the extracted subnet and the exporters all build from this plan,
  * so the model that runs is the model that is counted.
  */
-import type { SearchSpace, SubnetConfig } from '../types.js';
+import { kFloatBits, type SearchSpace, type SubnetConfig } from '../types.js';
 import { midChannels, squeezeChannels, stageChannels } from './channels.js';
 import { blockSlots } from './searchSpace.js';
 
 export type Activation = 'relu' | 'hswish';
 
-const kFloatBits = 32;
 
 export interface ConvPlan {
   inC: number;
