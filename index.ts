@@ -9,7 +9,7 @@
  *   SupernetTrainer, DataParallelTrainer
  * - quantization and export: quantizeSubnet, QuantizedSubnet, withUniformBits, fineTuneQuantized,
  *   exportSubnet, exportConfig, toOnnx, loadTfjsModel
- * - hardware: measureLatency, device profiles, RooflineModel, target registry, onnxruntime sessions,
+ * - hardware: measureLatency, device specs, RooflineModel, target registry, onnxruntime sessions,
  *   latency profiles (ProfileLatencyModel, loadLatencyProfile, profileDevice, evaluateProfile)
  * - predictors: contracts in predictors/types.ts
  * - evolution: EvolutionFinder (full or bits-only genome), FitnessPool, InfeasibleBudgetError,
@@ -21,9 +21,9 @@ export { loadFashionMnist, resolveFashionMnistDir } from './supernet/data/fashio
 export type { DataSplit, FashionMnist, ImageSet } from './supernet/data/types.js';
 export { fillBatch, batchIndices } from './supernet/data/batches.js';
 export { trainBatches, evalBatches } from './supernet/data/tensorBatches.js';
-export * from './supernet/space/index.js';
-export { subnetPlan, type SubnetPlan, type BlockPlan } from './supernet/space/plan.js';
-export type { SearchSpace, SubnetConfig, WeightBits, ActBits } from './supernet/types.js';
+export * from './space/index.js';
+export { subnetPlan, type SubnetPlan, type BlockPlan } from './space/plan.js';
+export type { SearchSpace, SubnetConfig, WeightBits, ActBits } from './space/types.js';
 export { Supernet } from './supernet/Supernet.js';
 export { Subnet } from './supernet/Subnet.js';
 export { extract, extractWithStats, calibrateBatchNorm } from './supernet/extract.js';
@@ -32,25 +32,26 @@ export { loadSupernet, resolveConfig, resolveSpace } from './supernet/io.js';
 export { SupernetTrainer, kDefaultTrainOptions, type TrainOptions, type PhaseSpec, type EpochRecord } from './supernet/train/SupernetTrainer.js';
 export { DataParallelTrainer } from './supernet/train/dataParallel.js';
 export { quantizeSubnet, floatSubnet, withDefaultBits, QuantizedSubnet } from './supernet/quant/QuantizedSubnet.js';
-export { withUniformBits } from './supernet/quant/bits.js';
+export { withUniformBits } from './space/bits.js';
 export { fineTuneQuantized, type FineTuneOptions } from './supernet/quant/fineTune.js';
 export type { RangeMethod, RangeOptions } from './supernet/quant/calibrateRanges.js';
 export { exportSubnet, EXPORT_FORMATS, type ExportFormat, type ExportOptions, type ExportResult } from './supernet/export/exportSubnet.js';
 export { exportConfig, type ConfigExportOptions } from './supernet/export/exportConfig.js';
 export { toOnnx, type OnnxWeightType } from './supernet/export/onnx/toOnnx.js';
 export { loadTfjsModel } from './supernet/export/tfjs/loadTfjsModel.js';
-export { createSession, cachedSession, releaseCachedSessions, OrtSession, type OrtSessionOptions } from './hardware/ort.js';
-export { measureLatency, type Measurement, type MeasureOptions } from './hardware/measure.js';
-export { loadDeviceProfile, listDeviceProfiles } from './hardware/deviceProfile.js';
-export { RooflineModel } from './hardware/roofline.js';
-export { ProfileLatencyModel } from './hardware/ProfileLatencyModel.js';
-export { loadLatencyProfile, parseLatencyProfile, type LatencyProfile } from './hardware/latencyProfile.js';
-export { latencyParts, type LatencyPart } from './hardware/latencyParts.js';
-export { profileDevice, kDefaultProfileOptions, type ProfileOptions, type ProfileRun } from './hardware/profiling/profileDevice.js';
-export { evaluateProfile, type EvaluateOptions, type ProfileEvaluation } from './hardware/profiling/evaluateProfile.js';
-export { createBenchRuntime, type BenchRuntime } from './hardware/profiling/benchRuntime.js';
-export { getTarget, listTargets, parseTargetSpec, createTargetModel } from './hardware/targets.js';
-export type { LayerDesc, LatencyModel } from './hardware/types.js';
+export { createSession, cachedSession, releaseCachedSessions, OrtSession, type OrtSessionOptions } from './profiling/ort.js';
+export { measureLatency, type Measurement, type MeasureOptions } from './profiling/measure.js';
+export { loadDeviceSpec, listDeviceSpecs } from './latency/deviceSpec.js';
+export { RooflineModel } from './latency/roofline.js';
+export { ProfileLatencyModel } from './latency/ProfileLatencyModel.js';
+export { loadLatencyProfile, parseLatencyProfile, type LatencyProfile } from './latency/latencyProfile.js';
+export { latencyParts, type LatencyPart } from './latency/latencyParts.js';
+export { profileDevice, kDefaultProfileOptions, type ProfileOptions, type ProfileRun } from './profiling/profileDevice.js';
+export { evaluateProfile, type EvaluateOptions, type ProfileEvaluation } from './profiling/evaluateProfile.js';
+export { createBenchRuntime, type BenchRuntime } from './profiling/benchRuntime.js';
+export { getTarget, listTargets, parseTargetSpec, createTargetModel } from './latency/targets.js';
+export type { LayerDesc } from './space/layerDesc.js';
+export type { LatencyModel } from './latency/types.js';
 export type { AccuracyPredictor, AccuracySample } from './predictors/types.js';
 export {
   EvolutionFinder, FitnessPool, InfeasibleBudgetError, kDefaultSearchOptions, kDefaultFitnessPoolOptions,
@@ -62,4 +63,4 @@ export type {
   Fitness, FitnessSpec, PredictorSpec, LatencyBudget, TargetInfo, Scores, ScoredConfig, SearchResult, ParetoResult,
   FastestResult, GenerationStats, BaselineResult,
 } from './evolution/types.js';
-export { Rng } from './supernet/rng.js';
+export { Rng } from './space/rng.js';

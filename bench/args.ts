@@ -36,3 +36,10 @@ export function benchArgs<const O extends Options>(command: string, options: O):
   }
   return values as ReturnType<typeof parseArgs<{ options: O }>>['values'];
 }
+
+/** An integer flag value >= `min`; the error names the flag. */
+export function intFlag(name: string, value: string, min: number): number {
+  const n = Number(value);
+  if (!Number.isInteger(n) || n < min) throw new Error(`--${name} must be an integer >= ${min} (got '${value}')`);
+  return n;
+}

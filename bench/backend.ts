@@ -20,7 +20,7 @@ import { BACKEND_NAMES, initBackend, type BackendInfo, type BackendName } from '
 import { profileKernels, type KernelBreakdown } from '../supernet/backend/profile.js';
 import { relaxedSimdAvailable } from '../supernet/backend/simd/simdModule.js';
 import { DataParallelTrainer } from '../supernet/train/dataParallel.js';
-import { Rng } from '../supernet/rng.js';
+import { Rng } from '../space/rng.js';
 import { REFERENCE_INPUT, ReferenceStack, type ReferenceStackInit, type ReferenceTask } from './referenceStack.js';
 import { benchArgs } from './args.js';
 

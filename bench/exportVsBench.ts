@@ -9,14 +9,14 @@
  *
  * --model must be the export of --config (fp32: no bits; QDQ int8 when the config has bits).
  */
-import { measureLatency, withMeasurementLock, type Measurement } from '../hardware/measure.js';
-import { createSession } from '../hardware/ort.js';
-import { benchGraph } from '../hardware/profiling/benchGraph.js';
-import { benchInput } from '../hardware/profiling/benchRuntime.js';
+import { measureLatency, withMeasurementLock, type Measurement } from '../profiling/measure.js';
+import { createSession } from '../profiling/ort.js';
+import { benchGraph } from '../profiling/benchGraph.js';
+import { benchInput } from '../profiling/benchRuntime.js';
 import { toOnnx } from '../supernet/export/onnx/toOnnx.js';
 import { initBackend } from '../supernet/backend/backend.js';
 import { resolveConfig } from '../supernet/io.js';
-import { fashionMbv3 } from '../supernet/space/defaultSpace.js';
+import { fashionMbv3 } from '../space/defaultSpace.js';
 import { benchArgs, fail } from './args.js';
 
 const kName = 'bench:export-vs-bench';

@@ -12,12 +12,12 @@ import { join } from 'node:path';
 import { EvolutionFinder } from '../evolution/EvolutionFinder.js';
 import { FitnessPool } from '../evolution/FitnessPool.js';
 import type { SubnetEvaluator } from '../predictors/SubnetEvaluator.js';
-import type { SearchSpace } from '../supernet/types.js';
-import { planSearchRuns, runSearches } from '../scripts/commands/search.js';
-import { runVerify } from '../scripts/commands/verify.js';
-import { formatLatency } from '../scripts/latencyArg.js';
-import { chosenConfig } from '../scripts/searchResultFile.js';
-import type { VerifyRow } from '../scripts/verifyConfigs.js';
+import type { SearchSpace } from '../space/types.js';
+import { planSearchRuns, runSearches } from '../pipeline/search.js';
+import { runVerify } from '../pipeline/verify.js';
+import { formatLatency } from '../pipeline/latencyArg.js';
+import { chosenConfig } from '../pipeline/searchResultFile.js';
+import type { VerifyRow } from '../pipeline/verifyConfigs.js';
 import type { SearchBenchContext, SearchBenchSettings } from './searchBench.js';
 
 /** The follow-up's folder inside the output folder. */

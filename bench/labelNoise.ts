@@ -10,16 +10,16 @@
  *   npm run build && node dist/bench/labelNoise.js --data fp32.jsonl --predictor accuracy-fp32.json
  *     [--checkpoint models/supernet.ckpt] [--fraction 0.2] [--seed 0] [--json out.json]
  */
-import { writeFileAtomic } from '../supernet/atomicWrite.js';
+import { writeFileAtomic } from '../util/atomicWrite.js';
 import { initBackend } from '../supernet/backend/backend.js';
 import { loadFashionMnist } from '../supernet/data/fashionMnist.js';
 import { calibrationSet, evaluateConfig } from '../supernet/evaluate.js';
 import { loadSupernet } from '../supernet/io.js';
-import { kendallTau, spearman } from '../hardware/stats.js';
+import { kendallTau, spearman } from '../util/stats.js';
 import { splitHoldOut } from '../predictors/fitPredictor.js';
 import { MlpPredictor } from '../predictors/MlpPredictor.js';
 import { loadDataset } from '../predictors/samples.js';
-import { kShipped } from '../scripts/shippedModels.js';
+import { kShipped } from '../pipeline/shippedModels.js';
 import { benchArgs, fail } from './args.js';
 
 const kName = 'bench:label-noise';

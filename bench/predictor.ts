@@ -9,9 +9,9 @@
  */
 import { tf } from '../supernet/backend/tf.js';
 import { initBackend } from '../supernet/backend/backend.js';
-import { Rng } from '../supernet/rng.js';
-import { fashionMbv3 } from '../supernet/space/defaultSpace.js';
-import { sampleConfig } from '../supernet/space/searchSpace.js';
+import { Rng } from '../space/rng.js';
+import { fashionMbv3 } from '../space/defaultSpace.js';
+import { sampleConfig } from '../space/searchSpace.js';
 import { ConfigEncoder } from '../predictors/ConfigEncoder.js';
 import { MlpPredictor } from '../predictors/MlpPredictor.js';
 import { initLayers } from '../predictors/trainMlp.js';

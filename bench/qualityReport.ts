@@ -4,13 +4,13 @@
  * beat it; and the half-latency check in one line.
  */
 import type { ScoredConfig } from '../evolution/types.js';
-import type { Rerank } from '../predictors/rerank.js';
-import type { SearchSpace } from '../supernet/types.js';
-import { bitsSummary } from '../scripts/demoReport.js';
-import { formatLatency } from '../scripts/latencyArg.js';
-import { markdownTable } from '../scripts/table.js';
-import { withinBudget, type VerifyRow } from '../scripts/verifyConfigs.js';
-import { latencyCell } from '../scripts/verifyReport.js';
+import type { Rerank } from '../pipeline/rerank.js';
+import type { SearchSpace } from '../space/types.js';
+import { bitsSummary } from '../pipeline/demoReport.js';
+import { formatLatency } from '../pipeline/latencyArg.js';
+import { markdownTable } from '../pipeline/table.js';
+import { withinBudget, type VerifyRow } from '../pipeline/verifyConfigs.js';
+import { latencyCell } from '../pipeline/verifyReport.js';
 import type { HalfCheck } from './halfCheck.js';
 import { pct } from './searchBench.js';
 

@@ -3,7 +3,7 @@
  * configs of a trained supernet - Fashion-MNIST test accuracy of the fp32 subnet, of its
  * simulated-quantized form (min/max and percentile activation ranges) and of the exported ONNX
  * files in onnxruntime; ONNX file sizes; and onnxruntime CPU latency (1 intra-op thread,
- * batch 1, median via hardware/measure) fp32 vs int8 (QDQ, uint8 weight containers), and
+ * batch 1, median via profiling/measure) fp32 vs int8 (QDQ, uint8 weight containers), and
  * for comparison the same QDQ graph with int8 weight containers (faster u8s8 kernels that
  * saturate on AVX2 without VNNI: its top-1 agreement with the simulation shows the damage).
  *
@@ -23,19 +23,19 @@ import { fillBatch } from '../supernet/data/batches.js';
 import { calibrationSet } from '../supernet/evaluate.js';
 import { extract } from '../supernet/extract.js';
 import { loadSupernet } from '../supernet/io.js';
-import { Rng } from '../supernet/rng.js';
+import { Rng } from '../space/rng.js';
 import type { Subnet } from '../supernet/Subnet.js';
-import { blockSlots, largestConfig, sampleConfig, smallestConfig } from '../supernet/space/searchSpace.js';
-import type { SearchSpace, SubnetConfig, WeightBits } from '../supernet/types.js';
-import { withUniformBits } from '../supernet/quant/bits.js';
+import { blockSlots, largestConfig, sampleConfig, smallestConfig } from '../space/searchSpace.js';
+import type { SearchSpace, SubnetConfig, WeightBits } from '../space/types.js';
+import { withUniformBits } from '../space/bits.js';
 import { logitsOf, quantizeSubnet, withDefaultBits } from '../supernet/quant/QuantizedSubnet.js';
 import { fineTuneQuantized } from '../supernet/quant/fineTune.js';
 import type { DataSplit } from '../supernet/data/types.js';
 import { agreement, maxAbsDiff, top1 } from '../supernet/quant/classify.js';
 import { exportSubnet } from '../supernet/export/exportSubnet.js';
-import { createSession, type OrtSession } from '../hardware/ort.js';
-import { measureLatency, type Measurement } from '../hardware/measure.js';
-import { bitOps, macs, params } from '../supernet/space/layers.js';
+import { createSession, type OrtSession } from '../profiling/ort.js';
+import { measureLatency, type Measurement } from '../profiling/measure.js';
+import { bitOps, macs, params } from '../space/layers.js';
 import { benchArgs } from './args.js';
 
 const args = benchArgs('bench:quant', {

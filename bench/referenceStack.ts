@@ -10,7 +10,7 @@ import { tf } from '../supernet/backend/tf.js';
 import type { Tensor, Tensor1D, Tensor2D, Tensor4D } from '../supernet/backend/tf.js';
 import { batchNormTrain } from '../supernet/ops/batchNorm.js';
 import type { Activation } from '../supernet/ops/activation.js';
-import { Rng } from '../supernet/rng.js';
+import { Rng } from '../space/rng.js';
 import type { GradientResult, Replica } from '../supernet/train/replica.js';
 
 /** (in, out, kernel, expand, stride) per block. */

@@ -25,10 +25,10 @@ import { FitnessPool } from '../evolution/FitnessPool.js';
 import type { FitnessSpec } from '../evolution/types.js';
 import { ConfigEncoder } from '../predictors/ConfigEncoder.js';
 import { MlpPredictor } from '../predictors/MlpPredictor.js';
-import { Rng } from '../supernet/rng.js';
-import { fashionMbv3 } from '../supernet/space/defaultSpace.js';
-import { sampleConfig } from '../supernet/space/searchSpace.js';
-import { kShipped } from '../scripts/shippedModels.js';
+import { Rng } from '../space/rng.js';
+import { fashionMbv3 } from '../space/defaultSpace.js';
+import { sampleConfig } from '../space/searchSpace.js';
+import { kShipped } from '../pipeline/shippedModels.js';
 import { runBench } from './searchBench.js';
 
 const kFlags = {

@@ -15,12 +15,11 @@ import { MlpPredictor } from '../predictors/MlpPredictor.js';
 import { loadFashionMnist } from '../supernet/data/fashionMnist.js';
 import type { FashionMnist } from '../supernet/data/types.js';
 import { loadSupernet, type LoadedSupernet } from '../supernet/io.js';
-import type { QuantMode } from '../supernet/space/searchSpace.js';
-import { populationOptions, searchQuant } from '../scripts/commands/search.js';
-import { parseIntOption } from '../scripts/options.js';
-import { startBackend } from '../scripts/runtime.js';
-import { checkShipped, kShipped, shippedPath, type ShippedArtifact } from '../scripts/shippedModels.js';
-import { fail } from './args.js';
+import type { QuantMode } from '../space/searchSpace.js';
+import { populationOptions, searchQuant } from '../pipeline/search.js';
+import { initBackend } from '../supernet/backend/backend.js';
+import { checkShipped, kShipped, shippedPath, type ShippedArtifact } from '../pipeline/shippedModels.js';
+import { fail, intFlag } from './args.js';
 
 /** The flags both benchmarks take (node:util parseArgs, strict: an unknown flag is an error). */
 export const kSearchBenchFlags = {
@@ -94,7 +93,7 @@ export function searchBenchSettings(args: FlagValues, defaultOut: string): Searc
   if (quant !== 'mixed' && quant !== 'fp32') throw new Error(`--quant must be 'mixed' or 'fp32' (got '${quant}')`);
   const backend = args.backend;
   if (backend !== undefined && !['auto', 'node', 'wasm', 'cpu'].includes(backend)) throw new Error(`--backend must be auto, node, wasm or cpu (got '${backend}')`);
-  const population = parseIntOption('population', args.population, 4);
+  const population = intFlag('population', args.population, 4);
   const out = args.out ?? defaultOut;
   if (existsSync(out) && args.force !== true) throw new Error(`${out} already exists: choose another --out, or pass --force to replace it`);
   return {
@@ -104,10 +103,10 @@ export function searchBenchSettings(args: FlagValues, defaultOut: string): Searc
     population,
     search: {
       ...populationOptions(population),
-      generations: parseIntOption('generations', args.generations, 1),
-      seed: parseIntOption('seed', args.seed, 0),
+      generations: intFlag('generations', args.generations, 1),
+      seed: intFlag('seed', args.seed, 0),
     },
-    workers: parseIntOption('workers', args.workers, 1),
+    workers: intFlag('workers', args.workers, 1),
     out,
     json: args.json ?? null,
     dataDir: args['data-dir'],
@@ -122,7 +121,8 @@ export interface SearchBenchContext {
 
 /** Starts the backend, loads the supernet and the data, and checks that the predictor fits the genome. */
 export async function startSearchBench(s: SearchBenchSettings): Promise<SearchBenchContext> {
-  await startBackend({ backend: s.backend });
+  const info = await initBackend({ backend: s.backend });
+  process.stderr.write(`backend: tfjs-${info.name} ${info.version} (${info.threads} thread${info.threads === 1 ? '' : 's'})\n`);
   const loaded = loadSupernet(s.checkpoint);
   try {
     searchQuant(MlpPredictor.load(s.predictor, loaded.net.space), s.predictor, s.quant);

@@ -45,23 +45,23 @@ import { handMadeFamily, type UniformBits } from '../evolution/handMadeFamily.js
 import { randomSearch } from '../evolution/randomSearch.js';
 import { bitsGenome } from '../evolution/searchGenome.js';
 import type { LatencyBudget, ScoredConfig } from '../evolution/types.js';
-import { parseIntOption } from '../scripts/options.js';
 import { MlpPredictor } from '../predictors/MlpPredictor.js';
-import { rerankFront } from '../predictors/rerank.js';
+import { rerankFront } from '../pipeline/rerank.js';
 import { PoolEvaluator, type SubnetEvaluator } from '../predictors/SubnetEvaluator.js';
 import { calibrationSet } from '../supernet/evaluate.js';
-import { buildFolderAtomic } from '../supernet/atomicWrite.js';
-import { largestConfig } from '../supernet/space/searchSpace.js';
-import type { SubnetConfig } from '../supernet/types.js';
-import { computedBudgets, demoRuns } from '../scripts/commands/demo.js';
-import { runSearches, searchQuant } from '../scripts/commands/search.js';
-import { runVerify } from '../scripts/commands/verify.js';
-import { formatLatency } from '../scripts/latencyArg.js';
-import type { SearchRun } from '../scripts/searchOutput.js';
-import { chosenConfig, type ChosenConfig } from '../scripts/searchResultFile.js';
-import { kShipped } from '../scripts/shippedModels.js';
-import type { VerifyRow } from '../scripts/verifyConfigs.js';
-import { describeMachine } from '../scripts/verifyReport.js';
+import { buildFolderAtomic } from '../util/atomicWrite.js';
+import { largestConfig } from '../space/searchSpace.js';
+import type { SubnetConfig } from '../space/types.js';
+import { computedBudgets, demoRuns } from '../pipeline/demo.js';
+import { runSearches, searchQuant } from '../pipeline/search.js';
+import { runVerify } from '../pipeline/verify.js';
+import { formatLatency } from '../pipeline/latencyArg.js';
+import type { SearchRun } from '../pipeline/searchOutput.js';
+import { chosenConfig, type ChosenConfig } from '../pipeline/searchResultFile.js';
+import { kShipped } from '../pipeline/shippedModels.js';
+import type { VerifyRow } from '../pipeline/verifyConfigs.js';
+import { describeMachine } from '../pipeline/verifyReport.js';
+import { intFlag } from './args.js';
 import { halfCheck, type HalfCheckInputs } from './halfCheck.js';
 import { halfCheckLine, qualityTable, type Choice } from './qualityReport.js';
 import {
@@ -205,7 +205,7 @@ async function main(args: ReturnType<typeof parseArgs<{ options: typeof kFlags }
   try {
     const space = ctx.loaded.net.space;
     searchQuant(MlpPredictor.load(fp32Predictor, space), fp32Predictor, 'fp32');
-    const k = parseIntOption('rerank', args.rerank, 0);
+    const k = intFlag('rerank', args.rerank, 0);
     evaluator = k > 0 ? await PoolEvaluator.create({ checkpoint: s.checkpoint, val: ctx.data.val, calibration: calibrationSet(ctx.data.train), workers: s.workers }) : undefined;
     const q: QualityInputs = {
       target: kTarget, s, ctx, space, fp32Predictor, profiles: { [kTarget]: profile }, ...(evaluator ? { rerank: { k, evaluator } } : {}),

@@ -4,9 +4,9 @@
  * once per run. Keys are the genome bytes, so configs must be canonical (the sampler, mutation
  * and crossover all return canonical configs).
  */
-import { deployedConfig } from '../supernet/quant/bits.js';
-import type { SearchSpace, SubnetConfig } from '../supernet/types.js';
-import { encodeConfigs, type GeneLayout } from './genome.js';
+import { deployedConfig } from '../space/bits.js';
+import type { SearchSpace, SubnetConfig } from '../space/types.js';
+import { encodeConfigs, type GeneLayout } from '../space/genome.js';
 import type { Fitness, ScoredConfig, ScoreOptions, TargetInfo } from './types.js';
 
 /** A scored config. NaN marks values the fitness skipped (see ScoreOptions). */

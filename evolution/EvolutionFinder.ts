@@ -19,13 +19,13 @@
  * thread, from one seeded Rng; scoring is a pure function of the configs, so the same seed
  * gives the same result for any fitness worker count.
  */
-import { deployedConfig } from '../supernet/quant/bits.js';
-import { Rng } from '../supernet/rng.js';
-import type { SearchSpace, SubnetConfig } from '../supernet/types.js';
+import { deployedConfig } from '../space/bits.js';
+import { Rng } from '../space/rng.js';
+import type { SearchSpace, SubnetConfig } from '../space/types.js';
 import { crossover } from './crossover.js';
 import { InfeasibleBudgetError } from './errors.js';
 import { byAccuracy, dedupe, drawAccepted, Evaluator, scoredConfig, targetIndex, type Individual } from './Evaluator.js';
-import type { GeneLayout } from './genome.js';
+import type { GeneLayout } from '../space/genome.js';
 import { mutate } from './mutate.js';
 import { paretoFront2d, rankPopulation, selectSurvivors, tournament } from './nsga2.js';
 import { fullGenome, type SearchGenome } from './searchGenome.js';

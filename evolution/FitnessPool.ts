@@ -6,10 +6,10 @@
  */
 import { availableParallelism } from 'node:os';
 import { Piscina } from 'piscina';
-import type { QuantMode } from '../supernet/space/searchSpace.js';
-import type { SubnetConfig } from '../supernet/types.js';
+import type { QuantMode } from '../space/searchSpace.js';
+import type { SubnetConfig } from '../space/types.js';
 import type { DescribeReply, FitnessTask } from './fitnessTask.js';
-import { encodeConfigs, geneLayout, type GeneLayout } from './genome.js';
+import { encodeConfigs, geneLayout, type GeneLayout } from '../space/genome.js';
 import type { Fitness, FitnessSpec, ScoreOptions, Scores, TargetInfo } from './types.js';
 
 export interface FitnessPoolOptions {

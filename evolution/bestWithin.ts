@@ -3,10 +3,10 @@
  * budget search judges its own: scored by the same fitness under the same budget (accuracy is
  * predicted only within it), the most accurate within the budget wins, ties to the faster.
  */
-import type { QuantMode } from '../supernet/space/searchSpace.js';
-import type { SearchSpace, SubnetConfig } from '../supernet/types.js';
+import type { QuantMode } from '../space/searchSpace.js';
+import type { SearchSpace, SubnetConfig } from '../space/types.js';
 import { byAccuracy, Evaluator, scoredConfig, targetIndex, type Individual } from './Evaluator.js';
-import { geneLayout } from './genome.js';
+import { geneLayout } from '../space/genome.js';
 import { paretoFront2d } from './nsga2.js';
 import type { BaselineResult, Fitness, LatencyBudget } from './types.js';
 

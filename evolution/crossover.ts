@@ -3,9 +3,9 @@
  * 1/2. A per-slot gene of a block that runs in the child but is skipped in one parent comes
  * from the parent that runs it (the other holds only a canonical placeholder).
  */
-import type { Rng } from '../supernet/rng.js';
-import type { SubnetConfig } from '../supernet/types.js';
-import { copyConfig, geneArray, type GeneLayout } from './genome.js';
+import type { Rng } from '../space/rng.js';
+import type { SubnetConfig } from '../space/types.js';
+import { copyConfig, geneArray, type GeneLayout } from '../space/genome.js';
 
 /** A child of `a` and `b`, canonical (skipped slots at the first choice). The draws come from `rng` in a fixed order. */
 export function crossover(layout: GeneLayout, a: SubnetConfig, b: SubnetConfig, rng: Rng): SubnetConfig {

@@ -1,5 +1,5 @@
 /** Errors of the search that callers may want to tell apart. */
-import type { SubnetConfig } from '../supernet/types.js';
+import type { SubnetConfig } from '../space/types.js';
 
 /** `x` rounded up to `digits` significant digits, so a suggested budget is always reachable. */
 export function ceilSignificant(x: number, digits = 4): number {

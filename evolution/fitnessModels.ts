@@ -3,12 +3,12 @@
  * its file and one latency model per target from the hardware registry, each lowering configs
  * with `layersOf` over the spec's space. Fitness workers call this once, at their first task.
  */
-import { createTargetModel } from '../hardware/targets.js';
-import type { TargetModel } from '../hardware/target.js';
+import { createTargetModel } from '../latency/targets.js';
+import type { TargetModel } from '../latency/target.js';
 import { MlpPredictor } from '../predictors/MlpPredictor.js';
 import type { AccuracyPredictor } from '../predictors/types.js';
-import { layersOf } from '../supernet/space/layers.js';
-import type { SearchSpace } from '../supernet/types.js';
+import { layersOf } from '../space/layers.js';
+import type { SearchSpace } from '../space/types.js';
 import type { FitnessSpec, PredictorSpec, TargetInfo } from './types.js';
 
 export interface FitnessModels {

@@ -4,9 +4,9 @@
  * transferred, not cloned. `load` is a parameter so that test workers can swap the predictor.
  */
 import { move, transferableSymbol, valueSymbol, workerData } from 'piscina';
-import type { QuantMode } from '../supernet/space/searchSpace.js';
+import type { QuantMode } from '../space/searchSpace.js';
 import type { FitnessModels } from './fitnessModels.js';
-import { decodeConfigs, geneLayout, type GeneLayout } from './genome.js';
+import { decodeConfigs, geneLayout, type GeneLayout } from '../space/genome.js';
 import { scoreConfigs } from './scoreConfigs.js';
 import type { FitnessSpec, ScoreOptions, Scores, TargetInfo } from './types.js';
 

@@ -5,9 +5,9 @@
  * `depths: 'uniform'` the family is scaled by depth too: at depth level i every stage runs its
  * i-th depth choice (its largest when it has fewer choices), from the shallowest level up.
  */
-import { withUniformBits } from '../supernet/quant/bits.js';
-import { blockSlots, canonicalConfig } from '../supernet/space/searchSpace.js';
-import type { ActBits, SearchSpace, SubnetConfig, WeightBits } from '../supernet/types.js';
+import { withUniformBits } from '../space/bits.js';
+import { blockSlots, canonicalConfig } from '../space/searchSpace.js';
+import type { ActBits, SearchSpace, SubnetConfig, WeightBits } from '../space/types.js';
 
 /** Bit-widths of every block of a member: 'fp32' (a float model, no bits) or a (weight, activation) pair. */
 export type UniformBits = 'fp32' | { w: WeightBits; a: ActBits };

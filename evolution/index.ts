@@ -19,7 +19,7 @@ export { FitnessPool, kDefaultFitnessPoolOptions, type FitnessPoolOptions } from
 export { loadFitnessModels, loadPredictor, type FitnessModels, type PredictorLoader } from './fitnessModels.js';
 export { scoreConfigs } from './scoreConfigs.js';
 export { fitnessTask, type FitnessTask } from './fitnessTask.js';
-export { geneLayout, encodeConfigs, decodeConfigs, type Gene, type GeneField, type GeneLayout } from './genome.js';
+export { geneLayout, encodeConfigs, decodeConfigs, type Gene, type GeneField, type GeneLayout } from '../space/genome.js';
 export { mutate } from './mutate.js';
 export { crossover } from './crossover.js';
 export {

@@ -5,9 +5,9 @@
  * canonical form parks skipped slots at the first choice), so its genes are drawn fresh
  * rather than inherited - otherwise deeper mutants would be biased to the first choices.
  */
-import type { Rng } from '../supernet/rng.js';
-import type { SubnetConfig } from '../supernet/types.js';
-import { copyConfig, geneArray, type GeneLayout } from './genome.js';
+import type { Rng } from '../space/rng.js';
+import type { SubnetConfig } from '../space/types.js';
+import { copyConfig, geneArray, type GeneLayout } from '../space/genome.js';
 
 /** A mutated copy of `parent`, canonical (skipped slots at the first choice). The draws come from `rng` in a fixed order. */
 export function mutate(layout: GeneLayout, parent: SubnetConfig, rng: Rng, probability: number): SubnetConfig {

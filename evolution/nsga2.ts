@@ -3,7 +3,7 @@
  * survivor selection and binary tournaments. Every objective is minimised (pass -accuracy to
  * maximise accuracy). Ties are broken by index, so the results are deterministic.
  */
-import type { Rng } from '../supernet/rng.js';
+import type { Rng } from '../space/rng.js';
 
 /** `objectives[m][i]`: objective m of individual i; all objectives are minimised. */
 export type Objectives = readonly ArrayLike<number>[];

@@ -4,9 +4,9 @@
  * budget by the same fitness a search uses; the most accurate within the budget wins. Give it
  * the number of configs an evolutionary search scored to compare the two at equal cost.
  */
-import { Rng } from '../supernet/rng.js';
-import type { QuantMode } from '../supernet/space/searchSpace.js';
-import type { SearchSpace } from '../supernet/types.js';
+import { Rng } from '../space/rng.js';
+import type { QuantMode } from '../space/searchSpace.js';
+import type { SearchSpace } from '../space/types.js';
 import { baselineResult, budgetEvaluator } from './bestWithin.js';
 import { kDefaultSearchOptions } from './searchOptions.js';
 import { sampleMember } from './searchGenome.js';

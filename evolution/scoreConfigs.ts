@@ -6,8 +6,8 @@
  * works as a budget nothing meets. Each config is scored as the model it deploys as
  * (deployedConfig: the all-32-bit member of the joint genome is the float model).
  */
-import { deployedConfig } from '../supernet/quant/bits.js';
-import type { SubnetConfig } from '../supernet/types.js';
+import { deployedConfig } from '../space/bits.js';
+import type { SubnetConfig } from '../space/types.js';
 import type { FitnessModels } from './fitnessModels.js';
 import type { ScoreOptions, Scores } from './types.js';
 

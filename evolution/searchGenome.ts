@@ -5,11 +5,11 @@
  * separate "architecture first, then bits" search. Mutation and crossover change only the
  * layout's genes, so every config the finder makes stays in the genome it was given.
  */
-import type { Rng } from '../supernet/rng.js';
-import { canonicalConfig, sampleConfig, smallestConfig, type QuantMode } from '../supernet/space/searchSpace.js';
-import { hasFloatBits, withUniformBits } from '../supernet/quant/bits.js';
-import { kFloatBits, type ActBits, type SearchSpace, type SubnetConfig, type WeightBits } from '../supernet/types.js';
-import { copyConfig, geneArray, geneLayout, type GeneLayout } from './genome.js';
+import type { Rng } from '../space/rng.js';
+import { canonicalConfig, sampleConfig, smallestConfig, type QuantMode } from '../space/searchSpace.js';
+import { hasFloatBits, withUniformBits } from '../space/bits.js';
+import { kFloatBits, type ActBits, type SearchSpace, type SubnetConfig, type WeightBits } from '../space/types.js';
+import { copyConfig, geneArray, geneLayout, type GeneLayout } from '../space/genome.js';
 
 export interface SearchGenome {
   /** The genes the search may change (mutation, crossover, cache keys). */

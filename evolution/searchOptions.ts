@@ -4,7 +4,7 @@
  * 25 as parents, 50 mutation and 50 crossover children, per-gene probability 0.1, 500
  * generations).
  */
-import type { QuantMode } from '../supernet/space/searchSpace.js';
+import type { QuantMode } from '../space/searchSpace.js';
 
 export interface SearchOptions {
   /** Size of the initial population, and of the population NSGA-II keeps. */

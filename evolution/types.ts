@@ -3,7 +3,7 @@
  * Everything here is JSON (configs, numbers, strings) or typed arrays, so it crosses worker
  * threads and files unchanged. Nothing in evolution/ imports tfjs or onnxruntime.
  */
-import type { SearchSpace, SubnetConfig } from '../supernet/types.js';
+import type { SearchSpace, SubnetConfig } from '../space/types.js';
 
 /** One latency target a fitness function predicts, as its worker reports it. */
 export interface TargetInfo {
@@ -11,7 +11,7 @@ export interface TargetInfo {
   name: string;
   /** Unit of its predictions: 'ms' for devices, e.g. 'MMAC' for proxies. */
   unit: string;
-  /** 'measured', 'estimate' or 'proxy' (see hardware/target.ts). */
+  /** 'measured', 'estimate' or 'proxy' (see latency/target.ts). */
   kind: string;
 }
 

@@ -21,7 +21,7 @@
  * activations (the space must offer 32). An fp32 encoder refuses a config that quantizes any
  * active block rather than silently ignoring its bits (APQ's public search did exactly that).
  */
-import { kFloatBits, type SearchSpace, type SubnetConfig } from '../supernet/types.js';
+import { kFloatBits, type SearchSpace, type SubnetConfig } from '../space/types.js';
 
 /** The plain-data description of an encoder, stored in predictor files. */
 export interface EncoderSpec {

@@ -19,10 +19,10 @@
  */
 import { readFileSync } from 'node:fs';
 import { z } from 'zod';
-import type { SearchSpace, SubnetConfig } from '../supernet/types.js';
+import type { SearchSpace, SubnetConfig } from '../space/types.js';
 import type { AccuracyPredictor } from './types.js';
 import { ConfigEncoder, type EncoderSpec } from './ConfigEncoder.js';
-import { writeFileAtomic } from '../supernet/atomicWrite.js';
+import { writeFileAtomic } from '../util/atomicWrite.js';
 import { mlpForward, type DenseLayer, type MlpForward } from './mlpForward.js';
 
 export type { DenseLayer } from './mlpForward.js';

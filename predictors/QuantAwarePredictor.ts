@@ -27,7 +27,7 @@
  * quantization spread; the residual branch was at or below scratch (0.60 / 0.55 pp). The
  * figures are in BENCHMARKS.md.
  */
-import type { SearchSpace } from '../supernet/types.js';
+import type { SearchSpace } from '../space/types.js';
 import type { AccuracySample } from './types.js';
 import { MlpPredictor } from './MlpPredictor.js';
 import { fitWithEncoder, type FitResult } from './fitPredictor.js';

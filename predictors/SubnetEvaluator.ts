@@ -3,7 +3,7 @@
  * or in a pool of worker threads that each load the checkpoint once (one core each).
  */
 import { Piscina } from 'piscina';
-import type { SubnetConfig } from '../supernet/types.js';
+import type { SubnetConfig } from '../space/types.js';
 import type { DataSplit, ImageSet } from '../supernet/data/types.js';
 import type { Supernet } from '../supernet/Supernet.js';
 import type { BackendName } from '../supernet/backend/backend.js';

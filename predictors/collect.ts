@@ -5,13 +5,13 @@
  * already in the file, and the finished file holds the same configs in the same order
  * whatever the number of workers.
  */
-import type { SearchSpace, SubnetConfig } from '../supernet/types.js';
-import { Rng } from '../supernet/rng.js';
-import { configKey, sampleConfigWith, type QuantMode, type Sampling } from '../supernet/space/searchSpace.js';
+import type { SearchSpace, SubnetConfig } from '../space/types.js';
+import { Rng } from '../space/rng.js';
+import { configKey, sampleConfigWith, type QuantMode, type Sampling } from '../space/searchSpace.js';
 import type { AccuracySample } from './types.js';
 import type { SubnetEvaluator } from './SubnetEvaluator.js';
 import { readSamples, repairTail } from './samples.js';
-import { LineAppender } from '../supernet/atomicWrite.js';
+import { LineAppender } from '../util/atomicWrite.js';
 
 export interface CollectOptions {
   /** Distinct configs the file should hold when done. */

@@ -5,7 +5,7 @@
  * the block's bit grids, activation ranges calibrated on the same calibration images). Shared
  * by the in-process evaluator and the evaluation workers.
  */
-import type { SubnetConfig } from '../supernet/types.js';
+import type { SubnetConfig } from '../space/types.js';
 import type { DataSplit, ImageSet } from '../supernet/data/types.js';
 import type { Supernet } from '../supernet/Supernet.js';
 import { evaluateConfig } from '../supernet/evaluate.js';

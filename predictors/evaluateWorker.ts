@@ -6,7 +6,7 @@ import { Piscina } from 'piscina';
 import { initBackend, type BackendName } from '../supernet/backend/backend.js';
 import { loadSupernet } from '../supernet/io.js';
 import type { DataSplit, ImageSet } from '../supernet/data/types.js';
-import type { SubnetConfig } from '../supernet/types.js';
+import type { SubnetConfig } from '../space/types.js';
 import { evaluateSample } from './evaluateSample.js';
 import type { AccuracySample } from './types.js';
 

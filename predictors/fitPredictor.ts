@@ -2,8 +2,8 @@
  * Fitting accuracy predictors on collected samples, and the seeded hold-out split that their
  * metrics are measured on.
  */
-import type { SearchSpace } from '../supernet/types.js';
-import { Rng } from '../supernet/rng.js';
+import type { SearchSpace } from '../space/types.js';
+import { Rng } from '../space/rng.js';
 import type { AccuracySample } from './types.js';
 import { ConfigEncoder } from './ConfigEncoder.js';
 import { MlpPredictor, type DenseLayer, type PredictorMeta } from './MlpPredictor.js';

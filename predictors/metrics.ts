@@ -1,9 +1,9 @@
 /**
  * How good an accuracy predictor is, on accuracy fractions: RMSE in accuracy points, rank
- * agreement (Kendall tau-b, Spearman from hardware/stats.ts; APQ's pairwise ranking accuracy),
+ * agreement (Kendall tau-b, Spearman from util/stats.ts; APQ's pairwise ranking accuracy),
  * and the evaluation's own noise to compare them with.
  */
-import { kendallTau, spearman } from '../hardware/stats.js';
+import { kendallTau, spearman } from '../util/stats.js';
 import type { AccuracySample } from './types.js';
 
 export interface PredictorMetrics {

@@ -7,8 +7,8 @@
  */
 import { existsSync, readFileSync, truncateSync } from 'node:fs';
 import { z } from 'zod';
-import type { SearchSpace } from '../supernet/types.js';
-import { parseConfig } from '../supernet/space/schema.js';
+import type { SearchSpace } from '../space/types.js';
+import { parseConfig } from '../space/schema.js';
 import type { AccuracySample } from './types.js';
 
 const sampleSchema = z.strictObject({

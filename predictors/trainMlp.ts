@@ -8,7 +8,7 @@
  */
 import { tf } from '../supernet/backend/tf.js';
 import type { Tensor1D, Tensor2D } from '../supernet/backend/tf.js';
-import { Rng } from '../supernet/rng.js';
+import { Rng } from '../space/rng.js';
 import type { DenseLayer } from './MlpPredictor.js';
 
 export interface MlpTrainOptions {

@@ -3,8 +3,8 @@
  * from the fp32 predictor on the same growing subsets of quantized samples, all scored on one
  * fixed hold-out of quantized samples.
  */
-import type { SearchSpace } from '../supernet/types.js';
-import { Rng } from '../supernet/rng.js';
+import type { SearchSpace } from '../space/types.js';
+import { Rng } from '../space/rng.js';
 import type { AccuracySample } from './types.js';
 import type { MlpPredictor } from './MlpPredictor.js';
 import type { MlpTrainOptions } from './trainMlp.js';

@@ -2,7 +2,7 @@
  * Plain-data contracts of the accuracy predictors. Nothing here imports tfjs: predictors run
  * inside search workers on typed-array matmuls.
  */
-import type { SubnetConfig } from '../supernet/types.js';
+import type { SubnetConfig } from '../space/types.js';
 
 /** Predicts top-1 accuracy (a fraction in [0, 1], on the val split) of many configs at once. */
 export interface AccuracyPredictor {

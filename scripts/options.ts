@@ -1,6 +1,6 @@
 /** Options shared by several subcommands, and the one place that prints the backend in use. */
 import { Command, Option } from 'commander';
-import { kShipped, shippedPath } from './shippedModels.js';
+import { kShipped, shippedPath } from '../pipeline/shippedModels.js';
 
 export interface CommonOptions {
   backend?: 'auto' | 'node' | 'wasm' | 'cpu';

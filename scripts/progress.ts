@@ -1,11 +1,9 @@
 /** Progress bars for long jobs (cli-progress), quiet when stderr is not a terminal. */
 import cliProgress from 'cli-progress';
 
-export interface Progress {
-  update(value: number, payload?: Record<string, string | number>): void;
-  log(line: string): void;
-  stop(): void;
-}
+import type { Progress, Reporter } from '../pipeline/progress.js';
+
+export type { Progress } from '../pipeline/progress.js';
 
 export function progressBar(total: number, start: number, format: string): Progress {
   if (!process.stderr.isTTY) {
@@ -40,3 +38,11 @@ export function progressBar(total: number, start: number, format: string): Progr
     stop: () => bar.stop(),
   };
 }
+
+/** The CLI's reporter: progress bars and notes on stderr. */
+export const cliReporter: Reporter = Object.freeze({
+  bar: progressBar,
+  note: (line: string) => {
+    process.stderr.write(`${line}\n`);
+  },
+});

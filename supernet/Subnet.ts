@@ -7,8 +7,8 @@
  */
 import { tf } from './backend/tf.js';
 import type { Tensor, Tensor1D, Tensor2D, Tensor4D } from './backend/tf.js';
-import type { SearchSpace, SubnetConfig } from './types.js';
-import type { SubnetPlan } from './space/plan.js';
+import type { SearchSpace, SubnetConfig } from '../space/types.js';
+import type { SubnetPlan } from '../space/plan.js';
 import { activation, conv, depthwise, globalPool, pointwise, squeezeExcite, type SeWeights } from './net/ops.js';
 import { batchNormInfer, kDefaultBatchNormEpsilon } from './ops/batchNorm.js';
 

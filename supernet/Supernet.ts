@@ -4,11 +4,11 @@
  */
 import { tf } from './backend/tf.js';
 import type { Tensor1D, Tensor2D, Tensor4D } from './backend/tf.js';
-import { Rng } from './rng.js';
-import type { SearchSpace, SubnetConfig } from './types.js';
-import { blockSlots } from './space/searchSpace.js';
-import { midChannels, squeezeChannels, stageChannels } from './space/channels.js';
-import { subnetPlan } from './space/plan.js';
+import { Rng } from '../space/rng.js';
+import type { SearchSpace, SubnetConfig } from '../space/types.js';
+import { blockSlots } from '../space/searchSpace.js';
+import { midChannels, squeezeChannels, stageChannels } from '../space/channels.js';
+import { subnetPlan } from '../space/plan.js';
 import { ParamStore } from './layers/ParamStore.js';
 import { DynamicMBConv } from './layers/DynamicMBConv.js';
 import { applyBatchNorm, type BnMode } from './net/batchNormMode.js';

@@ -5,10 +5,10 @@
  */
 import { tf } from './backend/tf.js';
 import type { Tensor2D } from './backend/tf.js';
-import type { SubnetConfig } from './types.js';
+import type { SubnetConfig } from '../space/types.js';
 import type { DataSplit, ImageSet } from './data/types.js';
 import { fillBatch } from './data/batches.js';
-import { Rng } from './rng.js';
+import { Rng } from '../space/rng.js';
 import type { Supernet } from './Supernet.js';
 import type { Subnet } from './Subnet.js';
 import { extract, kDefaultCalibrationOptions } from './extract.js';

@@ -5,10 +5,10 @@
  */
 import { tf } from './backend/tf.js';
 import type { Tensor1D, Tensor2D, Tensor4D } from './backend/tf.js';
-import type { SubnetConfig } from './types.js';
+import type { SubnetConfig } from '../space/types.js';
 import type { ImageSet } from './data/types.js';
 import { fillBatch } from './data/batches.js';
-import { subnetPlan } from './space/plan.js';
+import { subnetPlan } from '../space/plan.js';
 import { BnStatsAccumulator, type BnLayerStats, type BnStats } from './net/batchNormMode.js';
 import type { Supernet } from './Supernet.js';
 import { Subnet, type BnTensors, type SubnetBlockWeights } from './Subnet.js';

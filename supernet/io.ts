@@ -1,12 +1,12 @@
 /** Loading trained supernets and resolving spaces and configs given on the command line or in files. */
 import { existsSync, readFileSync } from 'node:fs';
-import type { SearchSpace, SubnetConfig } from './types.js';
+import type { SearchSpace, SubnetConfig } from '../space/types.js';
 import { Supernet } from './Supernet.js';
 import { loadCheckpoint } from './train/checkpoint.js';
 import type { TrainMeta } from './train/SupernetTrainer.js';
-import { parseConfig, parseSearchSpace } from './space/schema.js';
-import { spaceByName } from './space/defaultSpace.js';
-import { largestConfig, smallestConfig } from './space/searchSpace.js';
+import { parseConfig, parseSearchSpace } from '../space/schema.js';
+import { spaceByName } from '../space/defaultSpace.js';
+import { largestConfig, smallestConfig } from '../space/searchSpace.js';
 
 /** A built-in space name, or a path to a space JSON file. */
 export function resolveSpace(nameOrPath: string): SearchSpace {

@@ -9,7 +9,7 @@ import { progressBar } from '../progress.js';
 import { loadFashionMnist } from '../../supernet/data/fashionMnist.js';
 import { loadSupernet } from '../../supernet/io.js';
 import { calibrationSet } from '../../supernet/evaluate.js';
-import type { QuantMode, Sampling } from '../../supernet/space/searchSpace.js';
+import type { QuantMode, Sampling } from '../../space/searchSpace.js';
 import { collect, kDefaultCollectOptions } from '../../predictors/collect.js';
 import { LocalEvaluator, PoolEvaluator, type SubnetEvaluator } from '../../predictors/SubnetEvaluator.js';
 

@@ -11,32 +11,27 @@ import { availableParallelism } from 'node:os';
 import { join } from 'node:path';
 import { Option, type Command } from 'commander';
 import { kDefaultSearchOptions } from '../../evolution/searchOptions.js';
-import { kDefaultMeasuredThreads } from '../../hardware/measuredTarget.js';
-import { createTargetModel, getTarget, parseTargetSpec } from '../../hardware/targets.js';
+import { kDefaultMeasuredThreads } from '../../latency/measuredTarget.js';
+import { createTargetModel, getTarget, parseTargetSpec } from '../../latency/targets.js';
 import { MlpPredictor } from '../../predictors/MlpPredictor.js';
-import { buildFolderAtomic } from '../../supernet/atomicWrite.js';
+import { buildFolderAtomic } from '../../util/atomicWrite.js';
 import { loadFashionMnist } from '../../supernet/data/fashionMnist.js';
 import { loadSupernet } from '../../supernet/io.js';
-import { layersOf } from '../../supernet/space/layers.js';
-import { largestConfig, type QuantMode } from '../../supernet/space/searchSpace.js';
-import type { SearchSpace } from '../../supernet/types.js';
-import { demoMarkdown, type BudgetBasis } from '../demoReport.js';
-import { formatLatency } from '../latencyArg.js';
+import { layersOf } from '../../space/layers.js';
+import { largestConfig, type QuantMode } from '../../space/searchSpace.js';
+import type { SearchSpace } from '../../space/types.js';
+import { demoMarkdown, type BudgetBasis } from '../../pipeline/demoReport.js';
+import { formatLatency } from '../../pipeline/latencyArg.js';
 import { addBackendOption, addDataDirOption, type CommonOptions, parseIntOption } from '../options.js';
 import { startBackend } from '../runtime.js';
-import { searchTable, writePlots, type SearchOutcome, type SearchRun } from '../searchOutput.js';
-import { chosenConfig } from '../searchResultFile.js';
-import { checkShipped, kShipped, shippedPath, type ShippedArtifact } from '../shippedModels.js';
-import { verifyTable } from '../verifyReport.js';
-import { planSearchRuns, populationOptions, rerankEvaluator, runSearches } from './search.js';
-import { runVerify } from './verify.js';
-
-export const kDemoTargets = Object.freeze(['ort-cpu:1', 'ort-cpu:2']);
-/** Budgets as fractions of the largest subnet's predicted latency on each target. */
-export const kDemoBudgetFractions = Object.freeze([0.5, 0.75]);
-export const kDemoPopulation = 100;
-/** Finalists of each search measured on val before choosing (`hwnas search --rerank`). */
-export const kDemoRerank = 5;
+import { searchTable, writePlots, type SearchOutcome, type SearchRun } from '../../pipeline/searchOutput.js';
+import { chosenConfig } from '../../pipeline/searchResultFile.js';
+import { checkShipped, kShipped, shippedPath, type ShippedArtifact } from '../../pipeline/shippedModels.js';
+import { verifyTable } from '../../pipeline/verifyReport.js';
+import { computedBudgets, demoProfiles, demoRuns, kDemoBudgetFractions, kDemoPopulation, kDemoRerank, kDemoTargets } from '../../pipeline/demo.js';
+import { populationOptions, rerankEvaluator, runSearches } from '../../pipeline/search.js';
+import { runVerify } from '../../pipeline/verify.js';
+import { cliReporter } from '../progress.js';
 
 interface DemoCliOptions extends CommonOptions {
   target: string[];
@@ -50,42 +45,6 @@ interface DemoCliOptions extends CommonOptions {
 
 function collect(value: string, previous: string[]): string[] {
   return [...previous, value];
-}
-
-/** The shipped profile of each measured target (keyed by the spec as given); throws for one that has none shipped. */
-export function demoProfiles(targets: readonly string[]): Record<string, ShippedArtifact> {
-  const out: Record<string, ShippedArtifact> = {};
-  for (const target of targets) {
-    const { name, threads } = parseTargetSpec(target);
-    if (getTarget(name).kind !== 'measured') continue;
-    const shipped = kShipped.profiles[`${name}:${threads ?? kDefaultMeasuredThreads}`];
-    if (shipped === undefined) {
-      throw new Error(
-        `--target ${target}: the demo runs on shipped latency profiles, and hwnas ships them for ${Object.keys(kShipped.profiles).join(' and ')} only: ` +
-          "use one of those, an estimate or proxy target (e.g. rpi4, macs), or 'hwnas search' and 'hwnas verify' with a profile of your own",
-      );
-    }
-    out[target] = shipped;
-  }
-  return out;
-}
-
-/** Per target, `fractions` of the largest subnet's predicted latency there. */
-export async function computedBudgets(
-  space: SearchSpace, targets: readonly string[], profiles: Record<string, string>, fractions: readonly number[],
-): Promise<BudgetBasis[]> {
-  const largest = largestConfig(space);
-  return Promise.all(targets.map(async (target) => {
-    const model = await createTargetModel(target, (cfg) => layersOf(space, cfg), { profile: profiles[target] });
-    return { target, unit: model.unit, largest: model.predict([largest])[0], fractions };
-  }));
-}
-
-/** The search runs: the given --max-latency pairs, else each target at each computed budget (4 significant digits). */
-export function demoRuns(targets: readonly string[], maxLatencies: readonly string[], bases: readonly BudgetBasis[]): SearchRun[] {
-  if (maxLatencies.length > 0) return planSearchRuns(targets, maxLatencies, false);
-  const pairs = bases.flatMap((b) => (b.fractions ?? []).map((f) => [b.target, String(Number((f * (b.largest as number)).toPrecision(4)))]));
-  return planSearchRuns(pairs.map((p) => p[0]), pairs.map((p) => p[1]), false);
 }
 
 export function registerDemo(program: Command): void {
@@ -139,7 +98,7 @@ export function registerDemo(program: Command): void {
         try {
           outcomes = await runSearches({
             space, runs, predictor: predictorPath, quant: opts.quant, pareto: false, options,
-            workers, checkpoint, profiles, out: join(dir, 'search'), ...(evaluator ? { rerank: { k: rerank, evaluator } } : {}),
+            workers, checkpoint, profiles, out: join(dir, 'search'), ...(evaluator ? { rerank: { k: rerank, evaluator } } : {}), reporter: cliReporter,
           });
         } finally {
           await evaluator?.close();
@@ -148,7 +107,7 @@ export function registerDemo(program: Command): void {
         writePlots(join(dir, 'search'), runs, outcomes);
         const chosen = outcomes.map((o, k) => chosenConfig(join(opts.out, 'search', runs[k].file), o));
         mkdirSync(join(dir, 'verify'));
-        const verified = await runVerify(chosen, loaded, kShipped.supernet.file, data, join(dir, 'verify'));
+        const verified = await runVerify(chosen, loaded, kShipped.supernet.file, data, join(dir, 'verify'), cliReporter);
         writeFileSync(join(dir, 'report.md'), demoMarkdown({
           space, supernet: kShipped.supernet.file, supernetSteps: `${loaded.meta.step}/${loaded.meta.totalSteps}`,
           predictor: predictorArtifact.file, predictorKind: `${predictorArtifact.what}, genome ${opts.quant}`,

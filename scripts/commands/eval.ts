@@ -6,10 +6,10 @@ import { startBackend } from '../runtime.js';
 import { loadFashionMnist } from '../../supernet/data/fashionMnist.js';
 import { loadSupernet, resolveConfig } from '../../supernet/io.js';
 import { calibrationSet, evaluateConfig } from '../../supernet/evaluate.js';
-import { bitOps, macs, params } from '../../supernet/space/layers.js';
-import { sampleConfig } from '../../supernet/space/searchSpace.js';
-import { Rng } from '../../supernet/rng.js';
-import type { SubnetConfig } from '../../supernet/types.js';
+import { bitOps, macs, params } from '../../space/layers.js';
+import { sampleConfig } from '../../space/searchSpace.js';
+import { Rng } from '../../space/rng.js';
+import type { SubnetConfig } from '../../space/types.js';
 import { MlpPredictor } from '../../predictors/MlpPredictor.js';
 import { predictorMetrics } from '../../predictors/metrics.js';
 

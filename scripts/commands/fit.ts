@@ -8,7 +8,7 @@ import type { Command } from 'commander';
 import { addBackendOption, type CommonOptions } from '../options.js';
 import { startBackend } from '../runtime.js';
 import { resolveSpace } from '../../supernet/io.js';
-import type { SearchSpace } from '../../supernet/types.js';
+import type { SearchSpace } from '../../space/types.js';
 import type { AccuracySample } from '../../predictors/types.js';
 import { loadDataset } from '../../predictors/samples.js';
 import { fitPredictor, splitHoldOut } from '../../predictors/fitPredictor.js';

@@ -4,9 +4,9 @@ import { addBackendOption, addDataDirOption, type CommonOptions } from '../optio
 import { startBackend } from '../runtime.js';
 import { loadFashionMnist } from '../../supernet/data/fashionMnist.js';
 import { resolveSpace } from '../../supernet/io.js';
-import { countSubnetsExact, formatCount } from '../../supernet/space/count.js';
-import { largestConfig, smallestConfig } from '../../supernet/space/searchSpace.js';
-import { macs, params } from '../../supernet/space/layers.js';
+import { countSubnetsExact, formatCount } from '../../space/count.js';
+import { largestConfig, smallestConfig } from '../../space/searchSpace.js';
+import { macs, params } from '../../space/layers.js';
 
 export function registerInfo(program: Command): void {
   const cmd = program

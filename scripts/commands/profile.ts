@@ -8,18 +8,18 @@ import { parseIntOption } from '../options.js';
 import { readFileSync } from 'node:fs';
 import os from 'node:os';
 import type { Command } from 'commander';
-import { kDefaultMeasuredThreads } from '../../hardware/measuredTarget.js';
-import { loadLatencyProfile } from '../../hardware/latencyProfile.js';
-import { parseTargetSpec } from '../../hardware/targets.js';
-import { createBenchRuntime, type BenchRuntime } from '../../hardware/profiling/benchRuntime.js';
-import { evaluateProfile, kDefaultEvaluateOptions, type ProfileEvaluation } from '../../hardware/profiling/evaluateProfile.js';
-import { journalPath, kDefaultHarness, kDefaultProfileOptions, profileDevice, refitProfile } from '../../hardware/profiling/profileDevice.js';
-import type { LatencyProfile, LinearModel } from '../../hardware/latencyProfile.js';
-import { writeFileAtomic } from '../../supernet/atomicWrite.js';
-import type { HarnessSettings } from '../../hardware/profiling/timeGraph.js';
+import { kDefaultMeasuredThreads } from '../../latency/measuredTarget.js';
+import { loadLatencyProfile } from '../../latency/latencyProfile.js';
+import { parseTargetSpec } from '../../latency/targets.js';
+import { createBenchRuntime, type BenchRuntime } from '../../profiling/benchRuntime.js';
+import { evaluateProfile, kDefaultEvaluateOptions, type ProfileEvaluation } from '../../profiling/evaluateProfile.js';
+import { journalPath, kDefaultHarness, kDefaultProfileOptions, profileDevice, refitProfile } from '../../profiling/profileDevice.js';
+import type { LatencyProfile, LinearModel } from '../../latency/latencyProfile.js';
+import { writeFileAtomic } from '../../util/atomicWrite.js';
+import type { HarnessSettings } from '../../profiling/timeGraph.js';
 import { resolveSpace } from '../../supernet/io.js';
 import { progressBar, type Progress } from '../progress.js';
-import { formatTable } from '../table.js';
+import { formatTable } from '../../pipeline/table.js';
 
 interface ProfileCliOptions {
   target?: string;

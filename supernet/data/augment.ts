@@ -2,7 +2,7 @@
  * Training augmentation on raw 0..255 images: a random crop from a zero-padded image and a
  * random horizontal flip. Plain typed arrays, so it runs in any worker.
  */
-import type { Rng } from '../rng.js';
+import type { Rng } from '../../space/rng.js';
 
 /** Zero padding on each side before the crop: the crop shifts by at most this many pixels. */
 export const kCropPad = 2;

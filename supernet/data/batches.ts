@@ -6,7 +6,7 @@
  * Determinism: batch `b` of epoch `e` depends only on (seed, e, b), never on which thread
  * builds it or on earlier batches.
  */
-import { Rng } from '../rng.js';
+import { Rng } from '../../space/rng.js';
 import { cropFlip, sampleAugment } from './augment.js';
 import { kNormalizeTable } from './normalize.js';
 import type { ImageSet } from './types.js';

@@ -1,7 +1,7 @@
 /**
  * A seeded, stratified hold-out: which positions of a labelled file go to validation.
  */
-import { Rng } from '../rng.js';
+import { Rng } from '../../space/rng.js';
 
 /** Positions (ascending) in the source file of the kept and the held-out examples. */
 export interface HoldOut {

@@ -4,7 +4,7 @@
  * disposes them, e.g. with `batch.dispose()`. Batches are built lazily, one per step.
  */
 import { tf } from '../backend/tf.js';
-import type { Rng } from '../rng.js';
+import type { Rng } from '../../space/rng.js';
 import { batchAugmentRng, batchIndices, fillBatch, fillLabels } from './batches.js';
 import { kFashionMnistClasses } from './fashionMnist.js';
 import type { DataSplit } from './types.js';

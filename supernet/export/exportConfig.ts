@@ -11,7 +11,7 @@ import type { FineTuneOptions } from '../quant/fineTune.js';
 import { kDefaultRangeOptions } from '../quant/calibrateRanges.js';
 import type { Subnet } from '../Subnet.js';
 import type { Supernet } from '../Supernet.js';
-import type { SubnetConfig } from '../types.js';
+import type { SubnetConfig } from '../../space/types.js';
 import { exportSubnet, type ExportOptions, type ExportResult } from './exportSubnet.js';
 
 export interface ConfigExportOptions extends Omit<ExportOptions, 'calibration' | 'fineTune'> {

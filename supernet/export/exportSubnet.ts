@@ -6,16 +6,16 @@
 import { existsSync, statSync } from 'node:fs';
 import { join } from 'node:path';
 import type { DataSplit, ImageSet } from '../data/types.js';
-import type { SubnetConfig } from '../types.js';
+import type { SubnetConfig } from '../../space/types.js';
 import type { Subnet } from '../Subnet.js';
-import { bitOps, macs, params } from '../space/layers.js';
+import { bitOps, macs, params } from '../../space/layers.js';
 import { buildDeployGraph, quantSites, type DeployGraph } from '../quant/deployGraph.js';
 import { quantizeSubnet, withDefaultBits } from '../quant/QuantizedSubnet.js';
 import type { RangeOptions } from '../quant/calibrateRanges.js';
 import { fineTuneQuantized, type FineTuneOptions } from '../quant/fineTune.js';
 import { toOnnx, type OnnxWeightType } from './onnx/toOnnx.js';
 import { toTfjs, kTfjsWeightsFile } from './tfjs/toTfjs.js';
-import { writeFileAtomic, writeFolderAtomic } from '../atomicWrite.js';
+import { writeFileAtomic, writeFolderAtomic } from '../../util/atomicWrite.js';
 
 export const EXPORT_FORMATS = Object.freeze(['onnx', 'onnx-int8', 'tfjs'] as const);
 export type ExportFormat = (typeof EXPORT_FORMATS)[number];

@@ -7,8 +7,8 @@
  */
 import { tf } from '../backend/tf.js';
 import type { Tensor1D, Tensor2D, Tensor4D } from '../backend/tf.js';
-import type { Rng } from '../rng.js';
-import type { BlockPlan } from '../space/plan.js';
+import type { Rng } from '../../space/rng.js';
+import type { BlockPlan } from '../../space/plan.js';
 import { applyBatchNorm, type BnMode } from '../net/batchNormMode.js';
 import { activation, depthwise, pointwise, squeezeExcite, type SeWeights } from '../net/ops.js';
 import type { ParamStore } from './ParamStore.js';

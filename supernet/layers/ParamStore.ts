@@ -5,7 +5,7 @@
  */
 import { tf } from '../backend/tf.js';
 import type { Tensor } from '../backend/tf.js';
-import type { Rng } from '../rng.js';
+import type { Rng } from '../../space/rng.js';
 
 export interface ParamInfo {
   name: string;

@@ -9,8 +9,8 @@
  * stage's output channels (written by every block of the stage, read by the later blocks'
  * expand convs and by the next stage's first block or the head).
  */
-import type { SearchSpace } from '../types.js';
-import { blockSlots } from '../space/searchSpace.js';
+import type { SearchSpace } from '../../space/types.js';
+import { blockSlots } from '../../space/searchSpace.js';
 import type { ParamInfo } from './ParamStore.js';
 
 /** A tensor axis that carries the channels being sorted. */

@@ -17,7 +17,7 @@ import type { Tensor } from '../backend/tf.js';
 import type { Subnet, FoldedConv } from '../Subnet.js';
 import type { ActQuant, BiasQuant, WeightQuant } from './fakeQuant.js';
 import { quantizeWeight } from './fakeQuant.js';
-import { kFloatBits } from '../types.js';
+import { kFloatBits } from '../../space/types.js';
 
 /** A weight in tfjs layout: dense `[k,k,Cin,Cout]`, depthwise `[k,k,C,1]`, 1x1 and FC `[Cin,Cout]`. */
 export interface DeployWeight {

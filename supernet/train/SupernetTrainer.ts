@@ -6,11 +6,11 @@
  * the exact step it saved.
  */
 import { existsSync } from 'node:fs';
-import type { SearchSpace, SubnetConfig } from '../types.js';
+import type { SearchSpace, SubnetConfig } from '../../space/types.js';
 import type { FashionMnist, ImageSet } from '../data/types.js';
 import { batchAugmentRng, batchIndices, deriveSeed, fillBatch, fillLabels } from '../data/batches.js';
-import { Rng } from '../rng.js';
-import { largestConfig, sampleConfig, smallestConfig } from '../space/searchSpace.js';
+import { Rng } from '../../space/rng.js';
+import { largestConfig, sampleConfig, smallestConfig } from '../../space/searchSpace.js';
 import { Supernet } from '../Supernet.js';
 import { calibrationSet, evaluateConfig } from '../evaluate.js';
 import { loadCheckpoint, saveCheckpoint } from './checkpoint.js';

@@ -8,7 +8,7 @@
  */
 import { createHash } from 'node:crypto';
 import { readFileSync } from 'node:fs';
-import { writeFileAtomic } from '../atomicWrite.js';
+import { writeFileAtomic } from '../../util/atomicWrite.js';
 
 const kMagic = Buffer.from('HWNASCK1', 'ascii');
 

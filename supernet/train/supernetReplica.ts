@@ -8,7 +8,7 @@ import { tf } from '../backend/tf.js';
 import type { Tensor2D, Tensor4D } from '../backend/tf.js';
 import { initBackend, type BackendName } from '../backend/backend.js';
 import { Supernet } from '../Supernet.js';
-import type { SearchSpace, SubnetConfig } from '../types.js';
+import type { SearchSpace, SubnetConfig } from '../../space/types.js';
 import type { GradientResult, Replica } from './replica.js';
 
 export interface SupernetHyper {

@@ -4,7 +4,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import { inputFile, parseFractions, searchBenchSettings } from '../../bench/searchBench.js';
-import { kShipped, shippedPath } from '../../scripts/shippedModels.js';
+import { kShipped, shippedPath } from '../../pipeline/shippedModels.js';
 
 describe('parseFractions', () => {
   it('reads distinct fractions in (0, 1]', () => {

@@ -3,11 +3,11 @@ import { before, describe, it } from 'node:test';
 import { EvolutionFinder } from '../../evolution/EvolutionFinder.js';
 import { InfeasibleBudgetError } from '../../evolution/errors.js';
 import { paretoFront2d } from '../../evolution/nsga2.js';
-import { countSubnetsExact } from '../../supernet/space/count.js';
-import { largestConfig } from '../../supernet/space/searchSpace.js';
-import type { SearchSpace, SubnetConfig } from '../../supernet/types.js';
+import { countSubnetsExact } from '../../space/count.js';
+import { largestConfig } from '../../space/searchSpace.js';
+import type { SearchSpace, SubnetConfig } from '../../space/types.js';
 import { LocalFitness } from '../fixtures/localFitness.js';
-import { tinySpace } from '../supernet/space/tinySpace.js';
+import { tinySpace } from '../space/tinySpace.js';
 import { allConfigs } from './spaceEnumeration.js';
 
 const space = tinySpace();

@@ -2,7 +2,7 @@ import assert from 'node:assert/strict';
 import { before, describe, it } from 'node:test';
 import { bestWithin } from '../../evolution/bestWithin.js';
 import { handMadeFamily } from '../../evolution/handMadeFamily.js';
-import type { SubnetConfig } from '../../supernet/types.js';
+import type { SubnetConfig } from '../../space/types.js';
 import { microSpace } from '../fixtures/data.js';
 import { LocalFitness } from '../fixtures/localFitness.js';
 

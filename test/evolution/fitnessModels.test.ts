@@ -5,11 +5,11 @@ import { join } from 'node:path';
 import { describe, it } from 'node:test';
 import { FitnessPool } from '../../evolution/FitnessPool.js';
 import type { FitnessSpec } from '../../evolution/types.js';
-import { ProfileLatencyModel } from '../../hardware/ProfileLatencyModel.js';
-import { deployedConfig } from '../../supernet/quant/bits.js';
-import { Rng } from '../../supernet/rng.js';
-import { layersOf } from '../../supernet/space/layers.js';
-import { sampleConfig } from '../../supernet/space/searchSpace.js';
+import { ProfileLatencyModel } from '../../latency/ProfileLatencyModel.js';
+import { deployedConfig } from '../../space/bits.js';
+import { Rng } from '../../space/rng.js';
+import { layersOf } from '../../space/layers.js';
+import { sampleConfig } from '../../space/searchSpace.js';
 import { linearModel, nanoSpace, syntheticProfile, writeProfile } from '../fixtures/latencyProfiles.js';
 
 const filename = new URL('../fixtures/linearFitnessWorker.js', import.meta.url).href;

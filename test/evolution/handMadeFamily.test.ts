@@ -1,10 +1,10 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import { handMadeFamily } from '../../evolution/handMadeFamily.js';
-import { fashionMbv3 } from '../../supernet/space/defaultSpace.js';
-import { blockSlots, canonicalConfig, configKey, isActiveSlot } from '../../supernet/space/searchSpace.js';
-import { parseConfig } from '../../supernet/space/schema.js';
-import type { SearchSpace, SubnetConfig } from '../../supernet/types.js';
+import { fashionMbv3 } from '../../space/defaultSpace.js';
+import { blockSlots, canonicalConfig, configKey, isActiveSlot } from '../../space/searchSpace.js';
+import { parseConfig } from '../../space/schema.js';
+import type { SearchSpace, SubnetConfig } from '../../space/types.js';
 import { microSpace } from '../fixtures/data.js';
 
 const space = microSpace();

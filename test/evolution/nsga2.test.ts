@@ -3,7 +3,7 @@ import { describe, it } from 'node:test';
 import {
   crowdingDistance, dominates, nonDominatedSort, paretoFront2d, rankPopulation, selectSurvivors, tournament,
 } from '../../evolution/nsga2.js';
-import { Rng } from '../../supernet/rng.js';
+import { Rng } from '../../space/rng.js';
 
 // Five points, both objectives minimised:
 //   0 (1, 5)  1 (2, 3)  2 (4, 1)  -> front 0

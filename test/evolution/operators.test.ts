@@ -1,11 +1,11 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import { crossover } from '../../evolution/crossover.js';
-import { geneArray, geneLayout, slotActive } from '../../evolution/genome.js';
+import { geneArray, geneLayout, slotActive } from '../../space/genome.js';
 import { mutate } from '../../evolution/mutate.js';
-import { Rng } from '../../supernet/rng.js';
-import { fashionMbv3 } from '../../supernet/space/defaultSpace.js';
-import { canonicalConfig, sampleConfig, smallestConfig } from '../../supernet/space/searchSpace.js';
+import { Rng } from '../../space/rng.js';
+import { fashionMbv3 } from '../../space/defaultSpace.js';
+import { canonicalConfig, sampleConfig, smallestConfig } from '../../space/searchSpace.js';
 
 const layout = geneLayout(fashionMbv3, 'mixed');
 const genes = [...layout.stageGenes, ...layout.slotGenes];

@@ -2,11 +2,11 @@ import assert from 'node:assert/strict';
 import { before, describe, it } from 'node:test';
 import { randomSearch } from '../../evolution/randomSearch.js';
 import type { Fitness, ScoreOptions, Scores, TargetInfo } from '../../evolution/types.js';
-import { configKey } from '../../supernet/space/searchSpace.js';
-import type { SubnetConfig } from '../../supernet/types.js';
+import { configKey } from '../../space/searchSpace.js';
+import type { SubnetConfig } from '../../space/types.js';
 import { microSpace } from '../fixtures/data.js';
 import { LocalFitness } from '../fixtures/localFitness.js';
-import { tinySpace } from '../supernet/space/tinySpace.js';
+import { tinySpace } from '../space/tinySpace.js';
 import { allConfigs } from './spaceEnumeration.js';
 
 const space = microSpace();

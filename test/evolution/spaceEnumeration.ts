@@ -1,7 +1,7 @@
 /** Every distinct config of a small space, by brute force over the genome's choice indices. */
-import { decodeConfigs, encodeConfigs, geneLayout } from '../../evolution/genome.js';
-import { canonicalConfig, type QuantMode } from '../../supernet/space/searchSpace.js';
-import type { SearchSpace, SubnetConfig } from '../../supernet/types.js';
+import { decodeConfigs, encodeConfigs, geneLayout } from '../../space/genome.js';
+import { canonicalConfig, type QuantMode } from '../../space/searchSpace.js';
+import type { SearchSpace, SubnetConfig } from '../../space/types.js';
 
 export function allConfigs(space: SearchSpace, quant: QuantMode): SubnetConfig[] {
   const layout = geneLayout(space, quant);

@@ -1,10 +1,10 @@
 import { describe, it } from 'node:test';
 import assert from 'node:assert/strict';
 import { ConfigEncoder } from '../../predictors/ConfigEncoder.js';
-import { fashionMbv3 } from '../../supernet/space/defaultSpace.js';
-import { sampleConfig } from '../../supernet/space/searchSpace.js';
-import { Rng } from '../../supernet/rng.js';
-import type { SubnetConfig } from '../../supernet/types.js';
+import { fashionMbv3 } from '../../space/defaultSpace.js';
+import { sampleConfig } from '../../space/searchSpace.js';
+import { Rng } from '../../space/rng.js';
+import type { SubnetConfig } from '../../space/types.js';
 import { microSpace } from '../fixtures/data.js';
 
 // microSpace: 2 stages x 2 slots, kernels [3,5], expands [2,3], widths [0.5,1],

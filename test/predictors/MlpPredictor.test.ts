@@ -6,10 +6,10 @@ import { join } from 'node:path';
 import { ConfigEncoder } from '../../predictors/ConfigEncoder.js';
 import { MlpPredictor, type DenseLayer } from '../../predictors/MlpPredictor.js';
 import { initLayers } from '../../predictors/trainMlp.js';
-import { fashionMbv3 } from '../../supernet/space/defaultSpace.js';
-import { sampleConfig } from '../../supernet/space/searchSpace.js';
-import { Rng } from '../../supernet/rng.js';
-import type { SubnetConfig } from '../../supernet/types.js';
+import { fashionMbv3 } from '../../space/defaultSpace.js';
+import { sampleConfig } from '../../space/searchSpace.js';
+import { Rng } from '../../space/rng.js';
+import type { SubnetConfig } from '../../space/types.js';
 import { microSpace } from '../fixtures/data.js';
 
 const space = microSpace();

@@ -7,10 +7,10 @@ import { MlpPredictor } from '../../predictors/MlpPredictor.js';
 import { mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { blockSlots, sampleConfig } from '../../supernet/space/searchSpace.js';
-import { Rng } from '../../supernet/rng.js';
-import type { SubnetConfig, WeightBits } from '../../supernet/types.js';
-import { fashionMbv3 } from '../../supernet/space/defaultSpace.js';
+import { blockSlots, sampleConfig } from '../../space/searchSpace.js';
+import { Rng } from '../../space/rng.js';
+import type { SubnetConfig, WeightBits } from '../../space/types.js';
+import { fashionMbv3 } from '../../space/defaultSpace.js';
 import { microSpace } from '../fixtures/data.js';
 import { syntheticAccuracy, syntheticSamples } from './synthetic.js';
 

@@ -7,8 +7,8 @@ import { collect, planConfigs } from '../../predictors/collect.js';
 import { readSamples } from '../../predictors/samples.js';
 import type { SubnetEvaluator } from '../../predictors/SubnetEvaluator.js';
 import type { AccuracySample } from '../../predictors/types.js';
-import { configKey } from '../../supernet/space/searchSpace.js';
-import type { SubnetConfig } from '../../supernet/types.js';
+import { configKey } from '../../space/searchSpace.js';
+import type { SubnetConfig } from '../../space/types.js';
 import { microSpace } from '../fixtures/data.js';
 import { syntheticAccuracy } from './synthetic.js';
 

@@ -2,7 +2,7 @@ import { describe, it } from 'node:test';
 import assert from 'node:assert/strict';
 import { jsForward, mlpForward, simdAvailable, simdForward } from '../../predictors/mlpForward.js';
 import { initLayers } from '../../predictors/trainMlp.js';
-import { Rng } from '../../supernet/rng.js';
+import { Rng } from '../../space/rng.js';
 
 function inputs(rng: Rng, n: number, width: number): Float32Array {
   // Half zeros, as one-hot features and ReLU outputs have.

@@ -1,8 +1,8 @@
 /** Synthetic accuracy samples with a known structure, for predictor tests. */
 import type { AccuracySample } from '../../predictors/types.js';
-import { Rng } from '../../supernet/rng.js';
-import { blockSlots, sampleConfig, type QuantMode } from '../../supernet/space/searchSpace.js';
-import type { SearchSpace, SubnetConfig } from '../../supernet/types.js';
+import { Rng } from '../../space/rng.js';
+import { blockSlots, sampleConfig, type QuantMode } from '../../space/searchSpace.js';
+import type { SearchSpace, SubnetConfig } from '../../space/types.js';
 
 /** Accuracy lost per active block by weight bit-width. */
 export const kWeightBitPenalty: Readonly<Record<number, number>> = { 4: 0.02, 6: 0.008, 8: 0.002, 32: 0 };

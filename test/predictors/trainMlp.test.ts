@@ -7,7 +7,7 @@ import { mlpForward } from '../../predictors/mlpForward.js';
 import { softplus } from '../../predictors/MlpPredictor.js';
 import { fitPredictor, splitHoldOut } from '../../predictors/fitPredictor.js';
 import { predictorMetrics } from '../../predictors/metrics.js';
-import { Rng } from '../../supernet/rng.js';
+import { Rng } from '../../space/rng.js';
 import { microSpace } from '../fixtures/data.js';
 import { syntheticSamples } from './synthetic.js';
 

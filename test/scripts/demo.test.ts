@@ -1,12 +1,12 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
-import { defaultProfilePath } from '../../hardware/measuredTarget.js';
-import { findPackageRoot } from '../../hardware/packageRoot.js';
-import { computedBudgets, demoProfiles, demoRuns, kDemoBudgetFractions, kDemoTargets } from '../../scripts/commands/demo.js';
-import { bitsSummary } from '../../scripts/demoReport.js';
-import { checkShipped, kShipped, shippedPath } from '../../scripts/shippedModels.js';
-import { macs } from '../../supernet/space/layers.js';
-import { largestConfig } from '../../supernet/space/searchSpace.js';
+import { defaultProfilePath } from '../../latency/measuredTarget.js';
+import { findPackageRoot } from '../../util/packageRoot.js';
+import { computedBudgets, demoProfiles, demoRuns, kDemoBudgetFractions, kDemoTargets } from '../../pipeline/demo.js';
+import { bitsSummary } from '../../pipeline/demoReport.js';
+import { checkShipped, kShipped, shippedPath } from '../../pipeline/shippedModels.js';
+import { macs } from '../../space/layers.js';
+import { largestConfig } from '../../space/searchSpace.js';
 import { microSpace } from '../fixtures/data.js';
 
 describe('shipped artifacts', () => {

@@ -9,7 +9,7 @@ import { initBackend } from '../../supernet/backend/backend.js';
 import { Supernet } from '../../supernet/Supernet.js';
 import { saveCheckpoint } from '../../supernet/train/checkpoint.js';
 import { kDefaultTrainOptions, type TrainMeta } from '../../supernet/train/SupernetTrainer.js';
-import { largestConfig } from '../../supernet/space/searchSpace.js';
+import { largestConfig } from '../../space/searchSpace.js';
 import { decodeModel } from '../../supernet/export/onnx/schema.js';
 import { microSpace } from '../fixtures/data.js';
 

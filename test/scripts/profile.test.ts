@@ -5,7 +5,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { describe, it } from 'node:test';
-import { loadLatencyProfile } from '../../hardware/latencyProfile.js';
+import { loadLatencyProfile } from '../../latency/latencyProfile.js';
 import { nanoSpace } from '../fixtures/latencyProfiles.js';
 
 const cli = fileURLToPath(new URL('../../scripts/cli.js', import.meta.url));

@@ -8,13 +8,13 @@ import { fileURLToPath } from 'node:url';
 import { promisify } from 'node:util';
 import { ConfigEncoder } from '../../predictors/ConfigEncoder.js';
 import { MlpPredictor } from '../../predictors/MlpPredictor.js';
-import { Rng } from '../../supernet/rng.js';
+import { Rng } from '../../space/rng.js';
 import { saveCheckpoint } from '../../supernet/train/checkpoint.js';
-import { fashionMbv3 } from '../../supernet/space/defaultSpace.js';
-import { planSearchRuns } from '../../scripts/commands/search.js';
-import { formatLatency, parseLatency } from '../../scripts/latencyArg.js';
-import { paretoPlotSvg } from '../../scripts/paretoPlot.js';
-import { formatTable } from '../../scripts/table.js';
+import { fashionMbv3 } from '../../space/defaultSpace.js';
+import { planSearchRuns } from '../../pipeline/search.js';
+import { formatLatency, parseLatency } from '../../pipeline/latencyArg.js';
+import { paretoPlotSvg } from '../../pipeline/paretoPlot.js';
+import { formatTable } from '../../pipeline/table.js';
 
 describe('parseLatency', () => {
   it('reads time suffixes into ms and bare numbers in the target unit', () => {

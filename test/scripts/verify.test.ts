@@ -11,13 +11,13 @@ import { initBackend } from '../../supernet/backend/backend.js';
 import { loadFashionMnist } from '../../supernet/data/fashionMnist.js';
 import { calibrationSet, evaluateConfig } from '../../supernet/evaluate.js';
 import { loadSupernet } from '../../supernet/io.js';
-import { Rng } from '../../supernet/rng.js';
-import { fashionMbv3 } from '../../supernet/space/defaultSpace.js';
+import { Rng } from '../../space/rng.js';
+import { fashionMbv3 } from '../../space/defaultSpace.js';
 import { Supernet } from '../../supernet/Supernet.js';
 import { saveCheckpoint } from '../../supernet/train/checkpoint.js';
 import { kDefaultTrainOptions, type TrainMeta } from '../../supernet/train/SupernetTrainer.js';
-import { readSearchResult } from '../../scripts/searchResultFile.js';
-import { exportFormatOf, measureOnnxOnTarget, timingInput } from '../../scripts/verifyConfigs.js';
+import { readSearchResult } from '../../pipeline/searchResultFile.js';
+import { exportFormatOf, measureOnnxOnTarget, timingInput } from '../../pipeline/verifyConfigs.js';
 import { microSpace } from '../fixtures/data.js';
 
 const cli = fileURLToPath(new URL('../../scripts/cli.js', import.meta.url));

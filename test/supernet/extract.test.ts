@@ -5,12 +5,12 @@ import type { Tensor4D } from '../../supernet/backend/tf.js';
 import { initBackend } from '../../supernet/backend/backend.js';
 import { Supernet } from '../../supernet/Supernet.js';
 import { calibrateBatchNorm, extractWithStats } from '../../supernet/extract.js';
-import { fashionMbv3 } from '../../supernet/space/defaultSpace.js';
-import { largestConfig, sampleConfig, smallestConfig } from '../../supernet/space/searchSpace.js';
+import { fashionMbv3 } from '../../space/defaultSpace.js';
+import { largestConfig, sampleConfig, smallestConfig } from '../../space/searchSpace.js';
 import { loadFashionMnist } from '../../supernet/data/fashionMnist.js';
 import { fillBatch } from '../../supernet/data/batches.js';
-import { Rng } from '../../supernet/rng.js';
-import type { SubnetConfig } from '../../supernet/types.js';
+import { Rng } from '../../space/rng.js';
+import type { SubnetConfig } from '../../space/types.js';
 import type { DataSplit } from '../../supernet/data/types.js';
 
 function images(split: DataSplit, n: number): Tensor4D {

@@ -3,7 +3,7 @@ import { before, describe, it } from 'node:test';
 import { tf } from '../../../supernet/backend/tf.js';
 import { initBackend } from '../../../supernet/backend/backend.js';
 import { setWasmKernelVariant } from '../../../supernet/backend/kernels/index.js';
-import { Rng } from '../../../supernet/rng.js';
+import { Rng } from '../../../space/rng.js';
 
 type Pad = 'same' | 'valid' | [[number, number], [number, number], [number, number], [number, number]];
 interface Case { b: number; h: number; w: number; cin: number; cout: number; k: number; s: number; pad: Pad }

@@ -1,6 +1,6 @@
 import { describe, it } from 'node:test';
 import assert from 'node:assert/strict';
-import { Rng } from '../../../supernet/rng.js';
+import { Rng } from '../../../space/rng.js';
 import { cropFlip, kCropPad, sampleAugment } from '../../../supernet/data/augment.js';
 
 const H = 5;

@@ -1,6 +1,6 @@
 import { before, describe, it } from 'node:test';
 import assert from 'node:assert/strict';
-import { Rng } from '../../../supernet/rng.js';
+import { Rng } from '../../../space/rng.js';
 import { cropFlip } from '../../../supernet/data/augment.js';
 import { batchIndices, deriveSeed, fillBatch, fillLabels } from '../../../supernet/data/batches.js';
 import { loadFashionMnist } from '../../../supernet/data/fashionMnist.js';

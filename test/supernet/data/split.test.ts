@@ -1,6 +1,6 @@
 import { describe, it } from 'node:test';
 import assert from 'node:assert/strict';
-import { Rng } from '../../../supernet/rng.js';
+import { Rng } from '../../../space/rng.js';
 import { stratifiedHoldOut } from '../../../supernet/data/split.js';
 
 function classCounts(labels: Uint8Array, positions: Int32Array, numClasses: number): number[] {

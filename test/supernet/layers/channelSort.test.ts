@@ -4,9 +4,9 @@ import { tf } from '../../../supernet/backend/tf.js';
 import { initBackend } from '../../../supernet/backend/backend.js';
 import { Supernet } from '../../../supernet/Supernet.js';
 import { sortChannelsByImportance } from '../../../supernet/layers/channelSort.js';
-import { fashionMbv3 } from '../../../supernet/space/defaultSpace.js';
-import { largestConfig } from '../../../supernet/space/searchSpace.js';
-import type { SearchSpace } from '../../../supernet/types.js';
+import { fashionMbv3 } from '../../../space/defaultSpace.js';
+import { largestConfig } from '../../../space/searchSpace.js';
+import type { SearchSpace } from '../../../space/types.js';
 import { microSpace } from '../../fixtures/data.js';
 
 function logits(net: Supernet, x: tf.Tensor4D): Float32Array {

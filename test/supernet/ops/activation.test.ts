@@ -3,7 +3,7 @@ import { before, describe, it } from 'node:test';
 import { tf } from '../../../supernet/backend/tf.js';
 import { initBackend } from '../../../supernet/backend/backend.js';
 import { activation, hsigmoid, hswish, relu6 } from '../../../supernet/ops/activation.js';
-import { Rng } from '../../../supernet/rng.js';
+import { Rng } from '../../../space/rng.js';
 import { relError, uniform } from '../../fixtures/compare.js';
 
 const TOLERANCE = 1e-4;

@@ -4,7 +4,7 @@ import { tf } from '../../../supernet/backend/tf.js';
 import { initBackend } from '../../../supernet/backend/backend.js';
 import { batchNormInfer, batchNormTrain } from '../../../supernet/ops/batchNorm.js';
 import { ACTIVATIONS, type Activation } from '../../../supernet/ops/activation.js';
-import { Rng } from '../../../supernet/rng.js';
+import { Rng } from '../../../space/rng.js';
 import { relError, uniform } from '../../fixtures/compare.js';
 
 const TOLERANCE = 1e-4;

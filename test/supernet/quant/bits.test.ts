@@ -1,10 +1,10 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
-import { deployedConfig, hasFloatBits, withUniformBits } from '../../../supernet/quant/bits.js';
-import { subnetPlan } from '../../../supernet/space/plan.js';
-import { canonicalConfig, largestConfig } from '../../../supernet/space/searchSpace.js';
-import { parseSearchSpace } from '../../../supernet/space/schema.js';
-import { kFloatBits, type SubnetConfig } from '../../../supernet/types.js';
+import { deployedConfig, hasFloatBits, withUniformBits } from '../../../space/bits.js';
+import { subnetPlan } from '../../../space/plan.js';
+import { canonicalConfig, largestConfig } from '../../../space/searchSpace.js';
+import { parseSearchSpace } from '../../../space/schema.js';
+import { kFloatBits, type SubnetConfig } from '../../../space/types.js';
 import { microSpace } from '../../fixtures/data.js';
 
 const space = microSpace();

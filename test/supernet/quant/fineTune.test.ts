@@ -4,7 +4,7 @@ import { tf } from '../../../supernet/backend/tf.js';
 import { initBackend } from '../../../supernet/backend/backend.js';
 import { Supernet } from '../../../supernet/Supernet.js';
 import { extract } from '../../../supernet/extract.js';
-import { largestConfig } from '../../../supernet/space/searchSpace.js';
+import { largestConfig } from '../../../space/searchSpace.js';
 import { actQuantParams, quantizeWeight } from '../../../supernet/quant/fakeQuant.js';
 import { fakeQuantSte, fakeQuantWeightSte } from '../../../supernet/quant/ste.js';
 import { quantizeSubnet } from '../../../supernet/quant/QuantizedSubnet.js';

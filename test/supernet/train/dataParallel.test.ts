@@ -1,7 +1,7 @@
 import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
 import { DataParallelTrainer } from '../../../supernet/train/dataParallel.js';
-import { Rng } from '../../../supernet/rng.js';
+import { Rng } from '../../../space/rng.js';
 import { TINY_INPUT, type TinyInit, type TinyTask } from '../../fixtures/tinyReplica.js';
 import { relError, uniform } from '../../fixtures/compare.js';
 

@@ -1,0 +1,57 @@
+/**
+ * The demo's plan as library functions: its targets and budget fractions, the shipped profile
+ * per measured target, the budgets computed from the largest subnet's predicted latency, and
+ * the search runs they make.
+ */
+import { kDefaultMeasuredThreads } from '../latency/measuredTarget.js';
+import { createTargetModel, getTarget, parseTargetSpec } from '../latency/targets.js';
+import { layersOf } from '../space/layers.js';
+import { largestConfig } from '../space/searchSpace.js';
+import type { SearchSpace } from '../space/types.js';
+import type { BudgetBasis } from './demoReport.js';
+import { planSearchRuns } from './search.js';
+import type { SearchRun } from './searchOutput.js';
+import { kShipped, type ShippedArtifact } from './shippedModels.js';
+
+export const kDemoTargets = Object.freeze(['ort-cpu:1', 'ort-cpu:2']);
+/** Budgets as fractions of the largest subnet's predicted latency on each target. */
+export const kDemoBudgetFractions = Object.freeze([0.5, 0.75]);
+export const kDemoPopulation = 100;
+/** Finalists of each search measured on val before choosing (`hwnas search --rerank`). */
+export const kDemoRerank = 5;
+
+/** The shipped profile of each measured target (keyed by the spec as given); throws for one that has none shipped. */
+export function demoProfiles(targets: readonly string[]): Record<string, ShippedArtifact> {
+  const out: Record<string, ShippedArtifact> = {};
+  for (const target of targets) {
+    const { name, threads } = parseTargetSpec(target);
+    if (getTarget(name).kind !== 'measured') continue;
+    const shipped = kShipped.profiles[`${name}:${threads ?? kDefaultMeasuredThreads}`];
+    if (shipped === undefined) {
+      throw new Error(
+        `--target ${target}: the demo runs on shipped latency profiles, and hwnas ships them for ${Object.keys(kShipped.profiles).join(' and ')} only: ` +
+          "use one of those, an estimate or proxy target (e.g. rpi4, macs), or 'hwnas search' and 'hwnas verify' with a profile of your own",
+      );
+    }
+    out[target] = shipped;
+  }
+  return out;
+}
+
+/** Per target, `fractions` of the largest subnet's predicted latency there. */
+export async function computedBudgets(
+  space: SearchSpace, targets: readonly string[], profiles: Record<string, string>, fractions: readonly number[],
+): Promise<BudgetBasis[]> {
+  const largest = largestConfig(space);
+  return Promise.all(targets.map(async (target) => {
+    const model = await createTargetModel(target, (cfg) => layersOf(space, cfg), { profile: profiles[target] });
+    return { target, unit: model.unit, largest: model.predict([largest])[0], fractions };
+  }));
+}
+
+/** The search runs: the given --max-latency pairs, else each target at each computed budget (4 significant digits). */
+export function demoRuns(targets: readonly string[], maxLatencies: readonly string[], bases: readonly BudgetBasis[]): SearchRun[] {
+  if (maxLatencies.length > 0) return planSearchRuns(targets, maxLatencies, false);
+  const pairs = bases.flatMap((b) => (b.fractions ?? []).map((f) => [b.target, String(Number((f * (b.largest as number)).toPrecision(4)))]));
+  return planSearchRuns(pairs.map((p) => p[0]), pairs.map((p) => p[1]), false);
+}

@@ -1,0 +1,125 @@
+/**
+ * The report of `hwnas demo` (report.md in its output folder): what ran - the shipped artifacts,
+ * the budgets, the search settings and the machine - and per target and budget the chosen
+ * config, predicted vs measured accuracy and latency, with links to the Pareto plots, the
+ * results files and the exported models.
+ */
+import { getTarget, parseTargetSpec } from '../latency/targets.js';
+import { blockSlots, isActiveSlot } from '../space/searchSpace.js';
+import type { SearchSpace, SubnetConfig } from '../space/types.js';
+import { formatLatency } from './latencyArg.js';
+import { targetSlug, type SearchRun } from './searchOutput.js';
+import type { VerifyRow } from './verifyConfigs.js';
+import { describeMachine, verifyMarkdownTable, type VerifyProvenance } from './verifyReport.js';
+
+/** How a target's budgets were set. */
+export interface BudgetBasis {
+  target: string;
+  unit: string;
+  /** Predicted latency of the largest subnet; undefined when the budgets were given. */
+  largest?: number;
+  fractions?: readonly number[];
+}
+
+export interface DemoReport {
+  space: SearchSpace;
+  /** Shipped artifacts as shown (paths relative to the package root). */
+  supernet: string;
+  supernetSteps: string;
+  predictor: string;
+  predictorKind: string;
+  /** Latency profile file per measured target spec. */
+  profiles: Record<string, string>;
+  /** `rerank`: finalists measured on val per search (0 = chosen by the predictor alone). */
+  search: { population: number; generations: number; seed: number; rerank: number; seconds: number };
+  budgets: BudgetBasis[];
+  runs: readonly SearchRun[];
+  rows: readonly VerifyRow[];
+  verify: VerifyProvenance;
+  seconds: number;
+  createdAt: Date;
+}
+
+const pct = (x: number): string => `${(100 * x).toFixed(2)}%`;
+
+/** 'fp32', or the count of each weight/activation bit pair over the running blocks. */
+export function bitsSummary(space: SearchSpace, config: SubnetConfig): string {
+  if (config.wBits === undefined || config.aBits === undefined) return 'fp32';
+  const counts = new Map<string, number>();
+  for (const { slot } of blockSlots(space)) {
+    if (!isActiveSlot(space, config, slot)) continue;
+    const pair = `w${config.wBits[slot]}/a${config.aBits[slot]}`;
+    counts.set(pair, (counts.get(pair) ?? 0) + 1);
+  }
+  const blocks = [...counts].sort((a, b) => b[1] - a[1]).map(([pair, n]) => `${pair} x${n}`).join(', ');
+  const { stemBits: s, classifierBits: c } = space.quant;
+  return `blocks ${blocks}; stem w${s.w}/a${s.a}, classifier w${c.w}/a${c.a}`;
+}
+
+function latencySource(target: string, profiles: Record<string, string>): string {
+  const t = getTarget(parseTargetSpec(target).name);
+  return t.kind === 'measured' ? `predicted from the latency profile ${profiles[target]}; ${t.description}` : t.description;
+}
+
+function budgetLine(b: BudgetBasis): string {
+  if (b.largest === undefined || b.fractions === undefined) return `- ${b.target}: budgets given on the command line`;
+  const parts = b.fractions.map((f) => `${Math.round(100 * f)}% = ${formatLatency(f * b.largest!, b.unit)}`);
+  return `- ${b.target}: the largest subnet's predicted latency is ${formatLatency(b.largest, b.unit)}; budgets ${parts.join(', ')}`;
+}
+
+function configSection(r: DemoReport, k: number): string[] {
+  const row = r.rows[k];
+  const run = r.runs[k];
+  const m = row.latency.measurement;
+  const measured = m === null ? 'estimate only; not measurable on this machine' : `${formatLatency(m.medianMs, 'ms')} median (IQR ${formatLatency(m.iqrMs, 'ms')})${m.flagged ? `, FLAGGED as too noisy: ${m.reason}` : ''}`;
+  return [
+    `### ${row.target} <= ${formatLatency(row.budget, row.unit)}`,
+    '',
+    `- config: MACs ${(row.model.macs / 1e6).toFixed(2)}M, params ${(row.model.params / 1e3).toFixed(1)}K, bits: ${bitsSummary(r.space, row.config)}`,
+    `- accuracy: predicted ${pct(row.predicted.accuracy)} (val), measured ${pct(row.testAccuracy)} (test, exported ONNX in onnxruntime)`,
+    `- latency: predicted ${formatLatency(row.predicted.latency, row.unit)}, measured ${measured}`,
+    `- files: [${run.file}](search/${run.file}), [${row.model.file}](verify/${row.model.file}) (${row.model.format}, ${(row.model.bytes / 1024).toFixed(1)} KB), ` +
+      `[Pareto plot](search/pareto-${targetSlug(row.target)}.svg)`,
+    '',
+    '```json',
+    JSON.stringify(row.config),
+    '```',
+    '',
+  ];
+}
+
+/** report.md */
+export function demoMarkdown(r: DemoReport): string {
+  const targets = [...new Set(r.runs.map((run) => run.target))];
+  return [
+    '# hwnas demo',
+    '',
+    `Searched, exported and verified on ${r.createdAt.toISOString()} in ${r.seconds.toFixed(0)} s.`,
+    '',
+    '## What ran',
+    '',
+    `- supernet: ${r.supernet} (space ${r.space.name}, ${r.supernetSteps} training steps)`,
+    `- accuracy predictor: ${r.predictor} (${r.predictorKind})`,
+    ...targets.map((t) => `- latency on ${t}: ${latencySource(t, r.profiles)}`),
+    `- search: evolutionary, population ${r.search.population}, ${r.search.generations} generations, seed ${r.search.seed} per target and budget` +
+      (r.search.rerank > 0 ? `; the ${r.search.rerank} most accurate predicted finalists of each measured on val, the best measured chosen` : '') +
+      ` (${r.search.seconds.toFixed(1)} s in all)`,
+    `- machine: ${describeMachine(r.verify.machine)}`,
+    '- budgets:',
+    ...r.budgets.map((b) => `  ${budgetLine(b)}`),
+    '',
+    '## Predicted vs measured',
+    '',
+    'Predicted accuracy is the predictor\'s, on val; measured accuracy is the exported model\'s on all ' +
+      `${(r.rows[0]?.testImages ?? 0).toLocaleString('en-US')} test images after BatchNorm recalibration on 2,000 training images.`,
+    '',
+    verifyMarkdownTable(r.rows, 'verify'),
+    '',
+    '## Chosen configs',
+    '',
+    ...r.rows.flatMap((_, k) => configSection(r, k)),
+    '## Pareto plots (predicted)',
+    '',
+    ...targets.flatMap((t) => [`![${t}](search/pareto-${targetSlug(t)}.svg)`, '']),
+  ].join('\n');
+}

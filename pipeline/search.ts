@@ -1,0 +1,151 @@
+/**
+ * Search jobs as library functions: plan the runs of --target/--max-latency pairs, choose the
+ * genome a predictor can score, run the searches on one fitness pool (re-ranking the finalists
+ * on val when asked) and write each result file.
+ */
+import { mkdirSync } from 'node:fs';
+import { EvolutionFinder } from '../evolution/EvolutionFinder.js';
+import { InfeasibleBudgetError } from '../evolution/errors.js';
+import { FitnessPool } from '../evolution/FitnessPool.js';
+import type { SearchOptions } from '../evolution/searchOptions.js';
+import type { GenerationStats } from '../evolution/types.js';
+import { getTarget, parseTargetSpec } from '../latency/targets.js';
+import type { MlpPredictor } from '../predictors/MlpPredictor.js';
+import { PoolEvaluator, type SubnetEvaluator } from '../predictors/SubnetEvaluator.js';
+import type { QuantMode } from '../space/searchSpace.js';
+import type { SearchSpace } from '../space/types.js';
+import { loadFashionMnist } from '../supernet/data/fashionMnist.js';
+import { calibrationSet } from '../supernet/evaluate.js';
+import { formatLatency, parseLatency } from './latencyArg.js';
+import { kSilentReporter, type Reporter } from './progress.js';
+import { rerankFront } from './rerank.js';
+import { targetSlug, writeResult, type SearchOutcome, type SearchRun } from './searchOutput.js';
+
+/** Pairs --target and --max-latency values into runs, with units from the target registry. */
+export function planSearchRuns(targets: readonly string[], maxLatencies: readonly string[], pareto: boolean): SearchRun[] {
+  if (targets.length === 0) throw new Error('give at least one --target (e.g. --target rpi4 --max-latency 1ms)');
+  if (pareto ? maxLatencies.length !== 0 && maxLatencies.length !== targets.length : maxLatencies.length !== targets.length) {
+    throw new Error(
+      `got ${targets.length} --target and ${maxLatencies.length} --max-latency: give one --max-latency per --target, in the same order` +
+        (pareto ? ' (or none with --pareto)' : ' (or use --pareto for the whole front)'),
+    );
+  }
+  const runs = targets.map((spec, k) => {
+    const target = getTarget(parseTargetSpec(spec).name);
+    const max = maxLatencies[k] === undefined ? undefined : parseLatency(maxLatencies[k], target.unit, spec);
+    return { target: spec, unit: target.unit, kind: target.kind, max, file: '' };
+  });
+  const seen = new Set<string>();
+  for (const run of runs) {
+    const key = `${run.target}@${run.max}`;
+    if (seen.has(key)) throw new Error(`--target ${run.target} is given twice with the same budget`);
+    seen.add(key);
+  }
+  for (const run of runs) {
+    const several = runs.filter((r) => r.target === run.target).length > 1;
+    const budget = several && run.max !== undefined ? `-${String(Number(run.max.toPrecision(4)))}${run.unit}` : '';
+    run.file = `search-${targetSlug(run.target)}${budget.replace(/[^a-z0-9.-]+/gi, '-')}.json`;
+  }
+  return runs;
+}
+
+/**
+ * The genome of a search with `predictor` (read from `file`): `requested`, else 'mixed' when the
+ * predictor encodes bits. Throws when mixed bits are asked of a predictor that cannot score them.
+ */
+export function searchQuant(predictor: MlpPredictor, file: string, requested?: string): QuantMode {
+  const bits = predictor.encoder.hasBits;
+  const quant = requested ?? (bits ? 'mixed' : 'fp32');
+  if (quant !== 'mixed' && quant !== 'fp32') throw new Error(`--quant must be 'mixed' or 'fp32' (got '${quant}')`);
+  if (quant === 'mixed' && !bits) {
+    throw new Error(`--quant mixed needs a quantization-aware predictor, but ${file} encodes no bits: fit one with hwnas fit, or search with --quant fp32`);
+  }
+  return quant;
+}
+
+/** Finder options of a population: parents 1/4 of it, mutation and crossover children 1/2 each. */
+export function populationOptions(population: number): Pick<SearchOptions, 'populationSize' | 'parentsSize' | 'mutationSize' | 'crossoverSize'> {
+  return {
+    populationSize: population,
+    parentsSize: Math.max(1, Math.round(population / 4)),
+    mutationSize: Math.round(population / 2),
+    crossoverSize: Math.round(population / 2),
+  };
+}
+
+/** Everything a set of searches on one fitness pool needs. */
+export interface SearchJob {
+  space: SearchSpace;
+  runs: readonly SearchRun[];
+  /** Absolute path of the accuracy predictor file. */
+  predictor: string;
+  quant: QuantMode;
+  /** The Pareto front per run instead of the best config within each budget. */
+  pareto: boolean;
+  options: SearchOptions;
+  workers: number;
+  /** Absolute path of the supernet checkpoint the configs come from, recorded for export; null for none. */
+  checkpoint: string | null;
+  /** Latency profile per measured target spec; a spec not listed uses its shipped profile. */
+  profiles?: Record<string, string>;
+  /** Folder of the results JSON files. */
+  out: string;
+  /**
+   * Budget mode: measure the `k` most accurate configs of each front on val with `evaluator`
+   * and choose the most accurate measured (pipeline/rerank.ts). The caller closes it.
+   */
+  rerank?: { k: number; evaluator: SubnetEvaluator };
+  /** Progress of each search and of re-ranking; default silent. */
+  reporter?: Reporter;
+}
+
+/** Runs the searches of `job` in order, writing each result into `job.out` (as `run.file`); resolves to the outcomes in run order. */
+export async function runSearches(job: SearchJob): Promise<SearchOutcome[]> {
+  const { space, runs, quant } = job;
+  const reporter = job.reporter ?? kSilentReporter;
+  mkdirSync(job.out, { recursive: true });
+  const targets = [...new Set(runs.map((r) => r.target))];
+  const pool = await FitnessPool.create({ space, predictor: { file: job.predictor }, targets, profiles: job.profiles }, { workers: job.workers });
+  const outcomes: SearchOutcome[] = [];
+  try {
+    for (const run of runs) {
+      const finder = new EvolutionFinder(space, pool, { ...job.options, quant });
+      const label = run.max === undefined ? `${run.target} front` : `${run.target} <= ${formatLatency(run.max, run.unit)}`;
+      const bar = reporter.bar(finder.options.generations, 0, `search ${label} [{bar}] {value}/{total} generations | best {accuracy} at {latency} | {scored} scored | ETA {eta}s`);
+      const onGeneration = (s: GenerationStats): void =>
+        bar.update(s.generation, { accuracy: `${(s.bestAccuracy * 100).toFixed(2)}%`, latency: formatLatency(s.bestLatency, run.unit), scored: s.scored });
+      const t0 = performance.now();
+      try {
+        const result = job.pareto
+          ? await finder.pareto(run.target, run.max, { onGeneration })
+          : await finder.search({ target: run.target, max: run.max as number }, { onGeneration });
+        const seconds = (performance.now() - t0) / 1000;
+        outcomes.push({ ...result, space, checkpoint: job.checkpoint, predictor: job.predictor, quant, options: { ...finder.options }, seconds });
+      } catch (err) {
+        if (err instanceof InfeasibleBudgetError) throw new Error(`--max-latency for --target ${run.target}: ${err.message}`);
+        throw err;
+      } finally {
+        bar.stop();
+      }
+      writeResult(job.out, run, outcomes[outcomes.length - 1]);
+    }
+  } finally {
+    await pool.close();
+  }
+  if (job.rerank && !job.pareto) {
+    for (const [k, outcome] of outcomes.entries()) {
+      if (outcome.mode !== 'budget') continue;
+      const { k: count, evaluator } = job.rerank;
+      reporter.note(`${runs[k].target} <= ${formatLatency(outcome.maxLatency, outcome.unit)}: measuring the ${Math.min(count, outcome.front.length)} most accurate configs of the front on val`);
+      outcomes[k] = { ...outcome, ...(await rerankFront(outcome.front, count, evaluator)) };
+      writeResult(job.out, runs[k], outcomes[k]);
+    }
+  }
+  return outcomes;
+}
+
+/** A val evaluator on worker threads for --rerank: the supernet `checkpoint`, BatchNorm recalibrated on 2,000 training images. */
+export async function rerankEvaluator(checkpoint: string, dataDir: string | undefined, workers: number): Promise<SubnetEvaluator> {
+  const data = loadFashionMnist({ dataDir });
+  return PoolEvaluator.create({ checkpoint, val: data.val, calibration: calibrationSet(data.train), workers });
+}

@@ -1,0 +1,102 @@
+/**
+ * Results files of `hwnas search` read back (for `hwnas verify`): validated at the boundary with
+ * zod, then the space and the chosen config against the space's rules, every message naming the
+ * file, the field and the fix. Only budget-mode results hold a chosen config.
+ */
+import { existsSync, readFileSync } from 'node:fs';
+import { z } from 'zod';
+import type { ScoredConfig } from '../evolution/types.js';
+import { getTarget, parseTargetSpec } from '../latency/targets.js';
+import { describeIssue, parseConfig, parseSearchSpace } from '../space/schema.js';
+import type { QuantMode } from '../space/searchSpace.js';
+import type { SearchSpace } from '../space/types.js';
+import { kSearchFormat, type SearchOutcome } from './searchOutput.js';
+
+/** The config a budget search chose, with its predictions and where it came from. */
+export interface ChosenConfig {
+  /** The results file it was read from (or written to). */
+  source: string;
+  /** Target spec, e.g. 'ort-cpu:1'. */
+  target: string;
+  unit: string;
+  /** The budget, in `unit`. */
+  maxLatency: number;
+  best: ScoredConfig;
+  space: SearchSpace;
+  /** Absolute path of the supernet checkpoint searched, or null when the search named none. */
+  checkpoint: string | null;
+  predictor: string;
+  quant: QuantMode;
+}
+
+const headerSchema = z.object({
+  format: z.literal(kSearchFormat),
+  version: z.literal(1),
+  mode: z.enum(['budget', 'pareto']),
+});
+
+const budgetSchema = z.object({
+  target: z.string().min(1),
+  unit: z.string().min(1),
+  maxLatency: z.number().positive(),
+  best: z.object({
+    config: z.unknown(),
+    accuracy: z.number().min(0).max(1),
+    latency: z.number().nonnegative(),
+    latencies: z.record(z.string(), z.number()),
+  }),
+  space: z.unknown(),
+  checkpoint: z.string().min(1).nullable(),
+  predictor: z.string(),
+  quant: z.enum(['fp32', 'mixed']),
+});
+
+const kFix = "give a results JSON that 'hwnas search --target T --max-latency B' wrote (search-*.json in its --out folder)";
+
+function issues(error: z.ZodError): string {
+  return error.issues.map((issue) => describeIssue('results', issue)).join('\n  ');
+}
+
+/** `what()`, its error prefixed with the file. */
+function inFile<T>(path: string, what: () => T): T {
+  try {
+    return what();
+  } catch (err) {
+    throw new Error(`results file ${path}: ${(err as Error).message}`, { cause: err });
+  }
+}
+
+/** The chosen config of a budget-mode outcome that `hwnas search` wrote to `source`. */
+export function chosenConfig(source: string, outcome: SearchOutcome): ChosenConfig {
+  if (outcome.mode !== 'budget') throw new Error(`${source} holds a Pareto front, not a chosen config`);
+  const { target, unit, maxLatency, best, space, checkpoint, predictor, quant } = outcome;
+  return { source, target, unit, maxLatency, best, space, checkpoint, predictor, quant };
+}
+
+/** Reads and validates a budget-mode results file. Throws naming the file, the problem and the fix. */
+export function readSearchResult(path: string): ChosenConfig {
+  if (!existsSync(path)) throw new Error(`results file ${path} does not exist: ${kFix}`);
+  let json: unknown;
+  try {
+    json = JSON.parse(readFileSync(path, 'utf8'));
+  } catch (err) {
+    throw new Error(`results file ${path} is not valid JSON (${(err as Error).message}): ${kFix}`);
+  }
+  const header = headerSchema.safeParse(json, { reportInput: true });
+  if (!header.success) {
+    throw new Error(`${path} is not a results file of hwnas search (format '${kSearchFormat}', version 1):\n  ${issues(header.error)}\n${kFix}`);
+  }
+  if (header.data.mode === 'pareto') {
+    throw new Error(`${path} holds a Pareto front ('hwnas search --pareto'), not a chosen config: verify the results of a budget search ('hwnas search --target T --max-latency B')`);
+  }
+  const body = budgetSchema.safeParse(json, { reportInput: true });
+  if (!body.success) throw new Error(`results file ${path} is damaged:\n  ${issues(body.error)}\n${kFix}`);
+  const r = body.data;
+  const space = inFile(path, () => parseSearchSpace(r.space));
+  const config = inFile(path, () => parseConfig(space, r.best.config));
+  inFile(path, () => getTarget(parseTargetSpec(r.target).name));
+  return {
+    source: path, target: r.target, unit: r.unit, maxLatency: r.maxLatency,
+    best: { ...r.best, config }, space, checkpoint: r.checkpoint, predictor: r.predictor, quant: r.quant,
+  };
+}

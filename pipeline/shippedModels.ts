@@ -1,0 +1,71 @@
+/**
+ * The artifacts hwnas ships under models/: the one table of their paths, what each is and how
+ * to make it. `hwnas demo` runs on exactly these and the other commands take them as defaults.
+ * Paths are relative to the package root, so an installed hwnas finds them from any folder;
+ * the profiles' paths are the ones the measured targets read by default (latency/measuredTarget.ts).
+ */
+import { existsSync } from 'node:fs';
+import { join, relative } from 'node:path';
+import { defaultProfilePath } from '../latency/measuredTarget.js';
+import { findPackageRoot } from '../util/packageRoot.js';
+import type { QuantMode } from '../space/searchSpace.js';
+
+export interface ShippedArtifact {
+  /** Path relative to the package root. */
+  file: string;
+  what: string;
+  /** How to make it, a sentence with the commands quoted. */
+  make: string;
+}
+
+export interface ShippedTable {
+  supernet: ShippedArtifact;
+  /** Accuracy predictors by genome: 'mixed' encodes per-block bits (quantization-aware), 'fp32' does not. */
+  predictors: Readonly<Record<QuantMode, ShippedArtifact>>;
+  /** Latency profiles by target spec. */
+  profiles: Readonly<Record<string, ShippedArtifact>>;
+}
+
+const kRoot = findPackageRoot(import.meta.url);
+
+const kCollect = "collect samples with 'hwnas collect --quant fp32 --out fp32.jsonl'";
+
+function profile(target: string, threads: number): ShippedArtifact {
+  const file = relative(kRoot, defaultProfilePath(target, threads));
+  return {
+    file,
+    what: `latency profile of ${target}:${threads}`,
+    make: `measure it with 'hwnas profile --target ${target}:${threads} --out ${file}' on an idle machine of the kind it is for`,
+  };
+}
+
+export const kShipped: Readonly<ShippedTable> = Object.freeze({
+  supernet: { file: 'models/supernet.ckpt', what: 'supernet checkpoint', make: "train it with 'hwnas train --out models/supernet.ckpt'" },
+  predictors: Object.freeze({
+    mixed: {
+      file: 'models/predictors/accuracy-quant.json',
+      what: 'quantization-aware accuracy predictor',
+      make: `${kCollect} and 'hwnas collect --quant mixed --out mixed.jsonl', then fit it with 'hwnas fit --data fp32.jsonl ` +
+        "--quant-data mixed.jsonl --out models/predictors/accuracy-fp32.json --quant-out models/predictors/accuracy-quant.json'",
+    },
+    fp32: {
+      file: 'models/predictors/accuracy-fp32.json',
+      what: 'fp32 accuracy predictor',
+      make: `${kCollect}, then fit it with 'hwnas fit --data fp32.jsonl --out models/predictors/accuracy-fp32.json'`,
+    },
+  }),
+  profiles: Object.freeze({ 'ort-cpu:1': profile('ort-cpu', 1), 'ort-cpu:2': profile('ort-cpu', 2) }),
+});
+
+/** Absolute path of a shipped artifact. */
+export function shippedPath(artifact: ShippedArtifact): string {
+  return join(kRoot, artifact.file);
+}
+
+/** Throws one error naming every missing artifact of `artifacts` and how to make it. */
+export function checkShipped(artifacts: readonly ShippedArtifact[]): void {
+  const missing = artifacts.filter((a) => !existsSync(shippedPath(a)));
+  if (missing.length === 0) return;
+  const lines = missing.map((a) => `${a.file} (${a.what}) does not exist in ${kRoot}: ${a.make}`);
+  throw new Error(`${missing.length === 1 ? 'a shipped artifact is' : `${missing.length} shipped artifacts are`} missing:\n  ${lines.join('\n  ')}`);
+}

@@ -1,0 +1,129 @@
+/**
+ * What `hwnas verify` prints and writes: per chosen config, predicted vs measured accuracy and
+ * latency; notes for the rows without a usable measured latency (estimate-only targets, flagged
+ * measurements); and verify.json / verify.md in the output folder.
+ */
+import type { MachineInfo } from '../profiling/machine.js';
+import { formatLatency } from './latencyArg.js';
+import { formatTable, markdownTable } from './table.js';
+import { latencyErrorPercent, withinBudget, type LatencyCheck, type VerifyRow } from './verifyConfigs.js';
+
+export const kVerifyFormat = 'hwnas-verify';
+
+/** Where the verified configs came from and where they were measured. */
+export interface VerifyProvenance {
+  checkpoint: string;
+  /** Training steps of the checkpoint. */
+  checkpointStep: number;
+  machine: MachineInfo;
+  seconds: number;
+}
+
+const kHeader = ['target', 'budget', 'predicted acc (val)', 'test acc (ONNX)', 'predicted latency', 'measured median (IQR)', 'error %', 'within budget'];
+
+const pct = (x: number): string => `${(100 * x).toFixed(2)}%`;
+const ms = (x: number): string => String(Number(x.toPrecision(3)));
+
+/** A measured latency as printed: median (IQR) in ms, FLAGGED when too noisy, 'estimate only' when nothing was measured. */
+export function latencyCell(check: LatencyCheck): string {
+  const m = check.measurement;
+  if (m === null) return 'estimate only';
+  const text = `${ms(m.medianMs)} ms (IQR ${ms(m.iqrMs)})`;
+  return m.flagged ? `FLAGGED ${text}` : text;
+}
+
+function errorCell(row: VerifyRow): string {
+  const e = latencyErrorPercent(row);
+  return e === null ? '-' : `${e >= 0 ? '+' : ''}${e.toFixed(1)}%`;
+}
+
+function withinCell(row: VerifyRow): string {
+  const w = withinBudget(row);
+  if (w === null) return row.latency.measurement === null ? 'n/a' : 'unknown';
+  return w ? 'yes' : 'no';
+}
+
+function cells(row: VerifyRow): string[] {
+  return [
+    row.target, formatLatency(row.budget, row.unit), pct(row.predicted.accuracy), pct(row.testAccuracy),
+    formatLatency(row.predicted.latency, row.unit), latencyCell(row.latency), errorCell(row), withinCell(row),
+  ];
+}
+
+/** Drift beyond which the note says the machine does not run as profiled. */
+const kDriftNote = 0.05;
+
+/** One line per measured target on how the machine runs against its profile. */
+function driftNotes(rows: readonly VerifyRow[]): string[] {
+  const seen = new Set<string>();
+  return rows.flatMap((row) => {
+    const drift = row.latency.drift;
+    if (drift === undefined || seen.has(row.target)) return [];
+    seen.add(row.target);
+    if (drift === null) return [`${row.target}: no latency profile of this search space at the default path to compare this machine with`];
+    const timed = `${drift.references - drift.flagged} of ${drift.references} reference subnets of ${drift.profile} re-timed`;
+    if (drift.ratio === null) return [`${row.target}: this machine's speed against its profile is unknown (${timed}: all flagged as too noisy)`];
+    const off = Math.abs(drift.ratio - 1) > kDriftNote;
+    return [`${row.target}: this machine runs the profile's subnets at ${drift.ratio.toFixed(2)}x their profiled latency (${timed})` +
+      (off ? ': it is not running as when profiled, so measured and predicted latencies differ by that much before any model error; verify in a quiet window or re-profile' : '')];
+  });
+}
+
+/** One line per row whose latency is not a usable measurement, saying why, then the drift of each measured target. */
+export function verifyNotes(rows: readonly VerifyRow[]): string[] {
+  return [...rowNotes(rows), ...driftNotes(rows)];
+}
+
+function rowNotes(rows: readonly VerifyRow[]): string[] {
+  return rows.flatMap((row) => {
+    const m = row.latency.measurement;
+    if (m === null) {
+      const what = row.kind === 'proxy' ? `${row.target} is a proxy in ${row.unit}, not a time` : `${row.target} is an analytic estimate`;
+      return [`${row.target}: estimate only; not measurable on this machine (${what})`];
+    }
+    return m.flagged ? [`${row.target}: the latency measurement was FLAGGED as too noisy and is not used as a latency: ${m.reason}`] : [];
+  });
+}
+
+/** The printed table, with its notes. */
+export function verifyTable(rows: readonly VerifyRow[]): string {
+  const notes = verifyNotes(rows);
+  return [formatTable(kHeader, rows.map(cells)), ...(notes.length > 0 ? ['', ...notes] : [])].join('\n');
+}
+
+/** The Markdown table with a link to each exported model (`modelDir`: the models' folder relative to the document), then the notes. */
+export function verifyMarkdownTable(rows: readonly VerifyRow[], modelDir = '.'): string {
+  const link = (row: VerifyRow): string => `[${row.model.file}](${modelDir === '.' ? '' : `${modelDir}/`}${row.model.file})`;
+  const notes = verifyNotes(rows).map((n) => `- ${n}`);
+  const runtimes = rows.filter((r) => r.latency.runtime !== null).map((r) => `- ${r.target}: ${r.latency.runtime}`);
+  return [
+    markdownTable([...kHeader, 'model'], rows.map((r) => [...cells(r), link(r)])),
+    ...(notes.length > 0 ? ['', ...notes] : []),
+    ...(runtimes.length > 0 ? ['', 'Measured with the hwnas measurement harness (median of the timed runs, after warm-up):', ...runtimes] : []),
+  ].join('\n');
+}
+
+/** The machine in one line. */
+export function describeMachine(m: MachineInfo): string {
+  return `${m.cpuModel}, ${m.cores} cores, ${m.platform}/${m.arch}, Node ${m.node}, ${m.runtime.name} ${m.runtime.version}`;
+}
+
+/** verify.md */
+export function verifyMarkdown(rows: readonly VerifyRow[], p: VerifyProvenance): string {
+  return [
+    '# hwnas verify',
+    '',
+    `- supernet: ${p.checkpoint} (step ${p.checkpointStep})`,
+    `- accuracy: top-1 of each exported ONNX file in onnxruntime on the ${(rows[0]?.testImages ?? 0).toLocaleString('en-US')} test images, after BatchNorm recalibration on 2,000 training images; the predictions are on val`,
+    `- machine: ${describeMachine(p.machine)}`,
+    `- results: ${[...new Set(rows.map((r) => r.source))].join(', ')}`,
+    '',
+    verifyMarkdownTable(rows),
+    '',
+  ].join('\n');
+}
+
+/** verify.json */
+export function verifyJson(rows: readonly VerifyRow[], p: VerifyProvenance): string {
+  return `${JSON.stringify({ format: kVerifyFormat, version: 1, ...p, rows }, null, 2)}\n`;
+}

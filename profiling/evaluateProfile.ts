@@ -1,0 +1,153 @@
+/**
+ * Held-out evaluation of a latency profile (`hwnas profile --evaluate`): fresh random subnets,
+ * none of them in the profile's training set, measured now on this machine, per precision
+ * group. For each group: share of predictions within +-10% of the measured median, MAPE and
+ * Spearman rank correlation, next to a MACs-only predictor (latency = a + b x MACs, fitted on
+ * the profile's training subnets of the same precision) and the measurement noise floor (a few
+ * subnets re-measured several times: the coefficient of variation of their medians, and how
+ * often a re-measurement lands within +-10% of the subnet's mean - what a perfect predictor of
+ * one measurement could reach).
+ */
+import { configKey } from '../space/searchSpace.js';
+import { layersOf, macs } from '../space/layers.js';
+import type { SubnetConfig } from '../space/types.js';
+import type { LatencyProfile } from '../latency/latencyProfile.js';
+import { ProfileLatencyModel } from '../latency/ProfileLatencyModel.js';
+import { coefficientOfVariation, leastSquares, mape, mean, median, shareWithin, spearman } from '../util/stats.js';
+import type { BenchRuntime } from './benchRuntime.js';
+import { machineDifferences, machineInfo, type MachineInfo } from './machine.js';
+import { kDefaultHarness, measureSubnet } from './profileDevice.js';
+import { sampleSubnets, subnetGroups, type SubnetGroup } from './subnetSets.js';
+import type { HarnessSettings } from './timeGraph.js';
+
+export interface EvaluateOptions {
+  /** Held-out subnets per precision group. */
+  subnets?: number;
+  seed?: number;
+  /** Subnets per group re-measured for the noise floor, and measurements of each. */
+  noiseModels?: number;
+  noiseRepeats?: number;
+  harness?: Partial<HarnessSettings>;
+  onProgress?: (done: number, total: number) => void;
+}
+
+export const kDefaultEvaluateOptions = Object.freeze({ subnets: 100, seed: 1001, noiseModels: 5, noiseRepeats: 5 });
+
+export interface Agreement {
+  shareWithin10: number;
+  /** Percent. */
+  mape: number;
+  spearman: number;
+}
+
+export interface GroupEvaluation {
+  group: SubnetGroup;
+  /** Subnets measured and used; flagged ones are left out and counted. */
+  subnets: number;
+  flagged: number;
+  medianMs: number;
+  profile: Agreement;
+  macsOnly: Agreement;
+  noise: { models: number; repeats: number; medianCv: number; shareWithin10OfMean: number };
+}
+
+export interface ProfileEvaluation {
+  target: string;
+  machine: MachineInfo;
+  /** How this machine differs from the profile's (empty: the same). */
+  machineDifferences: string[];
+  groups: GroupEvaluation[];
+  seconds: number;
+}
+
+function agreement(predicted: ArrayLike<number>, actual: ArrayLike<number>): Agreement {
+  return {
+    shareWithin10: shareWithin(predicted, actual, 10),
+    mape: mape(predicted, actual),
+    spearman: actual.length >= 2 ? spearman(predicted, actual) : NaN,
+  };
+}
+
+/** latency = a + b x MMACs on the training subnets of one precision, relative-error weighted. */
+function macsPredictor(profile: LatencyProfile, quantized: boolean): (cfg: SubnetConfig) => number {
+  const mmacs = (cfg: SubnetConfig) => macs(profile.space, cfg) / 1e6;
+  const train = profile.subnets.filter((s) => (profile.bits && s.config.wBits !== undefined) === quantized);
+  if (train.length < 2) throw new Error(`the profile holds ${train.length} ${quantized ? 'quantized' : 'float'} training subnets: too few for the MACs baseline`);
+  const [a, b] = leastSquares(train.map((s) => [1 / s.ms, mmacs(s.config) / s.ms]), train.map(() => 1));
+  return (cfg) => a + b * mmacs(cfg);
+}
+
+export async function evaluateProfile(runtime: BenchRuntime, profile: LatencyProfile, options: EvaluateOptions = {}): Promise<ProfileEvaluation> {
+  const o = { ...kDefaultEvaluateOptions, ...options };
+  for (const name of ['subnets', 'noiseModels', 'noiseRepeats'] as const) {
+    if (!Number.isInteger(o[name]) || o[name] < 1) throw new RangeError(`options.${name} must be a positive integer (got ${o[name]})`);
+  }
+  if (runtime.target !== profile.target || runtime.threads !== profile.threads) {
+    throw new Error(`the profile is of ${profile.target}:${profile.threads} but the runtime is ${runtime.target}:${runtime.threads}`);
+  }
+  const harness: HarnessSettings = { ...kDefaultHarness, ...options.harness };
+  const t0 = Date.now();
+  const { space } = profile;
+  const model = new ProfileLatencyModel(profile, (cfg) => layersOf(space, cfg));
+  const training = new Set(profile.subnets.map((s) => configKey(space, s.config)));
+  const groups = subnetGroups(profile.bits);
+  const noiseModels = Math.min(o.noiseModels, o.subnets);
+  const total = groups.length * (o.subnets + noiseModels * (o.noiseRepeats - 1));
+  let done = 0;
+  const tick = () => o.onProgress?.(++done, total);
+  o.onProgress?.(0, total);
+  const out: GroupEvaluation[] = [];
+  for (const [g, group] of groups.entries()) {
+    const configs = sampleSubnets(space, group, o.subnets, o.seed + 7919 * g, training);
+    const measured: { config: SubnetConfig; ms: number }[] = [];
+    let flagged = 0;
+    const repeats: number[][] = [];
+    for (const [i, config] of configs.entries()) {
+      const first = await measureSubnet(runtime, space, group, config, harness);
+      tick();
+      if (first.flagged) {
+        flagged++;
+        continue;
+      }
+      measured.push({ config, ms: first.ms });
+      if (i < noiseModels) {
+        const times = [first.ms];
+        for (let r = 1; r < o.noiseRepeats; r++) {
+          const again = await measureSubnet(runtime, space, group, config, harness);
+          tick();
+          if (!again.flagged) times.push(again.ms);
+        }
+        repeats.push(times);
+      }
+    }
+    if (measured.length < 2) throw new Error(`only ${measured.length} ${group} subnets were measured without being flagged: the machine is too noisy to evaluate on`);
+    const actual = measured.map((m) => m.ms);
+    const quantized = profile.bits && group !== 'fp32';
+    const macsOnly = macsPredictor(profile, quantized);
+    const noisy = repeats.filter((t) => t.length >= 2);
+    out.push({
+      group,
+      subnets: measured.length,
+      flagged,
+      medianMs: median(actual),
+      profile: agreement(model.predict(measured.map((m) => m.config)), actual),
+      macsOnly: agreement(measured.map((m) => macsOnly(m.config)), actual),
+      noise: {
+        models: noisy.length,
+        repeats: o.noiseRepeats,
+        medianCv: noisy.length > 0 ? median(noisy.map((t) => coefficientOfVariation(t))) : NaN,
+        shareWithin10OfMean: noisy.length > 0
+          ? shareWithin(noisy.flatMap((t) => t.map(() => mean(t))), noisy.flat(), 10)
+          : NaN,
+      },
+    });
+  }
+  const machine = machineInfo(runtime);
+  return {
+    target: `${profile.target}:${profile.threads}`,
+    machine,
+    machineDifferences: machineDifferences(profile.machine, machine),
+    groups: out,
+    seconds: (Date.now() - t0) / 1000,
+  };
+}

@@ -1,0 +1,134 @@
+/**
+ * The journal of a profile in progress: a JSONL file beside the output (`<out>.partial`), one
+ * fsynced line per measurement, so a killed run loses at most the measurement it was taking.
+ * The first line is a header naming what is measured; `--resume` continues a journal only
+ * when its header matches (same target, threads, space, seed, harness settings and machine).
+ * A torn last line (a kill mid-write) is dropped on open.
+ */
+import { appendFileSync, closeSync, existsSync, fsyncSync, mkdirSync, openSync, readFileSync, rmSync, truncateSync } from 'node:fs';
+import { dirname } from 'node:path';
+import type { SearchSpace, SubnetConfig } from '../space/types.js';
+import { machineDifferences, type MachineInfo } from './machine.js';
+import type { HarnessSettings } from './timeGraph.js';
+
+export interface JournalHeader {
+  type: 'header';
+  target: string;
+  threads: number;
+  bits: boolean;
+  space: SearchSpace;
+  seed: number;
+  measurement: HarnessSettings;
+  machine: MachineInfo;
+}
+
+/** A part's time: its graph's median minus its baseline's, measured back to back. */
+export interface PartEntry {
+  type: 'part';
+  key: string;
+  ms: number;
+  partMs: number;
+  baselineMs: number;
+  cv: number;
+  flagged: boolean;
+  reason?: string;
+}
+
+export interface SubnetEntry {
+  type: 'subnet';
+  group: string;
+  /** configKey of the config. */
+  key: string;
+  config: SubnetConfig;
+  ms: number;
+  cv: number;
+  flagged: boolean;
+  reason?: string;
+}
+
+export type JournalEntry = PartEntry | SubnetEntry;
+
+function headerDifferences(a: JournalHeader, b: JournalHeader): string[] {
+  const out: string[] = [];
+  if (a.target !== b.target || a.threads !== b.threads) out.push(`target ${a.target}:${a.threads} vs ${b.target}:${b.threads}`);
+  if (a.bits !== b.bits) out.push('bits');
+  if (JSON.stringify(a.space) !== JSON.stringify(b.space)) out.push(`space '${a.space.name}' vs '${b.space.name}' (or its contents)`);
+  if (a.seed !== b.seed) out.push(`seed ${a.seed} vs ${b.seed}`);
+  if (JSON.stringify(a.measurement) !== JSON.stringify(b.measurement)) out.push('harness settings (runs, warm-up, spread limits)');
+  out.push(...machineDifferences(a.machine, b.machine));
+  return out;
+}
+
+export class ProfileJournal {
+  /** Latest entry per part key and per subnet key. */
+  readonly parts = new Map<string, PartEntry>();
+  readonly subnets = new Map<string, SubnetEntry>();
+
+  private constructor(
+    readonly path: string,
+    readonly header: JournalHeader,
+  ) {}
+
+  /**
+   * Starts a journal at `path`, or with `resume` continues the one there. Throws when a journal
+   * exists and `resume` is false, or when the existing one was measured differently.
+   */
+  static open(path: string, header: JournalHeader, resume: boolean): ProfileJournal {
+    if (existsSync(path) && !resume) {
+      throw new Error(`${path} holds an unfinished profile: pass --resume to continue it, or delete it to start over`);
+    }
+    if (!existsSync(path)) {
+      mkdirSync(dirname(path), { recursive: true });
+      const journal = new ProfileJournal(path, header);
+      journal.appendLine(header);
+      return journal;
+    }
+    const text = readFileSync(path, 'utf8');
+    const lines = text.split('\n');
+    if (!text.endsWith('\n')) {
+      // A torn last line: drop it so the next append starts a fresh line.
+      const torn = lines.pop() ?? '';
+      truncateSync(path, Buffer.byteLength(text) - Buffer.byteLength(torn));
+    }
+    const records = lines.filter((l) => l.length > 0).map((l, i) => {
+      try {
+        return JSON.parse(l) as JournalHeader | JournalEntry;
+      } catch {
+        throw new Error(`${path} line ${i + 1} is not JSON: the journal is damaged; delete it to start over`);
+      }
+    });
+    const first = records[0];
+    if (first?.type !== 'header') throw new Error(`${path} does not start with a journal header: delete it to start over`);
+    const diffs = headerDifferences(first, header);
+    if (diffs.length > 0) {
+      throw new Error(`cannot resume ${path}: it was measured with a different ${diffs.join(', ')}; use the same settings, or delete it to start over`);
+    }
+    const journal = new ProfileJournal(path, first);
+    for (const r of records.slice(1)) {
+      if (r.type === 'part') journal.parts.set(r.key, r);
+      else if (r.type === 'subnet') journal.subnets.set(r.key, r);
+    }
+    return journal;
+  }
+
+  append(entry: JournalEntry): void {
+    this.appendLine(entry);
+    if (entry.type === 'part') this.parts.set(entry.key, entry);
+    else this.subnets.set(entry.key, entry);
+  }
+
+  /** Deletes the journal (once the profile is written). */
+  remove(): void {
+    rmSync(this.path, { force: true });
+  }
+
+  private appendLine(record: JournalHeader | JournalEntry): void {
+    appendFileSync(this.path, `${JSON.stringify(record)}\n`);
+    const fd = openSync(this.path, 'r+');
+    try {
+      fsyncSync(fd);
+    } finally {
+      closeSync(fd);
+    }
+  }
+}

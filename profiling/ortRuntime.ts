@@ -1,0 +1,29 @@
+/**
+ * The ort-cpu bench runtime: a graph becomes an ONNX model (fp32, or QDQ at the config's bits),
+ * loaded as a fresh uncached session through the one onnxruntime adapter (profiling/ort.ts) with
+ * a fixed intra-op thread count and full graph optimisation (which fuses QDQ into int8 kernels).
+ * Each session is released after its measurement: a profile loads thousands of small graphs.
+ */
+import { toOnnx } from '../supernet/export/onnx/toOnnx.js';
+import { createSession, ortVersion } from './ort.js';
+import { benchInput, type BenchRuntime, type LoadedGraph } from './benchRuntime.js';
+import type { TimedGraph } from './partGraph.js';
+
+export function ortRuntime(threads: number): BenchRuntime {
+  return {
+    target: 'ort-cpu',
+    threads,
+    runtime: { name: 'onnxruntime-node', version: ortVersion() },
+    bits: true,
+    async load(timed: TimedGraph): Promise<LoadedGraph> {
+      const { graph } = timed;
+      const session = await createSession(toOnnx(graph), { intraOpThreads: threads, optimization: 'all' });
+      const input = benchInput(graph.inputShape);
+      const dims = [1, ...graph.inputShape];
+      return {
+        run: () => session.run(input, dims),
+        release: () => session.release(),
+      };
+    },
+  };
+}

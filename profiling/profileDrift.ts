@@ -1,0 +1,47 @@
+/**
+ * Does this machine still run as it did when a profile was measured? A few of the profile's own
+ * fp32 subnets (at the quartiles of their measured latency) are timed again now, exactly as the
+ * profile timed them, and the median ratio of now to then is the drift. A virtual machine's
+ * speed can move by tens of percent with its host's load (see BENCHMARKS.md), which no latency
+ * model can know: `hwnas verify` reports the drift beside its measurements.
+ */
+import type { LatencyProfile } from '../latency/latencyProfile.js';
+import { median } from '../util/stats.js';
+import type { BenchRuntime } from './benchRuntime.js';
+import { measureSubnet } from './profileDevice.js';
+import type { HarnessSettings } from './timeGraph.js';
+
+export interface ProfileDrift {
+  /** The profile file the references come from. */
+  profile: string;
+  /** Reference subnets re-timed, and how many of those were flagged (too noisy, not used). */
+  references: number;
+  flagged: number;
+  /** Median of now / profiled latency over the usable references; null when none was usable. */
+  ratio: number | null;
+}
+
+/** The profile's harness settings (null spread limits are off). */
+export function profileHarness(profile: LatencyProfile): HarnessSettings {
+  const m = profile.measurement;
+  return { warmupRuns: m.warmupRuns, runs: m.runs, maxCv: m.maxCv ?? Infinity, maxIqrRatio: m.maxIqrRatio ?? Infinity };
+}
+
+/** Re-times `count` of the profile's fp32 subnets on `runtime` (the profile's target and threads). */
+export async function profileDrift(runtime: BenchRuntime, profile: LatencyProfile, path: string, count = 3): Promise<ProfileDrift> {
+  if (runtime.target !== profile.target || runtime.threads !== profile.threads) {
+    throw new Error(`${path} is a profile of ${profile.target}:${profile.threads}, not of ${runtime.target}:${runtime.threads}`);
+  }
+  const float = profile.subnets.filter((s) => s.config.wBits === undefined).sort((a, b) => a.ms - b.ms);
+  if (float.length === 0) throw new Error(`${path} holds no fp32 subnets to re-time: re-measure it with 'hwnas profile'`);
+  const n = Math.min(count, float.length);
+  const picks = Array.from({ length: n }, (_, i) => float[Math.floor(((i + 1) * float.length) / (n + 1))]);
+  const ratios: number[] = [];
+  let flagged = 0;
+  for (const s of picks) {
+    const now = await measureSubnet(runtime, profile.space, 'fp32', s.config, profileHarness(profile));
+    if (now.flagged) flagged++;
+    else ratios.push(now.ms / s.ms);
+  }
+  return { profile: path, references: n, flagged, ratio: ratios.length > 0 ? median(ratios) : null };
+}

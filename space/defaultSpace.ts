@@ -1,0 +1,55 @@
+/**
+ * The built-in search spaces, by name. `fashion-mbv3` is sized for Fashion-MNIST (28x28x1)
+ * trained on 2 CPU cores: the largest subnet is ~12.5M MACs, the smallest ~0.8M.
+ *
+ * The stem has stride 2: at 28x28 with expand 6 and kernel 7, every block working at 14x14
+ * with 32 or more channels costs over 4M MACs, so the blocks run at 7x7 and 4x4 only.
+ * Stage widths are chosen so that the width ratios {0.5, 0.75, 1} give distinct channel
+ * counts (24 would give 16, 24, 24). h-swish in the later stages, as in MobileNetV3.
+ */
+import type { SearchSpace } from './types.js';
+
+function deepFreeze<T>(value: T): T {
+  if (typeof value === 'object' && value !== null) {
+    for (const child of Object.values(value)) deepFreeze(child);
+    Object.freeze(value);
+  }
+  return value;
+}
+
+export const fashionMbv3: SearchSpace = deepFreeze({
+  name: 'fashion-mbv3',
+  input: { height: 28, width: 28, channels: 1, classes: 10 },
+  stem: { width: 16, kernel: 3, stride: 2, hswish: true },
+  stages: [
+    { width: 32, stride: 2, depths: [1, 2, 3], se: false, hswish: false }, // 14 -> 7
+    { width: 40, stride: 1, depths: [1, 2, 3], se: false, hswish: false }, // 7
+    { width: 56, stride: 2, depths: [1, 2, 3], se: false, hswish: true }, // 7 -> 4
+    { width: 80, stride: 1, depths: [1, 2], se: false, hswish: true }, // 4
+  ],
+  kernels: [3, 5, 7],
+  expands: [3, 4, 6],
+  widthRatios: [0.5, 0.75, 1],
+  head: { width: 256, hswish: true },
+  quant: {
+    weightBits: [4, 6, 8, 32],
+    actBits: [8, 32],
+    stemBits: { w: 8, a: 8 },
+    classifierBits: { w: 8, a: 8 },
+  },
+});
+
+/** Built-in spaces by name (frozen; copy before changing one). */
+export const kSpaces = Object.freeze({ 'fashion-mbv3': fashionMbv3 } as const);
+
+export type SpaceName = keyof typeof kSpaces;
+
+export const kDefaultSpaceName: SpaceName = 'fashion-mbv3';
+
+/** The built-in space called `name`; throws with the valid names for an unknown one. */
+export function spaceByName(name: string): SearchSpace {
+  if (!Object.hasOwn(kSpaces, name)) {
+    throw new Error(`unknown search space '${name}': use one of ${Object.keys(kSpaces).join(', ')}, or load a space JSON file with parseSearchSpace`);
+  }
+  return kSpaces[name as SpaceName];
+}

@@ -1,0 +1,73 @@
+import assert from 'node:assert/strict';
+import { mkdtempSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { before, describe, it } from 'node:test';
+import type { LatencyProfile } from '../../latency/latencyProfile.js';
+import { evaluateProfile } from '../../profiling/evaluateProfile.js';
+import { profileDevice } from '../../profiling/profileDevice.js';
+import { groupOf, sampleSubnets, splitCount, subnetGroups } from '../../profiling/subnetSets.js';
+import { configKey } from '../../space/searchSpace.js';
+import { fakeRuntime } from '../fixtures/fakeBenchRuntime.js';
+import { nanoSpace } from '../fixtures/latencyProfiles.js';
+
+const space = nanoSpace();
+const harness = { runs: 30, maxIqrRatio: Infinity, maxCv: Infinity };
+
+describe('subnet sets', () => {
+  it('draw distinct configs of a precision group, skipping excluded ones', () => {
+    assert.deepEqual(subnetGroups(true), ['fp32', 'int8', 'mixed']);
+    assert.deepEqual(subnetGroups(false), ['fp32']);
+    for (const group of subnetGroups(true)) {
+      const first = sampleSubnets(space, group, 8, 4);
+      assert.deepEqual(first.map((c) => groupOf(space, c)), new Array(8).fill(group));
+      const keys = new Set(first.map((c) => configKey(space, c)));
+      assert.equal(keys.size, 8);
+      const more = sampleSubnets(space, group, 8, 4, keys);
+      assert.ok(more.every((c) => !keys.has(configKey(space, c))));
+    }
+    assert.deepEqual(sampleSubnets(space, 'mixed', 5, 8), sampleSubnets(space, 'mixed', 5, 8), 'seeded');
+  });
+
+  it('refuse to draw more distinct configs than the space has', () => {
+    // nano has 2 depths x 2 widths per stage for each of 2 stages: 16 float subnets.
+    assert.throws(() => sampleSubnets(space, 'fp32', 17, 1), /found only 16 distinct new ones of the 17 asked for: ask for fewer subnets/);
+  });
+
+  it('split a total over groups', () => {
+    assert.deepEqual(splitCount(300, 3), [100, 100, 100]);
+    assert.deepEqual(splitCount(10, 3), [4, 3, 3]);
+  });
+});
+
+describe('evaluateProfile', () => {
+  let profile: LatencyProfile;
+
+  before(async () => {
+    const out = join(mkdtempSync(join(tmpdir(), 'hwnas-evaluate-')), 'p.json');
+    profile = (await profileDevice(fakeRuntime(), space, out, { subnets: 30, harness })).profile;
+  });
+
+  it('reports agreement, the MACs-only baseline and the noise floor per precision group', async () => {
+    const runtime = fakeRuntime();
+    const report = await evaluateProfile(runtime, profile, { subnets: 6, noiseModels: 2, noiseRepeats: 3, harness });
+    assert.equal(report.target, 'ort-cpu:1');
+    assert.deepEqual(report.machineDifferences, []);
+    assert.equal(runtime.loads, 3 * (6 + 2 * 2));
+    assert.deepEqual(report.groups.map((g) => g.group), ['fp32', 'int8', 'mixed']);
+    for (const g of report.groups) {
+      assert.equal(g.subnets, 6);
+      assert.equal(g.flagged, 0);
+      assert.ok(g.profile.shareWithin10 >= 0.8, `${g.group}: ${g.profile.shareWithin10}`);
+      assert.ok(g.profile.mape < 10 && g.profile.spearman > 0.5, JSON.stringify(g.profile));
+      for (const x of [g.macsOnly.shareWithin10, g.macsOnly.mape, g.macsOnly.spearman]) assert.ok(Number.isFinite(x));
+      assert.equal(g.noise.models, 2);
+      assert.ok(g.noise.medianCv < 0.1);
+    }
+  });
+
+  it('refuses a runtime other than the profile\'s', async () => {
+    await assert.rejects(evaluateProfile(fakeRuntime({ threads: 2 }), profile, { subnets: 2, harness }),
+      /the profile is of ort-cpu:1 but the runtime is ort-cpu:2/);
+  });
+});
