@@ -1,14 +1,18 @@
 /**
  * Conv2DBackpropInput for wasm, replacing wasm's own slow kernel:
  * - 1x1 stride 1 unpadded: the SIMD GEMM dy W^T (W^T transposed into scratch memory);
- * - otherwise a stride-1 XNNPACK convolution of the zero-dilated dy with the spatially flipped,
- *   in/out-transposed filter.
+ * - otherwise (unless switched off, see directConv.ts) the SIMD implicit GEMM of dy,
+ *   zero-dilated by the stride and padded by kh-1-padTop / kw-1-padLeft, with the spatially
+ *   flipped, in/out-transposed filter (built in scratch memory);
+ * - composed: a stride-1 XNNPACK convolution of the same dilated dy and filter.
  */
 import { tf } from '../tf.js';
 import type { Tensor4D } from '../tf.js';
-import { convInfo, dilatedForInputGrad, type ConvGradAttrs } from './convUtil.js';
-import { ptr, simdFor, withScratch } from '../simd/simdModule.js';
+import { convInfo, dilatedForInputGrad, type Conv2DInfo, type ConvGradAttrs } from './convUtil.js';
+import { ptr, simdFor, withScratch, type WasmBackendLike } from '../simd/simdModule.js';
 import type { ProjectKernel } from './composite.js';
+import { denseConvKernels, directConv } from './directConv.js';
+import type { TensorInfo } from '../tf.js';
 
 const KERNEL = 'Conv2DBackpropInput';
 
@@ -20,7 +24,7 @@ export const conv2dBackpropInput: ProjectKernel = {
     const { top, bottom, left, right } = info.padInfo;
     const pointwise = info.filterHeight === 1 && info.filterWidth === 1 && info.strideHeight === 1
       && info.strideWidth === 1 && top + bottom + left + right === 0;
-    if (!pointwise) return undefined;
+    if (!pointwise) return denseConvKernels() ? flippedConv(backend, dy, filter, info, inputShape) : undefined;
     const { inChannels: cin, outChannels: cout } = info;
     const dx = backend.makeOutput(inputShape, 'float32');
     withScratch(backend, cin * cout * 4, (wt) => {
@@ -45,3 +49,31 @@ export const conv2dBackpropInput: ProjectKernel = {
     return tf.conv2d(dyd, w as Tensor4D, 1, pad);
   },
 };
+
+/** dx as a stride-1 convolution of the dilated, padded dy with the flipped filter; undefined for pads it cannot place. */
+function flippedConv(backend: WasmBackendLike, dy: TensorInfo, filter: TensorInfo, info: Conv2DInfo,
+  inputShape: [number, number, number, number]): TensorInfo | undefined {
+  const { filterHeight: kh, filterWidth: kw, strideHeight: sh, strideWidth: sw, inChannels: cin, outChannels: cout } = info;
+  const top = kh - 1 - info.padInfo.top;
+  const left = kw - 1 - info.padInfo.left;
+  const [, ho, wo] = dy.shape;
+  const hp = info.inHeight + kh - 1;
+  const wp = info.inWidth + kw - 1;
+  if (top < 0 || left < 0 || top + (ho - 1) * sh >= hp || left + (wo - 1) * sw >= wp) return undefined;
+  if (sh !== sw) return undefined;
+  const dx = backend.makeOutput(inputShape, 'float32');
+  withScratch(backend, kh * kw * cin * cout * 4, (wt) => {
+    const heap = new Float32Array(backend.wasm.asm.memory.buffer);
+    const w = ptr(backend, filter) / 4;
+    const t = wt / 4;
+    for (let ky = 0; ky < kh; ky++) {
+      for (let kx = 0; kx < kw; kx++) {
+        const src = w + ((kh - 1 - ky) * kw + (kw - 1 - kx)) * cin * cout;
+        const dst = t + (ky * kw + kx) * cout * cin;
+        for (let i = 0; i < cin; i++) for (let o = 0; o < cout; o++) heap[dst + o * cin + i] = heap[src + i * cout + o];
+      }
+    }
+    directConv(backend, { x: dy, place: { top, left, dil: sh, hp, wp }, filter: wt, kh, kw, sh: 1, sw: 1, out: dx });
+  });
+  return dx;
+}

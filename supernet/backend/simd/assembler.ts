@@ -90,6 +90,8 @@ export const f32 = {
 export const f32x4 = {
   load: (addr: Expr, offset = 0): Expr => (out) => { addr(out); out.push(...simd(0x00, 4, ...uleb(offset))); },
   splat: unary(simd(0x13)),
+  /** One f32 at `addr + offset` in all four lanes (v128.load32_splat). */
+  loadSplat: (addr: Expr, offset = 0): Expr => (out) => { addr(out); out.push(...simd(0x09, 2, ...uleb(offset))); },
   extractLane: (v: Expr, lane: number): Expr => (out) => { v(out); out.push(...simd(0x1f, lane)); },
   add: binary(simd(0xe4)),
   sub: binary(simd(0xe5)),

@@ -13,6 +13,8 @@ import {
   depthwisePixelFilterGradKernel, depthwisePixelForwardKernel, depthwisePixelInputGradKernel,
 } from './depthwisePixel.js';
 import { im2colKernel } from './im2col.js';
+import { convDirectKernel } from './convDirect.js';
+import { padDilateKernel } from './padDilate.js';
 import { gemmAbKernel, gemmAtBKernel } from './gemmKernels.js';
 
 /** The slice of the WebAssembly JS API used here (the project's lib settings omit its types). */
@@ -61,7 +63,7 @@ export function simdModuleBytes(): Uint8Array {
   setRelaxedSimd(relaxedSimdAvailable());
   return assembleModule([...bnActFunctions(), depthwiseFilterGradKernel(), ...depthwiseFilterGradUnrolledKernels(), gemmAtBKernel(), gemmAbKernel(), im2colKernel(),
     depthwisePixelForwardKernel(), depthwisePixelFilterGradKernel(),
-    depthwisePixelInputGradKernel()]);
+    depthwisePixelInputGradKernel(), convDirectKernel(), padDilateKernel()]);
 }
 
 /** The SIMD kernels bound to `backend`'s memory. */

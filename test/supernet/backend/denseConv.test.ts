@@ -1,0 +1,128 @@
+import assert from 'node:assert/strict';
+import { before, describe, it } from 'node:test';
+import { tf } from '../../../supernet/backend/tf.js';
+import { initBackend } from '../../../supernet/backend/backend.js';
+import { denseConvKernels } from '../../../supernet/backend/kernels/directConv.js';
+import { Rng } from '../../../space/rng.js';
+
+type Pad = 'same' | 'valid' | [[number, number], [number, number], [number, number], [number, number]];
+interface Case { b: number; h: number; w: number; cin: number; cout: number; k: number; s: number; pad: Pad }
+
+const TOLERANCE = 1e-4;
+
+/**
+ * Kernels 1/3/5, strides 1/2, same/valid/explicit pads, odd and even sizes, channel counts
+ * below, at and above the register tiles (4 and 8 channels) and not multiples of 4.
+ */
+function cases(seed: number): Case[] {
+  const rng = new Rng(seed);
+  const out: Case[] = [];
+  for (const k of [1, 3, 5]) {
+    for (const s of [1, 2]) {
+      for (const padKind of ['same', 'valid', 'explicit'] as const) {
+        const pad: Pad = padKind === 'explicit'
+          ? [[0, 0], [rng.int(k), rng.int(k)], [rng.int(k), rng.int(k)], [0, 0]]
+          : padKind;
+        if (k === 1 && s === 1 && padKind !== 'explicit') continue; // the pointwise GEMM path
+        out.push({
+          b: 1 + rng.int(3), h: k + rng.int(6), w: k + rng.int(6),
+          cin: rng.pick([1, 3, 5, 8, 13]), cout: rng.pick([3, 4, 6, 11, 16, 19]), k, s, pad,
+        });
+      }
+    }
+  }
+  return out;
+}
+
+function random(rng: Rng, shape: number[]): { shape: number[]; data: Float32Array } {
+  const data = new Float32Array(shape.reduce((a, b) => a * b, 1));
+  for (let i = 0; i < data.length; i++) data[i] = rng.next() * 2 - 1;
+  return { shape, data };
+}
+
+async function runKernel(backend: string, name: string, inputs: Record<string, { shape: number[]; data: Float32Array }>,
+  attrs: Record<string, unknown>) {
+  await tf.setBackend(backend);
+  const tensorsBefore = tf.memory().numTensors;
+  const dataBefore = tf.engine().backend.numDataIds();
+  const ins: Record<string, tf.Tensor> = {};
+  for (const [key, v] of Object.entries(inputs)) ins[key] = tf.tensor(v.data, v.shape);
+  const out = tf.engine().runKernel(name, ins, attrs as tf.NamedAttrMap) as tf.Tensor;
+  const values = out.dataSync() as Float32Array;
+  const shape = out.shape;
+  tf.dispose([out, ...Object.values(ins)]);
+  return { values, shape, leaked: tf.memory().numTensors - tensorsBefore + tf.engine().backend.numDataIds() - dataBefore };
+}
+
+function relError(a: Float32Array, b: Float32Array): number {
+  let diff = 0;
+  let scale = 0;
+  for (let i = 0; i < b.length; i++) {
+    diff = Math.max(diff, Math.abs(a[i] - b[i]));
+    scale = Math.max(scale, Math.abs(b[i]));
+  }
+  return scale === 0 ? diff : diff / scale;
+}
+
+async function check(name: string, inputs: Record<string, { shape: number[]; data: Float32Array }>,
+  attrs: Record<string, unknown>, label: string): Promise<void> {
+  const wasm = await runKernel('wasm', name, inputs, attrs);
+  const cpu = await runKernel('cpu', name, inputs, attrs);
+  assert.deepEqual(wasm.shape, cpu.shape, `${label}: shape`);
+  const err = relError(wasm.values, cpu.values);
+  assert.ok(err <= TOLERANCE, `${label}: relative error ${err.toExponential(2)} > ${TOLERANCE}`);
+  assert.equal(wasm.leaked, 0, `${label}: leaked tensors or wasm buffers`);
+}
+
+const label = (name: string, c: Case): string =>
+  `${name} b${c.b} ${c.h}x${c.w}x${c.cin}->${c.cout} k${c.k} s${c.s} pad ${JSON.stringify(c.pad)}`;
+
+function geometry(c: Case) {
+  const info = tf.backend_util.computeConv2DInfo([c.b, c.h, c.w, c.cin], [c.k, c.k, c.cin, c.cout], c.s, 1, c.pad);
+  return { outShape: info.outShape, attrs: { strides: c.s, pad: c.pad, dataFormat: 'NHWC', dilations: 1 } };
+}
+
+describe('SIMD dense convolution kernels on wasm match the cpu backend', () => {
+  before(async () => {
+    await initBackend({ backend: 'wasm' });
+    assert.ok(denseConvKernels(), 'dense convolution kernels are switched on');
+  });
+
+  it('Conv2D (implicit GEMM over a padded copy)', async () => {
+    const rng = new Rng(21);
+    for (const c of cases(1)) {
+      const { attrs } = geometry(c);
+      const inputs = { x: random(rng, [c.b, c.h, c.w, c.cin]), filter: random(rng, [c.k, c.k, c.cin, c.cout]) };
+      await check('Conv2D', inputs, attrs, label('forward', c));
+    }
+  });
+
+  it('Conv2DBackpropInput (flipped filter over the dilated dy)', async () => {
+    const rng = new Rng(22);
+    for (const c of cases(2)) {
+      const { outShape, attrs } = geometry(c);
+      const inputs = { dy: random(rng, outShape), filter: random(rng, [c.k, c.k, c.cin, c.cout]) };
+      await check('Conv2DBackpropInput', inputs, { ...attrs, inputShape: [c.b, c.h, c.w, c.cin] }, label('input', c));
+    }
+  });
+
+  it('Conv2DBackpropFilter (im2col + GEMM)', async () => {
+    const rng = new Rng(23);
+    for (const c of cases(3)) {
+      const { outShape, attrs } = geometry(c);
+      const inputs = { x: random(rng, [c.b, c.h, c.w, c.cin]), dy: random(rng, outShape) };
+      await check('Conv2DBackpropFilter', inputs, { ...attrs, filterShape: [c.k, c.k, c.cin, c.cout] }, label('filter', c));
+    }
+  });
+
+  it('a ResNet-sized 3x3 stride-2 layer (batch 4, 15x15x16 -> 32)', async () => {
+    const rng = new Rng(24);
+    const c: Case = { b: 4, h: 15, w: 15, cin: 16, cout: 32, k: 3, s: 2, pad: 'same' };
+    const { outShape, attrs } = geometry(c);
+    const x = random(rng, [c.b, c.h, c.w, c.cin]);
+    const filter = random(rng, [3, 3, 16, 32]);
+    await check('Conv2D', { x, filter }, attrs, label('forward', c));
+    await check('Conv2DBackpropInput', { dy: random(rng, outShape), filter }, { ...attrs, inputShape: [4, 15, 15, 16] }, label('input', c));
+    await check('Conv2DBackpropFilter', { x, dy: random(rng, outShape) }, { ...attrs, filterShape: [3, 3, 16, 32] }, label('filter', c));
+  });
+});
