@@ -1,9 +1,11 @@
 /**
  * Conv2DBackpropInput for wasm, replacing wasm's own slow kernel:
  * - 1x1 stride 1 unpadded: the SIMD GEMM dy W^T (W^T transposed into scratch memory);
- * - otherwise (unless switched off, see directConv.ts) the SIMD implicit GEMM of dy,
- *   zero-dilated by the stride and padded by kh-1-padTop / kw-1-padLeft, with the spatially
- *   flipped, in/out-transposed filter (built in scratch memory);
+ * - otherwise, unless switched off (see directConv.ts): at stride 1 the SIMD implicit GEMM of
+ *   dy, padded by kh-1-padTop / kw-1-padLeft, with the spatially flipped, in/out-transposed
+ *   filter (built in scratch memory); strided, the patch gradients dy W^T (SIMD GEMM) summed
+ *   back into the image by SIMD col2im (a dilated dy would multiply zeros: 4x the work at
+ *   stride 2);
  * - composed: a stride-1 XNNPACK convolution of the same dilated dy and filter.
  */
 import { tf } from '../tf.js';
@@ -24,7 +26,11 @@ export const conv2dBackpropInput: ProjectKernel = {
     const { top, bottom, left, right } = info.padInfo;
     const pointwise = info.filterHeight === 1 && info.filterWidth === 1 && info.strideHeight === 1
       && info.strideWidth === 1 && top + bottom + left + right === 0;
-    if (!pointwise) return denseConvKernels() ? flippedConv(backend, dy, filter, info, inputShape) : undefined;
+    if (!pointwise) {
+      if (!denseConvKernels()) return undefined;
+      const strided = info.strideHeight > 1 || info.strideWidth > 1;
+      return strided ? patchGrad(backend, dy, filter, info, inputShape) : flippedConv(backend, dy, filter, info, inputShape);
+    }
     const { inChannels: cin, outChannels: cout } = info;
     const dx = backend.makeOutput(inputShape, 'float32');
     withScratch(backend, cin * cout * 4, (wt) => {
@@ -74,6 +80,27 @@ function flippedConv(backend: WasmBackendLike, dy: TensorInfo, filter: TensorInf
       }
     }
     directConv(backend, { x: dy, place: { top, left, dil: sh, hp, wp }, filter: wt, kh, kw, sh: 1, sw: 1, out: dx });
+  });
+  return dx;
+}
+
+/** dx = col2im(dy W^T): every multiply-add useful at any stride. */
+function patchGrad(backend: WasmBackendLike, dy: TensorInfo, filter: TensorInfo, info: Conv2DInfo,
+  inputShape: [number, number, number, number]): TensorInfo {
+  const { filterHeight: kh, filterWidth: kw, outChannels: n } = info;
+  const k = kh * kw * info.inChannels;
+  const m = info.batchSize * info.outHeight * info.outWidth;
+  const dx = backend.makeOutput(inputShape, 'float32');
+  withScratch(backend, (n + m) * k * 4, (wt) => {
+    const heap = new Float32Array(backend.wasm.asm.memory.buffer);
+    const w = ptr(backend, filter) / 4;
+    const t = wt / 4;
+    for (let i = 0; i < k; i++) for (let o = 0; o < n; o++) heap[t + o * k + i] = heap[w + i * n + o];
+    const cols = wt + n * k * 4;
+    const simd = simdFor(backend);
+    simd.gemm_ab(ptr(backend, dy), wt, cols, m, n, k);
+    simd.col2im(cols, ptr(backend, dx), info.batchSize, info.inHeight, info.inWidth, info.inChannels, info.outHeight,
+      info.outWidth, kh, kw, info.strideHeight, info.strideWidth, info.padInfo.top, info.padInfo.left);
   });
   return dx;
 }

@@ -14,7 +14,7 @@ import { FunctionBuilder, f32, f32x4, get, i32, type Expr, type Local } from './
 import { SCALAR, VEC, type Lanes } from './lanes.js';
 
 /** Output pixels per register tile. */
-export const CONV_ROWS = 4;
+export const CONV_ROWS = 6;
 /** f32x4 vectors of output channels per register tile. */
 export const CONV_VECS = 2;
 const UNROLL = 4;

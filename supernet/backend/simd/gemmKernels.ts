@@ -9,6 +9,8 @@ import { SCALAR, VEC, type Lanes } from './lanes.js';
 
 /** Rows of a and b per chunk (a chunk of both stays in L2 for K, N <= 320). */
 const CHUNK_ROWS = 128;
+/** Output rows per register tile (of gemm_at_b: rows of a^T; of gemm_ab: rows of a). */
+const TILE_ROWS = 4;
 
 export function gemmAtBKernel(): FunctionBuilder {
   const f = new FunctionBuilder('gemm_at_b', ['i32', 'i32', 'i32', 'i32', 'i32', 'i32']);
@@ -28,7 +30,7 @@ export function gemmAtBKernel(): FunctionBuilder {
   const n4 = f.local('i32');
   f.set(kBytes, i32.shl(get(k), i32.const(2)));
   f.set(nBytes, i32.shl(get(n), i32.const(2)));
-  f.set(k4, i32.and(get(k), i32.const(-4)));
+  f.set(k4, i32.mul(i32.div(get(k), i32.const(TILE_ROWS)), i32.const(TILE_ROWS)));
   f.set(n8, i32.and(get(n), i32.const(-8)));
   f.set(n4, i32.and(get(n), i32.const(-4)));
   f.forRange(i, i32.const(0), i32.mul(get(k), get(nBytes)), 4, () =>
@@ -45,8 +47,8 @@ export function gemmAtBKernel(): FunctionBuilder {
     }
     return locals;
   };
-  const splats = Array.from({ length: 4 }, () => f.local('v128'));
-  const scalars = Array.from({ length: 4 }, () => f.local('f32'));
+  const splats = Array.from({ length: TILE_ROWS }, () => f.local('v128'));
+  const scalars = Array.from({ length: TILE_ROWS }, () => f.local('f32'));
   const bVecs = Array.from({ length: 2 }, () => f.local('v128'));
   const bScalar = f.local('f32');
 
@@ -61,16 +63,13 @@ export function gemmAtBKernel(): FunctionBuilder {
     f.set(pb, i32.add(get(b), i32.add(i32.mul(get(m0), get(nBytes)), i32.shl(get(co), i32.const(2)))));
     f.forRange(row, get(m0), get(m1), 1, () => {
       const left = L.type === 'v128' ? splats : scalars;
-      for (let r = 0; r < rows; r++) {
-        const value = f32.load(get(pa), r * 4);
-        f.set(left[r], L.type === 'v128' ? f32x4.splat(value) : value);
-      }
       const right = L.type === 'v128' ? bVecs : [bScalar];
       for (let c = 0; c < cols; c++) f.set(right[c], L.load(i32.add(get(pb), i32.const(c * L.width))));
       for (let r = 0; r < rows; r++) {
+        f.set(left[0], L.type === 'v128' ? f32x4.loadSplat(get(pa), r * 4) : f32.load(get(pa), r * 4));
         for (let c = 0; c < cols; c++) {
           const t = acc[r * cols + c];
-          f.set(t, L.fma(get(left[r]), get(right[c]), get(t)));
+          f.set(t, L.fma(get(left[0]), get(right[c]), get(t)));
         }
       }
       f.set(pa, i32.add(get(pa), get(kBytes)));
@@ -89,7 +88,7 @@ export function gemmAtBKernel(): FunctionBuilder {
   f.forRange(m0, i32.const(0), get(m), CHUNK_ROWS, () => {
     f.set(m1, i32.add(get(m0), i32.const(CHUNK_ROWS)));
     f.ifElse(i32.gt(get(m1), get(m)), () => f.set(m1, get(m)));
-    f.forRange(ci, i32.const(0), get(k4), 4, () => columns(4));
+    f.forRange(ci, i32.const(0), get(k4), TILE_ROWS, () => columns(TILE_ROWS));
     f.forRange(ci, get(k4), get(k), 1, () => columns(1));
   });
   return f;
@@ -106,7 +105,7 @@ export function gemmAbKernel(): FunctionBuilder {
   const [kBytes, nBytes, row, col, kk, pa, pb, m4, n8, n4] = Array.from({ length: 10 }, () => f.local('i32'));
   f.set(kBytes, i32.shl(get(k), i32.const(2)));
   f.set(nBytes, i32.shl(get(n), i32.const(2)));
-  f.set(m4, i32.and(get(m), i32.const(-4)));
+  f.set(m4, i32.mul(i32.div(get(m), i32.const(TILE_ROWS)), i32.const(TILE_ROWS)));
   f.set(n8, i32.and(get(n), i32.const(-8)));
   f.set(n4, i32.and(get(n), i32.const(-4)));
   const accs = new Map<string, Local[]>();
@@ -119,8 +118,8 @@ export function gemmAbKernel(): FunctionBuilder {
     }
     return locals;
   };
-  const splats = Array.from({ length: 4 }, () => f.local('v128'));
-  const scalars = Array.from({ length: 4 }, () => f.local('f32'));
+  const splats = Array.from({ length: TILE_ROWS }, () => f.local('v128'));
+  const scalars = Array.from({ length: TILE_ROWS }, () => f.local('f32'));
   const bVecs = Array.from({ length: 2 }, () => f.local('v128'));
   const bScalar = f.local('f32');
 
@@ -132,8 +131,8 @@ export function gemmAbKernel(): FunctionBuilder {
     f.forRange(kk, i32.const(0), get(k), 1, () => {
       const left = L.type === 'v128' ? splats : scalars;
       for (let r = 0; r < rows; r++) {
-        const value = f32.load(i32.add(get(pa), i32.mul(i32.const(r), get(kBytes))));
-        f.set(left[r], L.type === 'v128' ? f32x4.splat(value) : value);
+        const at = i32.add(get(pa), i32.mul(i32.const(r), get(kBytes)));
+        f.set(left[r], L.type === 'v128' ? f32x4.loadSplat(at) : f32.load(at));
       }
       const right = L.type === 'v128' ? bVecs : [bScalar];
       for (let c = 0; c < cols; c++) f.set(right[c], L.load(i32.add(get(pb), i32.const(c * L.width))));
@@ -159,7 +158,7 @@ export function gemmAbKernel(): FunctionBuilder {
     f.forRange(col, get(n8), get(n4), 4, () => tile(rows, VEC, 1));
     f.forRange(col, get(n4), get(n), 1, () => tile(rows, SCALAR, 1));
   };
-  f.forRange(row, i32.const(0), get(m4), 4, () => columns(4));
+  f.forRange(row, i32.const(0), get(m4), TILE_ROWS, () => columns(TILE_ROWS));
   f.forRange(row, get(m4), get(m), 1, () => columns(1));
   return f;
 }

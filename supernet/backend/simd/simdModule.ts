@@ -15,6 +15,7 @@ import {
 import { im2colKernel } from './im2col.js';
 import { convDirectKernel } from './convDirect.js';
 import { padDilateKernel } from './padDilate.js';
+import { col2imKernel } from './col2im.js';
 import { gemmAbKernel, gemmAtBKernel } from './gemmKernels.js';
 
 /** The slice of the WebAssembly JS API used here (the project's lib settings omit its types). */
@@ -63,7 +64,7 @@ export function simdModuleBytes(): Uint8Array {
   setRelaxedSimd(relaxedSimdAvailable());
   return assembleModule([...bnActFunctions(), depthwiseFilterGradKernel(), ...depthwiseFilterGradUnrolledKernels(), gemmAtBKernel(), gemmAbKernel(), im2colKernel(),
     depthwisePixelForwardKernel(), depthwisePixelFilterGradKernel(),
-    depthwisePixelInputGradKernel(), convDirectKernel(), padDilateKernel()]);
+    depthwisePixelInputGradKernel(), convDirectKernel(), padDilateKernel(), col2imKernel()]);
 }
 
 /** The SIMD kernels bound to `backend`'s memory. */
