@@ -11,7 +11,7 @@ import { tf } from '../tf.js';
 import { ptr, simdFor } from '../simd/simdModule.js';
 import type { ProjectKernel } from './composite.js';
 import type { ConvGradAttrs } from './convUtil.js';
-import { denseConvKernels, directConv } from './directConv.js';
+import { denseConvKernels, directConv, forwardPlacement } from './directConv.js';
 
 export const conv2d: ProjectKernel = {
   kernelName: 'Conv2D',
@@ -34,11 +34,7 @@ export const conv2d: ProjectKernel = {
       simdFor(backend).gemm_ab(ptr(backend, x), ptr(backend, filter), ptr(backend, y), m, info.inChannels, info.outChannels);
       return y;
     }
-    const hp = Math.max((info.outHeight - 1) * sh + kh, top + info.inHeight);
-    const wp = Math.max((info.outWidth - 1) * sw + kw, left + info.inWidth);
-    directConv(backend, {
-      x, place: { top, left, dil: 1, hp, wp }, filter: ptr(backend, filter), kh, kw, sh, sw, out: y,
-    });
+    directConv(backend, { x, place: forwardPlacement(info), filter: ptr(backend, filter), kh, kw, sh, sw, out: y });
     return y;
   },
   composedBackends: [],

@@ -6,16 +6,15 @@
  * - otherwise one stride-1 XNNPACK convolution: pad x as the forward pass did, put the batch
  *   where the channels are (x -> [Cin, H, W, B], dy -> [Ho, Wo, B, Cout]) and correlate with
  *   dilation = stride; the batch is the summed channel.
- * On wasm every non-pointwise convolution (unless switched off, see directConv.ts) runs the
- * SIMD im2col into scratch memory and the SIMD GEMM patches^T dy straight into the output.
+ * On wasm every non-pointwise convolution (unless switched off, see directConv.ts) runs the SIMD
+ * patches^T dy GEMM over a zero-padded copy of x without writing the patches (directConv.ts).
  */
 import { tf } from '../tf.js';
 import type { Tensor, Tensor2D, Tensor4D } from '../tf.js';
 import { convInfo, type Conv2DInfo, type ConvGradAttrs } from './convUtil.js';
 import type { ProjectKernel } from './composite.js';
 import { PROJECT_KERNELS } from './names.js';
-import { denseConvKernels } from './directConv.js';
-import { ptr, simdFor, withScratch } from '../simd/simdModule.js';
+import { denseConvKernels, directFilterGrad, forwardPlacement } from './directConv.js';
 
 const KERNEL = 'Conv2DBackpropFilter';
 /** Largest kh*kw*Cin for the im2col path (its matrix is that many times the pixels). */
@@ -30,16 +29,11 @@ export const conv2dBackpropFilter: ProjectKernel = {
     const filterShape = attrs.filterShape as [number, number, number, number];
     const info = convInfo(KERNEL, x.shape, filterShape, attrs as unknown as ConvGradAttrs, false);
     if (isPointwise(info) || !denseConvKernels()) return undefined;
-    const { filterHeight: kh, filterWidth: kw, inChannels: c } = info;
-    const pixels = info.batchSize * info.outHeight * info.outWidth;
+    if (info.padInfo.top < 0 || info.padInfo.left < 0) return undefined;
     const dw = backend.makeOutput(filterShape, 'float32');
-    const simd = simdFor(backend);
-    withScratch(backend, pixels * kh * kw * c * 4, (cols) => {
-      simd.im2col(
-        ptr(backend, x), cols, info.batchSize, info.inHeight, info.inWidth, c, info.outHeight, info.outWidth,
-        kh, kw, info.strideHeight, info.strideWidth, info.padInfo.top, info.padInfo.left,
-      );
-      simd.gemm_at_b(cols, ptr(backend, dy), ptr(backend, dw), pixels, kh * kw * c, info.outChannels);
+    directFilterGrad(backend, {
+      x, place: forwardPlacement(info), dy, dw,
+      kh: info.filterHeight, kw: info.filterWidth, sh: info.strideHeight, sw: info.strideWidth,
     });
     return dw;
   },

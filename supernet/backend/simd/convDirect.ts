@@ -1,14 +1,16 @@
 /**
- * conv_direct(xp, w, out, M, HoWo, Wo, imageBytes, rowBytes, colBytes, kh, tapRowBytes, kwc, N):
+ * conv_direct(xp, w, out, M, HoWo, Wo, imageBytes, rowBytes, colBytes, kh, tapRowBytes, kwc, N, packed):
  * a dense convolution over an input that is already zero-padded (NHWC, `xp`), with no bounds
  * checks: out[m, co] = sum over ky < kh, j < kwc of xp[base(m) + ky*tapRow + j] * w[ky, j, co],
  * where base(m) = b*image + oy*row + ox*col for output pixel m = (b, oy, ox) and j runs over
  * (kx, ci), which is contiguous in both the padded input row and the filter `[kh, kw*Cin, N]`.
  * Offsets are in bytes. An implicit GEMM: the patch matrix is never written.
  *
- * Register tiles of ROWS output pixels x VECS*4 output channels accumulate one (kx, ci) step at
- * a time (ROWS broadcast loads, VECS vector loads of the filter); the inner loop is unrolled by
- * four with immediate load offsets. Tails use 1-pixel, 4-channel and scalar tiles.
+ * Register tiles of ROWS output pixels x COLUMNS output channels accumulate one (kx, ci) step
+ * at a time (ROWS broadcast loads, VECS vector loads of the filter); the inner loop is unrolled
+ * by four with immediate load offsets. Those tiles read the filter from `packed`, its first
+ * floor(N / COLUMNS) column blocks laid out `[block][kh*kw*Cin][COLUMNS]`, contiguously. Tails
+ * use 1-pixel tiles, and 4-channel and scalar tiles on `w`.
  */
 import { FunctionBuilder, f32, f32x4, get, i32, type Expr, type Local } from './assembler.js';
 import { SCALAR, VEC, type Lanes } from './lanes.js';
@@ -17,11 +19,13 @@ import { SCALAR, VEC, type Lanes } from './lanes.js';
 export const CONV_ROWS = 6;
 /** f32x4 vectors of output channels per register tile. */
 export const CONV_VECS = 2;
+/** Output channels per register tile (the filter's packed column blocks). */
+export const CONV_COLUMNS = CONV_VECS * 4;
 const UNROLL = 4;
 
 export function convDirectKernel(rows = CONV_ROWS, vecs = CONV_VECS): FunctionBuilder {
-  const f = new FunctionBuilder('conv_direct', Array.from({ length: 13 }, () => 'i32' as const));
-  const [xp, w, out, m, hw, wo, imageBytes, rowBytes, colBytes, kh, tapRowBytes, kwc, n] = f.params;
+  const f = new FunctionBuilder('conv_direct', Array.from({ length: 14 }, () => 'i32' as const));
+  const [xp, w, out, m, hw, wo, imageBytes, rowBytes, colBytes, kh, tapRowBytes, kwc, n, packed] = f.params;
   const [nBytes, kwcBytes, kwcMain, mMain, nMain, n4, mt, co, ky, o, pw, pix, rem, oy] =
     Array.from({ length: 14 }, () => f.local('i32'));
   const base = Array.from({ length: rows }, () => f.local('i32'));
@@ -49,30 +53,40 @@ export function convDirectKernel(rows = CONV_ROWS, vecs = CONV_VECS): FunctionBu
   const wVecs = Array.from({ length: vecs }, () => f.local('v128'));
   const wScalar = f.local('f32');
 
-  /** One (kx, ci) step at byte offset `o + offset` of the pixel rows; advances pw. */
-  const step = (R: number, L: Lanes, C: number, acc: Local[], offset: number) => {
+  /**
+   * One (kx, ci) step at byte offset `o + offset` of the pixel rows. Packed main tiles read the
+   * filter block at pw + u * VECS*16 (advanced per unrolled block); others advance pw by a row.
+   */
+  const step = (R: number, L: Lanes, C: number, acc: Local[], offset: number, pack: boolean) => {
     const right = L.type === 'v128' ? wVecs : [wScalar];
-    for (let c = 0; c < C; c++) f.set(right[c], L.load(i32.add(get(pw), i32.const(c * L.width))));
+    const wOff = pack ? (offset / 4) * C * 16 : 0;
+    for (let c = 0; c < C; c++) f.set(right[c], L.load(get(pw), wOff + c * L.width));
     const left = L.type === 'v128' ? splat : scalar;
     for (let r = 0; r < R; r++) {
       const addr = i32.add(get(q[r]), get(o));
       f.set(left, L.type === 'v128' ? f32x4.loadSplat(addr, offset) : f32.load(addr, offset));
       for (let c = 0; c < C; c++) f.set(acc[r * C + c], L.fma(get(left), get(right[c]), get(acc[r * C + c])));
     }
-    f.set(pw, i32.add(get(pw), get(nBytes)));
+    if (!pack) f.set(pw, i32.add(get(pw), get(nBytes)));
   };
 
   /** A tile of R pixels (bases already set) x C lanes-wide column groups at column `co`. */
-  const tile = (R: number, L: Lanes, C: number) => {
+  const tile = (R: number, L: Lanes, C: number, pack = false) => {
     const acc = accFor(L, R * C);
     for (const t of acc) f.set(t, L.num(0));
     for (let r = 0; r < R; r++) f.set(q[r], get(base[r]));
-    f.set(pw, i32.add(get(w), i32.shl(get(co), i32.const(2))));
+    f.set(pw, pack
+      ? i32.add(get(packed), i32.mul(get(co), i32.mul(get(kh), get(kwcBytes))))
+      : i32.add(get(w), i32.shl(get(co), i32.const(2))));
     f.forRange(ky, i32.const(0), get(kh), 1, () => {
       f.forRange(o, i32.const(0), get(kwcMain), 4 * UNROLL, () => {
-        for (let u = 0; u < UNROLL; u++) step(R, L, C, acc, u * 4);
+        for (let u = 0; u < UNROLL; u++) step(R, L, C, acc, u * 4, pack);
+        if (pack) f.set(pw, i32.add(get(pw), i32.const(UNROLL * C * 16)));
       });
-      f.forRange(o, get(kwcMain), get(kwcBytes), 4, () => step(R, L, C, acc, 0));
+      f.forRange(o, get(kwcMain), get(kwcBytes), 4, () => {
+        step(R, L, C, acc, 0, pack);
+        if (pack) f.set(pw, i32.add(get(pw), i32.const(C * 16)));
+      });
       for (let r = 0; r < R; r++) f.set(q[r], i32.add(get(q[r]), get(tapRowBytes)));
     });
     for (let r = 0; r < R; r++) {
@@ -99,7 +113,7 @@ export function convDirectKernel(rows = CONV_ROWS, vecs = CONV_VECS): FunctionBu
 
   const pixels = (R: number) => {
     bases(R);
-    f.forRange(co, i32.const(0), get(nMain), colWidth, () => tile(R, VEC, vecs));
+    f.forRange(co, i32.const(0), get(nMain), colWidth, () => tile(R, VEC, vecs, true));
     f.forRange(co, get(nMain), get(n4), 4, () => tile(R, VEC, 1));
     f.forRange(co, get(n4), get(n), 1, () => tile(R, SCALAR, 1));
   };

@@ -15,7 +15,8 @@ export interface Lanes {
   /** Bytes per step. */
   readonly width: 4 | 16;
   readonly type: 'f32' | 'v128';
-  load(addr: Expr): Expr;
+  /** Loads at `addr + offset` (offset a constant). */
+  load(addr: Expr, offset?: number): Expr;
   store(f: FunctionBuilder, addr: Expr, value: Expr): void;
   num(x: number): Expr;
   add(a: Expr, b: Expr): Expr;
@@ -35,7 +36,7 @@ export interface Lanes {
 export const VEC: Lanes = {
   width: 16,
   type: 'v128',
-  load: (addr) => f32x4.load(addr),
+  load: (addr, offset = 0) => f32x4.load(addr, offset),
   store: (f, addr, value) => f.store('v128', addr, value),
   num: (x) => f32x4.constSplat(x),
   add: f32x4.add,
@@ -53,7 +54,7 @@ export const VEC: Lanes = {
 export const SCALAR: Lanes = {
   width: 4,
   type: 'f32',
-  load: (addr) => f32.load(addr),
+  load: (addr, offset = 0) => f32.load(addr, offset),
   store: (f, addr, value) => f.store('f32', addr, value),
   num: (x) => f32.const(x),
   add: f32.add,

@@ -16,6 +16,7 @@ import { im2colKernel } from './im2col.js';
 import { convDirectKernel } from './convDirect.js';
 import { padDilateKernel } from './padDilate.js';
 import { col2imKernel } from './col2im.js';
+import { convFilterGradKernel } from './convFilterGrad.js';
 import { gemmAbKernel, gemmAtBKernel } from './gemmKernels.js';
 
 /** The slice of the WebAssembly JS API used here (the project's lib settings omit its types). */
@@ -64,7 +65,8 @@ export function simdModuleBytes(): Uint8Array {
   setRelaxedSimd(relaxedSimdAvailable());
   return assembleModule([...bnActFunctions(), depthwiseFilterGradKernel(), ...depthwiseFilterGradUnrolledKernels(), gemmAtBKernel(), gemmAbKernel(), im2colKernel(),
     depthwisePixelForwardKernel(), depthwisePixelFilterGradKernel(),
-    depthwisePixelInputGradKernel(), convDirectKernel(), padDilateKernel(), col2imKernel()]);
+    depthwisePixelInputGradKernel(), convDirectKernel(), padDilateKernel(), col2imKernel(),
+    convFilterGradKernel()]);
 }
 
 /** The SIMD kernels bound to `backend`'s memory. */
