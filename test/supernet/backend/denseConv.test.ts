@@ -106,7 +106,7 @@ describe('SIMD dense convolution kernels on wasm match the cpu backend', () => {
     }
   });
 
-  it('Conv2DBackpropFilter (im2col + GEMM)', async () => {
+  it('Conv2DBackpropFilter (patches^T dy over the padded input)', async () => {
     const rng = new Rng(23);
     for (const c of cases(3)) {
       const { outShape, attrs } = geometry(c);
