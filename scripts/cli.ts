@@ -6,6 +6,7 @@
 import { Command, CommanderError } from 'commander';
 import { commands } from './commands/index.js';
 import { kPackageVersion } from './runtime.js';
+import { describeFsError, isFsError } from '../util/fsErrors.js';
 
 export function buildProgram(): Command {
   const program = new Command('hwnas')
@@ -27,7 +28,8 @@ async function main(argv: string[]): Promise<number> {
       // Help and version exit with code 0; usage errors were already printed by commander.
       return err.exitCode;
     }
-    const message = err instanceof Error ? err.message : String(err);
+    // File-system failures in words, naming the output rather than a temporary sibling.
+    const message = isFsError(err) ? describeFsError(err) : err instanceof Error ? err.message : String(err);
     process.stderr.write(`hwnas: ${message}\n`);
     if (process.env.HWNAS_DEBUG && err instanceof Error && err.stack) process.stderr.write(`${err.stack}\n`);
     return 1;
