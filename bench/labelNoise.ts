@@ -41,7 +41,7 @@ if (!Number.isInteger(seed)) fail(kName, `--seed must be an integer (got '${args
 await initBackend({ backend: 'wasm', threads: 1 });
 const { net } = loadSupernet(args.checkpoint);
 const space = net.space;
-const samples = loadDataset(args.data, space);
+const { samples } = loadDataset(args.data, space);
 const { test } = splitHoldOut(samples, fraction, seed);
 const predictor = MlpPredictor.load(args.predictor, space);
 const data = loadFashionMnist();

@@ -3,7 +3,8 @@
  * evaluated once and appended to a JSONL file as one whole line. The plan depends only on the
  * space, the seed, `n` and the quant mode, so a killed run resumes by skipping the configs
  * already in the file, and the finished file holds the same configs in the same order
- * whatever the number of workers.
+ * whatever the number of workers. A lock file beside the dataset keeps a second run from
+ * appending to it at the same time (util/outputLock.ts).
  */
 import type { SearchSpace, SubnetConfig } from '../space/types.js';
 import { Rng } from '../space/rng.js';
@@ -12,6 +13,7 @@ import type { AccuracySample } from './types.js';
 import type { SubnetEvaluator } from './SubnetEvaluator.js';
 import { readSamples, repairTail } from './samples.js';
 import { LineAppender } from '../util/atomicWrite.js';
+import { OutputLock } from '../util/outputLock.js';
 
 export interface CollectOptions {
   /** Distinct configs the file should hold when done. */
@@ -95,52 +97,64 @@ export async function collect(
   const o = { ...kDefaultCollectOptions, ...options };
   const t0 = performance.now();
   const plan = planConfigs(space, o.n, o.seed, o.quant, o.sampling);
-  const repairedBytes = repairTail(out);
-  const existing = readSamples(out, space).samples;
-  checkCompatible(existing, out, o.quant, o.imagesPerSample);
-  const present = new Set(existing.map((s) => configKey(space, s.config)));
-  const todo = plan.filter((cfg) => !present.has(configKey(space, cfg)));
-  const alreadyPresent = plan.length - todo.length;
-  const writer = new LineAppender(out);
+  // One writer per file; then the file is recognised as a dataset of these settings before
+  // anything changes it (a foreign file is never cut).
+  const lock = OutputLock.acquire(out);
+  let writer: LineAppender | undefined;
   try {
-    let next = 0;
-    let written = 0;
-    let running = 0;
-    let stopped = false;
-    // Results wait here until every earlier one is written; a slot frees when its evaluation
-    // settles, so one slow config does not idle the other workers.
-    const results = new Map<number, Promise<AccuracySample>>();
-    const launch = (): void => {
-      while (next < todo.length && running < evaluator.concurrency) {
-        running++;
-        const p = evaluator.evaluate(todo[next]).finally(() => {
-          running--;
-          if (!stopped) setImmediate(launch);
-        });
-        // Marks the promise handled: a failure is rethrown where it is awaited below.
-        p.catch(() => undefined);
-        results.set(next++, p);
-      }
-    };
-    launch();
-    while (written < todo.length) {
-      const pending = results.get(written) as Promise<AccuracySample>;
-      let sample: AccuracySample;
-      try {
-        sample = await pending;
-      } catch (err) {
-        stopped = true;
-        throw err;
-      } finally {
-        results.delete(written);
-      }
-      writer.append(JSON.stringify(sample));
-      written++;
-      launch();
-      o.onSample?.(sample, { done: alreadyPresent + written, total: plan.length });
-    }
+    const existing = readSamples(out, space).samples;
+    checkCompatible(existing, out, o.quant, o.imagesPerSample);
+    const repairedBytes = repairTail(out);
+    const present = new Set(existing.map((s) => configKey(space, s.config)));
+    const todo = plan.filter((cfg) => !present.has(configKey(space, cfg)));
+    const alreadyPresent = plan.length - todo.length;
+    writer = new LineAppender(out);
+    await evaluateInto(writer, todo, evaluator, (sample, written) => o.onSample?.(sample, { done: alreadyPresent + written, total: plan.length }));
+    return { planned: plan.length, alreadyPresent, evaluated: todo.length, repairedBytes, seconds: (performance.now() - t0) / 1000 };
   } finally {
-    writer.close();
+    writer?.close();
+    lock.release();
   }
-  return { planned: plan.length, alreadyPresent, evaluated: todo.length, repairedBytes, seconds: (performance.now() - t0) / 1000 };
+}
+
+/** Evaluates `todo` keeping `evaluator.concurrency` evaluations running, appending each sample in order. */
+async function evaluateInto(
+  writer: LineAppender, todo: readonly SubnetConfig[], evaluator: SubnetEvaluator, onSample: (sample: AccuracySample, written: number) => void,
+): Promise<void> {
+  let next = 0;
+  let written = 0;
+  let running = 0;
+  let stopped = false;
+  // Results wait here until every earlier one is written; a slot frees when its evaluation
+  // settles, so one slow config does not idle the other workers.
+  const results = new Map<number, Promise<AccuracySample>>();
+  const launch = (): void => {
+    while (next < todo.length && running < evaluator.concurrency) {
+      running++;
+      const p = evaluator.evaluate(todo[next]).finally(() => {
+        running--;
+        if (!stopped) setImmediate(launch);
+      });
+      // Marks the promise handled: a failure is rethrown where it is awaited below.
+      p.catch(() => undefined);
+      results.set(next++, p);
+    }
+  };
+  launch();
+  while (written < todo.length) {
+    const pending = results.get(written) as Promise<AccuracySample>;
+    let sample: AccuracySample;
+    try {
+      sample = await pending;
+    } catch (err) {
+      stopped = true;
+      throw err;
+    } finally {
+      results.delete(written);
+    }
+    writer.append(JSON.stringify(sample));
+    written++;
+    launch();
+    onSample(sample, written);
+  }
 }

@@ -1,14 +1,16 @@
 /**
  * Accuracy datasets as JSONL: one `AccuracySample` per line, written whole by `hwnas collect`.
  * Reading validates every line (shape, then the config against the space) and names the
- * line of any problem. A last line without its newline is the trace of a write cut short by
- * something outside this program (full disk, power loss): `readSamples` reports it, and
- * `repairTail` cuts it off before a resumed run appends.
+ * line of any problem. A file is recognised as a dataset by its content before it is read as
+ * one or changed (`recogniseDataset`). A last line without its newline is the trace of a write
+ * cut short by something outside this program (full disk, power loss): `readSamples` reports
+ * it, and `repairTail` cuts it off before a resumed run appends.
  */
-import { existsSync, readFileSync, truncateSync } from 'node:fs';
+import { existsSync, readFileSync, statSync, truncateSync } from 'node:fs';
 import { z } from 'zod';
 import type { SearchSpace } from '../space/types.js';
 import { parseConfig } from '../space/schema.js';
+import { configKey } from '../space/searchSpace.js';
 import type { AccuracySample } from './types.js';
 
 const sampleSchema = z.strictObject({
@@ -47,10 +49,50 @@ export function parseSample(space: SearchSpace, line: string, where: string): Ac
   return { ...parsed.data, config };
 }
 
-/** Every complete line of a dataset file (none if it does not exist). */
+/** The start of every line `hwnas collect` writes (JSON.stringify of an AccuracySample). */
+const kLineStart = '{"config":';
+
+const kNotDataset = "hwnas collect never changes a file it did not write: choose another --out (a new file, or a dataset of 'hwnas collect')";
+
+/**
+ * Recognises a dataset by its content before anything reads it as one or changes it: text (no
+ * NUL byte) whose complete lines are all accuracy samples (shape only; the space is checked by
+ * `readSamples`) and whose incomplete last line, if any, is the start of one. Throws naming
+ * the first line that is not. Returns the text.
+ */
+export function recogniseDataset(path: string, bytes: Buffer): string {
+  if (bytes.includes(0)) throw new Error(`${path} is not an accuracy dataset (it is a binary file): ${kNotDataset}`);
+  const text = bytes.toString('utf8');
+  const end = text.lastIndexOf('\n') + 1;
+  const lines = text.slice(0, end).split('\n');
+  for (const [i, line] of lines.entries()) {
+    if (line.trim() === '') continue;
+    let ok = line.startsWith(kLineStart);
+    if (ok) {
+      try {
+        ok = sampleSchema.safeParse(JSON.parse(line)).success;
+      } catch {
+        ok = false;
+      }
+    }
+    if (ok) continue;
+    if (lines.slice(0, i).every((l) => l.trim() === '')) {
+      throw new Error(`${path} is not an accuracy dataset: its first line is not a sample {config, accuracy, loss, n, seconds}; ${kNotDataset}`);
+    }
+    return text;
+  }
+  const tail = text.slice(end);
+  if (tail !== '' && !(tail.startsWith(kLineStart) || kLineStart.startsWith(tail))) {
+    const which = end === 0 ? 'its first line is not a sample {config, accuracy, loss, n, seconds}' : 'its last line (without a newline) is not the start of a sample';
+    throw new Error(`${path} is not an accuracy dataset: ${which}; ${kNotDataset}`);
+  }
+  return text;
+}
+
+/** Every complete line of a dataset file (none if it does not exist). Throws when the file is not a dataset. */
 export function readSamples(path: string, space: SearchSpace): SampleFile {
   if (!existsSync(path)) return { samples: [], partialBytes: 0 };
-  const text = readFileSync(path, 'utf8');
+  const text = recogniseDataset(path, readFileSync(path));
   const end = text.lastIndexOf('\n') + 1;
   const samples: AccuracySample[] = [];
   text.slice(0, end).split('\n').forEach((line, i) => {
@@ -60,20 +102,44 @@ export function readSamples(path: string, space: SearchSpace): SampleFile {
   return { samples, partialBytes: Buffer.byteLength(text.slice(end), 'utf8') };
 }
 
-/** Cuts an incomplete last line off `path`; returns the bytes removed. */
+/**
+ * Cuts an incomplete last line off `path`; returns the bytes removed. Changes nothing, and
+ * throws, when the file is not recognised as a dataset.
+ */
 export function repairTail(path: string): number {
   if (!existsSync(path)) return 0;
   const buf = readFileSync(path);
+  recogniseDataset(path, buf);
   const end = buf.lastIndexOf(0x0a) + 1;
   if (end === buf.length) return 0;
   truncateSync(path, end);
   return buf.length - end;
 }
 
-/** Samples of a dataset, failing if it is missing or empty. */
-export function loadDataset(path: string, space: SearchSpace): AccuracySample[] {
+/** A dataset as `hwnas fit` takes it: each config once. */
+export interface Dataset {
+  samples: AccuracySample[];
+  /** Lines dropped because their config (canonical form) was already in an earlier line. */
+  duplicates: number;
+  /** Bytes of an incomplete last line left out (an interrupted write). */
+  partialBytes: number;
+}
+
+/**
+ * Samples of a dataset, each config once (the first line of each canonical config is kept),
+ * failing if it is missing or empty.
+ */
+export function loadDataset(path: string, space: SearchSpace): Dataset {
   if (!existsSync(path)) throw new Error(`dataset ${path} does not exist: create it with 'hwnas collect --out ${path}'`);
-  const { samples } = readSamples(path, space);
+  if (!statSync(path).isFile()) throw new Error(`dataset ${path} is a folder, not a file: give the JSONL file 'hwnas collect --out' wrote`);
+  const file = readSamples(path, space);
+  const seen = new Set<string>();
+  const samples = file.samples.filter((s) => {
+    const key = configKey(space, s.config);
+    if (seen.has(key)) return false;
+    seen.add(key);
+    return true;
+  });
   if (samples.length === 0) throw new Error(`dataset ${path} holds no samples: collect some with 'hwnas collect --out ${path}'`);
-  return samples;
+  return { samples, duplicates: file.samples.length - samples.length, partialBytes: file.partialBytes };
 }

@@ -1,5 +1,5 @@
 /** `hwnas collect`: an accuracy dataset of subnets evaluated on the val split (resumable JSONL). */
-import { mkdirSync } from 'node:fs';
+import { existsSync, mkdirSync, readFileSync } from 'node:fs';
 import { dirname } from 'node:path';
 import type { Command } from 'commander';
 import { Option } from 'commander';
@@ -11,6 +11,8 @@ import { loadSupernet } from '../../supernet/io.js';
 import { calibrationSet } from '../../supernet/evaluate.js';
 import type { QuantMode, Sampling } from '../../space/searchSpace.js';
 import { collect, kDefaultCollectOptions } from '../../predictors/collect.js';
+import { recogniseDataset } from '../../predictors/samples.js';
+import { checkOutputPath } from '../../util/fsErrors.js';
 import { LocalEvaluator, PoolEvaluator, type SubnetEvaluator } from '../../predictors/SubnetEvaluator.js';
 
 interface CollectCliOptions extends CommonOptions {
@@ -42,11 +44,16 @@ export function registerCollect(program: Command): void {
   addBackendOption(cmd);
   addDataDirOption(cmd);
   cmd.action(async (opts: CollectCliOptions) => {
+    // Every option, and the --out file, before any work: an existing file must be a dataset.
     const n = parseIntOption('n', opts.n, 1);
     const workers = parseIntOption('workers', opts.workers, 1);
-    const data = loadFashionMnist({ dataDir: opts.dataDir });
+    const seed = parseIntOption('seed', opts.seed, 0);
     const limit = opts.evalImages === undefined ? undefined : parseIntOption('eval-images', opts.evalImages, 1);
-    const calibration = calibrationSet(data.train, parseIntOption('calibration-images', opts.calibrationImages, 1));
+    const calibrationImages = parseIntOption('calibration-images', opts.calibrationImages, 1);
+    checkOutputPath(opts.out, { kind: 'file', existing: 'update' });
+    if (existsSync(opts.out)) recogniseDataset(opts.out, readFileSync(opts.out));
+    const data = loadFashionMnist({ dataDir: opts.dataDir });
+    const calibration = calibrationSet(data.train, calibrationImages);
     // The main thread loads the checkpoint too: for its space, and to fail early on a bad file.
     await startBackend(opts, 1);
     const { net, meta } = loadSupernet(opts.checkpoint);
@@ -68,7 +75,7 @@ export function registerCollect(program: Command): void {
     let secondsSum = 0;
     try {
       const summary = await collect(space, evaluator, opts.out, {
-        n, quant: opts.quant, sampling: opts.sampling, seed: parseIntOption('seed', opts.seed, 0), imagesPerSample: images,
+        n, quant: opts.quant, sampling: opts.sampling, seed, imagesPerSample: images,
         onSample: (sample, p) => {
           if (!bar) {
             bar = progressBar(p.total, p.done - 1, 'collect |{bar}| {value}/{total} configs | last {acc} | {rate} configs/min | ETA {eta_formatted}');

@@ -6,6 +6,7 @@ import { mkdirSync } from 'node:fs';
 import { dirname } from 'node:path';
 import type { Command } from 'commander';
 import { addBackendOption, type CommonOptions } from '../options.js';
+import { checkOutputPath } from '../../util/fsErrors.js';
 import { startBackend } from '../runtime.js';
 import { resolveSpace } from '../../supernet/io.js';
 import type { SearchSpace } from '../../space/types.js';
@@ -32,6 +33,7 @@ interface FitCliOptions extends CommonOptions {
   epochs: string;
   patience: string;
   sizes: string;
+  force?: boolean;
 }
 
 function positive(name: string, value: string, integer: boolean): number {
@@ -63,10 +65,22 @@ function quantOutPath(out: string): string {
   return out.endsWith('.json') ? `${out.slice(0, -5)}.quant.json` : `${out}.quant`;
 }
 
-async function fitQuantized(space: SearchSpace, fp32: MlpPredictor, path: string, out: string, train: MlpTrainOptions, sizes: number[], fraction: number, seed: number): Promise<void> {
-  const samples = loadDataset(path, space);
-  const float = samples.findIndex((s) => s.config.wBits === undefined);
-  if (float >= 0) throw new Error(`${path}:${float + 1} has no bits: --quant-data takes a 'hwnas collect --quant mixed' dataset`);
+/** A dataset's samples (each config once), saying what was left out. */
+function loadFitData(path: string, space: SearchSpace): AccuracySample[] {
+  const { samples, duplicates, partialBytes } = loadDataset(path, space);
+  if (duplicates > 0) {
+    console.log(`${path}: dropped ${duplicates} duplicate line${duplicates === 1 ? '' : 's'} (a config already in an earlier line; two collect runs on one file?): fitting on ${samples.length} distinct configs`);
+  }
+  if (partialBytes > 0) {
+    console.log(`${path}: its last line is incomplete (${partialBytes} bytes without a newline, left by an interrupted write) and is left out; ` +
+      `'hwnas collect --out ${path}' with the same settings cuts it off and re-evaluates that config`);
+  }
+  return samples;
+}
+
+async function fitQuantized(
+  space: SearchSpace, fp32: MlpPredictor, path: string, samples: AccuracySample[], out: string, train: MlpTrainOptions, sizes: number[], fraction: number, seed: number,
+): Promise<void> {
   const split = splitHoldOut(samples, fraction, seed);
   console.log(describeSet(`quantized data ${path}`, samples));
   console.log(`transfer ablation (quantization-aware predictor, scored on ${split.test.length} held-out quantized samples):`);
@@ -98,6 +112,7 @@ export function registerFit(program: Command): void {
     .option('--quant-data <path>', "quantized dataset from 'hwnas collect --quant mixed': also fit the quantization-aware predictor and run the transfer ablation")
     .requiredOption('--out <path>', 'fp32 predictor file (JSON)')
     .option('--quant-out <path>', 'quantization-aware predictor file (default: <out>.quant.json)')
+    .option('--force', 'replace existing predictor files')
     .option('--space <name|file>', 'search space the samples come from', 'fashion-mbv3')
     .option('--test-fraction <x>', 'share of each dataset held out for the metrics', '0.2')
     .option('--seed <n>', 'seed of the hold-out split and of training', String(d.seed))
@@ -122,8 +137,18 @@ export function registerFit(program: Command): void {
       patience: positive('patience', opts.patience, true),
       seed,
     };
+    const sizes = intList('sizes', opts.sizes);
+    const quantOut = opts.quantOut ?? quantOutPath(opts.out);
+    const existing = opts.force === true ? 'replace' : 'refuse';
+    checkOutputPath(opts.out, { kind: 'file', existing });
+    if (opts.quantData) checkOutputPath(quantOut, { kind: 'file', flag: '--quant-out', existing });
+    // Both datasets are read (and checked) before any training.
+    const samples = loadFitData(opts.data, space);
+    const quantSamples = opts.quantData === undefined ? undefined : loadFitData(opts.quantData, space);
+    if (quantSamples?.some((s) => s.config.wBits === undefined)) {
+      throw new Error(`${opts.quantData} holds fp32 samples (configs without bits): --quant-data takes a 'hwnas collect --quant mixed' dataset`);
+    }
     await startBackend(opts);
-    const samples = loadDataset(opts.data, space);
     const split = splitHoldOut(samples, fraction, seed);
     console.log(describeSet(`fp32 data ${opts.data}`, samples));
     const fit = await fitPredictor(space, split.train, train);
@@ -136,9 +161,8 @@ export function registerFit(program: Command): void {
     mkdirSync(dirname(opts.out), { recursive: true });
     fit.predictor.save(opts.out);
     console.log(`fp32 predictor: ${opts.out}`);
-    if (opts.quantData) {
-      const sizes = intList('sizes', opts.sizes);
-      await fitQuantized(space, fit.predictor, opts.quantData, opts.quantOut ?? quantOutPath(opts.out), train, sizes, fraction, seed);
+    if (opts.quantData && quantSamples) {
+      await fitQuantized(space, fit.predictor, opts.quantData, quantSamples, quantOut, train, sizes, fraction, seed);
     }
   });
 }

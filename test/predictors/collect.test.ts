@@ -1,10 +1,12 @@
 import { after, before, describe, it } from 'node:test';
 import assert from 'node:assert/strict';
-import { appendFileSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { appendFileSync, existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { fileURLToPath } from 'node:url';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { collect, planConfigs } from '../../predictors/collect.js';
-import { readSamples } from '../../predictors/samples.js';
+import { loadDataset, readSamples, repairTail } from '../../predictors/samples.js';
+import { lockPath } from '../../util/outputLock.js';
 import type { SubnetEvaluator } from '../../predictors/SubnetEvaluator.js';
 import type { AccuracySample } from '../../predictors/types.js';
 import { configKey } from '../../space/searchSpace.js';
@@ -125,5 +127,52 @@ describe('collect', () => {
     await assert.rejects(collect(space, new FakeEvaluator(1), out, { n: 3, seed: 1 }), /corrupt\.jsonl:3 is not an accuracy sample/);
     appendFileSync(join(dir, 'foreign.jsonl'), `${JSON.stringify({ config: { depths: [1], kernels: [3], expands: [3], widths: [1] }, accuracy: 0.5, loss: 1, n: 10, seconds: 1 })}\n`);
     assert.throws(() => readSamples(join(dir, 'foreign.jsonl'), space), /foreign\.jsonl:1: invalid subnet config[\s\S]*another search space than 'micro'/);
+  });
+
+  it('never changes a file that is not a dataset: a predictor JSON, a binary file, a foreign last line', async () => {
+    const foreign: Array<[string, Buffer, RegExp]> = [
+      ['predictor.json', readFileSync(fileURLToPath(new URL('../../../models/predictors/accuracy-quant.json', import.meta.url))), /predictor\.json is not an accuracy dataset: its first line is not a sample/],
+      ['model.onnx', Buffer.from([0x08, 0x07, 0x12, 0x0a, 0x68, 0x77, 0x6e, 0x61, 0x73, 0x0a, 0x00, 0x01, 0x02]), /model\.onnx is not an accuracy dataset \(it is a binary file\)/],
+      ['notes.txt', Buffer.from('hello\nworld'), /notes\.txt is not an accuracy dataset: its first line is not a sample/],
+    ];
+    const good = join(dir, 'good.jsonl');
+    await collect(space, new FakeEvaluator(1), good, { n: 2, seed: 1 });
+    foreign.push(['tail.jsonl', Buffer.concat([readFileSync(good), Buffer.from('# a note without newline')]), /tail\.jsonl is not an accuracy dataset: its last line \(without a newline\) is not the start of a sample/]);
+    for (const [name, bytes, message] of foreign) {
+      const path = join(dir, name);
+      writeFileSync(path, bytes);
+      await assert.rejects(collect(space, new FakeEvaluator(1), path, { n: 1, seed: 1 }), message);
+      assert.throws(() => repairTail(path), message);
+      assert.ok(readFileSync(path).equals(bytes), `${name} was changed`);
+    }
+  });
+
+  it('refuses a second writer of the same file while the first runs, and takes over a stale lock', async () => {
+    const out = join(dir, 'locked.jsonl');
+    const first = collect(space, new FakeEvaluator(1, new Set(), () => 20), out, { n: 4, seed: 3 });
+    await assert.rejects(collect(space, new FakeEvaluator(1), out, { n: 4, seed: 3 }), /locked\.jsonl is being written by another hwnas run \(process \d+\): wait for it to finish/);
+    await first;
+    assert.equal(existsSync(lockPath(out)), false, 'the lock is released');
+    // A lock left by a process that no longer runs is stale.
+    writeFileSync(lockPath(out), '2147483646\n');
+    const again = await collect(space, new FakeEvaluator(1), out, { n: 6, seed: 3 });
+    assert.equal(again.alreadyPresent, 4);
+    const lines = readSamples(out, space).samples;
+    assert.equal(new Set(keys(lines.map((l) => l.config))).size, lines.length, 'no config twice');
+    assert.equal(lines.length, 6);
+  });
+});
+
+describe('loadDataset', () => {
+  it('keeps each config once, counting the duplicates, and reports a torn last line', async () => {
+    const out = join(dir, 'dupes.jsonl');
+    await collect(space, new FakeEvaluator(1), out, { n: 3, seed: 5 });
+    const text = readFileSync(out, 'utf8');
+    appendFileSync(out, `${text.split('\n')[1]}\n${text.split('\n')[0]}\n{"config":{"dep`);
+    const d = loadDataset(out, space);
+    assert.equal(d.samples.length, 3);
+    assert.equal(d.duplicates, 2);
+    assert.equal(d.partialBytes, 15);
+    assert.deepEqual(keys(d.samples.map((s) => s.config)), keys(planConfigs(space, 3, 5, 'fp32')));
   });
 });
