@@ -12,7 +12,7 @@ import { tf } from '../supernet/backend/tf.js';
 import type { Tensor1D } from '../supernet/backend/tf.js';
 import { Rng } from '../space/rng.js';
 import { Subnet, type BnTensors, type SubnetWeights } from '../supernet/Subnet.js';
-import { subnetPlan } from '../space/plan.js';
+import { headOf, subnetPlan } from '../space/plan.js';
 import { buildDeployGraph, type DeployGraph, type DeployOp } from '../supernet/quant/deployGraph.js';
 import { finalizeGraph, type ActRange } from '../supernet/quant/finalizeGraph.js';
 import type { SearchSpace, SubnetConfig } from '../space/types.js';
@@ -38,7 +38,8 @@ function randomSubnet(space: SearchSpace, config: SubnetConfig, seed: number): S
   const plan = subnetPlan(space, config);
   const rng = new Rng(seed);
   const he = (fanIn: number) => Math.sqrt(2 / fanIn);
-  const { stem, head, classifier } = plan;
+  const { stem, classifier } = plan;
+  const head = headOf(plan);
   const weights: SubnetWeights = {
     stem: { w: normal(rng, [stem.kernel, stem.kernel, stem.inC, stem.outC], he(stem.kernel ** 2 * stem.inC)) as tf.Tensor4D, bn: identityBn(stem.outC) },
     blocks: plan.blocks.map((b) => ({

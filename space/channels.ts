@@ -2,7 +2,7 @@
  * Channel arithmetic shared by the lowering, the space checks and the supernet layers, so
  * that every part of the system agrees on how many channels a choice gives.
  */
-import type { SearchSpace } from './types.js';
+import type { BlockFamily, SearchSpace } from './types.js';
 
 /** Channel counts are multiples of this. */
 export const kChannelDivisor = 8;
@@ -35,4 +35,14 @@ export function midChannels(inC: number, expand: number): number {
 /** Squeeze channels of a squeeze-and-excitation unit on `mid` channels. */
 export function squeezeChannels(mid: number): number {
   return makeDivisible(mid / 4);
+}
+
+/** Middle channels of a block of `family` reading `inC` and writing `outC` channels (resnet expands its output, the others their input). */
+export function familyMidChannels(family: BlockFamily, inC: number, outC: number, expand: number): number {
+  return midChannels(family === 'resnet' ? outC : inC, expand);
+}
+
+/** Output channels of the stem at the first stage's width ratio `ratio` (fixed unless `stem.widthFromStage`). */
+export function stemChannels(space: SearchSpace, ratio: number): number {
+  return space.stem.widthFromStage === true ? keptChannels(space.stem.width, ratio) : space.stem.width;
 }

@@ -39,8 +39,44 @@ export const fashionMbv3: SearchSpace = deepFreeze({
   },
 });
 
+/**
+ * `fashion-hybrid`: a block family per stage - MBConv, Fused-MBConv or the ResNet basic block -
+ * with an elastic stem stride, so subnets work at 28x28 (stem stride 1) as a CPU-friendly
+ * ResNet does, or at 14x14. Three stages of at most three blocks, kernel 3, widths 24/48/96
+ * at ratio 1; the ratio 0.67 gives 16/32/64, so ResNet-8 (one resnet block per stage) and
+ * ResNet-14 (two) are members. The stem keeps the first stage's width ratio, and there is no
+ * head convolution (pool, then the classifier), as in a CIFAR ResNet. ReLU throughout.
+ * Expand ratios per family, by the expand gene's index: mbconv 2/3/4 of the input channels,
+ * fused 1/2/3 of the input, resnet 1/2, 3/4 or all of the output channels.
+ */
+export const fashionHybrid: SearchSpace = deepFreeze({
+  name: 'fashion-hybrid',
+  input: { height: 28, width: 28, channels: 1, classes: 10 },
+  stem: { width: 24, kernel: 3, stride: 1, strides: [1, 2], widthFromStage: true, hswish: false },
+  stages: [
+    { width: 24, stride: 1, depths: [1, 2, 3], se: false, hswish: false }, // 28 (14 with stem stride 2)
+    { width: 48, stride: 2, depths: [1, 2, 3], se: false, hswish: false }, // 14
+    { width: 96, stride: 2, depths: [1, 2, 3], se: false, hswish: false }, // 7
+  ],
+  kernels: [3],
+  expands: [2, 3, 4],
+  families: [
+    { name: 'mbconv', expands: [2, 3, 4] },
+    { name: 'fused', expands: [1, 2, 3] },
+    { name: 'resnet', expands: [0.5, 0.75, 1] },
+  ],
+  widthRatios: [0.34, 0.67, 1],
+  head: { width: 0, hswish: false },
+  quant: {
+    weightBits: [4, 6, 8, 32],
+    actBits: [8, 32],
+    stemBits: { w: 8, a: 8 },
+    classifierBits: { w: 8, a: 8 },
+  },
+});
+
 /** Built-in spaces by name (frozen; copy before changing one). */
-export const kSpaces = Object.freeze({ 'fashion-mbv3': fashionMbv3 } as const);
+export const kSpaces = Object.freeze({ 'fashion-mbv3': fashionMbv3, 'fashion-hybrid': fashionHybrid } as const);
 
 export type SpaceName = keyof typeof kSpaces;
 

@@ -66,8 +66,17 @@ class Lowering {
     this.push('se', this.h, this.w, this.c, 1, 1, 'none', wBits, aBits, weights, weights + sq + this.c);
   }
 
-  add(wBits: number, aBits: number): void {
-    this.push('add', this.h, this.w, this.c, 1, 1, 'none', wBits, aBits, 0, 0);
+  /** Residual sum, with the activation that follows it (resnet) or none. */
+  add(wBits: number, aBits: number, act: Act = 'none'): void {
+    this.push('add', this.h, this.w, this.c, 1, 1, act, wBits, aBits, 0, 0);
+  }
+
+  /** A 1x1 projection of an earlier feature map (h, w, c) on a side path; the current map is kept. */
+  sideConv(from: { h: number; w: number; c: number }, outC: number, stride: number, wBits: number, aBits: number): void {
+    const here = { h: this.h, w: this.w, c: this.c };
+    Object.assign(this, from);
+    this.conv(outC, 1, stride, 'none', wBits, aBits);
+    Object.assign(this, here);
   }
 
   /** Global average pool; the kernel is the input height. */
@@ -104,13 +113,23 @@ export function layersOf(space: SearchSpace, cfg: SubnetConfig): LayerDesc[] {
   const net = new Lowering(input.height, input.width, input.channels);
   net.conv(stem.outC, stem.kernel, stem.stride, stem.act, stem.wBits, stem.aBits);
   for (const b of plan.blocks) {
-    net.conv(b.midC, 1, 1, b.act, b.wBits, b.aBits);
-    net.dwconv(b.kernel, b.stride, b.act, b.wBits, b.aBits);
-    if (b.seC > 0) net.se(b.wBits, b.aBits);
-    net.conv(b.outC, 1, 1, 'none', b.wBits, b.aBits);
-    if (b.residual) net.add(b.wBits, b.aBits);
+    const input = { h: net.h, w: net.w, c: net.c };
+    if (b.family === 'mbconv') {
+      net.conv(b.midC, 1, 1, b.act, b.wBits, b.aBits);
+      net.dwconv(b.kernel, b.stride, b.act, b.wBits, b.aBits);
+      if (b.seC > 0) net.se(b.wBits, b.aBits);
+      net.conv(b.outC, 1, 1, 'none', b.wBits, b.aBits);
+    } else if (b.family === 'fused') {
+      net.conv(b.midC, b.kernel, b.stride, b.act, b.wBits, b.aBits);
+      net.conv(b.outC, 1, 1, 'none', b.wBits, b.aBits);
+    } else {
+      net.conv(b.midC, b.kernel, b.stride, b.act, b.wBits, b.aBits);
+      net.conv(b.outC, b.kernel, 1, 'none', b.wBits, b.aBits);
+      if (b.shortcut) net.sideConv(input, b.outC, b.stride, b.wBits, b.aBits);
+    }
+    if (b.residual) net.add(b.wBits, b.aBits, b.family === 'resnet' ? b.act : 'none');
   }
-  net.conv(head.outC, 1, 1, head.act, head.wBits, head.aBits);
+  if (head !== null) net.conv(head.outC, 1, 1, head.act, head.wBits, head.aBits);
   net.pool(classifier.wBits, classifier.aBits);
   net.fc(classifier.outC, classifier.wBits, classifier.aBits);
   return net.layers;

@@ -3,9 +3,9 @@
  * bits. The tfjs supernet, the extracted subnet and the exporters all build from this plan,
  * so the model that runs is the model that is counted.
  */
-import { kFloatBits, type SearchSpace, type SubnetConfig } from './types.js';
-import { midChannels, squeezeChannels, stageChannels } from './channels.js';
-import { blockSlots } from './searchSpace.js';
+import { kFloatBits, type BlockFamily, type SearchSpace, type SubnetConfig } from './types.js';
+import { familyMidChannels, squeezeChannels, stageChannels, stemChannels } from './channels.js';
+import { blockSlots, configStemStride, stageFamily } from './searchSpace.js';
 
 export type Activation = 'relu' | 'hswish';
 
@@ -24,6 +24,7 @@ export interface BlockPlan {
   /** Block slot index (position in the config's per-block arrays). */
   slot: number;
   stage: number;
+  family: BlockFamily;
   inC: number;
   midC: number;
   /** Squeeze channels of the SE unit; 0 when the stage has no SE. */
@@ -32,7 +33,10 @@ export interface BlockPlan {
   kernel: number;
   stride: 1 | 2;
   act: Activation;
+  /** The block adds its input to its output (identity, or through `shortcut`). */
   residual: boolean;
+  /** resnet: a 1x1 projection (stride, BatchNorm) on the residual path, where the shape changes. */
+  shortcut: boolean;
   wBits: number;
   aBits: number;
 }
@@ -40,7 +44,8 @@ export interface BlockPlan {
 export interface SubnetPlan {
   stem: ConvPlan;
   blocks: BlockPlan[];
-  head: ConvPlan;
+  /** The 1x1 convolution before pooling; null when the space has none (head width 0). */
+  head: ConvPlan | null;
   classifier: { inC: number; outC: number; wBits: number; aBits: number };
   /** Whether the config carries bits (quantized) or runs float everywhere. */
   quantized: boolean;
@@ -53,15 +58,19 @@ export function subnetPlan(space: SearchSpace, cfg: SubnetConfig): SubnetPlan {
   const clsBits = quantized ? space.quant.classifierBits : { w: kFloatBits, a: kFloatBits };
   const { input, stem, head } = space;
   const blocks: BlockPlan[] = [];
-  let c = stem.width;
+  const stemC = stemChannels(space, cfg.widths[0]);
+  let c = stemC;
   for (const slot of blockSlots(space)) {
     if (slot.block >= cfg.depths[slot.stage]) continue;
     const stage = space.stages[slot.stage];
+    const family = stageFamily(space, cfg, slot.stage).name;
     const outC = stageChannels(space, slot.stage, cfg.widths[slot.stage]);
-    const midC = midChannels(c, cfg.expands[slot.slot]);
+    const midC = familyMidChannels(family, c, outC, cfg.expands[slot.slot]);
+    const sameShape = slot.stride === 1 && c === outC;
     blocks.push({
       slot: slot.slot,
       stage: slot.stage,
+      family,
       inC: c,
       midC,
       seC: stage.se ? squeezeChannels(midC) : 0,
@@ -69,7 +78,8 @@ export function subnetPlan(space: SearchSpace, cfg: SubnetConfig): SubnetPlan {
       kernel: cfg.kernels[slot.slot],
       stride: slot.stride,
       act: stage.hswish ? 'hswish' : 'relu',
-      residual: slot.stride === 1 && c === outC,
+      residual: family === 'resnet' || sameShape,
+      shortcut: family === 'resnet' && !sameShape,
       wBits: quantized ? cfg.wBits![slot.slot] : kFloatBits,
       aBits: quantized ? cfg.aBits![slot.slot] : kFloatBits,
     });
@@ -77,15 +87,26 @@ export function subnetPlan(space: SearchSpace, cfg: SubnetConfig): SubnetPlan {
   }
   return {
     stem: {
-      inC: input.channels, outC: stem.width, kernel: stem.kernel, stride: stem.stride,
+      inC: input.channels, outC: stemC, kernel: stem.kernel, stride: configStemStride(space, cfg),
       act: stem.hswish ? 'hswish' : 'relu', wBits: stemBits.w, aBits: stemBits.a,
     },
     blocks,
-    head: {
+    head: head.width === 0 ? null : {
       inC: c, outC: head.width, kernel: 1, stride: 1,
       act: head.hswish ? 'hswish' : 'relu', wBits: clsBits.w, aBits: clsBits.a,
     },
-    classifier: { inC: head.width, outC: input.classes, wBits: clsBits.w, aBits: clsBits.a },
+    classifier: { inC: head.width === 0 ? c : head.width, outC: input.classes, wBits: clsBits.w, aBits: clsBits.a },
     quantized,
   };
+}
+
+/**
+ * The head convolution of `plan`, for the parts that build standalone mbconv networks
+ * (extracted subnets, deployed graphs, profiled parts); throws for a plan without one.
+ */
+export function headOf(plan: SubnetPlan): ConvPlan {
+  if (plan.head === null) {
+    throw new Error('this subnet has no head convolution (head width 0): standalone extraction, export and profiling do not support such spaces yet');
+  }
+  return plan.head;
 }

@@ -4,9 +4,9 @@
  * boundary re-checks.
  */
 import { z } from 'zod';
-import type { SearchSpace, SubnetConfig } from './types.js';
+import { kBlockFamilies, type SearchSpace, type SubnetConfig } from './types.js';
 import { spaceProblems } from './spaceChecks.js';
-import { blockSlots } from './searchSpace.js';
+import { blockSlots, spaceFamilies, stageFamily, stemStrides } from './searchSpace.js';
 
 const posInt = z.number().int().positive();
 const stride = z.literal([1, 2]);
@@ -24,12 +24,15 @@ export const stageSpecSchema = z.strictObject({
 export const searchSpaceSchema = z.strictObject({
   name: z.string().min(1),
   input: z.strictObject({ height: posInt, width: posInt, channels: posInt, classes: posInt }),
-  stem: z.strictObject({ width: posInt, kernel: posInt, stride, hswish: z.boolean() }),
+  stem: z.strictObject({
+    width: posInt, kernel: posInt, stride, strides: z.array(stride).min(1).optional(), widthFromStage: z.boolean().optional(), hswish: z.boolean(),
+  }),
   stages: z.array(stageSpecSchema).min(1),
   kernels: z.array(posInt).min(1),
   expands: z.array(z.number().positive()).min(1),
+  families: z.array(z.strictObject({ name: z.enum(kBlockFamilies), expands: z.array(z.number().positive()).min(1) })).min(1).optional(),
   widthRatios: z.array(z.number().positive().max(1)).min(1),
-  head: z.strictObject({ width: posInt, hswish: z.boolean() }),
+  head: z.strictObject({ width: z.number().int().nonnegative(), hswish: z.boolean() }),
   quant: z.strictObject({
     weightBits: z.array(weightBits).min(1),
     actBits: z.array(actBits).min(1),
@@ -46,6 +49,8 @@ export const subnetConfigSchema = z.strictObject({
   widths: z.array(z.number()),
   wBits: z.array(z.number()).optional(),
   aBits: z.array(z.number()).optional(),
+  families: z.array(z.string()).optional(),
+  stemStride: z.number().optional(),
 });
 
 /** Thrown by the parsers; `problems` holds one line per problem found. */
@@ -148,9 +153,33 @@ export function configProblems(space: SearchSpace, cfg: SubnetConfig): string[] 
     const allowed = space.kernels;
     checkMembers(problems, 'kernels', cfg.kernels, () => ({ allowed, name: `the space's kernels ${list(allowed)}` }));
   }
-  if (checkLength(problems, 'expands', cfg.expands, slots, 'block slots', perSlot)) {
-    const allowed = space.expands;
-    checkMembers(problems, 'expands', cfg.expands, () => ({ allowed, name: `the space's expand ratios ${list(allowed)}` }));
+  const familyNames = spaceFamilies(space).map((f) => f.name as string);
+  let familiesOk = true;
+  if (cfg.families !== undefined) {
+    if (space.families === undefined) {
+      problems.push(`config.families is given but space '${space.name}' has no block families: remove it`);
+      familiesOk = false;
+    } else if (checkLength(problems, 'families', cfg.families, stages, 'stages', perStage)) {
+      cfg.families.forEach((f, i) => {
+        if (!familyNames.includes(f)) {
+          problems.push(`config.families[${i}] = '${f}' is not one of the space's families ${familyNames.join(', ')}`);
+          familiesOk = false;
+        }
+      });
+    } else {
+      familiesOk = false;
+    }
+  }
+  if (checkLength(problems, 'expands', cfg.expands, slots, 'block slots', perSlot) && familiesOk) {
+    const slotList = blockSlots(space);
+    checkMembers(problems, 'expands', cfg.expands, (i) => {
+      const family = stageFamily(space, cfg, slotList[i].stage);
+      const what = space.families === undefined ? "the space's expand ratios" : `the expand ratios of family ${family.name}`;
+      return { allowed: family.expands, name: `${what} ${list(family.expands)}` };
+    });
+  }
+  if (cfg.stemStride !== undefined && !(stemStrides(space) as readonly number[]).includes(cfg.stemStride)) {
+    problems.push(`config.stemStride = ${cfg.stemStride} is not one of the space's stem strides ${list(stemStrides(space))}`);
   }
   if ((cfg.wBits === undefined) !== (cfg.aBits === undefined)) {
     const [given, missing] = cfg.wBits === undefined ? ['aBits', 'wBits'] : ['wBits', 'aBits'];

@@ -6,7 +6,7 @@
  * contributing as many slots as its largest depth. A stage at depth d runs its first d slots;
  * the rest are skipped.
  */
-import type { ActBits, SearchSpace, SubnetConfig, WeightBits } from './types.js';
+import type { ActBits, BlockFamily, FamilySpec, SearchSpace, SubnetConfig, WeightBits } from './types.js';
 import type { Rng } from './rng.js';
 
 /** One block position of the supernet at its largest depth. */
@@ -57,6 +57,40 @@ export function isActiveSlot(space: SearchSpace, cfg: SubnetConfig, slot: number
   return s.block < cfg.depths[s.stage];
 }
 
+const familyCache = new WeakMap<SearchSpace, readonly FamilySpec[]>();
+
+/** The block families of the space, in order; a space without `families` has mbconv alone. */
+export function spaceFamilies(space: SearchSpace): readonly FamilySpec[] {
+  let families = familyCache.get(space);
+  if (families === undefined) {
+    families = Object.freeze(space.families ?? [{ name: 'mbconv', expands: space.expands }]);
+    familyCache.set(space, families);
+  }
+  return families;
+}
+
+/** The family stage `stage` of `cfg` runs (the first family when the config names none). */
+export function stageFamily(space: SearchSpace, cfg: SubnetConfig, stage: number): FamilySpec {
+  const families = spaceFamilies(space);
+  const name = cfg.families?.[stage];
+  return name === undefined ? families[0] : (families.find((f) => f.name === name) as FamilySpec);
+}
+
+/** Stem stride choices, ascending (one when the stem is not elastic). */
+export function stemStrides(space: SearchSpace): readonly (1 | 2)[] {
+  return space.stem.strides ?? [space.stem.stride];
+}
+
+/** The stem stride `cfg` runs. */
+export function configStemStride(space: SearchSpace, cfg: SubnetConfig): 1 | 2 {
+  return cfg.stemStride ?? space.stem.stride;
+}
+
+/** Whether the space has genes beyond fashion-mbv3's: a block family per stage or an elastic stem stride. */
+export function hasFamilyGenes(space: SearchSpace): boolean {
+  return space.families !== undefined || space.stem.strides !== undefined;
+}
+
 function quantMode(options: QuantOptions | undefined): QuantMode {
   return { ...kDefaultQuantOptions, ...options }.quant;
 }
@@ -82,6 +116,16 @@ function extremeConfig(space: SearchSpace, end: <T>(items: readonly T[]) => T, q
     cfg.wBits = new Array<WeightBits>(n).fill(end(space.quant.weightBits));
     cfg.aBits = new Array<ActBits>(n).fill(end(space.quant.actBits));
   }
+  if (hasFamilyGenes(space)) {
+    // The largest takes the last family and the smallest stem stride (the most work); the
+    // smallest the first family and the largest stride.
+    const family = end(spaceFamilies(space));
+    const isLargest = end === last;
+    cfg.families = space.stages.map(() => family.name);
+    cfg.expands = new Array<number>(n).fill(end(family.expands));
+    const strides = stemStrides(space);
+    cfg.stemStride = isLargest ? strides[0] : strides[strides.length - 1];
+  }
   return cfg;
 }
 
@@ -91,6 +135,17 @@ function extremeConfig(space: SearchSpace, end: <T>(items: readonly T[]) => T, q
  */
 export function largestConfig(space: SearchSpace, options?: QuantOptions): SubnetConfig {
   return extremeConfig(space, last, quantMode(options));
+}
+
+/**
+ * The largest subnet of one block family: every stage takes `family` at its largest expand
+ * ratio, everything else as in `largestConfig`.
+ */
+export function largestOfFamily(space: SearchSpace, family: BlockFamily, options?: QuantOptions): SubnetConfig {
+  const spec = spaceFamilies(space).find((f) => f.name === family);
+  if (spec === undefined) throw new Error(`space '${space.name}' has no block family '${family}': it has ${spaceFamilies(space).map((f) => f.name).join(', ')}`);
+  const cfg = largestConfig(space, options);
+  return { ...cfg, families: space.stages.map(() => family), expands: cfg.expands.map(() => last(spec.expands)) };
 }
 
 /**
@@ -130,6 +185,17 @@ function drawConfig(space: SearchSpace, rng: Rng, quant: QuantMode, pickArch: <T
     cfg.expands.push(pickArch(space.expands));
     cfg.wBits?.push(rng.pick(space.quant.weightBits));
     cfg.aBits?.push(rng.pick(space.quant.actBits));
+  }
+  if (hasFamilyGenes(space)) {
+    // Drawn after the genes above, so spaces without these genes keep their streams. The
+    // expand gene keeps its index and takes the value of the stage's family.
+    const families = spaceFamilies(space);
+    cfg.families = space.stages.map(() => rng.pick(families).name);
+    cfg.stemStride = pickArch([...stemStrides(space)].reverse());
+    for (const s of blockSlots(space)) {
+      const index = space.expands.indexOf(cfg.expands[s.slot]);
+      cfg.expands[s.slot] = stageFamily(space, cfg, s.stage).expands[index];
+    }
   }
   return canonicalConfig(space, cfg);
 }
@@ -175,10 +241,12 @@ export function canonicalConfig(space: SearchSpace, cfg: SubnetConfig): SubnetCo
   };
   if (cfg.wBits !== undefined) out.wBits = [...cfg.wBits];
   if (cfg.aBits !== undefined) out.aBits = [...cfg.aBits];
+  if (cfg.families !== undefined) out.families = [...cfg.families];
+  if (cfg.stemStride !== undefined) out.stemStride = cfg.stemStride;
   for (const s of blockSlots(space)) {
     if (s.block < cfg.depths[s.stage]) continue;
     out.kernels[s.slot] = space.kernels[0];
-    out.expands[s.slot] = space.expands[0];
+    out.expands[s.slot] = stageFamily(space, cfg, s.stage).expands[0];
     if (out.wBits !== undefined) out.wBits[s.slot] = space.quant.weightBits[0];
     if (out.aBits !== undefined) out.aBits[s.slot] = space.quant.actBits[0];
   }
@@ -209,5 +277,8 @@ export function configKey(space: SearchSpace, cfg: SubnetConfig): string {
   ];
   if (cfg.wBits !== undefined) parts.push(`w${perStage(cfg.wBits)}`);
   if (cfg.aBits !== undefined) parts.push(`a${perStage(cfg.aBits)}`);
+  if (hasFamilyGenes(space)) {
+    parts.push(`f${space.stages.map((_, st) => stageFamily(space, cfg, st).name).join(',')}`, `s${configStemStride(space, cfg)}`);
+  }
   return parts.join('|');
 }

@@ -107,6 +107,23 @@ export function spaceProblems(space: SearchSpace): string[] {
   checkAscending(problems, 'space.quant.actBits', space.quant.actBits);
   checkOdd(problems, 'space.stem.kernel', space.stem.kernel);
   space.kernels.forEach((k, i) => checkOdd(problems, `space.kernels[${i}]`, k));
+  space.families?.forEach((f, i) => {
+    checkAscending(problems, `space.families[${i}].expands`, f.expands);
+    if (f.expands.length !== space.expands.length) {
+      problems.push(`space.families[${i}].expands has ${f.expands.length} choices but space.expands has ${space.expands.length}: give every family as many expand ratios (the expand gene keeps its index across families)`);
+    }
+  });
+  if (space.families !== undefined) {
+    const names = space.families.map((f) => f.name);
+    if (new Set(names).size !== names.length) problems.push(`space.families names a family twice (${names.join(', ')}): give each once`);
+    if (JSON.stringify(space.families[0].expands) !== JSON.stringify(space.expands)) {
+      problems.push('space.expands must equal space.families[0].expands (the first family\'s ratios): copy them');
+    }
+  }
+  if (space.stem.strides !== undefined) {
+    checkAscending(problems, 'space.stem.strides', space.stem.strides);
+    if (!space.stem.strides.includes(space.stem.stride)) problems.push(`space.stem.stride = ${space.stem.stride} must be one of space.stem.strides`);
+  }
   if (problems.length === 0) {
     checkWidthCollisions(problems, space);
     checkExpandCollisions(problems, space);

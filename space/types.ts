@@ -18,11 +18,39 @@ export interface InputSpec {
 }
 
 export interface StemSpec {
-  /** Output channels of the stem convolution. */
+  /**
+   * Output channels of the stem convolution (at the first stage's width ratio 1 when
+   * `widthFromStage` is set).
+   */
   width: number;
   kernel: number;
+  /** The stem's stride; with `strides`, the stride of a config that names none. */
   stride: 1 | 2;
+  /** Elastic stem stride: the choices a config's `stemStride` takes, ascending. */
+  strides?: (1 | 2)[];
+  /** The stem keeps `width * widths[0]` channels (the first stage's width ratio), as a ResNet's stem matches its first stage. */
+  widthFromStage?: boolean;
   hswish: boolean;
+}
+
+/** The block families a stage may take. */
+export const kBlockFamilies = Object.freeze(['mbconv', 'fused', 'resnet'] as const);
+/**
+ * - mbconv: MobileNetV3's inverted residual: 1x1 expand, kxk depthwise, 1x1 project.
+ * - fused: EfficientNetV2's Fused-MBConv: a dense kxk expand convolution, then a 1x1 project.
+ * - resnet: the ResNet basic block: two dense kxk convolutions (middle channels = output
+ *   channels x expand), a 1x1 projection shortcut where the shape changes, activation after
+ *   the sum.
+ */
+export type BlockFamily = (typeof kBlockFamilies)[number];
+
+export interface FamilySpec {
+  name: BlockFamily;
+  /**
+   * Expand-ratio choices of the family, ascending; one per choice of the space's `expands`
+   * (the same count). mbconv and fused expand their input channels, resnet its output channels.
+   */
+  expands: number[];
 }
 
 export interface StageSpec {
@@ -39,7 +67,7 @@ export interface StageSpec {
 }
 
 export interface HeadSpec {
-  /** Channels of the final 1x1 convolution before global pooling. */
+  /** Channels of the final 1x1 convolution before global pooling; 0 = no head convolution. */
   width: number;
   hswish: boolean;
 }
@@ -60,8 +88,13 @@ export interface SearchSpace {
   stages: StageSpec[];
   /** Depthwise kernel choices per block (e.g. 3, 5, 7). */
   kernels: number[];
-  /** Expand-ratio choices per block (e.g. 3, 4, 6). */
+  /** Expand-ratio choices per block (e.g. 3, 4, 6); of the first family when `families` is given. */
   expands: number[];
+  /**
+   * Block families a stage may take (a gene per stage, weights shared within each family).
+   * Absent: every block is an mbconv block.
+   */
+  families?: FamilySpec[];
   /** Width keep ratios per stage (channel pruning), e.g. 0.5, 0.75, 1. */
   widthRatios: number[];
   head: HeadSpec;
@@ -79,6 +112,10 @@ export interface SubnetConfig {
   expands: number[];
   /** Width keep ratio per stage. */
   widths: number[];
+  /** Block family per stage (spaces with `families`; absent = the first family everywhere). */
+  families?: BlockFamily[];
+  /** Stem stride (spaces with elastic `stem.strides`; absent = `stem.stride`). */
+  stemStride?: 1 | 2;
   /** Weight bits per block slot; absent means every block is float. */
   wBits?: WeightBits[];
   /** Activation bits per block slot; absent means every block is float. */

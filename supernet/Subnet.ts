@@ -8,7 +8,7 @@
 import { tf } from './backend/tf.js';
 import type { Tensor, Tensor1D, Tensor2D, Tensor4D } from './backend/tf.js';
 import type { SearchSpace, SubnetConfig } from '../space/types.js';
-import type { SubnetPlan } from '../space/plan.js';
+import { headOf, type SubnetPlan } from '../space/plan.js';
 import { activation, conv, depthwise, globalPool, pointwise, squeezeExcite, type SeWeights } from './net/ops.js';
 import { batchNormInfer, kDefaultBatchNormEpsilon } from './ops/batchNorm.js';
 
@@ -97,7 +97,7 @@ export class Subnet {
       h = bn(pointwise(h, w.project.w), w.project.bn);
       if (b.residual) h = tf.add(h, input);
     });
-    h = activation(bn(pointwise(h, weights.head.w), weights.head.bn), plan.head.act);
+    h = activation(bn(pointwise(h, weights.head.w), weights.head.bn), headOf(plan).act);
     return tf.add(tf.matMul(globalPool(h), weights.classifier.w), weights.classifier.b) as Tensor2D;
   }
 

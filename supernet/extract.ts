@@ -73,6 +73,13 @@ function need(stats: BnStats, id: string): BnLayerStats {
 /** A standalone subnet for `cfg` with BatchNorm `stats` (from `calibrateBatchNorm`). */
 export function extractWithStats(net: Supernet, cfg: SubnetConfig, stats: BnStats): Subnet {
   const plan = subnetPlan(net.space, cfg);
+  const headPlan = plan.head;
+  if (headPlan === null || plan.blocks.some((b) => b.family !== 'mbconv')) {
+    throw new Error(
+      `extracting a standalone subnet of space '${net.space.name}' (fused or resnet blocks, or no head convolution) is not supported yet: ` +
+        'evaluate it on the supernet with evaluateConfig',
+    );
+  }
   const store = net.store;
   const top = (name: string) => store.get(name) as unknown as Tensor1D;
   return scoped(() => {
@@ -99,7 +106,7 @@ export function extractWithStats(net: Supernet, cfg: SubnetConfig, stats: BnStat
       return weights;
     });
     const head = {
-      w: keep(net.headWeight(plan.head.inC)),
+      w: keep(net.headWeight(headPlan.inC)),
       bn: bnOf(top('head.bn.gamma'), top('head.bn.beta'), need(stats, 'head.bn')),
     };
     const classifier = { w: keep(store.get('classifier.weight') as unknown as Tensor2D), b: keep(top('classifier.bias')) };

@@ -12,12 +12,7 @@
 import type { SearchSpace } from '../../space/types.js';
 import { blockSlots } from '../../space/searchSpace.js';
 import type { ParamInfo } from './ParamStore.js';
-
-/** A tensor axis that carries the channels being sorted. */
-interface AxisRef {
-  name: string;
-  axis: number;
-}
+import { familyChannelGroups, type AxisRef } from './familyChannelGroups.js';
 
 function infoOf(layout: readonly ParamInfo[], name: string): ParamInfo | undefined {
   return layout.find((p) => p.name === name);
@@ -54,6 +49,7 @@ function permuteAxis(values: Float32Array, info: ParamInfo, axis: number, perm: 
 
 /** The channel groups of the supernet: who reads them (importance) and every axis that carries them. */
 function channelGroups(space: SearchSpace, layout: readonly ParamInfo[]): Array<{ readers: AxisRef[]; axes: AxisRef[] }> {
+  if (space.families !== undefined) return familyChannelGroups(space, layout);
   const groups: Array<{ readers: AxisRef[]; axes: AxisRef[] }> = [];
   const slots = blockSlots(space);
   for (const slot of slots) {

@@ -18,6 +18,7 @@ import type { Subnet, FoldedConv } from '../Subnet.js';
 import type { ActQuant, BiasQuant, WeightQuant } from './fakeQuant.js';
 import { quantizeWeight } from './fakeQuant.js';
 import { kFloatBits } from '../../space/types.js';
+import { headOf } from '../../space/plan.js';
 
 /** A weight in tfjs layout: dense `[k,k,Cin,Cout]`, depthwise `[k,k,C,1]`, 1x1 and FC `[Cin,Cout]`. */
 export interface DeployWeight {
@@ -164,7 +165,7 @@ export function buildDeployGraph(subnet: Subnet, options: DeployOptions): Deploy
       }
     });
     h = g.layer('head', 'pointwise', h, arrays(folded.head), {
-      kernel: 1, stride: 1, act: plan.head.act, bits: bits(plan.head.wBits, plan.head.aBits),
+      kernel: 1, stride: 1, act: headOf(plan).act, bits: bits(headOf(plan).wBits, headOf(plan).aBits),
     });
     g.ops.push({ op: 'pool', x: h, y: 'pool' });
     const cls = bits(plan.classifier.wBits, plan.classifier.aBits);

@@ -10,7 +10,7 @@ import type { SearchSpace, SubnetConfig } from '../../space/types.js';
 import type { FashionMnist, ImageSet } from '../data/types.js';
 import { batchAugmentRng, batchIndices, deriveSeed, fillBatch, fillLabels } from '../data/batches.js';
 import { Rng } from '../../space/rng.js';
-import { largestConfig, sampleConfig, smallestConfig } from '../../space/searchSpace.js';
+import { largestConfig, largestOfFamily, sampleConfig, smallestConfig, spaceFamilies } from '../../space/searchSpace.js';
 import { Supernet } from '../Supernet.js';
 import { calibrationSet, evaluateConfig } from '../evaluate.js';
 import { loadCheckpoint, saveCheckpoint } from './checkpoint.js';
@@ -191,7 +191,12 @@ export function addToMean(mean: Float32Array, x: Float32Array, count: number): v
 
 /** The subnets trained at `step`: seeded by (seed, step), so a resumed run draws the same ones. */
 export function stepConfigs(space: SearchSpace, phase: PhaseSpec, seed: number, step: number): SubnetConfig[] {
-  if (!phase.sandwich) return [largestConfig(space)];
+  if (!phase.sandwich) {
+    // With block families, the largest phase trains each family's largest subnet in turn.
+    if (space.families === undefined) return [largestConfig(space)];
+    const families = spaceFamilies(space);
+    return [largestOfFamily(space, families[step % families.length].name)];
+  }
   const rng = new Rng(deriveSeed(seed, 0x5a, step));
   const configs = [largestConfig(space), smallestConfig(space)];
   for (let i = 0; i < phase.randomSubnets; i++) configs.push(sampleConfig(space, rng));

@@ -4,9 +4,9 @@ import { tf } from '../../../supernet/backend/tf.js';
 import { initBackend } from '../../../supernet/backend/backend.js';
 import { Supernet } from '../../../supernet/Supernet.js';
 import { sortChannelsByImportance } from '../../../supernet/layers/channelSort.js';
-import { fashionMbv3 } from '../../../space/defaultSpace.js';
-import { largestConfig } from '../../../space/searchSpace.js';
-import type { SearchSpace } from '../../../space/types.js';
+import { fashionHybrid, fashionMbv3 } from '../../../space/defaultSpace.js';
+import { largestConfig, largestOfFamily } from '../../../space/searchSpace.js';
+import type { SearchSpace, SubnetConfig } from '../../../space/types.js';
 import { microSpace } from '../../fixtures/data.js';
 
 function logits(net: Supernet, x: tf.Tensor4D): Float32Array {
@@ -56,4 +56,34 @@ describe('channel importance sorting', () => {
       net.dispose();
     });
   }
+});
+
+describe('channel importance sorting with block families (fashion-hybrid)', () => {
+  before(async () => {
+    await initBackend({ backend: 'wasm' });
+  });
+
+  it("leaves every family's widest subnet unchanged, stem included", () => {
+    const space = fashionHybrid;
+    const net = new Supernet(space, 5);
+    const x = tf.randomNormal([4, 28, 28, 1], 0, 1, 'float32', 6) as tf.Tensor4D;
+    const configs: SubnetConfig[] = (space.families ?? []).map((f) => largestOfFamily(space, f.name));
+    configs.push({ ...configs[0], stemStride: 2 });
+    const run = (): Float32Array[] => configs.map((cfg) => tf.tidy(() => net.forward(cfg, x, { kind: 'train' }).dataSync() as Float32Array));
+    const before = run();
+    const params = net.store.flatten();
+    const groups = sortChannelsByImportance(space, net.store.params, [params]);
+    assert.equal(groups, 9 * 3 + space.stages.length);
+    net.store.assignFlat(params);
+    const after = run();
+    before.forEach((b, k) => {
+      const diff = Math.max(...b.map((v, i) => Math.abs(v - after[k][i])));
+      assert.ok(diff <= 1e-4 * Math.max(1, ...b.map(Math.abs)), `config ${k} changed by ${diff}`);
+    });
+    // The stem's output channels were sorted too (they are elastic in this space).
+    const stem = net.store.params.find((p) => p.name === 'stem.weight')!;
+    assert.deepEqual(stem.shape, [3, 3, 1, 24]);
+    x.dispose();
+    net.dispose();
+  });
 });
