@@ -33,7 +33,9 @@ export function measuredTarget(name: TargetName, description: string): Target {
       try {
         profile = loadLatencyProfile(path);
       } catch (err) {
-        const how = options.profile === undefined ? ` (the default for ${spec}; pass another profile file to use one)` : '';
+        const how = options.profile === undefined
+          ? ` (the default for ${spec}; measure one with 'hwnas profile --target ${spec} --out FILE' and pass it with --profile ${spec}=FILE)`
+          : '';
         throw new Error(`target ${spec}: ${(err as Error).message}${how}`, { cause: err });
       }
       if (profile.target !== name || profile.threads !== threads) {

@@ -20,17 +20,20 @@ export const kDemoPopulation = 100;
 /** Finalists of each search measured on val before choosing (`hwnas search --rerank`). */
 export const kDemoRerank = 5;
 
-/** The shipped profile of each measured target (keyed by the spec as given); throws for one that has none shipped. */
-export function demoProfiles(targets: readonly string[]): Record<string, ShippedArtifact> {
+/**
+ * The shipped profile of each measured target (keyed by the spec as given) that `given` (the
+ * --profile values) names no profile for; throws for one that has none shipped.
+ */
+export function demoProfiles(targets: readonly string[], given: Record<string, string> = {}): Record<string, ShippedArtifact> {
   const out: Record<string, ShippedArtifact> = {};
   for (const target of targets) {
     const { name, threads } = parseTargetSpec(target);
-    if (getTarget(name).kind !== 'measured') continue;
+    if (getTarget(name).kind !== 'measured' || given[target] !== undefined) continue;
     const shipped = kShipped.profiles[`${name}:${threads ?? kDefaultMeasuredThreads}`];
     if (shipped === undefined) {
       throw new Error(
         `--target ${target}: the demo runs on shipped latency profiles, and hwnas ships them for ${Object.keys(kShipped.profiles).join(' and ')} only: ` +
-          "use one of those, an estimate or proxy target (e.g. rpi4, macs), or 'hwnas search' and 'hwnas verify' with a profile of your own",
+          `use one of those, an estimate or proxy target (e.g. rpi4, macs), or name a profile of your own with --profile ${target}=FILE`,
       );
     }
     out[target] = shipped;

@@ -9,6 +9,7 @@ const kTimeScale: Readonly<Record<string, number>> = { s: 1000, ms: 1, us: 1e-3,
 export function parseLatency(text: string, unit: string, target: string): number {
   const m = /^\s*([0-9]*\.?[0-9]+(?:e[-+]?[0-9]+)?)\s*([a-zµ]*)\s*$/i.exec(text);
   const forms = unit === 'ms' ? `e.g. 1.5ms, 1500us, 0.0015s or 1.5 (ms)` : `a number in ${unit}, e.g. 5 or 5${unit}`;
+  if (/^\s*-/.test(text)) throw new RangeError(`invalid --max-latency '${text}' for ${target}: it is negative, and a budget must be positive (${forms})`);
   if (m === null) throw new RangeError(`invalid --max-latency '${text}' for ${target}: expected ${forms}`);
   const value = Number(m[1]);
   const suffix = m[2];
@@ -20,6 +21,7 @@ export function parseLatency(text: string, unit: string, target: string): number
   } else {
     throw new RangeError(`invalid --max-latency '${text}' for ${target}: its predictions are in ${unit}, so expected ${forms}`);
   }
+  if (!Number.isFinite(result)) throw new RangeError(`invalid --max-latency '${text}' for ${target}: the number is too large to be a budget (${forms})`);
   if (!(result > 0)) throw new RangeError(`invalid --max-latency '${text}' for ${target}: a budget must be positive`);
   return result;
 }

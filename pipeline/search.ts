@@ -9,6 +9,7 @@ import { InfeasibleBudgetError } from '../evolution/errors.js';
 import { FitnessPool } from '../evolution/FitnessPool.js';
 import type { SearchOptions } from '../evolution/searchOptions.js';
 import type { GenerationStats } from '../evolution/types.js';
+import { defaultProfilePath, kDefaultMeasuredThreads } from '../latency/measuredTarget.js';
 import { getTarget, parseTargetSpec } from '../latency/targets.js';
 import type { MlpPredictor } from '../predictors/MlpPredictor.js';
 import { PoolEvaluator, type SubnetEvaluator } from '../predictors/SubnetEvaluator.js';
@@ -99,12 +100,23 @@ export interface SearchJob {
   reporter?: Reporter;
 }
 
+/** The profile file each measured target of `targets` reads: the one given, else its shipped default. */
+export function profilesUsed(targets: readonly string[], given: Record<string, string>): Record<string, string> {
+  const out: Record<string, string> = {};
+  for (const target of targets) {
+    const { name, threads } = parseTargetSpec(target);
+    if (getTarget(name).kind === 'measured') out[target] = given[target] ?? defaultProfilePath(name, threads ?? kDefaultMeasuredThreads);
+  }
+  return out;
+}
+
 /** Runs the searches of `job` in order, writing each result into `job.out` (as `run.file`); resolves to the outcomes in run order. */
 export async function runSearches(job: SearchJob): Promise<SearchOutcome[]> {
   const { space, runs, quant } = job;
   const reporter = job.reporter ?? kSilentReporter;
   mkdirSync(job.out, { recursive: true });
   const targets = [...new Set(runs.map((r) => r.target))];
+  const profiles = profilesUsed(targets, job.profiles ?? {});
   const pool = await FitnessPool.create({ space, predictor: { file: job.predictor }, targets, profiles: job.profiles }, { workers: job.workers });
   const outcomes: SearchOutcome[] = [];
   try {
@@ -120,7 +132,7 @@ export async function runSearches(job: SearchJob): Promise<SearchOutcome[]> {
           ? await finder.pareto(run.target, run.max, { onGeneration })
           : await finder.search({ target: run.target, max: run.max as number }, { onGeneration });
         const seconds = (performance.now() - t0) / 1000;
-        outcomes.push({ ...result, space, checkpoint: job.checkpoint, predictor: job.predictor, quant, options: { ...finder.options }, seconds });
+        outcomes.push({ ...result, space, checkpoint: job.checkpoint, predictor: job.predictor, quant, options: { ...finder.options }, seconds, profiles });
       } catch (err) {
         if (err instanceof InfeasibleBudgetError) throw new Error(`--max-latency for --target ${run.target}: ${err.message}`);
         throw err;

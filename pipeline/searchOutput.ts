@@ -33,11 +33,28 @@ export interface SearchProvenance {
   seconds: number;
   /** Budget mode with re-ranking: the finalists measured on val; `best` is the chosen one. */
   rerank?: Rerank;
+  /** The latency profile file of each measured target of the fitness (absolute paths). */
+  profiles?: Record<string, string>;
 }
 
 export type SearchOutcome = (SearchResult | ParetoResult) & SearchProvenance;
 
 export const kSearchFormat = 'hwnas-search-result';
+
+/**
+ * The completion marker of a search's output folder, written last: the results files it lists
+ * were all written by one search that finished. Readers (searchResultFile.ts) refuse a results
+ * file that no marker beside it lists.
+ */
+export const kSearchMarker = 'search-complete.json';
+export const kSearchMarkerFormat = 'hwnas-search-complete';
+
+/** Writes the completion marker of `dir`, listing the results files of `runs`. */
+export function writeSearchMarker(dir: string, runs: readonly SearchRun[]): string {
+  const path = join(dir, kSearchMarker);
+  writeFileAtomic(path, `${JSON.stringify({ format: kSearchMarkerFormat, version: 1, files: runs.map((r) => r.file) }, null, 2)}\n`);
+  return path;
+}
 
 /** A file-name-safe form of a target spec: 'ort-cpu:1' -> 'ort-cpu-1'. */
 export function targetSlug(target: string): string {

@@ -4,13 +4,14 @@
  * file, the field and the fix. Only budget-mode results hold a chosen config.
  */
 import { existsSync, readFileSync } from 'node:fs';
+import { basename, dirname, join } from 'node:path';
 import { z } from 'zod';
 import type { ScoredConfig } from '../evolution/types.js';
 import { getTarget, parseTargetSpec } from '../latency/targets.js';
 import { describeIssue, parseConfig, parseSearchSpace } from '../space/schema.js';
 import type { QuantMode } from '../space/searchSpace.js';
 import type { SearchSpace } from '../space/types.js';
-import { kSearchFormat, type SearchOutcome } from './searchOutput.js';
+import { kSearchFormat, kSearchMarker, kSearchMarkerFormat, type SearchOutcome } from './searchOutput.js';
 
 /** The config a budget search chose, with its predictions and where it came from. */
 export interface ChosenConfig {
@@ -73,7 +74,32 @@ export function chosenConfig(source: string, outcome: SearchOutcome): ChosenConf
   return { source, target, unit, maxLatency, best, space, checkpoint, predictor, quant };
 }
 
-/** Reads and validates a budget-mode results file. Throws naming the file, the problem and the fix. */
+const markerSchema = z.object({ format: z.literal(kSearchMarkerFormat), version: z.literal(1), files: z.array(z.string()) });
+
+/** Throws unless the completion marker beside `path` lists it (the search that wrote it finished). */
+function checkComplete(path: string): void {
+  const marker = join(dirname(path), kSearchMarker);
+  const again = 'run the search again (its --out folder appears only when every file is written), or give the whole folder it wrote';
+  if (!existsSync(marker)) {
+    throw new Error(`results file ${path} has no ${kSearchMarker} beside it, so nothing shows that the search writing it finished (or the file was moved out of its folder): ${again}`);
+  }
+  let json: unknown;
+  try {
+    json = JSON.parse(readFileSync(marker, 'utf8'));
+  } catch {
+    json = undefined;
+  }
+  const parsed = markerSchema.safeParse(json);
+  if (!parsed.success) throw new Error(`${marker} is not the completion marker of a search (format '${kSearchMarkerFormat}'): ${again}`);
+  if (!parsed.data.files.includes(basename(path))) {
+    throw new Error(`results file ${path} is not among the files of the search that wrote ${dirname(path)} (${parsed.data.files.join(', ')}): ${again}`);
+  }
+}
+
+/**
+ * Reads and validates a budget-mode results file of a finished search (its folder's completion
+ * marker lists it). Throws naming the file, the problem and the fix.
+ */
 export function readSearchResult(path: string): ChosenConfig {
   if (!existsSync(path)) throw new Error(`results file ${path} does not exist: ${kFix}`);
   let json: unknown;
@@ -89,6 +115,7 @@ export function readSearchResult(path: string): ChosenConfig {
   if (header.data.mode === 'pareto') {
     throw new Error(`${path} holds a Pareto front ('hwnas search --pareto'), not a chosen config: verify the results of a budget search ('hwnas search --target T --max-latency B')`);
   }
+  checkComplete(path);
   const body = budgetSchema.safeParse(json, { reportInput: true });
   if (!body.success) throw new Error(`results file ${path} is damaged:\n  ${issues(body.error)}\n${kFix}`);
   const r = body.data;

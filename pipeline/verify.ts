@@ -57,6 +57,7 @@ export interface VerifyRun {
 /** Verifies `chosen` into folder `dir` (the models, verify.json and verify.md). */
 export async function runVerify(
   chosen: readonly ChosenConfig[], loaded: LoadedSupernet, checkpoint: string, data: FashionMnist, dir: string, reporter: Reporter = kSilentReporter,
+  profiles: Record<string, string> = {},
 ): Promise<VerifyRun> {
   const t0 = Date.now();
   const measured = chosen.filter((c) => getTarget(parseTargetSpec(c.target).name).kind === 'measured').length;
@@ -65,7 +66,7 @@ export async function runVerify(
   let rows: VerifyRow[];
   try {
     rows = await verifyConfigs(chosen, {
-      net: loaded.net, data, dir, version: kPackageVersion,
+      net: loaded.net, data, dir, version: kPackageVersion, profiles,
       metadata: { 'hwnas.checkpoint_step': String(loaded.meta.step) },
       onStep: (line) => {
         bar.log(line);

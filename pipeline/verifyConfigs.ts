@@ -42,6 +42,8 @@ export interface VerifyContext {
   /** hwnas version and metadata written into the ONNX files. */
   version: string;
   metadata?: Record<string, string>;
+  /** Latency profile per measured target spec (--profile); a spec not listed uses its shipped profile. */
+  profiles?: Record<string, string>;
   /** One line per step done, for progress output. */
   onStep?: (line: string) => void;
 }
@@ -180,7 +182,7 @@ export async function verifyConfigs(chosen: readonly ChosenConfig[], ctx: Verify
   const drifts = new Map<string, ProfileDrift | null>();
   for (const p of pending) {
     if (p.row.kind !== 'measured' || drifts.has(p.row.target)) continue;
-    const drift = await targetDrift(p.row.target, space, runtimes);
+    const drift = await targetDrift(p.row.target, space, runtimes, ctx.profiles?.[p.row.target]);
     drifts.set(p.row.target, drift);
     if (drift?.ratio != null) ctx.onStep?.(`${p.row.target}: the profile's reference subnets run at ${drift.ratio.toFixed(2)}x their profiled latency now`);
   }
@@ -205,11 +207,11 @@ async function benchRuntimeFor(name: string, threads: number, runtimes: Map<stri
   return runtime;
 }
 
-/** The drift of a measured target against its default profile; null without a profile of `space` there. */
-async function targetDrift(target: string, space: SearchSpace, runtimes: Map<string, BenchRuntime>): Promise<ProfileDrift | null> {
+/** The drift of a measured target against its profile (`given`, else the default); null without a profile of `space` there. */
+async function targetDrift(target: string, space: SearchSpace, runtimes: Map<string, BenchRuntime>, given?: string): Promise<ProfileDrift | null> {
   const spec = parseTargetSpec(target);
   const threads = spec.threads ?? kDefaultMeasuredThreads;
-  const path = defaultProfilePath(spec.name, threads);
+  const path = given ?? defaultProfilePath(spec.name, threads);
   if (!existsSync(path)) return null;
   const profile = loadLatencyProfile(path);
   if (JSON.stringify(profile.space) !== JSON.stringify(space)) return null;

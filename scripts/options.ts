@@ -1,5 +1,6 @@
 /** Options shared by several subcommands, and the one place that prints the backend in use. */
-import { Command, Option } from 'commander';
+import { existsSync, statSync } from 'node:fs';
+import { Command, InvalidArgumentError, Option } from 'commander';
 import { kShipped, shippedPath } from '../pipeline/shippedModels.js';
 
 export interface CommonOptions {
@@ -14,8 +15,24 @@ export function addBackendOption(cmd: Command): Command {
   );
 }
 
+/** `--data-dir`, checked as it is parsed: an existing path must be a directory. */
 export function addDataDirOption(cmd: Command): Command {
-  return cmd.option('--data-dir <dir>', 'Fashion-MNIST directory (default: $HWNAS_DATA_DIR or /usr/share/datasets/fashion-mnist)');
+  return cmd.option('--data-dir <dir>', 'Fashion-MNIST directory (default: $HWNAS_DATA_DIR or /usr/share/datasets/fashion-mnist)', (dir: string) => {
+    if (existsSync(dir) && !statSync(dir).isDirectory()) {
+      throw new InvalidArgumentError(`${dir} is a file, not a directory: give the folder that holds the Fashion-MNIST files`);
+    }
+    return dir;
+  });
+}
+
+/** `--profile TARGET=FILE`, repeatable: the latency profile of a measured target. */
+export function addProfileOption(cmd: Command): Command {
+  return cmd.option(
+    '--profile <target=file>',
+    'latency profile of a measured target (e.g. ort-cpu:1=profiles/mine.json; default: the shipped one); repeat for several',
+    (value: string, previous: string[]) => [...previous, value],
+    [],
+  );
 }
 
 /** `--checkpoint`, defaulting to the shipped supernet. */

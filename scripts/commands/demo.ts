@@ -6,7 +6,7 @@
  * exported model, latency measured on measured targets) and writes the results, the Pareto
  * plots, the models and report.md into --out - all of it, or nothing.
  */
-import { existsSync, mkdirSync, writeFileSync } from 'node:fs';
+import { mkdirSync, writeFileSync } from 'node:fs';
 import { availableParallelism } from 'node:os';
 import { join } from 'node:path';
 import { Option, type Command } from 'commander';
@@ -22,9 +22,12 @@ import { largestConfig, type QuantMode } from '../../space/searchSpace.js';
 import type { SearchSpace } from '../../space/types.js';
 import { demoMarkdown, type BudgetBasis } from '../../pipeline/demoReport.js';
 import { formatLatency } from '../../pipeline/latencyArg.js';
-import { addBackendOption, addDataDirOption, type CommonOptions, parseIntOption } from '../options.js';
+import { addBackendOption, addDataDirOption, addProfileOption, type CommonOptions, parseIntOption } from '../options.js';
+import { checkTargetModels, parseProfileArgs } from '../../pipeline/profileArgs.js';
+import { checkOutputPath } from '../../util/fsErrors.js';
+import { OutputLock } from '../../util/outputLock.js';
 import { startBackend } from '../runtime.js';
-import { searchTable, writePlots, type SearchOutcome, type SearchRun } from '../../pipeline/searchOutput.js';
+import { searchTable, writePlots, writeSearchMarker, type SearchOutcome, type SearchRun } from '../../pipeline/searchOutput.js';
 import { chosenConfig } from '../../pipeline/searchResultFile.js';
 import { checkShipped, kShipped, shippedPath, type ShippedArtifact } from '../../pipeline/shippedModels.js';
 import { verifyTable } from '../../pipeline/verifyReport.js';
@@ -41,6 +44,7 @@ interface DemoCliOptions extends CommonOptions {
   rerank: string;
   out: string;
   force?: boolean;
+  profile: string[];
 }
 
 function collect(value: string, previous: string[]): string[] {
@@ -58,17 +62,23 @@ export function registerDemo(program: Command): void {
     .option('--rerank <k>', 'measure the k most accurate predicted finalists of each search on val and keep the best measured (0 = the predictor alone)', String(kDemoRerank))
     .option('--out <dir>', 'output folder', 'runs/demo')
     .option('--force', 'replace an existing --out folder (atomically, once the new one is complete)');
+  addProfileOption(cmd);
   addBackendOption(cmd);
   addDataDirOption(cmd);
   cmd.action(async (opts: DemoCliOptions) => {
     const t0 = Date.now();
+    // Every option and input before any work.
     const targets = opts.target.length > 0 ? opts.target : [...kDemoTargets];
+    const given = parseProfileArgs(opts.profile, targets);
     const predictorArtifact = kShipped.predictors[opts.quant];
-    const profileArtifacts = demoProfiles(targets);
+    const profileArtifacts = demoProfiles(targets, given);
     checkShipped([kShipped.supernet, predictorArtifact, ...Object.values(profileArtifacts)]);
-    if (existsSync(opts.out) && !opts.force) throw new Error(`${opts.out} already exists: choose another --out, or pass --force to replace it`);
     const generations = parseIntOption('generations', opts.generations, 1);
     const rerank = parseIntOption('rerank', opts.rerank, 0);
+    const givenBases: BudgetBasis[] = targets.map((target) => ({ target, unit: getTarget(parseTargetSpec(target).name).unit }));
+    if (opts.maxLatency.length > 0) demoRuns(targets, opts.maxLatency, givenBases);
+    checkOutputPath(opts.out, { kind: 'folder', existing: opts.force === true ? 'replace' : 'refuse' });
+    const lock = OutputLock.acquire(opts.out);
     await startBackend(opts);
     const checkpoint = shippedPath(kShipped.supernet);
     const loaded = loadSupernet(checkpoint);
@@ -79,10 +89,9 @@ export function registerDemo(program: Command): void {
       if (opts.quant === 'mixed' && !predictor.encoder.hasBits) {
         throw new Error(`${predictorArtifact.file} encodes no bits, so it is no ${predictorArtifact.what} and cannot score mixed-precision configs: ${predictorArtifact.make}; or run the demo with --quant fp32`);
       }
-      const profiles = Object.fromEntries(Object.entries(profileArtifacts).map(([t, a]) => [t, shippedPath(a)]));
-      const bases: BudgetBasis[] = opts.maxLatency.length > 0
-        ? targets.map((target) => ({ target, unit: getTarget(parseTargetSpec(target).name).unit }))
-        : await computedBudgets(space, targets, profiles, kDemoBudgetFractions);
+      const profiles = { ...Object.fromEntries(Object.entries(profileArtifacts).map(([t, a]) => [t, shippedPath(a)])), ...given };
+      await checkTargetModels(space, targets, profiles);
+      const bases: BudgetBasis[] = opts.maxLatency.length > 0 ? givenBases : await computedBudgets(space, targets, profiles, kDemoBudgetFractions);
       const runs = demoRuns(targets, opts.maxLatency, bases);
       for (const b of bases) {
         if (b.largest !== undefined) console.log(`${b.target}: largest subnet predicted at ${formatLatency(b.largest, b.unit)}`);
@@ -105,13 +114,14 @@ export function registerDemo(program: Command): void {
         }
         const searchSeconds = (Date.now() - ts) / 1000;
         writePlots(join(dir, 'search'), runs, outcomes);
+        writeSearchMarker(join(dir, 'search'), runs);
         const chosen = outcomes.map((o, k) => chosenConfig(join(opts.out, 'search', runs[k].file), o));
         mkdirSync(join(dir, 'verify'));
         const verified = await runVerify(chosen, loaded, kShipped.supernet.file, data, join(dir, 'verify'), cliReporter);
         writeFileSync(join(dir, 'report.md'), demoMarkdown({
           space, supernet: kShipped.supernet.file, supernetSteps: `${loaded.meta.step}/${loaded.meta.totalSteps}`,
           predictor: predictorArtifact.file, predictorKind: `${predictorArtifact.what}, genome ${opts.quant}`,
-          profiles: Object.fromEntries(Object.entries(profileArtifacts).map(([t, a]) => [t, a.file])),
+          profiles: { ...Object.fromEntries(Object.entries(profileArtifacts).map(([t, a]) => [t, a.file])), ...given },
           search: { population: kDemoPopulation, generations, seed: options.seed, rerank, seconds: searchSeconds },
           budgets: bases, runs, rows: verified.rows, verify: verified.provenance, seconds: (Date.now() - t0) / 1000, createdAt: new Date(),
         }));
@@ -124,6 +134,7 @@ export function registerDemo(program: Command): void {
       console.log(`report: ${join(opts.out, 'report.md')} (the demo took ${((Date.now() - t0) / 1000).toFixed(0)} s)`);
     } finally {
       loaded.net.dispose();
+      lock.release();
     }
   });
 }

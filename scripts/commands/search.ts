@@ -5,7 +5,7 @@
  * results JSON per run and a Pareto plot per target into --out, and prints a table.
  */
 import { availableParallelism } from 'node:os';
-import { join, resolve } from 'node:path';
+import { resolve } from 'node:path';
 import type { Command } from 'commander';
 import { kDefaultSearchOptions } from '../../evolution/searchOptions.js';
 import { MlpPredictor } from '../../predictors/MlpPredictor.js';
@@ -16,8 +16,12 @@ import type { TrainMeta } from '../../supernet/train/SupernetTrainer.js';
 import type { SearchSpace } from '../../space/types.js';
 import { planSearchRuns, populationOptions, rerankEvaluator, runSearches, searchQuant } from '../../pipeline/search.js';
 import { checkShipped, kShipped, shippedPath } from '../../pipeline/shippedModels.js';
-import { searchTable, writePlots } from '../../pipeline/searchOutput.js';
-import { addDataDirOption, parseIntOption } from '../options.js';
+import { kSearchMarker, searchTable, targetSlug, writePlots, writeSearchMarker } from '../../pipeline/searchOutput.js';
+import { checkTargetModels, parseProfileArgs } from '../../pipeline/profileArgs.js';
+import { buildFolderAtomic } from '../../util/atomicWrite.js';
+import { checkOutputPath } from '../../util/fsErrors.js';
+import { withOutputLock } from '../../util/outputLock.js';
+import { addDataDirOption, addProfileOption, parseIntOption } from '../options.js';
 import { cliReporter } from '../progress.js';
 
 interface SearchCliOptions {
@@ -33,6 +37,8 @@ interface SearchCliOptions {
   quant?: string;
   workers: string;
   out: string;
+  force?: boolean;
+  profile: string[];
   rerank: string;
   dataDir?: string;
 }
@@ -64,12 +70,25 @@ export function registerSearch(program: Command): void {
     .option('--seed <n>', 'seed of the search (the same seed gives the same result for any --workers)', String(kDefaultSearchOptions.seed))
     .option('--quant <mode>', "genome: 'mixed' (per-block bits) or 'fp32' (default: mixed if the predictor encodes bits, else fp32)")
     .option('--workers <n>', 'fitness worker threads', String(Math.min(2, availableParallelism())))
-    .option('--out <dir>', 'output folder for results JSON and Pareto plots', 'runs/search')
+    .option('--out <dir>', 'output folder for results JSON and Pareto plots (it appears only when every file is written)', 'runs/search')
+    .option('--force', 'replace an existing --out folder (atomically, once the new one is complete)')
     .option('--rerank <k>', "budget mode: measure the k most accurate configs of each front on the val split (the --checkpoint's supernet, or the shipped one) and choose the most accurate measured; 0 = choose by the predictor alone", '0');
+  addProfileOption(cmd);
   addDataDirOption(cmd);
   cmd.action(async (opts: SearchCliOptions) => {
+    // Every option and input first: nothing is written, and no folder appears, when one is wrong.
     const space = spaceOf(opts);
     const runs = planSearchRuns(opts.target, opts.maxLatency, opts.pareto === true);
+    const rerank = parseIntOption('rerank', opts.rerank, 0);
+    const workers = parseIntOption('workers', opts.workers, 1);
+    const options = {
+      ...populationOptions(parseIntOption('population', opts.population, 4)),
+      generations: parseIntOption('generations', opts.generations, 0),
+      seed: parseIntOption('seed', opts.seed, 0),
+    };
+    if (rerank > 0 && opts.pareto === true) throw new Error('--rerank chooses within a budget: it does not apply to --pareto; drop one of them');
+    const profiles = parseProfileArgs(opts.profile, runs.map((r) => r.target));
+    checkOutputPath(opts.out, { kind: 'folder', existing: opts.force === true ? 'replace' : 'refuse' });
     // Without --predictor: the shipped predictor of the genome asked for (mixed unless --quant fp32).
     const requested = opts.quant ?? (opts.predictor === undefined ? 'mixed' : undefined);
     let predictorPath = opts.predictor;
@@ -81,37 +100,35 @@ export function registerSearch(program: Command): void {
     predictorPath = resolve(predictorPath);
     const predictor = MlpPredictor.load(predictorPath, space);
     const quant = searchQuant(predictor, predictorPath, requested);
-    const rerank = parseIntOption('rerank', opts.rerank, 0);
-    const workers = parseIntOption('workers', opts.workers, 1);
     let checkpoint = opts.checkpoint === undefined ? null : resolve(opts.checkpoint);
-    if (rerank > 0) {
-      if (opts.pareto === true) throw new Error('--rerank chooses within a budget: it does not apply to --pareto; drop one of them');
-      if (checkpoint === null) {
-        checkShipped([kShipped.supernet]);
-        checkpoint = resolve(shippedPath(kShipped.supernet));
-        if (JSON.stringify(spaceOf({ ...opts, checkpoint })) !== JSON.stringify(space)) {
-          throw new Error(`--rerank measures subnets of a trained supernet, and the shipped one is not of space '${space.name}': give the --checkpoint of that space`);
-        }
+    if (rerank > 0 && checkpoint === null) {
+      checkShipped([kShipped.supernet]);
+      checkpoint = resolve(shippedPath(kShipped.supernet));
+      if (JSON.stringify(spaceOf({ ...opts, checkpoint })) !== JSON.stringify(space)) {
+        throw new Error(`--rerank measures subnets of a trained supernet, and the shipped one is not of space '${space.name}': give the --checkpoint of that space`);
       }
     }
-    const evaluator = rerank > 0 ? await rerankEvaluator(checkpoint as string, opts.dataDir, workers) : undefined;
-    try {
-      const outcomes = await runSearches({
-        reporter: cliReporter,
-        space, runs, predictor: predictorPath, quant, pareto: opts.pareto === true,
-        options: {
-          ...populationOptions(parseIntOption('population', opts.population, 4)),
-          generations: parseIntOption('generations', opts.generations, 0),
-          seed: parseIntOption('seed', opts.seed, 0),
-        },
-        workers, checkpoint, out: opts.out,
-        ...(evaluator ? { rerank: { k: rerank, evaluator } } : {}),
-      });
-      for (const run of runs) process.stderr.write(`wrote ${join(opts.out, run.file)}\n`);
-      for (const path of writePlots(opts.out, runs, outcomes)) process.stderr.write(`wrote ${path}\n`);
-      console.log(searchTable(runs, outcomes));
-    } finally {
-      await evaluator?.close();
-    }
+    await checkTargetModels(space, runs.map((r) => r.target), profiles);
+    // One writer per --out; the folder appears (or replaces the old one) only once complete.
+    const outcomes = await withOutputLock(opts.out, async () => {
+      const evaluator = rerank > 0 ? await rerankEvaluator(checkpoint as string, opts.dataDir, workers) : undefined;
+      try {
+        return await buildFolderAtomic(opts.out, async (dir) => {
+          const done = await runSearches({
+            reporter: cliReporter,
+            space, runs, predictor: predictorPath, quant, pareto: opts.pareto === true, options, workers, checkpoint, profiles, out: dir,
+            ...(evaluator ? { rerank: { k: rerank, evaluator } } : {}),
+          });
+          writePlots(dir, runs, done);
+          writeSearchMarker(dir, runs);
+          return done;
+        });
+      } finally {
+        await evaluator?.close();
+      }
+    });
+    const targets = [...new Set(runs.map((r) => r.target))];
+    process.stderr.write(`wrote ${[...runs.map((r) => r.file), ...targets.map((t) => `pareto-${targetSlug(t)}.svg`), kSearchMarker].join(', ')} to ${opts.out}\n`);
+    console.log(searchTable(runs, outcomes));
   });
 }

@@ -5,7 +5,7 @@
  * predicted. Every input is checked before any work; the models, verify.json and verify.md
  * appear in --out together or not at all. Prints the table.
  */
-import { existsSync, writeFileSync } from 'node:fs';
+import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import type { Command } from 'commander';
 import { machineInfo } from '../../profiling/machine.js';
@@ -15,7 +15,10 @@ import { buildFolderAtomic } from '../../util/atomicWrite.js';
 import { loadFashionMnist } from '../../supernet/data/fashionMnist.js';
 import type { FashionMnist } from '../../supernet/data/types.js';
 import { loadSupernet, type LoadedSupernet } from '../../supernet/io.js';
-import { addBackendOption, addDataDirOption, type CommonOptions } from '../options.js';
+import { addBackendOption, addDataDirOption, addProfileOption, type CommonOptions } from '../options.js';
+import { parseProfileArgs } from '../../pipeline/profileArgs.js';
+import { checkOutputPath } from '../../util/fsErrors.js';
+import { OutputLock } from '../../util/outputLock.js';
 import { cliReporter } from '../progress.js';
 import { checkSameSpace, runVerify, verifyCheckpoint } from '../../pipeline/verify.js';
 import { startBackend } from '../runtime.js';
@@ -28,6 +31,7 @@ interface VerifyCliOptions extends CommonOptions {
   checkpoint?: string;
   out: string;
   force?: boolean;
+  profile: string[];
 }
 
 export function registerVerify(program: Command): void {
@@ -38,22 +42,26 @@ export function registerVerify(program: Command): void {
     .option('--checkpoint <path>', `supernet to export from (default: the one the results name, else ${kShipped.supernet.file})`)
     .option('--out <dir>', 'output folder: the ONNX models, verify.json and verify.md', 'runs/verify')
     .option('--force', 'replace an existing --out folder (atomically)');
+  addProfileOption(cmd);
   addBackendOption(cmd);
   addDataDirOption(cmd);
   cmd.action(async (files: string[], opts: VerifyCliOptions) => {
     const chosen = files.map((f) => readSearchResult(f));
-    if (existsSync(opts.out) && !opts.force) throw new Error(`${opts.out} already exists: choose another --out, or pass --force to replace it`);
+    const profiles = parseProfileArgs(opts.profile, chosen.map((c) => c.target), 'the targets of the results files');
+    checkOutputPath(opts.out, { kind: 'folder', existing: opts.force === true ? 'replace' : 'refuse' });
     const checkpoint = verifyCheckpoint(chosen, opts.checkpoint);
+    const lock = OutputLock.acquire(opts.out);
     await startBackend(opts);
     const loaded = loadSupernet(checkpoint);
     try {
       checkSameSpace(chosen, loaded, checkpoint);
       const data = loadFashionMnist({ dataDir: opts.dataDir });
-      const { rows } = await buildFolderAtomic(opts.out, (dir) => runVerify(chosen, loaded, checkpoint, data, dir, cliReporter));
+      const { rows } = await buildFolderAtomic(opts.out, (dir) => runVerify(chosen, loaded, checkpoint, data, dir, cliReporter, profiles));
       process.stderr.write(`wrote ${rows.length} model${rows.length === 1 ? '' : 's'}, verify.json and verify.md to ${opts.out}\n`);
       console.log(verifyTable(rows));
     } finally {
       loaded.net.dispose();
+      lock.release();
     }
   });
 }

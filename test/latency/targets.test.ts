@@ -112,7 +112,7 @@ describe('measured targets', () => {
       /target ort-cpu:1: latency profile .*missing\.json does not exist: measure one on this device with 'hwnas profile --target TARGET:THREADS --out /);
     assert.match(defaultProfilePath('ort-cpu', 3), /models[\\/]profiles[\\/]ort-cpu-3\.json$/);
     await assert.rejects(createTargetModel('tfjs-node:7', lower),
-      /target tfjs-node:7: latency profile .*tfjs-node-7\.json does not exist.*\(the default for tfjs-node:7; pass another profile file to use one\)$/);
+      /target tfjs-node:7: latency profile .*tfjs-node-7\.json does not exist.*\(the default for tfjs-node:7; measure one with 'hwnas profile --target tfjs-node:7 --out FILE' and pass it with --profile tfjs-node:7=FILE\)$/);
   });
 
   it('reject a profile of another target or thread count', async () => {

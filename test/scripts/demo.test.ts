@@ -33,7 +33,8 @@ describe('hwnas demo planning', () => {
     const profiles = demoProfiles(['ort-cpu', 'ort-cpu:2', 'rpi4', 'macs']);
     assert.deepEqual(Object.keys(profiles), ['ort-cpu', 'ort-cpu:2']);
     assert.equal(profiles['ort-cpu'], kShipped.profiles['ort-cpu:1']);
-    assert.throws(() => demoProfiles(['tfjs-wasm:1']), /--target tfjs-wasm:1: the demo runs on shipped latency profiles, and hwnas ships them for ort-cpu:1 and ort-cpu:2 only/);
+    assert.throws(() => demoProfiles(['tfjs-wasm:1']), /--target tfjs-wasm:1: the demo runs on shipped latency profiles, and hwnas ships them for ort-cpu:1 and ort-cpu:2 only: .* or name a profile of your own with --profile tfjs-wasm:1=FILE/);
+    assert.deepEqual(Object.keys(demoProfiles(['tfjs-wasm:1', 'ort-cpu:2'], { 'tfjs-wasm:1': '/p.json' })), ['ort-cpu:2']);
     assert.throws(() => demoProfiles(['tpu']), /unknown target 'tpu'/);
   });
 

@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict';
 import { execFile } from 'node:child_process';
-import { existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { copyFileSync, existsSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
@@ -12,6 +12,7 @@ import { Rng } from '../../space/rng.js';
 import { saveCheckpoint } from '../../supernet/train/checkpoint.js';
 import { fashionMbv3 } from '../../space/defaultSpace.js';
 import { planSearchRuns } from '../../pipeline/search.js';
+import { lockPath } from '../../util/outputLock.js';
 import { formatLatency, parseLatency } from '../../pipeline/latencyArg.js';
 import { paretoPlotSvg } from '../../pipeline/paretoPlot.js';
 import { formatTable } from '../../pipeline/table.js';
@@ -30,6 +31,8 @@ describe('parseLatency', () => {
     assert.throws(() => parseLatency('fast', 'ms', 'rpi4'), /invalid --max-latency 'fast' for rpi4: expected e.g. 1.5ms, 1500us, 0.0015s or 1.5 \(ms\)/);
     assert.throws(() => parseLatency('2ms', 'MMAC', 'macs'), /invalid --max-latency '2ms' for macs: its predictions are in MMAC, so expected a number in MMAC, e.g. 5 or 5MMAC/);
     assert.throws(() => parseLatency('0ms', 'ms', 'rpi4'), /a budget must be positive/);
+    assert.throws(() => parseLatency('-1ms', 'ms', 'rpi4'), /invalid --max-latency '-1ms' for rpi4: it is negative, and a budget must be positive/);
+    assert.throws(() => parseLatency('1e400ms', 'ms', 'rpi4'), /invalid --max-latency '1e400ms' for rpi4: the number is too large to be a budget/);
   });
 
   it('formats budgets compactly', () => {
@@ -111,7 +114,8 @@ describe('hwnas search', () => {
     ]);
     assert.match(stdout, /^target\s+budget\s+accuracy\s+rpi4 \(ms\)\s+macs \(MMAC\)\s+scored\s+seconds$/m);
     assert.match(stdout, /^rpi4\s+0.8 ms\s+[0-9.]+%/m);
-    for (const file of ['search-rpi4.json', 'search-macs.json', 'pareto-rpi4.svg', 'pareto-macs.svg']) assert.ok(existsSync(join(out, file)), file);
+    for (const file of ['search-rpi4.json', 'search-macs.json', 'pareto-rpi4.svg', 'pareto-macs.svg', 'search-complete.json']) assert.ok(existsSync(join(out, file)), file);
+    assert.deepEqual(JSON.parse(readFileSync(join(out, 'search-complete.json'), 'utf8')).files, ['search-rpi4.json', 'search-macs.json']);
     const result = JSON.parse(readFileSync(join(out, 'search-rpi4.json'), 'utf8'));
     assert.equal(result.format, 'hwnas-search-result');
     assert.equal(result.mode, 'budget');
@@ -173,5 +177,26 @@ describe('hwnas search', () => {
         return true;
       },
     );
+    assert.deepEqual(readdirSync(dir).filter((f) => f.includes('none')), [], 'a failed search leaves no folder, not even a temporary one');
+  });
+
+  it('replaces an existing --out only with --force, refuses a locked one, and records the profile of a measured target', async () => {
+    const out = join(dir, 'forced');
+    const args = ['--predictor', predictor, '--target', 'ort-cpu:1', '--max-latency', '2ms', '--generations', '1', '--population', '8', '--workers', '1', '--out', out];
+    await run(args);
+    const first = readFileSync(join(out, 'search-ort-cpu-1.json'), 'utf8');
+    assert.match(JSON.parse(first).profiles['ort-cpu:1'], /models\/profiles\/ort-cpu-1\.json$/);
+    await assert.rejects(run(args), /forced already exists: choose another --out, or pass --force to replace it/);
+    const profile = join(dir, 'mine.json');
+    copyFileSync(fileURLToPath(new URL('../../../models/profiles/ort-cpu-1.json', import.meta.url)), profile);
+    await run([...args, '--force', '--seed', '5', '--profile', `ort-cpu:1=${profile}`]);
+    assert.equal(JSON.parse(readFileSync(join(out, 'search-ort-cpu-1.json'), 'utf8')).profiles['ort-cpu:1'], profile);
+    assert.notEqual(readFileSync(join(out, 'search-ort-cpu-1.json'), 'utf8'), first);
+    await assert.rejects(run([...args, '--force', '--profile', `ort-cpu:2=${profile}`]), /--profile ort-cpu:2=.*: ort-cpu:2 is not one of the --target values \(ort-cpu:1\)/);
+    // A run in progress holds the lock: a second writer of the same --out refuses.
+    writeFileSync(lockPath(out), `${process.pid}\n`);
+    await assert.rejects(run([...args, '--force']), /forced is being written by another hwnas run \(process \d+\)/);
+    rmSync(lockPath(out));
+    assert.deepEqual(readdirSync(dir).filter((f) => f.startsWith('.forced')), []);
   });
 });

@@ -17,6 +17,7 @@ import { Supernet } from '../../supernet/Supernet.js';
 import { saveCheckpoint } from '../../supernet/train/checkpoint.js';
 import { kDefaultTrainOptions, type TrainMeta } from '../../supernet/train/SupernetTrainer.js';
 import { readSearchResult } from '../../pipeline/searchResultFile.js';
+import { writeSearchMarker, type SearchRun } from '../../pipeline/searchOutput.js';
 import { exportFormatOf, measureOnnxOnTarget, timingInput } from '../../pipeline/verifyConfigs.js';
 import { microSpace } from '../fixtures/data.js';
 
@@ -36,6 +37,7 @@ describe('readSearchResult', () => {
       maxLatency: 1, best: { config, accuracy: 0.8, latency: 0.5, latencies: { rpi4: 0.5 } }, front: [],
       space, checkpoint: null, predictor: '/p.json', quant: 'fp32', options: {}, seconds: 1, seed: 0, generations: 1, scored: 1, history: [],
     };
+    writeSearchMarker(dir, ['good.json', 'broken.json', 'predictor.json', 'front.json', 'nobest.json', 'badconfig.json', 'tpu.json'].map((file) => ({ file }) as SearchRun));
   });
 
   after(() => rmSync(dir, { recursive: true, force: true }));
@@ -57,6 +59,11 @@ describe('readSearchResult', () => {
   });
 
   it('names the file, the problem and the fix', () => {
+    assert.throws(() => readSearchResult(write('unlisted.json', good)), /results file .*unlisted\.json is not among the files of the search that wrote .* \(good\.json, .*\): run the search again/);
+    const alone = mkdtempSync(join(tmpdir(), 'hwnas-results-alone-'));
+    writeFileSync(join(alone, 'good.json'), JSON.stringify(good));
+    assert.throws(() => readSearchResult(join(alone, 'good.json')), /good\.json has no search-complete\.json beside it, so nothing shows that the search writing it finished/);
+    rmSync(alone, { recursive: true });
     assert.throws(() => readSearchResult(join(dir, 'nope.json')), /results file .*nope\.json does not exist: give a results JSON that 'hwnas search --target T --max-latency B' wrote/);
     assert.throws(() => readSearchResult(write('broken.json', '{"format": "hwnas-search-result", ')), /results file .*broken\.json is not valid JSON \(.*\): give a results JSON/);
     assert.throws(
@@ -105,6 +112,7 @@ describe('hwnas verify', () => {
     const tfjs = join(dir, 'search-tfjs-wasm-1.json');
     writeFileSync(ort, JSON.stringify(measured('ort-cpu:1', float)));
     writeFileSync(tfjs, JSON.stringify(measured('tfjs-wasm:1', json.best.config)));
+    writeSearchMarker(dir, ['search-ort-cpu-1.json', 'search-tfjs-wasm-1.json', 'other-space.json'].map((file) => ({ file }) as SearchRun));
     results = [ort, rpi4, tfjs];
   });
 
