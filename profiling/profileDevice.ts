@@ -21,7 +21,7 @@ import { kLatencyFeatures } from '../latency/latencyFeatures.js';
 import { profileFeatures, runsQuantized } from '../latency/ProfileLatencyModel.js';
 import { benchGraph } from './benchGraph.js';
 import type { BenchRuntime } from './benchRuntime.js';
-import { fitLatencyModel, type FitSample } from './fitProfile.js';
+import { fitLatencyModel, kMinFitSamples, type FitSample } from './fitProfile.js';
 import { ProfileJournal, type JournalHeader, type SubnetEntry } from './journal.js';
 import { machineInfo } from './machine.js';
 import { partGraphs } from './partGraph.js';
@@ -76,14 +76,29 @@ export function journalPath(out: string): string {
 const round = (ms: number): number => Number(ms.toPrecision(6));
 const finiteOrNull = (x: number): number | null => (Number.isFinite(x) ? x : null);
 
-function checkOptions(o: CoreOptions): void {
+/** The fewest subnets a profile of a runtime (with or without bits) can fit its latency models on: kMinFitSamples per model. */
+export function minProfileSubnets(bits: boolean): number {
+  const groups = subnetGroups(bits).length;
+  let n = kMinFitSamples;
+  // The float model fits the fp32 group, the quantized one the other groups together.
+  while (splitCount(n, groups)[0] < kMinFitSamples || n - splitCount(n, groups)[0] < (bits ? kMinFitSamples : 0)) n++;
+  return n;
+}
+
+/** Throws naming the option when `o` cannot make a profile of a runtime with (or without) `bits`; profileDevice calls it before measuring. */
+export function checkProfileOptions(o: CoreOptions, bits: boolean): void {
   if (!Number.isInteger(o.subnets) || o.subnets < 1) throw new RangeError(`options.subnets must be a positive integer (got ${o.subnets})`);
+  const min = minProfileSubnets(bits);
+  if (o.subnets < min) {
+    const fits = bits ? `a float and a quantized latency model on at least ${kMinFitSamples} measured subnets each` : `its latency model on at least ${kMinFitSamples} measured subnets`;
+    throw new RangeError(`--subnets ${o.subnets} is too few: a profile fits ${fits}: give --subnets ${min} or more`);
+  }
   if (!Number.isInteger(o.seed)) throw new RangeError(`options.seed must be an integer (got ${o.seed})`);
 }
 
 export async function profileDevice(runtime: BenchRuntime, space: SearchSpace, out: string, options: ProfileOptions = {}): Promise<ProfileRun> {
   const o = { ...kDefaultProfileOptions, ...options };
-  checkOptions(o);
+  checkProfileOptions(o, runtime.bits);
   const harness: HarnessSettings = { ...kDefaultHarness, ...options.harness };
   if (existsSync(out) && !o.force) throw new Error(`${out} already exists: choose another --out, or pass --force to replace it`);
   const t0 = Date.now();

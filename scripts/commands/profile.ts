@@ -13,7 +13,8 @@ import { loadLatencyProfile } from '../../latency/latencyProfile.js';
 import { parseTargetSpec } from '../../latency/targets.js';
 import { createBenchRuntime, type BenchRuntime } from '../../profiling/benchRuntime.js';
 import { evaluateProfile, kDefaultEvaluateOptions, type ProfileEvaluation } from '../../profiling/evaluateProfile.js';
-import { journalPath, kDefaultHarness, kDefaultProfileOptions, profileDevice, refitProfile } from '../../profiling/profileDevice.js';
+import { checkProfileOptions, journalPath, kDefaultHarness, kDefaultProfileOptions, profileDevice, refitProfile } from '../../profiling/profileDevice.js';
+import { checkOutputPath } from '../../util/fsErrors.js';
 import type { LatencyProfile, LinearModel } from '../../latency/latencyProfile.js';
 import { writeFileAtomic } from '../../util/atomicWrite.js';
 import type { HarnessSettings } from '../../profiling/timeGraph.js';
@@ -88,17 +89,18 @@ function evaluationTable(e: ProfileEvaluation): string {
 async function runEvaluate(opts: ProfileCliOptions): Promise<void> {
   const path = opts.evaluate as string;
   const profile = loadLatencyProfile(path);
-  const runtime = await createBenchRuntime(profile.target, profile.threads);
   const subnets = opts.subnets === undefined ? kDefaultEvaluateOptions.subnets : parseIntOption('subnets', opts.subnets, 2);
+  const seed = opts.seed === undefined ? kDefaultEvaluateOptions.seed : parseIntOption('seed', opts.seed, 0);
+  const noiseModels = parseIntOption('noise-models', opts.noiseModels, 1);
+  const noiseRepeats = parseIntOption('noise-repeats', opts.noiseRepeats, 2);
+  const harness = harnessOf(opts);
+  if (opts.json !== undefined) checkOutputPath(opts.json, { kind: 'file', flag: '--json', existing: 'replace' });
+  const runtime = await createBenchRuntime(profile.target, profile.threads);
   warnIfBusy();
   console.log(`evaluate ${path} on ${describe(runtime)}: ${subnets} fresh held-out subnets per precision group`);
   let bar: Progress | undefined;
   const e = await evaluateProfile(runtime, profile, {
-    subnets,
-    seed: opts.seed === undefined ? kDefaultEvaluateOptions.seed : parseIntOption('seed', opts.seed, 0),
-    noiseModels: parseIntOption('noise-models', opts.noiseModels, 1),
-    noiseRepeats: parseIntOption('noise-repeats', opts.noiseRepeats, 2),
-    harness: harnessOf(opts),
+    subnets, seed, noiseModels, noiseRepeats, harness,
     onProgress: (done, total) => {
       bar ??= progressBar(total, 0, 'measuring {bar} {value}/{total} subnets | ETA {eta_formatted}');
       bar.update(done);
@@ -120,20 +122,25 @@ async function runProfile(opts: ProfileCliOptions): Promise<void> {
   if (opts.target === undefined || opts.out === undefined) {
     throw new Error('give --target and --out to measure a profile (e.g. --target ort-cpu:1 --out profiles/mine.json), or --evaluate FILE');
   }
+  // Every option and the output path before any measurement.
   const spec = parseTargetSpec(opts.target);
   const space = resolveSpace(opts.space);
-  const runtime = await createBenchRuntime(spec.name, spec.threads ?? kDefaultMeasuredThreads);
   const subnets = opts.subnets === undefined ? kDefaultProfileOptions.subnets : parseIntOption('subnets', opts.subnets, 1);
+  const seed = opts.seed === undefined ? kDefaultProfileOptions.seed : parseIntOption('seed', opts.seed, 0);
+  const harness = harnessOf(opts);
+  checkOutputPath(opts.out, { kind: 'file', existing: opts.force === true ? 'replace' : 'refuse' });
+  const runtime = await createBenchRuntime(spec.name, spec.threads ?? kDefaultMeasuredThreads);
+  checkProfileOptions({ ...kDefaultProfileOptions, subnets, seed }, runtime.bits);
   warnIfBusy();
   console.log(`profile ${describe(runtime)}, space ${space.name}: table of part variants + ${subnets} whole subnets -> ${opts.out}`);
   console.log(`partial results go to ${journalPath(opts.out)} as they are measured (--resume continues from it)`);
   let bar: Progress | undefined;
   const run = await profileDevice(runtime, space, opts.out, {
     subnets,
-    seed: opts.seed === undefined ? kDefaultProfileOptions.seed : parseIntOption('seed', opts.seed, 0),
+    seed,
     resume: opts.resume === true,
     force: opts.force === true,
-    harness: harnessOf(opts),
+    harness,
     onProgress: (p) => {
       bar ??= progressBar(p.total, 0, 'measuring {bar} {value}/{total} | {phase} | flagged {flagged} | ETA {eta_formatted}');
       bar.update(p.done, { phase: p.phase, flagged: p.flagged });
@@ -163,6 +170,7 @@ function runRefit(opts: ProfileCliOptions): void {
   } catch (err) {
     throw new Error(`cannot read latency profile ${path}: ${(err as Error).message}`, { cause: err });
   }
+  if (out !== path) checkOutputPath(out, { kind: 'file', existing: 'replace' });
   const profile = refitProfile(data, path);
   writeFileAtomic(out, `${JSON.stringify(profile)}\n`);
   console.log(`re-fitted ${path} on its ${profile.subnets.length} measured subnets -> ${out}`);

@@ -102,16 +102,26 @@ describe('profileDevice', () => {
   it('stops on table entries too noisy to use, keeping them for a resume to re-measure', async () => {
     const out = join(dir, 'noisy.json');
     // A spread limit nothing meets: every measurement is flagged.
-    const strict = { ...options, subnets: 3, harness: { runs: 30, maxIqrRatio: 1e-9, maxCv: 1e-9 } };
+    const strict = { ...options, subnets: 28, harness: { runs: 30, maxIqrRatio: 1e-9, maxCv: 1e-9 } };
     const runtime = fakeRuntime();
     await assert.rejects(profileDevice(runtime, space, out, strict),
       new RegExp(`${tableSize} of ${tableSize} table entries were too noisy to use \\(e\\.g\\. .*spread too wide in all 3 attempt\\(s\\).*run again with --resume on an idle machine`));
     assert.ok(!existsSync(out));
     const flagged = readFileSync(journalPath(out), 'utf8').trim().split('\n').slice(1).map((l) => JSON.parse(l) as { flagged: boolean });
-    assert.equal(flagged.length, tableSize + 3);
+    assert.equal(flagged.length, tableSize + 28);
     assert.ok(flagged.every((e) => e.flagged));
     const again = fakeRuntime();
     await assert.rejects(profileDevice(again, space, out, { ...strict, resume: true }), /too noisy/);
-    assert.equal(again.loads, 2 * tableSize + 3, 'a resume measures flagged entries again');
+    assert.equal(again.loads, 2 * tableSize + 28, 'a resume measures flagged entries again');
+  });
+
+  it('refuses too few subnets for the fits before measuring anything', async () => {
+    const runtime = fakeRuntime();
+    const out = join(dir, 'few.json');
+    await assert.rejects(profileDevice(runtime, space, out, { ...options, subnets: 6 }),
+      /--subnets 6 is too few: a profile fits a float and a quantized latency model on at least 10 measured subnets each: give --subnets 28 or more/);
+    await assert.rejects(profileDevice(fakeRuntime({ bits: false, target: 'tfjs-wasm' }), space, out, { ...options, subnets: 9 }), /give --subnets 10 or more/);
+    assert.equal(runtime.loads, 0);
+    assert.ok(!existsSync(journalPath(out)));
   });
 });
