@@ -39,17 +39,19 @@ export function registerEval(program: Command): void {
   addBackendOption(cmd);
   addDataDirOption(cmd);
   cmd.action(async (opts: EvalCliOptions) => {
+    const nRandom = parseIntOption('random', opts.random, 0);
+    const seed = parseIntOption('seed', opts.seed, 0);
+    const calibrationImages = parseIntOption('calibration-images', opts.calibrationImages, 1);
     await startBackend(opts);
     const { net, meta } = loadSupernet(opts.checkpoint);
     const space = net.space;
     const data = loadFashionMnist({ dataDir: opts.dataDir });
-    const nRandom = parseIntOption('random', opts.random, 0);
     const configs: Array<[string, SubnetConfig]> = opts.config.map((c) => [c, resolveConfig(space, c)]);
-    const rng = new Rng(parseIntOption('seed', opts.seed, 0));
+    const rng = new Rng(seed);
     for (let i = 0; i < nRandom; i++) configs.push([`random${i}`, sampleConfig(space, rng)]);
     const predictor = opts.predictor === undefined ? undefined : MlpPredictor.load(opts.predictor, space);
     const predicted = predictor?.predict(configs.map(([, cfg]) => cfg));
-    const calib = calibrationSet(data.train, parseIntOption('calibration-images', opts.calibrationImages, 1));
+    const calib = calibrationSet(data.train, calibrationImages);
     const split = data[opts.split];
     if (!opts.json) {
       console.log(`supernet ${opts.checkpoint}: step ${meta.step}/${meta.totalSteps}; ${opts.split} split (${split.n} images)`);

@@ -3,6 +3,7 @@ import { existsSync } from 'node:fs';
 import { Option, type Command } from 'commander';
 import { addBackendOption, addCheckpointOption, addDataDirOption, type CommonOptions, parseIntOption } from '../options.js';
 import { kPackageVersion, startBackend } from '../runtime.js';
+import { checkOutputPath } from '../../util/fsErrors.js';
 import { loadFashionMnist } from '../../supernet/data/fashionMnist.js';
 import { kDefaultCalibrationOptions } from '../../supernet/extract.js';
 import { loadSupernet, resolveConfig } from '../../supernet/io.js';
@@ -51,7 +52,7 @@ export function registerExport(program: Command): void {
   addBackendOption(cmd);
   addDataDirOption(cmd);
   cmd.action(async (opts: ExportCliOptions) => {
-    if (existsSync(opts.out) && !opts.force) throw new Error(`${opts.out} already exists: choose another --out, or pass --force to replace it`);
+    checkOutputPath(opts.out, { kind: opts.format === 'tfjs' ? 'folder' : 'file', existing: opts.force === true ? 'replace' : 'refuse' });
     if (!existsSync(opts.checkpoint)) throw new Error(`checkpoint ${opts.checkpoint} does not exist: train one with 'hwnas train' or pass --checkpoint`);
     const bnImages = parseIntOption('bn-images', opts.bnImages, 1);
     const rangeImages = parseIntOption('range-images', opts.rangeImages, 1);
