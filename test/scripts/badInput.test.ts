@@ -65,7 +65,7 @@ const cases: Array<[string, string[] | null, RegExp]> = [
   ['search: --profile without =', [...search, '--max-latency', '1ms', '--profile', 'ort-cpu:1', '--out', at('s')], /--profile 'ort-cpu:1' is not TARGET=FILE/],
   ['search: --out held by another run', [...search, '--max-latency', '1ms', '--force', '--out', at('busy-out')], /busy-out is being written by another hwnas run \(process \d+\)/],
   ['profile: --subnets 6', ['profile', '--target', 'ort-cpu:1', '--subnets', '6', '--out', at('prof.json')], /--subnets 6 is too few: .* give --subnets 28 or more/],
-  ['profile: --runs 5', ['profile', '--target', 'ort-cpu:1', '--runs', '5', '--out', at('prof.json')], /--runs must be an integer >= 30 \(got '5'\)/],
+  ['profile: a target that cannot be measured', ['profile', '--target', 'ort-gpu', '--out', at('prof.json')], /target 'ort-gpu' is not a measured target/],
   ['profile: --out under /proc', ['profile', '--target', 'ort-cpu:1', '--out', '/proc/self/prof.json'], /--out \/proc\/self\/prof\.json is under \/proc/],
   ['export: --out exists', ['export', '--config', 'smallest', '--out', at('model.onnx')], /model\.onnx already exists: choose another --out, or pass --force/],
   ['export: tfjs folder --out is a file', ['export', '--config', 'smallest', '--format', 'tfjs', '--force', '--out', at('afile')], /--out .*afile is a file, not a folder/],
