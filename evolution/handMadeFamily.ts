@@ -4,10 +4,13 @@
  * and the same bit-widths; every stage the same width ratio and its largest depth. With
  * `depths: 'uniform'` the family is scaled by depth too: at depth level i every stage runs its
  * i-th depth choice (its largest when it has fewer choices), from the shallowest level up.
+ * In a space with block families every stage takes the same family and the expand ratio of
+ * the same index in it, at each stem stride: ResNet-8 and ResNet-14 are members of
+ * fashion-hybrid's family.
  */
 import { withUniformBits } from '../space/bits.js';
-import { blockSlots, canonicalConfig } from '../space/searchSpace.js';
-import type { ActBits, SearchSpace, SubnetConfig, WeightBits } from '../space/types.js';
+import { blockSlots, canonicalConfig, hasFamilyGenes, spaceFamilies, stemStrides } from '../space/searchSpace.js';
+import type { ActBits, BlockFamily, SearchSpace, SubnetConfig, WeightBits } from '../space/types.js';
 
 /** Bit-widths of every block of a member: 'fp32' (a float model, no bits) or a (weight, activation) pair. */
 export type UniformBits = 'fp32' | { w: WeightBits; a: ActBits };
@@ -26,9 +29,22 @@ function depthLevels(space: SearchSpace, depths: FamilyOptions['depths']): numbe
   return depths === 'max' ? [all[levels - 1]] : all;
 }
 
+/** A whole network's block family and stem stride (absent in a space without family genes) and its expand ratios. */
+interface Variant {
+  family?: BlockFamily;
+  stemStride?: 1 | 2;
+  expands: readonly number[];
+}
+
+function variants(space: SearchSpace): Variant[] {
+  if (!hasFamilyGenes(space)) return [{ expands: space.expands }];
+  return spaceFamilies(space).flatMap((f) => stemStrides(space).map((stemStride) => ({ family: f.name, stemStride, expands: f.expands })));
+}
+
 /**
- * Every member of the family, canonical, in order of depth level, width ratio, kernel, expand
- * ratio and bits: |levels| x |widthRatios| x |kernels| x |expands| x |bits| configs.
+ * Every member of the family, canonical, in order of depth level, width ratio, block family and
+ * stem stride (spaces with family genes), kernel, expand ratio and bits:
+ * |levels| x |widthRatios| (x |families| x |stem strides|) x |kernels| x |expands| x |bits| configs.
  * Throws on a bit pair the space does not offer or an empty `bits`.
  */
 export function handMadeFamily(space: SearchSpace, options: FamilyOptions): SubnetConfig[] {
@@ -38,16 +54,20 @@ export function handMadeFamily(space: SearchSpace, options: FamilyOptions): Subn
   const out: SubnetConfig[] = [];
   for (const depths of depthLevels(space, options.depths)) {
     for (const ratio of space.widthRatios) {
-      for (const kernel of space.kernels) {
-        for (const expand of space.expands) {
-          const float: SubnetConfig = {
-            depths: [...depths],
-            kernels: new Array<number>(slots).fill(kernel),
-            expands: new Array<number>(slots).fill(expand),
-            widths: space.stages.map(() => ratio),
-          };
-          for (const bits of options.bits) {
-            out.push(canonicalConfig(space, bits === 'fp32' ? float : withUniformBits(space, float, bits.w, bits.a)));
+      for (const variant of variants(space)) {
+        for (const kernel of space.kernels) {
+          for (const expand of variant.expands) {
+            const float: SubnetConfig = {
+              depths: [...depths],
+              kernels: new Array<number>(slots).fill(kernel),
+              expands: new Array<number>(slots).fill(expand),
+              widths: space.stages.map(() => ratio),
+            };
+            if (variant.family !== undefined) float.families = space.stages.map(() => variant.family as BlockFamily);
+            if (variant.stemStride !== undefined) float.stemStride = variant.stemStride;
+            for (const bits of options.bits) {
+              out.push(canonicalConfig(space, bits === 'fp32' ? float : withUniformBits(space, float, bits.w, bits.a)));
+            }
           }
         }
       }

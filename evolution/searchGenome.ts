@@ -6,10 +6,10 @@
  * layout's genes, so every config the finder makes stays in the genome it was given.
  */
 import type { Rng } from '../space/rng.js';
-import { canonicalConfig, sampleConfig, smallestConfig, type QuantMode } from '../space/searchSpace.js';
+import { canonicalConfig, sampleConfig, smallestConfig, smallestOfFamily, spaceFamilies, type QuantMode } from '../space/searchSpace.js';
 import { hasFloatBits, withUniformBits } from '../space/bits.js';
 import { kFloatBits, type ActBits, type SearchSpace, type SubnetConfig, type WeightBits } from '../space/types.js';
-import { copyConfig, geneArray, geneLayout, type GeneLayout } from '../space/genome.js';
+import { copyConfig, geneLayout, setGeneIndex, type GeneLayout } from '../space/genome.js';
 
 export interface SearchGenome {
   /** The genes the search may change (mutation, crossover, cache keys). */
@@ -44,13 +44,17 @@ export function sampleMember(space: SearchSpace, rng: Rng, quant: QuantMode): Su
 
 /**
  * Every gene of `space` (bits too with 'mixed', whose all-32-bit corner is the float model);
- * the min-latency search starts from the smallest architecture.
+ * the min-latency search starts from the smallest architecture (of each block family, in a
+ * space with families: which family is fastest depends on the target).
  */
 export function fullGenome(space: SearchSpace, quant: QuantMode): SearchGenome {
   return {
     layout: geneLayout(space, quant),
     sample: (rng) => sampleMember(space, rng, quant),
-    fastSeeds: () => (quant === 'fp32' ? [smallestConfig(space)] : uniformBitSeeds(space, smallestConfig(space, { quant }))),
+    fastSeeds: () => {
+      const smallest = space.families === undefined ? [smallestConfig(space, { quant })] : spaceFamilies(space).map((f) => smallestOfFamily(space, f.name, { quant }));
+      return quant === 'fp32' ? smallest : smallest.flatMap((cfg) => uniformBitSeeds(space, cfg));
+    },
   };
 }
 
@@ -69,7 +73,7 @@ export function bitsGenome(space: SearchSpace, architecture: SubnetConfig): Sear
     layout,
     sample: (rng) => {
       const cfg = copyConfig(layout, base);
-      for (const g of slotGenes) geneArray(cfg, g.field)[g.index] = rng.pick(g.choices);
+      for (const g of slotGenes) setGeneIndex(layout, cfg, g, rng.int(g.choices.length));
       return cfg;
     },
     fastSeeds: () => uniformBitSeeds(space, base),

@@ -157,6 +157,17 @@ export function smallestConfig(space: SearchSpace, options?: QuantOptions): Subn
 }
 
 /**
+ * The smallest subnet of one block family: every stage takes `family` at its smallest expand
+ * ratio, everything else as in `smallestConfig`.
+ */
+export function smallestOfFamily(space: SearchSpace, family: BlockFamily, options?: QuantOptions): SubnetConfig {
+  const spec = spaceFamilies(space).find((f) => f.name === family);
+  if (spec === undefined) throw new Error(`space '${space.name}' has no block family '${family}': it has ${spaceFamilies(space).map((f) => f.name).join(', ')}`);
+  const cfg = smallestConfig(space, options);
+  return { ...cfg, families: space.stages.map(() => family), expands: cfg.expands.map(() => first(spec.expands)) };
+}
+
+/**
  * A uniformly random subnet: each stage's depth and width ratio and each slot's kernel and
  * expand ratio (and bits with `{ quant: 'mixed' }`) drawn independently. The result is
  * canonical. The draw order is fixed, so a seed always gives the same config.

@@ -6,7 +6,8 @@ import { geneLayout } from '../../space/genome.js';
 import { bitsGenome, fullGenome, kFloatShare } from '../../evolution/searchGenome.js';
 import { deployedConfig } from '../../space/bits.js';
 import { Rng } from '../../space/rng.js';
-import { blockSlots, canonicalConfig, isActiveSlot, sampleConfig, smallestConfig } from '../../space/searchSpace.js';
+import { blockSlots, canonicalConfig, isActiveSlot, largestOfFamily, sampleConfig, smallestConfig } from '../../space/searchSpace.js';
+import { fashionHybrid } from '../../space/defaultSpace.js';
 import { parseConfig } from '../../space/schema.js';
 import type { ActBits, SubnetConfig, WeightBits } from '../../space/types.js';
 import { microSpace } from '../fixtures/data.js';
@@ -127,5 +128,45 @@ describe('EvolutionFinder over a bits-only genome', () => {
   it('checks that the genome fits the finder', () => {
     assert.throws(() => new EvolutionFinder(space, fitness, { quant: 'fp32' }, bitsGenome(space, architecture)), /options.quant is 'fp32' but the genome is 'mixed': give the genome's quant mode/);
     assert.throws(() => new EvolutionFinder(microSpace(), fitness, {}, bitsGenome(space, architecture)), /the genome is of space 'micro', not of the finder's space 'micro'/);
+  });
+});
+
+describe('fullGenome on fashion-hybrid', () => {
+  const hybrid = fashionHybrid;
+
+  it('starts a min-latency search from the smallest subnet of every family', () => {
+    const fp32 = fullGenome(hybrid, 'fp32').fastSeeds();
+    assert.deepEqual(fp32.map((c) => c.families), [['mbconv', 'mbconv', 'mbconv'], ['fused', 'fused', 'fused'], ['resnet', 'resnet', 'resnet']]);
+    assert.deepEqual(fp32[0], smallestConfig(hybrid));
+    const mixed = fullGenome(hybrid, 'mixed').fastSeeds();
+    assert.equal(mixed.length, 3 * hybrid.quant.weightBits.length * hybrid.quant.actBits.length);
+    for (const cfg of [...fp32, ...mixed]) {
+      assert.deepEqual(parseConfig(hybrid, cfg), cfg);
+      assert.deepEqual(canonicalConfig(hybrid, cfg), cfg);
+      assert.equal(cfg.stemStride, 2);
+    }
+  });
+
+  it('draws float members that keep their families and stem stride when deployed', () => {
+    const genome = fullGenome(hybrid, 'mixed');
+    const rng = new Rng(12);
+    const samples = Array.from({ length: 200 }, () => genome.sample(rng));
+    const float = samples.map((cfg) => deployedConfig(hybrid, cfg)).filter((cfg) => cfg.wBits === undefined);
+    assert.ok(float.length > 60 && float.length < 140, `${float.length} float members`);
+    for (const cfg of float) {
+      assert.equal(cfg.families?.length, hybrid.stages.length);
+      assert.ok(cfg.stemStride === 1 || cfg.stemStride === 2);
+      assert.deepEqual(parseConfig(hybrid, cfg), cfg);
+    }
+  });
+
+  it('a bits-only genome keeps a hybrid architecture whole', () => {
+    const arch = largestOfFamily(hybrid, 'fused');
+    const genome = bitsGenome(hybrid, arch);
+    const rng = new Rng(13);
+    for (let i = 0; i < 20; i++) {
+      const { wBits: _w, aBits: _a, ...rest } = genome.sample(rng);
+      assert.deepEqual(rest, canonicalConfig(hybrid, arch));
+    }
   });
 });
