@@ -3,49 +3,25 @@
  * recalibrated BatchNorm statistics. It runs BatchNorm in inference mode with exactly the
  * operations of the supernet's forward pass; `folded()` gives the deployed form with
  * BatchNorm folded into the convolutions (w' = w * gamma / sqrt(var + eps),
- * b' = beta - mean * gamma / sqrt(var + eps)) for export and quantization.
+ * b' = beta - mean * gamma / sqrt(var + eps)) for export and quantization. Each block's
+ * weights are those of its family (supernet/blocks).
  */
 import { tf } from './backend/tf.js';
-import type { Tensor, Tensor1D, Tensor2D, Tensor4D } from './backend/tf.js';
+import type { Tensor, Tensor2D, Tensor4D } from './backend/tf.js';
 import type { SearchSpace, SubnetConfig } from '../space/types.js';
-import { headOf, type SubnetPlan } from '../space/plan.js';
-import { activation, conv, depthwise, globalPool, pointwise, squeezeExcite, type SeWeights } from './net/ops.js';
-import { batchNormInfer, kDefaultBatchNormEpsilon } from './ops/batchNorm.js';
+import type { SubnetPlan } from '../space/plan.js';
+import { activation, conv, globalPool, pointwise } from './net/ops.js';
+import { batchNorm, convTensors, foldConvBn, type Conv, type FoldedConv, type WeightForm } from './blocks/convBn.js';
+import { blockForward, blockTensors, foldBlock, type BlockWeights } from './blocks/index.js';
 
-/** Inference BatchNorm parameters, `[C]` each. */
-export interface BnTensors {
-  gamma: Tensor1D;
-  beta: Tensor1D;
-  mean: Tensor1D;
-  variance: Tensor1D;
-}
+export { foldConvBn, type BnTensors, type ConvBn, type FoldedConv } from './blocks/convBn.js';
+export type { BlockWeights } from './blocks/index.js';
 
-/**
- * A convolution followed by BatchNorm: `w` is `[k,k,Cin,Cout]` (dense), `[k,k,C,1]`
- * (depthwise) or `[Cin,Cout]` (1x1).
- */
-export interface ConvBn<W extends Tensor = Tensor> {
-  w: W;
-  bn: BnTensors;
-}
-
-/** A convolution with bias (BatchNorm folded in, or a plain linear layer). */
-export interface FoldedConv<W extends Tensor = Tensor> {
-  w: W;
-  b: Tensor1D;
-}
-
-export interface BlockWeights<C> {
-  expand: C extends 'bn' ? ConvBn<Tensor2D> : FoldedConv<Tensor2D>;
-  dw: C extends 'bn' ? ConvBn<Tensor4D> : FoldedConv<Tensor4D>;
-  se?: SeWeights;
-  project: C extends 'bn' ? ConvBn<Tensor2D> : FoldedConv<Tensor2D>;
-}
-
-export interface NetWeights<C extends 'bn' | 'folded'> {
-  stem: C extends 'bn' ? ConvBn<Tensor4D> : FoldedConv<Tensor4D>;
-  blocks: BlockWeights<C>[];
-  head: C extends 'bn' ? ConvBn<Tensor2D> : FoldedConv<Tensor2D>;
+export interface NetWeights<F extends WeightForm> {
+  stem: Conv<F, Tensor4D>;
+  blocks: BlockWeights<F>[];
+  /** The 1x1 head convolution; null when the plan has none. */
+  head: Conv<F, Tensor2D> | null;
   classifier: FoldedConv<Tensor2D>;
 }
 
@@ -53,22 +29,22 @@ export type SubnetBlockWeights = BlockWeights<'bn'>;
 export type SubnetWeights = NetWeights<'bn'>;
 export type FoldedWeights = NetWeights<'folded'>;
 
-function bn<T extends Tensor>(x: T, p: BnTensors): T {
-  return batchNormInfer(x, p.mean, p.variance, p.gamma, p.beta);
+/** Every tensor of `weights` (either form), for disposal. */
+export function netTensors(weights: NetWeights<WeightForm>): Tensor[] {
+  const out: Tensor[] = [...convTensors(weights.stem)];
+  for (const b of weights.blocks) out.push(...blockTensors(b));
+  if (weights.head !== null) out.push(...convTensors(weights.head));
+  out.push(weights.classifier.w, weights.classifier.b);
+  return out;
 }
 
-/** Folds BatchNorm into a weight whose last axis (or axis 2 for depthwise) is the output channel. */
-export function foldConvBn<W extends Tensor>(c: ConvBn<W>, depthwiseFilter: boolean): FoldedConv<W> {
-  return tf.tidy(() => {
-    const scale = tf.div(c.bn.gamma, tf.sqrt(tf.add(c.bn.variance, kDefaultBatchNormEpsilon))) as Tensor1D;
-    const w = depthwiseFilter ? tf.mul(c.w, tf.reshape(scale, [1, 1, -1, 1])) : tf.mul(c.w, scale);
-    const b = tf.sub(c.bn.beta, tf.mul(c.bn.mean, scale));
-    return { w, b } as unknown as tf.TensorContainerObject;
-  }) as unknown as FoldedConv<W>;
-}
-
-function bnTensors(p: BnTensors): Tensor[] {
-  return [p.gamma, p.beta, p.mean, p.variance];
+function checkWeights(plan: SubnetPlan, weights: SubnetWeights): void {
+  if (weights.blocks.length !== plan.blocks.length) {
+    throw new Error(`the subnet plan has ${plan.blocks.length} blocks but the weights hold ${weights.blocks.length}`);
+  }
+  if ((plan.head === null) !== (weights.head === null)) {
+    throw new Error(`the subnet plan ${plan.head === null ? 'has no' : 'has a'} head convolution but the weights ${weights.head === null ? 'lack one' : 'carry one'}`);
+  }
 }
 
 export class Subnet {
@@ -78,6 +54,7 @@ export class Subnet {
   readonly weights: SubnetWeights;
 
   constructor(space: SearchSpace, config: SubnetConfig, plan: SubnetPlan, weights: SubnetWeights) {
+    checkWeights(plan, weights);
     this.space = space;
     this.config = config;
     this.plan = plan;
@@ -87,17 +64,13 @@ export class Subnet {
   /** Logits `[B, classes]` for images `[B,H,W,C]`. Call inside `tf.tidy`. */
   forward(x: Tensor4D): Tensor2D {
     const { plan, weights } = this;
-    let h = activation(bn(conv(x, weights.stem.w, plan.stem.stride), weights.stem.bn), plan.stem.act);
+    let h = activation(batchNorm(conv(x, weights.stem.w, plan.stem.stride), weights.stem.bn), plan.stem.act);
     plan.blocks.forEach((b, i) => {
-      const w = weights.blocks[i];
-      const input = h;
-      h = activation(bn(pointwise(h, w.expand.w), w.expand.bn), b.act);
-      h = activation(bn(depthwise(h, w.dw.w, b.stride), w.dw.bn), b.act);
-      if (w.se) h = squeezeExcite(h, w.se);
-      h = bn(pointwise(h, w.project.w), w.project.bn);
-      if (b.residual) h = tf.add(h, input);
+      h = blockForward(h, weights.blocks[i], b);
     });
-    h = activation(bn(pointwise(h, weights.head.w), weights.head.bn), headOf(plan).act);
+    if (plan.head !== null && weights.head !== null) {
+      h = activation(batchNorm(pointwise(h, weights.head.w), weights.head.bn), plan.head.act);
+    }
     return tf.add(tf.matMul(globalPool(h), weights.classifier.w), weights.classifier.b) as Tensor2D;
   }
 
@@ -113,34 +86,21 @@ export class Subnet {
     return out;
   }
 
-  /** Every tensor the subnet holds, in a fixed order (for export and disposal). */
+  /** Every tensor the subnet holds (for disposal). */
   tensors(): Tensor[] {
-    const { stem, blocks, head, classifier } = this.weights;
-    const out: Tensor[] = [stem.w, ...bnTensors(stem.bn)];
-    for (const b of blocks) {
-      out.push(b.expand.w, ...bnTensors(b.expand.bn), b.dw.w, ...bnTensors(b.dw.bn));
-      if (b.se) out.push(b.se.w1, b.se.b1, b.se.w2, b.se.b2);
-      out.push(b.project.w, ...bnTensors(b.project.bn));
-    }
-    out.push(head.w, ...bnTensors(head.bn), classifier.w, classifier.b);
-    return out;
+    return netTensors(this.weights);
   }
 
   /**
    * The deployed form: BatchNorm folded into every convolution. New tensors; the caller
-   * disposes them (see `disposeWeights`).
+   * disposes them (see `netTensors`).
    */
   folded(): FoldedWeights {
     const { stem, blocks, head, classifier } = this.weights;
     return {
       stem: foldConvBn(stem, false),
-      blocks: blocks.map((b) => ({
-        expand: foldConvBn(b.expand, false),
-        dw: foldConvBn(b.dw, true),
-        se: b.se ? { w1: b.se.w1.clone(), b1: b.se.b1.clone(), w2: b.se.w2.clone(), b2: b.se.b2.clone() } : undefined,
-        project: foldConvBn(b.project, false),
-      })),
-      head: foldConvBn(head, false),
+      blocks: blocks.map(foldBlock),
+      head: head === null ? null : foldConvBn(head, false),
       classifier: { w: classifier.w.clone(), b: classifier.b.clone() },
     };
   }

@@ -1,17 +1,21 @@
 /**
  * Subnet extraction: recalibrate BatchNorm statistics for one config on training images
  * (OFA: 2,000 images in batches of 200 - skipping it is the classic cause of wrong subnet
- * accuracy), then slice the shared weights and fold BatchNorm into them.
+ * accuracy), then slice the shared weights: the stem at the plan's width, each block by its
+ * family's kit (supernet/blocks), the head convolution when the plan has one, the classifier.
  */
 import { tf } from './backend/tf.js';
-import type { Tensor1D, Tensor2D, Tensor4D } from './backend/tf.js';
+import type { Tensor, Tensor1D } from './backend/tf.js';
 import type { SubnetConfig } from '../space/types.js';
 import type { ImageSet } from './data/types.js';
 import { fillBatch } from './data/batches.js';
 import { subnetPlan } from '../space/plan.js';
-import { BnStatsAccumulator, type BnLayerStats, type BnStats } from './net/batchNormMode.js';
+import { BnStatsAccumulator, type BnStats } from './net/batchNormMode.js';
 import type { Supernet } from './Supernet.js';
-import { Subnet, type BnTensors, type SubnetBlockWeights } from './Subnet.js';
+import { Subnet } from './Subnet.js';
+import type { BnTensors } from './blocks/convBn.js';
+import type { WeightSource } from './blocks/BlockKit.js';
+import { extractBlock } from './blocks/index.js';
 
 export interface CalibrationOptions {
   /** Images used to re-estimate BatchNorm statistics (taken from the start of `images`). */
@@ -45,16 +49,6 @@ export function calibrateBatchNorm(net: Supernet, cfg: SubnetConfig, set: ImageS
   return acc.result();
 }
 
-/** Inference BatchNorm tensors (kept) for the first channels of gamma/beta and `stats`. */
-function bnOf(gamma: Tensor1D, beta: Tensor1D, stats: BnLayerStats): BnTensors {
-  return {
-    gamma: tf.keep(gamma.clone()),
-    beta: tf.keep(beta.clone()),
-    mean: tf.keep(tf.tensor1d(stats.mean)),
-    variance: tf.keep(tf.tensor1d(stats.variance)),
-  };
-}
-
 /** Runs `fn` in a tidy scope; only tensors it `tf.keep`s survive. */
 function scoped<T>(fn: () => T): T {
   let out: T | undefined;
@@ -64,52 +58,39 @@ function scoped<T>(fn: () => T): T {
   return out as T;
 }
 
-function need(stats: BnStats, id: string): BnLayerStats {
-  const s = stats[id];
-  if (!s) throw new Error(`BatchNorm statistics for '${id}' are missing: calibrate with the same config`);
-  return s;
+/** Kept copies of the supernet's slices, with BatchNorm statistics from `stats`. */
+function weightSource(stats: BnStats): WeightSource {
+  const keep = <T extends Tensor>(t: T): T => tf.keep(t.clone());
+  return {
+    keep,
+    bn(id: string, { gamma, beta }: { gamma: Tensor1D; beta: Tensor1D }): BnTensors {
+      const s = stats[id];
+      if (!s) throw new Error(`BatchNorm statistics for '${id}' are missing: calibrate with the same config`);
+      return { gamma: keep(gamma), beta: keep(beta), mean: tf.keep(tf.tensor1d(s.mean)), variance: tf.keep(tf.tensor1d(s.variance)) };
+    },
+  };
+}
+
+/** Gamma and beta of a top-level BatchNorm ('stem.bn' or 'head.bn'), the first `c` channels. */
+function topBn(net: Supernet, prefix: string, c: number): { gamma: Tensor1D; beta: Tensor1D } {
+  const slice = (name: string) => tf.slice(net.store.get(`${prefix}.${name}`) as unknown as Tensor1D, 0, c);
+  return { gamma: slice('gamma'), beta: slice('beta') };
 }
 
 /** A standalone subnet for `cfg` with BatchNorm `stats` (from `calibrateBatchNorm`). */
 export function extractWithStats(net: Supernet, cfg: SubnetConfig, stats: BnStats): Subnet {
   const plan = subnetPlan(net.space, cfg);
-  const headPlan = plan.head;
-  if (headPlan === null || plan.blocks.some((b) => b.family !== 'mbconv')) {
-    throw new Error(
-      `extracting a standalone subnet of space '${net.space.name}' (fused or resnet blocks, or no head convolution) is not supported yet: ` +
-        'evaluate it on the supernet with evaluateConfig',
-    );
-  }
-  const store = net.store;
-  const top = (name: string) => store.get(name) as unknown as Tensor1D;
+  const source = weightSource(stats);
   return scoped(() => {
-    const keep = <T extends Tensor1D | Tensor2D | Tensor4D>(t: T): T => tf.keep(t.clone()) as T;
-    const stem = {
-      w: keep(store.get('stem.weight') as unknown as Tensor4D),
-      bn: bnOf(top('stem.bn.gamma'), top('stem.bn.beta'), need(stats, 'stem.bn')),
+    const stem = { w: source.keep(net.stemWeight(plan.stem.outC)), bn: source.bn('stem.bn', topBn(net, 'stem.bn', plan.stem.outC)) };
+    const blocks = plan.blocks.map((b) => extractBlock(net.block(b), b, source));
+    const head = plan.head === null
+      ? null
+      : { w: source.keep(net.headWeight(plan.head.inC)), bn: source.bn('head.bn', topBn(net, 'head.bn', plan.head.outC)) };
+    const classifier = {
+      w: source.keep(net.classifierWeight(plan.classifier.inC)),
+      b: source.keep(net.store.get('classifier.bias') as unknown as Tensor1D),
     };
-    const blocks: SubnetBlockWeights[] = plan.blocks.map((b) => {
-      const layer = net.blocks[b.slot];
-      const id = layer.prefix;
-      const bn1 = layer.bn('bn1', b.midC);
-      const bn2 = layer.bn('bn2', b.midC);
-      const bn3 = layer.bn('bn3', b.outC);
-      const weights: SubnetBlockWeights = {
-        expand: { w: keep(layer.expandWeight(b.inC, b.midC)), bn: bnOf(bn1.gamma, bn1.beta, need(stats, `${id}.bn1`)) },
-        dw: { w: keep(layer.depthwiseWeight(b.midC, b.kernel)), bn: bnOf(bn2.gamma, bn2.beta, need(stats, `${id}.bn2`)) },
-        project: { w: keep(layer.projectWeight(b.midC, b.outC)), bn: bnOf(bn3.gamma, bn3.beta, need(stats, `${id}.bn3`)) },
-      };
-      if (b.seC > 0) {
-        const se = layer.seWeights(b.midC, b.seC);
-        weights.se = { w1: keep(se.w1), b1: keep(se.b1), w2: keep(se.w2), b2: keep(se.b2) };
-      }
-      return weights;
-    });
-    const head = {
-      w: keep(net.headWeight(headPlan.inC)),
-      bn: bnOf(top('head.bn.gamma'), top('head.bn.beta'), need(stats, 'head.bn')),
-    };
-    const classifier = { w: keep(store.get('classifier.weight') as unknown as Tensor2D), b: keep(top('classifier.bias')) };
     return new Subnet(net.space, cfg, plan, { stem, blocks, head, classifier });
   });
 }
