@@ -4,15 +4,14 @@
  * for final reports).
  */
 import { tf } from './backend/tf.js';
-import type { Tensor2D, Tensor4D } from './backend/tf.js';
+import type { Tensor2D } from './backend/tf.js';
 import type { SubnetConfig } from '../space/types.js';
 import type { DataSplit, ImageSet } from './data/types.js';
 import { fillBatch } from './data/batches.js';
 import { Rng } from '../space/rng.js';
 import type { Supernet } from './Supernet.js';
 import type { Subnet } from './Subnet.js';
-import { calibrateBatchNorm, extract, kDefaultCalibrationOptions } from './extract.js';
-import { hasFamilyGenes } from '../space/searchSpace.js';
+import { extract, kDefaultCalibrationOptions } from './extract.js';
 
 /** Seed of the calibration subset: the same 2,000 training images for every subnet. */
 export const kCalibrationSeed = 2024;
@@ -66,12 +65,6 @@ export function evaluateOn(subnet: Pick<Subnet, 'forward'>, split: DataSplit, op
 
 /** Recalibrates BatchNorm for `cfg`, extracts it and evaluates it on `split`. */
 export function evaluateConfig(net: Supernet, cfg: SubnetConfig, calibration: ImageSet, split: DataSplit, limit?: number): EvalResult {
-  if (hasFamilyGenes(net.space)) {
-    // Spaces with block families run on the supernet's own forward pass with the recalibrated
-    // statistics (the same function an extracted subnet computes).
-    const stats = calibrateBatchNorm(net, cfg, calibration, { images: calibration.n });
-    return evaluateOn({ forward: (x: Tensor4D) => net.forward(cfg, x, { kind: 'infer', stats }) }, split, { limit });
-  }
   const subnet = extract(net, cfg, calibration, { images: calibration.n });
   try {
     return evaluateOn(subnet, split, { limit });
