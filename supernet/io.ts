@@ -3,7 +3,7 @@ import { existsSync, readFileSync } from 'node:fs';
 import type { SearchSpace, SubnetConfig } from '../space/types.js';
 import { Supernet } from './Supernet.js';
 import { loadCheckpoint } from './train/checkpoint.js';
-import type { TrainMeta } from './train/SupernetTrainer.js';
+import type { TrainMeta } from './train/trainTypes.js';
 import { parseConfig, parseSearchSpace } from '../space/schema.js';
 import { spaceByName } from '../space/defaultSpace.js';
 import { largestConfig, smallestConfig } from '../space/searchSpace.js';

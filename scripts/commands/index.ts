@@ -2,6 +2,7 @@
 import type { Command } from 'commander';
 import { registerInfo } from './info.js';
 import { registerTrain } from './train.js';
+import { registerFinetune } from './finetune.js';
 import { registerEval } from './eval.js';
 import { registerDemo } from './demo.js';
 import { registerCollect } from './collect.js';
@@ -13,4 +14,4 @@ import { registerProfile } from './profile.js';
 
 export type RegisterCommand = (program: Command) => void;
 
-export const commands: RegisterCommand[] = [registerDemo, registerInfo, registerTrain, registerEval, registerCollect, registerFit, registerSearch, registerExport, registerVerify, registerProfile];
+export const commands: RegisterCommand[] = [registerDemo, registerInfo, registerTrain, registerFinetune, registerEval, registerCollect, registerFit, registerSearch, registerExport, registerVerify, registerProfile];

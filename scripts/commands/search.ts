@@ -12,7 +12,7 @@ import { MlpPredictor } from '../../predictors/MlpPredictor.js';
 import { resolveSpace } from '../../supernet/io.js';
 import { parseSearchSpace } from '../../space/schema.js';
 import { loadCheckpoint } from '../../supernet/train/checkpoint.js';
-import type { TrainMeta } from '../../supernet/train/SupernetTrainer.js';
+import type { TrainMeta } from '../../supernet/train/trainTypes.js';
 import type { SearchSpace } from '../../space/types.js';
 import { planSearchRuns, populationOptions, rerankEvaluator, runSearches, searchQuant } from '../../pipeline/search.js';
 import { checkShipped, kShipped, shippedPath } from '../../pipeline/shippedModels.js';

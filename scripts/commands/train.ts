@@ -1,14 +1,16 @@
 /** `hwnas train`: trains (or resumes) the weight-sharing supernet. */
-import { mkdirSync } from 'node:fs';
-import { dirname } from 'node:path';
+import { checkOutputPath } from '../../util/fsErrors.js';
 import { type Command, Option } from 'commander';
 import { addBackendOption, addDataDirOption, type CommonOptions, parseIntOption } from '../options.js';
 import { startBackend } from '../runtime.js';
-import { progressBar } from '../progress.js';
+import { runTraining } from '../trainRun.js';
 import { loadFashionMnist } from '../../supernet/data/fashionMnist.js';
-import { resolveSpace } from '../../supernet/io.js';
-import { kDefaultTrainOptions, SupernetTrainer, type GradientEngine, type PhaseSpec } from '../../supernet/train/SupernetTrainer.js';
-import { createEngine } from '../../supernet/train/engines.js';
+import { resolveConfig, resolveSpace } from '../../supernet/io.js';
+import { existsSync } from 'node:fs';
+import { SupernetTrainer } from '../../supernet/train/SupernetTrainer.js';
+import { loadCheckpoint } from '../../supernet/train/checkpoint.js';
+import type { TrainMeta } from '../../supernet/train/trainTypes.js';
+import { kDefaultTrainOptions, type PhaseSpec, type TrainOptions } from '../../supernet/train/schedule.js';
 
 interface TrainCliOptions extends CommonOptions {
   space: string;
@@ -30,7 +32,13 @@ interface TrainCliOptions extends CommonOptions {
   extendRandom: string;
   extendSchedule: string;
   extendAverage: string;
+  config?: string;
+  epochs: string;
+  weightDecay?: string;
 }
+
+/** The standard recipe for one network trained on its own (`--config`). */
+export const kStandaloneRecipe = Object.freeze({ epochs: 30, lr: 0.1, warmupEpochs: 1, weightDecay: 5e-4 });
 
 
 function nonNegative(name: string, value: string): number {
@@ -43,6 +51,27 @@ function num(name: string, value: string): number {
   const n = Number(value);
   if (!(n > 0)) throw new Error(`--${name} must be a positive number (got '${value}')`);
   return n;
+}
+
+/**
+ * A resumed run keeps its checkpoint's settings: refuses a flag given explicitly with another
+ * value than the checkpoint's, naming both (silently training on with the old value would
+ * ignore the user).
+ */
+function refuseChangedSettings(cmd: Command, out: string, asked: Required<TrainOptions>): void {
+  if (!existsSync(out)) return;
+  const { meta } = loadCheckpoint<TrainMeta>(out);
+  if (meta.kind !== 'hwnas-supernet') return;
+  const kept = meta.options;
+  const checks: Array<[string, unknown, unknown]> = [
+    ['batch-size', asked.batchSize, kept.batchSize],
+    ['seed', asked.seed, kept.seed],
+    ['weight-decay', asked.hyper.weightDecay, kept.hyper.weightDecay],
+  ];
+  for (const [flag, given, saved] of checks) {
+    if (cmd.getOptionValueSource(flag.replace(/-(.)/g, (_, c: string) => c.toUpperCase())) !== 'cli' || given === saved) continue;
+    throw new Error(`--${flag} ${String(given)} differs from ${out}'s ${String(saved)}: a resumed run keeps its checkpoint's settings; drop --${flag}, or start a new run with another --out`);
+  }
 }
 
 export function registerTrain(program: Command): void {
@@ -67,19 +96,36 @@ export function registerTrain(program: Command): void {
     .addOption(new Option('--extend-schedule <name>', 'learning rate of the appended phase after warm-up: cosine decay to 0, or constant').choices(['cosine', 'constant']).default('cosine'))
     .option('--extend-average <epochs>', 'average the weights over the last n epochs of the appended phase (stochastic weight averaging); 0 = off', '0')
     .option('--max-steps <n>', 'stop this run after n steps (resume later); 0 = run to the end', '0')
+    .option('--config <file>', `train this one subnet of --space from scratch (a config JSON, or largest/smallest) with the standard recipe: SGD with Nesterov momentum, ${kStandaloneRecipe.warmupEpochs} warm-up epoch and a cosine schedule, peak lr ${kStandaloneRecipe.lr} (--lr), weight decay ${kStandaloneRecipe.weightDecay}, label smoothing 0.1, crop-and-flip augmentation`)
+    .option('--epochs <n>', 'epochs of --config training', String(kStandaloneRecipe.epochs))
+    .option('--weight-decay <x>', `weight decay (default ${kDefaultTrainOptions.hyper.weightDecay} for the supernet, ${kStandaloneRecipe.weightDecay} with --config)`)
     .option('--checkpoint-every <n>', 'steps between checkpoints (also at every epoch end)', String(kDefaultTrainOptions.checkpointEvery))
     .option('--eval-images <n>', 'val/test images evaluated at each epoch end (0 = none)', String(kDefaultTrainOptions.evalImages));
   addBackendOption(cmd);
   addDataDirOption(cmd);
   cmd.action(async (opts: TrainCliOptions) => {
+    // An existing --out is continued with --resume (the trainer refuses it otherwise).
+    checkOutputPath(opts.out, { kind: 'file', existing: 'update' });
     await startBackend(opts);
     const space = resolveSpace(opts.space);
     const data = loadFashionMnist({ dataDir: opts.dataDir });
-    const phases: PhaseSpec[] = [
-      { ...largest, epochs: parseIntOption('largest-epochs', opts.largestEpochs, 1), lr: num('lr', opts.lr) },
-      { ...sandwich, epochs: parseIntOption('sandwich-epochs', opts.sandwichEpochs, 1), lr: num('sandwich-lr', opts.sandwichLr) },
-    ];
+    const standalone = opts.config === undefined ? undefined : resolveConfig(space, opts.config);
+    const lr = standalone !== undefined && cmd.getOptionValueSource('lr') === 'default' ? kStandaloneRecipe.lr : num('lr', opts.lr);
+    const phases: PhaseSpec[] = standalone !== undefined
+      ? [{
+        name: 'standalone', epochs: parseIntOption('epochs', opts.epochs, 1), lr, warmupEpochs: kStandaloneRecipe.warmupEpochs,
+        sandwich: false, randomSubnets: 0, config: standalone,
+      }]
+      : [
+        { ...largest, epochs: parseIntOption('largest-epochs', opts.largestEpochs, 1), lr },
+        { ...sandwich, epochs: parseIntOption('sandwich-epochs', opts.sandwichEpochs, 1), lr: num('sandwich-lr', opts.sandwichLr) },
+      ];
+    const weightDecay = opts.weightDecay === undefined
+      ? (standalone !== undefined ? kStandaloneRecipe.weightDecay : kDefaultTrainOptions.hyper.weightDecay)
+      : nonNegative('weight-decay', opts.weightDecay);
+    if (standalone !== undefined && opts.extendEpochs !== undefined) throw new Error('--extend-epochs appends a sandwich phase to a supernet: it does not apply to --config training');
     const trainer = new SupernetTrainer(space, data, opts.out, {
+      hyper: { ...kDefaultTrainOptions.hyper, weightDecay },
       batchSize: parseIntOption('batch-size', opts.batchSize, 2),
       seed: parseIntOption('seed', opts.seed, 0),
       phases,
@@ -88,6 +134,7 @@ export function registerTrain(program: Command): void {
       evalImages: parseIntOption('eval-images', opts.evalImages, 0),
     });
     let resume = opts.resume === true;
+    if (resume || opts.extendEpochs !== undefined) refuseChangedSettings(cmd, opts.out, trainer.options);
     if (opts.extendEpochs !== undefined) {
       const epochs = parseIntOption('extend-epochs', opts.extendEpochs, 1);
       const averageEpochs = parseIntOption('extend-average', opts.extendAverage, 0);
@@ -100,28 +147,6 @@ export function registerTrain(program: Command): void {
       console.log(`extended ${opts.out}: ${epochs} more sandwich epochs, ${meta.totalSteps - meta.step} steps to train`);
       resume = true;
     }
-    mkdirSync(dirname(opts.out), { recursive: true });
-    const engine: GradientEngine & { close(): Promise<void> } = await createEngine(
-      trainer.replicaInit(), parseIntOption('workers', opts.workers, 1), opts.backend,
-    );
-    const total = trainer.plannedSteps(resume);
-    const bar = progressBar(total, trainer.resumeStep(resume),
-      'train |{bar}| {value}/{total} steps | epoch {epoch} {phase} | loss {loss} | {ips} img/s | ETA {eta_formatted}');
-    try {
-      const meta = await trainer.run(engine, resume, {
-        onStep: (p) => bar.update(p.step, {
-          epoch: `${p.epoch + 1}/${p.epochs}`, phase: p.phase, loss: p.loss.toFixed(3), ips: p.imagesPerSecond.toFixed(0),
-        }),
-        onEpoch: (r) => bar.log(
-          `epoch ${r.epoch + 1} (${r.phase}): train loss ${r.trainLoss.toFixed(4)}, ${r.seconds.toFixed(0)} s; ` +
-          `largest val ${(100 * r.largest.val).toFixed(2)}% test ${(100 * r.largest.test).toFixed(2)}%; ` +
-          `smallest val ${(100 * r.smallest.val).toFixed(2)}% test ${(100 * r.smallest.test).toFixed(2)}%`),
-      });
-      bar.stop();
-      console.log(`${meta.step === meta.totalSteps ? 'finished' : 'paused'} at step ${meta.step}/${meta.totalSteps}; checkpoint ${opts.out}`);
-    } finally {
-      bar.stop();
-      await engine.close();
-    }
+    await runTraining(trainer, { out: opts.out, workers: parseIntOption('workers', opts.workers, 1), backend: opts.backend, resume });
   });
 }

@@ -8,200 +8,17 @@
 import { existsSync } from 'node:fs';
 import type { SearchSpace, SubnetConfig } from '../../space/types.js';
 import type { FashionMnist, ImageSet } from '../data/types.js';
-import { batchAugmentRng, batchIndices, deriveSeed, fillBatch, fillLabels } from '../data/batches.js';
-import { Rng } from '../../space/rng.js';
-import { largestConfig, largestOfFamily, sampleConfig, smallestConfig, spaceFamilies } from '../../space/searchSpace.js';
+import { batchAugmentRng, batchIndices, fillBatch, fillLabels } from '../data/batches.js';
+import { largestConfig, smallestConfig } from '../../space/searchSpace.js';
 import { Supernet } from '../Supernet.js';
 import { calibrationSet, evaluateConfig } from '../evaluate.js';
 import { loadCheckpoint, saveCheckpoint } from './checkpoint.js';
 import { sortChannelsByImportance } from '../layers/channelSort.js';
-import type { SandwichTask, SupernetHyper, SupernetReplicaInit } from './supernetReplica.js';
-
-export interface PhaseSpec {
-  name: string;
-  epochs: number;
-  /** Peak learning rate of the phase (after warm-up), decayed by a cosine to 0 at its end. */
-  lr: number;
-  /** After warm-up: 'cosine' decays to 0 at the phase end (default), 'constant' holds `lr`. */
-  schedule?: 'cosine' | 'constant';
-  /**
-   * Stochastic weight averaging: a running mean of the weights after every step of the last
-   * `averageEpochs` epochs of the phase replaces the weights when the phase ends (default 0,
-   * no averaging). BatchNorm statistics are recalibrated at extraction anyway.
-   */
-  averageEpochs?: number;
-  warmupEpochs: number;
-  /** false: train the largest subnet only. true: the sandwich rule with distillation. */
-  sandwich: boolean;
-  /** Random subnets per sandwich step, besides the largest and the smallest. */
-  randomSubnets: number;
-  /**
-   * Sort elastic channels by importance when the phase starts (OFA, before smaller widths
-   * train). Default: true for sandwich phases, false otherwise.
-   */
-  sortChannels?: boolean;
-}
-
-export interface TrainOptions {
-  batchSize?: number;
-  seed?: number;
-  phases?: PhaseSpec[];
-  hyper?: SupernetHyper;
-  /** Write a checkpoint every this many steps (and at each epoch end). */
-  checkpointEvery?: number;
-  /** Images for BatchNorm recalibration at evaluation. */
-  calibrationImages?: number;
-  /** Evaluate at epoch ends on at most this many val and test images (0 = skip evaluation). */
-  evalImages?: number;
-  /** Stop this run after this many steps (the run can be resumed later). 0 = no limit. */
-  maxStepsThisRun?: number;
-}
-
-export const kDefaultTrainOptions: Required<TrainOptions> = {
-  batchSize: 128,
-  seed: 0,
-  phases: [
-    { name: 'largest', epochs: 6, lr: 0.15, warmupEpochs: 1, sandwich: false, randomSubnets: 0 },
-    { name: 'sandwich', epochs: 10, lr: 0.08, warmupEpochs: 0, sandwich: true, randomSubnets: 2, sortChannels: true },
-  ],
-  hyper: { momentum: 0.9, weightDecay: 5e-5, labelSmoothing: 0.1, kdWeight: 1 },
-  checkpointEvery: 100,
-  calibrationImages: 2000,
-  evalImages: 5000,
-  maxStepsThisRun: 0,
-};
-
-export interface EpochRecord {
-  epoch: number;
-  phase: string;
-  trainLoss: number;
-  seconds: number;
-  /** Accuracy after BatchNorm recalibration, per subnet and split. */
-  largest: { val: number; test: number };
-  smallest: { val: number; test: number };
-}
-
-/** Plain-data checkpoint metadata (the arrays hold parameters and momentum). */
-export interface TrainMeta {
-  kind: 'hwnas-supernet';
-  space: SearchSpace;
-  options: Required<TrainOptions>;
-  step: number;
-  totalSteps: number;
-  stepsPerEpoch: number;
-  epochLoss: { sum: number; n: number; seconds: number };
-  history: EpochRecord[];
-  /** Weight snapshots in the running mean of an averaging phase (stored as array `average`). */
-  averaged?: number;
-}
-
-export interface StepProgress {
-  step: number;
-  totalSteps: number;
-  epoch: number;
-  epochs: number;
-  phase: string;
-  loss: number;
-  lr: number;
-  imagesPerSecond: number;
-}
-
-/** What the trainer needs from a gradient engine (in-process or data-parallel workers). */
-export interface GradientEngine {
-  step(tasks: SandwichTask[], lr: number): Promise<{ loss: number }>;
-  getState(): Promise<Float32Array[]>;
-  setState(state: Float32Array[]): Promise<void>;
-  readonly workers: number;
-}
-
-export interface TrainCallbacks {
-  onStep?: (p: StepProgress) => void;
-  onEpoch?: (r: EpochRecord) => void;
-  onCheckpoint?: (path: string, step: number) => void;
-}
-
-export function validateTrainOptions(options: TrainOptions): Required<TrainOptions> {
-  const o = { ...kDefaultTrainOptions, ...options };
-  const posInt = (name: string, v: number, min = 1) => {
-    if (!Number.isInteger(v) || v < min) throw new Error(`options.${name} must be an integer >= ${min} (got ${v})`);
-  };
-  posInt('batchSize', o.batchSize, 2);
-  posInt('checkpointEvery', o.checkpointEvery);
-  posInt('calibrationImages', o.calibrationImages);
-  posInt('evalImages', o.evalImages, 0);
-  posInt('maxStepsThisRun', o.maxStepsThisRun, 0);
-  if (o.phases.length === 0) throw new Error('options.phases must list at least one phase');
-  o.phases.forEach((p, i) => {
-    posInt(`phases[${i}].epochs`, p.epochs);
-    posInt(`phases[${i}].randomSubnets`, p.randomSubnets, 0);
-    if (!(p.lr > 0)) throw new Error(`options.phases[${i}].lr must be positive (got ${p.lr})`);
-    if (!(p.warmupEpochs >= 0 && p.warmupEpochs <= p.epochs)) {
-      throw new Error(`options.phases[${i}].warmupEpochs must be in [0, ${p.epochs}] (got ${p.warmupEpochs})`);
-    }
-    if (p.schedule !== undefined && p.schedule !== 'cosine' && p.schedule !== 'constant') {
-      throw new Error(`options.phases[${i}].schedule must be 'cosine' or 'constant' (got ${String(p.schedule)})`);
-    }
-    const average = p.averageEpochs ?? 0;
-    if (!Number.isInteger(average) || average < 0 || average > p.epochs) {
-      throw new Error(`options.phases[${i}].averageEpochs must be an integer in [0, ${p.epochs}] (got ${average})`);
-    }
-  });
-  return o;
-}
-
-/** The phase that epoch `epoch` belongs to, with the epoch's index inside it. */
-export function phaseOf(phases: readonly PhaseSpec[], epoch: number): { phase: PhaseSpec; start: number } {
-  let start = 0;
-  for (const phase of phases) {
-    if (epoch < start + phase.epochs) return { phase, start };
-    start += phase.epochs;
-  }
-  throw new Error(`epoch ${epoch} is past the last phase`);
-}
-
-/** Learning rate at global step `step`: linear warm-up, then cosine decay to 0 (or constant) within the phase. */
-export function learningRate(phases: readonly PhaseSpec[], stepsPerEpoch: number, step: number): number {
-  const epoch = Math.floor(step / stepsPerEpoch);
-  const { phase, start } = phaseOf(phases, epoch);
-  const t = step - start * stepsPerEpoch;
-  const warm = phase.warmupEpochs * stepsPerEpoch;
-  if (t < warm) return (phase.lr * (t + 1)) / warm;
-  if (phase.schedule === 'constant') return phase.lr;
-  const total = phase.epochs * stepsPerEpoch - warm;
-  return 0.5 * phase.lr * (1 + Math.cos((Math.PI * (t - warm)) / total));
-}
-
-/** The steps [from, to) whose weights the running mean of `epoch`'s phase takes in, or undefined. */
-export function averagingWindow(
-  phases: readonly PhaseSpec[], stepsPerEpoch: number, epoch: number,
-): { from: number; to: number } | undefined {
-  const { phase, start } = phaseOf(phases, epoch);
-  const epochs = phase.averageEpochs ?? 0;
-  if (epochs === 0) return undefined;
-  const to = (start + phase.epochs) * stepsPerEpoch;
-  return { from: to - epochs * stepsPerEpoch, to };
-}
-
-/** Adds `x` as the (count+1)-th sample of the running mean `mean` (in place). */
-export function addToMean(mean: Float32Array, x: Float32Array, count: number): void {
-  if (mean.length !== x.length) throw new Error(`running mean of ${mean.length} weights cannot take ${x.length}`);
-  const w = 1 / (count + 1);
-  for (let i = 0; i < mean.length; i++) mean[i] += (x[i] - mean[i]) * w;
-}
-
-/** The subnets trained at `step`: seeded by (seed, step), so a resumed run draws the same ones. */
-export function stepConfigs(space: SearchSpace, phase: PhaseSpec, seed: number, step: number): SubnetConfig[] {
-  if (!phase.sandwich) {
-    // With block families, the largest phase trains each family's largest subnet in turn.
-    if (space.families === undefined) return [largestConfig(space)];
-    const families = spaceFamilies(space);
-    return [largestOfFamily(space, families[step % families.length].name)];
-  }
-  const rng = new Rng(deriveSeed(seed, 0x5a, step));
-  const configs = [largestConfig(space), smallestConfig(space)];
-  for (let i = 0; i < phase.randomSubnets; i++) configs.push(sampleConfig(space, rng));
-  return configs;
-}
+import type { SandwichTask, SupernetReplicaInit } from './supernetReplica.js';
+import {
+  addToMean, averagingWindow, learningRate, phaseOf, stepConfigs, validateTrainOptions, type PhaseSpec, type TrainOptions,
+} from './schedule.js';
+import type { EpochRecord, GradientEngine, TrainCallbacks, TrainMeta } from './trainTypes.js';
 
 export class SupernetTrainer {
   readonly space: SearchSpace;
@@ -268,7 +85,7 @@ export class SupernetTrainer {
    * Runs (or resumes, with `resume`) training to the end or to `maxStepsThisRun`. Returns the
    * final metadata. The engine must have been created from `replicaInit()`.
    */
-  async run(engine: GradientEngine, resume: boolean, callbacks: TrainCallbacks = {}): Promise<TrainMeta> {
+  async run(engine: GradientEngine, resume: boolean, callbacks: TrainCallbacks = {}, init?: { params: Float32Array; from: string }): Promise<TrainMeta> {
     const { options, space, data } = this;
     let meta = this.initialMeta();
     this.average = undefined;
@@ -289,6 +106,13 @@ export class SupernetTrainer {
       }
     } else if (existsSync(this.checkpointPath)) {
       throw new Error(`${this.checkpointPath} exists: pass --resume to continue it, or choose another --out`);
+    } else if (init !== undefined) {
+      const [params, velocity] = await engine.getState();
+      if (init.params.length !== params.length) {
+        throw new Error(`${init.from} holds ${init.params.length} weights but a supernet of space '${space.name}' has ${params.length}: start from a checkpoint of this space`);
+      }
+      await engine.setState([init.params, new Float32Array(velocity.length)]);
+      meta.initFrom = init.from;
     }
     const o = meta.options;
     const { batchSize, seed } = o;
@@ -318,7 +142,7 @@ export class SupernetTrainer {
       fillBatch(data.train, idx, x, { augment: true, rng: batchAugmentRng(seed, epoch, b) });
       const y = new Int32Array(batchSize);
       fillLabels(data.train.labels, idx, y);
-      const tasks = shard(x, y, batchSize, px, engine.workers, configs, phase.sandwich);
+      const tasks = shard(x, y, batchSize, px, engine.workers, configs, phase.sandwich || phase.teacher !== undefined, phase.teacher !== undefined);
       const lr = learningRate(o.phases, meta.stepsPerEpoch, step);
       const t0 = performance.now();
       const { loss } = await engine.step(tasks, lr);
@@ -409,6 +233,14 @@ export class SupernetTrainer {
       // Inside an averaging window the running mean is what the phase will end with.
       const [params] = (meta.averaged ?? 0) > 0 && this.average ? [this.average] : await engine.getState();
       net.store.assignFlat(params);
+      const { phase: current } = phaseOf(meta.options.phases, epoch);
+      if (current.config !== undefined) {
+        record.trained = {
+          val: evaluateConfig(net, current.config, calib, this.data.val, limit).accuracy,
+          test: evaluateConfig(net, current.config, calib, this.data.test, limit).accuracy,
+        };
+        return record;
+      }
       for (const [key, cfg] of [['largest', largestConfig(this.space)], ['smallest', smallestConfig(this.space)]] as const) {
         record[key].val = evaluateConfig(net, cfg, calib, this.data.val, limit).accuracy;
         record[key].test = evaluateConfig(net, cfg, calib, this.data.test, limit).accuracy;
@@ -422,13 +254,13 @@ export class SupernetTrainer {
 
 /** Splits a batch into one task per worker (near-equal shards). */
 function shard(
-  x: Float32Array, y: Int32Array, n: number, px: number, workers: number, configs: SubnetConfig[], distill: boolean,
+  x: Float32Array, y: Int32Array, n: number, px: number, workers: number, configs: SubnetConfig[], distill: boolean, frozenTeacher: boolean,
 ): SandwichTask[] {
   const tasks: SandwichTask[] = [];
   const per = Math.ceil(n / workers);
   for (let start = 0; start < n; start += per) {
     const m = Math.min(per, n - start);
-    tasks.push({ x: x.slice(start * px, (start + m) * px), y: y.slice(start, start + m), n: m, configs, distill });
+    tasks.push({ x: x.slice(start * px, (start + m) * px), y: y.slice(start, start + m), n: m, configs, distill, frozenTeacher });
   }
   return tasks;
 }

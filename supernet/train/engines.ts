@@ -4,7 +4,7 @@
  */
 import type { BackendName } from '../backend/backend.js';
 import { DataParallelTrainer } from './dataParallel.js';
-import type { GradientEngine } from './SupernetTrainer.js';
+import type { GradientEngine } from './trainTypes.js';
 import type { SandwichTask, SupernetReplicaInit } from './supernetReplica.js';
 
 export type SupernetEngine = GradientEngine & { close(): Promise<void> };

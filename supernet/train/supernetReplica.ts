@@ -37,6 +37,8 @@ export interface SandwichTask {
    */
   configs: SubnetConfig[];
   distill: boolean;
+  /** With `distill`: the teacher only predicts (no loss, no gradient); the others train. */
+  frozenTeacher?: boolean;
 }
 
 export class SupernetReplica implements Replica<SandwichTask> {
@@ -69,6 +71,10 @@ export class SupernetReplica implements Replica<SandwichTask> {
     try {
       task.configs.forEach((cfg, i) => {
         const isTeacher = task.distill && i === 0;
+        if (isTeacher && task.frozenTeacher === true) {
+          teacher = tf.tidy(() => tf.softmax(this.net.forward(cfg, x, { kind: 'train' })));
+          return;
+        }
         let logitsKept: Tensor2D | undefined;
         const { value, grads: g } = tf.variableGrads(() => {
           const logits = this.net.forward(cfg, x, { kind: 'train' });

@@ -5,7 +5,11 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { initBackend } from '../../../supernet/backend/backend.js';
 import { tf } from '../../../supernet/backend/tf.js';
-import { SupernetTrainer, learningRate, stepConfigs, type PhaseSpec, type TrainOptions } from '../../../supernet/train/SupernetTrainer.js';
+import { SupernetTrainer } from '../../../supernet/train/SupernetTrainer.js';
+import { learningRate, stepConfigs, validateTrainOptions, type PhaseSpec, type TrainOptions } from '../../../supernet/train/schedule.js';
+import { Supernet } from '../../../supernet/Supernet.js';
+import { largestConfig, smallestConfig } from '../../../space/searchSpace.js';
+import { subnetPlan } from '../../../space/plan.js';
 import { createEngine } from '../../../supernet/train/engines.js';
 import { loadCheckpoint } from '../../../supernet/train/checkpoint.js';
 import { microSpace, smallFashionMnist } from '../../fixtures/data.js';
@@ -198,5 +202,66 @@ describe('SupernetTrainer', () => {
   it('rejects bad options naming the option', () => {
     assert.throws(() => new SupernetTrainer(microSpace(), smallFashionMnist(32), 'x', { batchSize: 1 }), /options.batchSize must be an integer >= 2 \(got 1\)/);
     assert.throws(() => new SupernetTrainer(microSpace(), smallFashionMnist(32), 'x', { phases: [] }), /at least one phase/);
+  });
+});
+
+describe('one-config phases (standalone training, fine-tuning)', () => {
+  before(async () => {
+    await initBackend({ backend: 'wasm' });
+  });
+
+  it('trains only the given config (and runs a frozen teacher before it), drawn the same at every step', () => {
+    const space = microSpace();
+    const config = smallestConfig(space);
+    const teacher = largestConfig(space);
+    const phase: PhaseSpec = { name: 'finetune', epochs: 1, lr: 0.01, warmupEpochs: 0, sandwich: false, randomSubnets: 0, config, teacher };
+    assert.deepEqual(stepConfigs(space, phase, 0, 3), [teacher, config]);
+    assert.deepEqual(stepConfigs(space, { ...phase, teacher: undefined }, 0, 7), [config]);
+    assert.throws(() => validateTrainOptions({ phases: [{ ...phase, sandwich: true }] }), /trains one config \(config\) and the sandwich at once/);
+    assert.throws(() => validateTrainOptions({ phases: [{ ...phase, config: undefined }] }), /teacher needs options\.phases\[0\]\.config/);
+  });
+
+  it('fine-tunes from given weights: the teacher gets no gradient, the config improves, epochs report the config', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'hwnas-train-'));
+    const space = microSpace();
+    const data = smallFashionMnist(64, 32, 32);
+    const config = smallestConfig(space);
+    const teacher = largestConfig(space);
+    const base = new SupernetTrainer(space, data, join(dir, 'base.ckpt'), options);
+    const engineA = await createEngine(base.replicaInit(), 1);
+    await base.run(engineA, false);
+    const [init] = await engineA.getState();
+    await engineA.close();
+
+    const finetune: TrainOptions = {
+      ...options, phases: [{ name: 'finetune', epochs: 2, lr: 0.05, warmupEpochs: 0, sandwich: false, randomSubnets: 0, config, teacher }],
+    };
+    const ft = new SupernetTrainer(space, data, join(dir, 'ft.ckpt'), finetune);
+    const engineB = await createEngine(ft.replicaInit(), 1);
+    const meta = await ft.run(engineB, false, {}, { params: init, from: 'base.ckpt' });
+    const [after] = await engineB.getState();
+    await engineB.close();
+    assert.equal(meta.initFrom, 'base.ckpt');
+    assert.equal(meta.history.length, 2);
+    for (const h of meta.history) {
+      assert.ok(h.trained !== undefined && h.trained.val >= 0 && h.trained.val <= 1);
+      assert.ok(Number.isNaN(h.largest.val), 'a one-config phase does not evaluate the largest subnet');
+    }
+    // Channels only the teacher runs (block 0's middle channels past the config's) receive no
+    // gradient; BatchNorm has no weight decay, so they stay exactly as initialised.
+    const net = new Supernet(space, 0);
+    const beta = net.store.params.find((p) => p.name === 'blocks.0.bn1.beta')!;
+    net.dispose();
+    const midC = subnetPlan(space, config).blocks[0].midC;
+    assert.ok(midC < beta.size, 'the config must leave teacher-only channels for this check');
+    for (let c = midC; c < beta.size; c++) assert.equal(after[beta.offset + c], init[beta.offset + c], `teacher-only channel ${c} changed`);
+    let changed = 0;
+    for (let c = 0; c < midC; c++) if (after[beta.offset + c] !== init[beta.offset + c]) changed++;
+    assert.ok(changed > 0, "fine-tuning changed none of the config's own channels");
+
+    const shape = new SupernetTrainer(microSpace(), data, join(dir, 'bad.ckpt'), finetune);
+    const engineC = await createEngine(shape.replicaInit(), 1);
+    await assert.rejects(shape.run(engineC, false, {}, { params: init.subarray(1), from: 'other.ckpt' }), /other\.ckpt holds \d+ weights but a supernet of space/);
+    await engineC.close();
   });
 });

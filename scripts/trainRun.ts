@@ -1,0 +1,48 @@
+/** The run loop shared by `hwnas train` and `hwnas finetune`: engine, progress bar, per-epoch lines. */
+import { mkdirSync } from 'node:fs';
+import { dirname } from 'node:path';
+import type { BackendName } from '../supernet/backend/backend.js';
+import { createEngine } from '../supernet/train/engines.js';
+import type { SupernetTrainer } from '../supernet/train/SupernetTrainer.js';
+import type { EpochRecord, GradientEngine, TrainMeta } from '../supernet/train/trainTypes.js';
+import { progressBar } from './progress.js';
+
+export interface TrainRun {
+  out: string;
+  workers: number;
+  backend?: BackendName | 'auto';
+  resume: boolean;
+  /** Initial weights (fine-tuning), for a run that does not resume. */
+  init?: { params: Float32Array; from: string };
+}
+
+const pct = (x: number): string => `${(100 * x).toFixed(2)}%`;
+
+/** One line per finished epoch: the trained config, or the largest and smallest subnets. */
+export function epochLine(r: EpochRecord): string {
+  const head = `epoch ${r.epoch + 1} (${r.phase}): train loss ${r.trainLoss.toFixed(4)}, ${r.seconds.toFixed(0)} s`;
+  if (r.trained !== undefined) return `${head}; val ${pct(r.trained.val)} test ${pct(r.trained.test)}`;
+  return `${head}; largest val ${pct(r.largest.val)} test ${pct(r.largest.test)}; smallest val ${pct(r.smallest.val)} test ${pct(r.smallest.test)}`;
+}
+
+/** Runs (or resumes) `trainer` with a progress bar; resolves to the final metadata. */
+export async function runTraining(trainer: SupernetTrainer, run: TrainRun): Promise<TrainMeta> {
+  mkdirSync(dirname(run.out), { recursive: true });
+  const engine: GradientEngine & { close(): Promise<void> } = await createEngine(trainer.replicaInit(), run.workers, run.backend);
+  const bar = progressBar(trainer.plannedSteps(run.resume), trainer.resumeStep(run.resume),
+    'train |{bar}| {value}/{total} steps | epoch {epoch} {phase} | loss {loss} | {ips} img/s | ETA {eta_formatted}');
+  try {
+    const meta = await trainer.run(engine, run.resume, {
+      onStep: (p) => bar.update(p.step, {
+        epoch: `${p.epoch + 1}/${p.epochs}`, phase: p.phase, loss: p.loss.toFixed(3), ips: p.imagesPerSecond.toFixed(0),
+      }),
+      onEpoch: (r) => bar.log(epochLine(r)),
+    }, run.init);
+    bar.stop();
+    console.log(`${meta.step === meta.totalSteps ? 'finished' : 'paused'} at step ${meta.step}/${meta.totalSteps}; checkpoint ${run.out}`);
+    return meta;
+  } finally {
+    bar.stop();
+    await engine.close();
+  }
+}

@@ -1,0 +1,159 @@
+/**
+ * The training schedule as plain data and pure functions: phases (the largest subnet, the
+ * sandwich rule, one fixed config with an optional frozen teacher), options and their
+ * defaults and checks, the learning rate per step, weight-averaging windows and the subnets
+ * trained at each step (seeded by step, so a resumed run draws the same ones).
+ */
+import type { SearchSpace, SubnetConfig } from '../../space/types.js';
+import { deriveSeed } from '../data/batches.js';
+import { Rng } from '../../space/rng.js';
+import { largestConfig, largestOfFamily, sampleConfig, smallestConfig, spaceFamilies } from '../../space/searchSpace.js';
+import type { SupernetHyper } from './supernetReplica.js';
+
+export interface PhaseSpec {
+  name: string;
+  epochs: number;
+  /** Peak learning rate of the phase (after warm-up), decayed by a cosine to 0 at its end. */
+  lr: number;
+  /** After warm-up: 'cosine' decays to 0 at the phase end (default), 'constant' holds `lr`. */
+  schedule?: 'cosine' | 'constant';
+  /**
+   * Stochastic weight averaging: a running mean of the weights after every step of the last
+   * `averageEpochs` epochs of the phase replaces the weights when the phase ends (default 0,
+   * no averaging). BatchNorm statistics are recalibrated at extraction anyway.
+   */
+  averageEpochs?: number;
+  warmupEpochs: number;
+  /** false: train the largest subnet only. true: the sandwich rule with distillation. */
+  sandwich: boolean;
+  /** Random subnets per sandwich step, besides the largest and the smallest. */
+  randomSubnets: number;
+  /**
+   * Sort elastic channels by importance when the phase starts (OFA, before smaller widths
+   * train). Default: true for sandwich phases, false otherwise.
+   */
+  sortChannels?: boolean;
+  /**
+   * Train this one config only (standalone training from scratch, or fine-tuning a subnet)
+   * instead of the largest subnet or the sandwich; `sandwich` must be false.
+   */
+  config?: SubnetConfig;
+  /** With `config`: a frozen teacher whose soft predictions the config also learns from (no gradient reaches the teacher). */
+  teacher?: SubnetConfig;
+}
+
+export interface TrainOptions {
+  batchSize?: number;
+  seed?: number;
+  phases?: PhaseSpec[];
+  hyper?: SupernetHyper;
+  /** Write a checkpoint every this many steps (and at each epoch end). */
+  checkpointEvery?: number;
+  /** Images for BatchNorm recalibration at evaluation. */
+  calibrationImages?: number;
+  /** Evaluate at epoch ends on at most this many val and test images (0 = skip evaluation). */
+  evalImages?: number;
+  /** Stop this run after this many steps (the run can be resumed later). 0 = no limit. */
+  maxStepsThisRun?: number;
+}
+
+export const kDefaultTrainOptions: Required<TrainOptions> = {
+  batchSize: 128,
+  seed: 0,
+  phases: [
+    { name: 'largest', epochs: 6, lr: 0.15, warmupEpochs: 1, sandwich: false, randomSubnets: 0 },
+    { name: 'sandwich', epochs: 10, lr: 0.08, warmupEpochs: 0, sandwich: true, randomSubnets: 2, sortChannels: true },
+  ],
+  hyper: { momentum: 0.9, weightDecay: 5e-5, labelSmoothing: 0.1, kdWeight: 1 },
+  checkpointEvery: 100,
+  calibrationImages: 2000,
+  evalImages: 5000,
+  maxStepsThisRun: 0,
+};
+
+export function validateTrainOptions(options: TrainOptions): Required<TrainOptions> {
+  const o = { ...kDefaultTrainOptions, ...options };
+  const posInt = (name: string, v: number, min = 1) => {
+    if (!Number.isInteger(v) || v < min) throw new Error(`options.${name} must be an integer >= ${min} (got ${v})`);
+  };
+  posInt('batchSize', o.batchSize, 2);
+  posInt('checkpointEvery', o.checkpointEvery);
+  posInt('calibrationImages', o.calibrationImages);
+  posInt('evalImages', o.evalImages, 0);
+  posInt('maxStepsThisRun', o.maxStepsThisRun, 0);
+  if (o.phases.length === 0) throw new Error('options.phases must list at least one phase');
+  o.phases.forEach((p, i) => {
+    posInt(`phases[${i}].epochs`, p.epochs);
+    posInt(`phases[${i}].randomSubnets`, p.randomSubnets, 0);
+    if (!(p.lr > 0)) throw new Error(`options.phases[${i}].lr must be positive (got ${p.lr})`);
+    if (!(p.warmupEpochs >= 0 && p.warmupEpochs <= p.epochs)) {
+      throw new Error(`options.phases[${i}].warmupEpochs must be in [0, ${p.epochs}] (got ${p.warmupEpochs})`);
+    }
+    if (p.schedule !== undefined && p.schedule !== 'cosine' && p.schedule !== 'constant') {
+      throw new Error(`options.phases[${i}].schedule must be 'cosine' or 'constant' (got ${String(p.schedule)})`);
+    }
+    if (p.config !== undefined && p.sandwich) throw new Error(`options.phases[${i}] trains one config (config) and the sandwich at once: set sandwich false`);
+    if (p.teacher !== undefined && p.config === undefined) throw new Error(`options.phases[${i}].teacher needs options.phases[${i}].config (the subnet that learns from it)`);
+    const average = p.averageEpochs ?? 0;
+    if (!Number.isInteger(average) || average < 0 || average > p.epochs) {
+      throw new Error(`options.phases[${i}].averageEpochs must be an integer in [0, ${p.epochs}] (got ${average})`);
+    }
+  });
+  return o;
+}
+
+/** The phase that epoch `epoch` belongs to, with the epoch's index inside it. */
+export function phaseOf(phases: readonly PhaseSpec[], epoch: number): { phase: PhaseSpec; start: number } {
+  let start = 0;
+  for (const phase of phases) {
+    if (epoch < start + phase.epochs) return { phase, start };
+    start += phase.epochs;
+  }
+  throw new Error(`epoch ${epoch} is past the last phase`);
+}
+
+/** Learning rate at global step `step`: linear warm-up, then cosine decay to 0 (or constant) within the phase. */
+export function learningRate(phases: readonly PhaseSpec[], stepsPerEpoch: number, step: number): number {
+  const epoch = Math.floor(step / stepsPerEpoch);
+  const { phase, start } = phaseOf(phases, epoch);
+  const t = step - start * stepsPerEpoch;
+  const warm = phase.warmupEpochs * stepsPerEpoch;
+  if (t < warm) return (phase.lr * (t + 1)) / warm;
+  if (phase.schedule === 'constant') return phase.lr;
+  const total = phase.epochs * stepsPerEpoch - warm;
+  return 0.5 * phase.lr * (1 + Math.cos((Math.PI * (t - warm)) / total));
+}
+
+/** The steps [from, to) whose weights the running mean of `epoch`'s phase takes in, or undefined. */
+export function averagingWindow(
+  phases: readonly PhaseSpec[], stepsPerEpoch: number, epoch: number,
+): { from: number; to: number } | undefined {
+  const { phase, start } = phaseOf(phases, epoch);
+  const epochs = phase.averageEpochs ?? 0;
+  if (epochs === 0) return undefined;
+  const to = (start + phase.epochs) * stepsPerEpoch;
+  return { from: to - epochs * stepsPerEpoch, to };
+}
+
+/** Adds `x` as the (count+1)-th sample of the running mean `mean` (in place). */
+export function addToMean(mean: Float32Array, x: Float32Array, count: number): void {
+  if (mean.length !== x.length) throw new Error(`running mean of ${mean.length} weights cannot take ${x.length}`);
+  const w = 1 / (count + 1);
+  for (let i = 0; i < mean.length; i++) mean[i] += (x[i] - mean[i]) * w;
+}
+
+/** The subnets trained at `step`: seeded by (seed, step), so a resumed run draws the same ones. */
+export function stepConfigs(space: SearchSpace, phase: PhaseSpec, seed: number, step: number): SubnetConfig[] {
+  if (phase.config !== undefined) return phase.teacher === undefined ? [phase.config] : [phase.teacher, phase.config];
+  if (!phase.sandwich) {
+    // With block families, the largest phase trains each family's largest subnet in turn.
+    if (space.families === undefined) return [largestConfig(space)];
+    const families = spaceFamilies(space);
+    return [largestOfFamily(space, families[step % families.length].name)];
+  }
+  const rng = new Rng(deriveSeed(seed, 0x5a, step));
+  const configs = [largestConfig(space), smallestConfig(space)];
+  for (let i = 0; i < phase.randomSubnets; i++) configs.push(sampleConfig(space, rng));
+  return configs;
+}
+

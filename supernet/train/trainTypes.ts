@@ -1,0 +1,58 @@
+/** Plain-data records of a training run (checkpoint metadata, progress) and the gradient engine contract. */
+import type { SearchSpace } from '../../space/types.js';
+import type { TrainOptions } from './schedule.js';
+import type { SandwichTask } from './supernetReplica.js';
+
+export interface EpochRecord {
+  epoch: number;
+  phase: string;
+  trainLoss: number;
+  seconds: number;
+  /** Accuracy after BatchNorm recalibration, per subnet and split. */
+  largest: { val: number; test: number };
+  smallest: { val: number; test: number };
+  /** The config of a one-config phase (standalone training, fine-tuning), when evaluated. */
+  trained?: { val: number; test: number };
+}
+
+/** Plain-data checkpoint metadata (the arrays hold parameters and momentum). */
+export interface TrainMeta {
+  kind: 'hwnas-supernet';
+  space: SearchSpace;
+  options: Required<TrainOptions>;
+  step: number;
+  totalSteps: number;
+  stepsPerEpoch: number;
+  epochLoss: { sum: number; n: number; seconds: number };
+  history: EpochRecord[];
+  /** The checkpoint whose weights initialised the run (fine-tuning), if any. */
+  initFrom?: string;
+  /** Weight snapshots in the running mean of an averaging phase (stored as array `average`). */
+  averaged?: number;
+}
+
+export interface StepProgress {
+  step: number;
+  totalSteps: number;
+  epoch: number;
+  epochs: number;
+  phase: string;
+  loss: number;
+  lr: number;
+  imagesPerSecond: number;
+}
+
+/** What the trainer needs from a gradient engine (in-process or data-parallel workers). */
+export interface GradientEngine {
+  step(tasks: SandwichTask[], lr: number): Promise<{ loss: number }>;
+  getState(): Promise<Float32Array[]>;
+  setState(state: Float32Array[]): Promise<void>;
+  readonly workers: number;
+}
+
+export interface TrainCallbacks {
+  onStep?: (p: StepProgress) => void;
+  onEpoch?: (r: EpochRecord) => void;
+  onCheckpoint?: (path: string, step: number) => void;
+}
+
