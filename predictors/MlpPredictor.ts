@@ -6,7 +6,9 @@
  * File format (JSON, `.json`):
  *   {
  *     "format": "hwnas-accuracy-predictor", "version": 1,
- *     "encoder": EncoderSpec,                       // see ConfigEncoder.ts for the feature layout
+ *     "encoder": EncoderSpec,                       // what is encoded: slots, choices, and (spaces
+ *                                                   // with family genes) families and stem strides;
+ *                                                   // see ConfigEncoder.ts for the feature layout
  *     "layers": [{ "inputs": I, "outputs": O,
  *                  "weights": base64 of I*O little-endian float32, row-major [I][O],
  *                  "bias": base64 of O float32 }],  // hidden layers use ReLU, the last is linear
@@ -39,6 +41,9 @@ const archEncoderSchema = z.strictObject({
   kernels: choices,
   expands: choices,
   widthRatios: choices,
+  /** Spaces with family genes only; files written before them have neither and load as before. */
+  families: z.array(z.strictObject({ name: z.string(), expands: choices })).min(1).optional(),
+  stem: z.strictObject({ strides: choices, stride: z.number() }).optional(),
 });
 /** A bit-free predictor: the base of a transferred quantization-aware one. */
 const baseSchema = z.strictObject({
@@ -110,8 +115,7 @@ export class MlpPredictor implements AccuracyPredictor {
     }
     if (base !== undefined) {
       if (base.encoder.hasBits || base.base !== undefined) throw new Error('a base predictor must be a plain fp32 predictor (no bits, no base of its own)');
-      const { bits: _bits, ...arch } = encoder.spec;
-      if (JSON.stringify(base.encoder.spec) !== JSON.stringify(arch)) {
+      if (!encoder.sameArchitecture(base.encoder)) {
         throw new Error('the base predictor encodes other architecture features than this predictor');
       }
     }

@@ -1,7 +1,8 @@
 import { describe, it } from 'node:test';
 import assert from 'node:assert/strict';
+import { createHash } from 'node:crypto';
 import { ConfigEncoder } from '../../predictors/ConfigEncoder.js';
-import { fashionMbv3 } from '../../space/defaultSpace.js';
+import { fashionHybrid, fashionMbv3 } from '../../space/defaultSpace.js';
 import { sampleConfig } from '../../space/searchSpace.js';
 import { Rng } from '../../space/rng.js';
 import type { SubnetConfig } from '../../space/types.js';
@@ -101,5 +102,85 @@ describe('ConfigEncoder', () => {
     const problems = fp.problemsWith(fashionMbv3);
     assert.ok(problems.some((p) => /^stageSlots \[2, 2\] differ/.test(p)), problems.join('\n'));
     assert.ok(problems.some((p) => /^kernels \[3, 5\] differ/.test(p)), problems.join('\n'));
+  });
+});
+
+describe('ConfigEncoder on fashion-mbv3 (no family genes)', () => {
+  it('gives the features and names of the encoder before block families (golden hashes)', () => {
+    const q = ConfigEncoder.forSpace(fashionMbv3, { bits: true });
+    assert.deepEqual(Object.keys(q.spec), ['stageSlots', 'kernels', 'expands', 'widthRatios', 'bits']);
+    const rng = new Rng(5);
+    const features = q.encodeBatch(Array.from({ length: 20 }, () => sampleConfig(fashionMbv3, rng, { quant: 'mixed' })));
+    const hash = (text: string): string => createHash('sha256').update(text).digest('hex').slice(0, 16);
+    assert.equal(hash(Buffer.from(features.buffer).toString('hex')), '702b470623a1aa54');
+    assert.equal(hash(JSON.stringify(q.featureNames())), '57d99d53aeb2e455');
+  });
+});
+
+describe('ConfigEncoder on fashion-hybrid (block families, elastic stem stride)', () => {
+  const hybrid = fashionHybrid;
+  /** Stage 0 a single resnet block, stage 1 two mbconv blocks, stage 2 one fused block, stem stride 1. */
+  const mixedFamilies: SubnetConfig = {
+    depths: [1, 2, 1],
+    kernels: new Array<number>(9).fill(3),
+    expands: [0.75, 0.5, 0.5, 4, 2, 2, 3, 1, 1],
+    widths: [0.34, 1, 0.67],
+    families: ['resnet', 'mbconv', 'fused'],
+    stemStride: 1,
+  };
+
+  it('has the documented dimensions: kernel and expand one-hots per family, family per stage, stem stride', () => {
+    const fp = ConfigEncoder.forSpace(hybrid);
+    assert.equal(fp.slots, 9);
+    assert.equal(fp.archDim, 9 * 3 * (1 + 3) + 3 * 3 + 3 * 3 + 2);
+    assert.equal(fp.dim, fp.archDim);
+    const q = ConfigEncoder.forSpace(hybrid, { bits: true });
+    assert.equal(q.archDim, fp.archDim);
+    assert.equal(q.dim, fp.archDim + 9 * (4 + 2));
+    assert.equal(q.featureNames().length, q.dim);
+    assert.deepEqual(q.spec.families?.map((f) => f.name), ['mbconv', 'fused', 'resnet']);
+    assert.deepEqual(q.spec.stem, { strides: [1, 2], stride: 1 });
+  });
+
+  it('encodes a config to the hand-computed one-hots, each expand index in its stage\'s family', () => {
+    const fp = ConfigEncoder.forSpace(hybrid);
+    const names = fp.featureNames();
+    const hot = ones(fp.encode(mixedFamilies));
+    assert.deepEqual(hot.map((i) => names[i]), [
+      'slot0.resnet.k3', 'slot0.resnet.e0.75', 'slot3.mbconv.k3', 'slot3.mbconv.e4', 'slot4.mbconv.k3', 'slot4.mbconv.e2',
+      'slot6.fused.k3', 'slot6.fused.e3', 'stage0.r0.34', 'stage1.r1', 'stage2.r0.67',
+      'stage0.resnet', 'stage1.mbconv', 'stage2.fused', 'stem.s1',
+    ]);
+    // Per slot 3 families x [k(1) e(3)] = 12, then widths at 108, families at 117, stem at 126.
+    assert.deepEqual(hot, [8, 10, 36, 39, 48, 49, 76, 79, 108, 113, 115, 119, 120, 124, 126]);
+  });
+
+  it('tells families apart at the same expand index, and reads a config without families as the first family, default stride', () => {
+    const fp = ConfigEncoder.forSpace(hybrid);
+    const fused = { ...mixedFamilies, families: ['fused', 'mbconv', 'fused'] as SubnetConfig['families'], expands: [2, 0.5, 0.5, 4, 2, 2, 3, 1, 1] };
+    assert.notDeepEqual(fp.encode(fused), fp.encode(mixedFamilies));
+    const { families: _f, stemStride: _s, ...bare } = mixedFamilies;
+    const asMbconv = { ...bare, expands: [3, 0.5, 0.5, 4, 2, 2, 4, 1, 1] };
+    assert.deepEqual(fp.encode(asMbconv), fp.encode({ ...asMbconv, families: ['mbconv', 'mbconv', 'mbconv'], stemStride: 1 }));
+    assert.notDeepEqual(fp.encode({ ...asMbconv, stemStride: 2 }), fp.encode(asMbconv));
+  });
+
+  it('names an expand ratio outside the stage\'s family, and a family it does not know', () => {
+    const fp = ConfigEncoder.forSpace(hybrid);
+    assert.throws(() => fp.encode({ ...mixedFamilies, expands: [4, ...mixedFamilies.expands.slice(1)] }), /expands\[0\] = 4 is not one of the encoder's choices \[0.5, 0.75, 1\]/);
+    assert.throws(() => fp.encode({ ...mixedFamilies, families: ['resnet', 'ghost' as 'fused', 'fused'] }), /families\[1\] = 'ghost' is not one of the encoder's families \[mbconv, fused, resnet\]/);
+    assert.throws(() => ConfigEncoder.forSpace(fashionMbv3).encode({ ...sampleConfig(fashionMbv3, new Rng(1)), families: ['fused', 'mbconv', 'mbconv', 'mbconv'] }), /encodes no block families/);
+  });
+
+  it('lists block families and stem strides among the differences from another space', () => {
+    const fp = ConfigEncoder.forSpace(hybrid);
+    assert.deepEqual(fp.problemsWith(hybrid), []);
+    const { families: _f, stem: _s, ...old } = fp.spec;
+    const problems = new ConfigEncoder(old).problemsWith(hybrid);
+    assert.ok(problems.some((p) => /^block families \(none\) differ from space 'fashion-hybrid' \(mbconv \[2, 3, 4\], fused \[1, 2, 3\], resnet \[0.5, 0.75, 1\]\)/.test(p)), problems.join('\n'));
+    assert.ok(problems.some((p) => /^stem strides \(not encoded\) differ/.test(p)), problems.join('\n'));
+    assert.ok(ConfigEncoder.forSpace(fashionMbv3).problemsWith(hybrid).length > 0);
+    assert.throws(() => new ConfigEncoder({ ...fp.spec, families: [{ name: 'mbconv', expands: [2, 3] }] }), /family mbconv has 2 expand choices but the encoder 3/);
+    assert.throws(() => new ConfigEncoder({ ...fp.spec, stem: undefined }), /block families and stem strides together/);
   });
 });
