@@ -6,6 +6,7 @@ import { startBackend } from '../runtime.js';
 import { runTraining } from '../trainRun.js';
 import { loadFashionMnist } from '../../supernet/data/fashionMnist.js';
 import { resolveConfig, resolveSpace } from '../../supernet/io.js';
+import { configSpace } from '../../space/configSpace.js';
 import { existsSync } from 'node:fs';
 import { SupernetTrainer } from '../../supernet/train/SupernetTrainer.js';
 import { loadCheckpoint } from '../../supernet/train/checkpoint.js';
@@ -96,7 +97,7 @@ export function registerTrain(program: Command): void {
     .addOption(new Option('--extend-schedule <name>', 'learning rate of the appended phase after warm-up: cosine decay to 0, or constant').choices(['cosine', 'constant']).default('cosine'))
     .option('--extend-average <epochs>', 'average the weights over the last n epochs of the appended phase (stochastic weight averaging); 0 = off', '0')
     .option('--max-steps <n>', 'stop this run after n steps (resume later); 0 = run to the end', '0')
-    .option('--config <file>', `train this one subnet of --space from scratch (a config JSON, or largest/smallest) with the standard recipe: SGD with Nesterov momentum, ${kStandaloneRecipe.warmupEpochs} warm-up epoch and a cosine schedule, peak lr ${kStandaloneRecipe.lr} (--lr), weight decay ${kStandaloneRecipe.weightDecay}, label smoothing 0.1, crop-and-flip augmentation`)
+    .option('--config <file>', `train this one subnet of --space from scratch (a config JSON, or largest/smallest; the checkpoint holds its weights only, in the smallest space that holds it) with the standard recipe: SGD with Nesterov momentum, ${kStandaloneRecipe.warmupEpochs} warm-up epoch and a cosine schedule, peak lr ${kStandaloneRecipe.lr} (--lr), weight decay ${kStandaloneRecipe.weightDecay}, label smoothing 0.1, crop-and-flip augmentation`)
     .option('--epochs <n>', 'epochs of --config training', String(kStandaloneRecipe.epochs))
     .option('--weight-decay <x>', `weight decay (default ${kDefaultTrainOptions.hyper.weightDecay} for the supernet, ${kStandaloneRecipe.weightDecay} with --config)`)
     .option('--checkpoint-every <n>', 'steps between checkpoints (also at every epoch end)', String(kDefaultTrainOptions.checkpointEvery))
@@ -107,9 +108,13 @@ export function registerTrain(program: Command): void {
     // An existing --out is continued with --resume (the trainer refuses it otherwise).
     checkOutputPath(opts.out, { kind: 'file', existing: 'update' });
     await startBackend(opts);
-    const space = resolveSpace(opts.space);
+    const givenSpace = resolveSpace(opts.space);
     const data = loadFashionMnist({ dataDir: opts.dataDir });
-    const standalone = opts.config === undefined ? undefined : resolveConfig(space, opts.config);
+    // One network is trained as the supernet of the smallest space that holds it, so its
+    // checkpoint carries its own weights only.
+    const reduced = opts.config === undefined ? undefined : configSpace(givenSpace, resolveConfig(givenSpace, opts.config));
+    const space = reduced?.space ?? givenSpace;
+    const standalone = reduced?.config;
     const lr = standalone !== undefined && cmd.getOptionValueSource('lr') === 'default' ? kStandaloneRecipe.lr : num('lr', opts.lr);
     const phases: PhaseSpec[] = standalone !== undefined
       ? [{
