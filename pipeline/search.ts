@@ -4,10 +4,10 @@
  * on val when asked) and write each result file.
  */
 import { mkdirSync } from 'node:fs';
-import { EvolutionFinder } from '../evolution/EvolutionFinder.js';
 import { InfeasibleBudgetError } from '../evolution/errors.js';
 import { FitnessPool } from '../evolution/FitnessPool.js';
-import type { SearchOptions } from '../evolution/searchOptions.js';
+import { resolveSearchOptions, type SearchOptions } from '../evolution/searchOptions.js';
+import { defaultStrategyName, getStrategy, type StrategyName } from '../evolution/strategies.js';
 import type { GenerationStats } from '../evolution/types.js';
 import { defaultProfilePath, kDefaultMeasuredThreads } from '../latency/measuredTarget.js';
 import { getTarget, parseTargetSpec } from '../latency/targets.js';
@@ -83,6 +83,8 @@ export interface SearchJob {
   quant: QuantMode;
   /** The Pareto front per run instead of the best config within each budget. */
   pareto: boolean;
+  /** The search strategy (evolution/strategies.ts); default nsga2 with `pareto`, else evolution. */
+  strategy?: StrategyName;
   options: SearchOptions;
   workers: number;
   /** Absolute path of the supernet checkpoint the configs come from, recorded for export; null for none. */
@@ -117,22 +119,21 @@ export async function runSearches(job: SearchJob): Promise<SearchOutcome[]> {
   mkdirSync(job.out, { recursive: true });
   const targets = [...new Set(runs.map((r) => r.target))];
   const profiles = profilesUsed(targets, job.profiles ?? {});
+  const strategy = getStrategy(job.strategy ?? defaultStrategyName(job.pareto));
+  const options = resolveSearchOptions({ ...job.options, quant });
   const pool = await FitnessPool.create({ space, predictor: { file: job.predictor }, targets, profiles: job.profiles }, { workers: job.workers });
   const outcomes: SearchOutcome[] = [];
   try {
     for (const run of runs) {
-      const finder = new EvolutionFinder(space, pool, { ...job.options, quant });
       const label = run.max === undefined ? `${run.target} front` : `${run.target} <= ${formatLatency(run.max, run.unit)}`;
-      const bar = reporter.bar(finder.options.generations, 0, `search ${label} [{bar}] {value}/{total} generations | best {accuracy} at {latency} | {scored} scored | ETA {eta}s`);
+      const bar = reporter.bar(options.generations, 0, `search ${label} [{bar}] {value}/{total} generations | best {accuracy} at {latency} | {scored} scored | ETA {eta}s`);
       const onGeneration = (s: GenerationStats): void =>
         bar.update(s.generation, { accuracy: `${(s.bestAccuracy * 100).toFixed(2)}%`, latency: formatLatency(s.bestLatency, run.unit), scored: s.scored });
       const t0 = performance.now();
       try {
-        const result = job.pareto
-          ? await finder.pareto(run.target, run.max, { onGeneration })
-          : await finder.search({ target: run.target, max: run.max as number }, { onGeneration });
+        const result = await strategy.search({ space, fitness: pool, target: run.target, maxLatency: run.max }, options, { onGeneration });
         const seconds = (performance.now() - t0) / 1000;
-        outcomes.push({ ...result, space, checkpoint: job.checkpoint, predictor: job.predictor, quant, options: { ...finder.options }, seconds, profiles });
+        outcomes.push({ ...result, space, checkpoint: job.checkpoint, predictor: job.predictor, quant, options: { ...options }, seconds, profiles });
       } catch (err) {
         if (err instanceof InfeasibleBudgetError) throw new Error(`--max-latency for --target ${run.target}: ${err.message}`);
         throw err;
