@@ -3,18 +3,29 @@
  * and thread count, and the model fitted to it. JSON, validated with a zod schema when loaded;
  * past this boundary nothing re-checks. Plain data: the search workers load these.
  *
- * Layout (version 2):
- *   format, version        'hwnas-latency-profile', 2
+ * Layout (version 3; version 2 files still load):
+ *   format, version        'hwnas-latency-profile', 3
  *   target, threads        e.g. 'ort-cpu', 1
  *   bits                   whether the runtime executes a config's bits (false: float graphs)
  *   space                  the search space measured (configs are lowered with it)
- *   machine                cpu model, cores, platform/arch, node and runtime versions, date
- *   measurement            the harness settings used (warm-up, runs, spread limits; null = off)
+ *   machine                the machine's fingerprint (cpu model and the instruction-set flags
+ *                          that change kernels, e.g. avx2, avx512f, avx512_vnni; cores,
+ *                          platform/arch, node and runtime versions) and the date; version 2
+ *                          files have no flags (unknown)
+ *   measurement            the sampler used (interleaved.ts) and the time budget; version 2:
+ *                          warm-up, runs and spread limits (null = off)
  *   table                  part key (see latencyParts.ts) -> the part's own median time, ms
+ *   tableSpread            part key -> relative precision of that entry (optional)
  *   model                  the latency model (latencyFeatures.ts): its feature names, and per
  *                          precision ('float', and 'quantized' when bits) the weights, the ridge
  *                          penalty and the cross-validated agreement on the measured subnets
- *   subnets                the whole random subnets measured for the fit: config, median ms
+ *   subnets                the whole random subnets measured for the fit: config, median ms,
+ *                          and its relative precision (`spread`; noisier subnets weigh less)
+ *   int8                   (optional) uint8 vs int8 weight containers measured here: which
+ *                          one exports for this target use (int8Container.ts)
+ *   adapted                (optional) the profile was adapted from another machine's profile
+ *                          with a few measurements here (adaptProfile.ts): source, samples,
+ *                          the per-feature-class scales and their leave-one-out quality
  */
 import { readFileSync } from 'node:fs';
 import { z } from 'zod';
@@ -24,7 +35,7 @@ import { spaceProblems } from '../space/spaceChecks.js';
 import type { SearchSpace, SubnetConfig } from '../space/types.js';
 
 export const kProfileFormat = 'hwnas-latency-profile';
-export const kProfileVersion = 2;
+export const kProfileVersion = 3;
 
 const finite = z.number().finite();
 const positive = finite.positive();
@@ -43,31 +54,70 @@ const linearModelSchema = z.strictObject({
   crossValidated: fitQualitySchema,
 });
 
+const machineSchema = z.strictObject({
+  cpuModel: z.string(),
+  /** Instruction-set flags that select kernels (see profiling/machine.ts); absent: unknown (version 2). */
+  cpuFlags: z.array(z.string()).optional(),
+  cores: z.number().int().positive(),
+  platform: z.string(),
+  arch: z.string(),
+  node: z.string(),
+  runtime: z.strictObject({ name: z.string(), version: z.string() }),
+  createdAt: z.iso.datetime(),
+});
+
+const samplerSchema = z.strictObject({
+  warmupRuns: z.number().int().positive(),
+  minSampleMs: z.number().nonnegative(),
+  minRounds: z.number().int().positive(),
+  maxRounds: z.number().int().positive(),
+  targetSpread: positive,
+});
+
+const measurementSchema = z.union([
+  z.strictObject({ sampler: samplerSchema, budgetSeconds: positive }),
+  z.strictObject({
+    warmupRuns: z.number().int().positive(),
+    runs: z.number().int().positive(),
+    /** null: the check was disabled (Infinity). */
+    maxCv: positive.nullable(),
+    maxIqrRatio: positive.nullable(),
+  }),
+]);
+
+const groupAdaptationSchema = z.strictObject({
+  samples: z.number().int().positive(),
+  /** Penalty on the per-class departures chosen by leave-one-out; null: one common speed ratio. */
+  ridge: z.number().nonnegative().nullable(),
+  /** Feature class -> scale applied to the source weights of that class. */
+  scales: z.record(z.string(), finite),
+  /** Leave-one-out agreement on the samples, and the unadapted source model's on them. */
+  leaveOneOut: fitQualitySchema,
+  source: fitQualitySchema,
+});
+
+const adaptedSchema = z.strictObject({
+  /** The source profile's file and machine. */
+  from: z.string(),
+  fromMachine: machineSchema,
+  /** Whole subnets measured here. */
+  samples: z.number().int().positive(),
+  /** Per precision group ('float', 'quantized'). */
+  groups: z.record(z.string(), groupAdaptationSchema),
+});
+
 export const latencyProfileSchema = z
   .strictObject({
     format: z.literal(kProfileFormat),
-    version: z.literal(kProfileVersion),
+    version: z.union([z.literal(2), z.literal(3)]),
     target: z.string().regex(/^[a-z0-9][a-z0-9-]*$/),
     threads: z.number().int().positive(),
     bits: z.boolean(),
     space: searchSpaceSchema,
-    machine: z.strictObject({
-      cpuModel: z.string(),
-      cores: z.number().int().positive(),
-      platform: z.string(),
-      arch: z.string(),
-      node: z.string(),
-      runtime: z.strictObject({ name: z.string(), version: z.string() }),
-      createdAt: z.iso.datetime(),
-    }),
-    measurement: z.strictObject({
-      warmupRuns: z.number().int().positive(),
-      runs: z.number().int().positive(),
-      /** null: the check was disabled (Infinity). */
-      maxCv: positive.nullable(),
-      maxIqrRatio: positive.nullable(),
-    }),
+    machine: machineSchema,
+    measurement: measurementSchema,
     table: z.record(z.string().min(1), finite),
+    tableSpread: z.record(z.string().min(1), z.number().nonnegative()).optional(),
     model: z.strictObject({
       features: z.array(z.string()).refine((f) => f.join() === kLatencyFeatures.join(), {
         message: 'the model uses other features than this version of hwnas: re-fit it with \'hwnas profile --refit FILE\'',
@@ -75,7 +125,16 @@ export const latencyProfileSchema = z
       float: linearModelSchema,
       quantized: linearModelSchema.optional(),
     }),
-    subnets: z.array(z.strictObject({ config: subnetConfigSchema, ms: positive })),
+    subnets: z.array(z.strictObject({ config: subnetConfigSchema, ms: positive, spread: z.number().nonnegative().optional() })),
+    adapted: adaptedSchema.optional(),
+    /** The faster exact container of quantized weights on this machine (runtimes with a choice). */
+    int8: z.strictObject({
+      weightType: z.enum(['uint8', 'int8']),
+      int8OverUint8: positive,
+      int8Exact: z.boolean(),
+      maxRelativeDifference: z.number().nonnegative(),
+      subnets: z.number().int().positive(),
+    }).optional(),
   })
   .superRefine((p, ctx) => {
     if (p.bits && p.model.quantized === undefined) {
@@ -95,7 +154,7 @@ type ParsedProfile = z.infer<typeof latencyProfileSchema>;
 /** A validated profile, with the space and configs at their precise types. */
 export type LatencyProfile = Omit<ParsedProfile, 'space' | 'subnets'> & {
   space: SearchSpace;
-  subnets: Array<{ config: SubnetConfig; ms: number }>;
+  subnets: Array<{ config: SubnetConfig; ms: number; spread?: number }>;
 };
 export type LinearModel = z.infer<typeof linearModelSchema>;
 

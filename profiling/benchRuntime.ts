@@ -5,6 +5,7 @@
  * createBenchRuntime) so that only the chosen one's native code is loaded.
  */
 import type { TimedGraph } from './partGraph.js';
+import type { OnnxWeightType } from '../supernet/export/onnx/toOnnx.js';
 
 export interface LoadedGraph {
   /** One inference of one image; resolves when the output is available. */
@@ -21,6 +22,11 @@ export interface BenchRuntime {
   /** Whether the runtime executes a config's bits (QDQ int8); false: every config runs as its float graph. */
   readonly bits: boolean;
   load(timed: TimedGraph): Promise<LoadedGraph>;
+  /**
+   * The same runtime storing quantized weights in another container (runtimes that have a
+   * choice: ort-cpu); int8Container.ts measures which one this machine runs faster.
+   */
+  withWeightType?(weightType: OnnxWeightType): BenchRuntime;
 }
 
 /** A deterministic input image of `shape` (`[H, W, C]`), values in about [-1, 1]. */

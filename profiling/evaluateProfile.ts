@@ -1,7 +1,7 @@
 /**
  * Held-out evaluation of a latency profile (`hwnas profile --evaluate`): fresh random subnets,
  * none of them in the profile's training set, measured now on this machine, per precision
- * group. For each group: share of predictions within +-10% of the measured median, MAPE and
+ * group, timed with the profiling sampler (interleaved.ts). For each group: share of predictions within +-10% of the measured median, MAPE and
  * Spearman rank correlation, next to a MACs-only predictor (latency = a + b x MACs, fitted on
  * the profile's training subnets of the same precision) and the measurement noise floor (a few
  * subnets re-measured several times: the coefficient of variation of their medians, and how
@@ -16,9 +16,9 @@ import { ProfileLatencyModel } from '../latency/ProfileLatencyModel.js';
 import { coefficientOfVariation, leastSquares, mape, mean, median, shareWithin, spearman } from '../util/stats.js';
 import type { BenchRuntime } from './benchRuntime.js';
 import { machineDifferences, machineInfo, type MachineInfo } from './machine.js';
-import { kDefaultHarness, measureSubnet } from './profileDevice.js';
+import { measureSubnet } from './profileDevice.js';
+import { checkSampler, kDefaultSampler, type SamplerSettings } from './interleaved.js';
 import { sampleSubnets, subnetGroups, type SubnetGroup } from './subnetSets.js';
-import type { HarnessSettings } from './timeGraph.js';
 
 export interface EvaluateOptions {
   /** Held-out subnets per precision group. */
@@ -27,7 +27,7 @@ export interface EvaluateOptions {
   /** Subnets per group re-measured for the noise floor, and measurements of each. */
   noiseModels?: number;
   noiseRepeats?: number;
-  harness?: Partial<HarnessSettings>;
+  sampler?: Partial<SamplerSettings>;
   onProgress?: (done: number, total: number) => void;
 }
 
@@ -42,9 +42,9 @@ export interface Agreement {
 
 export interface GroupEvaluation {
   group: SubnetGroup;
-  /** Subnets measured and used; flagged ones are left out and counted. */
+  /** Subnets measured; of those, how many stayed noisy after their bounded rounds (kept). */
   subnets: number;
-  flagged: number;
+  noisy: number;
   medianMs: number;
   profile: Agreement;
   macsOnly: Agreement;
@@ -85,7 +85,8 @@ export async function evaluateProfile(runtime: BenchRuntime, profile: LatencyPro
   if (runtime.target !== profile.target || runtime.threads !== profile.threads) {
     throw new Error(`the profile is of ${profile.target}:${profile.threads} but the runtime is ${runtime.target}:${runtime.threads}`);
   }
-  const harness: HarnessSettings = { ...kDefaultHarness, ...options.harness };
+  const sampler: SamplerSettings = { ...kDefaultSampler, ...options.sampler };
+  checkSampler(sampler);
   const t0 = Date.now();
   const { space } = profile;
   const model = new ProfileLatencyModel(profile, (cfg) => layersOf(space, cfg));
@@ -100,44 +101,39 @@ export async function evaluateProfile(runtime: BenchRuntime, profile: LatencyPro
   for (const [g, group] of groups.entries()) {
     const configs = sampleSubnets(space, group, o.subnets, o.seed + 7919 * g, training);
     const measured: { config: SubnetConfig; ms: number }[] = [];
-    let flagged = 0;
+    let noisy = 0;
     const repeats: number[][] = [];
     for (const [i, config] of configs.entries()) {
-      const first = await measureSubnet(runtime, space, group, config, harness);
+      const first = await measureSubnet(runtime, space, group, config, sampler);
       tick();
-      if (first.flagged) {
-        flagged++;
-        continue;
-      }
+      if (first.noisy) noisy++;
       measured.push({ config, ms: first.ms });
       if (i < noiseModels) {
         const times = [first.ms];
         for (let r = 1; r < o.noiseRepeats; r++) {
-          const again = await measureSubnet(runtime, space, group, config, harness);
+          times.push((await measureSubnet(runtime, space, group, config, sampler)).ms);
           tick();
-          if (!again.flagged) times.push(again.ms);
         }
         repeats.push(times);
       }
     }
-    if (measured.length < 2) throw new Error(`only ${measured.length} ${group} subnets were measured without being flagged: the machine is too noisy to evaluate on`);
     const actual = measured.map((m) => m.ms);
     const quantized = profile.bits && group !== 'fp32';
     const macsOnly = macsPredictor(profile, quantized);
-    const noisy = repeats.filter((t) => t.length >= 2);
+    const again = repeats.filter((t) => t.length >= 2);
     out.push({
       group,
       subnets: measured.length,
-      flagged,
+      noisy,
       medianMs: median(actual),
       profile: agreement(model.predict(measured.map((m) => m.config)), actual),
       macsOnly: agreement(measured.map((m) => macsOnly(m.config)), actual),
       noise: {
-        models: noisy.length,
+        models: again.length,
         repeats: o.noiseRepeats,
-        medianCv: noisy.length > 0 ? median(noisy.map((t) => coefficientOfVariation(t))) : NaN,
-        shareWithin10OfMean: noisy.length > 0
-          ? shareWithin(noisy.flatMap((t) => t.map(() => mean(t))), noisy.flat(), 10)
+        medianCv: again.length > 0 ? median(again.map((t) => coefficientOfVariation(t))) : NaN,
+        shareWithin10OfMean: again.length > 0
+          ? shareWithin(again.flatMap((t) => t.map(() => mean(t))), again.flat(), 10)
           : NaN,
       },
     });

@@ -2,7 +2,7 @@
  * Fitting a profile's latency model (latencyFeatures.ts) on measured whole subnets: ridge
  * least squares of measured latency on the features, each row weighted by 1 / measured latency
  * so that the fit minimises relative (not absolute) error - the quantity the +-10% criterion
- * judges. Columns are scaled to unit RMS before the penalty, so it treats MACs, elements and
+ * judges - and by the sample's own weight (its measurement's precision). Columns are scaled to unit RMS before the penalty, so it treats MACs, elements and
  * counts alike; columns that never vary in the samples (a precision the group does not use)
  * get weight 0. The penalty is chosen by 5-fold cross-validation (most held-out predictions
  * within +-10%, then the lowest MAPE), and the cross-validated figures are what the profile
@@ -14,6 +14,8 @@ import { leastSquares, mape, shareWithin } from '../util/stats.js';
 export interface FitSample {
   features: Float64Array;
   ms: number;
+  /** Weight of the sample in the fit (default 1): noisier measurements weigh less. */
+  weight?: number;
 }
 
 export interface FitQuality {
@@ -39,7 +41,7 @@ export const kMinFitSamples = 2 * kFolds;
 /** Weights of the ridge fit of `samples` at penalty `ridge` (see the file comment). */
 export function fitWeights(samples: readonly FitSample[], ridge: number): number[] {
   const p = samples[0].features.length;
-  const rows = samples.map((s) => s.features.map((v) => v / s.ms));
+  const rows = samples.map((s) => s.features.map((v) => (v * Math.sqrt(s.weight ?? 1)) / s.ms));
   const rms = new Float64Array(p);
   for (const row of rows) for (let j = 0; j < p; j++) rms[j] += row[j] * row[j];
   const used: number[] = [];
@@ -48,7 +50,7 @@ export function fitWeights(samples: readonly FitSample[], ridge: number): number
     if (rms[j] > 0) used.push(j);
   }
   const scaled = rows.map((row) => used.map((j) => row[j] / rms[j]));
-  const w = leastSquares(scaled, new Float64Array(rows.length).fill(1), { ridge: ridge * rows.length });
+  const w = leastSquares(scaled, samples.map((s) => Math.sqrt(s.weight ?? 1)), { ridge: ridge * rows.length });
   const weights = new Array<number>(p).fill(0);
   used.forEach((j, k) => {
     weights[j] = w[k] / rms[j];

@@ -9,7 +9,7 @@ import { appendFileSync, closeSync, existsSync, fsyncSync, mkdirSync, openSync, 
 import { dirname } from 'node:path';
 import type { SearchSpace, SubnetConfig } from '../space/types.js';
 import { machineDifferences, type MachineInfo } from './machine.js';
-import type { HarnessSettings } from './timeGraph.js';
+import type { SamplerSettings } from './interleaved.js';
 
 export interface JournalHeader {
   type: 'header';
@@ -18,20 +18,23 @@ export interface JournalHeader {
   bits: boolean;
   space: SearchSpace;
   seed: number;
-  measurement: HarnessSettings;
+  measurement: SamplerSettings;
   machine: MachineInfo;
 }
 
-/** A part's time: its graph's median minus its baseline's, measured back to back. */
+/**
+ * A part's time: its graph's median minus its baseline's, measured interleaved; `spread` is the
+ * relative precision reached, `noisy` whether it stayed above the sampler's target (kept anyway).
+ */
 export interface PartEntry {
   type: 'part';
   key: string;
   ms: number;
   partMs: number;
   baselineMs: number;
-  cv: number;
-  flagged: boolean;
-  reason?: string;
+  spread: number;
+  rounds: number;
+  noisy: boolean;
 }
 
 export interface SubnetEntry {
@@ -41,9 +44,9 @@ export interface SubnetEntry {
   key: string;
   config: SubnetConfig;
   ms: number;
-  cv: number;
-  flagged: boolean;
-  reason?: string;
+  spread: number;
+  rounds: number;
+  noisy: boolean;
 }
 
 export type JournalEntry = PartEntry | SubnetEntry;
@@ -54,7 +57,7 @@ function headerDifferences(a: JournalHeader, b: JournalHeader): string[] {
   if (a.bits !== b.bits) out.push('bits');
   if (JSON.stringify(a.space) !== JSON.stringify(b.space)) out.push(`space '${a.space.name}' vs '${b.space.name}' (or its contents)`);
   if (a.seed !== b.seed) out.push(`seed ${a.seed} vs ${b.seed}`);
-  if (JSON.stringify(a.measurement) !== JSON.stringify(b.measurement)) out.push('harness settings (runs, warm-up, spread limits)');
+  if (JSON.stringify(a.measurement) !== JSON.stringify(b.measurement)) out.push('sampler settings (warm-up, sample length, rounds, target spread)');
   out.push(...machineDifferences(a.machine, b.machine));
   return out;
 }

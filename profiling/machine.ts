@@ -1,14 +1,49 @@
-/** The machine a profile is measured on, as recorded in the profile and its journal. */
+/**
+ * The machine a profile is measured on: its fingerprint, recorded in the profile and its
+ * journal, and compared with the machine a profile is used on. Two machines "of one kind" can
+ * carry different processors (one with AVX2 only, one with AVX-512 and VNNI), and onnxruntime
+ * picks other kernels on each: a profile from one predicts the other tens of percent off.
+ */
+import { readFileSync } from 'node:fs';
 import os from 'node:os';
 import type { BenchRuntime } from './benchRuntime.js';
 import type { LatencyProfile } from '../latency/latencyProfile.js';
 
 export type MachineInfo = LatencyProfile['machine'];
 
-export function machineInfo(runtime: BenchRuntime, now = new Date()): MachineInfo {
+/**
+ * The instruction-set flags that change which kernels a CPU runtime runs (x86 vector and dot
+ * product extensions, Arm SIMD/dot product/matrix extensions). Other flags do not matter here.
+ */
+export const kKernelFlags: readonly string[] = Object.freeze([
+  'sse4_1', 'sse4_2', 'avx', 'avx2', 'fma', 'f16c', 'avx_vnni',
+  'avx512f', 'avx512bw', 'avx512vl', 'avx512dq', 'avx512_vnni', 'avx512_bf16', 'avx512_fp16', 'amx_int8', 'amx_bf16',
+  'asimd', 'asimddp', 'asimdhp', 'i8mm', 'sve', 'sve2', 'bf16',
+]);
+
+/** The kernel-relevant flags in /proc/cpuinfo's text (x86 'flags', Arm 'Features'), sorted. */
+export function cpuFlagsOf(cpuinfo: string): string[] {
+  const line = cpuinfo.split('\n').find((l) => /^(flags|Features)\s*:/.test(l));
+  if (line === undefined) return [];
+  const present = new Set(line.slice(line.indexOf(':') + 1).trim().split(/\s+/));
+  return kKernelFlags.filter((f) => present.has(f)).sort();
+}
+
+/** This machine's kernel-relevant CPU flags; undefined where the platform does not list them. */
+export function cpuFlags(): string[] | undefined {
+  try {
+    return cpuFlagsOf(readFileSync('/proc/cpuinfo', 'utf8'));
+  } catch {
+    return undefined;
+  }
+}
+
+export function machineInfo(runtime: Pick<BenchRuntime, 'runtime'>, now = new Date()): MachineInfo {
   const cpus = os.cpus();
+  const flags = cpuFlags();
   return {
     cpuModel: cpus[0]?.model.trim() ?? 'unknown',
+    ...(flags !== undefined ? { cpuFlags: flags } : {}),
     cores: Math.max(1, typeof os.availableParallelism === 'function' ? os.availableParallelism() : cpus.length),
     platform: os.platform(),
     arch: os.arch(),
@@ -22,6 +57,14 @@ export function machineInfo(runtime: BenchRuntime, now = new Date()): MachineInf
 export function machineDifferences(a: MachineInfo, b: MachineInfo): string[] {
   const out: string[] = [];
   if (a.cpuModel !== b.cpuModel) out.push(`cpu '${a.cpuModel}' vs '${b.cpuModel}'`);
+  if (a.cpuFlags === undefined || b.cpuFlags === undefined) {
+    if (a.cpuFlags !== b.cpuFlags) out.push(`cpu flags ${a.cpuFlags === undefined ? 'unknown' : a.cpuFlags.join(' ')} vs ${b.cpuFlags === undefined ? 'unknown' : b.cpuFlags.join(' ')}`);
+  } else {
+    const onlyA = a.cpuFlags.filter((f) => !b.cpuFlags!.includes(f));
+    const onlyB = b.cpuFlags.filter((f) => !a.cpuFlags!.includes(f));
+    const list = (fs: string[]) => (fs.length > 0 ? fs.join(' ') : '(none)');
+    if (onlyA.length + onlyB.length > 0) out.push(`cpu flags ${list(onlyA)} vs ${list(onlyB)}`);
+  }
   if (a.cores !== b.cores) out.push(`${a.cores} vs ${b.cores} cores`);
   if (a.arch !== b.arch || a.platform !== b.platform) out.push(`${a.platform}/${a.arch} vs ${b.platform}/${b.arch}`);
   if (a.runtime.name !== b.runtime.name || a.runtime.version !== b.runtime.version) {

@@ -4,20 +4,25 @@
  * a fixed intra-op thread count and full graph optimisation (which fuses QDQ into int8 kernels).
  * Each session is released after its measurement: a profile loads thousands of small graphs.
  */
-import { toOnnx } from '../supernet/export/onnx/toOnnx.js';
+import { toOnnx, type OnnxWeightType } from '../supernet/export/onnx/toOnnx.js';
 import { createSession, ortVersion } from './ort.js';
 import { benchInput, type BenchRuntime, type LoadedGraph } from './benchRuntime.js';
 import type { TimedGraph } from './partGraph.js';
 
-export function ortRuntime(threads: number): BenchRuntime {
+/**
+ * `weightType`: the container of quantized weights in the graphs it loads (toOnnx.ts); the
+ * profile measures which one this CPU runs faster (int8Container.ts).
+ */
+export function ortRuntime(threads: number, weightType: OnnxWeightType = 'uint8'): BenchRuntime {
   return {
     target: 'ort-cpu',
     threads,
+    withWeightType: (w) => ortRuntime(threads, w),
     runtime: { name: 'onnxruntime-node', version: ortVersion() },
     bits: true,
     async load(timed: TimedGraph): Promise<LoadedGraph> {
       const { graph } = timed;
-      const session = await createSession(toOnnx(graph), { intraOpThreads: threads, optimization: 'all' });
+      const session = await createSession(toOnnx(graph, { weightType }), { intraOpThreads: threads, optimization: 'all' });
       const input = benchInput(graph.inputShape);
       const dims = [1, ...graph.inputShape];
       return {

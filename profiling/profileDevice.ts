@@ -3,12 +3,15 @@
  *   1. the lookup table: every part variant of the space (variants.ts) timed as a graph of its
  *      own against its baseline (partGraph.ts), the two back to back;
  *   2. whole random subnets in precision groups (subnetSets.ts);
- *   3. the latency model fitted on (2) (fitProfile.ts), and the profile written atomically.
- * `refitProfile` repeats step 3 on a profile's stored measurements.
- * Measurements run strictly one at a time with the runtime's fixed thread count. Every one is
- * journaled as it completes (journal.ts), so `resume` skips what is measured; flagged (too
- * noisy) measurements are retried on resume and never used: a flagged part stops the profile,
- * a flagged subnet is left out of the fit.
+ *   3. which container of int8 weights this machine runs faster (int8Container.ts);
+ *   4. the latency model fitted on (2) (fitProfile.ts), and the profile written atomically.
+ * `refitProfile` repeats step 4 on a profile's stored measurements.
+ * Measurements run strictly one at a time with the runtime's fixed thread count, a part
+ * interleaved with its baseline (interleaved.ts). Every one is journaled as it completes
+ * (journal.ts), so `resume` skips what is measured. Nothing is thrown away for being noisy: a
+ * measurement that stays imprecise after its bounded rounds is kept with its spread, and a
+ * subnet's spread lowers its weight in the fit. The rounds given to each measurement shrink
+ * to fit the time budget, so a profile finishes in about that time on a loaded machine too.
  */
 import { existsSync } from 'node:fs';
 import { writeFileAtomic } from '../util/atomicWrite.js';
@@ -20,22 +23,25 @@ import { kProfileFormat, kProfileVersion, parseLatencyProfile, type LatencyProfi
 import { kLatencyFeatures } from '../latency/latencyFeatures.js';
 import { profileFeatures, runsQuantized } from '../latency/ProfileLatencyModel.js';
 import { benchGraph } from './benchGraph.js';
-import type { BenchRuntime } from './benchRuntime.js';
+import type { BenchRuntime, LoadedGraph } from './benchRuntime.js';
+import { withMeasurementLock } from './measure.js';
 import { fitLatencyModel, kMinFitSamples, type FitSample } from './fitProfile.js';
-import { ProfileJournal, type JournalHeader, type SubnetEntry } from './journal.js';
+import { ProfileJournal, type JournalHeader, type PartEntry, type SubnetEntry } from './journal.js';
 import { machineInfo } from './machine.js';
-import { partGraphs } from './partGraph.js';
+import { partGraphs, type TimedGraph } from './partGraph.js';
 import { sampleSubnets, splitCount, subnetGroups, type SubnetGroup } from './subnetSets.js';
-import { timeGraph, type HarnessSettings } from './timeGraph.js';
+import { timeGraphsInterleaved } from './timeGraph.js';
+import { checkSampler, kDefaultSampler, measureInterleaved, type GraphTiming, type SamplerSettings } from './interleaved.js';
 import { partSpec, partVariants, type PartVariant } from './variants.js';
+import { compareInt8Containers } from './int8Container.js';
 
 export interface ProfileProgress {
   phase: 'parts' | 'subnets';
   /** Measurements done in this run, of `total` to do. */
   done: number;
   total: number;
-  /** Flagged measurements so far in this run. */
-  flagged: number;
+  /** Measurements so far in this run that stayed noisy (kept, with their spread). */
+  noisy: number;
 }
 
 export interface ProfileOptions {
@@ -47,15 +53,28 @@ export interface ProfileOptions {
   resume?: boolean;
   /** Replace an existing profile at `out`. */
   force?: boolean;
-  harness?: Partial<HarnessSettings>;
+  sampler?: Partial<SamplerSettings>;
+  /** Seconds the measurements aim to fit in (rounds per measurement shrink to meet it). */
+  budgetSeconds?: number;
   onProgress?: (progress: ProfileProgress) => void;
 }
 
-export const kDefaultHarness: HarnessSettings = Object.freeze({ warmupRuns: 10, runs: 100, maxCv: 0.25, maxIqrRatio: 0.1 });
+type CoreOptions = Required<Pick<ProfileOptions, 'subnets' | 'seed' | 'resume' | 'force' | 'budgetSeconds'>>;
 
-type CoreOptions = Required<Pick<ProfileOptions, 'subnets' | 'seed' | 'resume' | 'force'>>;
+export const kDefaultProfileOptions: Readonly<CoreOptions> = Object.freeze({ subnets: 600, seed: 1, resume: false, force: false, budgetSeconds: 200 });
 
-export const kDefaultProfileOptions: Readonly<CoreOptions> = Object.freeze({ subnets: 600, seed: 1, resume: false, force: false });
+/** Share of the remaining budget a measurement may spend sampling (the rest builds and loads graphs). */
+const kSamplingShare = 0.5;
+/**
+ * Relative model error assumed when weighting subnets by their spread: a subnet measured to
+ * +-3% weighs half as much as an exact one.
+ */
+const kModelError = 0.03;
+
+/** Weight of a measured subnet in the fit, from its relative spread. */
+export function spreadWeight(spread: number | undefined): number {
+  return spread === undefined ? 1 : 1 / (1 + (spread / kModelError) ** 2);
+}
 
 export interface ProfileRun {
   profile: LatencyProfile;
@@ -63,8 +82,9 @@ export interface ProfileRun {
   /** Measurements taken in this run, and reused from the journal. */
   measured: number;
   reused: number;
-  /** Subnets left out of the fit because their measurement was flagged. */
-  flaggedSubnets: number;
+  /** Table entries and subnets whose measurement stayed noisy (kept with their spread). */
+  noisyParts: number;
+  noisySubnets: number;
   seconds: number;
 }
 
@@ -94,16 +114,18 @@ export function checkProfileOptions(o: CoreOptions, bits: boolean): void {
     throw new RangeError(`--subnets ${o.subnets} is too few: a profile fits ${fits}: give --subnets ${min} or more`);
   }
   if (!Number.isInteger(o.seed)) throw new RangeError(`options.seed must be an integer (got ${o.seed})`);
+  if (!(o.budgetSeconds > 0) || !Number.isFinite(o.budgetSeconds)) throw new RangeError(`options.budgetSeconds must be a positive number (got ${o.budgetSeconds})`);
 }
 
 export async function profileDevice(runtime: BenchRuntime, space: SearchSpace, out: string, options: ProfileOptions = {}): Promise<ProfileRun> {
   const o = { ...kDefaultProfileOptions, ...options };
   checkProfileOptions(o, runtime.bits);
-  const harness: HarnessSettings = { ...kDefaultHarness, ...options.harness };
+  const sampler: SamplerSettings = { ...kDefaultSampler, ...options.sampler };
+  checkSampler(sampler);
   if (existsSync(out) && !o.force) throw new Error(`${out} already exists: choose another --out, or pass --force to replace it`);
   const t0 = Date.now();
   const header: JournalHeader = {
-    type: 'header', target: runtime.target, threads: runtime.threads, bits: runtime.bits, space, seed: o.seed, measurement: harness,
+    type: 'header', target: runtime.target, threads: runtime.threads, bits: runtime.bits, space, seed: o.seed, measurement: sampler,
     machine: machineInfo(runtime),
   };
   const journal = ProfileJournal.open(journalPath(out), header, o.resume);
@@ -111,46 +133,51 @@ export async function profileDevice(runtime: BenchRuntime, space: SearchSpace, o
   const groups = subnetGroups(runtime.bits);
   const counts = splitCount(o.subnets, groups.length);
   const subnets = groups.flatMap((group, g) => sampleSubnets(space, group, counts[g], o.seed + 7919 * g).map((config) => ({ group, config })));
-  const partTodo = variants.filter((v) => journal.parts.get(v.key)?.flagged !== false);
-  const subnetTodo = subnets.filter((s) => journal.subnets.get(configKey(space, s.config))?.flagged !== false);
+  const partTodo = variants.filter((v) => !journal.parts.has(v.key));
+  const subnetTodo = subnets.filter((s) => !journal.subnets.has(configKey(space, s.config)));
   const total = partTodo.length + subnetTodo.length;
+  const end = t0 + 1000 * o.budgetSeconds;
   let done = 0;
-  let flagged = 0;
-  const report = (phase: ProfileProgress['phase']) => o.onProgress?.({ phase, done, total, flagged });
+  let noisy = 0;
+  // Each measurement may sample for its share of what is left of the budget (at least minRounds).
+  const deadline = () => Date.now() + (kSamplingShare * Math.max(0, end - Date.now())) / Math.max(1, total - done);
+  const report = (phase: ProfileProgress['phase']) => o.onProgress?.({ phase, done, total, noisy });
   report('parts');
-  for (const v of partTodo) {
-    const entry = await measurePart(runtime, space, v, harness);
-    journal.append(entry);
-    done++;
-    if (entry.flagged) flagged++;
-    report('parts');
+  const baselines = new BaselineCache(runtime);
+  try {
+    for (const v of partTodo) {
+      const entry = await measurePart(runtime, baselines, space, v, sampler, deadline());
+      journal.append(entry);
+      done++;
+      if (entry.noisy) noisy++;
+      report('parts');
+    }
+  } finally {
+    await baselines.release();
   }
   for (const s of subnetTodo) {
-    const entry = await measureSubnet(runtime, space, s.group, s.config, harness);
+    const entry = await measureSubnet(runtime, space, s.group, s.config, sampler, deadline());
     journal.append(entry);
     done++;
-    if (entry.flagged) flagged++;
+    if (entry.noisy) noisy++;
     report('subnets');
   }
-  const noisy = variants.filter((v) => journal.parts.get(v.key)?.flagged);
-  if (noisy.length > 0) {
-    throw new Error(
-      `${noisy.length} of ${variants.length} table entries were too noisy to use (e.g. ${noisy[0].key}: ${journal.parts.get(noisy[0].key)?.reason}); ` +
-        `measurements so far are kept in ${journal.path}: run again with --resume on an idle machine to re-measure them`,
-    );
-  }
-  const table = Object.fromEntries(variants.map((v) => [v.key, round((journal.parts.get(v.key) as { ms: number }).ms)]));
+  const int8 = await compareInt8Containers(runtime, space, sampler);
+  const parts = variants.map((v) => journal.parts.get(v.key) as PartEntry);
+  const table = Object.fromEntries(parts.map((e) => [e.key, round(e.ms)]));
+  const tableSpread = Object.fromEntries(parts.map((e) => [e.key, round(e.spread)]));
   const entries = subnets.map((s) => journal.subnets.get(configKey(space, s.config)) as SubnetEntry);
-  const usable = entries.filter((e) => !e.flagged);
   const draft = fittedProfile({
     target: runtime.target,
     threads: runtime.threads,
     bits: runtime.bits,
     space,
     machine: { ...journal.header.machine, createdAt: new Date().toISOString() },
-    measurement: { ...harness, maxCv: finiteOrNull(harness.maxCv), maxIqrRatio: finiteOrNull(harness.maxIqrRatio) },
+    measurement: { sampler, budgetSeconds: o.budgetSeconds },
     table,
-    subnets: usable.map((e) => ({ config: e.config, ms: round(e.ms) })),
+    tableSpread,
+    subnets: entries.map((e) => ({ config: e.config, ms: round(e.ms), spread: round(e.spread) })),
+    ...(int8 !== null ? { int8 } : {}),
   });
   const json = `${JSON.stringify(draft)}\n`;
   const profile = parseLatencyProfile(JSON.parse(json), out);
@@ -158,7 +185,7 @@ export async function profileDevice(runtime: BenchRuntime, space: SearchSpace, o
   journal.remove();
   return {
     profile, path: out, measured: total, reused: variants.length + subnets.length - total,
-    flaggedSubnets: entries.length - usable.length, seconds: (Date.now() - t0) / 1000,
+    noisyParts: parts.filter((e) => e.noisy).length, noisySubnets: entries.filter((e) => e.noisy).length, seconds: (Date.now() - t0) / 1000,
   };
 }
 
@@ -170,7 +197,7 @@ export function fittedProfile(m: ProfileMeasurements): LatencyProfile {
   const table = new Map(Object.entries(m.table));
   const samples = m.subnets.map((s) => {
     const layers = layersOf(m.space, s.config);
-    return { quantized: runsQuantized(layers, m.bits), sample: { features: profileFeatures(table, layers, m.bits), ms: s.ms } };
+    return { quantized: runsQuantized(layers, m.bits), sample: { features: profileFeatures(table, layers, m.bits), ms: s.ms, weight: spreadWeight(s.spread) } };
   });
   const group = (quantized: boolean): FitSample[] => samples.filter((s) => s.quantized === quantized).map((s) => s.sample);
   const model: LatencyProfile['model'] = { features: [...kLatencyFeatures], float: fitLatencyModel(group(false), 'float') };
@@ -185,6 +212,9 @@ export function fittedProfile(m: ProfileMeasurements): LatencyProfile {
 export function refitProfile(data: unknown, origin: string): LatencyProfile {
   const raw = (typeof data === 'object' && data !== null ? data : {}) as Record<string, unknown>;
   if (raw.format !== kProfileFormat) throw new Error(`${origin} is not a latency profile (format is not '${kProfileFormat}')`);
+  if (raw.adapted !== undefined) {
+    throw new Error(`${origin} was adapted from another profile with a few subnets, which cannot fit a model of their own: adapt its source again ('hwnas profile --adapt SOURCE'), or measure a full profile`);
+  }
   const { format: _f, version: _v, model: _m, correction: _c, fit: _q, ...measurements } = raw;
   // Validate the measurements by validating a complete profile around them.
   const draft = fittedProfile(parseLatencyProfile({
@@ -198,28 +228,62 @@ const kPlaceholderModel = Object.freeze({
   weights: new Array<number>(kLatencyFeatures.length).fill(0), ridge: 0, crossValidated: { samples: 0, shareWithin10: 0, mape: 0 },
 });
 
-async function measurePart(runtime: BenchRuntime, space: SearchSpace, v: PartVariant, harness: HarnessSettings) {
-  const parts = latencyParts(layersOf(space, v.config), { bits: runtime.bits });
-  const { part, baseline } = partGraphs(benchGraph(space, v.config), partSpec(space, v.config, parts, v.index));
-  const base = await timeGraph(runtime, baseline, harness, `baseline of ${v.key}`);
-  const m = await timeGraph(runtime, part, harness, v.key);
-  const flagged = base.flagged || m.flagged;
-  return {
-    type: 'part' as const, key: v.key, ms: m.medianMs - base.medianMs, partMs: m.medianMs, baselineMs: base.medianMs, cv: m.cv, flagged,
-    ...(flagged ? { reason: (m.reason ?? base.reason) as string } : {}),
-  };
+/**
+ * Loaded baseline graphs by content: many parts share one (the same input shape and quantize
+ * prologue), and loading a session costs more than timing a small graph.
+ */
+class BaselineCache {
+  private readonly loaded = new Map<string, LoadedGraph>();
+  constructor(private readonly runtime: BenchRuntime) {}
+
+  async get(timed: TimedGraph): Promise<LoadedGraph> {
+    const key = JSON.stringify(timed);
+    let graph = this.loaded.get(key);
+    if (graph === undefined) {
+      graph = await withMeasurementLock(() => this.runtime.load(timed));
+      this.loaded.set(key, graph);
+    }
+    return graph;
+  }
+
+  async release(): Promise<void> {
+    for (const g of this.loaded.values()) await g.release();
+    this.loaded.clear();
+  }
 }
 
-/** Times one whole subnet: its float graph, or its QDQ graph when it has bits the runtime executes. */
-export async function measureSubnet(
-  runtime: BenchRuntime, space: SearchSpace, group: SubnetGroup, config: SubnetEntry['config'], harness: HarnessSettings,
-): Promise<SubnetEntry> {
+async function measurePart(
+  runtime: BenchRuntime, baselines: BaselineCache, space: SearchSpace, v: PartVariant, sampler: SamplerSettings, deadlineMs?: number,
+): Promise<PartEntry> {
+  const parts = latencyParts(layersOf(space, v.config), { bits: runtime.bits });
+  const { part, baseline } = partGraphs(benchGraph(space, v.config), partSpec(space, v.config, parts, v.index));
+  const base = await baselines.get(baseline);
+  const loaded = await withMeasurementLock(() => runtime.load(part));
+  // The part's precision: the standard error of part minus baseline, relative to the part graph.
+  const spreadOf = ([p, b]: readonly GraphTiming[]) => Math.hypot(p.seMs, b.seMs) / p.medianMs;
+  try {
+    const m = await measureInterleaved([() => loaded.run(), () => base.run()], sampler, { spreadOf, deadlineMs, label: v.key });
+    const [p, b] = m.timings;
+    return {
+      type: 'part', key: v.key, ms: p.medianMs - b.medianMs, partMs: p.medianMs, baselineMs: b.medianMs,
+      spread: m.spread, rounds: m.rounds, noisy: m.noisy,
+    };
+  } finally {
+    await loaded.release();
+  }
+}
+
+/** The graph a runtime runs for a config: its float graph, or its QDQ graph when it has bits the runtime executes. */
+export function subnetGraph(runtime: Pick<BenchRuntime, 'bits'>, space: SearchSpace, config: SubnetEntry['config']): TimedGraph {
   const { wBits: _w, aBits: _a, ...float } = config;
-  const graph = benchGraph(space, runtime.bits ? config : float);
+  return { graph: benchGraph(space, runtime.bits ? config : float), outputShape: [1, 1, space.input.classes] };
+}
+
+/** Times one whole subnet (see subnetGraph); `deadlineMs` bounds its extra rounds. */
+export async function measureSubnet(
+  runtime: BenchRuntime, space: SearchSpace, group: SubnetGroup, config: SubnetEntry['config'], sampler: SamplerSettings, deadlineMs?: number,
+): Promise<SubnetEntry> {
   const key = configKey(space, config);
-  const m = await timeGraph(runtime, { graph, outputShape: [1, 1, space.input.classes] }, harness, key);
-  return {
-    type: 'subnet', group, key, config, ms: m.medianMs, cv: m.cv, flagged: m.flagged,
-    ...(m.flagged ? { reason: m.reason as string } : {}),
-  };
+  const m = await timeGraphsInterleaved(runtime, [subnetGraph(runtime, space, config)], sampler, { deadlineMs, label: key });
+  return { type: 'subnet', group, key, config, ms: m.timings[0].medianMs, spread: m.spread, rounds: m.rounds, noisy: m.noisy };
 }

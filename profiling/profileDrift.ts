@@ -9,22 +9,19 @@ import type { LatencyProfile } from '../latency/latencyProfile.js';
 import { median } from '../util/stats.js';
 import type { BenchRuntime } from './benchRuntime.js';
 import { measureSubnet } from './profileDevice.js';
-import type { HarnessSettings } from './timeGraph.js';
+import { kDefaultSampler } from './interleaved.js';
 
 export interface ProfileDrift {
   /** The profile file the references come from. */
   profile: string;
-  /** Reference subnets re-timed, and how many of those were flagged (too noisy, not used). */
+  /**
+   * Reference subnets re-timed, and how many of those stayed noisy after their bounded rounds
+   * (still used: the ratio is a median).
+   */
   references: number;
   flagged: number;
-  /** Median of now / profiled latency over the usable references; null when none was usable. */
+  /** Median of now / profiled latency over the references; null when none was timed. */
   ratio: number | null;
-}
-
-/** The profile's harness settings (null spread limits are off). */
-export function profileHarness(profile: LatencyProfile): HarnessSettings {
-  const m = profile.measurement;
-  return { warmupRuns: m.warmupRuns, runs: m.runs, maxCv: m.maxCv ?? Infinity, maxIqrRatio: m.maxIqrRatio ?? Infinity };
 }
 
 /** Re-times `count` of the profile's fp32 subnets on `runtime` (the profile's target and threads). */
@@ -39,9 +36,9 @@ export async function profileDrift(runtime: BenchRuntime, profile: LatencyProfil
   const ratios: number[] = [];
   let flagged = 0;
   for (const s of picks) {
-    const now = await measureSubnet(runtime, profile.space, 'fp32', s.config, profileHarness(profile));
-    if (now.flagged) flagged++;
-    else ratios.push(now.ms / s.ms);
+    const now = await measureSubnet(runtime, profile.space, 'fp32', s.config, kDefaultSampler);
+    if (now.noisy) flagged++;
+    ratios.push(now.ms / s.ms);
   }
   return { profile: path, references: n, flagged, ratio: ratios.length > 0 ? median(ratios) : null };
 }

@@ -4,7 +4,8 @@
  * process overlaps it.
  */
 import { measureLatency, withMeasurementLock, type Measurement, type MeasureOptions } from './measure.js';
-import type { BenchRuntime } from './benchRuntime.js';
+import type { BenchRuntime, LoadedGraph } from './benchRuntime.js';
+import { measureInterleaved, type InterleavedMeasurement, type InterleavedOptions, type SamplerSettings } from './interleaved.js';
 import type { TimedGraph } from './partGraph.js';
 
 /** The harness settings a profile records (the rest of MeasureOptions is per measurement). */
@@ -16,5 +17,21 @@ export async function timeGraph(runtime: BenchRuntime, timed: TimedGraph, settin
     return await measureLatency(() => loaded.run(), { ...settings, maxAttempts: 3, threads: runtime.threads, label });
   } finally {
     await loaded.release();
+  }
+}
+
+/**
+ * Times `graphs` interleaved (interleaved.ts): all loaded first, sampled round by round, then
+ * released. What is compared with each other is measured in the same rounds.
+ */
+export async function timeGraphsInterleaved(
+  runtime: BenchRuntime, graphs: readonly TimedGraph[], sampler: SamplerSettings, options: InterleavedOptions = {},
+): Promise<InterleavedMeasurement> {
+  const loaded: LoadedGraph[] = [];
+  try {
+    for (const g of graphs) loaded.push(await withMeasurementLock(() => runtime.load(g)));
+    return await measureInterleaved(loaded.map((l) => () => l.run()), sampler, options);
+  } finally {
+    for (const l of loaded) await l.release();
   }
 }

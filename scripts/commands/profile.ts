@@ -2,7 +2,8 @@
  * `hwnas profile`: measures a latency profile of a measured target on this machine (a lookup
  * table of every part variant plus whole random subnets, and the fitted latency model), resumable;
  * with --evaluate, checks a profile against fresh held-out subnets measured now; with --refit,
- * re-fits a profile's model on its stored measurements.
+ * re-fits a profile's model on its stored measurements; with --adapt, adapts a profile from
+ * another machine to this one from a few whole-subnet measurements.
  */
 import { parseIntOption } from '../options.js';
 import { readFileSync } from 'node:fs';
@@ -13,11 +14,13 @@ import { loadLatencyProfile } from '../../latency/latencyProfile.js';
 import { parseTargetSpec } from '../../latency/targets.js';
 import { createBenchRuntime, type BenchRuntime } from '../../profiling/benchRuntime.js';
 import { evaluateProfile, kDefaultEvaluateOptions, type ProfileEvaluation } from '../../profiling/evaluateProfile.js';
-import { checkProfileOptions, journalPath, kDefaultHarness, kDefaultProfileOptions, profileDevice, refitProfile } from '../../profiling/profileDevice.js';
+import { checkProfileOptions, journalPath, kDefaultProfileOptions, profileDevice, refitProfile } from '../../profiling/profileDevice.js';
 import { checkOutputPath } from '../../util/fsErrors.js';
 import type { LatencyProfile, LinearModel } from '../../latency/latencyProfile.js';
 import { writeFileAtomic } from '../../util/atomicWrite.js';
-import type { HarnessSettings } from '../../profiling/timeGraph.js';
+import { kDefaultSampler, type SamplerSettings } from '../../profiling/interleaved.js';
+import { adaptProfile, kDefaultAdaptOptions } from '../../profiling/adaptProfile.js';
+import { machineDifferences, machineInfo } from '../../profiling/machine.js';
 import { resolveSpace } from '../../supernet/io.js';
 import { progressBar, type Progress } from '../progress.js';
 import { formatTable } from '../../pipeline/table.js';
@@ -27,35 +30,41 @@ interface ProfileCliOptions {
   out?: string;
   evaluate?: string;
   refit?: string;
+  adapt?: string;
+  samples?: string;
   space: string;
   subnets?: string;
   seed?: string;
   resume?: boolean;
   force?: boolean;
-  runs: string;
   warmup: string;
-  maxIqrRatio: string;
-  maxCv: string;
+  minSampleMs: string;
+  rounds: string;
+  maxRounds: string;
+  targetSpread: string;
+  budget?: string;
   noiseModels: string;
   noiseRepeats: string;
   json?: string;
 }
 
 
-function limit(name: string, value: string): number {
-  if (value === 'off') return Infinity;
+function positiveNumber(name: string, value: string): number {
   const n = Number(value);
-  if (!(n > 0)) throw new Error(`--${name} must be a positive number or 'off' (got '${value}')`);
+  if (!(n > 0) || !Number.isFinite(n)) throw new Error(`--${name} must be a positive number (got '${value}')`);
   return n;
 }
 
-function harnessOf(opts: ProfileCliOptions): HarnessSettings {
-  return {
-    warmupRuns: parseIntOption('warmup', opts.warmup, 10),
-    runs: parseIntOption('runs', opts.runs, 30),
-    maxIqrRatio: limit('max-iqr-ratio', opts.maxIqrRatio),
-    maxCv: limit('max-cv', opts.maxCv),
+function samplerOf(opts: ProfileCliOptions): SamplerSettings {
+  const s: SamplerSettings = {
+    warmupRuns: parseIntOption('warmup', opts.warmup, 1),
+    minSampleMs: opts.minSampleMs === '0' ? 0 : positiveNumber('min-sample-ms', opts.minSampleMs),
+    minRounds: parseIntOption('rounds', opts.rounds, 5),
+    maxRounds: parseIntOption('max-rounds', opts.maxRounds, 5),
+    targetSpread: positiveNumber('target-spread', opts.targetSpread),
   };
+  if (s.maxRounds < s.minRounds) throw new Error(`--max-rounds ${s.maxRounds} is below --rounds ${s.minRounds}: give at least as many`);
+  return s;
 }
 
 function describe(runtime: BenchRuntime): string {
@@ -67,7 +76,7 @@ function warnIfBusy(): void {
   const [load] = os.loadavg();
   const cores = os.availableParallelism();
   if (load > 0.5 * cores) {
-    process.stderr.write(`warning: the machine is busy (load average ${load.toFixed(1)} on ${cores} cores): measurements will be noisy and may be flagged\n`);
+    process.stderr.write(`warning: the machine is busy (load average ${load.toFixed(1)} on ${cores} cores): measurements take longer and are less precise (each keeps its spread)\n`);
   }
 }
 
@@ -93,14 +102,14 @@ async function runEvaluate(opts: ProfileCliOptions): Promise<void> {
   const seed = opts.seed === undefined ? kDefaultEvaluateOptions.seed : parseIntOption('seed', opts.seed, 0);
   const noiseModels = parseIntOption('noise-models', opts.noiseModels, 1);
   const noiseRepeats = parseIntOption('noise-repeats', opts.noiseRepeats, 2);
-  const harness = harnessOf(opts);
+  const sampler = samplerOf(opts);
   if (opts.json !== undefined) checkOutputPath(opts.json, { kind: 'file', flag: '--json', existing: 'replace' });
   const runtime = await createBenchRuntime(profile.target, profile.threads);
   warnIfBusy();
   console.log(`evaluate ${path} on ${describe(runtime)}: ${subnets} fresh held-out subnets per precision group`);
   let bar: Progress | undefined;
   const e = await evaluateProfile(runtime, profile, {
-    subnets, seed, noiseModels, noiseRepeats, harness,
+    subnets, seed, noiseModels, noiseRepeats, sampler,
     onProgress: (done, total) => {
       bar ??= progressBar(total, 0, 'measuring {bar} {value}/{total} subnets | ETA {eta_formatted}');
       bar.update(done);
@@ -109,8 +118,8 @@ async function runEvaluate(opts: ProfileCliOptions): Promise<void> {
   (bar as Progress | undefined)?.stop();
   if (e.machineDifferences.length > 0) console.log(`note: the profile was measured on another machine (${e.machineDifferences.join('; ')})`);
   console.log(evaluationTable(e));
-  const flagged = e.groups.reduce((n, g) => n + g.flagged, 0);
-  if (flagged > 0) console.log(`${flagged} subnets were flagged as too noisy to measure and left out`);
+  const noisy = e.groups.reduce((n, g) => n + g.noisy, 0);
+  if (noisy > 0) console.log(`${noisy} subnets stayed above the target spread after their rounds (kept)`);
   console.log(`evaluated in ${e.seconds.toFixed(0)} s; noise: CV of ${e.groups[0].noise.repeats} re-measurements of ${e.groups[0].noise.models} subnets per group`);
   if (opts.json) {
     writeFileAtomic(opts.json, `${JSON.stringify({ profile: path, ...e }, null, 2)}\n`);
@@ -127,10 +136,11 @@ async function runProfile(opts: ProfileCliOptions): Promise<void> {
   const space = resolveSpace(opts.space);
   const subnets = opts.subnets === undefined ? kDefaultProfileOptions.subnets : parseIntOption('subnets', opts.subnets, 1);
   const seed = opts.seed === undefined ? kDefaultProfileOptions.seed : parseIntOption('seed', opts.seed, 0);
-  const harness = harnessOf(opts);
+  const sampler = samplerOf(opts);
+  const budgetSeconds = opts.budget === undefined ? kDefaultProfileOptions.budgetSeconds : positiveNumber('budget', opts.budget);
   checkOutputPath(opts.out, { kind: 'file', existing: opts.force === true ? 'replace' : 'refuse' });
   const runtime = await createBenchRuntime(spec.name, spec.threads ?? kDefaultMeasuredThreads);
-  checkProfileOptions({ ...kDefaultProfileOptions, subnets, seed }, runtime.bits);
+  checkProfileOptions({ ...kDefaultProfileOptions, subnets, seed, budgetSeconds }, runtime.bits);
   warnIfBusy();
   console.log(`profile ${describe(runtime)}, space ${space.name}: table of part variants + ${subnets} whole subnets -> ${opts.out}`);
   console.log(`partial results go to ${journalPath(opts.out)} as they are measured (--resume continues from it)`);
@@ -140,16 +150,17 @@ async function runProfile(opts: ProfileCliOptions): Promise<void> {
     seed,
     resume: opts.resume === true,
     force: opts.force === true,
-    harness,
+    sampler,
+    budgetSeconds,
     onProgress: (p) => {
-      bar ??= progressBar(p.total, 0, 'measuring {bar} {value}/{total} | {phase} | flagged {flagged} | ETA {eta_formatted}');
-      bar.update(p.done, { phase: p.phase, flagged: p.flagged });
+      bar ??= progressBar(p.total, 0, 'measuring {bar} {value}/{total} | {phase} | noisy {noisy} | ETA {eta_formatted}');
+      bar.update(p.done, { phase: p.phase, noisy: p.noisy });
     },
   });
   (bar as Progress | undefined)?.stop();
   const { profile } = run;
   console.log(`wrote ${run.path}: ${Object.keys(profile.table).length} table entries, ${profile.subnets.length} subnets ` +
-    `(${run.measured} measured now, ${run.reused} from the journal, ${run.flaggedSubnets} flagged and left out) in ${run.seconds.toFixed(0)} s`);
+    `(${run.measured} measured now, ${run.reused} from the journal; ${run.noisyParts} entries and ${run.noisySubnets} subnets stayed above the target spread, kept with it) in ${run.seconds.toFixed(0)} s`);
   printModel(profile);
   console.log(`check it on held-out subnets with 'hwnas profile --evaluate ${run.path}'`);
 }
@@ -177,6 +188,42 @@ function runRefit(opts: ProfileCliOptions): void {
   printModel(profile);
 }
 
+async function runAdapt(opts: ProfileCliOptions): Promise<void> {
+  const from = opts.adapt as string;
+  if (opts.out === undefined) throw new Error(`give --out for the adapted profile (e.g. --adapt ${from} --samples 20 --out mine.json)`);
+  const source = loadLatencyProfile(from);
+  const samples = opts.samples === undefined ? kDefaultAdaptOptions.samples : parseIntOption('samples', opts.samples, 1);
+  const seed = opts.seed === undefined ? kDefaultAdaptOptions.seed : parseIntOption('seed', opts.seed, 0);
+  const sampler = samplerOf(opts);
+  checkOutputPath(opts.out, { kind: 'file', existing: opts.force === true ? 'replace' : 'refuse' });
+  const runtime = await createBenchRuntime(source.target, source.threads);
+  warnIfBusy();
+  const here = machineInfo(runtime);
+  const differences = machineDifferences(source.machine, here);
+  console.log(`adapt ${from} (${source.machine.cpuModel}${source.machine.cpuFlags ? `, ${source.machine.cpuFlags.join(' ')}` : ', cpu flags not recorded'}) ` +
+    `to ${describe(runtime)}: ${samples} whole subnets measured here`);
+  if (differences.length === 0) console.log('note: this machine matches the profile\'s fingerprint; adapting still corrects for its current speed');
+  let bar: Progress | undefined;
+  const run = await adaptProfile(runtime, source, from, {
+    samples, seed, sampler,
+    onProgress: (done, total) => {
+      bar ??= progressBar(total, 0, 'measuring {bar} {value}/{total} subnets | ETA {eta_formatted}');
+      bar.update(done);
+    },
+  });
+  (bar as Progress | undefined)?.stop();
+  writeFileAtomic(opts.out, `${JSON.stringify(run.profile)}\n`);
+  const groups = Object.entries(run.profile.adapted?.groups ?? {});
+  const rows = groups.map(([name, g]) => {
+    const scales = Object.values(g.scales);
+    return [name, String(g.samples), pct(g.source.shareWithin10), num(g.source.mape, 1), pct(g.leaveOneOut.shareWithin10), num(g.leaveOneOut.mape, 1),
+      g.ridge === null ? 'common ratio' : g.ridge.toExponential(0), `${num(Math.min(...scales), 2)}-${num(Math.max(...scales), 2)}`];
+  });
+  console.log(formatTable(['model', 'samples', 'source: within 10%', 'MAPE %', 'adapted (leave-one-out): within 10%', 'MAPE %', 'ridge', 'scales'], rows));
+  console.log(`wrote ${opts.out} in ${run.seconds.toFixed(0)} s; use it with --profile ${source.target}:${source.threads}=${opts.out}, ` +
+    `check it with 'hwnas profile --evaluate ${opts.out}'`);
+}
+
 export function registerProfile(program: Command): void {
   program
     .command('profile')
@@ -184,6 +231,8 @@ export function registerProfile(program: Command): void {
     .option('--target <spec>', `measured target NAME[:THREADS] (ort-cpu, tfjs-wasm, tfjs-node; default ${kDefaultMeasuredThreads} thread)`)
     .option('--out <file>', 'profile JSON to write (atomically, once complete)')
     .option('--evaluate <file>', 'evaluate this profile instead of measuring one')
+    .option('--adapt <file>', 'adapt this profile (from another machine) to this one from --samples whole-subnet measurements here; writes --out')
+    .option('--samples <n>', `with --adapt: whole subnets to measure here (default ${kDefaultAdaptOptions.samples})`)
     .option('--refit <file>', 're-fit the latency model of this profile on its stored measurements (written to --out, default in place)')
     .option('--space <name|file>', 'search space to profile', 'fashion-mbv3')
     .option('--subnets <n>', `whole random subnets: for a profile, in total over the precision groups (default ${kDefaultProfileOptions.subnets}); ` +
@@ -191,15 +240,22 @@ export function registerProfile(program: Command): void {
     .option('--seed <n>', 'seed of the random subnets')
     .option('--resume', 'continue the unfinished profile in <out>.partial, skipping what it holds')
     .option('--force', 'replace an existing --out profile')
-    .option('--runs <n>', 'timed runs per measurement (>= 30)', String(kDefaultHarness.runs))
-    .option('--warmup <n>', 'warm-up runs per measurement (>= 10)', String(kDefaultHarness.warmupRuns))
-    .option('--max-iqr-ratio <x>', "largest accepted IQR / median before a measurement is repeated, then flagged ('off' disables)", String(kDefaultHarness.maxIqrRatio))
-    .option('--max-cv <x>', "largest accepted coefficient of variation ('off' disables)", String(kDefaultHarness.maxCv))
+    .option('--warmup <n>', 'untimed runs of each graph before timing', String(kDefaultSampler.warmupRuns))
+    .option('--min-sample-ms <ms>', 'shortest sample: runs are repeated back to back until a sample lasts this long', String(kDefaultSampler.minSampleMs))
+    .option('--rounds <n>', 'interleaved rounds before each precision check (>= 5)', String(kDefaultSampler.minRounds))
+    .option('--max-rounds <n>', 'most rounds per measurement; a measurement still imprecise then is kept with its spread', String(kDefaultSampler.maxRounds))
+    .option('--target-spread <x>', 'relative precision at which a measurement stops early', String(kDefaultSampler.targetSpread))
+    .option('--budget <seconds>', `time a profile's measurements aim to fit in (default ${kDefaultProfileOptions.budgetSeconds})`)
     .option('--noise-models <n>', 'with --evaluate: subnets per group re-measured for the noise floor', String(kDefaultEvaluateOptions.noiseModels))
     .option('--noise-repeats <n>', 'with --evaluate: measurements of each of those', String(kDefaultEvaluateOptions.noiseRepeats))
     .option('--json <file>', 'with --evaluate: also write the report as JSON')
     .action(async (opts: ProfileCliOptions) => {
-      if (opts.refit !== undefined) {
+      if (opts.adapt !== undefined) {
+        if (opts.evaluate !== undefined || opts.target !== undefined || opts.refit !== undefined) {
+          throw new Error('--adapt reads the target from the source profile: drop --target, --evaluate and --refit');
+        }
+        await runAdapt(opts);
+      } else if (opts.refit !== undefined) {
         if (opts.evaluate !== undefined || opts.target !== undefined) throw new Error('--refit reads everything from the profile: drop --evaluate and --target');
         runRefit(opts);
       } else if (opts.evaluate !== undefined) {

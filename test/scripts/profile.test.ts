@@ -12,8 +12,8 @@ const cli = fileURLToPath(new URL('../../scripts/cli.js', import.meta.url));
 const dir = mkdtempSync(join(tmpdir(), 'hwnas-profile-cli-'));
 const spaceFile = join(dir, 'nano.json');
 writeFileSync(spaceFile, JSON.stringify(nanoSpace()));
-// Timings on a shared test machine are noisy: the spread checks are off for these runs.
-const loose = ['--runs', '30', '--max-iqr-ratio', 'off', '--max-cv', 'off'];
+// Short measurements: a few interleaved rounds each.
+const loose = ['--rounds', '5', '--max-rounds', '10', '--warmup', '3'];
 
 const run = (...args: string[]) => spawnSync(process.execPath, [cli, 'profile', ...args], { encoding: 'utf8' });
 
@@ -26,8 +26,10 @@ describe('hwnas profile', () => {
     assert.match(both.stderr, /--evaluate reads the target from the profile: drop --target and --out/);
     const bad = run('--target', 'ort-gpu', '--out', join(dir, 'x.json'));
     assert.match(bad.stderr, /target 'ort-gpu' is not a measured target: profile one of ort-cpu, tfjs-wasm, tfjs-node/);
-    const runs = run('--target', 'ort-cpu', '--out', join(dir, 'x.json'), '--runs', '5');
-    assert.match(runs.stderr, /--runs must be an integer >= 30 \(got '5'\)/);
+    const rounds = run('--target', 'ort-cpu', '--out', join(dir, 'x.json'), '--rounds', '2');
+    assert.match(rounds.stderr, /--rounds must be an integer >= 5 \(got '2'\)/);
+    const spread = run('--target', 'ort-cpu', '--out', join(dir, 'x.json'), '--target-spread', '0');
+    assert.match(spread.stderr, /--target-spread must be a positive number \(got '0'\)/);
   });
 
   it('measures an ort-cpu profile of a space, then evaluates it on held-out subnets', () => {

@@ -1,0 +1,238 @@
+/**
+ * Adapting a latency profile to another machine from a few whole-subnet measurements there
+ * (`hwnas profile --adapt`), as HELP and LitePred transfer a predictor to a new device.
+ *
+ * The source profile's linear model (latencyFeatures.ts) splits a prediction into the
+ * contributions of feature classes - per-inference overhead, the table sum, per-operator
+ * counts, output elements, dense/depthwise/other MACs, activations, precision conversions. A
+ * new CPU changes some of those more than others (VNNI speeds up int8 MACs, not conversions),
+ * so the adapted model scales each class's contribution: a_k = s + d_k, with one common speed
+ * ratio s fitted freely and per-class departures d_k pulled toward 0 by a ridge penalty. The
+ * penalty is chosen by leave-one-out on the new measurements, from "s only" (a single speed
+ * ratio: what a handful of samples supports) to nearly free per-class scales (what many do).
+ * Fitted per precision group (float, quantized) on relative error, like the source model.
+ *
+ * The result is an ordinary profile (the source's table, the scaled weights, this machine's
+ * fingerprint, the adaptation subnets) that ProfileLatencyModel uses unchanged.
+ */
+import { layersOf } from '../space/layers.js';
+import { configKey } from '../space/searchSpace.js';
+import type { SubnetConfig } from '../space/types.js';
+import { kLatencyFeatures, linearLatency } from '../latency/latencyFeatures.js';
+import { kProfileVersion, parseLatencyProfile, type LatencyProfile, type LinearModel } from '../latency/latencyProfile.js';
+import { profileFeatures, runsQuantized } from '../latency/ProfileLatencyModel.js';
+import { leastSquares, mape, shareWithin } from '../util/stats.js';
+import type { BenchRuntime } from './benchRuntime.js';
+import type { FitQuality } from './fitProfile.js';
+import { checkSampler, kDefaultSampler, type SamplerSettings } from './interleaved.js';
+import { machineInfo } from './machine.js';
+import { measureSubnet, spreadWeight } from './profileDevice.js';
+import { sampleSubnets, splitCount, subnetGroups } from './subnetSets.js';
+import { compareInt8Containers } from './int8Container.js';
+
+/** The feature class of a feature name: the scale the adaptation fits for it. */
+export function featureClass(name: string): string {
+  const [head, kind] = name.split(':');
+  if (head === 'mMacs') {
+    if (kind === 'pw' || kind === 'stem' || kind === 'fc') return 'mMacs:dense';
+    if (kind.startsWith('dw')) return 'mMacs:dw';
+    return 'mMacs:other';
+  }
+  if (head === 'kConvert' || head === 'converts') return 'convert';
+  return head;
+}
+
+export const kFeatureClasses: readonly string[] = Object.freeze([...new Set(kLatencyFeatures.map(featureClass))]);
+
+/** Penalties tried on the per-class departures (per sample); null: the common ratio only. */
+export const kAdaptRidgeGrid: readonly (number | null)[] = Object.freeze([null, 10, 1, 0.1, 0.01, 0.001]);
+
+export interface AdaptSample {
+  config: SubnetConfig;
+  ms: number;
+  /** Weight in the fit (spreadWeight of its measurement); default 1. */
+  weight?: number;
+}
+
+export interface GroupAdaptation {
+  samples: number;
+  /** null: one common speed ratio, no per-class departures. */
+  ridge: number | null;
+  /** Feature class -> scale of the source weights. */
+  scales: Record<string, number>;
+  leaveOneOut: FitQuality;
+  /** The unadapted source model on the same samples. */
+  source: FitQuality;
+}
+
+/** Per-class contributions of the source model to one config's prediction (kFeatureClasses order). */
+function contributions(weights: readonly number[], x: Float64Array): Float64Array {
+  const c = new Float64Array(kFeatureClasses.length);
+  for (let j = 0; j < x.length; j++) c[kFeatureClasses.indexOf(featureClass(kLatencyFeatures[j]))] += weights[j] * x[j];
+  return c;
+}
+
+interface Row {
+  c: Float64Array;
+  ms: number;
+  weight: number;
+}
+
+/** Scales a_k = s + d_k of the rows' fit at `ridge` (see the file comment). */
+export function fitScales(rows: readonly Row[], ridge: number | null): Float64Array {
+  const k = kFeatureClasses.length;
+  const design: number[][] = [];
+  const y: number[] = [];
+  for (const r of rows) {
+    const w = Math.sqrt(r.weight);
+    const rel = Array.from(r.c, (v) => (w * v) / r.ms);
+    design.push(ridge === null ? [rel.reduce((a, b) => a + b, 0)] : [rel.reduce((a, b) => a + b, 0), ...rel]);
+    y.push(w);
+  }
+  if (ridge !== null) {
+    // Pseudo-rows penalise the departures d_k only, not the common ratio s.
+    const penalty = Math.sqrt(ridge * rows.length);
+    for (let i = 0; i < k; i++) {
+      const row = new Array<number>(k + 1).fill(0);
+      row[i + 1] = penalty;
+      design.push(row);
+      y.push(0);
+    }
+  }
+  const sol = leastSquares(design, y);
+  const s = sol[0];
+  return Float64Array.from({ length: k }, (_, i) => s + (ridge === null ? 0 : sol[i + 1]));
+}
+
+const predictRow = (r: Row, a: Float64Array) => linearLatency(a, r.c);
+
+function quality(predicted: number[], rows: readonly Row[]): FitQuality {
+  const actual = rows.map((r) => r.ms);
+  return { samples: rows.length, shareWithin10: shareWithin(predicted, actual, 10), mape: mape(predicted, actual) };
+}
+
+/** Leave-one-out agreement of the fit at `ridge`. */
+function leaveOneOut(rows: readonly Row[], ridge: number | null): FitQuality {
+  const predicted = rows.map((r, i) => predictRow(r, fitScales(rows.filter((_, j) => j !== i), ridge)));
+  return quality(predicted, rows);
+}
+
+/** The adaptation of one precision group's model to `rows`; the common ratio only below 3 samples. */
+export function adaptGroup(weights: readonly number[], rows: readonly Row[]): { weights: number[]; adaptation: GroupAdaptation } {
+  const ones = new Float64Array(kFeatureClasses.length).fill(1);
+  const source = quality(rows.map((r) => predictRow(r, ones)), rows);
+  let best: { ridge: number | null; q: FitQuality } = { ridge: null, q: rows.length >= 2 ? leaveOneOut(rows, null) : source };
+  if (rows.length >= 3) {
+    for (const ridge of kAdaptRidgeGrid) {
+      if (ridge === null) continue;
+      const q = leaveOneOut(rows, ridge);
+      if (q.shareWithin10 > best.q.shareWithin10 || (q.shareWithin10 === best.q.shareWithin10 && q.mape < best.q.mape)) best = { ridge, q };
+    }
+  }
+  const a = fitScales(rows, best.ridge);
+  const scaled = weights.map((w, j) => w * a[kFeatureClasses.indexOf(featureClass(kLatencyFeatures[j]))]);
+  const scales = Object.fromEntries(kFeatureClasses.map((name, i) => [name, Number(a[i].toPrecision(6))]));
+  return { weights: scaled, adaptation: { samples: rows.length, ridge: best.ridge, scales, leaveOneOut: best.q, source } };
+}
+
+export interface AdaptedModel {
+  model: LatencyProfile['model'];
+  groups: Record<string, GroupAdaptation>;
+}
+
+/**
+ * The source profile's model adapted to `samples` measured on another machine. A precision
+ * group without samples keeps the float group's common ratio (or 1 when there is none).
+ * Throws when no sample is given.
+ */
+export function adaptModel(source: LatencyProfile, samples: readonly AdaptSample[]): AdaptedModel {
+  if (samples.length === 0) throw new RangeError('adapting a profile needs at least one measured subnet');
+  const table = new Map(Object.entries(source.table));
+  const rowsOf = (quantized: boolean, model: LinearModel): Row[] => samples.flatMap((s) => {
+    const layers = layersOf(source.space, s.config);
+    if (runsQuantized(layers, source.bits) !== quantized) return [];
+    return [{ c: contributions(model.weights, profileFeatures(table, layers, source.bits)), ms: s.ms, weight: s.weight ?? 1 }];
+  });
+  const groups: Record<string, GroupAdaptation> = {};
+  const adaptOne = (name: 'float' | 'quantized', m: LinearModel, fallback: number): LinearModel => {
+    const rows = rowsOf(name === 'quantized', m);
+    if (rows.length === 0) return { ...m, weights: m.weights.map((w) => w * fallback) };
+    const { weights, adaptation } = adaptGroup(m.weights, rows);
+    groups[name] = adaptation;
+    return { weights, ridge: m.ridge, crossValidated: adaptation.leaveOneOut };
+  };
+  const model: LatencyProfile['model'] = { features: [...source.model.features], float: source.model.float };
+  const quantizedFirst = source.model.quantized !== undefined && rowsOf(false, source.model.float).length === 0;
+  if (quantizedFirst) {
+    model.quantized = adaptOne('quantized', source.model.quantized as LinearModel, 1);
+    model.float = adaptOne('float', source.model.float, commonRatio(groups.quantized));
+  } else {
+    model.float = adaptOne('float', source.model.float, 1);
+    if (source.model.quantized !== undefined) model.quantized = adaptOne('quantized', source.model.quantized, commonRatio(groups.float));
+  }
+  return { model, groups };
+}
+
+function commonRatio(g: GroupAdaptation | undefined): number {
+  if (g === undefined) return 1;
+  const values = Object.values(g.scales);
+  return values.reduce((a, b) => a + b, 0) / values.length;
+}
+
+export interface AdaptOptions {
+  /** Whole subnets to measure here, split over the precision groups. */
+  samples?: number;
+  seed?: number;
+  sampler?: Partial<SamplerSettings>;
+  onProgress?: (done: number, total: number) => void;
+}
+
+export const kDefaultAdaptOptions = Object.freeze({ samples: 20, seed: 4242 });
+
+export interface AdaptRun {
+  profile: LatencyProfile;
+  seconds: number;
+}
+
+/**
+ * Measures `samples` random subnets (none of the source's own) on `runtime` and returns the
+ * source profile adapted to this machine. `from` names the source in the result and errors.
+ */
+export async function adaptProfile(runtime: BenchRuntime, source: LatencyProfile, from: string, options: AdaptOptions = {}): Promise<AdaptRun> {
+  const o = { ...kDefaultAdaptOptions, ...options };
+  if (!Number.isInteger(o.samples) || o.samples < 1) throw new RangeError(`options.samples must be a positive integer (got ${o.samples})`);
+  if (runtime.target !== source.target || runtime.threads !== source.threads) {
+    throw new Error(`${from} is a profile of ${source.target}:${source.threads}, not of ${runtime.target}:${runtime.threads}`);
+  }
+  const sampler: SamplerSettings = { ...kDefaultSampler, ...options.sampler };
+  checkSampler(sampler);
+  const t0 = Date.now();
+  const { space } = source;
+  const exclude = new Set(source.subnets.map((s) => configKey(space, s.config)));
+  const groups = subnetGroups(source.bits);
+  const counts = splitCount(o.samples, groups.length);
+  const configs = groups.flatMap((group, g) => sampleSubnets(space, group, counts[g], o.seed + 7919 * g, exclude).map((config) => ({ group, config })));
+  const measured: Array<{ config: SubnetConfig; ms: number; spread: number }> = [];
+  o.onProgress?.(0, configs.length);
+  for (const { group, config } of configs) {
+    const m = await measureSubnet(runtime, space, group, config, sampler);
+    measured.push({ config, ms: m.ms, spread: m.spread });
+    o.onProgress?.(measured.length, configs.length);
+  }
+  const int8 = await compareInt8Containers(runtime, space, sampler);
+  const adapted = adaptModel(source, measured.map((m) => ({ config: m.config, ms: m.ms, weight: spreadWeight(m.spread) })));
+  const round = (x: number) => Number(x.toPrecision(6));
+  const seconds = (Date.now() - t0) / 1000;
+  const { adapted: _previous, tableSpread: _spread, int8: _int8, ...rest } = source;
+  const profile = parseLatencyProfile(JSON.parse(JSON.stringify({
+    ...rest,
+    version: kProfileVersion,
+    machine: machineInfo(runtime),
+    measurement: { sampler, budgetSeconds: Math.max(1, Math.ceil(seconds)) },
+    model: adapted.model,
+    subnets: measured.map((m) => ({ config: m.config, ms: round(m.ms), spread: round(m.spread) })),
+    adapted: { from, fromMachine: source.machine, samples: measured.length, groups: adapted.groups },
+    ...(int8 !== null ? { int8 } : {}),
+  })), `the profile adapted from ${from}`);
+  return { profile, seconds };
+}

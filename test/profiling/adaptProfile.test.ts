@@ -1,0 +1,98 @@
+import assert from 'node:assert/strict';
+import { mkdtempSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { describe, it } from 'node:test';
+import { kLatencyFeatures } from '../../latency/latencyFeatures.js';
+import { ProfileLatencyModel } from '../../latency/ProfileLatencyModel.js';
+import type { LatencyProfile } from '../../latency/latencyProfile.js';
+import { adaptModel, adaptProfile, featureClass, kFeatureClasses } from '../../profiling/adaptProfile.js';
+import { profileDevice, refitProfile, subnetGraph } from '../../profiling/profileDevice.js';
+import { sampleSubnets } from '../../profiling/subnetSets.js';
+import { layersOf } from '../../space/layers.js';
+import { mape } from '../../util/stats.js';
+import { fakeRuntime } from '../fixtures/fakeBenchRuntime.js';
+import { linearModel, nanoSpace, syntheticProfile } from '../fixtures/latencyProfiles.js';
+import { microSpace } from '../fixtures/data.js';
+
+const space = microSpace();
+const source = syntheticProfile(space);
+source.model.float = linearModel({ intercept: 0.02, table: 1.1, 'ops:ff': 0.003, 'kOut:ff': 0.001, 'mMacs:pw:ff': 0.02, 'mMacs:dw:ff': 0.01 });
+
+/** The source model with every class's weights times `scale(class)`: "another machine". */
+function scaledProfile(scale: (cls: string) => number): LatencyProfile {
+  const scaleModel = (m: LatencyProfile['model']['float']) => ({ ...m, weights: m.weights.map((w, j) => w * scale(featureClass(kLatencyFeatures[j]))) });
+  return { ...source, model: { ...source.model, float: scaleModel(source.model.float), quantized: scaleModel(source.model.quantized!) } };
+}
+
+const lower = (cfg: Parameters<typeof layersOf>[1]) => layersOf(space, cfg);
+const configs = [...sampleSubnets(space, 'fp32', 20, 1), ...sampleSubnets(space, 'int8', 20, 2)];
+
+describe('adaptModel', () => {
+  it('groups features into a few classes', () => {
+    assert.equal(featureClass('mMacs:pw:qq'), 'mMacs:dense');
+    assert.equal(featureClass('mMacs:dw5:ff'), 'mMacs:dw');
+    assert.equal(featureClass('mMacs:se:ff'), 'mMacs:other');
+    assert.equal(featureClass('converts:fq'), 'convert');
+    assert.equal(featureClass('table'), 'table');
+    assert.ok(kFeatureClasses.length >= 8 && kFeatureClasses.length <= 12, kFeatureClasses.join());
+  });
+
+  it('recovers a machine that is uniformly faster from a handful of samples', () => {
+    const truth = new ProfileLatencyModel(scaledProfile(() => 0.7), lower).predict(configs);
+    const picks = [0, 1, 20, 21, 22];
+    const { model, groups } = adaptModel(source, picks.map((i) => ({ config: configs[i], ms: truth[i] })));
+    const adapted = new ProfileLatencyModel({ ...source, model }, lower).predict(configs);
+    assert.ok(mape(adapted, truth) < 0.5, `MAPE ${mape(adapted, truth)}`);
+    assert.equal(groups.float.samples, 2);
+    assert.equal(groups.quantized.samples, 3);
+    assert.ok(groups.float.source.mape > 40, 'unadapted, the source is 43% high');
+  });
+
+  it('learns per-class scales, chosen by leave-one-out, from more samples', () => {
+    const scale = (cls: string) => (cls === 'mMacs:dense' ? 0.4 : cls === 'table' ? 0.9 : 0.8);
+    const truth = new ProfileLatencyModel(scaledProfile(scale), lower).predict(configs);
+    const train = configs.map((config, i) => ({ config, ms: truth[i] })).filter((_, i) => i % 2 === 0);
+    const { model, groups } = adaptModel(source, train);
+    const held = configs.filter((_, i) => i % 2 === 1);
+    const heldTruth = truth.filter((_, i) => i % 2 === 1);
+    const adapted = new ProfileLatencyModel({ ...source, model }, lower).predict(held);
+    const commonOnly = adaptModel(source, train.slice(0, 1).concat(train.slice(10, 11)));
+    const common = new ProfileLatencyModel({ ...source, model: commonOnly.model }, lower).predict(held);
+    assert.ok(mape(adapted, heldTruth) < mape(common, heldTruth), `per-class ${mape(adapted, heldTruth)} vs common ratio ${mape(common, heldTruth)}`);
+    assert.ok(groups.float.ridge !== null, 'enough samples for per-class departures');
+    assert.ok(groups.float.leaveOneOut.mape < groups.float.source.mape);
+  });
+
+  it('refuses no samples', () => {
+    assert.throws(() => adaptModel(source, []), /needs at least one measured subnet/);
+  });
+});
+
+describe('adaptProfile', () => {
+  it('measures subnets here and writes a profile of this machine that refit refuses', async () => {
+    const nano = nanoSpace();
+    const out = join(mkdtempSync(join(tmpdir(), 'hwnas-adapt-')), 'p.json');
+    const sampler = { warmupRuns: 2, minSampleMs: 0, minRounds: 5, maxRounds: 10, targetSpread: 0.05 };
+    const made = (await profileDevice(fakeRuntime({ overheadUs: 40 }), nano, out, { subnets: 30, sampler })).profile;
+    // "Another machine": 300 us more per inference.
+    const slower = fakeRuntime({ overheadUs: 340 });
+    const run = await adaptProfile(slower, made, 'p.json', { samples: 9, sampler });
+    const { profile } = run;
+    assert.equal(profile.adapted?.from, 'p.json');
+    assert.equal(profile.adapted?.samples, 9);
+    assert.equal(profile.subnets.length, 9);
+    assert.deepEqual(profile.table, made.table);
+    assert.equal(slower.loads, 9);
+    // The fake runtime's exact times of fresh subnets on the slower machine.
+    const check = [...sampleSubnets(nano, 'fp32', 3, 99), ...sampleSubnets(nano, 'int8', 3, 98)];
+    const actual = check.map((c) => slower.costUs(subnetGraph(slower, nano, c)) / 1000);
+    const lowerNano = (cfg: Parameters<typeof layersOf>[1]) => layersOf(nano, cfg);
+    const adapted = new ProfileLatencyModel(profile, lowerNano).predict(check);
+    const unadapted = new ProfileLatencyModel(made, lowerNano).predict(check);
+    assert.ok(mape(adapted, actual) < 15 && mape(adapted, actual) < mape(unadapted, actual) / 3,
+      `adapted MAPE ${mape(adapted, actual)} vs source ${mape(unadapted, actual)}`);
+    await assert.rejects(adaptProfile(fakeRuntime({ threads: 2 }), made, 'p.json', { samples: 3, sampler }), /p\.json is a profile of ort-cpu:1, not of ort-cpu:2/);
+    assert.throws(() => refitProfile(JSON.parse(JSON.stringify(profile)), 'a.json'), /a\.json was adapted from another profile/);
+  });
+});

@@ -1,0 +1,56 @@
+import assert from 'node:assert/strict';
+import { describe, it } from 'node:test';
+import type { BenchRuntime, LoadedGraph } from '../../profiling/benchRuntime.js';
+import { compareInt8Containers } from '../../profiling/int8Container.js';
+import { fakeRuntime } from '../fixtures/fakeBenchRuntime.js';
+import { nanoSpace } from '../fixtures/latencyProfiles.js';
+import type { OnnxWeightType } from '../../supernet/export/onnx/toOnnx.js';
+
+const space = nanoSpace();
+const sampler = { warmupRuns: 2, minSampleMs: 0, minRounds: 5, maxRounds: 10, targetSpread: 0.05 };
+
+function spin(us: number): void {
+  const end = process.hrtime.bigint() + BigInt(Math.round(us * 1000));
+  while (process.hrtime.bigint() < end) {
+    // busy
+  }
+}
+
+/** A runtime whose int8 container takes `int8Us` per run and returns `int8Output`; uint8 takes 200 us and returns [1, 2, 3]. */
+function containerRuntime(int8Us: number, int8Output: number[]): BenchRuntime {
+  const make = (w: OnnxWeightType): BenchRuntime => ({
+    ...fakeRuntime(),
+    withWeightType: make,
+    async load(): Promise<LoadedGraph> {
+      const us = w === 'int8' ? int8Us : 200;
+      const out = Float32Array.from(w === 'int8' ? int8Output : [1, 2, 3]);
+      return { run: async () => { spin(us); return out; }, release: async () => undefined };
+    },
+  });
+  return make('uint8');
+}
+
+describe('compareInt8Containers', () => {
+  it('chooses int8 where it is faster and exact', async () => {
+    const c = await compareInt8Containers(containerRuntime(80, [1, 2, 3]), space, sampler, 3);
+    assert.ok(c !== null);
+    assert.equal(c.weightType, 'int8');
+    assert.ok(c.int8OverUint8 < 0.7, `ratio ${c.int8OverUint8}`);
+    assert.equal(c.int8Exact, true);
+    assert.equal(c.subnets, 3);
+  });
+
+  it('keeps uint8 where int8 is slower, or faster but wrong (saturation)', async () => {
+    const slower = await compareInt8Containers(containerRuntime(500, [1, 2, 3]), space, sampler, 2);
+    assert.equal(slower?.weightType, 'uint8');
+    assert.ok(slower!.int8OverUint8 > 1.5);
+    const wrong = await compareInt8Containers(containerRuntime(80, [1, 2.5, 3]), space, sampler, 2);
+    assert.equal(wrong?.weightType, 'uint8');
+    assert.equal(wrong?.int8Exact, false);
+    assert.ok(Math.abs(wrong!.maxRelativeDifference - 0.5 / 3) < 1e-3);
+  });
+
+  it('has nothing to compare on a runtime without a choice of container', async () => {
+    assert.equal(await compareInt8Containers(fakeRuntime(), space, sampler), null);
+  });
+});
