@@ -10,6 +10,8 @@ import { lockPath } from '../../util/outputLock.js';
 import type { SubnetEvaluator } from '../../predictors/SubnetEvaluator.js';
 import type { AccuracySample } from '../../predictors/types.js';
 import { configKey } from '../../space/searchSpace.js';
+import { fashionHybrid } from '../../space/defaultSpace.js';
+import { configProblems } from '../../space/schema.js';
 import type { SubnetConfig } from '../../space/types.js';
 import { microSpace } from '../fixtures/data.js';
 import { syntheticAccuracy } from './synthetic.js';
@@ -59,6 +61,19 @@ describe('planConfigs', () => {
     assert.equal(planConfigs(space, 1600, 1, 'fp32', 'uniform').length, 1600);
     assert.throws(() => planConfigs(space, 1601, 1, 'fp32', 'uniform'), /found only 1600 distinct configs in \d+ draws: space 'micro' is too small for n = 1601/);
     assert.throws(() => planConfigs(space, 0, 1, 'fp32'), /options\.n must be a positive integer \(got 0\)/);
+  });
+
+  it('plans fashion-hybrid datasets: distinct valid configs over every family and stem stride, read back as samples', () => {
+    for (const quant of ['fp32', 'mixed'] as const) {
+      const plan = planConfigs(fashionHybrid, 100, 1, quant);
+      assert.equal(new Set(plan.map((c) => configKey(fashionHybrid, c))).size, 100);
+      assert.ok(plan.every((c) => configProblems(fashionHybrid, c).length === 0));
+      assert.deepEqual([...new Set(plan.flatMap((c) => c.families))].sort(), ['fused', 'mbconv', 'resnet']);
+      assert.deepEqual([...new Set(plan.map((c) => c.stemStride))].sort(), [1, 2]);
+      const file = join(dir, `hybrid-${quant}.jsonl`);
+      writeFileSync(file, plan.map((config) => JSON.stringify({ config, accuracy: 0.9, loss: 0.3, n: 100, seconds: 1 })).join('\n') + '\n');
+      assert.deepEqual(readSamples(file, fashionHybrid).samples.map((s) => s.config), plan);
+    }
   });
 });
 
