@@ -1,0 +1,142 @@
+/**
+ * How well does a latency profile from another machine, adapted with N whole-subnet
+ * measurements here (`hwnas profile --adapt`), predict this machine? A pool of fresh random
+ * subnets per precision group is measured twice on this machine (the second pass in reverse
+ * order: its agreement with the first is the re-measurement noise, the ceiling any predictor
+ * of one measurement can reach). For each N, `--draws` random training sets of N pool subnets
+ * (split over the groups) adapt the source profile; the rest of the pool is held out.
+ *
+ *   npm run bench:latency-adapt -- [--profile models/profiles/ort-cpu-1.json] [--pool 40]
+ *     [--samples 5,10,20,50] [--draws 10] [--full FILE] [--json FILE]
+ *
+ * --full: a profile measured in full on this machine, shown on the same held-out subnets.
+ */
+import os from 'node:os';
+import { writeFileSync } from 'node:fs';
+import { loadLatencyProfile, type LatencyProfile } from '../latency/latencyProfile.js';
+import { ProfileLatencyModel } from '../latency/ProfileLatencyModel.js';
+import { defaultProfilePath } from '../latency/measuredTarget.js';
+import { adaptModel } from '../profiling/adaptProfile.js';
+import { createBenchRuntime } from '../profiling/benchRuntime.js';
+import { kDefaultSampler } from '../profiling/interleaved.js';
+import { cpuFlags, machineDifferences, machineInfo } from '../profiling/machine.js';
+import { measureSubnet, spreadWeight } from '../profiling/profileDevice.js';
+import { sampleSubnets, subnetGroups, splitCount, type SubnetGroup } from '../profiling/subnetSets.js';
+import { markdownTable } from '../pipeline/table.js';
+import { Rng } from '../space/rng.js';
+import { configKey } from '../space/searchSpace.js';
+import { layersOf } from '../space/layers.js';
+import type { SubnetConfig } from '../space/types.js';
+import { mape, mean, shareWithin, spearman } from '../util/stats.js';
+import { benchArgs, fail } from './args.js';
+
+const kName = 'bench:latency-adapt';
+const args = benchArgs(kName, {
+  profile: { type: 'string', default: defaultProfilePath('ort-cpu', 1) },
+  pool: { type: 'string', default: '40' },
+  samples: { type: 'string', default: '5,10,20,50' },
+  draws: { type: 'string', default: '10' },
+  seed: { type: 'string', default: '9001' },
+  full: { type: 'string' },
+  json: { type: 'string' },
+});
+
+interface Measured {
+  group: SubnetGroup;
+  config: SubnetConfig;
+  ms: number;
+  again: number;
+  spread: number;
+}
+
+interface Agreement {
+  within10: number;
+  mape: number;
+  spearman: number;
+}
+
+function agreement(predicted: ArrayLike<number>, actual: ArrayLike<number>): Agreement {
+  return { within10: shareWithin(predicted, actual, 10), mape: mape(predicted, actual), spearman: spearman(predicted, actual) };
+}
+
+function positiveInts(flag: string, text: string): number[] {
+  const xs = text.split(',').map(Number);
+  if (xs.some((x) => !Number.isInteger(x) || x < 1)) fail(kName, `--${flag} must be positive integers separated by commas (got '${text}')`);
+  return xs;
+}
+
+/** N pool indices, split over the groups as a profile splits its subnets. */
+function drawTraining(pool: readonly Measured[], groups: readonly SubnetGroup[], n: number, rng: Rng): Set<number> {
+  const counts = splitCount(n, groups.length);
+  const picked = new Set<number>();
+  groups.forEach((group, g) => {
+    const ids = pool.flatMap((m, i) => (m.group === group ? [i] : []));
+    for (let k = 0; k < counts[g] && ids.length > 0; k++) picked.add(ids.splice(Math.floor(rng.next() * ids.length), 1)[0]);
+  });
+  return picked;
+}
+
+async function main(): Promise<void> {
+  const source: LatencyProfile = loadLatencyProfile(args.profile);
+  const [poolPerGroup] = positiveInts('pool', args.pool);
+  const sizes = positiveInts('samples', args.samples);
+  const [draws] = positiveInts('draws', args.draws);
+  const seed = Number(args.seed);
+  const full = args.full !== undefined ? loadLatencyProfile(args.full) : undefined;
+  const runtime = await createBenchRuntime(source.target, source.threads);
+  const here = machineInfo(runtime);
+  const { space } = source;
+  const groups = subnetGroups(source.bits);
+  const exclude = new Set([...source.subnets, ...(full?.subnets ?? [])].map((s) => configKey(space, s.config)));
+  const configs = groups.flatMap((group, g) => sampleSubnets(space, group, poolPerGroup, seed + 7919 * g, exclude).map((config) => ({ group, config })));
+  const t0 = Date.now();
+  const first: { ms: number; spread: number }[] = [];
+  for (const c of configs) first.push(await measureSubnet(runtime, space, c.group, c.config, kDefaultSampler));
+  const again = new Array<number>(configs.length);
+  for (let i = configs.length - 1; i >= 0; i--) again[i] = (await measureSubnet(runtime, space, configs[i].group, configs[i].config, kDefaultSampler)).ms;
+  const pool: Measured[] = configs.map((c, i) => ({ ...c, ms: first[i].ms, spread: first[i].spread, again: again[i] }));
+  const seconds = (Date.now() - t0) / 1000;
+
+  const lower = (cfg: SubnetConfig) => layersOf(space, cfg);
+  const allActual = pool.map((m) => m.ms);
+  const noise = agreement(pool.map((m) => m.again), allActual);
+  const unadapted = agreement(new ProfileLatencyModel(source, lower).predict(pool.map((m) => m.config)), allActual);
+  const rows: (string | number)[][] = [];
+  const fmt = (a: Agreement) => [`${(100 * a.within10).toFixed(1)}%`, a.mape.toFixed(1), a.spearman.toFixed(3)];
+  rows.push(['0 (source as is)', pool.length, ...fmt(unadapted), '-']);
+  const results: Record<string, unknown>[] = [];
+  const rng = new Rng(seed);
+  for (const n of sizes) {
+    if (n >= pool.length) fail(kName, `--samples ${n} leaves no held-out subnet in a pool of ${pool.length}: raise --pool`);
+    const per: Agreement[] = [];
+    for (let d = 0; d < draws; d++) {
+      const train = drawTraining(pool, groups, n, rng);
+      const { model } = adaptModel(source, [...train].map((i) => ({ config: pool[i].config, ms: pool[i].ms, weight: spreadWeight(pool[i].spread) })));
+      const held = pool.filter((_, i) => !train.has(i));
+      per.push(agreement(new ProfileLatencyModel({ ...source, model }, lower).predict(held.map((m) => m.config)), held.map((m) => m.ms)));
+    }
+    const avg: Agreement = { within10: mean(per.map((a) => a.within10)), mape: mean(per.map((a) => a.mape)), spearman: mean(per.map((a) => a.spearman)) };
+    rows.push([n, pool.length - n, ...fmt(avg), `${(100 * Math.min(...per.map((a) => a.within10))).toFixed(1)}%`]);
+    results.push({ samples: n, heldOut: pool.length - n, draws, mean: avg, worstWithin10: Math.min(...per.map((a) => a.within10)) });
+  }
+  let fullAgreement: Agreement | undefined;
+  if (full !== undefined) {
+    fullAgreement = agreement(new ProfileLatencyModel(full, lower).predict(pool.map((m) => m.config)), allActual);
+    rows.push(['full profile measured here', pool.length, ...fmt(fullAgreement), '-']);
+  }
+  rows.push(['re-measurement (noise ceiling)', pool.length, ...fmt(noise), '-']);
+
+  const [load1] = os.loadavg();
+  console.log(`${kName}: ${args.profile} (${source.machine.cpuModel}, flags ${source.machine.cpuFlags?.join(' ') ?? 'not recorded'}) adapted to ` +
+    `${here.cpuModel} (${cpuFlags()?.join(' ') ?? 'flags unknown'}), ${source.target}:${source.threads}, ${here.runtime.name} ${here.runtime.version}`);
+  console.log(`differences: ${machineDifferences(source.machine, here).join('; ') || 'none'}`);
+  console.log(`pool: ${poolPerGroup} fresh subnets per group (${groups.join(', ')}), each measured twice in ${seconds.toFixed(0)} s; ` +
+    `${draws} random training draws per N; load average ${load1.toFixed(1)} on ${os.availableParallelism()} cores at the end`);
+  console.log(markdownTable(['N (adaptation subnets)', 'held out', 'within +-10% (mean)', 'MAPE % (mean)', 'Spearman (mean)', 'within +-10% (worst draw)'], rows.map((r) => r.map(String))));
+  if (args.json !== undefined) {
+    writeFileSync(args.json, `${JSON.stringify({ profile: args.profile, machine: here, source: source.machine, poolPerGroup, seconds, unadapted, noise, full: fullAgreement, results, pool }, null, 2)}\n`);
+    console.log(`wrote ${args.json}`);
+  }
+}
+
+main().catch((err) => fail(kName, err));
