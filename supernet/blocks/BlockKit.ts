@@ -10,14 +10,17 @@ import type { BlockFamily } from '../../space/types.js';
 import type { Supernet } from '../Supernet.js';
 import type { DynamicBlock } from '../layers/DynamicBlock.js';
 import type { DeployBuilder, LayerBits } from '../quant/DeployBuilder.js';
-import type { BnTensors } from './convBn.js';
+import type { BnTensors, ConvBn } from './convBn.js';
 
 /** How a filter is laid out: `[k,k,Cin,Cout]` (dense), `[k,k,C,1]` (depthwise) or `[Cin,Cout]` (1x1). */
 export type FilterLayout = 'dense' | 'depthwise' | 'pointwise';
 
+/** The fields of weights `B` that hold a convolution with its BatchNorm. */
+export type ConvFieldName<B> = { [K in keyof B]-?: NonNullable<B[K]> extends ConvBn ? K : never }[keyof B] & string;
+
 /** One convolution field of a family's weights, with its filter layout. */
-export interface ConvField {
-  field: string;
+export interface ConvField<K extends string = string> {
+  field: K;
   layout: FilterLayout;
 }
 
@@ -44,7 +47,7 @@ export interface RandomInit {
 export interface BlockKit<B extends { family: BlockFamily }, D extends { family: BlockFamily }> {
   readonly family: B['family'];
   /** The convolutions of the family's weights in execution order (optional ones may be absent). */
-  readonly convs: readonly ConvField[];
+  readonly convs: readonly ConvField<ConvFieldName<B>>[];
   /** The weights of planned block `b`, sliced from its supernet layer. */
   extract(layer: DynamicBlock, b: BlockPlan, source: WeightSource): B;
   /** Random weights of the shapes of planned block `b`. */
