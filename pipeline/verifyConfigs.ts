@@ -102,6 +102,11 @@ function testImages(split: DataSplit): Float32Array {
   return images;
 }
 
+/** Top-1 accuracy of the ONNX file `path` on every image of `split`, in onnxruntime. */
+export async function onnxTestAccuracy(path: string, split: DataSplit, classes: number): Promise<number> {
+  return onnxAccuracy(path, split, testImages(split), classes);
+}
+
 async function onnxAccuracy(path: string, split: DataSplit, images: Float32Array, classes: number): Promise<number> {
   const session = await createSession(path, { intraOpThreads: availableParallelism() });
   try {

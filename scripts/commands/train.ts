@@ -11,7 +11,7 @@ import { existsSync } from 'node:fs';
 import { SupernetTrainer } from '../../supernet/train/SupernetTrainer.js';
 import { loadCheckpoint } from '../../supernet/train/checkpoint.js';
 import type { TrainMeta } from '../../supernet/train/trainTypes.js';
-import { kDefaultTrainOptions, type PhaseSpec, type TrainOptions } from '../../supernet/train/schedule.js';
+import { kDefaultTrainOptions, kStandaloneRecipe, standalonePhase, type PhaseSpec, type TrainOptions } from '../../supernet/train/schedule.js';
 
 interface TrainCliOptions extends CommonOptions {
   space: string;
@@ -38,8 +38,6 @@ interface TrainCliOptions extends CommonOptions {
   weightDecay?: string;
 }
 
-/** The standard recipe for one network trained on its own (`--config`). */
-export const kStandaloneRecipe = Object.freeze({ epochs: 30, lr: 0.1, warmupEpochs: 1, weightDecay: 5e-4 });
 
 
 function nonNegative(name: string, value: string): number {
@@ -117,10 +115,7 @@ export function registerTrain(program: Command): void {
     const standalone = reduced?.config;
     const lr = standalone !== undefined && cmd.getOptionValueSource('lr') === 'default' ? kStandaloneRecipe.lr : num('lr', opts.lr);
     const phases: PhaseSpec[] = standalone !== undefined
-      ? [{
-        name: 'standalone', epochs: parseIntOption('epochs', opts.epochs, 1), lr, warmupEpochs: kStandaloneRecipe.warmupEpochs,
-        sandwich: false, randomSubnets: 0, config: standalone,
-      }]
+      ? [standalonePhase(standalone, parseIntOption('epochs', opts.epochs, 1), lr)]
       : [
         { ...largest, epochs: parseIntOption('largest-epochs', opts.largestEpochs, 1), lr },
         { ...sandwich, epochs: parseIntOption('sandwich-epochs', opts.sandwichEpochs, 1), lr: num('sandwich-lr', opts.sandwichLr) },

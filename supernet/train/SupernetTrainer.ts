@@ -14,6 +14,7 @@ import { Supernet } from '../Supernet.js';
 import { calibrationSet, evaluateConfig } from '../evaluate.js';
 import { loadCheckpoint, saveCheckpoint } from './checkpoint.js';
 import { sortChannelsByImportance } from '../layers/channelSort.js';
+import { withOutputLock } from '../../util/outputLock.js';
 import type { SandwichTask, SupernetReplicaInit } from './supernetReplica.js';
 import {
   addToMean, averagingWindow, learningRate, phaseOf, stepConfigs, validateTrainOptions, type PhaseSpec, type TrainOptions,
@@ -86,6 +87,11 @@ export class SupernetTrainer {
    * final metadata. The engine must have been created from `replicaInit()`.
    */
   async run(engine: GradientEngine, resume: boolean, callbacks: TrainCallbacks = {}, init?: { params: Float32Array; from: string }): Promise<TrainMeta> {
+    // One writer per checkpoint: a second run on the same file refuses instead of interleaving.
+    return withOutputLock(this.checkpointPath, () => this.runLocked(engine, resume, callbacks, init));
+  }
+
+  private async runLocked(engine: GradientEngine, resume: boolean, callbacks: TrainCallbacks, init?: { params: Float32Array; from: string }): Promise<TrainMeta> {
     const { options, space, data } = this;
     let meta = this.initialMeta();
     this.average = undefined;

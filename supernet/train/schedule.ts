@@ -157,3 +157,14 @@ export function stepConfigs(space: SearchSpace, phase: PhaseSpec, seed: number, 
   return configs;
 }
 
+/**
+ * The standard recipe for one network trained on its own (`hwnas train --config`, the
+ * baselines): SGD with Nesterov momentum, one warm-up epoch, a cosine schedule from peak lr
+ * 0.1 (batch 128), weight decay 5e-4, label smoothing 0.1 (the trainer's), crop-and-flip.
+ */
+export const kStandaloneRecipe = Object.freeze({ epochs: 30, lr: 0.1, warmupEpochs: 1, weightDecay: 5e-4 });
+
+/** The one phase of standalone training of `config`. */
+export function standalonePhase(config: SubnetConfig, epochs: number = kStandaloneRecipe.epochs, lr: number = kStandaloneRecipe.lr): PhaseSpec {
+  return { name: 'standalone', epochs, lr, warmupEpochs: kStandaloneRecipe.warmupEpochs, sandwich: false, randomSubnets: 0, config };
+}

@@ -1,0 +1,155 @@
+/**
+ * The standard models a user would train instead of searching, trained with hwnas's own
+ * trainer and recipe (`standalonePhase`), so that every benchmark can show them beside the
+ * searched models: their configs live in models/baselines/NAME.json (configs of
+ * fashion-hybrid), their resumable checkpoints, exports and figures beside them.
+ */
+import { existsSync, readFileSync, renameSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { configSpace } from '../space/configSpace.js';
+import { spaceByName } from '../space/defaultSpace.js';
+import { parseConfig } from '../space/schema.js';
+import { largestConfig } from '../space/searchSpace.js';
+import { macs, params } from '../space/layers.js';
+import type { SearchSpace, SubnetConfig } from '../space/types.js';
+import type { FashionMnist } from '../supernet/data/types.js';
+import { exportConfig } from '../supernet/export/exportConfig.js';
+import { loadSupernet } from '../supernet/io.js';
+import { createEngine } from '../supernet/train/engines.js';
+import { loadCheckpoint } from '../supernet/train/checkpoint.js';
+import { kDefaultTrainOptions, kStandaloneRecipe, standalonePhase } from '../supernet/train/schedule.js';
+import { SupernetTrainer } from '../supernet/train/SupernetTrainer.js';
+import type { TrainMeta } from '../supernet/train/trainTypes.js';
+import { findPackageRoot, kPackageVersion } from '../util/packageRoot.js';
+import { kSilentReporter, type Reporter } from './progress.js';
+import { onnxTestAccuracy } from './verifyConfigs.js';
+
+/** The baselines: a name, what it is, and its config file under models/baselines. */
+export const kBaselines = Object.freeze({
+  resnet8: 'ResNet-8 (CIFAR-style: 3x3 stem 16, one basic block per stage at 16/32/64 channels)',
+  resnet14: 'ResNet-14 (two basic blocks per stage at 16/32/64 channels)',
+} as const);
+export type BaselineName = keyof typeof kBaselines;
+
+/** The space every baseline config belongs to. */
+export const kBaselineSpace = 'fashion-hybrid';
+
+export function baselineDir(): string {
+  return join(findPackageRoot(import.meta.url), 'models', 'baselines');
+}
+
+export interface BaselineFiles {
+  config: string;
+  checkpoint: string;
+  onnx: string;
+  result: string;
+}
+
+export function baselineFiles(name: BaselineName, dir = baselineDir()): BaselineFiles {
+  return {
+    config: join(dir, `${name}.json`), checkpoint: join(dir, `${name}.ckpt`),
+    onnx: join(dir, `${name}.onnx`), result: join(dir, `${name}.result.json`),
+  };
+}
+
+/** The names of `list` (comma-separated), checked against the table. */
+export function parseBaselineNames(list: string): BaselineName[] {
+  const names = list.split(',').map((s) => s.trim()).filter((s) => s.length > 0);
+  for (const n of names) {
+    if (!Object.hasOwn(kBaselines, n)) throw new Error(`unknown baseline '${n}': use ${Object.keys(kBaselines).join(', ')}`);
+  }
+  if (names.length === 0) throw new Error(`name at least one baseline (${Object.keys(kBaselines).join(', ')})`);
+  return names as BaselineName[];
+}
+
+/** The baseline's config in its own reduced space (the space its checkpoint is trained in). */
+export function baselineNetwork(name: BaselineName, dir = baselineDir()): { space: SearchSpace; config: SubnetConfig } {
+  const file = baselineFiles(name, dir).config;
+  if (!existsSync(file)) throw new Error(`baseline config ${file} is missing: restore it from the repository`);
+  const space = spaceByName(kBaselineSpace);
+  return configSpace(space, parseConfig(space, JSON.parse(readFileSync(file, 'utf8'))));
+}
+
+export interface BaselineTraining {
+  epochs?: number;
+  workers?: number;
+  /** Stop after this many steps in this run (the checkpoint resumes later); 0 = to the end. */
+  maxSteps?: number;
+  evalImages?: number;
+}
+
+/** Trains (or resumes) a baseline to the end of its schedule, or for `maxSteps`; resolves to its metadata. */
+export async function trainBaseline(
+  name: BaselineName, data: FashionMnist, options: BaselineTraining = {}, reporter: Reporter = kSilentReporter, dir = baselineDir(),
+): Promise<TrainMeta> {
+  const { space, config } = baselineNetwork(name, dir);
+  const files = baselineFiles(name, dir);
+  const trainer = new SupernetTrainer(space, data, files.checkpoint, {
+    phases: [standalonePhase(config, options.epochs ?? kStandaloneRecipe.epochs)],
+    hyper: { ...kDefaultTrainOptions.hyper, weightDecay: kStandaloneRecipe.weightDecay },
+    maxStepsThisRun: options.maxSteps ?? 0,
+    evalImages: options.evalImages ?? kDefaultTrainOptions.evalImages,
+  });
+  const resume = existsSync(files.checkpoint);
+  const engine = await createEngine(trainer.replicaInit(), options.workers ?? 1);
+  const bar = reporter.bar(trainer.plannedSteps(resume), trainer.resumeStep(resume), `${name} |{bar}| {value}/{total} steps | loss {loss} | ETA {eta}s`);
+  try {
+    return await trainer.run(engine, resume, { onStep: (p) => bar.update(p.step, { loss: p.loss.toFixed(3) }) });
+  } finally {
+    bar.stop();
+    await engine.close();
+  }
+}
+
+/** What a finished baseline measured (models/baselines/NAME.result.json). */
+export interface BaselineResult {
+  name: BaselineName;
+  what: string;
+  config: SubnetConfig;
+  epochs: number;
+  checkpointStep: number;
+  macs: number;
+  params: number;
+  /** Test accuracy of the exported fp32 ONNX on all test images, in onnxruntime. */
+  testAccuracy: number;
+  onnx: string;
+}
+
+/** Whether the baseline's checkpoint has finished its schedule. */
+export function baselineFinished(name: BaselineName, dir = baselineDir()): boolean {
+  const file = baselineFiles(name, dir).checkpoint;
+  if (!existsSync(file)) return false;
+  const { meta } = loadCheckpoint<TrainMeta>(file);
+  return meta.step === meta.totalSteps;
+}
+
+/**
+ * Exports a finished baseline (fp32 ONNX) and measures its test accuracy, unless its result
+ * already names the same checkpoint step; writes NAME.onnx and NAME.result.json atomically.
+ */
+export async function finishBaseline(name: BaselineName, data: FashionMnist, dir = baselineDir()): Promise<BaselineResult> {
+  const files = baselineFiles(name, dir);
+  const loaded = loadSupernet(files.checkpoint);
+  try {
+    const { meta, net } = loaded;
+    if (meta.step !== meta.totalSteps) throw new Error(`baseline ${name} is at step ${meta.step} of ${meta.totalSteps}: train it to the end first`);
+    if (existsSync(files.result) && existsSync(files.onnx)) {
+      const done = JSON.parse(readFileSync(files.result, 'utf8')) as BaselineResult;
+      if (done.checkpointStep === meta.step) return done;
+    }
+    const config = largestConfig(net.space);
+    const tmp = `${files.onnx}.partial`;
+    await exportConfig(net, config, data.train, tmp, { format: 'onnx', version: kPackageVersion, overwrite: true, metadata: { 'hwnas.baseline': name } });
+    const testAccuracy = await onnxTestAccuracy(tmp, data.test, net.space.input.classes);
+    renameSync(tmp, files.onnx);
+    const result: BaselineResult = {
+      name, what: kBaselines[name], config, epochs: meta.options.phases[0].epochs, checkpointStep: meta.step,
+      macs: macs(net.space, config), params: params(net.space, config), testAccuracy, onnx: `${name}.onnx`,
+    };
+    writeFileSync(`${files.result}.partial`, `${JSON.stringify(result, null, 2)}\n`);
+    renameSync(`${files.result}.partial`, files.result);
+    return result;
+  } finally {
+    loaded.net.dispose();
+  }
+}
