@@ -24,6 +24,7 @@ import { demoMarkdown, type BudgetBasis } from '../../pipeline/demoReport.js';
 import { formatLatency } from '../../pipeline/latencyArg.js';
 import { addBackendOption, addDataDirOption, addProfileOption, type CommonOptions, parseIntOption } from '../options.js';
 import { checkTargetModels, parseProfileArgs } from '../../pipeline/profileArgs.js';
+import { noteProfileMachines } from '../profileMachineNote.js';
 import { checkOutputPath } from '../../util/fsErrors.js';
 import { OutputLock } from '../../util/outputLock.js';
 import { startBackend } from '../runtime.js';
@@ -91,6 +92,7 @@ export function registerDemo(program: Command): void {
       }
       const profiles = { ...Object.fromEntries(Object.entries(profileArtifacts).map(([t, a]) => [t, shippedPath(a)])), ...given };
       await checkTargetModels(space, targets, profiles);
+      await noteProfileMachines(targets, profiles);
       const bases: BudgetBasis[] = opts.maxLatency.length > 0 ? givenBases : await computedBudgets(space, targets, profiles, kDemoBudgetFractions);
       const runs = demoRuns(targets, opts.maxLatency, bases);
       for (const b of bases) {

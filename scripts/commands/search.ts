@@ -18,6 +18,7 @@ import { planSearchRuns, populationOptions, rerankEvaluator, runSearches, search
 import { checkShipped, kShipped, shippedPath } from '../../pipeline/shippedModels.js';
 import { kSearchMarker, searchTable, targetSlug, writePlots, writeSearchMarker } from '../../pipeline/searchOutput.js';
 import { checkTargetModels, parseProfileArgs } from '../../pipeline/profileArgs.js';
+import { noteProfileMachines } from '../profileMachineNote.js';
 import { buildFolderAtomic } from '../../util/atomicWrite.js';
 import { checkOutputPath } from '../../util/fsErrors.js';
 import { withOutputLock } from '../../util/outputLock.js';
@@ -109,6 +110,7 @@ export function registerSearch(program: Command): void {
       }
     }
     await checkTargetModels(space, runs.map((r) => r.target), profiles);
+    await noteProfileMachines(runs.map((r) => r.target), profiles);
     // One writer per --out; the folder appears (or replaces the old one) only once complete.
     const outcomes = await withOutputLock(opts.out, async () => {
       const evaluator = rerank > 0 ? await rerankEvaluator(checkpoint as string, opts.dataDir, workers) : undefined;

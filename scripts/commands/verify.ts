@@ -26,6 +26,7 @@ import { readSearchResult, type ChosenConfig } from '../../pipeline/searchResult
 import { checkShipped, kShipped, shippedPath } from '../../pipeline/shippedModels.js';
 import { verifyConfigs, type VerifyRow } from '../../pipeline/verifyConfigs.js';
 import { verifyJson, verifyMarkdown, verifyTable, type VerifyProvenance } from '../../pipeline/verifyReport.js';
+import { noteProfileMachines } from '../profileMachineNote.js';
 
 interface VerifyCliOptions extends CommonOptions {
   checkpoint?: string;
@@ -48,6 +49,7 @@ export function registerVerify(program: Command): void {
   cmd.action(async (files: string[], opts: VerifyCliOptions) => {
     const chosen = files.map((f) => readSearchResult(f));
     const profiles = parseProfileArgs(opts.profile, chosen.map((c) => c.target), 'the targets of the results files');
+    await noteProfileMachines(chosen.map((c) => c.target), profiles);
     checkOutputPath(opts.out, { kind: 'folder', existing: opts.force === true ? 'replace' : 'refuse' });
     const checkpoint = verifyCheckpoint(chosen, opts.checkpoint);
     const lock = OutputLock.acquire(opts.out);
