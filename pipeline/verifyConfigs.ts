@@ -17,6 +17,7 @@ import { existsSync } from 'node:fs';
 import { defaultProfilePath, kDefaultMeasuredThreads } from '../latency/measuredTarget.js';
 import { loadLatencyProfile } from '../latency/latencyProfile.js';
 import { profileDrift, type ProfileDrift } from '../profiling/profileDrift.js';
+import { weightTypeForTarget } from '../profiling/int8Container.js';
 import { kDefaultMeasureOptions, measureLatency, withMeasurementLock, type Measurement } from '../profiling/measure.js';
 import { createSession, ortVersion } from '../profiling/ort.js';
 import { createBenchRuntime, type BenchRuntime } from '../profiling/benchRuntime.js';
@@ -170,6 +171,8 @@ export async function verifyConfigs(chosen: readonly ChosenConfig[], ctx: Verify
       version: ctx.version,
       metadata: { ...ctx.metadata, 'hwnas.target': c.target, 'hwnas.results': basename(c.source) },
       inspect: kind === 'measured' && spec.name !== 'ort-cpu' ? (subnet) => { floatGraph = buildDeployGraph(subnet, { quantize: false }); } : undefined,
+      // The int8 weight container this machine runs faster, as its profile measured.
+      weightType: kind === 'measured' ? weightTypeForTarget(c.target, ctx.profiles?.[c.target]) : undefined,
     });
     const testAccuracy = await onnxAccuracy(path, data.test, images, space.input.classes);
     ctx.onStep?.(`${c.target}: exported ${files[k]} (${r.format}), test accuracy ${(100 * testAccuracy).toFixed(2)}%`);

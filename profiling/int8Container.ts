@@ -10,6 +10,9 @@
  * graph's (same grid; uint8 accumulates exactly). The faster one is chosen only if it is exact.
  */
 import type { OnnxWeightType } from '../supernet/export/onnx/toOnnx.js';
+import { loadLatencyProfile } from '../latency/latencyProfile.js';
+import { defaultProfilePath, kDefaultMeasuredThreads } from '../latency/measuredTarget.js';
+import { parseTargetSpec } from '../latency/targets.js';
 import { macs } from '../space/layers.js';
 import { Rng } from '../space/rng.js';
 import { configKey } from '../space/searchSpace.js';
@@ -91,4 +94,20 @@ export async function compareInt8Containers(
     maxRelativeDifference: Number(maxRelativeDifference.toPrecision(3)),
     subnets: ratios.length,
   };
+}
+
+/**
+ * The weight container an export for measured target `target` ('ort-cpu:1') uses: the choice
+ * recorded in its profile (`given`, else the shipped default), uint8 when the profile has none
+ * or cannot be read (uint8 is exact everywhere).
+ */
+export function weightTypeForTarget(target: string, given?: string): OnnxWeightType {
+  const spec = parseTargetSpec(target);
+  if (spec.name !== 'ort-cpu') return 'uint8';
+  const path = given ?? defaultProfilePath(spec.name, spec.threads ?? kDefaultMeasuredThreads);
+  try {
+    return loadLatencyProfile(path).int8?.weightType ?? 'uint8';
+  } catch {
+    return 'uint8';
+  }
 }

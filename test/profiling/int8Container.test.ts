@@ -1,9 +1,12 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import type { BenchRuntime, LoadedGraph } from '../../profiling/benchRuntime.js';
-import { compareInt8Containers } from '../../profiling/int8Container.js';
+import { compareInt8Containers, weightTypeForTarget } from '../../profiling/int8Container.js';
 import { fakeRuntime } from '../fixtures/fakeBenchRuntime.js';
-import { nanoSpace } from '../fixtures/latencyProfiles.js';
+import { nanoSpace, syntheticProfile, writeProfile } from '../fixtures/latencyProfiles.js';
+import { mkdtempSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import type { OnnxWeightType } from '../../supernet/export/onnx/toOnnx.js';
 
 const space = nanoSpace();
@@ -52,5 +55,15 @@ describe('compareInt8Containers', () => {
 
   it('has nothing to compare on a runtime without a choice of container', async () => {
     assert.equal(await compareInt8Containers(fakeRuntime(), space, sampler), null);
+  });
+
+  it('gives exports for a target the container its profile chose, else uint8', () => {
+    const dir = mkdtempSync(join(tmpdir(), 'hwnas-int8-'));
+    const int8 = { weightType: 'int8' as const, int8OverUint8: 0.8, int8Exact: true, maxRelativeDifference: 0, subnets: 4 };
+    const path = writeProfile(join(dir, 'p.json'), { ...syntheticProfile(space), int8 });
+    assert.equal(weightTypeForTarget('ort-cpu:1', path), 'int8');
+    assert.equal(weightTypeForTarget('ort-cpu:1', writeProfile(join(dir, 'q.json'), syntheticProfile(space))), 'uint8');
+    assert.equal(weightTypeForTarget('ort-cpu:1', join(dir, 'missing.json')), 'uint8');
+    assert.equal(weightTypeForTarget('tfjs-wasm:1', path), 'uint8');
   });
 });
