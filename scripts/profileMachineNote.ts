@@ -1,12 +1,54 @@
 /**
- * The note `hwnas search`, `verify` and `demo` print before any work when a latency profile
- * they use was measured on another machine (profiling/profileMachine.ts).
+ * What `hwnas search`, `verify` and `demo` do before any work about latency profiles measured
+ * on another machine (profiling/profileMachine.ts): search and verify warn and say how to get a
+ * profile of this machine; the demo adapts the shipped profiles to this machine itself.
  */
+import { join } from 'node:path';
+import { loadLatencyProfile } from '../latency/latencyProfile.js';
 import { profilesUsed } from '../pipeline/search.js';
-import { checkProfileMachines, describeMachineChecks } from '../profiling/profileMachine.js';
+import { adaptProfile } from '../profiling/adaptProfile.js';
+import { createBenchRuntime } from '../profiling/benchRuntime.js';
+import { machineDifferences, machineInfo } from '../profiling/machine.js';
+import { checkProfileMachines, describeMachineChecks, kAdviseAdaptSamples } from '../profiling/profileMachine.js';
+import { writeFileAtomic } from '../util/atomicWrite.js';
 
 /** Writes one warning per profile of `targets` (given ones, else the shipped defaults) from another machine. */
 export async function noteProfileMachines(targets: readonly string[], given: Record<string, string>): Promise<void> {
   const checks = await checkProfileMachines(profilesUsed(targets, given));
   for (const line of describeMachineChecks(checks)) process.stderr.write(`warning: ${line}\n`);
+}
+
+/**
+ * The profiles to use for `targets`: each of `profiles` measured on another machine and not in
+ * `keep` (profiles the user chose) is adapted to this machine with `samples` subnets measured
+ * here, written to `dir/<target>.json` and used instead; an adaptation of the same source made
+ * on this machine before is reused. Profiles in `keep` from another machine are warned about.
+ */
+export async function adaptForeignProfiles(
+  targets: readonly string[], profiles: Record<string, string>, keep: ReadonlySet<string>, dir: string, samples = kAdviseAdaptSamples,
+): Promise<Record<string, string>> {
+  const out = { ...profiles };
+  const checks = (await checkProfileMachines(profilesUsed(targets, profiles))).filter((c) => c.differences.length > 0);
+  for (const line of describeMachineChecks(checks.filter((c) => keep.has(c.target)))) process.stderr.write(`warning: ${line}\n`);
+  for (const c of checks.filter((check) => !keep.has(check.target))) {
+    const source = loadLatencyProfile(c.path);
+    const runtime = await createBenchRuntime(source.target, source.threads);
+    const path = join(dir, `${c.target.replace(':', '-')}.json`);
+    try {
+      const cached = loadLatencyProfile(path);
+      if (cached.adapted?.from === c.path && machineDifferences(cached.machine, machineInfo(runtime)).length === 0) {
+        process.stderr.write(`${c.target}: using ${path}, the profile ${c.path} adapted to this machine earlier\n`);
+        out[c.target] = path;
+        continue;
+      }
+    } catch {
+      // No usable earlier adaptation: make one.
+    }
+    process.stderr.write(`${c.target}: profile ${c.path} was measured on another machine (${c.differences.join('; ')}): ` +
+      `adapting it to this one with ${samples} subnets measured here -> ${path}\n`);
+    const run = await adaptProfile(runtime, source, c.path, { samples });
+    writeFileAtomic(path, `${JSON.stringify(run.profile)}\n`);
+    out[c.target] = path;
+  }
+  return out;
 }

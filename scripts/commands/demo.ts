@@ -8,7 +8,7 @@
  */
 import { mkdirSync, writeFileSync } from 'node:fs';
 import { availableParallelism } from 'node:os';
-import { join } from 'node:path';
+import { dirname, join, resolve } from 'node:path';
 import { Option, type Command } from 'commander';
 import { kDefaultSearchOptions } from '../../evolution/searchOptions.js';
 import { kDefaultMeasuredThreads } from '../../latency/measuredTarget.js';
@@ -24,7 +24,7 @@ import { demoMarkdown, type BudgetBasis } from '../../pipeline/demoReport.js';
 import { formatLatency } from '../../pipeline/latencyArg.js';
 import { addBackendOption, addDataDirOption, addProfileOption, type CommonOptions, parseIntOption } from '../options.js';
 import { checkTargetModels, parseProfileArgs } from '../../pipeline/profileArgs.js';
-import { noteProfileMachines } from '../profileMachineNote.js';
+import { adaptForeignProfiles } from '../profileMachineNote.js';
 import { checkOutputPath } from '../../util/fsErrors.js';
 import { OutputLock } from '../../util/outputLock.js';
 import { startBackend } from '../runtime.js';
@@ -90,9 +90,10 @@ export function registerDemo(program: Command): void {
       if (opts.quant === 'mixed' && !predictor.encoder.hasBits) {
         throw new Error(`${predictorArtifact.file} encodes no bits, so it is no ${predictorArtifact.what} and cannot score mixed-precision configs: ${predictorArtifact.make}; or run the demo with --quant fp32`);
       }
-      const profiles = { ...Object.fromEntries(Object.entries(profileArtifacts).map(([t, a]) => [t, shippedPath(a)])), ...given };
+      // Shipped profiles of another machine are adapted to this one (kept beside --out for the next run).
+      const profiles = await adaptForeignProfiles(targets, { ...Object.fromEntries(Object.entries(profileArtifacts).map(([t, a]) => [t, shippedPath(a)])), ...given },
+        new Set(Object.keys(given)), join(dirname(resolve(opts.out)), 'profiles'));
       await checkTargetModels(space, targets, profiles);
-      await noteProfileMachines(targets, profiles);
       const bases: BudgetBasis[] = opts.maxLatency.length > 0 ? givenBases : await computedBudgets(space, targets, profiles, kDemoBudgetFractions);
       const runs = demoRuns(targets, opts.maxLatency, bases);
       for (const b of bases) {
@@ -119,11 +120,11 @@ export function registerDemo(program: Command): void {
         writeSearchMarker(join(dir, 'search'), runs);
         const chosen = outcomes.map((o, k) => chosenConfig(join(opts.out, 'search', runs[k].file), o));
         mkdirSync(join(dir, 'verify'));
-        const verified = await runVerify(chosen, loaded, kShipped.supernet.file, data, join(dir, 'verify'), cliReporter);
+        const verified = await runVerify(chosen, loaded, kShipped.supernet.file, data, join(dir, 'verify'), cliReporter, profiles);
         writeFileSync(join(dir, 'report.md'), demoMarkdown({
           space, supernet: kShipped.supernet.file, supernetSteps: `${loaded.meta.step}/${loaded.meta.totalSteps}`,
           predictor: predictorArtifact.file, predictorKind: `${predictorArtifact.what}, genome ${opts.quant}`,
-          profiles: { ...Object.fromEntries(Object.entries(profileArtifacts).map(([t, a]) => [t, a.file])), ...given },
+          profiles: Object.fromEntries(Object.entries(profiles).map(([t, p]) => [t, profileArtifacts[t] !== undefined && p === shippedPath(profileArtifacts[t]) ? profileArtifacts[t].file : p])),
           search: { population: kDemoPopulation, generations, seed: options.seed, rerank, seconds: searchSeconds },
           budgets: bases, runs, rows: verified.rows, verify: verified.provenance, seconds: (Date.now() - t0) / 1000, createdAt: new Date(),
         }));
