@@ -35,6 +35,8 @@ export interface PartEntry {
   spread: number;
   rounds: number;
   noisy: boolean;
+  /** Seconds spent sampling it. */
+  seconds: number;
 }
 
 export interface SubnetEntry {
@@ -47,6 +49,8 @@ export interface SubnetEntry {
   spread: number;
   rounds: number;
   noisy: boolean;
+  /** Seconds spent sampling it. */
+  seconds: number;
 }
 
 export type JournalEntry = PartEntry | SubnetEntry;

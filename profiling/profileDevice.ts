@@ -63,8 +63,29 @@ type CoreOptions = Required<Pick<ProfileOptions, 'subnets' | 'seed' | 'resume' |
 
 export const kDefaultProfileOptions: Readonly<CoreOptions> = Object.freeze({ subnets: 600, seed: 1, resume: false, force: false, budgetSeconds: 200 });
 
-/** Share of the remaining budget a measurement may spend sampling (the rest builds and loads graphs). */
-const kSamplingShare = 0.5;
+/**
+ * The time budget of a profile: each measurement may sample for its even share of what is left
+ * of the budget minus what building and loading a graph has been costing (a running mean), so
+ * the whole run ends near the budget - or as soon as it can, when building, loading and the
+ * minimum rounds alone take longer.
+ */
+export class BudgetClock {
+  private overheadMs = 0;
+  private measured = 0;
+  constructor(private readonly endMs: number, private left: number) {}
+
+  /** Epoch ms after which the next measurement takes no further rounds. */
+  deadline(now = Date.now()): number {
+    return now + Math.max(0, (this.endMs - now) / Math.max(1, this.left) - this.overheadMs);
+  }
+
+  /** Records a finished measurement: its wall time and the part of it spent sampling. */
+  finished(wallMs: number, samplingMs: number): void {
+    this.left = Math.max(0, this.left - 1);
+    const overhead = Math.max(0, wallMs - samplingMs);
+    this.overheadMs = this.measured++ === 0 ? overhead : 0.9 * this.overheadMs + 0.1 * overhead;
+  }
+}
 /**
  * Relative model error assumed when weighting subnets by their spread: a subnet measured to
  * +-3% weighs half as much as an exact one.
@@ -139,14 +160,15 @@ export async function profileDevice(runtime: BenchRuntime, space: SearchSpace, o
   const end = t0 + 1000 * o.budgetSeconds;
   let done = 0;
   let noisy = 0;
-  // Each measurement may sample for its share of what is left of the budget (at least minRounds).
-  const deadline = () => Date.now() + (kSamplingShare * Math.max(0, end - Date.now())) / Math.max(1, total - done);
+  const clock = new BudgetClock(end, total);
   const report = (phase: ProfileProgress['phase']) => o.onProgress?.({ phase, done, total, noisy });
   report('parts');
   const baselines = new BaselineCache(runtime);
   try {
     for (const v of partTodo) {
-      const entry = await measurePart(runtime, baselines, space, v, sampler, deadline());
+      const started = Date.now();
+      const entry = await measurePart(runtime, baselines, space, v, sampler, clock.deadline(started));
+      clock.finished(Date.now() - started, 1000 * entry.seconds);
       journal.append(entry);
       done++;
       if (entry.noisy) noisy++;
@@ -156,7 +178,9 @@ export async function profileDevice(runtime: BenchRuntime, space: SearchSpace, o
     await baselines.release();
   }
   for (const s of subnetTodo) {
-    const entry = await measureSubnet(runtime, space, s.group, s.config, sampler, deadline());
+    const started = Date.now();
+    const entry = await measureSubnet(runtime, space, s.group, s.config, sampler, clock.deadline(started));
+    clock.finished(Date.now() - started, 1000 * entry.seconds);
     journal.append(entry);
     done++;
     if (entry.noisy) noisy++;
@@ -266,7 +290,7 @@ async function measurePart(
     const [p, b] = m.timings;
     return {
       type: 'part', key: v.key, ms: p.medianMs - b.medianMs, partMs: p.medianMs, baselineMs: b.medianMs,
-      spread: m.spread, rounds: m.rounds, noisy: m.noisy,
+      spread: m.spread, rounds: m.rounds, noisy: m.noisy, seconds: m.seconds,
     };
   } finally {
     await loaded.release();
@@ -285,5 +309,5 @@ export async function measureSubnet(
 ): Promise<SubnetEntry> {
   const key = configKey(space, config);
   const m = await timeGraphsInterleaved(runtime, [subnetGraph(runtime, space, config)], sampler, { deadlineMs, label: key });
-  return { type: 'subnet', group, key, config, ms: m.timings[0].medianMs, spread: m.spread, rounds: m.rounds, noisy: m.noisy };
+  return { type: 'subnet', group, key, config, ms: m.timings[0].medianMs, spread: m.spread, rounds: m.rounds, noisy: m.noisy, seconds: m.seconds };
 }

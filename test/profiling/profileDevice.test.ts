@@ -5,7 +5,7 @@ import { join } from 'node:path';
 import { describe, it } from 'node:test';
 import { loadLatencyProfile } from '../../latency/latencyProfile.js';
 import { ProfileLatencyModel } from '../../latency/ProfileLatencyModel.js';
-import { journalPath, profileDevice, refitProfile, spreadWeight, type ProfileOptions } from '../../profiling/profileDevice.js';
+import { BudgetClock, journalPath, profileDevice, refitProfile, spreadWeight, type ProfileOptions } from '../../profiling/profileDevice.js';
 import { partVariants } from '../../profiling/variants.js';
 import { shareWithin } from '../../util/stats.js';
 import { layersOf } from '../../space/layers.js';
@@ -122,6 +122,17 @@ describe('profileDevice', () => {
     assert.equal(spreadWeight(undefined), 1);
     assert.ok(Math.abs(spreadWeight(0.03) - 0.5) < 1e-12);
     assert.ok(spreadWeight(0.3) < 0.02);
+  });
+
+  it('shares what is left of the budget evenly, minus what building and loading graphs costs', () => {
+    const clock = new BudgetClock(10_000, 10);
+    assert.equal(clock.deadline(0), 1000, 'ten measurements in 10 s: 1 s each');
+    clock.finished(900, 700);
+    // 200 ms of overhead per measurement: of the 9 s for the 9 left, 800 ms each for sampling.
+    assert.equal(clock.deadline(1000), 1000 + 1000 - 200);
+    const late = new BudgetClock(1000, 5);
+    late.finished(100, 0);
+    assert.equal(late.deadline(2000), 2000, 'past the budget: no extra rounds');
   });
 
   it('stops sampling early at its time budget', async () => {
