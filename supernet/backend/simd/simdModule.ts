@@ -88,12 +88,18 @@ export function ptr(backend: WasmBackendLike, t: TensorInfo): number {
   return data.memoryOffset;
 }
 
-/** Runs `f` with `bytes` of scratch heap memory. */
+/**
+ * Runs `f` with `bytes` of scratch heap memory. The allocator returns the address as a signed
+ * 32-bit integer: above 2 GiB of heap it is negative, and JS-side indexing of the heap with it
+ * (`heap[address / 4]`) silently reads and writes nothing. `>>> 0` makes it the unsigned address.
+ */
 export function withScratch<T>(backend: WasmBackendLike, bytes: number, f: (scratch: number) => T): T {
-  const scratch = backend.wasm._malloc(bytes);
+  const raw = backend.wasm._malloc(bytes);
+  if (raw === 0) throw new Error(`the wasm heap cannot allocate ${bytes} bytes of scratch memory (it is at its 4 GiB limit): use a smaller batch`);
+  const scratch = raw >>> 0;
   try {
     return f(scratch);
   } finally {
-    backend.wasm._free(scratch);
+    backend.wasm._free(raw);
   }
 }
