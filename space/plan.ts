@@ -99,14 +99,3 @@ export function subnetPlan(space: SearchSpace, cfg: SubnetConfig): SubnetPlan {
     quantized,
   };
 }
-
-/**
- * The head convolution of `plan`, for the parts that build standalone mbconv networks
- * (extracted subnets, deployed graphs, profiled parts); throws for a plan without one.
- */
-export function headOf(plan: SubnetPlan): ConvPlan {
-  if (plan.head === null) {
-    throw new Error('this subnet has no head convolution (head width 0): standalone extraction, export and profiling do not support such spaces yet');
-  }
-  return plan.head;
-}
