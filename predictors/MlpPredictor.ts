@@ -19,6 +19,7 @@
  * Loading checks the shape with a schema, that the layers chain from the encoder's width to one
  * output, that each array has its stated length and that every number is finite.
  */
+import { readFailure } from '../util/fsErrors.js';
 import { readFileSync } from 'node:fs';
 import { z } from 'zod';
 import type { SearchSpace, SubnetConfig } from '../space/types.js';
@@ -229,7 +230,7 @@ export class MlpPredictor implements AccuracyPredictor {
     try {
       text = readFileSync(path, 'utf8');
     } catch (err) {
-      throw new Error(`cannot read predictor ${path}: ${(err as Error).message}`);
+      throw readFailure('predictor', path, err, 'give the file hwnas fit wrote');
     }
     const predictor = MlpPredictor.fromJSON(text, `predictor ${path}`);
     if (space) {

@@ -125,3 +125,20 @@ export function checkInputFolder(dir: string, flag: string): void {
   if (!existsSync(dir)) throw new Error(`${flag} ${dir} does not exist`);
   if (!statSync(dir).isDirectory()) throw new Error(`${flag} ${dir} is a file, not a directory: give the folder that holds the files`);
 }
+
+const kReadReasons: Record<string, string> = {
+  ENOENT: 'it does not exist',
+  EISDIR: 'it is a folder, not a file',
+  ENOTDIR: 'a folder on its path is a file',
+  EACCES: 'permission denied',
+  EPERM: 'permission denied',
+};
+
+/** An error for an input file that could not be read: what, where and why in words, and the fix. */
+export function readFailure(what: string, path: string, err: unknown, fix?: string): Error {
+  const code = (err as { code?: unknown } | null)?.code;
+  const reason = typeof code === 'string' && kReadReasons[code] !== undefined
+    ? kReadReasons[code]
+    : (err instanceof Error ? err.message : String(err)).replace(/^E[A-Z]+:\s*/, '').replace(/,\s*\w+\s+'[^']*'$/, '');
+  return new Error(`cannot read ${what} ${path}: ${reason}${fix === undefined ? '' : `: ${fix}`}`);
+}

@@ -6,7 +6,8 @@
  */
 import { availableParallelism } from 'node:os';
 import { resolve } from 'node:path';
-import type { Command } from 'commander';
+import { Option, type Command } from 'commander';
+import { kStrategyNames, type StrategyName } from '../../evolution/strategies.js';
 import { kDefaultSearchOptions } from '../../evolution/searchOptions.js';
 import { MlpPredictor } from '../../predictors/MlpPredictor.js';
 import { resolveSpace } from '../../supernet/io.js';
@@ -32,6 +33,7 @@ interface SearchCliOptions {
   target: string[];
   maxLatency: string[];
   pareto?: boolean;
+  strategy?: StrategyName;
   generations: string;
   population: string;
   seed: string;
@@ -69,6 +71,7 @@ export function registerSearch(program: Command): void {
     .option('--generations <n>', 'generations per search', String(kDefaultSearchOptions.generations))
     .option('--population <n>', 'population (parents 1/4, mutation and crossover children 1/2 each)', String(kDefaultSearchOptions.populationSize))
     .option('--seed <n>', 'seed of the search (the same seed gives the same result for any --workers)', String(kDefaultSearchOptions.seed))
+    .addOption(new Option('--strategy <name>', 'search strategy (default: nsga2 with --pareto, else evolution)').choices([...kStrategyNames]))
     .option('--quant <mode>', "genome: 'mixed' (per-block bits) or 'fp32' (default: mixed if the predictor encodes bits, else fp32)")
     .option('--workers <n>', 'fitness worker threads', String(Math.min(2, availableParallelism())))
     .option('--out <dir>', 'output folder for results JSON and Pareto plots (it appears only when every file is written)', 'runs/search')
@@ -118,7 +121,7 @@ export function registerSearch(program: Command): void {
         return await buildFolderAtomic(opts.out, async (dir) => {
           const done = await runSearches({
             reporter: cliReporter,
-            space, runs, predictor: predictorPath, quant, pareto: opts.pareto === true, options, workers, checkpoint, profiles, out: dir,
+            space, runs, predictor: predictorPath, quant, pareto: opts.pareto === true, options, strategy: opts.strategy, workers, checkpoint, profiles, out: dir,
             ...(evaluator ? { rerank: { k: rerank, evaluator } } : {}),
           });
           writePlots(dir, runs, done);

@@ -6,6 +6,7 @@
  * Layout: 8-byte magic `HWNASCK1`, u32 LE header length, header JSON (UTF-8), zero padding
  * to a multiple of 4 bytes, then the arrays back to back (little-endian float32).
  */
+import { readFailure } from '../../util/fsErrors.js';
 import { createHash } from 'node:crypto';
 import { readFileSync } from 'node:fs';
 import { writeFileAtomic } from '../../util/atomicWrite.js';
@@ -62,7 +63,7 @@ export function loadCheckpoint<M>(path: string): Checkpoint<M> {
   try {
     buf = readFileSync(path);
   } catch (err) {
-    throw new Error(`cannot read checkpoint ${path}: ${(err as Error).message}`);
+    throw readFailure('checkpoint', path, err, 'give a checkpoint written by hwnas train');
   }
   const bad = (what: string) =>
     new Error(`checkpoint ${path} is ${what}: it was not written completely or is damaged; delete it and train again, or restore a good copy`);
