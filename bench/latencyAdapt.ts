@@ -3,7 +3,8 @@
  * measurements here (`hwnas profile --adapt`), predict this machine? A pool of fresh random
  * subnets per precision group is measured twice on this machine (the second pass in reverse
  * order: its agreement with the first is the re-measurement noise, the ceiling any predictor
- * of one measurement can reach). For each N, `--draws` random training sets of N pool subnets
+ * of one measurement can reach). Each subnet is timed beside the reference subnet and put at
+ * the machine's typical speed, as `hwnas profile` does; the raw re-measurement is shown too. For each N, `--draws` random training sets of N pool subnets
  * (split over the groups) adapt the source profile; the rest of the pool is held out.
  *
  *   npm run bench:latency-adapt -- [--profile models/profiles/ort-cpu-1.json] [--pool 40]
@@ -20,14 +21,14 @@ import { adaptModel } from '../profiling/adaptProfile.js';
 import { createBenchRuntime } from '../profiling/benchRuntime.js';
 import { kDefaultSampler } from '../profiling/interleaved.js';
 import { cpuFlags, machineDifferences, machineInfo } from '../profiling/machine.js';
-import { measureSubnet, spreadWeight } from '../profiling/profileDevice.js';
+import { atTypicalSpeed, measureSubnet, referenceConfig, spreadWeight, subnetGraph } from '../profiling/profileDevice.js';
 import { sampleSubnets, subnetGroups, splitCount, type SubnetGroup } from '../profiling/subnetSets.js';
 import { markdownTable } from '../pipeline/table.js';
 import { Rng } from '../space/rng.js';
 import { configKey } from '../space/searchSpace.js';
 import { layersOf } from '../space/layers.js';
 import type { SubnetConfig } from '../space/types.js';
-import { mape, mean, shareWithin, spearman } from '../util/stats.js';
+import { mape, mean, median, shareWithin, spearman } from '../util/stats.js';
 import { benchArgs, fail } from './args.js';
 
 const kName = 'bench:latency-adapt';
@@ -90,11 +91,20 @@ async function main(): Promise<void> {
   const exclude = new Set([...source.subnets, ...(full?.subnets ?? [])].map((s) => configKey(space, s.config)));
   const configs = groups.flatMap((group, g) => sampleSubnets(space, group, poolPerGroup, seed + 7919 * g, exclude).map((config) => ({ group, config })));
   const t0 = Date.now();
-  const first: { ms: number; spread: number }[] = [];
-  for (const c of configs) first.push(await measureSubnet(runtime, space, c.group, c.config, kDefaultSampler));
-  const again = new Array<number>(configs.length);
-  for (let i = configs.length - 1; i >= 0; i--) again[i] = (await measureSubnet(runtime, space, configs[i].group, configs[i].config, kDefaultSampler)).ms;
-  const pool: Measured[] = configs.map((c, i) => ({ ...c, ms: first[i].ms, spread: first[i].spread, again: again[i] }));
+  // Every subnet is timed beside the reference subnet, and all times put at the machine's
+  // typical speed over the run (the reference's median), as profiles and adaptations are.
+  const reference = subnetGraph(runtime, space, source.reference?.config ?? referenceConfig(space));
+  const time = (c: (typeof configs)[number]) => measureSubnet(runtime, space, c.group, c.config, kDefaultSampler, undefined, reference);
+  const first: Awaited<ReturnType<typeof time>>[] = [];
+  for (const c of configs) first.push(await time(c));
+  const second = new Array<Awaited<ReturnType<typeof time>>>(configs.length);
+  for (let i = configs.length - 1; i >= 0; i--) second[i] = await time(configs[i]);
+  const typicalRefMs = median([...first, ...second].map((m) => m.refMs as number));
+  const rawNoise = agreement(second.map((m) => m.ms), first.map((m) => m.ms));
+  const pool: Measured[] = configs.map((c, i) => ({
+    ...c, ms: atTypicalSpeed(first[i].ms, first[i].refMs, typicalRefMs), spread: first[i].spread,
+    again: atTypicalSpeed(second[i].ms, second[i].refMs, typicalRefMs),
+  }));
   const seconds = (Date.now() - t0) / 1000;
 
   const lower = (cfg: SubnetConfig) => layersOf(space, cfg);
@@ -125,16 +135,17 @@ async function main(): Promise<void> {
     rows.push(['full profile measured here', pool.length, ...fmt(fullAgreement), '-']);
   }
   rows.push(['re-measurement (noise ceiling)', pool.length, ...fmt(noise), '-']);
+  rows.push(['re-measurement, raw times', pool.length, ...fmt(rawNoise), '-']);
 
   const [load1] = os.loadavg();
   console.log(`${kName}: ${args.profile} (${source.machine.cpuModel}, flags ${source.machine.cpuFlags?.join(' ') ?? 'not recorded'}) adapted to ` +
     `${here.cpuModel} (${cpuFlags()?.join(' ') ?? 'flags unknown'}), ${source.target}:${source.threads}, ${here.runtime.name} ${here.runtime.version}`);
   console.log(`differences: ${machineDifferences(source.machine, here).join('; ') || 'none'}`);
   console.log(`pool: ${poolPerGroup} fresh subnets per group (${groups.join(', ')}), each measured twice in ${seconds.toFixed(0)} s; ` +
-    `${draws} random training draws per N; load average ${load1.toFixed(1)} on ${os.availableParallelism()} cores at the end`);
+    `${draws} random training draws per N; times at the reference subnet's median ${typicalRefMs.toFixed(3)} ms; load average ${load1.toFixed(1)} on ${os.availableParallelism()} cores at the end`);
   console.log(markdownTable(['N (adaptation subnets)', 'held out', 'within +-10% (mean)', 'MAPE % (mean)', 'Spearman (mean)', 'within +-10% (worst draw)'], rows.map((r) => r.map(String))));
   if (args.json !== undefined) {
-    writeFileSync(args.json, `${JSON.stringify({ profile: args.profile, machine: here, source: source.machine, poolPerGroup, seconds, unadapted, noise, full: fullAgreement, results, pool }, null, 2)}\n`);
+    writeFileSync(args.json, `${JSON.stringify({ profile: args.profile, machine: here, source: source.machine, poolPerGroup, seconds, unadapted, noise, rawNoise, typicalRefMs, full: fullAgreement, results, pool }, null, 2)}\n`);
     console.log(`wrote ${args.json}`);
   }
 }

@@ -21,6 +21,8 @@
  *                          penalty and the cross-validated agreement on the measured subnets
  *   subnets                the whole random subnets measured for the fit: config, median ms,
  *                          and its relative precision (`spread`; noisier subnets weigh less)
+ *   reference              (optional) a fixed subnet timed beside every measurement and its
+ *                          median time: all times are at the machine's speed it stands for
  *   int8                   (optional) uint8 vs int8 weight containers measured here: which
  *                          one exports for this target use (int8Container.ts)
  *   adapted                (optional) the profile was adapted from another machine's profile
@@ -127,6 +129,11 @@ export const latencyProfileSchema = z
     }),
     subnets: z.array(z.strictObject({ config: subnetConfigSchema, ms: positive, spread: z.number().nonnegative().optional() })),
     adapted: adaptedSchema.optional(),
+    /**
+     * The reference subnet timed beside every measurement, and its median time over the run:
+     * table entries and subnet times are scaled to that speed of the machine.
+     */
+    reference: z.strictObject({ config: subnetConfigSchema, ms: positive }).optional(),
     /** The faster exact container of quantized weights on this machine (runtimes with a choice). */
     int8: z.strictObject({
       weightType: z.enum(['uint8', 'int8']),
@@ -152,8 +159,9 @@ export const latencyProfileSchema = z
 type ParsedProfile = z.infer<typeof latencyProfileSchema>;
 
 /** A validated profile, with the space and configs at their precise types. */
-export type LatencyProfile = Omit<ParsedProfile, 'space' | 'subnets'> & {
+export type LatencyProfile = Omit<ParsedProfile, 'space' | 'subnets' | 'reference'> & {
   space: SearchSpace;
+  reference?: { config: SubnetConfig; ms: number };
   subnets: Array<{ config: SubnetConfig; ms: number; spread?: number }>;
 };
 export type LinearModel = z.infer<typeof linearModelSchema>;

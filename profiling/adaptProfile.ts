@@ -21,12 +21,12 @@ import type { SubnetConfig } from '../space/types.js';
 import { kLatencyFeatures, linearLatency } from '../latency/latencyFeatures.js';
 import { kProfileVersion, parseLatencyProfile, type LatencyProfile, type LinearModel } from '../latency/latencyProfile.js';
 import { profileFeatures, runsQuantized } from '../latency/ProfileLatencyModel.js';
-import { leastSquares, mape, shareWithin } from '../util/stats.js';
+import { leastSquares, mape, median, shareWithin } from '../util/stats.js';
 import type { BenchRuntime } from './benchRuntime.js';
 import type { FitQuality } from './fitProfile.js';
 import { checkSampler, kDefaultSampler, type SamplerSettings } from './interleaved.js';
 import { machineInfo } from './machine.js';
-import { measureSubnet, spreadWeight } from './profileDevice.js';
+import { atTypicalSpeed, measureSubnet, referenceConfig, spreadWeight, subnetGraph } from './profileDevice.js';
 import { sampleSubnets, splitCount, subnetGroups } from './subnetSets.js';
 import { compareInt8Containers } from './int8Container.js';
 
@@ -212,18 +212,23 @@ export async function adaptProfile(runtime: BenchRuntime, source: LatencyProfile
   const groups = subnetGroups(source.bits);
   const counts = splitCount(o.samples, groups.length);
   const configs = groups.flatMap((group, g) => sampleSubnets(space, group, counts[g], o.seed + 7919 * g, exclude).map((config) => ({ group, config })));
-  const measured: Array<{ config: SubnetConfig; ms: number; spread: number }> = [];
+  const refConfig = source.reference?.config ?? referenceConfig(space);
+  const reference = subnetGraph(runtime, space, refConfig);
+  const raw: Array<{ config: SubnetConfig; ms: number; refMs: number; spread: number }> = [];
   o.onProgress?.(0, configs.length);
   for (const { group, config } of configs) {
-    const m = await measureSubnet(runtime, space, group, config, sampler);
-    measured.push({ config, ms: m.ms, spread: m.spread });
-    o.onProgress?.(measured.length, configs.length);
+    const m = await measureSubnet(runtime, space, group, config, sampler, undefined, reference);
+    raw.push({ config, ms: m.ms, refMs: m.refMs as number, spread: m.spread });
+    o.onProgress?.(raw.length, configs.length);
   }
+  // At this machine's typical speed over the run (the reference's median), as a profile is.
+  const typicalRefMs = median(raw.map((m) => m.refMs));
+  const measured = raw.map((m) => ({ ...m, ms: atTypicalSpeed(m.ms, m.refMs, typicalRefMs) }));
   const int8 = await compareInt8Containers(runtime, space, sampler);
   const adapted = adaptModel(source, measured.map((m) => ({ config: m.config, ms: m.ms, weight: spreadWeight(m.spread) })));
   const round = (x: number) => Number(x.toPrecision(6));
   const seconds = (Date.now() - t0) / 1000;
-  const { adapted: _previous, tableSpread: _spread, int8: _int8, ...rest } = source;
+  const { adapted: _previous, tableSpread: _spread, int8: _int8, reference: _reference, ...rest } = source;
   const profile = parseLatencyProfile(JSON.parse(JSON.stringify({
     ...rest,
     version: kProfileVersion,
@@ -232,6 +237,7 @@ export async function adaptProfile(runtime: BenchRuntime, source: LatencyProfile
     model: adapted.model,
     subnets: measured.map((m) => ({ config: m.config, ms: round(m.ms), spread: round(m.spread) })),
     adapted: { from, fromMachine: source.machine, samples: measured.length, groups: adapted.groups },
+    reference: { config: refConfig, ms: round(typicalRefMs) },
     ...(int8 !== null ? { int8 } : {}),
   })), `the profile adapted from ${from}`);
   return { profile, seconds };

@@ -16,7 +16,7 @@ import { ProfileLatencyModel } from '../latency/ProfileLatencyModel.js';
 import { coefficientOfVariation, leastSquares, mape, mean, median, shareWithin, spearman } from '../util/stats.js';
 import type { BenchRuntime } from './benchRuntime.js';
 import { machineDifferences, machineInfo, type MachineInfo } from './machine.js';
-import { measureSubnet } from './profileDevice.js';
+import { atTypicalSpeed, measureSubnet, subnetGraph } from './profileDevice.js';
 import { checkSampler, kDefaultSampler, type SamplerSettings } from './interleaved.js';
 import { sampleSubnets, subnetGroups, type SubnetGroup } from './subnetSets.js';
 
@@ -56,6 +56,12 @@ export interface ProfileEvaluation {
   machine: MachineInfo;
   /** How this machine differs from the profile's (empty: the same). */
   machineDifferences: string[];
+  /**
+   * The profile's reference subnet now / in the profile (median): the machine's speed against
+   * the profile's. Held-out times are put at the profile's speed with it, so the agreement
+   * judges the model, not the machine's load. null for a profile without a reference.
+   */
+  referenceRatio: number | null;
   groups: GroupEvaluation[];
   seconds: number;
 }
@@ -98,20 +104,27 @@ export async function evaluateProfile(runtime: BenchRuntime, profile: LatencyPro
   const tick = () => o.onProgress?.(++done, total);
   o.onProgress?.(0, total);
   const out: GroupEvaluation[] = [];
+  const reference = profile.reference ? subnetGraph(runtime, space, profile.reference.config) : undefined;
+  const refTimes: number[] = [];
+  const timeAt = async (group: SubnetGroup, config: SubnetConfig): Promise<{ ms: number; noisy: boolean }> => {
+    const m = await measureSubnet(runtime, space, group, config, sampler, undefined, reference);
+    if (m.refMs !== undefined) refTimes.push(m.refMs);
+    return { ms: profile.reference ? atTypicalSpeed(m.ms, m.refMs, profile.reference.ms) : m.ms, noisy: m.noisy };
+  };
   for (const [g, group] of groups.entries()) {
     const configs = sampleSubnets(space, group, o.subnets, o.seed + 7919 * g, training);
     const measured: { config: SubnetConfig; ms: number }[] = [];
     let noisy = 0;
     const repeats: number[][] = [];
     for (const [i, config] of configs.entries()) {
-      const first = await measureSubnet(runtime, space, group, config, sampler);
+      const first = await timeAt(group, config);
       tick();
       if (first.noisy) noisy++;
       measured.push({ config, ms: first.ms });
       if (i < noiseModels) {
         const times = [first.ms];
         for (let r = 1; r < o.noiseRepeats; r++) {
-          times.push((await measureSubnet(runtime, space, group, config, sampler)).ms);
+          times.push((await timeAt(group, config)).ms);
           tick();
         }
         repeats.push(times);
@@ -143,6 +156,7 @@ export async function evaluateProfile(runtime: BenchRuntime, profile: LatencyPro
     target: `${profile.target}:${profile.threads}`,
     machine,
     machineDifferences: machineDifferences(profile.machine, machine),
+    referenceRatio: profile.reference && refTimes.length > 0 ? median(refTimes) / profile.reference.ms : null,
     groups: out,
     seconds: (Date.now() - t0) / 1000,
   };

@@ -32,6 +32,8 @@ export interface PartEntry {
   ms: number;
   partMs: number;
   baselineMs: number;
+  /** The profile's reference subnet, timed in the same rounds (the machine's speed at the time). */
+  refMs: number;
   spread: number;
   rounds: number;
   noisy: boolean;
@@ -46,6 +48,8 @@ export interface SubnetEntry {
   key: string;
   config: SubnetConfig;
   ms: number;
+  /** The reference subnet timed in the same rounds, when one was given. */
+  refMs?: number;
   spread: number;
   rounds: number;
   noisy: boolean;

@@ -17,7 +17,7 @@ import { existsSync } from 'node:fs';
 import { writeFileAtomic } from '../util/atomicWrite.js';
 import { layersOf } from '../space/layers.js';
 import { configKey } from '../space/searchSpace.js';
-import type { SearchSpace } from '../space/types.js';
+import type { SearchSpace, SubnetConfig } from '../space/types.js';
 import { latencyParts } from '../latency/latencyParts.js';
 import { kProfileFormat, kProfileVersion, parseLatencyProfile, type LatencyProfile } from '../latency/latencyProfile.js';
 import { kLatencyFeatures } from '../latency/latencyFeatures.js';
@@ -30,6 +30,7 @@ import { ProfileJournal, type JournalHeader, type PartEntry, type SubnetEntry } 
 import { machineInfo } from './machine.js';
 import { partGraphs, type TimedGraph } from './partGraph.js';
 import { sampleSubnets, splitCount, subnetGroups, type SubnetGroup } from './subnetSets.js';
+import { median } from '../util/stats.js';
 import { timeGraphsInterleaved } from './timeGraph.js';
 import { checkSampler, kDefaultSampler, measureInterleaved, type GraphTiming, type SamplerSettings } from './interleaved.js';
 import { partSpec, partVariants, type PartVariant } from './variants.js';
@@ -161,13 +162,15 @@ export async function profileDevice(runtime: BenchRuntime, space: SearchSpace, o
   let done = 0;
   let noisy = 0;
   const clock = new BudgetClock(end, total);
+  const refConfig = referenceConfig(space);
+  const reference = subnetGraph(runtime, space, refConfig);
   const report = (phase: ProfileProgress['phase']) => o.onProgress?.({ phase, done, total, noisy });
   report('parts');
-  const baselines = new BaselineCache(runtime);
+  const cache = new GraphCache(runtime);
   try {
     for (const v of partTodo) {
       const started = Date.now();
-      const entry = await measurePart(runtime, baselines, space, v, sampler, clock.deadline(started));
+      const entry = await measurePart(runtime, cache, space, v, sampler, reference, clock.deadline(started));
       clock.finished(Date.now() - started, 1000 * entry.seconds);
       journal.append(entry);
       done++;
@@ -175,11 +178,11 @@ export async function profileDevice(runtime: BenchRuntime, space: SearchSpace, o
       report('parts');
     }
   } finally {
-    await baselines.release();
+    await cache.release();
   }
   for (const s of subnetTodo) {
     const started = Date.now();
-    const entry = await measureSubnet(runtime, space, s.group, s.config, sampler, clock.deadline(started));
+    const entry = await measureSubnet(runtime, space, s.group, s.config, sampler, clock.deadline(started), reference);
     clock.finished(Date.now() - started, 1000 * entry.seconds);
     journal.append(entry);
     done++;
@@ -188,9 +191,11 @@ export async function profileDevice(runtime: BenchRuntime, space: SearchSpace, o
   }
   const int8 = await compareInt8Containers(runtime, space, sampler);
   const parts = variants.map((v) => journal.parts.get(v.key) as PartEntry);
-  const table = Object.fromEntries(parts.map((e) => [e.key, round(e.ms)]));
-  const tableSpread = Object.fromEntries(parts.map((e) => [e.key, round(e.spread)]));
   const entries = subnets.map((s) => journal.subnets.get(configKey(space, s.config)) as SubnetEntry);
+  // Every time at the machine's typical speed over the run: the reference's median.
+  const typicalRefMs = median([...parts.map((e) => e.refMs), ...entries.flatMap((e) => (e.refMs !== undefined ? [e.refMs] : []))]);
+  const table = Object.fromEntries(parts.map((e) => [e.key, round(atTypicalSpeed(e.ms, e.refMs, typicalRefMs))]));
+  const tableSpread = Object.fromEntries(parts.map((e) => [e.key, round(e.spread)]));
   const draft = fittedProfile({
     target: runtime.target,
     threads: runtime.threads,
@@ -200,7 +205,8 @@ export async function profileDevice(runtime: BenchRuntime, space: SearchSpace, o
     measurement: { sampler, budgetSeconds: o.budgetSeconds },
     table,
     tableSpread,
-    subnets: entries.map((e) => ({ config: e.config, ms: round(e.ms), spread: round(e.spread) })),
+    subnets: entries.map((e) => ({ config: e.config, ms: round(atTypicalSpeed(e.ms, e.refMs, typicalRefMs)), spread: round(e.spread) })),
+    reference: { config: refConfig, ms: round(typicalRefMs) },
     ...(int8 !== null ? { int8 } : {}),
   });
   const json = `${JSON.stringify(draft)}\n`;
@@ -253,15 +259,16 @@ const kPlaceholderModel = Object.freeze({
 });
 
 /**
- * Loaded baseline graphs by content: many parts share one (the same input shape and quantize
- * prologue), and loading a session costs more than timing a small graph.
+ * Loaded graphs by content - the baselines (many parts share one: the same input shape and
+ * quantize prologue) and the reference subnet - since loading a session costs more than timing
+ * a small graph.
  */
-class BaselineCache {
+class GraphCache {
   private readonly loaded = new Map<string, LoadedGraph>();
   constructor(private readonly runtime: BenchRuntime) {}
 
-  async get(timed: TimedGraph): Promise<LoadedGraph> {
-    const key = JSON.stringify(timed);
+  /** The loaded `timed`, by `key` (default: its JSON, fine for the small baseline graphs). */
+  async get(timed: TimedGraph, key = JSON.stringify(timed)): Promise<LoadedGraph> {
     let graph = this.loaded.get(key);
     if (graph === undefined) {
       graph = await withMeasurementLock(() => this.runtime.load(timed));
@@ -277,19 +284,20 @@ class BaselineCache {
 }
 
 async function measurePart(
-  runtime: BenchRuntime, baselines: BaselineCache, space: SearchSpace, v: PartVariant, sampler: SamplerSettings, deadlineMs?: number,
+  runtime: BenchRuntime, cache: GraphCache, space: SearchSpace, v: PartVariant, sampler: SamplerSettings, reference: TimedGraph, deadlineMs?: number,
 ): Promise<PartEntry> {
   const parts = latencyParts(layersOf(space, v.config), { bits: runtime.bits });
   const { part, baseline } = partGraphs(benchGraph(space, v.config), partSpec(space, v.config, parts, v.index));
-  const base = await baselines.get(baseline);
+  const base = await cache.get(baseline);
+  const ref = await cache.get(reference, 'reference');
   const loaded = await withMeasurementLock(() => runtime.load(part));
   // The part's precision: the standard error of part minus baseline, relative to the part graph.
   const spreadOf = ([p, b]: readonly GraphTiming[]) => Math.hypot(p.seMs, b.seMs) / p.medianMs;
   try {
-    const m = await measureInterleaved([() => loaded.run(), () => base.run()], sampler, { spreadOf, deadlineMs, label: v.key });
-    const [p, b] = m.timings;
+    const m = await measureInterleaved([() => loaded.run(), () => base.run(), () => ref.run()], sampler, { spreadOf, deadlineMs, label: v.key });
+    const [p, b, r] = m.timings;
     return {
-      type: 'part', key: v.key, ms: p.medianMs - b.medianMs, partMs: p.medianMs, baselineMs: b.medianMs,
+      type: 'part', key: v.key, ms: p.medianMs - b.medianMs, partMs: p.medianMs, baselineMs: b.medianMs, refMs: r.medianMs,
       spread: m.spread, rounds: m.rounds, noisy: m.noisy, seconds: m.seconds,
     };
   } finally {
@@ -303,11 +311,34 @@ export function subnetGraph(runtime: Pick<BenchRuntime, 'bits'>, space: SearchSp
   return { graph: benchGraph(space, runtime.bits ? config : float), outputShape: [1, 1, space.input.classes] };
 }
 
-/** Times one whole subnet (see subnetGraph); `deadlineMs` bounds its extra rounds. */
+/**
+ * Times one whole subnet (see subnetGraph); `deadlineMs` bounds its extra rounds. With a
+ * `reference` graph, that is timed in the same rounds (`refMs`): the machine's speed then.
+ */
 export async function measureSubnet(
   runtime: BenchRuntime, space: SearchSpace, group: SubnetGroup, config: SubnetEntry['config'], sampler: SamplerSettings, deadlineMs?: number,
+  reference?: TimedGraph,
 ): Promise<SubnetEntry> {
   const key = configKey(space, config);
-  const m = await timeGraphsInterleaved(runtime, [subnetGraph(runtime, space, config)], sampler, { deadlineMs, label: key });
-  return { type: 'subnet', group, key, config, ms: m.timings[0].medianMs, spread: m.spread, rounds: m.rounds, noisy: m.noisy, seconds: m.seconds };
+  const graphs = [subnetGraph(runtime, space, config), ...(reference ? [reference] : [])];
+  const spreadOf = (t: readonly GraphTiming[]) => t[0].seMs / t[0].medianMs;
+  const m = await timeGraphsInterleaved(runtime, graphs, sampler, { deadlineMs, label: key, spreadOf });
+  return {
+    type: 'subnet', group, key, config, ms: m.timings[0].medianMs, ...(reference ? { refMs: m.timings[1].medianMs } : {}),
+    spread: m.spread, rounds: m.rounds, noisy: m.noisy, seconds: m.seconds,
+  };
+}
+
+/**
+ * The reference subnet of a space: a fixed fp32 subnet timed beside every measurement, so that
+ * times taken while the machine ran slower or faster (a loaded machine's speed swings by tens
+ * of percent within seconds) can be put on one scale: the reference's median over the run.
+ */
+export function referenceConfig(space: SearchSpace): SubnetConfig {
+  return sampleSubnets(space, 'fp32', 1, 424_242)[0];
+}
+
+/** `ms` measured beside a reference that took `refMs`, at the speed where the reference takes `typicalRefMs`. */
+export function atTypicalSpeed(ms: number, refMs: number | undefined, typicalRefMs: number): number {
+  return refMs === undefined || !(refMs > 0) ? ms : (ms * typicalRefMs) / refMs;
 }

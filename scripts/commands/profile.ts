@@ -117,6 +117,9 @@ async function runEvaluate(opts: ProfileCliOptions): Promise<void> {
   });
   (bar as Progress | undefined)?.stop();
   if (e.machineDifferences.length > 0) console.log(`note: the profile was measured on another machine (${e.machineDifferences.join('; ')})`);
+  if (e.referenceRatio !== null) {
+    console.log(`the profile's reference subnet runs at ${e.referenceRatio.toFixed(2)}x its profiled time now; held-out times below are put at the profile's speed with it`);
+  }
   console.log(evaluationTable(e));
   const noisy = e.groups.reduce((n, g) => n + g.noisy, 0);
   if (noisy > 0) console.log(`${noisy} subnets stayed above the target spread after their rounds (kept)`);

@@ -83,7 +83,8 @@ describe('adaptProfile', () => {
     assert.equal(profile.adapted?.samples, 9);
     assert.equal(profile.subnets.length, 9);
     assert.deepEqual(profile.table, made.table);
-    assert.equal(slower.loads, 9);
+    assert.equal(slower.loads, 2 * 9, 'each subnet with the reference beside it');
+    assert.ok(profile.reference !== undefined && profile.reference.ms > made.reference!.ms, 'the reference runs slower here');
     // The fake runtime's exact times of fresh subnets on the slower machine.
     const check = [...sampleSubnets(nano, 'fp32', 3, 99), ...sampleSubnets(nano, 'int8', 3, 98)];
     const actual = check.map((c) => slower.costUs(subnetGraph(slower, nano, c)) / 1000);

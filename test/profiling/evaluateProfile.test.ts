@@ -53,7 +53,8 @@ describe('evaluateProfile', () => {
     const report = await evaluateProfile(runtime, profile, { subnets: 6, noiseModels: 2, noiseRepeats: 3, sampler });
     assert.equal(report.target, 'ort-cpu:1');
     assert.deepEqual(report.machineDifferences, []);
-    assert.equal(runtime.loads, 3 * (6 + 2 * 2));
+    assert.equal(runtime.loads, 2 * 3 * (6 + 2 * 2), 'each subnet with the reference beside it');
+    assert.ok(report.referenceRatio !== null && Math.abs(report.referenceRatio - 1) < 0.2, `reference ratio ${report.referenceRatio}`);
     assert.deepEqual(report.groups.map((g) => g.group), ['fp32', 'int8', 'mixed']);
     for (const g of report.groups) {
       assert.equal(g.subnets, 6);

@@ -38,6 +38,7 @@ describe('profileDevice', () => {
     assert.ok(Array.isArray(profile.machine.cpuFlags), 'the fingerprint lists the cpu flags');
     assert.equal(Object.keys(profile.tableSpread ?? {}).length, tableSize);
     assert.ok(profile.subnets.every((s) => s.spread !== undefined && s.spread >= 0));
+    assert.ok(profile.reference !== undefined && profile.reference.ms > 0, 'the reference subnet and its median time');
     assert.equal(profile.subnets.length, 36);
     assert.equal(profile.subnets.filter((s) => s.config.wBits === undefined).length, 12, 'fp32, int8 and mixed groups of 12');
     // The fake runtime is additive: the sum of a subnet's parts plus the per-run overhead is its time.
