@@ -7,33 +7,34 @@
  * Offsets are in bytes. An implicit GEMM: the patch matrix is never written.
  *
  * Register tiles of ROWS output pixels x COLUMNS output channels accumulate one (kx, ci) step
- * at a time (ROWS broadcast loads, VECS vector loads of the filter); the inner loop is unrolled
- * by four with immediate load offsets. Those tiles read the filter from `packed`, its first
- * floor(N / COLUMNS) column blocks laid out `[block][kh*kw*Cin][COLUMNS]`, contiguously. Tails
- * use 1-pixel tiles, and 4-channel and scalar tiles on `w`.
+ * at a time (ROWS broadcast loads, VECS vector loads of the filter). The loop is not unrolled
+ * and the tile is 4 x 8: V8 (TurboFan) maps wasm to the 16 xmm registers of x64 and hoists the
+ * loads of every unrolled step, so a 6 x 8 tile unrolled by four (12 accumulators + 6
+ * broadcasts + 2 filter vectors live) spilled to the stack on every step and ran at ~15 GMAC/s,
+ * and this one (8 + 4 + 2) stays in registers at ~25. Those tiles read the filter from
+ * `packed`, its first floor(N / COLUMNS) column blocks laid out `[block][kh*kw*Cin][COLUMNS]`,
+ * contiguously. Tails use 1-pixel tiles, and 4-channel and scalar tiles on `w`.
  */
 import { FunctionBuilder, f32, f32x4, get, i32, type Expr, type Local } from './assembler.js';
 import { SCALAR, VEC, type Lanes } from './lanes.js';
 
 /** Output pixels per register tile. */
-export const CONV_ROWS = 6;
+export const CONV_ROWS = 4;
 /** f32x4 vectors of output channels per register tile. */
 export const CONV_VECS = 2;
 /** Output channels per register tile (the filter's packed column blocks). */
 export const CONV_COLUMNS = CONV_VECS * 4;
-const UNROLL = 4;
 
 export function convDirectKernel(rows = CONV_ROWS, vecs = CONV_VECS): FunctionBuilder {
   const f = new FunctionBuilder('conv_direct', Array.from({ length: 14 }, () => 'i32' as const));
   const [xp, w, out, m, hw, wo, imageBytes, rowBytes, colBytes, kh, tapRowBytes, kwc, n, packed] = f.params;
-  const [nBytes, kwcBytes, kwcMain, mMain, nMain, n4, mt, co, ky, o, pw, pix, rem, oy] =
+  const [nBytes, kwcBytes, mMain, nMain, n4, mt, co, ky, o, pw, pix, rem, oy] =
     Array.from({ length: 14 }, () => f.local('i32'));
   const base = Array.from({ length: rows }, () => f.local('i32'));
   const q = Array.from({ length: rows }, () => f.local('i32'));
   const colWidth = vecs * 4;
   f.set(nBytes, i32.shl(get(n), i32.const(2)));
   f.set(kwcBytes, i32.shl(get(kwc), i32.const(2)));
-  f.set(kwcMain, i32.and(get(kwcBytes), i32.const(-4 * UNROLL)));
   f.set(mMain, i32.mul(i32.div(get(m), i32.const(rows)), i32.const(rows)));
   f.set(nMain, i32.mul(i32.div(get(n), i32.const(colWidth)), i32.const(colWidth)));
   f.set(n4, i32.and(get(n), i32.const(-4)));
@@ -54,20 +55,19 @@ export function convDirectKernel(rows = CONV_ROWS, vecs = CONV_VECS): FunctionBu
   const wScalar = f.local('f32');
 
   /**
-   * One (kx, ci) step at byte offset `o + offset` of the pixel rows. Packed main tiles read the
-   * filter block at pw + u * VECS*16 (advanced per unrolled block); others advance pw by a row.
+   * One (kx, ci) step at byte offset `o` of the pixel rows. Packed main tiles read the filter
+   * block row at pw and advance it by COLUMNS floats; others advance pw by a filter row.
    */
-  const step = (R: number, L: Lanes, C: number, acc: Local[], offset: number, pack: boolean) => {
+  const step = (R: number, L: Lanes, C: number, acc: Local[], pack: boolean) => {
     const right = L.type === 'v128' ? wVecs : [wScalar];
-    const wOff = pack ? (offset / 4) * C * 16 : 0;
-    for (let c = 0; c < C; c++) f.set(right[c], L.load(get(pw), wOff + c * L.width));
+    for (let c = 0; c < C; c++) f.set(right[c], L.load(get(pw), c * L.width));
     const left = L.type === 'v128' ? splat : scalar;
     for (let r = 0; r < R; r++) {
       const addr = i32.add(get(q[r]), get(o));
-      f.set(left, L.type === 'v128' ? f32x4.loadSplat(addr, offset) : f32.load(addr, offset));
+      f.set(left, L.type === 'v128' ? f32x4.loadSplat(addr) : f32.load(addr));
       for (let c = 0; c < C; c++) f.set(acc[r * C + c], L.fma(get(left), get(right[c]), get(acc[r * C + c])));
     }
-    if (!pack) f.set(pw, i32.add(get(pw), get(nBytes)));
+    f.set(pw, i32.add(get(pw), pack ? i32.const(C * 16) : get(nBytes)));
   };
 
   /** A tile of R pixels (bases already set) x C lanes-wide column groups at column `co`. */
@@ -79,14 +79,7 @@ export function convDirectKernel(rows = CONV_ROWS, vecs = CONV_VECS): FunctionBu
       ? i32.add(get(packed), i32.mul(get(co), i32.mul(get(kh), get(kwcBytes))))
       : i32.add(get(w), i32.shl(get(co), i32.const(2))));
     f.forRange(ky, i32.const(0), get(kh), 1, () => {
-      f.forRange(o, i32.const(0), get(kwcMain), 4 * UNROLL, () => {
-        for (let u = 0; u < UNROLL; u++) step(R, L, C, acc, u * 4, pack);
-        if (pack) f.set(pw, i32.add(get(pw), i32.const(UNROLL * C * 16)));
-      });
-      f.forRange(o, get(kwcMain), get(kwcBytes), 4, () => {
-        step(R, L, C, acc, 0, pack);
-        if (pack) f.set(pw, i32.add(get(pw), i32.const(C * 16)));
-      });
+      f.forRange(o, i32.const(0), get(kwcBytes), 4, () => step(R, L, C, acc, pack));
       for (let r = 0; r < R; r++) f.set(q[r], i32.add(get(q[r]), get(tapRowBytes)));
     });
     for (let r = 0; r < R; r++) {
