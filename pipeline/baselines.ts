@@ -16,7 +16,7 @@ import type { FashionMnist } from '../supernet/data/types.js';
 import { exportConfig } from '../supernet/export/exportConfig.js';
 import { loadSupernet } from '../supernet/io.js';
 import { createEngine } from '../supernet/train/engines.js';
-import { loadCheckpoint } from '../supernet/train/checkpoint.js';
+import { readCheckpointMeta } from '../supernet/train/checkpoint.js';
 import { kDefaultTrainOptions, kStandaloneRecipe, standalonePhase } from '../supernet/train/schedule.js';
 import { SupernetTrainer } from '../supernet/train/SupernetTrainer.js';
 import type { TrainMeta } from '../supernet/train/trainTypes.js';
@@ -119,7 +119,7 @@ export interface BaselineResult {
 export function baselineFinished(name: BaselineName, dir = baselineDir()): boolean {
   const file = baselineFiles(name, dir).checkpoint;
   if (!existsSync(file)) return false;
-  const { meta } = loadCheckpoint<TrainMeta>(file);
+  const meta = readCheckpointMeta<TrainMeta>(file);
   return meta.step === meta.totalSteps;
 }
 

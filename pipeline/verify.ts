@@ -3,6 +3,7 @@
  * `hwnas export` would, its test accuracy measured in onnxruntime and, on measured targets, its
  * latency measured here - next to what the search predicted. Also which supernet to verify with.
  */
+import { sameSpace } from '../space/sameSpace.js';
 import { existsSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { getTarget, parseTargetSpec } from '../latency/targets.js';
@@ -40,7 +41,7 @@ export function verifyCheckpoint(chosen: readonly ChosenConfig[], given?: string
 export function checkSameSpace(chosen: readonly ChosenConfig[], loaded: LoadedSupernet, checkpoint: string): void {
   const space = loaded.net.space;
   for (const c of chosen) {
-    if (JSON.stringify(c.space) === JSON.stringify(space)) continue;
+    if (sameSpace(c.space, space)) continue;
     const what = c.space.name === space.name ? `another version of space '${space.name}'` : `space '${c.space.name}'`;
     throw new Error(
       `${c.source} was searched in ${what}, but ${checkpoint} is a supernet of space '${space.name}': ` +

@@ -11,6 +11,7 @@
  * Every export and accuracy comes first, then the latencies, so no heavy work runs beside a
  * measurement. A flagged (too noisy) measurement is kept, marked, and never used as a latency.
  */
+import { sameSpace } from '../space/sameSpace.js';
 import { availableParallelism } from 'node:os';
 import { basename, join } from 'node:path';
 import { existsSync } from 'node:fs';
@@ -222,7 +223,7 @@ async function targetDrift(target: string, space: SearchSpace, runtimes: Map<str
   const path = given ?? defaultProfilePath(spec.name, threads);
   if (!existsSync(path)) return null;
   const profile = loadLatencyProfile(path);
-  if (JSON.stringify(profile.space) !== JSON.stringify(space)) return null;
+  if (!sameSpace(profile.space, space)) return null;
   return profileDrift(await benchRuntimeFor(spec.name, threads, runtimes), profile, path);
 }
 

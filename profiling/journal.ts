@@ -5,6 +5,7 @@
  * when its header matches (same target, threads, space, seed, harness settings and machine).
  * A torn last line (a kill mid-write) is dropped on open.
  */
+import { sameSpace } from '../space/sameSpace.js';
 import { appendFileSync, closeSync, existsSync, fsyncSync, mkdirSync, openSync, readFileSync, rmSync, truncateSync } from 'node:fs';
 import { dirname } from 'node:path';
 import type { SearchSpace, SubnetConfig } from '../space/types.js';
@@ -63,7 +64,7 @@ function headerDifferences(a: JournalHeader, b: JournalHeader): string[] {
   const out: string[] = [];
   if (a.target !== b.target || a.threads !== b.threads) out.push(`target ${a.target}:${a.threads} vs ${b.target}:${b.threads}`);
   if (a.bits !== b.bits) out.push('bits');
-  if (JSON.stringify(a.space) !== JSON.stringify(b.space)) out.push(`space '${a.space.name}' vs '${b.space.name}' (or its contents)`);
+  if (!sameSpace(a.space, b.space)) out.push(`space '${a.space.name}' vs '${b.space.name}' (or its contents)`);
   if (a.seed !== b.seed) out.push(`seed ${a.seed} vs ${b.seed}`);
   if (JSON.stringify(a.measurement) !== JSON.stringify(b.measurement)) out.push('sampler settings (warm-up, sample length, rounds, target spread)');
   out.push(...machineDifferences(a.machine, b.machine));

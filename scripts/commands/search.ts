@@ -4,6 +4,7 @@
  * budget; --pareto returns the front of predicted accuracy vs latency per target. Writes a
  * results JSON per run and a Pareto plot per target into --out, and prints a table.
  */
+import { sameSpace } from '../../space/sameSpace.js';
 import { availableParallelism } from 'node:os';
 import { resolve } from 'node:path';
 import { Option, type Command } from 'commander';
@@ -12,7 +13,7 @@ import { kDefaultSearchOptions } from '../../evolution/searchOptions.js';
 import { MlpPredictor } from '../../predictors/MlpPredictor.js';
 import { resolveSpace } from '../../supernet/io.js';
 import { parseSearchSpace } from '../../space/schema.js';
-import { loadCheckpoint } from '../../supernet/train/checkpoint.js';
+import { readCheckpointMeta } from '../../supernet/train/checkpoint.js';
 import type { TrainMeta } from '../../supernet/train/trainTypes.js';
 import type { SearchSpace } from '../../space/types.js';
 import { planSearchRuns, populationOptions, rerankEvaluator, runSearches, searchQuant } from '../../pipeline/search.js';
@@ -53,7 +54,7 @@ function collect(value: string, previous: string[]): string[] {
 
 function spaceOf(opts: SearchCliOptions): SearchSpace {
   if (opts.checkpoint === undefined) return resolveSpace(opts.space);
-  const { meta } = loadCheckpoint<TrainMeta>(opts.checkpoint);
+  const meta = readCheckpointMeta<TrainMeta>(opts.checkpoint);
   if (meta.kind !== 'hwnas-supernet') throw new Error(`${opts.checkpoint} is not a supernet checkpoint (kind ${String(meta.kind)})`);
   return parseSearchSpace(meta.space);
 }
@@ -108,7 +109,7 @@ export function registerSearch(program: Command): void {
     if (rerank > 0 && checkpoint === null) {
       checkShipped([kShipped.supernet]);
       checkpoint = resolve(shippedPath(kShipped.supernet));
-      if (JSON.stringify(spaceOf({ ...opts, checkpoint })) !== JSON.stringify(space)) {
+      if (!sameSpace(spaceOf({ ...opts, checkpoint }), space)) {
         throw new Error(`--rerank measures subnets of a trained supernet, and the shipped one is not of space '${space.name}': give the --checkpoint of that space`);
       }
     }

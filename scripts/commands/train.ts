@@ -9,7 +9,7 @@ import { resolveConfig, resolveSpace } from '../../supernet/io.js';
 import { configSpace } from '../../space/configSpace.js';
 import { existsSync } from 'node:fs';
 import { SupernetTrainer } from '../../supernet/train/SupernetTrainer.js';
-import { loadCheckpoint } from '../../supernet/train/checkpoint.js';
+import { readCheckpointMeta } from '../../supernet/train/checkpoint.js';
 import type { TrainMeta } from '../../supernet/train/trainTypes.js';
 import { kDefaultTrainOptions, kStandaloneRecipe, standalonePhase, type PhaseSpec, type TrainOptions } from '../../supernet/train/schedule.js';
 
@@ -59,7 +59,7 @@ function num(name: string, value: string): number {
  */
 function refuseChangedSettings(cmd: Command, out: string, asked: Required<TrainOptions>): void {
   if (!existsSync(out)) return;
-  const { meta } = loadCheckpoint<TrainMeta>(out);
+  const meta = readCheckpointMeta<TrainMeta>(out);
   if (meta.kind !== 'hwnas-supernet') return;
   const kept = meta.options;
   const checks: Array<[string, unknown, unknown]> = [

@@ -5,6 +5,7 @@
  * data order and subnet sampling, and atomic checkpoints from which a killed run resumes at
  * the exact step it saved.
  */
+import { sameSpace } from '../../space/sameSpace.js';
 import { existsSync } from 'node:fs';
 import type { SearchSpace, SubnetConfig } from '../../space/types.js';
 import type { FashionMnist, ImageSet } from '../data/types.js';
@@ -12,7 +13,7 @@ import { batchAugmentRng, batchIndices, fillBatch, fillLabels } from '../data/ba
 import { largestConfig, smallestConfig } from '../../space/searchSpace.js';
 import { Supernet } from '../Supernet.js';
 import { calibrationSet, evaluateConfig } from '../evaluate.js';
-import { loadCheckpoint, saveCheckpoint } from './checkpoint.js';
+import { loadCheckpoint, readCheckpointMeta, saveCheckpoint } from './checkpoint.js';
 import { sortChannelsByImportance } from '../layers/channelSort.js';
 import { withOutputLock } from '../../util/outputLock.js';
 import type { SandwichTask, SupernetReplicaInit } from './supernetReplica.js';
@@ -73,13 +74,13 @@ export class SupernetTrainer {
   /** The steps of the whole schedule: the options', or the checkpoint's when resuming. */
   plannedSteps(resume: boolean): number {
     if (!resume || !existsSync(this.checkpointPath)) return this.initialMeta().totalSteps;
-    return loadCheckpoint<TrainMeta>(this.checkpointPath).meta.totalSteps;
+    return readCheckpointMeta<TrainMeta>(this.checkpointPath).totalSteps;
   }
 
   /** The step a run starts from: 0, or the checkpoint's step when resuming. */
   resumeStep(resume: boolean): number {
     if (!resume || !existsSync(this.checkpointPath)) return 0;
-    return loadCheckpoint<TrainMeta>(this.checkpointPath).meta.step;
+    return readCheckpointMeta<TrainMeta>(this.checkpointPath).step;
   }
 
   /**
@@ -101,7 +102,7 @@ export class SupernetTrainer {
       }
       const ck = loadCheckpoint<TrainMeta>(this.checkpointPath);
       if (ck.meta.kind !== 'hwnas-supernet') throw new Error(`${this.checkpointPath} is not a supernet training checkpoint`);
-      if (JSON.stringify(ck.meta.space) !== JSON.stringify(space)) {
+      if (!sameSpace(ck.meta.space, space)) {
         throw new Error(`${this.checkpointPath} was trained on search space '${ck.meta.space.name}' with a different shape; resume with the same space`);
       }
       meta = { ...ck.meta, options: { ...ck.meta.options, maxStepsThisRun: options.maxStepsThisRun } };

@@ -8,7 +8,7 @@
  */
 import { readFailure } from '../../util/fsErrors.js';
 import { createHash } from 'node:crypto';
-import { readFileSync } from 'node:fs';
+import { closeSync, openSync, readFileSync, readSync } from 'node:fs';
 import { writeFileAtomic } from '../../util/atomicWrite.js';
 
 const kMagic = Buffer.from('HWNASCK1', 'ascii');
@@ -91,4 +91,34 @@ export function loadCheckpoint<M>(path: string): Checkpoint<M> {
     off += length * 4;
   }
   return { meta: header.meta, arrays };
+}
+
+/**
+ * The metadata of a checkpoint from its header alone: the weights are neither read nor
+ * hashed (load the checkpoint for those). Throws naming the file and the defect.
+ */
+export function readCheckpointMeta<M>(path: string): M {
+  let fd: number;
+  try {
+    fd = openSync(path, 'r');
+  } catch (err) {
+    throw readFailure('checkpoint', path, err, 'give a checkpoint written by hwnas train');
+  }
+  const bad = (what: string) => new Error(`checkpoint ${path} is ${what}: it was not written completely or is damaged; delete it and train again, or restore a good copy`);
+  try {
+    const head = Buffer.alloc(kMagic.length + 4);
+    if (readSync(fd, head, 0, head.length, 0) !== head.length || !head.subarray(0, kMagic.length).equals(kMagic)) throw bad('not an hwnas checkpoint (bad magic)');
+    const json = Buffer.alloc(head.readUInt32LE(kMagic.length));
+    if (readSync(fd, json, 0, json.length, head.length) !== json.length) throw bad('truncated (header)');
+    let header: Header<M>;
+    try {
+      header = JSON.parse(json.toString('utf8')) as Header<M>;
+    } catch {
+      throw bad('corrupt (header is not JSON)');
+    }
+    if (header.format !== 'hwnas-checkpoint' || header.version !== 1) throw bad(`of an unknown format (${header.format} v${header.version})`);
+    return header.meta;
+  } finally {
+    closeSync(fd);
+  }
 }
