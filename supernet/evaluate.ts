@@ -20,10 +20,10 @@ export const kCalibrationSeed = 2024;
 export function calibrationSet(split: DataSplit, n = kDefaultCalibrationOptions.images, seed = kCalibrationSeed): ImageSet {
   if (!Number.isInteger(n) || n <= 0 || n > split.n) throw new Error(`calibration size must be an integer in [1, ${split.n}] (got ${n})`);
   const order = new Rng(seed).shuffle(Int32Array.from({ length: split.n }, (_, i) => i)).subarray(0, n);
-  const px = split.height * split.width;
+  const px = split.height * split.width * split.channels;
   const images = new Uint8Array(n * px);
   order.forEach((src, i) => images.set(split.images.subarray(src * px, (src + 1) * px), i * px));
-  return { n, height: split.height, width: split.width, images };
+  return { n, height: split.height, width: split.width, channels: split.channels, images, normalization: split.normalization };
 }
 
 export interface EvalResult {
@@ -38,17 +38,17 @@ export interface EvalResult {
 export function evaluateOn(subnet: Pick<Subnet, 'forward'>, split: DataSplit, options: { batchSize?: number; limit?: number } = {}): EvalResult {
   const batchSize = options.batchSize ?? 500;
   const n = Math.min(options.limit ?? split.n, split.n);
-  const { height, width } = split;
+  const { height, width, channels } = split;
   const predictions = new Uint8Array(n);
   let correct = 0;
   let lossSum = 0;
-  const buf = new Float32Array(batchSize * height * width);
+  const buf = new Float32Array(batchSize * height * width * channels);
   for (let start = 0; start < n; start += batchSize) {
     const m = Math.min(batchSize, n - start);
     const idx = Int32Array.from({ length: m }, (_, i) => start + i);
     fillBatch(split, idx, buf, { augment: false });
     const [pred, losses] = tf.tidy(() => {
-      const x = tf.tensor4d(buf.subarray(0, m * height * width), [m, height, width, 1]);
+      const x = tf.tensor4d(buf.subarray(0, m * height * width * channels), [m, height, width, channels]);
       const logits = subnet.forward(x) as Tensor2D;
       const labels = tf.oneHot(tf.tensor1d(split.labels.subarray(start, start + m), 'int32'), logits.shape[1]);
       const ce = tf.neg(tf.sum(tf.mul(labels, tf.logSoftmax(logits)), 1));

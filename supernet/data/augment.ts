@@ -27,8 +27,9 @@ export function sampleAugment(rng: Rng): AugmentParams {
 }
 
 /**
- * Writes the cropped and optionally flipped `height x width` image starting at `src[srcOffset]`
- * to `dst[dstOffset]`. Pixels from outside the image are 0 (the background of Fashion-MNIST).
+ * Writes the cropped and optionally flipped `height x width` image (`channels` interleaved)
+ * starting at `src[srcOffset]` to `dst[dstOffset]`. Pixels from outside the image are 0 (the
+ * background of Fashion-MNIST).
  */
 export function cropFlip(
   src: Uint8Array,
@@ -38,7 +39,12 @@ export function cropFlip(
   params: AugmentParams,
   dst: Uint8Array,
   dstOffset: number,
+  channels = 1,
 ): void {
+  if (channels !== 1) {
+    cropFlipChannels(src, srcOffset, height, width, params, dst, dstOffset, channels);
+    return;
+  }
   const { dy, dx, flip } = params;
   for (let y = 0; y < height; y++) {
     const sy = y + dy;
@@ -51,6 +57,27 @@ export function cropFlip(
     for (let x = 0; x < width; x++) {
       const sx = (flip ? width - 1 - x : x) + dx;
       dst[row + x] = sx >= 0 && sx < width ? src[srcRow + sx] : 0;
+    }
+  }
+}
+
+function cropFlipChannels(
+  src: Uint8Array, srcOffset: number, height: number, width: number, params: AugmentParams, dst: Uint8Array, dstOffset: number, channels: number,
+): void {
+  const { dy, dx, flip } = params;
+  const rowLen = width * channels;
+  for (let y = 0; y < height; y++) {
+    const sy = y + dy;
+    const row = dstOffset + y * rowLen;
+    if (sy < 0 || sy >= height) {
+      dst.fill(0, row, row + rowLen);
+      continue;
+    }
+    const srcRow = srcOffset + sy * rowLen;
+    for (let x = 0; x < width; x++) {
+      const sx = (flip ? width - 1 - x : x) + dx;
+      const inside = sx >= 0 && sx < width;
+      for (let c = 0; c < channels; c++) dst[row + x * channels + c] = inside ? src[srcRow + sx * channels + c] : 0;
     }
   }
 }

@@ -8,7 +8,7 @@
  */
 import { Rng } from '../../space/rng.js';
 import { cropFlip, sampleAugment } from './augment.js';
-import { kNormalizeTable } from './normalize.js';
+import { normalizeTables } from './normalize.js';
 import type { ImageSet } from './types.js';
 
 const kShuffleStream = 0x5f1e;
@@ -76,18 +76,24 @@ export interface FillBatchOptions {
 }
 
 /**
- * Writes the images at `indices` (positions in `set`) as normalised floats, NHWC with one
- * channel, to the start of `out`, which needs at least `indices.length * height * width`
- * elements.
+ * Writes the images at `indices` (positions in `set`) as floats normalised by
+ * `set.normalization`, NHWC, to the start of `out`, which needs at least
+ * `indices.length * height * width * channels` elements.
  */
 export function fillBatch(set: ImageSet, indices: ArrayLike<number>, out: Float32Array, options: FillBatchOptions): void {
-  const pixels = set.height * set.width;
+  const channels = set.channels;
+  const pixels = set.height * set.width * channels;
   const need = indices.length * pixels;
   if (out.length < need) {
-    throw new Error(`fillBatch: out has ${out.length} elements, ${indices.length} images of ${set.height}x${set.width} need ${need}`);
+    const shape = `${set.height}x${set.width}${channels === 1 ? '' : `x${channels}`}`;
+    throw new Error(`fillBatch: out has ${out.length} elements, ${indices.length} images of ${shape} need ${need}`);
   }
   const rng = options.rng;
   if (options.augment && rng === undefined) throw new Error('fillBatch: options.rng is required when options.augment is true');
+  const tables = normalizeTables(set.normalization);
+  if (tables.length !== channels) {
+    throw new Error(`fillBatch: the normalisation has ${tables.length} channels, the images ${channels}`);
+  }
   const scratch = new Uint8Array(pixels);
   for (let k = 0; k < indices.length; k++) {
     const i = indices[k];
@@ -97,12 +103,19 @@ export function fillBatch(set: ImageSet, indices: ArrayLike<number>, out: Float3
     let src = set.images;
     let offset = i * pixels;
     if (rng !== undefined && options.augment) {
-      cropFlip(src, offset, set.height, set.width, sampleAugment(rng), scratch, 0);
+      cropFlip(src, offset, set.height, set.width, sampleAugment(rng), scratch, 0, channels);
       src = scratch;
       offset = 0;
     }
     const base = k * pixels;
-    for (let p = 0; p < pixels; p++) out[base + p] = kNormalizeTable[src[offset + p]];
+    if (channels === 1) {
+      const table = tables[0];
+      for (let p = 0; p < pixels; p++) out[base + p] = table[src[offset + p]];
+    } else {
+      for (let p = 0; p < pixels; p += channels) {
+        for (let c = 0; c < channels; c++) out[base + p + c] = tables[c][src[offset + p + c]];
+      }
+    }
   }
 }
 

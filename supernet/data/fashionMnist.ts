@@ -11,7 +11,8 @@ import { existsSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { readIdx } from './idx.js';
 import { stratifiedHoldOut } from './split.js';
-import type { DataSplit, FashionMnist, SplitName } from './types.js';
+import { kFashionMnistNormalization } from './normalize.js';
+import type { DataSplit, Dataset, SplitName } from './types.js';
 
 /** Where the Debian package `dataset-fashion-mnist` installs the files. */
 export const kDefaultFashionMnistDir = '/usr/share/datasets/fashion-mnist';
@@ -122,11 +123,12 @@ function gather(name: SplitName, source: string, images: Uint8Array, labels: Uin
     outLabels[k] = labels[i];
   }
   return Object.freeze({
-    name, images: out, labels: outLabels, n: indices.length, height: kImageSide, width: kImageSide, indices, source,
+    name, images: out, labels: outLabels, n: indices.length, height: kImageSide, width: kImageSide, channels: 1,
+    normalization: kFashionMnistNormalization, indices, source,
   });
 }
 
-function load(dir: string): FashionMnist {
+function load(dir: string): Dataset {
   const files = locateFiles(dir);
   const sizes = kFashionMnistSizes;
   const full = readPair(files.trainImages, files.trainLabels, sizes.train + sizes.val);
@@ -134,22 +136,28 @@ function load(dir: string): FashionMnist {
   const holdOut = stratifiedHoldOut(full.labels, sizes.val, kFashionMnistClasses.length, kValSplitSeed);
   const testIndices = Int32Array.from({ length: sizes.test }, (_, i) => i);
   return Object.freeze({
+    name: 'fashion-mnist',
+    format: 'fashion-mnist' as const,
     dir,
+    input: Object.freeze({ height: kImageSide, width: kImageSide, channels: 1 }),
+    classes: kFashionMnistClasses.length,
     classNames: kFashionMnistClasses,
+    normalization: kFashionMnistNormalization,
+    notes: Object.freeze([]),
     train: gather('train', files.trainImages, full.images, full.labels, holdOut.train),
     val: gather('val', files.trainImages, full.images, full.labels, holdOut.val),
     test: gather('test', files.testImages, official.images, official.labels, testIndices),
   });
 }
 
-const cache = new Map<string, FashionMnist>();
+const cache = new Map<string, Dataset>();
 
 /**
  * Loads Fashion-MNIST from `resolveFashionMnistDir(options)`, synchronously, once per
  * directory per process. Throws, naming the file, when a file is missing, corrupt, truncated,
  * has out-of-range labels, images that are not 28x28, or not the official number of examples.
  */
-export function loadFashionMnist(options: FashionMnistOptions = {}): FashionMnist {
+export function loadFashionMnist(options: FashionMnistOptions = {}): Dataset {
   const dir = resolveFashionMnistDir(options);
   let data = cache.get(dir);
   if (data === undefined) {

@@ -55,7 +55,7 @@ function checkOptions(options: EvalBatchOptions): Required<EvalBatchOptions> {
 
 function makeBatch(split: DataSplit, indices: Int32Array, options: Required<EvalBatchOptions>, rng: Rng | null): TensorBatch {
   const size = indices.length;
-  const pixels = new Float32Array(size * split.height * split.width);
+  const pixels = new Float32Array(size * split.height * split.width * split.channels);
   fillBatch(split, indices, pixels, rng === null ? { augment: false } : { augment: true, rng });
   const labels = new Int32Array(size);
   fillLabels(split.labels, indices, labels);
@@ -69,7 +69,7 @@ function makeBatch(split: DataSplit, indices: Int32Array, options: Required<Eval
       oneHot[k * options.numClasses + labels[k]] = 1;
     }
   }
-  const x = tf.tensor4d(pixels, [size, split.height, split.width, 1], 'float32');
+  const x = tf.tensor4d(pixels, [size, split.height, split.width, split.channels], 'float32');
   const y = tf.tensor1d(labels, 'int32');
   const yOneHot = oneHot === null ? null : tf.tensor2d(oneHot, [size, options.numClasses], 'float32');
   return {
