@@ -22,7 +22,8 @@ import { SupernetTrainer } from '../supernet/train/SupernetTrainer.js';
 import type { TrainMeta } from '../supernet/train/trainTypes.js';
 import { findPackageRoot, kPackageVersion } from '../util/packageRoot.js';
 import { kSilentReporter, type Reporter } from './progress.js';
-import { onnxTestAccuracy } from './verifyConfigs.js';
+import { measureOnnxOnTarget, onnxTestAccuracy, type TimingInput } from './verifyConfigs.js';
+import { parseTargetSpec } from '../latency/targets.js';
 
 /** The baselines: a name, what it is, and its config file under models/baselines. */
 export const kBaselines = Object.freeze({
@@ -152,4 +153,53 @@ export async function finishBaseline(name: BaselineName, data: FashionMnist, dir
   } finally {
     loaded.net.dispose();
   }
+}
+
+/** A finished baseline timed on one target, for a report beside the searched models. */
+export interface BaselineRow {
+  name: BaselineName;
+  what: string;
+  target: string;
+  testAccuracy: number;
+  macs: number;
+  /** Median of the measurement harness, ms. */
+  medianMs: number;
+}
+
+/**
+ * Every baseline whose result exists (finished and exported), timed on each ort-cpu target of
+ * `targets` with the harness verify uses; the others are listed in `missing`.
+ */
+export async function timeBaselines(
+  targets: readonly string[], input: TimingInput, dir = baselineDir(),
+): Promise<{ rows: BaselineRow[]; missing: BaselineName[] }> {
+  const rows: BaselineRow[] = [];
+  const missing: BaselineName[] = [];
+  for (const name of Object.keys(kBaselines) as BaselineName[]) {
+    const files = baselineFiles(name, dir);
+    if (!existsSync(files.result) || !existsSync(files.onnx)) {
+      missing.push(name);
+      continue;
+    }
+    const result = JSON.parse(readFileSync(files.result, 'utf8')) as BaselineResult;
+    for (const target of targets) {
+      if (parseTargetSpec(target).name !== 'ort-cpu') continue;
+      const { measurement } = await measureOnnxOnTarget(files.onnx, target, input);
+      if (measurement === null) continue;
+      rows.push({ name, what: result.what, target, testAccuracy: result.testAccuracy, macs: result.macs, medianMs: measurement.medianMs });
+    }
+  }
+  return { rows, missing };
+}
+
+/** The report section: the baselines beside the searched models, or how to train them. */
+export function baselinesMarkdown(rows: readonly BaselineRow[], missing: readonly BaselineName[]): string[] {
+  const out = ['## Baselines (trained from scratch with the standard recipe)', ''];
+  if (rows.length > 0) {
+    out.push('| baseline | target | test accuracy | MACs | measured latency (median) |', '|---|---|---|---|---|');
+    for (const r of rows) out.push(`| ${r.name}: ${r.what} | ${r.target} | ${(100 * r.testAccuracy).toFixed(2)}% | ${(r.macs / 1e6).toFixed(2)}M | ${r.medianMs.toFixed(3)} ms |`);
+    out.push('');
+  }
+  if (missing.length > 0) out.push(`Not trained yet: ${missing.join(', ')} (\`npm run bench:baselines\` trains, exports and times them).`, '');
+  return out;
 }

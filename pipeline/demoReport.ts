@@ -36,6 +36,8 @@ export interface DemoReport {
   runs: readonly SearchRun[];
   rows: readonly VerifyRow[];
   verify: VerifyProvenance;
+  /** The baselines' section (pipeline/baselines.ts `baselinesMarkdown`), shown beside the results. */
+  baselines?: string[];
   seconds: number;
   createdAt: Date;
 }
@@ -115,6 +117,7 @@ export function demoMarkdown(r: DemoReport): string {
     '',
     verifyMarkdownTable(r.rows, 'verify'),
     '',
+    ...(r.baselines ?? []),
     '## Chosen configs',
     '',
     ...r.rows.flatMap((_, k) => configSection(r, k)),

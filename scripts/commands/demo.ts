@@ -35,6 +35,8 @@ import { verifyTable } from '../../pipeline/verifyReport.js';
 import { computedBudgets, demoProfiles, demoRuns, kDemoBudgetFractions, kDemoPopulation, kDemoRerank, kDemoTargets } from '../../pipeline/demo.js';
 import { populationOptions, rerankEvaluator, runSearches } from '../../pipeline/search.js';
 import { runVerify } from '../../pipeline/verify.js';
+import { baselinesMarkdown, timeBaselines } from '../../pipeline/baselines.js';
+import { timingInput } from '../../pipeline/verifyConfigs.js';
 import { cliReporter } from '../progress.js';
 
 interface DemoCliOptions extends CommonOptions {
@@ -121,19 +123,24 @@ export function registerDemo(program: Command): void {
         const chosen = outcomes.map((o, k) => chosenConfig(join(opts.out, 'search', runs[k].file), o));
         mkdirSync(join(dir, 'verify'));
         const verified = await runVerify(chosen, loaded, kShipped.supernet.file, data, join(dir, 'verify'), cliReporter, profiles);
+        // The standard models a user would train instead, timed here beside the searched ones.
+        const baselines = await timeBaselines(targets, timingInput(space, data.test));
+        const baselineLines = baselinesMarkdown(baselines.rows, baselines.missing);
         writeFileSync(join(dir, 'report.md'), demoMarkdown({
+          baselines: baselineLines,
           space, supernet: kShipped.supernet.file, supernetSteps: `${loaded.meta.step}/${loaded.meta.totalSteps}`,
           predictor: predictorArtifact.file, predictorKind: `${predictorArtifact.what}, genome ${opts.quant}`,
           profiles: Object.fromEntries(Object.entries(profiles).map(([t, p]) => [t, profileArtifacts[t] !== undefined && p === shippedPath(profileArtifacts[t]) ? profileArtifacts[t].file : p])),
           search: { population: kDemoPopulation, generations, seed: options.seed, rerank, seconds: searchSeconds },
           budgets: bases, runs, rows: verified.rows, verify: verified.provenance, seconds: (Date.now() - t0) / 1000, createdAt: new Date(),
         }));
-        return { outcomes, rows: verified.rows };
+        return { outcomes, rows: verified.rows, baselineLines };
       });
       console.log(searchTable(runs, done.outcomes));
       console.log('');
       console.log(verifyTable(done.rows));
       console.log('');
+      console.log(done.baselineLines.join('\n'));
       console.log(`report: ${join(opts.out, 'report.md')} (the demo took ${((Date.now() - t0) / 1000).toFixed(0)} s)`);
     } finally {
       loaded.net.dispose();

@@ -1,0 +1,36 @@
+import assert from 'node:assert/strict';
+import { mkdtempSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { describe, it } from 'node:test';
+import { baselineNetwork, baselinesMarkdown, parseBaselineNames, timeBaselines } from '../../pipeline/baselines.js';
+import { macs, params } from '../../space/layers.js';
+
+describe('baselines', () => {
+  it('ResNet-8 and ResNet-14 are the textbook networks, each in its own one-network space', () => {
+    const r8 = baselineNetwork('resnet8');
+    const r14 = baselineNetwork('resnet14');
+    assert.deepEqual(r8.space.families, [{ name: 'resnet', expands: [1] }]);
+    assert.equal((macs(r8.space, r8.config) / 1e6).toFixed(2), '9.35');
+    assert.equal(params(r8.space, r8.config), 77418);
+    assert.deepEqual(r14.config.depths, [2, 2, 2]);
+    assert.ok(macs(r14.space, r14.config) > 2 * macs(r8.space, r8.config));
+  });
+
+  it('names bad baseline lists', () => {
+    assert.deepEqual(parseBaselineNames('resnet14, resnet8'), ['resnet14', 'resnet8']);
+    assert.throws(() => parseBaselineNames('resnet8,vgg99'), /unknown baseline 'vgg99': use resnet8, resnet14/);
+    assert.throws(() => parseBaselineNames(' , '), /name at least one baseline/);
+  });
+
+  it('reports untrained baselines with the command that trains them, and trained ones in a table', async () => {
+    const empty = mkdtempSync(join(tmpdir(), 'hwnas-baselines-'));
+    const { rows, missing } = await timeBaselines(['ort-cpu:1'], { image: new Float32Array(784), dims: [1, 28, 28, 1] }, empty);
+    assert.deepEqual(rows, []);
+    assert.deepEqual(missing, ['resnet8', 'resnet14']);
+    assert.match(baselinesMarkdown(rows, missing).join('\n'), /Not trained yet: resnet8, resnet14 \(`npm run bench:baselines`/);
+    const table = baselinesMarkdown([{ name: 'resnet8', what: 'ResNet-8', target: 'ort-cpu:1', testAccuracy: 0.9312, macs: 9.35e6, medianMs: 0.1234 }], []).join('\n');
+    assert.match(table, /\| resnet8: ResNet-8 \| ort-cpu:1 \| 93\.12% \| 9\.35M \| 0\.123 ms \|/);
+    assert.doesNotMatch(table, /Not trained yet/);
+  });
+});
