@@ -131,7 +131,9 @@ async function main(): Promise<void> {
   }
   let fullAgreement: Agreement | undefined;
   if (full !== undefined) {
-    fullAgreement = agreement(new ProfileLatencyModel(full, lower).predict(pool.map((m) => m.config)), allActual);
+    // A full profile predicts at its own reference speed: put its predictions at this run's.
+    const scale = full.reference !== undefined ? typicalRefMs / full.reference.ms : 1;
+    fullAgreement = agreement(Array.from(new ProfileLatencyModel(full, lower).predict(pool.map((m) => m.config)), (ms) => ms * scale), allActual);
     rows.push(['full profile measured here', pool.length, ...fmt(fullAgreement), '-']);
   }
   rows.push(['re-measurement (noise ceiling)', pool.length, ...fmt(noise), '-']);
