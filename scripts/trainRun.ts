@@ -5,7 +5,20 @@ import type { BackendName } from '../supernet/backend/backend.js';
 import { createEngine } from '../supernet/train/engines.js';
 import type { SupernetTrainer } from '../supernet/train/SupernetTrainer.js';
 import type { EpochRecord, GradientEngine, TrainMeta } from '../supernet/train/trainTypes.js';
+import type { Command } from 'commander';
+import { kDefaultTrainOptions } from '../supernet/train/schedule.js';
 import { progressBar } from './progress.js';
+
+/** The options every training command shares: resuming, workers, batch, seed, step budget, evaluation. */
+export function addTrainingRunOptions(cmd: Command, seedWhat: string): Command {
+  return cmd
+    .option('--resume', 'continue the checkpoint at --out from its last saved step')
+    .option('--workers <n>', 'data-parallel worker threads (one per core)', '2')
+    .option('--batch-size <n>', 'images per step (split across workers)', String(kDefaultTrainOptions.batchSize))
+    .option('--seed <n>', `seed of ${seedWhat}`, String(kDefaultTrainOptions.seed))
+    .option('--max-steps <n>', 'stop this run after n steps (resume later); 0 = run to the end', '0')
+    .option('--eval-images <n>', 'val/test images evaluated at each epoch end (0 = none)', String(kDefaultTrainOptions.evalImages));
+}
 
 export interface TrainRun {
   out: string;

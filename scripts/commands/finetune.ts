@@ -7,7 +7,7 @@
 import { checkOutputPath } from '../../util/fsErrors.js';
 import type { Command } from 'commander';
 import { largestConfig } from '../../space/searchSpace.js';
-import { loadFashionMnist } from '../../supernet/data/fashionMnist.js';
+import { loadTrainingData } from '../../supernet/trainingData.js';
 import { resolveConfig } from '../../supernet/io.js';
 import { kDefaultTrainOptions } from '../../supernet/train/schedule.js';
 import { SupernetTrainer } from '../../supernet/train/SupernetTrainer.js';
@@ -15,7 +15,7 @@ import { loadCheckpoint } from '../../supernet/train/checkpoint.js';
 import type { TrainMeta } from '../../supernet/train/trainTypes.js';
 import { addBackendOption, addCheckpointOption, addDataDirOption, type CommonOptions, parseIntOption } from '../options.js';
 import { startBackend } from '../runtime.js';
-import { runTraining } from '../trainRun.js';
+import { addTrainingRunOptions, runTraining } from '../trainRun.js';
 
 interface FinetuneCliOptions extends CommonOptions {
   checkpoint: string;
@@ -49,13 +49,8 @@ export function registerFinetune(program: Command): void {
     .option('--epochs <n>', 'fine-tuning epochs', String(kFinetuneRecipe.epochs))
     .option('--lr <x>', 'peak learning rate (cosine decay to 0)', String(kFinetuneRecipe.lr))
     .option('--no-distill', "train on the labels alone (default: also learn the supernet's largest subnet's soft predictions, frozen)")
-    .option('--out <path>', 'checkpoint of the fine-tuned subnet (written atomically, resumable)', 'runs/finetune.ckpt')
-    .option('--resume', 'continue the checkpoint at --out from its last saved step')
-    .option('--workers <n>', 'data-parallel worker threads (one per core)', '2')
-    .option('--batch-size <n>', 'images per step', String(kDefaultTrainOptions.batchSize))
-    .option('--seed <n>', 'seed of data order and augmentation', String(kDefaultTrainOptions.seed))
-    .option('--eval-images <n>', 'val/test images evaluated at each epoch end (0 = none)', String(kDefaultTrainOptions.evalImages))
-    .option('--max-steps <n>', 'stop this run after n steps (resume later); 0 = run to the end', '0');
+    .option('--out <path>', 'checkpoint of the fine-tuned subnet (written atomically, resumable)', 'runs/finetune.ckpt');
+  addTrainingRunOptions(cmd, 'data order and augmentation');
   addCheckpointOption(cmd, 'trained supernet whose weights the subnet inherits');
   addBackendOption(cmd);
   addDataDirOption(cmd);
@@ -81,7 +76,7 @@ export function registerFinetune(program: Command): void {
       }],
     };
     await startBackend(opts);
-    const data = loadFashionMnist({ dataDir: opts.dataDir });
+    const data = await loadTrainingData(opts, space, ck.meta.data, opts.checkpoint);
     const trainer = new SupernetTrainer(space, data, opts.out, options);
     const resume = opts.resume === true;
     await runTraining(trainer, {

@@ -3,8 +3,8 @@ import { checkOutputPath } from '../../util/fsErrors.js';
 import { type Command, Option } from 'commander';
 import { addBackendOption, addDataDirOption, type CommonOptions, parseIntOption } from '../options.js';
 import { startBackend } from '../runtime.js';
-import { runTraining } from '../trainRun.js';
-import { loadFashionMnist } from '../../supernet/data/fashionMnist.js';
+import { addTrainingRunOptions, runTraining } from '../trainRun.js';
+import { loadData } from '../../supernet/data/loadDataset.js';
 import { resolveConfig, resolveSpace } from '../../supernet/io.js';
 import { configSpace } from '../../space/configSpace.js';
 import { existsSync } from 'node:fs';
@@ -80,10 +80,6 @@ export function registerTrain(program: Command): void {
     .description('train the weight-sharing supernet (largest subnet first, then the sandwich rule with in-place distillation)')
     .option('--space <name|file>', 'search space', 'fashion-mbv3')
     .option('--out <path>', 'checkpoint file (written atomically, resumable)', 'runs/supernet.ckpt')
-    .option('--resume', 'continue the checkpoint at --out from its last saved step')
-    .option('--workers <n>', 'data-parallel worker threads (one per core)', '2')
-    .option('--batch-size <n>', 'images per step (split across workers)', String(kDefaultTrainOptions.batchSize))
-    .option('--seed <n>', 'seed of initialisation, data order and subnet sampling', String(kDefaultTrainOptions.seed))
     .option('--largest-epochs <n>', 'epochs of the largest-subnet phase', String(largest.epochs))
     .option('--sandwich-epochs <n>', 'epochs of the sandwich phase', String(sandwich.epochs))
     .option('--lr <x>', 'peak learning rate of the largest-subnet phase', String(largest.lr))
@@ -94,12 +90,12 @@ export function registerTrain(program: Command): void {
     .option('--extend-random <n>', 'random subnets per step of the appended phase, besides the largest and the smallest', '2')
     .addOption(new Option('--extend-schedule <name>', 'learning rate of the appended phase after warm-up: cosine decay to 0, or constant').choices(['cosine', 'constant']).default('cosine'))
     .option('--extend-average <epochs>', 'average the weights over the last n epochs of the appended phase (stochastic weight averaging); 0 = off', '0')
-    .option('--max-steps <n>', 'stop this run after n steps (resume later); 0 = run to the end', '0')
     .option('--config <file>', `train this one subnet of --space from scratch (a config JSON, or largest/smallest; the checkpoint holds its weights only, in the smallest space that holds it) with the standard recipe: SGD with Nesterov momentum, ${kStandaloneRecipe.warmupEpochs} warm-up epoch and a cosine schedule, peak lr ${kStandaloneRecipe.lr} (--lr), weight decay ${kStandaloneRecipe.weightDecay}, label smoothing 0.1, crop-and-flip augmentation`)
     .option('--epochs <n>', 'epochs of --config training', String(kStandaloneRecipe.epochs))
     .option('--weight-decay <x>', `weight decay (default ${kDefaultTrainOptions.hyper.weightDecay} for the supernet, ${kStandaloneRecipe.weightDecay} with --config)`)
     .option('--checkpoint-every <n>', 'steps between checkpoints (also at every epoch end)', String(kDefaultTrainOptions.checkpointEvery))
-    .option('--eval-images <n>', 'val/test images evaluated at each epoch end (0 = none)', String(kDefaultTrainOptions.evalImages));
+;
+  addTrainingRunOptions(cmd, 'initialisation, data order and subnet sampling');
   addBackendOption(cmd);
   addDataDirOption(cmd);
   cmd.action(async (opts: TrainCliOptions) => {
@@ -107,7 +103,11 @@ export function registerTrain(program: Command): void {
     checkOutputPath(opts.out, { kind: 'file', existing: 'update' });
     await startBackend(opts);
     const givenSpace = resolveSpace(opts.space);
-    const data = loadFashionMnist({ dataDir: opts.dataDir });
+    const data = await loadData(opts, givenSpace.input);
+    if (data.format !== 'fashion-mnist') {
+      console.log(`data: ${data.dir} (${data.format}): train ${data.train.n}, val ${data.val.n}, test ${data.test.n}, ${data.classes} classes`);
+      for (const note of data.notes) console.log(`  ${note}`);
+    }
     // One network is trained as the supernet of the smallest space that holds it, so its
     // checkpoint carries its own weights only.
     const reduced = opts.config === undefined ? undefined : configSpace(givenSpace, resolveConfig(givenSpace, opts.config));
