@@ -18,7 +18,7 @@
  * Runs under the one measurement lock (measure.ts), like every other timing in hwnas.
  */
 import { withMeasurementLock } from './measure.js';
-import { median, quantileSorted } from '../util/stats.js';
+import { quantileSorted } from '../util/stats.js';
 
 export interface SamplerSettings {
   /** Untimed runs of each graph before timing; at least 1. */
@@ -117,8 +117,8 @@ export async function measureInterleaved(runs: readonly Run[], settings: Sampler
       for (const run of runs) {
         const warm: number[] = [];
         for (let i = 0; i < settings.warmupRuns; i++) warm.push(await sample(run, 1));
-        // The warm-up's faster half sets the batch: its slow first runs (allocation) do not count.
-        const perRun = Math.max(1e-4, median(warm.slice(Math.floor(warm.length / 2))));
+        // The warm-up's fastest run sets the batch: preemption and first-run allocation only add time.
+        const perRun = Math.max(1e-4, Math.min(...warm));
         batches.push(Math.max(1, Math.ceil(settings.minSampleMs / perRun)));
       }
       const samples: number[][] = runs.map(() => []);
