@@ -15,7 +15,11 @@ import type { MlpPredictor } from '../predictors/MlpPredictor.js';
 import { PoolEvaluator, type SubnetEvaluator } from '../predictors/SubnetEvaluator.js';
 import type { QuantMode } from '../space/searchSpace.js';
 import type { SearchSpace } from '../space/types.js';
-import { loadFashionMnist } from '../supernet/data/fashionMnist.js';
+import type { DataOptions } from '../supernet/data/loadDataset.js';
+import { loadTrainingData } from '../supernet/trainingData.js';
+import { readCheckpointMeta } from '../supernet/train/checkpoint.js';
+import type { TrainMeta } from '../supernet/train/trainTypes.js';
+import { parseSearchSpace } from '../space/schema.js';
 import { calibrationSet } from '../supernet/evaluate.js';
 import { formatLatency, parseLatency } from './latencyArg.js';
 import { kSilentReporter, type Reporter } from './progress.js';
@@ -158,7 +162,9 @@ export async function runSearches(job: SearchJob): Promise<SearchOutcome[]> {
 }
 
 /** A val evaluator on worker threads for --rerank: the supernet `checkpoint`, BatchNorm recalibrated on 2,000 training images. */
-export async function rerankEvaluator(checkpoint: string, dataDir: string | undefined, workers: number): Promise<SubnetEvaluator> {
-  const data = loadFashionMnist({ dataDir });
-  return PoolEvaluator.create({ checkpoint, val: data.val, calibration: calibrationSet(data.train), workers });
+export async function rerankEvaluator(checkpoint: string, data: DataOptions | string | undefined, workers: number): Promise<SubnetEvaluator> {
+  const meta = readCheckpointMeta<TrainMeta>(checkpoint);
+  const options = typeof data === 'object' ? data : { dataDir: data };
+  const dataset = await loadTrainingData(options, parseSearchSpace(meta.space), meta.data, checkpoint);
+  return PoolEvaluator.create({ checkpoint, val: dataset.val, calibration: calibrationSet(dataset.train), workers });
 }

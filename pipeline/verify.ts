@@ -9,7 +9,7 @@ import { join } from 'node:path';
 import { getTarget, parseTargetSpec } from '../latency/targets.js';
 import { createBenchRuntime } from '../profiling/benchRuntime.js';
 import { machineInfo } from '../profiling/machine.js';
-import type { FashionMnist } from '../supernet/data/types.js';
+import type { Dataset } from '../supernet/data/types.js';
 import type { LoadedSupernet } from '../supernet/io.js';
 import { kPackageVersion } from '../util/packageRoot.js';
 import { kSilentReporter, type Reporter } from './progress.js';
@@ -57,7 +57,7 @@ export interface VerifyRun {
 
 /** Verifies `chosen` into folder `dir` (the models, verify.json and verify.md). */
 export async function runVerify(
-  chosen: readonly ChosenConfig[], loaded: LoadedSupernet, checkpoint: string, data: FashionMnist, dir: string, reporter: Reporter = kSilentReporter,
+  chosen: readonly ChosenConfig[], loaded: LoadedSupernet, checkpoint: string, data: Dataset, dir: string, reporter: Reporter = kSilentReporter,
   profiles: Record<string, string> = {},
 ): Promise<VerifyRun> {
   const t0 = Date.now();

@@ -26,7 +26,7 @@ import { timeGraph } from '../profiling/timeGraph.js';
 import type { TargetKind } from '../latency/target.js';
 import { getTarget, parseTargetSpec } from '../latency/targets.js';
 import { fillBatch } from '../supernet/data/batches.js';
-import type { DataSplit, FashionMnist } from '../supernet/data/types.js';
+import type { DataSplit, Dataset } from '../supernet/data/types.js';
 import { exportConfig } from '../supernet/export/exportConfig.js';
 import type { ExportFormat } from '../supernet/export/exportSubnet.js';
 import { agreement, top1 } from '../supernet/quant/classify.js';
@@ -38,7 +38,7 @@ import type { ChosenConfig } from './searchResultFile.js';
 export interface VerifyContext {
   net: Supernet;
   /** `train` calibrates, `test` (all of it) measures accuracy. */
-  data: FashionMnist;
+  data: Dataset;
   /** Folder the ONNX files are written to. */
   dir: string;
   /** hwnas version and metadata written into the ONNX files. */
@@ -99,7 +99,7 @@ function modelFiles(chosen: readonly ChosenConfig[]): string[] {
 
 /** The test split as normalised NHWC floats, the exported models' input. */
 function testImages(split: DataSplit): Float32Array {
-  const images = new Float32Array(split.n * split.height * split.width);
+  const images = new Float32Array(split.n * split.height * split.width * split.channels);
   fillBatch(split, Int32Array.from({ length: split.n }, (_, i) => i), images, { augment: false });
   return images;
 }
@@ -112,7 +112,7 @@ export async function onnxTestAccuracy(path: string, split: DataSplit, classes: 
 async function onnxAccuracy(path: string, split: DataSplit, images: Float32Array, classes: number): Promise<number> {
   const session = await createSession(path, { intraOpThreads: availableParallelism() });
   try {
-    const logits = await session.runBatched(images, [split.n, split.height, split.width, 1], 500);
+    const logits = await session.runBatched(images, [split.n, split.height, split.width, split.channels], 500);
     return agreement(top1(logits, classes), split.labels);
   } finally {
     await session.release();
@@ -168,6 +168,7 @@ export async function verifyConfigs(chosen: readonly ChosenConfig[], ctx: Verify
     const path = join(ctx.dir, files[k]);
     let floatGraph: DeployGraph | undefined;
     const r = await exportConfig(net, c.best.config, data.train, path, {
+      classNames: data.classNames,
       format: exportFormatOf(c.best.config),
       version: ctx.version,
       metadata: { ...ctx.metadata, 'hwnas.target': c.target, 'hwnas.results': basename(c.source) },

@@ -29,11 +29,11 @@ export function hasBits(cfg: SubnetConfig): boolean {
 
 const normalized = new WeakMap<DataSplit, Float32Array>();
 
-/** The split's images, normalised as for evaluation, `[n, H, W, 1]` (cached per split). */
+/** The split's images, normalised as for evaluation, `[n, H, W, C]` (cached per split). */
 function imagesOf(split: DataSplit): Float32Array {
   let images = normalized.get(split);
   if (!images) {
-    images = new Float32Array(split.n * split.height * split.width);
+    images = new Float32Array(split.n * split.height * split.width * split.channels);
     fillBatch(split, Int32Array.from({ length: split.n }, (_, i) => i), images, { augment: false });
     normalized.set(split, images);
   }
@@ -63,8 +63,8 @@ function evaluateQuantized(net: Supernet, cfg: SubnetConfig, calibration: ImageS
   try {
     const q = quantizeSubnet(subnet, calibration, options.ranges);
     try {
-      const { height, width } = val;
-      const logits = logitsOf(q, imagesOf(val).subarray(0, n * height * width), [n, height, width, 1], 500);
+      const { height, width, channels } = val;
+      const logits = logitsOf(q, imagesOf(val).subarray(0, n * height * width * channels), [n, height, width, channels], 500);
       return { ...scoreLogits(logits, val.labels.subarray(0, n), net.space.input.classes), n };
     } finally {
       q.dispose();

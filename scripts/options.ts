@@ -6,6 +6,7 @@ import { kShipped, shippedPath } from '../pipeline/shippedModels.js';
 export interface CommonOptions {
   backend?: 'auto' | 'node' | 'wasm' | 'cpu';
   dataDir?: string;
+  data?: string;
 }
 
 export function addBackendOption(cmd: Command): Command {
@@ -15,8 +16,17 @@ export function addBackendOption(cmd: Command): Command {
   );
 }
 
-/** `--data-dir`, checked as it is parsed: an existing path must be a directory. */
+/**
+ * `--data` (a user's dataset folder) and `--data-dir` (Fashion-MNIST's), checked as they are
+ * parsed: an existing path must be a directory.
+ */
 export function addDataDirOption(cmd: Command): Command {
+  cmd.option('--data <dir>', "your dataset: an image folder (a sub-folder per class), NPY (x_train.npy, y_train.npy) or IDX files; default Fashion-MNIST (--data-dir)", (dir: string) => {
+    if (existsSync(dir) && !statSync(dir).isDirectory()) {
+      throw new InvalidArgumentError(`${dir} is a file, not a directory: give the folder that holds your dataset`);
+    }
+    return dir;
+  });
   return cmd.option('--data-dir <dir>', 'Fashion-MNIST directory (default: $HWNAS_DATA_DIR or /usr/share/datasets/fashion-mnist)', (dir: string) => {
     if (existsSync(dir) && !statSync(dir).isDirectory()) {
       throw new InvalidArgumentError(`${dir} is a file, not a directory: give the folder that holds the Fashion-MNIST files`);

@@ -16,9 +16,13 @@ import { extract, kDefaultCalibrationOptions } from './extract.js';
 /** Seed of the calibration subset: the same 2,000 training images for every subnet. */
 export const kCalibrationSeed = 2024;
 
-/** A seeded random subset of `split` of `n` images (for BatchNorm recalibration). */
-export function calibrationSet(split: DataSplit, n = kDefaultCalibrationOptions.images, seed = kCalibrationSeed): ImageSet {
-  if (!Number.isInteger(n) || n <= 0 || n > split.n) throw new Error(`calibration size must be an integer in [1, ${split.n}] (got ${n})`);
+/**
+ * A seeded random subset of `split` of `n` images (for BatchNorm recalibration); all of a
+ * smaller split, shuffled.
+ */
+export function calibrationSet(split: DataSplit, size = kDefaultCalibrationOptions.images, seed = kCalibrationSeed): ImageSet {
+  if (!Number.isInteger(size) || size <= 0) throw new Error(`calibration size must be a positive integer (got ${size})`);
+  const n = Math.min(size, split.n);
   const order = new Rng(seed).shuffle(Int32Array.from({ length: split.n }, (_, i) => i)).subarray(0, n);
   const px = split.height * split.width * split.channels;
   const images = new Uint8Array(n * px);

@@ -6,7 +6,7 @@ import { Option } from 'commander';
 import { addBackendOption, addCheckpointOption, addDataDirOption, type CommonOptions, parseIntOption } from '../options.js';
 import { startBackend } from '../runtime.js';
 import { progressBar } from '../progress.js';
-import { loadFashionMnist } from '../../supernet/data/fashionMnist.js';
+import { loadTrainingData } from '../../supernet/trainingData.js';
 import { loadSupernet } from '../../supernet/io.js';
 import { calibrationSet } from '../../supernet/evaluate.js';
 import type { QuantMode, Sampling } from '../../space/searchSpace.js';
@@ -52,12 +52,12 @@ export function registerCollect(program: Command): void {
     const calibrationImages = parseIntOption('calibration-images', opts.calibrationImages, 1);
     checkOutputPath(opts.out, { kind: 'file', existing: 'update' });
     if (existsSync(opts.out)) recogniseDataset(opts.out, readFileSync(opts.out));
-    const data = loadFashionMnist({ dataDir: opts.dataDir });
-    const calibration = calibrationSet(data.train, calibrationImages);
     // The main thread loads the checkpoint too: for its space, and to fail early on a bad file.
     await startBackend(opts, 1);
     const { net, meta } = loadSupernet(opts.checkpoint);
     const space = net.space;
+    const data = await loadTrainingData(opts, space, meta.data, opts.checkpoint);
+    const calibration = calibrationSet(data.train, calibrationImages);
     const images = Math.min(limit ?? data.val.n, data.val.n);
     console.log(`supernet ${opts.checkpoint}: step ${meta.step}/${meta.totalSteps}, space ${space.name}`);
     console.log(`collect ${n} distinct ${opts.quant} configs (${opts.sampling} sampling, seed ${opts.seed}) into ${opts.out}: val ${images} images, calibration ${calibration.n}, ${workers} worker${workers === 1 ? '' : 's'}`);

@@ -3,7 +3,7 @@ import type { Command } from 'commander';
 import { Option } from 'commander';
 import { addBackendOption, addCheckpointOption, addDataDirOption, type CommonOptions, parseIntOption } from '../options.js';
 import { startBackend } from '../runtime.js';
-import { loadFashionMnist } from '../../supernet/data/fashionMnist.js';
+import { loadTrainingData } from '../../supernet/trainingData.js';
 import { loadSupernet, resolveConfig } from '../../supernet/io.js';
 import { calibrationSet, evaluateConfig } from '../../supernet/evaluate.js';
 import { bitOps, macs, params } from '../../space/layers.js';
@@ -45,7 +45,7 @@ export function registerEval(program: Command): void {
     await startBackend(opts);
     const { net, meta } = loadSupernet(opts.checkpoint);
     const space = net.space;
-    const data = loadFashionMnist({ dataDir: opts.dataDir });
+    const data = await loadTrainingData(opts, space, meta.data, opts.checkpoint);
     const configs: Array<[string, SubnetConfig]> = opts.config.map((c) => [c, resolveConfig(space, c)]);
     const rng = new Rng(seed);
     for (let i = 0; i < nRandom; i++) configs.push([`random${i}`, sampleConfig(space, rng)]);

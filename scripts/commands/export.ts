@@ -4,7 +4,7 @@ import { Option, type Command } from 'commander';
 import { addBackendOption, addCheckpointOption, addDataDirOption, type CommonOptions, parseIntOption } from '../options.js';
 import { kPackageVersion, startBackend } from '../runtime.js';
 import { checkOutputPath } from '../../util/fsErrors.js';
-import { loadFashionMnist } from '../../supernet/data/fashionMnist.js';
+import { loadTrainingData } from '../../supernet/trainingData.js';
 import { kDefaultCalibrationOptions } from '../../supernet/extract.js';
 import { loadSupernet, resolveConfig } from '../../supernet/io.js';
 import { EXPORT_FORMATS, type ExportFormat } from '../../supernet/export/exportSubnet.js';
@@ -65,7 +65,7 @@ export function registerExport(program: Command): void {
     await startBackend(opts);
     const { net, meta } = loadSupernet(opts.checkpoint);
     const config = resolveConfig(net.space, opts.config);
-    const data = loadFashionMnist({ dataDir: opts.dataDir });
+    const data = await loadTrainingData(opts, net.space, meta.data, opts.checkpoint);
     try {
       const r = await exportConfig(net, config, data.train, opts.out, {
         format: opts.format,
@@ -76,6 +76,7 @@ export function registerExport(program: Command): void {
           if ((step + 1) % 50 === 0 || step + 1 === finetuneSteps) process.stderr.write(`fine-tune step ${step + 1}/${finetuneSteps}: loss ${loss.toFixed(4)}\n`);
         } } : undefined,
         overwrite: opts.force === true,
+        classNames: data.classNames,
         version: kPackageVersion,
         metadata: { 'hwnas.checkpoint_step': String(meta.step) },
       });

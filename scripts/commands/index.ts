@@ -1,6 +1,7 @@
 /** Every subcommand, in the order `hwnas --help` lists them. */
 import type { Command } from 'commander';
 import { registerInfo } from './info.js';
+import { registerInit } from './init.js';
 import { registerTrain } from './train.js';
 import { registerFinetune } from './finetune.js';
 import { registerEval } from './eval.js';
@@ -14,4 +15,4 @@ import { registerProfile } from './profile.js';
 
 export type RegisterCommand = (program: Command) => void;
 
-export const commands: RegisterCommand[] = [registerDemo, registerInfo, registerTrain, registerFinetune, registerEval, registerCollect, registerFit, registerSearch, registerExport, registerVerify, registerProfile];
+export const commands: RegisterCommand[] = [registerDemo, registerInfo, registerInit, registerTrain, registerFinetune, registerEval, registerCollect, registerFit, registerSearch, registerExport, registerVerify, registerProfile];

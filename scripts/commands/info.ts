@@ -2,7 +2,7 @@
 import type { Command } from 'commander';
 import { addBackendOption, addDataDirOption, type CommonOptions } from '../options.js';
 import { startBackend } from '../runtime.js';
-import { loadFashionMnist } from '../../supernet/data/fashionMnist.js';
+import { loadData } from '../../supernet/data/loadDataset.js';
 import { resolveSpace } from '../../supernet/io.js';
 import { countSubnetsExact, formatCount } from '../../space/count.js';
 import { largestConfig, smallestConfig } from '../../space/searchSpace.js';
@@ -17,9 +17,12 @@ export function registerInfo(program: Command): void {
   addDataDirOption(cmd);
   cmd.action(async (opts: CommonOptions & { space: string }) => {
     await startBackend(opts);
-    const data = loadFashionMnist({ dataDir: opts.dataDir });
-    console.log(`data: ${data.dir}: train ${data.train.n}, val ${data.val.n}, test ${data.test.n}`);
     const space = resolveSpace(opts.space);
+    const data = await loadData(opts, space.input);
+    const { height, width, channels } = data.input;
+    console.log(`data: ${data.dir} (${data.format}): train ${data.train.n}, val ${data.val.n}, test ${data.test.n}; ${height}x${width}x${channels}, ${data.classes} classes`);
+    console.log(`  normalisation (from train): mean ${data.normalization.mean.map((m) => m.toFixed(5)).join(', ')}, std ${data.normalization.std.map((s) => s.toFixed(5)).join(', ')}`);
+    for (const note of data.notes) console.log(`  ${note}`);
     const big = largestConfig(space);
     const small = smallestConfig(space);
     console.log(`space: ${space.name}: ${formatCount(countSubnetsExact(space))} fp32 subnets, ${formatCount(countSubnetsExact(space, { quant: 'mixed' }))} with bits`);

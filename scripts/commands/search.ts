@@ -45,6 +45,7 @@ interface SearchCliOptions {
   profile: string[];
   rerank: string;
   dataDir?: string;
+  data?: string;
 }
 
 function collect(value: string, previous: string[]): string[] {
@@ -117,7 +118,7 @@ export function registerSearch(program: Command): void {
     await noteProfileMachines(runs.map((r) => r.target), profiles);
     // One writer per --out; the folder appears (or replaces the old one) only once complete.
     const outcomes = await withOutputLock(opts.out, async () => {
-      const evaluator = rerank > 0 ? await rerankEvaluator(checkpoint as string, opts.dataDir, workers) : undefined;
+      const evaluator = rerank > 0 ? await rerankEvaluator(checkpoint as string, opts, workers) : undefined;
       try {
         return await buildFolderAtomic(opts.out, async (dir) => {
           const done = await runSearches({

@@ -12,8 +12,7 @@ import { machineInfo } from '../../profiling/machine.js';
 import { createBenchRuntime } from '../../profiling/benchRuntime.js';
 import { getTarget, parseTargetSpec } from '../../latency/targets.js';
 import { buildFolderAtomic } from '../../util/atomicWrite.js';
-import { loadFashionMnist } from '../../supernet/data/fashionMnist.js';
-import type { FashionMnist } from '../../supernet/data/types.js';
+import { loadTrainingData } from '../../supernet/trainingData.js';
 import { loadSupernet, type LoadedSupernet } from '../../supernet/io.js';
 import { addBackendOption, addDataDirOption, addProfileOption, type CommonOptions } from '../options.js';
 import { parseProfileArgs } from '../../pipeline/profileArgs.js';
@@ -57,7 +56,7 @@ export function registerVerify(program: Command): void {
     const loaded = loadSupernet(checkpoint);
     try {
       checkSameSpace(chosen, loaded, checkpoint);
-      const data = loadFashionMnist({ dataDir: opts.dataDir });
+      const data = await loadTrainingData(opts, loaded.net.space, loaded.meta.data, checkpoint);
       const { rows } = await buildFolderAtomic(opts.out, (dir) => runVerify(chosen, loaded, checkpoint, data, dir, cliReporter, profiles));
       process.stderr.write(`wrote ${rows.length} model${rows.length === 1 ? '' : 's'}, verify.json and verify.md to ${opts.out}\n`);
       console.log(verifyTable(rows));

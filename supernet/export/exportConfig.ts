@@ -30,10 +30,10 @@ export async function exportConfig(
   const { bnImages = kDefaultCalibrationOptions.images, fineTune, inspect, ...rest } = options;
   const rangeImages = options.ranges?.images ?? kDefaultRangeOptions.images;
   const calibration = calibrationSet(train, Math.max(bnImages, rangeImages));
-  const subnet = extract(net, config, calibration, { images: bnImages });
+  const subnet = extract(net, config, calibration, { images: Math.min(bnImages, calibration.n) });
   try {
     inspect?.(subnet);
-    return await exportSubnet(subnet, path, { ...rest, calibration, fineTune: fineTune ? { train, options: fineTune } : undefined });
+    return await exportSubnet(subnet, path, { normalization: train.normalization, ...rest, calibration, fineTune: fineTune ? { train, options: fineTune } : undefined });
   } finally {
     subnet.dispose();
   }

@@ -5,7 +5,8 @@
  */
 import { existsSync, statSync } from 'node:fs';
 import { join } from 'node:path';
-import type { DataSplit, ImageSet } from '../data/types.js';
+import type { DataSplit, ImageSet, Normalization } from '../data/types.js';
+import { describeNormalization, kFashionMnistNormalization } from '../data/normalize.js';
 import type { SubnetConfig } from '../../space/types.js';
 import type { Subnet } from '../Subnet.js';
 import { bitOps, macs, params } from '../../space/layers.js';
@@ -31,6 +32,13 @@ export interface ExportOptions {
   weightType?: OnnxWeightType;
   /** Replace an existing output (atomically); default false = refuse. */
   overwrite?: boolean;
+  /**
+   * The preprocessing the model expects, stated in the file (default: the calibration images',
+   * else Fashion-MNIST's).
+   */
+  normalization?: Normalization;
+  /** Class names by output index, stated in the file. */
+  classNames?: readonly string[];
   /** Extra metadata stored in the file. */
   metadata?: Record<string, string>;
   /** Written into the file as the producer version. */
@@ -70,10 +78,16 @@ function sizeOf(path: string, files?: string[]): number {
 }
 
 function metadataOf(subnet: Subnet, config: SubnetConfig, options: ExportOptions): Record<string, string> {
+  const norm = options.normalization ?? options.calibration?.normalization ?? kFashionMnistNormalization;
+  if (norm.mean.length !== subnet.space.input.channels) {
+    throw new Error(`the normalisation has ${norm.mean.length} channels, the space's input ${subnet.space.input.channels}`);
+  }
   return {
     'hwnas.space': subnet.space.name,
     'hwnas.config': JSON.stringify(config),
-    'hwnas.input': `[N,${subnet.space.input.height},${subnet.space.input.width},${subnet.space.input.channels}] float32, pixels normalised as (p/255 - 0.28607) / 0.3530768`,
+    'hwnas.input': `[N,${subnet.space.input.height},${subnet.space.input.width},${subnet.space.input.channels}] float32, pixels normalised as ${describeNormalization(norm)}`,
+    'hwnas.normalization': JSON.stringify({ scale: 255, mean: norm.mean, std: norm.std }),
+    ...(options.classNames === undefined ? {} : { 'hwnas.classes': JSON.stringify(options.classNames) }),
     ...options.metadata,
   };
 }

@@ -8,7 +8,7 @@
 import { sameSpace } from '../../space/sameSpace.js';
 import { existsSync } from 'node:fs';
 import type { SearchSpace, SubnetConfig } from '../../space/types.js';
-import type { FashionMnist, ImageSet } from '../data/types.js';
+import type { Dataset, ImageSet } from '../data/types.js';
 import { batchAugmentRng, batchIndices, fillBatch, fillLabels } from '../data/batches.js';
 import { largestConfig, smallestConfig } from '../../space/searchSpace.js';
 import { Supernet } from '../Supernet.js';
@@ -25,16 +25,26 @@ import type { EpochRecord, GradientEngine, TrainCallbacks, TrainMeta } from './t
 export class SupernetTrainer {
   readonly space: SearchSpace;
   readonly options: Required<TrainOptions>;
-  private readonly data: FashionMnist;
+  private readonly data: Dataset;
   private readonly checkpointPath: string;
   /** The running weight mean of an averaging phase in progress. */
   private average: Float32Array | undefined;
 
-  constructor(space: SearchSpace, data: FashionMnist, checkpointPath: string, options: TrainOptions = {}) {
+  constructor(space: SearchSpace, data: Dataset, checkpointPath: string, options: TrainOptions = {}) {
+    const { height, width, channels, classes } = space.input;
+    if (data.input.height !== height || data.input.width !== width || data.input.channels !== channels || data.classes !== classes) {
+      throw new Error(
+        `${data.name} has ${data.input.height}x${data.input.width}x${data.input.channels} images of ${data.classes} classes, ` +
+          `space '${space.name}' takes ${height}x${width}x${channels} and ${classes} classes`,
+      );
+    }
     this.space = space;
     this.data = data;
     this.checkpointPath = checkpointPath;
     this.options = validateTrainOptions(options);
+    if (data.train.n < this.options.batchSize) {
+      throw new Error(`${data.name}'s training split has ${data.train.n} images, fewer than one batch (${this.options.batchSize}): lower --batch-size or add images`);
+    }
   }
 
   replicaInit(): SupernetReplicaInit {
@@ -48,6 +58,10 @@ export class SupernetTrainer {
     return {
       kind: 'hwnas-supernet', space: this.space, options: this.options, step: 0,
       totalSteps: epochs * stepsPerEpoch, stepsPerEpoch, epochLoss: { sum: 0, n: 0, seconds: 0 }, history: [],
+      data: {
+        name: this.data.name, format: this.data.format, input: { ...this.data.input }, classNames: [...this.data.classNames],
+        normalization: { mean: [...this.data.normalization.mean], std: [...this.data.normalization.std] },
+      },
     };
   }
 

@@ -1,5 +1,6 @@
 /** Plain-data records of a training run (checkpoint metadata, progress) and the gradient engine contract. */
 import type { SearchSpace } from '../../space/types.js';
+import type { DatasetFormat, ImageShape, Normalization } from '../data/types.js';
 import type { TrainOptions } from './schedule.js';
 import type { SandwichTask } from './supernetReplica.js';
 
@@ -15,6 +16,15 @@ export interface EpochRecord {
   trained?: { val: number; test: number };
 }
 
+/** The data a checkpoint was trained on, and the preprocessing its networks expect. */
+export interface TrainDataMeta {
+  name: string;
+  format: DatasetFormat;
+  input: ImageShape;
+  classNames: string[];
+  normalization: Normalization;
+}
+
 /** Plain-data checkpoint metadata (the arrays hold parameters and momentum). */
 export interface TrainMeta {
   kind: 'hwnas-supernet';
@@ -27,6 +37,8 @@ export interface TrainMeta {
   history: EpochRecord[];
   /** The checkpoint whose weights initialised the run (fine-tuning), if any. */
   initFrom?: string;
+  /** The training data (absent in checkpoints written before datasets other than Fashion-MNIST). */
+  data?: TrainDataMeta;
   /** Weight snapshots in the running mean of an averaging phase (stored as array `average`). */
   averaged?: number;
 }
