@@ -4,8 +4,10 @@
  * tree) runs bench/denseConvStack.ts in its own worker thread with its own single-threaded wasm
  * backend, and the threads take turns, one round of steps each, so that load from other
  * processes hits both alike. Only such interleaved comparisons mean anything on a loaded
- * machine. Prints the median step of each build, the spread (min..max) and the ratio of medians,
- * and per-round ratios.
+ * machine. Prints, per build, the median step in wall time and in CPU time (`process.cpuUsage`
+ * over the step: the other thread is idle meanwhile, and time the scheduler gives to other
+ * processes does not count, so it is the steadier figure on a loaded machine), the spread
+ * (min..max), the ratio of medians, and per-round ratios.
  *
  *   node dist/bench/denseConvAB.js --a /tmp/head/dist --b dist [--depths 8,14] [--batch 64]
  *     [--rounds 8] [--steps 2] [--warmup 3] [--json out.json]
@@ -18,6 +20,8 @@ import { benchArgs, fail, intFlag } from './args.js';
 
 interface Job { dist: string; depths: number[]; batch: number }
 type Request = { depth: number; steps: number } | 'quit';
+/** Milliseconds per step: wall clock and the process's CPU time. */
+interface Times { wall: number[]; cpu: number[] }
 
 /** Worker: builds the networks from `dist` and answers each request with its step times. */
 async function serve(job: Job): Promise<void> {
@@ -38,12 +42,17 @@ async function serve(job: Job): Promise<void> {
       parentPort!.close();
       return;
     }
-    const ms = Array.from({ length: req.steps }, () => {
+    const wall: number[] = [];
+    const cpu: number[] = [];
+    for (let i = 0; i < req.steps; i++) {
       const t0 = performance.now();
+      const c0 = process.cpuUsage();
       nets.get(req.depth)!.trainStep(images, labels, 0.01);
-      return performance.now() - t0;
-    });
-    parentPort!.postMessage(ms);
+      const c = process.cpuUsage(c0);
+      wall.push(performance.now() - t0);
+      cpu.push((c.user + c.system) / 1000);
+    }
+    parentPort!.postMessage({ wall, cpu } satisfies Times);
   });
   parentPort!.postMessage('ready');
 }
@@ -79,10 +88,10 @@ async function main(): Promise<void> {
     w.once('message', resolve);
     w.once('error', reject);
   });
-  const run = async (w: Worker, depth: number, n: number): Promise<number[]> => {
+  const run = async (w: Worker, depth: number, n: number): Promise<Times> => {
     const reply = next(w);
     w.postMessage({ depth, steps: n } satisfies Request);
-    return (await reply) as number[];
+    return (await reply) as Times;
   };
   await Promise.all(Object.values(workers).map(next));
   console.log(`${new Date().toISOString()}  a=${builds.a}  b=${builds.b}  batch ${batch}, ${rounds} rounds x ${steps} steps, ` +
@@ -91,24 +100,30 @@ async function main(): Promise<void> {
   try {
     for (const depth of depths) {
       for (const w of Object.values(workers)) await run(w, depth, warmup);
-      const times = { a: [] as number[], b: [] as number[] };
-      const roundRatios: number[] = [];
+      const times = { a: { wall: [], cpu: [] } as Times, b: { wall: [], cpu: [] } as Times };
+      const roundRatios = { wall: [] as number[], cpu: [] as number[] };
       for (let r = 0; r < rounds; r++) {
         // Alternate which build goes first, so neither always follows the other.
         const order = r % 2 ? (['b', 'a'] as const) : (['a', 'b'] as const);
-        const round = { a: [] as number[], b: [] as number[] };
+        const round: Partial<Record<'a' | 'b', Times>> = {};
         for (const name of order) round[name] = await run(workers[name], depth, steps);
-        times.a.push(...round.a);
-        times.b.push(...round.b);
-        roundRatios.push(median(round.a) / median(round.b));
+        for (const kind of ['wall', 'cpu'] as const) {
+          times.a[kind].push(...round.a![kind]);
+          times.b[kind].push(...round.b![kind]);
+          roundRatios[kind].push(median(round.a![kind]) / median(round.b![kind]));
+        }
       }
-      const ma = median(times.a);
-      const mb = median(times.b);
-      const spread = (xs: number[]) => `${Math.min(...xs).toFixed(1)}..${Math.max(...xs).toFixed(1)}`;
-      console.log(`ResNet-${depth}: a ${ma.toFixed(1)} ms (${spread(times.a)}), b ${mb.toFixed(1)} ms (${spread(times.b)}), ` +
-        `a/b ${(ma / mb).toFixed(3)}; per-round a/b median ${median(roundRatios).toFixed(3)} ` +
-        `(${Math.min(...roundRatios).toFixed(3)}..${Math.max(...roundRatios).toFixed(3)})`);
-      results.push({ depth, a: times.a, b: times.b, medianA: ma, medianB: mb, ratio: ma / mb, roundRatios });
+      const summary: Record<string, unknown> = { depth, a: times.a, b: times.b, roundRatios };
+      for (const kind of ['wall', 'cpu'] as const) {
+        const ma = median(times.a[kind]);
+        const mb = median(times.b[kind]);
+        const spread = (xs: number[], digits: number) => `${Math.min(...xs).toFixed(digits)}..${Math.max(...xs).toFixed(digits)}`;
+        console.log(`ResNet-${depth} ${kind.padEnd(4)}: a ${ma.toFixed(1)} ms (${spread(times.a[kind], 1)}), ` +
+          `b ${mb.toFixed(1)} ms (${spread(times.b[kind], 1)}), a/b ${(ma / mb).toFixed(3)}; ` +
+          `per-round a/b median ${median(roundRatios[kind]).toFixed(3)} (${spread(roundRatios[kind], 3)})`);
+        summary[kind] = { medianA: ma, medianB: mb, ratio: ma / mb, roundRatioMedian: median(roundRatios[kind]) };
+      }
+      results.push(summary);
     }
     console.log(`load average after: ${os.loadavg().map((l) => l.toFixed(2)).join(' ')}`);
     if (args.json) writeFileSync(args.json, JSON.stringify({ date: new Date().toISOString(), builds, batch, rounds, steps, results }, null, 2));

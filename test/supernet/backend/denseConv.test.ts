@@ -3,6 +3,7 @@ import { before, describe, it } from 'node:test';
 import { tf } from '../../../supernet/backend/tf.js';
 import { initBackend } from '../../../supernet/backend/backend.js';
 import { denseConvKernels } from '../../../supernet/backend/kernels/directConv.js';
+import { simdFor, withScratch, type WasmBackendLike } from '../../../supernet/backend/simd/simdModule.js';
 import { Rng } from '../../../space/rng.js';
 
 type Pad = 'same' | 'valid' | [[number, number], [number, number], [number, number], [number, number]];
@@ -124,5 +125,29 @@ describe('SIMD dense convolution kernels on wasm match the cpu backend', () => {
     await check('Conv2D', { x, filter }, attrs, label('forward', c));
     await check('Conv2DBackpropInput', { dy: random(rng, outShape), filter }, { ...attrs, inputShape: [4, 15, 15, 16] }, label('input', c));
     await check('Conv2DBackpropFilter', { x, dy: random(rng, outShape) }, { ...attrs, filterShape: [3, 3, 16, 32] }, label('filter', c));
+  });
+
+  it('pad_dilate places x in a zero buffer (row copies at dil 1, pixel copies otherwise)', async () => {
+    await tf.setBackend('wasm');
+    const backend = tf.backend() as unknown as WasmBackendLike;
+    const rng = new Rng(25);
+    for (const [b, h, w, c, top, left, dil, extra] of [[2, 3, 4, 5, 1, 2, 1, 1], [1, 5, 3, 8, 0, 0, 1, 0], [2, 3, 3, 3, 2, 1, 2, 1], [1, 2, 2, 1, 0, 3, 1, 2]]) {
+      const hp = top + (h - 1) * dil + 1 + extra;
+      const wp = left + (w - 1) * dil + 1 + extra;
+      const x = random(rng, [b, h, w, c]).data;
+      const expected = new Float32Array(b * hp * wp * c);
+      for (let bi = 0; bi < b; bi++) for (let iy = 0; iy < h; iy++) for (let ix = 0; ix < w; ix++) for (let ch = 0; ch < c; ch++) {
+        expected[((bi * hp + top + iy * dil) * wp + left + ix * dil) * c + ch] = x[((bi * h + iy) * w + ix) * c + ch];
+      }
+      const got = withScratch(backend, (x.length + expected.length) * 4, (xAt) => {
+        const outAt = xAt + x.length * 4;
+        const heap = () => new Float32Array(backend.wasm.asm.memory.buffer);
+        heap().set(x, xAt / 4);
+        heap().fill(Number.NaN, outAt / 4, outAt / 4 + expected.length);
+        simdFor(backend).pad_dilate(xAt, outAt, b, h, w, c, hp, wp, top, left, dil);
+        return heap().slice(outAt / 4, outAt / 4 + expected.length);
+      });
+      assert.deepEqual(got, expected, `pad_dilate ${b}x${h}x${w}x${c} top ${top} left ${left} dil ${dil}`);
+    }
   });
 });
