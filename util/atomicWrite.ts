@@ -5,11 +5,43 @@
  * filled by any code through `buildFolderAtomic`). Appends of whole lines (JSONL datasets,
  * journals) go out in one write followed by fsync.
  */
-import { closeSync, existsSync, fsyncSync, mkdirSync, openSync, renameSync, rmSync, writeSync } from 'node:fs';
+import { closeSync, existsSync, fsyncSync, mkdirSync, openSync, readdirSync, renameSync, rmSync, writeSync } from 'node:fs';
 import { basename, dirname, join } from 'node:path';
 
 function tempName(target: string, kind: string): string {
   return join(dirname(target), `.${basename(target)}.${kind}-${process.pid}-${Date.now().toString(36)}`);
+}
+
+function running(pid: number): boolean {
+  try {
+    process.kill(pid, 0);
+    return true;
+  } catch (err) {
+    return (err as NodeJS.ErrnoException).code === 'EPERM';
+  }
+}
+
+/**
+ * Removes the temporaries of `target` that a writer killed with -9 left beside it (their PID no
+ * longer runs): a half-written `.NAME.tmp-PID-*`, and a replaced `.NAME.old-PID-*` once `target`
+ * itself exists again. Temporaries of running writers are left alone.
+ */
+export function removeStaleTemps(target: string): void {
+  const dir = dirname(target);
+  const prefix = `.${basename(target)}.`;
+  let names: string[];
+  try {
+    names = readdirSync(dir);
+  } catch {
+    return;
+  }
+  for (const name of names) {
+    if (!name.startsWith(prefix)) continue;
+    const m = /^(tmp|old)-(\d+)-[0-9a-z]+$/.exec(name.slice(prefix.length));
+    if (!m || running(Number(m[2]))) continue;
+    if (m[1] === 'old' && !existsSync(target)) continue;
+    rmSync(join(dir, name), { recursive: true, force: true });
+  }
 }
 
 /** Writes every byte to an open descriptor (regular files take it at once; this guards short writes). */
@@ -34,6 +66,7 @@ function writeAll(path: string, data: Uint8Array | string): void {
 /** Writes `data` (or what `produce` returns, computed first) to `path` atomically. */
 export function writeFileAtomic(path: string, data: Uint8Array | string | (() => Uint8Array | string)): void {
   mkdirSync(dirname(path), { recursive: true });
+  removeStaleTemps(path);
   const tmp = tempName(path, 'tmp');
   try {
     writeAll(tmp, typeof data === 'function' ? data() : data);
@@ -67,6 +100,7 @@ function commitFolder(tmp: string, dir: string): void {
  */
 export function writeFolderAtomic(dir: string, files: Record<string, Uint8Array | string>): void {
   mkdirSync(dirname(dir), { recursive: true });
+  removeStaleTemps(dir);
   const tmp = tempName(dir, 'tmp');
   try {
     mkdirSync(tmp);
@@ -85,6 +119,7 @@ export function writeFolderAtomic(dir: string, files: Record<string, Uint8Array 
  */
 export async function buildFolderAtomic<T>(dir: string, build: (tmp: string) => Promise<T>): Promise<T> {
   mkdirSync(dirname(dir), { recursive: true });
+  removeStaleTemps(dir);
   const tmp = tempName(dir, 'tmp');
   try {
     mkdirSync(tmp);

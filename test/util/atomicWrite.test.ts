@@ -1,5 +1,6 @@
 import { describe, it } from 'node:test';
 import assert from 'node:assert/strict';
+import { spawnSync } from 'node:child_process';
 import { mkdirSync, mkdtempSync, readFileSync, readdirSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -49,5 +50,26 @@ describe('atomic writes', () => {
     assert.deepEqual(readdirSync(out), ['sub']);
     assert.equal(readFileSync(join(out, 'sub', 'model.onnx'), 'utf8'), 'whole');
     assert.deepEqual(readdirSync(dir), ['run']);
+  });
+
+  it('removes the temporaries a writer killed with -9 left, and keeps those of running writers', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'hwnas-atomic-'));
+    const dead = spawnSync(process.execPath, ['-e', '0']).pid as number;
+    const out = join(dir, 'verify');
+    mkdirSync(join(dir, `.verify.tmp-${dead}-abc`));
+    writeFileSync(join(dir, `.verify.tmp-${dead}-abc`, 'model.onnx'), 'half');
+    mkdirSync(join(dir, `.verify.tmp-${process.pid}-def`));
+    writeFileSync(join(dir, `.other.tmp-${dead}-abc`), 'not ours');
+    await buildFolderAtomic(out, async (tmp) => writeFileSync(join(tmp, 'verify.json'), '{}'));
+    assert.deepEqual(readdirSync(dir).sort(), ['.other.tmp-' + dead + '-abc', `.verify.tmp-${process.pid}-def`, 'verify']);
+    // A replaced folder moved aside is removed only once the output exists again.
+    const file = join(dir, 'run.ckpt');
+    writeFileSync(join(dir, `.run.ckpt.tmp-${dead}-x1`), 'half');
+    writeFileSync(join(dir, `.run.ckpt.old-${dead}-x1`), 'previous');
+    writeFileAtomic(file, 'new');
+    assert.ok(readdirSync(dir).includes(`.run.ckpt.old-${dead}-x1`));
+    assert.ok(!readdirSync(dir).includes(`.run.ckpt.tmp-${dead}-x1`));
+    writeFileAtomic(file, 'newer');
+    assert.ok(!readdirSync(dir).includes(`.run.ckpt.old-${dead}-x1`));
   });
 });
