@@ -131,7 +131,7 @@ interface Spec {
   /** Replaces an existing output with --force. */
   force?: boolean;
   /** Resume claimed: the command that continues, and the comparison with the reference output. */
-  resume?: { argv(out: string): Promise<string[]>; equal(out: string, ref: string): Promise<string | undefined> };
+  resume?: { argv(out: string): Promise<string[] | undefined>; equal(out: string, ref: string): Promise<string | undefined> };
   /** Files beside the output that are part of its documented state (besides the lock and hidden temporaries). */
   journal?(out: string): string[];
   /** Trials of this command (the slow ones may get fewer). */
@@ -193,6 +193,8 @@ async function main(): Promise<void> {
         resume: {
           argv: async (out) => {
             const step = existsSync(out) ? loadCheckpoint<{ step: number }>(out).meta.step : 0;
+            // Killed after its last save: nothing to resume (--max-steps 0 would mean no limit).
+            if (step >= trainSteps) return undefined;
             return step === 0 ? [...trainArgs(out), '--max-steps', String(trainSteps)] : [...trainArgs(out), '--resume', '--max-steps', String(trainSteps - step)];
           },
           equal: async (out, ref) => weightsEqual(out, ref),
@@ -322,7 +324,7 @@ async function main(): Promise<void> {
         }
         // The next run on the same output: resumes where claimed, else runs again (replacing what is there).
         const nextArgv = spec.resume ? await spec.resume.argv(out) : [...spec.argv(out), ...(existsSync(out) ? ['--force'] : [])];
-        const next = await runCli(nextArgv);
+        const next = nextArgv === undefined ? { code: 0, stderr: '' } : await runCli(nextArgv);
         if (next.code !== 0) {
           if (/being written by another hwnas run/.test(next.stderr)) blocked++;
           else nextFailed++;
