@@ -24,7 +24,6 @@ import { createHash } from 'node:crypto';
 import { cpSync, existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { basename, dirname, join } from 'node:path';
-import { fileURLToPath } from 'node:url';
 import { benchArgs, fail, intFlag } from './args.js';
 import { Rng } from '../space/rng.js';
 import { parseSearchSpace } from '../space/schema.js';
@@ -39,6 +38,7 @@ import { readSearchResult } from '../pipeline/searchResultFile.js';
 import { kSearchMarker } from '../pipeline/searchOutput.js';
 import { createSession } from '../profiling/ort.js';
 import { lockPath } from '../util/outputLock.js';
+import { findPackageRoot } from '../util/packageRoot.js';
 
 const name = 'bench:kill-trials';
 const kCommands = ['train', 'collect', 'profile', 'search', 'export', 'verify', 'demo'] as const;
@@ -53,8 +53,9 @@ const args = benchArgs(name, {
   keep: { type: 'boolean', default: false },
 });
 
-const cli = fileURLToPath(new URL('../scripts/cli.js', import.meta.url));
-const root = fileURLToPath(new URL('../../', import.meta.url));
+// The CLI is run as a user runs it (a child process), never imported.
+const root = findPackageRoot(import.meta.url);
+const cli = join(root, 'dist', 'scripts', 'cli.js');
 const microFile = join(root, 'test/fixtures/microSpace.json');
 const micro: SearchSpace = parseSearchSpace(readFileSync(microFile, 'utf8'));
 
