@@ -1,12 +1,13 @@
 /** The run loop shared by `hwnas train` and `hwnas finetune`: engine, progress bar, per-epoch lines. */
-import { mkdirSync } from 'node:fs';
+import { existsSync, mkdirSync } from 'node:fs';
 import { dirname } from 'node:path';
 import type { BackendName } from '../supernet/backend/backend.js';
 import { createEngine } from '../supernet/train/engines.js';
 import type { SupernetTrainer } from '../supernet/train/SupernetTrainer.js';
 import type { EpochRecord, GradientEngine, TrainMeta } from '../supernet/train/trainTypes.js';
 import type { Command } from 'commander';
-import { kDefaultTrainOptions } from '../supernet/train/schedule.js';
+import { kDefaultTrainOptions, type TrainOptions } from '../supernet/train/schedule.js';
+import { readCheckpointMeta } from '../supernet/train/checkpoint.js';
 import { progressBar } from './progress.js';
 
 /** The options every training command shares: resuming, workers, batch, seed, step budget, evaluation. */
@@ -57,5 +58,26 @@ export async function runTraining(trainer: SupernetTrainer, run: TrainRun): Prom
   } finally {
     bar.stop();
     await engine.close();
+  }
+}
+
+/**
+ * A resumed run keeps its checkpoint's settings: refuses a flag given explicitly with another
+ * value than the checkpoint's, naming both (silently training on with the old value would
+ * ignore the user).
+ */
+export function refuseChangedSettings(cmd: Command, out: string, asked: Required<TrainOptions>): void {
+  if (!existsSync(out)) return;
+  const meta = readCheckpointMeta<TrainMeta>(out);
+  if (meta.kind !== 'hwnas-supernet') return;
+  const kept = meta.options;
+  const checks: Array<[string, unknown, unknown]> = [
+    ['batch-size', asked.batchSize, kept.batchSize],
+    ['seed', asked.seed, kept.seed],
+    ['weight-decay', asked.hyper.weightDecay, kept.hyper.weightDecay],
+  ];
+  for (const [flag, given, saved] of checks) {
+    if (cmd.getOptionValueSource(flag.replace(/-(.)/g, (_, c: string) => c.toUpperCase())) !== 'cli' || given === saved) continue;
+    throw new Error(`--${flag} ${String(given)} differs from ${out}'s ${String(saved)}: a resumed run keeps its checkpoint's settings; drop --${flag}, or start a new run with another --out`);
   }
 }

@@ -15,7 +15,7 @@ import { loadCheckpoint } from '../../supernet/train/checkpoint.js';
 import type { TrainMeta } from '../../supernet/train/trainTypes.js';
 import { addBackendOption, addCheckpointOption, addDataDirOption, type CommonOptions, parseIntOption } from '../options.js';
 import { startBackend } from '../runtime.js';
-import { addTrainingRunOptions, runTraining } from '../trainRun.js';
+import { addTrainingRunOptions, refuseChangedSettings, runTraining } from '../trainRun.js';
 
 interface FinetuneCliOptions extends CommonOptions {
   checkpoint: string;
@@ -79,6 +79,7 @@ export function registerFinetune(program: Command): void {
     const data = await loadTrainingData(opts, space, ck.meta.data, opts.checkpoint);
     const trainer = new SupernetTrainer(space, data, opts.out, options);
     const resume = opts.resume === true;
+    if (resume) refuseChangedSettings(cmd, opts.out, trainer.options);
     await runTraining(trainer, {
       out: opts.out, workers, backend: opts.backend, resume,
       ...(resume ? {} : { init: { params: ck.arrays.params, from: opts.checkpoint } }),

@@ -3,15 +3,12 @@ import { checkOutputPath } from '../../util/fsErrors.js';
 import { type Command, Option } from 'commander';
 import { addBackendOption, addDataDirOption, type CommonOptions, parseIntOption } from '../options.js';
 import { startBackend } from '../runtime.js';
-import { addTrainingRunOptions, runTraining } from '../trainRun.js';
+import { addTrainingRunOptions, refuseChangedSettings, runTraining } from '../trainRun.js';
 import { loadData } from '../../supernet/data/loadDataset.js';
 import { resolveConfig, resolveSpace } from '../../supernet/io.js';
 import { configSpace } from '../../space/configSpace.js';
-import { existsSync } from 'node:fs';
 import { SupernetTrainer } from '../../supernet/train/SupernetTrainer.js';
-import { readCheckpointMeta } from '../../supernet/train/checkpoint.js';
-import type { TrainMeta } from '../../supernet/train/trainTypes.js';
-import { kDefaultTrainOptions, kStandaloneRecipe, standalonePhase, type PhaseSpec, type TrainOptions } from '../../supernet/train/schedule.js';
+import { kDefaultTrainOptions, kStandaloneRecipe, standalonePhase, type PhaseSpec } from '../../supernet/train/schedule.js';
 
 interface TrainCliOptions extends CommonOptions {
   space: string;
@@ -50,27 +47,6 @@ function num(name: string, value: string): number {
   const n = Number(value);
   if (!(n > 0)) throw new Error(`--${name} must be a positive number (got '${value}')`);
   return n;
-}
-
-/**
- * A resumed run keeps its checkpoint's settings: refuses a flag given explicitly with another
- * value than the checkpoint's, naming both (silently training on with the old value would
- * ignore the user).
- */
-function refuseChangedSettings(cmd: Command, out: string, asked: Required<TrainOptions>): void {
-  if (!existsSync(out)) return;
-  const meta = readCheckpointMeta<TrainMeta>(out);
-  if (meta.kind !== 'hwnas-supernet') return;
-  const kept = meta.options;
-  const checks: Array<[string, unknown, unknown]> = [
-    ['batch-size', asked.batchSize, kept.batchSize],
-    ['seed', asked.seed, kept.seed],
-    ['weight-decay', asked.hyper.weightDecay, kept.hyper.weightDecay],
-  ];
-  for (const [flag, given, saved] of checks) {
-    if (cmd.getOptionValueSource(flag.replace(/-(.)/g, (_, c: string) => c.toUpperCase())) !== 'cli' || given === saved) continue;
-    throw new Error(`--${flag} ${String(given)} differs from ${out}'s ${String(saved)}: a resumed run keeps its checkpoint's settings; drop --${flag}, or start a new run with another --out`);
-  }
 }
 
 export function registerTrain(program: Command): void {

@@ -60,4 +60,19 @@ describe('hwnas train, killed and resumed', () => {
     assert.match(schedule.stderr, /--extend-schedule.*'linear' is invalid.*cosine, constant/);
     assert.equal(existsSync(out), false, 'nothing written');
   });
+
+  it('a resumed run refuses a changed --batch-size or --seed, naming the value it keeps, and leaves the checkpoint as it was', () => {
+    const dir = mkdtempSync(join(tmpdir(), 'hwnas-train-resume-'));
+    const out = join(dir, 'a.ckpt');
+    const first = spawnSync(process.execPath, [...trainArgs(out), '--max-steps', '1'], { encoding: 'utf8' });
+    assert.equal(first.status, 0, first.stderr);
+    const batch = spawnSync(process.execPath, [cli, 'train', '--space', fixturePath('microSpace.json'), '--out', out, '--workers', '1',
+      '--batch-size', '32', '--eval-images', '0', '--backend', 'wasm', '--resume', '--max-steps', '1'], { encoding: 'utf8' });
+    assert.equal(batch.status, 1);
+    assert.match(batch.stderr, /--batch-size 32 differs from .*a\.ckpt's 16: a resumed run keeps its checkpoint's settings/);
+    const seed = spawnSync(process.execPath, [...trainArgs(out), '--seed', '3', '--resume', '--max-steps', '1'], { encoding: 'utf8' });
+    assert.equal(seed.status, 1);
+    assert.match(seed.stderr, /--seed 3 differs from .*'s 0/);
+    assert.equal(stepOf(out), 1, 'the refused runs trained nothing');
+  });
 });
