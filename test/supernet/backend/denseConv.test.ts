@@ -5,6 +5,8 @@ import { initBackend } from '../../../supernet/backend/backend.js';
 import { denseConvKernels } from '../../../supernet/backend/kernels/directConv.js';
 import { simdFor, withScratch, type WasmBackendLike } from '../../../supernet/backend/simd/simdModule.js';
 import { Rng } from '../../../space/rng.js';
+import { relError } from '../../fixtures/compare.js';
+import { randomInput, runKernel, type KernelInput } from '../../fixtures/kernelRun.js';
 
 type Pad = 'same' | 'valid' | [[number, number], [number, number], [number, number], [number, number]];
 interface Case { b: number; h: number; w: number; cin: number; cout: number; k: number; s: number; pad: Pad }
@@ -35,44 +37,15 @@ function cases(seed: number): Case[] {
   return out;
 }
 
-function random(rng: Rng, shape: number[]): { shape: number[]; data: Float32Array } {
-  const data = new Float32Array(shape.reduce((a, b) => a * b, 1));
-  for (let i = 0; i < data.length; i++) data[i] = rng.next() * 2 - 1;
-  return { shape, data };
-}
-
-async function runKernel(backend: string, name: string, inputs: Record<string, { shape: number[]; data: Float32Array }>,
-  attrs: Record<string, unknown>) {
-  await tf.setBackend(backend);
-  const tensorsBefore = tf.memory().numTensors;
-  const dataBefore = tf.engine().backend.numDataIds();
-  const ins: Record<string, tf.Tensor> = {};
-  for (const [key, v] of Object.entries(inputs)) ins[key] = tf.tensor(v.data, v.shape);
-  const out = tf.engine().runKernel(name, ins, attrs as tf.NamedAttrMap) as tf.Tensor;
-  const values = out.dataSync() as Float32Array;
-  const shape = out.shape;
-  tf.dispose([out, ...Object.values(ins)]);
-  return { values, shape, leaked: tf.memory().numTensors - tensorsBefore + tf.engine().backend.numDataIds() - dataBefore };
-}
-
-function relError(a: Float32Array, b: Float32Array): number {
-  let diff = 0;
-  let scale = 0;
-  for (let i = 0; i < b.length; i++) {
-    diff = Math.max(diff, Math.abs(a[i] - b[i]));
-    scale = Math.max(scale, Math.abs(b[i]));
-  }
-  return scale === 0 ? diff : diff / scale;
-}
-
-async function check(name: string, inputs: Record<string, { shape: number[]; data: Float32Array }>,
+async function check(name: string, inputs: Record<string, KernelInput>,
   attrs: Record<string, unknown>, label: string): Promise<void> {
   const wasm = await runKernel('wasm', name, inputs, attrs);
   const cpu = await runKernel('cpu', name, inputs, attrs);
   assert.deepEqual(wasm.shape, cpu.shape, `${label}: shape`);
   const err = relError(wasm.values, cpu.values);
   assert.ok(err <= TOLERANCE, `${label}: relative error ${err.toExponential(2)} > ${TOLERANCE}`);
-  assert.equal(wasm.leaked, 0, `${label}: leaked tensors or wasm buffers`);
+  assert.equal(wasm.leakedTensors, 0, `${label}: leaked tensors`);
+  assert.equal(wasm.leakedData, 0, `${label}: leaked wasm buffers`);
 }
 
 const label = (name: string, c: Case): string =>
@@ -93,7 +66,7 @@ describe('SIMD dense convolution kernels on wasm match the cpu backend', () => {
     const rng = new Rng(21);
     for (const c of cases(1)) {
       const { attrs } = geometry(c);
-      const inputs = { x: random(rng, [c.b, c.h, c.w, c.cin]), filter: random(rng, [c.k, c.k, c.cin, c.cout]) };
+      const inputs = { x: randomInput(rng, [c.b, c.h, c.w, c.cin]), filter: randomInput(rng, [c.k, c.k, c.cin, c.cout]) };
       await check('Conv2D', inputs, attrs, label('forward', c));
     }
   });
@@ -102,7 +75,7 @@ describe('SIMD dense convolution kernels on wasm match the cpu backend', () => {
     const rng = new Rng(22);
     for (const c of cases(2)) {
       const { outShape, attrs } = geometry(c);
-      const inputs = { dy: random(rng, outShape), filter: random(rng, [c.k, c.k, c.cin, c.cout]) };
+      const inputs = { dy: randomInput(rng, outShape), filter: randomInput(rng, [c.k, c.k, c.cin, c.cout]) };
       await check('Conv2DBackpropInput', inputs, { ...attrs, inputShape: [c.b, c.h, c.w, c.cin] }, label('input', c));
     }
   });
@@ -111,7 +84,7 @@ describe('SIMD dense convolution kernels on wasm match the cpu backend', () => {
     const rng = new Rng(23);
     for (const c of cases(3)) {
       const { outShape, attrs } = geometry(c);
-      const inputs = { x: random(rng, [c.b, c.h, c.w, c.cin]), dy: random(rng, outShape) };
+      const inputs = { x: randomInput(rng, [c.b, c.h, c.w, c.cin]), dy: randomInput(rng, outShape) };
       await check('Conv2DBackpropFilter', inputs, { ...attrs, filterShape: [c.k, c.k, c.cin, c.cout] }, label('filter', c));
     }
   });
@@ -120,11 +93,11 @@ describe('SIMD dense convolution kernels on wasm match the cpu backend', () => {
     const rng = new Rng(24);
     const c: Case = { b: 4, h: 15, w: 15, cin: 16, cout: 32, k: 3, s: 2, pad: 'same' };
     const { outShape, attrs } = geometry(c);
-    const x = random(rng, [c.b, c.h, c.w, c.cin]);
-    const filter = random(rng, [3, 3, 16, 32]);
+    const x = randomInput(rng, [c.b, c.h, c.w, c.cin]);
+    const filter = randomInput(rng, [3, 3, 16, 32]);
     await check('Conv2D', { x, filter }, attrs, label('forward', c));
-    await check('Conv2DBackpropInput', { dy: random(rng, outShape), filter }, { ...attrs, inputShape: [4, 15, 15, 16] }, label('input', c));
-    await check('Conv2DBackpropFilter', { x, dy: random(rng, outShape) }, { ...attrs, filterShape: [3, 3, 16, 32] }, label('filter', c));
+    await check('Conv2DBackpropInput', { dy: randomInput(rng, outShape), filter }, { ...attrs, inputShape: [4, 15, 15, 16] }, label('input', c));
+    await check('Conv2DBackpropFilter', { x, dy: randomInput(rng, outShape) }, { ...attrs, filterShape: [3, 3, 16, 32] }, label('filter', c));
   });
 
   it('pad_dilate places x in a zero buffer (row copies at dil 1, pixel copies otherwise)', async () => {
@@ -134,7 +107,7 @@ describe('SIMD dense convolution kernels on wasm match the cpu backend', () => {
     for (const [b, h, w, c, top, left, dil, extra] of [[2, 3, 4, 5, 1, 2, 1, 1], [1, 5, 3, 8, 0, 0, 1, 0], [2, 3, 3, 3, 2, 1, 2, 1], [1, 2, 2, 1, 0, 3, 1, 2]]) {
       const hp = top + (h - 1) * dil + 1 + extra;
       const wp = left + (w - 1) * dil + 1 + extra;
-      const x = random(rng, [b, h, w, c]).data;
+      const x = randomInput(rng, [b, h, w, c]).data;
       const expected = new Float32Array(b * hp * wp * c);
       for (let bi = 0; bi < b; bi++) for (let iy = 0; iy < h; iy++) for (let ix = 0; ix < w; ix++) for (let ch = 0; ch < c; ch++) {
         expected[((bi * hp + top + iy * dil) * wp + left + ix * dil) * c + ch] = x[((bi * h + iy) * w + ix) * c + ch];

@@ -4,6 +4,8 @@ import { tf } from '../../../supernet/backend/tf.js';
 import { initBackend } from '../../../supernet/backend/backend.js';
 import { setWasmKernelVariant } from '../../../supernet/backend/kernels/index.js';
 import { Rng } from '../../../space/rng.js';
+import { relError } from '../../fixtures/compare.js';
+import { randomInput, runKernel, type KernelInput } from '../../fixtures/kernelRun.js';
 
 type Pad = 'same' | 'valid' | [[number, number], [number, number], [number, number], [number, number]];
 interface Case { b: number; h: number; w: number; cin: number; cout: number; k: number; s: number; pad: Pad }
@@ -30,43 +32,7 @@ function cases(seed: number, depthwise: boolean): Case[] {
   return out;
 }
 
-function random(rng: Rng, shape: number[]): { shape: number[]; data: Float32Array } {
-  const data = new Float32Array(shape.reduce((a, b) => a * b, 1));
-  for (let i = 0; i < data.length; i++) data[i] = rng.next() * 2 - 1;
-  return { shape, data };
-}
-
-/** Runs one kernel on one backend; returns its output values and the tensors/data it leaked. */
-async function runKernel(backend: string, name: string, inputs: Record<string, { shape: number[]; data: Float32Array }>,
-  attrs: Record<string, unknown>) {
-  await tf.setBackend(backend);
-  const tensorsBefore = tf.memory().numTensors;
-  const dataBefore = tf.engine().backend.numDataIds();
-  const ins: Record<string, tf.Tensor> = {};
-  for (const [key, v] of Object.entries(inputs)) ins[key] = tf.tensor(v.data, v.shape);
-  const out = tf.engine().runKernel(name, ins, attrs as tf.NamedAttrMap) as tf.Tensor;
-  const values = out.dataSync() as Float32Array;
-  const shape = out.shape;
-  tf.dispose([out, ...Object.values(ins)]);
-  return {
-    values,
-    shape,
-    leakedTensors: tf.memory().numTensors - tensorsBefore,
-    leakedData: tf.engine().backend.numDataIds() - dataBefore,
-  };
-}
-
-function relError(a: Float32Array, b: Float32Array): number {
-  let diff = 0;
-  let scale = 0;
-  for (let i = 0; i < b.length; i++) {
-    diff = Math.max(diff, Math.abs(a[i] - b[i]));
-    scale = Math.max(scale, Math.abs(b[i]));
-  }
-  return scale === 0 ? diff : diff / scale;
-}
-
-async function check(name: string, inputs: Record<string, { shape: number[]; data: Float32Array }>,
+async function check(name: string, inputs: Record<string, KernelInput>,
   attrs: Record<string, unknown>, label: string): Promise<void> {
   const wasm = await runKernel('wasm', name, inputs, attrs);
   const cpu = await runKernel('cpu', name, inputs, attrs);
@@ -92,7 +58,7 @@ describe('composed and SIMD gradient kernels on wasm match the cpu backend', () 
       const rng = new Rng(11);
       for (const c of cases(1, false)) {
         const info = tf.backend_util.computeConv2DInfo([c.b, c.h, c.w, c.cin], [c.k, c.k, c.cin, c.cout], c.s, 1, c.pad);
-        const inputs = { x: random(rng, [c.b, c.h, c.w, c.cin]), dy: random(rng, info.outShape) };
+        const inputs = { x: randomInput(rng, [c.b, c.h, c.w, c.cin]), dy: randomInput(rng, info.outShape) };
         await check('Conv2DBackpropFilter', inputs,
           { strides: c.s, pad: c.pad, dataFormat: 'NHWC', filterShape: [c.k, c.k, c.cin, c.cout] }, label(`filter ${variant}`, c));
       }
@@ -104,7 +70,7 @@ describe('composed and SIMD gradient kernels on wasm match the cpu backend', () 
     const rng = new Rng(12);
     for (const c of cases(2, false)) {
       const info = tf.backend_util.computeConv2DInfo([c.b, c.h, c.w, c.cin], [c.k, c.k, c.cin, c.cout], c.s, 1, c.pad);
-      const inputs = { dy: random(rng, info.outShape), filter: random(rng, [c.k, c.k, c.cin, c.cout]) };
+      const inputs = { dy: randomInput(rng, info.outShape), filter: randomInput(rng, [c.k, c.k, c.cin, c.cout]) };
       await check('Conv2DBackpropInput', inputs,
         { strides: c.s, pad: c.pad, dataFormat: 'NHWC', inputShape: [c.b, c.h, c.w, c.cin] }, label('input', c));
     }
@@ -117,7 +83,7 @@ describe('composed and SIMD gradient kernels on wasm match the cpu backend', () 
       for (const c of cases(3, true)) {
         const info = tf.backend_util.computeConv2DInfo([c.b, c.h, c.w, c.cin], [c.k, c.k, c.cin, 1], c.s, 1, c.pad,
           undefined, true);
-        const inputs = { x: random(rng, [c.b, c.h, c.w, c.cin]), dy: random(rng, info.outShape) };
+        const inputs = { x: randomInput(rng, [c.b, c.h, c.w, c.cin]), dy: randomInput(rng, info.outShape) };
         await check('DepthwiseConv2dNativeBackpropFilter', inputs,
           { strides: c.s, pad: c.pad, dilations: 1, filterShape: [c.k, c.k, c.cin, 1] }, label(`dw filter ${variant}`, c));
       }
@@ -130,7 +96,7 @@ describe('composed and SIMD gradient kernels on wasm match the cpu backend', () 
       for (const c of cases(4, true)) {
         const info = tf.backend_util.computeConv2DInfo([c.b, c.h, c.w, c.cin], [c.k, c.k, c.cin, 1], c.s, 1, c.pad,
           undefined, true);
-        const inputs = { dy: random(rng, info.outShape), filter: random(rng, [c.k, c.k, c.cin, 1]) };
+        const inputs = { dy: randomInput(rng, info.outShape), filter: randomInput(rng, [c.k, c.k, c.cin, 1]) };
         await check('DepthwiseConv2dNativeBackpropInput', inputs,
           { strides: c.s, pad: c.pad, dilations: 1, inputShape: [c.b, c.h, c.w, c.cin] }, label(`dw input ${variant}`, c));
       }
@@ -141,7 +107,7 @@ describe('composed and SIMD gradient kernels on wasm match the cpu backend', () 
   it('Conv2D (SIMD GEMM for 1x1 stride 1, wasm\'s own otherwise)', async () => {
     const rng = new Rng(18);
     for (const c of cases(6, false)) {
-      const inputs = { x: random(rng, [c.b, c.h, c.w, c.cin]), filter: random(rng, [c.k, c.k, c.cin, c.cout]) };
+      const inputs = { x: randomInput(rng, [c.b, c.h, c.w, c.cin]), filter: randomInput(rng, [c.k, c.k, c.cin, c.cout]) };
       await check('Conv2D', inputs, { strides: c.s, pad: c.pad, dataFormat: 'NHWC', dilations: 1 }, label('conv forward', c));
     }
   });
@@ -149,43 +115,43 @@ describe('composed and SIMD gradient kernels on wasm match the cpu backend', () 
   it('DepthwiseConv2dNative (SIMD forward, unrolled for k 3/5/7)', async () => {
     const rng = new Rng(17);
     for (const c of cases(5, true)) {
-      const inputs = { x: random(rng, [c.b, c.h, c.w, c.cin]), filter: random(rng, [c.k, c.k, c.cin, 1]) };
+      const inputs = { x: randomInput(rng, [c.b, c.h, c.w, c.cin]), filter: randomInput(rng, [c.k, c.k, c.cin, 1]) };
       await check('DepthwiseConv2dNative', inputs, { strides: c.s, pad: c.pad, dilations: 1 }, label('dw forward', c));
     }
   });
 
   it('larger shapes: row chunks of the 1x1 GEMM, vector channel loops', async () => {
     const rng = new Rng(16);
-    const x = random(rng, [2, 15, 13, 20]);
-    await check('Conv2DBackpropFilter', { x, dy: random(rng, [2, 15, 13, 36]) },
+    const x = randomInput(rng, [2, 15, 13, 20]);
+    await check('Conv2DBackpropFilter', { x, dy: randomInput(rng, [2, 15, 13, 36]) },
       { strides: 1, pad: 'valid', dataFormat: 'NHWC', filterShape: [1, 1, 20, 36] }, '1x1 GEMM 390 rows');
-    await check('DepthwiseConv2dNativeBackpropFilter', { x, dy: random(rng, [2, 8, 7, 20]) },
+    await check('DepthwiseConv2dNativeBackpropFilter', { x, dy: randomInput(rng, [2, 8, 7, 20]) },
       { strides: 2, pad: 'same', dilations: 1, filterShape: [5, 5, 20, 1] }, 'dw filter 5x5 s2');
-    await check('DepthwiseConv2dNativeBackpropInput', { dy: random(rng, [2, 8, 7, 20]), filter: random(rng, [5, 5, 20, 1]) },
+    await check('DepthwiseConv2dNativeBackpropInput', { dy: randomInput(rng, [2, 8, 7, 20]), filter: randomInput(rng, [5, 5, 20, 1]) },
       { strides: 2, pad: 'same', dilations: 1, inputShape: [2, 15, 13, 20] }, 'dw input 5x5 s2');
     // Outputs wider than 8: the row filter-gradient loops (unrolled for k 3/5/7, generic for 1).
-    const wide = random(rng, [2, 12, 11, 20]);
+    const wide = randomInput(rng, [2, 12, 11, 20]);
     for (const k of [1, 3, 5, 7]) {
-      await check('DepthwiseConv2dNativeBackpropFilter', { x: wide, dy: random(rng, [2, 12, 11, 20]) },
+      await check('DepthwiseConv2dNativeBackpropFilter', { x: wide, dy: randomInput(rng, [2, 12, 11, 20]) },
         { strides: 1, pad: 'same', dilations: 1, filterShape: [k, k, 20, 1] }, `dw filter rows k${k}`);
     }
     // im2col path (kh*kw*Cin <= 64): stem-like convolutions, strides 1 and 2.
-    const stem = random(rng, [3, 15, 13, 1]);
-    await check('Conv2DBackpropFilter', { x: stem, dy: random(rng, [3, 15, 13, 16]) },
+    const stem = randomInput(rng, [3, 15, 13, 1]);
+    await check('Conv2DBackpropFilter', { x: stem, dy: randomInput(rng, [3, 15, 13, 16]) },
       { strides: 1, pad: 'same', dataFormat: 'NHWC', filterShape: [3, 3, 1, 16] }, 'im2col 3x3 s1 same');
-    await check('Conv2DBackpropFilter', { x: stem, dy: random(rng, [3, 6, 5, 8]) },
+    await check('Conv2DBackpropFilter', { x: stem, dy: randomInput(rng, [3, 6, 5, 8]) },
       { strides: 2, pad: 'valid', dataFormat: 'NHWC', filterShape: [5, 5, 1, 8] }, 'im2col 5x5 s2 valid');
-    await check('Conv2DBackpropFilter', { x: random(rng, [2, 9, 9, 2]), dy: random(rng, [2, 5, 5, 4]) },
+    await check('Conv2DBackpropFilter', { x: randomInput(rng, [2, 9, 9, 2]), dy: randomInput(rng, [2, 5, 5, 4]) },
       { strides: 2, pad: 'same', dataFormat: 'NHWC', filterShape: [3, 3, 2, 4] }, 'im2col 3x3 s2 same');
-    await check('DepthwiseConv2dNative', { x, filter: random(rng, [7, 7, 20, 1]) }, { strides: 1, pad: 'same', dilations: 1 },
+    await check('DepthwiseConv2dNative', { x, filter: randomInput(rng, [7, 7, 20, 1]) }, { strides: 1, pad: 'same', dilations: 1 },
       'dw forward 7x7 s1');
   });
 
   it('tf.grads through conv2d and depthwiseConv2d use them and agree with cpu', async () => {
     const rng = new Rng(15);
-    const x = random(rng, [2, 9, 9, 4]);
-    const w1 = random(rng, [3, 3, 4, 8]);
-    const w2 = random(rng, [5, 5, 8, 1]);
+    const x = randomInput(rng, [2, 9, 9, 4]);
+    const w1 = randomInput(rng, [3, 3, 4, 8]);
+    const w2 = randomInput(rng, [5, 5, 8, 1]);
     const grads = async (backend: string) => {
       await tf.setBackend(backend);
       return tf.tidy(() => {
