@@ -20,6 +20,7 @@ import { paretoPlotSvg } from '../pipeline/paretoPlot.js';
 import { markdownTable } from '../pipeline/table.js';
 import { measureOnnxOnTarget, onnxTestAccuracy, timingInput } from '../pipeline/verifyConfigs.js';
 import { cpuFlags } from '../profiling/machine.js';
+import { median } from '../util/stats.js';
 import { fashionHybrid } from '../space/defaultSpace.js';
 import { initBackend } from '../supernet/backend/backend.js';
 import { loadFashionMnist } from '../supernet/data/fashionMnist.js';
@@ -47,11 +48,6 @@ interface Row {
   path: string;
   latencies: number[];
 }
-
-const median = (xs: readonly number[]): number => {
-  const s = [...xs].sort((a, b) => a - b);
-  return s.length % 2 === 1 ? s[(s.length - 1) / 2] : (s[s.length / 2 - 1] + s[s.length / 2]) / 2;
-};
 
 try {
   const names = parseBaselineNames(args.models);

@@ -4,7 +4,8 @@
  * searched models: their configs live in models/baselines/NAME.json (configs of
  * fashion-hybrid), their resumable checkpoints, exports and figures beside them.
  */
-import { existsSync, readFileSync, renameSync, writeFileSync } from 'node:fs';
+import { existsSync, readFileSync, renameSync } from 'node:fs';
+import { writeFileAtomic } from '../util/atomicWrite.js';
 import { join } from 'node:path';
 import { configSpace } from '../space/configSpace.js';
 import { spaceByName } from '../space/defaultSpace.js';
@@ -147,8 +148,7 @@ export async function finishBaseline(name: BaselineName, data: FashionMnist, dir
       name, what: kBaselines[name], config, epochs: meta.options.phases[0].epochs, checkpointStep: meta.step,
       macs: macs(net.space, config), params: params(net.space, config), testAccuracy, onnx: `${name}.onnx`,
     };
-    writeFileSync(`${files.result}.partial`, `${JSON.stringify(result, null, 2)}\n`);
-    renameSync(`${files.result}.partial`, files.result);
+    writeFileAtomic(files.result, `${JSON.stringify(result, null, 2)}\n`);
     return result;
   } finally {
     loaded.net.dispose();
