@@ -16,6 +16,7 @@ const kFloors: Readonly<Record<string, number>> = Object.freeze({
   profiling: 3,
   predictors: 3,
   evolution: 4,
+  compress: 4,
   pipeline: 5,
   scripts: 6,
   bench: 6,
