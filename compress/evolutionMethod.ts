@@ -1,0 +1,213 @@
+/**
+ * A genetic search over per-layer compression policies, the baseline every learned method must
+ * beat at equal evaluations.
+ *
+ * Genome: the keep index of each prunable layer, then the weight-bits index and the
+ * activation-bits index of each block (each only when the problem offers a choice besides 32
+ * bits). Every genome is repaired into the latency budget before it is evaluated: one layer's
+ * keep goes down a step, again and again, the layer drawn with probability proportional to the
+ * latency that step saves (so the largest-latency layers go first, but not always the same
+ * ones: a deterministic greedy repair would funnel every genome into one pattern); bits go down
+ * only once every keep is at its smallest. The initial population is the repaired
+ * identity plus random genomes; each generation makes `populationSize` children by tournament
+ * selection, uniform crossover and per-gene mutation, and keeps the most accurate
+ * `populationSize` of parents and children (fitness = `problem.evaluate` accuracy).
+ *
+ * The search stops after `options.evaluations` distinct policies, or after
+ * `maxStaleGenerations` generations in a row that evaluated nothing new (children that repeat
+ * known policies cost nothing, so a converged population would otherwise loop forever).
+ */
+import { Rng } from '../space/rng.js';
+import { checkMethodOptions, mostAccurate } from './methodOptions.js';
+import type { CompressMethod, CompressMethodOptions, CompressOutcome, CompressPolicy, CompressProblem, PolicyResult } from './types.js';
+
+export interface EvolutionMethodOptions {
+  populationSize?: number;
+  /** Individuals drawn per tournament; the most accurate of them is a parent. */
+  tournamentSize?: number;
+  /** Probability that mutation redraws each gene. */
+  mutationProbability?: number;
+  /** Generations in a row without a new policy after which the search stops. */
+  maxStaleGenerations?: number;
+}
+
+export const kDefaultEvolutionMethodOptions: Readonly<Required<EvolutionMethodOptions>> = Object.freeze({
+  populationSize: 16,
+  tournamentSize: 3,
+  mutationProbability: 0.1,
+  maxStaleGenerations: 20,
+});
+
+export interface EvolutionOutcome extends CompressOutcome {
+  generations: number;
+  /** Why the search ended: its evaluations were spent, or its population stopped producing new policies. */
+  stop: 'evaluations' | 'stale';
+}
+
+function resolve(options: EvolutionMethodOptions): Required<EvolutionMethodOptions> {
+  const o = { ...kDefaultEvolutionMethodOptions, ...options };
+  for (const key of ['populationSize', 'tournamentSize', 'maxStaleGenerations'] as const) {
+    if (!Number.isInteger(o[key]) || o[key] <= 0) throw new RangeError(`options.${key} must be a positive integer (got ${o[key]})`);
+  }
+  if (o.populationSize < 2) throw new RangeError(`options.populationSize must be at least 2 for crossover (got ${o.populationSize})`);
+  if (!(o.mutationProbability >= 0 && o.mutationProbability <= 1)) {
+    throw new RangeError(`options.mutationProbability must be in [0, 1] (got ${o.mutationProbability})`);
+  }
+  return o;
+}
+
+type Genome = number[];
+
+/** Genome <-> policy for one problem, and the repair into a latency budget. */
+class PolicyGenome {
+  /** Choices per gene: keeps of each layer, then w and a bits per block when offered. */
+  readonly sizes: number[];
+  private readonly keepGenes: number;
+
+  constructor(private readonly problem: CompressProblem) {
+    const { layers, blocks, weightBits, actBits } = problem;
+    const bits = (choices: readonly number[]): number[] => (choices.length > 1 ? new Array<number>(blocks).fill(choices.length) : []);
+    this.sizes = [...layers.map((l) => l.keeps.length), ...bits(weightBits), ...bits(actBits)];
+    this.keepGenes = layers.length;
+  }
+
+  identity(): Genome {
+    return this.sizes.map((n) => n - 1);
+  }
+
+  random(rng: Rng): Genome {
+    return this.sizes.map((n) => rng.int(n));
+  }
+
+  policy(g: Genome): CompressPolicy {
+    const { layers, blocks, weightBits, actBits } = this.problem;
+    const id = this.problem.identity();
+    let at = layers.length;
+    const wBits = weightBits.length > 1 ? g.slice(at, (at += blocks)).map((i) => weightBits[i]) : id.wBits;
+    const aBits = actBits.length > 1 ? g.slice(at, (at += blocks)).map((i) => actBits[i]) : id.aBits;
+    return this.problem.snap({ keep: layers.map((l, i) => l.keeps[g[i]]), wBits, aBits });
+  }
+
+  /** Throws when even the smallest policy (every gene at its first choice) is over `maxLatencyMs`. */
+  checkBudget(maxLatencyMs: number): void {
+    const smallest = this.problem.latencyMs(this.policy(this.sizes.map(() => 0)));
+    if (smallest > maxLatencyMs) {
+      throw new RangeError(
+        `EvolutionMethod: even the smallest policy (every keep and bit width at its minimum) takes ${smallest.toFixed(4)} ms, over ` +
+          `options.maxLatencyMs = ${maxLatencyMs} ms: raise options.maxLatencyMs to at least ${smallest.toFixed(4)}`,
+      );
+    }
+  }
+
+  /** Lowers genes in place until the policy is within `maxLatencyMs` (which `checkBudget` has accepted). */
+  repair(g: Genome, maxLatencyMs: number, rng: Rng): Genome {
+    const latency = (x: Genome): number => this.problem.latencyMs(this.policy(x));
+    const steps = g.reduce((s, v) => s + v, 0);
+    for (let step = 0, now = latency(g); now > maxLatencyMs; step++) {
+      if (step >= steps) throw new Error(`EvolutionMethod: repair lowered every gene and is still over ${maxLatencyMs} ms: call checkBudget first`);
+      const keepsLeft = g.some((v, i) => i < this.keepGenes && v > 0);
+      const genes: number[] = [];
+      const savings: number[] = [];
+      for (let i = 0; i < g.length; i++) {
+        if (g[i] === 0 || (keepsLeft && i >= this.keepGenes)) continue;
+        g[i]--;
+        genes.push(i);
+        savings.push(Math.max(now - latency(g), 0));
+        g[i]++;
+      }
+      const pick = genes[roulette(savings, rng)];
+      g[pick]--;
+      now = latency(g);
+    }
+    return g;
+  }
+}
+
+interface Individual {
+  genome: Genome;
+  result: PolicyResult;
+  order: number;
+}
+
+/** Most accurate first; ties: faster, then older. */
+const byFitness = (a: Individual, b: Individual): number =>
+  b.result.accuracy - a.result.accuracy || a.result.latencyMs - b.result.latencyMs || a.order - b.order;
+
+export class EvolutionMethod implements CompressMethod {
+  readonly name = 'evolution' as const;
+  private readonly o: Required<EvolutionMethodOptions>;
+
+  constructor(options: EvolutionMethodOptions = {}) {
+    this.o = resolve(options);
+  }
+
+  async run(problem: CompressProblem, options: CompressMethodOptions): Promise<EvolutionOutcome> {
+    checkMethodOptions(options);
+    const { populationSize, tournamentSize, mutationProbability, maxStaleGenerations } = this.o;
+    const space = new PolicyGenome(problem);
+    space.checkBudget(options.maxLatencyMs);
+    const rng = new Rng(options.seed);
+    const seen = new Map<string, Individual>();
+    const history: PolicyResult[] = [];
+    const budget = options.evaluations;
+    /** The individual of `genome` (repaired in place); undefined when it is new and the budget is spent. */
+    const evaluate = async (genome: Genome): Promise<Individual | undefined> => {
+      const policy = space.policy(space.repair(genome, options.maxLatencyMs, rng));
+      const key = JSON.stringify(policy);
+      const known = seen.get(key);
+      if (known || history.length >= budget) return known;
+      const ind: Individual = { genome, result: await problem.evaluate(policy), order: history.length };
+      seen.set(key, ind);
+      history.push(ind.result);
+      options.onProgress?.(history.length, budget, mostAccurate(history, options.maxLatencyMs));
+      return ind;
+    };
+
+    let population: Individual[] = [];
+    const first = await evaluate(space.identity());
+    if (first) population.push(first);
+    for (let draw = 0; population.length < populationSize && history.length < budget && draw < 20 * populationSize; draw++) {
+      const ind = await evaluate(space.random(rng));
+      if (ind && !population.includes(ind)) population.push(ind);
+    }
+    let generations = 0;
+    for (let stale = 0; history.length < budget && stale < maxStaleGenerations; generations++) {
+      const before = history.length;
+      const children: Individual[] = [];
+      for (let c = 0; c < populationSize && history.length < budget; c++) {
+        const [a, b] = [tournament(population, tournamentSize, rng), tournament(population, tournamentSize, rng)];
+        const genome = a.genome.map((v, i) => (rng.next() < 0.5 ? v : b.genome[i]));
+        for (let i = 0; i < genome.length; i++) if (rng.next() < mutationProbability) genome[i] = rng.int(space.sizes[i]);
+        const child = await evaluate(genome);
+        if (child) children.push(child);
+      }
+      population = [...new Set([...population, ...children])].sort(byFitness).slice(0, populationSize);
+      stale = history.length > before ? 0 : stale + 1;
+    }
+    return {
+      method: 'evolution',
+      best: mostAccurate(history, options.maxLatencyMs),
+      history,
+      generations,
+      stop: history.length >= budget ? 'evaluations' : 'stale',
+    };
+  }
+}
+
+/** An index drawn with probability proportional to `weights` (uniformly when they are all 0). */
+function roulette(weights: number[], rng: Rng): number {
+  const total = weights.reduce((s, w) => s + w, 0);
+  if (!(total > 0)) return rng.int(weights.length);
+  let r = rng.next() * total;
+  for (let i = 0; i < weights.length; i++) if ((r -= weights[i]) < 0) return i;
+  return weights.length - 1;
+}
+
+function tournament(population: Individual[], size: number, rng: Rng): Individual {
+  let best = population[rng.int(population.length)];
+  for (let k = 1; k < size; k++) {
+    const other = population[rng.int(population.length)];
+    if (byFitness(other, best) < 0) best = other;
+  }
+  return best;
+}

@@ -1,0 +1,85 @@
+import assert from 'node:assert/strict';
+import { describe, it } from 'node:test';
+import { EvolutionMethod } from '../../compress/evolutionMethod.js';
+import type { CompressPolicy } from '../../compress/types.js';
+import type { ActBits, WeightBits } from '../../space/types.js';
+import { syntheticProblem } from '../fixtures/syntheticProblem.js';
+
+const reference = syntheticProblem();
+const kBudget = reference.original.latencyMs * 0.4;
+
+/** The accuracies, ascending, of every policy of the synthetic problem (32,768) within `maxLatencyMs`. */
+async function enumerate(maxLatencyMs: number): Promise<number[]> {
+  const p = syntheticProblem();
+  const out: number[] = [];
+  const bits = (mask: number): number[] => [0, 1, 2].map((b) => ((mask >> b) & 1 ? 8 : 32));
+  const walk = async (i: number, keep: number[]): Promise<void> => {
+    if (i === p.layers.length) {
+      for (let w = 0; w < 8; w++) {
+        for (let a = 0; a < 8; a++) {
+          const policy: CompressPolicy = { keep: [...keep], wBits: bits(w) as WeightBits[], aBits: bits(a) as ActBits[] };
+          if (p.latencyMs(policy) <= maxLatencyMs) out.push((await p.evaluate(policy)).accuracy);
+        }
+      }
+      return;
+    }
+    for (const k of p.layers[i].keeps) await walk(i + 1, [...keep, k]);
+  };
+  await walk(0, []);
+  return out.sort((x, y) => x - y);
+}
+
+let valid: Promise<number[]> | undefined;
+const validAccuracies = (): Promise<number[]> => (valid ??= enumerate(kBudget));
+
+describe('EvolutionMethod', () => {
+  it('evaluates only policies within the budget, and beats the median random valid policy', async () => {
+    const valid = await validAccuracies();
+    const median = valid[Math.floor(valid.length / 2)];
+    for (const seed of [0, 1, 2, 3]) {
+      const problem = syntheticProblem();
+      const out = await new EvolutionMethod().run(problem, { maxLatencyMs: kBudget, evaluations: 60, seed });
+      assert.equal(out.history.length, 60);
+      assert.equal(out.stop, 'evaluations');
+      assert.equal(new Set(out.history.map((r) => JSON.stringify(r.policy))).size, 60);
+      assert.ok(out.history.every((r) => r.latencyMs <= kBudget), `seed ${seed}: a policy over the budget`);
+      assert.ok(out.best && out.best.accuracy >= median, `seed ${seed}: ${out.best?.accuracy} < median ${median}`);
+    }
+  });
+
+  it('with 200 evaluations comes within 0.3 points of the optimum under the budget (found by enumeration)', async () => {
+    const valid = await validAccuracies();
+    const optimum = valid[valid.length - 1];
+    const out = await new EvolutionMethod().run(syntheticProblem(), { maxLatencyMs: kBudget, evaluations: 200, seed: 0 });
+    assert.ok(out.best!.accuracy >= optimum - 0.003, `${out.best!.accuracy} vs optimum ${optimum} over ${valid.length} valid policies`);
+  });
+
+  it('is deterministic: the same seed and answers give the same evaluated policies', async () => {
+    const run = async (seed: number): Promise<string[]> =>
+      (await new EvolutionMethod().run(syntheticProblem(), { maxLatencyMs: kBudget, evaluations: 40, seed })).history.map((r) => JSON.stringify(r.policy));
+    const a = await run(5);
+    assert.deepEqual(await run(5), a);
+    assert.notDeepEqual(await run(6), a);
+  });
+
+  it('leaves bits alone when the problem offers none but 32, and stops a population that makes nothing new', async () => {
+    const base = syntheticProblem();
+    const floatOnly = { ...base, weightBits: [32] as WeightBits[], actBits: [32] as ActBits[], evaluate: base.evaluate };
+    const out = await new EvolutionMethod({ mutationProbability: 0, maxStaleGenerations: 3 }).run(floatOnly, { maxLatencyMs: kBudget * 2, evaluations: 500, seed: 1 });
+    assert.ok(out.history.every((r) => r.policy.wBits.every((b) => b === 32) && r.policy.aBits.every((b) => b === 32)));
+    assert.equal(out.stop, 'stale');
+    assert.ok(out.history.length < 500 && out.generations < 500, `${out.history.length} evaluations, ${out.generations} generations`);
+  });
+
+  it('refuses an impossible budget with the smallest latency, and bad options by name', async () => {
+    const problem = syntheticProblem();
+    await assert.rejects(
+      new EvolutionMethod().run(problem, { maxLatencyMs: 0.01, evaluations: 10, seed: 0 }),
+      /even the smallest policy .* takes 0\.\d+ ms, over options.maxLatencyMs = 0.01 ms: raise options.maxLatencyMs to at least 0\.\d+/,
+    );
+    assert.equal(problem.evaluations, 0);
+    assert.throws(() => new EvolutionMethod({ populationSize: 1 }), /options.populationSize must be at least 2/);
+    assert.throws(() => new EvolutionMethod({ mutationProbability: 2 }), /options.mutationProbability must be in \[0, 1\] \(got 2\)/);
+    await assert.rejects(new EvolutionMethod().run(problem, { maxLatencyMs: 1, evaluations: 5, seed: -1 }), /options.seed must be a non-negative integer \(got -1\)/);
+  });
+});
