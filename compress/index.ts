@@ -6,6 +6,9 @@
  *   quantize, compose, kSchemes, schemeByName, schemeGrid, schemePolicy)
  * - evolution: EvolutionMethod, EvolutionMethodOptions, kDefaultEvolutionMethodOptions
  * - Gaussian-process regression: GaussianProcess, GpOptions, kDefaultGpOptions
+ * - AMC and Galen (RL agents): AmcMethod, AmcOptions, kDefaultAmcOptions; GalenMethod,
+ *   GalenOptions, kDefaultGalenOptions, galenReward; their DDPG agent (DdpgAgent, DdpgOptions,
+ *   kDefaultDdpgOptions) and shared loop options (AgentSearchOptions, kDefaultAgentSearchOptions)
  */
 export * from './types.js';
 export { CondensaMethod, kDefaultCondensaOptions, type CondensaOptions, type CondensaOutcome } from './condensa.js';
@@ -15,3 +18,7 @@ export {
 } from './schemes.js';
 export { EvolutionMethod, kDefaultEvolutionMethodOptions, type EvolutionMethodOptions, type EvolutionOutcome } from './evolutionMethod.js';
 export { GaussianProcess, kDefaultGpOptions, type GpOptions, type GpHyper, type GpPrediction, type KernelName } from './gp.js';
+export { AmcMethod, kDefaultAmcOptions, type AmcOptions } from './amc.js';
+export { GalenMethod, kDefaultGalenOptions, galenReward, type GalenOptions } from './galen.js';
+export { DdpgAgent, kDefaultDdpgOptions, type DdpgOptions, type DdpgUpdate } from './ddpg.js';
+export { kDefaultAgentSearchOptions, type AgentSearchOptions } from './rlSearch.js';
