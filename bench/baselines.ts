@@ -6,7 +6,7 @@
  * harness, in alternating rounds. Writes a table, JSON and a plot of test accuracy vs
  * measured latency.
  *
- *   npm run bench:baselines -- [--models resnet8,resnet14] [--epochs 30] [--workers 2]
+ *   npm run bench:baselines -- [--models resnet8,resnet14,vgg4] [--epochs 30] [--workers 2]
  *     [--max-steps N] [--rounds 5] [--target ort-cpu:1] [--compare LABEL=FILE.onnx ...] [--out runs/baselines]
  */
 import { mkdirSync, writeFileSync } from 'node:fs';
@@ -67,7 +67,7 @@ try {
   const results: BaselineResult[] = [];
   for (const name of names) {
     if (!baselineFinished(name)) {
-      process.stderr.write(`training ${name} (${kBaselines[name]})${maxSteps > 0 ? `, at most ${maxSteps} steps this run` : ''}\n`);
+      process.stderr.write(`training ${name} (${kBaselines[name].what})${maxSteps > 0 ? `, at most ${maxSteps} steps this run` : ''}\n`);
       const meta = await trainBaseline(name, data, { epochs, workers, maxSteps }, {
         bar: (total, start) => {
           let last = Date.now();

@@ -1,14 +1,15 @@
 /**
  * The standard models a user would train instead of searching, trained with hwnas's own
  * trainer and recipe (`standalonePhase`), so that every benchmark can show them beside the
- * searched models: their configs live in models/baselines/NAME.json (configs of
- * fashion-hybrid), their resumable checkpoints, exports and figures beside them.
+ * searched models: their configs live in models/baselines/NAME.json (each a config of the
+ * built-in space its table entry names: the ResNets of fashion-hybrid, VGG-4 of fashion-plain),
+ * their resumable checkpoints, exports and figures beside them.
  */
 import { existsSync, readFileSync, renameSync } from 'node:fs';
 import { writeFileAtomic } from '../util/atomicWrite.js';
 import { join } from 'node:path';
 import { configSpace } from '../space/configSpace.js';
-import { spaceByName } from '../space/defaultSpace.js';
+import { spaceByName, type SpaceName } from '../space/defaultSpace.js';
 import { parseConfig } from '../space/schema.js';
 import { largestConfig } from '../space/searchSpace.js';
 import { macs, params } from '../space/layers.js';
@@ -26,15 +27,19 @@ import { kSilentReporter, type Reporter } from './progress.js';
 import { measureOnnxOnTarget, onnxTestAccuracy, type TimingInput } from './verifyConfigs.js';
 import { parseTargetSpec } from '../latency/targets.js';
 
-/** The baselines: a name, what it is, and its config file under models/baselines. */
-export const kBaselines = Object.freeze({
-  resnet8: 'ResNet-8 (CIFAR-style: 3x3 stem 16, one basic block per stage at 16/32/64 channels)',
-  resnet14: 'ResNet-14 (two basic blocks per stage at 16/32/64 channels)',
-} as const);
-export type BaselineName = keyof typeof kBaselines;
+/** One baseline: what it is, and the built-in space its config (models/baselines/NAME.json) belongs to. */
+export interface BaselineSpec {
+  what: string;
+  space: SpaceName;
+}
 
-/** The space every baseline config belongs to. */
-export const kBaselineSpace = 'fashion-hybrid';
+/** The baselines by name. */
+export const kBaselines = Object.freeze({
+  resnet8: { what: 'ResNet-8 (CIFAR-style: 3x3 stem 16, one basic block per stage at 16/32/64 channels)', space: 'fashion-hybrid' },
+  resnet14: { what: 'ResNet-14 (two basic blocks per stage at 16/32/64 channels)', space: 'fashion-hybrid' },
+  vgg4: { what: 'VGG-4 (3x3 convolutions at 32/64/128/128 channels, strided in place of max-pool, no residuals)', space: 'fashion-plain' },
+} as const satisfies Record<string, BaselineSpec>);
+export type BaselineName = keyof typeof kBaselines;
 
 export function baselineDir(): string {
   return join(findPackageRoot(import.meta.url), 'models', 'baselines');
@@ -68,7 +73,7 @@ export function parseBaselineNames(list: string): BaselineName[] {
 export function baselineNetwork(name: BaselineName, dir = baselineDir()): { space: SearchSpace; config: SubnetConfig } {
   const file = baselineFiles(name, dir).config;
   if (!existsSync(file)) throw new Error(`baseline config ${file} is missing: restore it from the repository`);
-  const space = spaceByName(kBaselineSpace);
+  const space = spaceByName(kBaselines[name].space);
   return configSpace(space, parseConfig(space, JSON.parse(readFileSync(file, 'utf8'))));
 }
 
@@ -145,7 +150,7 @@ export async function finishBaseline(name: BaselineName, data: FashionMnist, dir
     const testAccuracy = await onnxTestAccuracy(tmp, data.test, net.space.input.classes);
     renameSync(tmp, files.onnx);
     const result: BaselineResult = {
-      name, what: kBaselines[name], config, epochs: meta.options.phases[0].epochs, checkpointStep: meta.step,
+      name, what: kBaselines[name].what, config, epochs: meta.options.phases[0].epochs, checkpointStep: meta.step,
       macs: macs(net.space, config), params: params(net.space, config), testAccuracy, onnx: `${name}.onnx`,
     };
     writeFileAtomic(files.result, `${JSON.stringify(result, null, 2)}\n`);

@@ -37,9 +37,21 @@ export function squeezeChannels(mid: number): number {
   return makeDivisible(mid / 4);
 }
 
-/** Middle channels of a block of `family` reading `inC` and writing `outC` channels (resnet expands its output, the others their input). */
+/**
+ * Middle channels of a block of `family` reading `inC` and writing `outC` channels: mbconv and
+ * fused expand their input, resnet its output; plain has no middle, so its one convolution's
+ * output stands in (`outC`, whatever `expand`).
+ */
 export function familyMidChannels(family: BlockFamily, inC: number, outC: number, expand: number): number {
-  return midChannels(family === 'resnet' ? outC : inC, expand);
+  switch (family) {
+    case 'mbconv':
+    case 'fused':
+      return midChannels(inC, expand);
+    case 'resnet':
+      return midChannels(outC, expand);
+    case 'plain':
+      return outC;
+  }
 }
 
 /** Output channels of the stem at the first stage's width ratio `ratio` (fixed unless `stem.widthFromStage`). */

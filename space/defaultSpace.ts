@@ -75,8 +75,38 @@ export const fashionHybrid: SearchSpace = deepFreeze({
   },
 });
 
+/**
+ * `fashion-plain`: VGG-style networks - a chain of plain 3x3 convolutions (BatchNorm, ReLU, no
+ * residual), with a strided convolution where VGG has a max-pool. Stem 3x3/1 at 32 channels
+ * (28x28), one stage of up to two convolutions at 64 channels (the first stride 2: 14x14), one
+ * of up to three at 128 (the first stride 2: 7x7); global pool, then the classifier. Width
+ * ratios 1/2, 3/4 and all, the stem at the first stage's ratio. Its member at depths [1, 2] and
+ * ratio 1 is the 4-conv net of models/baselines/vgg4.json (14.7M MACs, between ResNet-8's 9.4M
+ * and ResNet-14's). Only 3x3 kernels, as in VGG.
+ */
+export const fashionPlain: SearchSpace = deepFreeze({
+  name: 'fashion-plain',
+  input: { height: 28, width: 28, channels: 1, classes: 10 },
+  stem: { width: 32, kernel: 3, stride: 1, widthFromStage: true, hswish: false }, // 28
+  stages: [
+    { width: 64, stride: 2, depths: [1, 2], se: false, hswish: false }, // 14
+    { width: 128, stride: 2, depths: [1, 2, 3], se: false, hswish: false }, // 7
+  ],
+  kernels: [3],
+  expands: [1],
+  families: [{ name: 'plain', expands: [1] }],
+  widthRatios: [0.5, 0.75, 1],
+  head: { width: 0, hswish: false },
+  quant: {
+    weightBits: [4, 6, 8, 32],
+    actBits: [8, 32],
+    stemBits: { w: 8, a: 8 },
+    classifierBits: { w: 8, a: 8 },
+  },
+});
+
 /** Built-in spaces by name (frozen; copy before changing one). */
-export const kSpaces = Object.freeze({ 'fashion-mbv3': fashionMbv3, 'fashion-hybrid': fashionHybrid } as const);
+export const kSpaces = Object.freeze({ 'fashion-mbv3': fashionMbv3, 'fashion-hybrid': fashionHybrid, 'fashion-plain': fashionPlain } as const);
 
 export type SpaceName = keyof typeof kSpaces;
 

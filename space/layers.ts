@@ -12,6 +12,10 @@
  *     residual add when stride 1 and in == out channels
  *   head 1x1 conv -> act, global average pool, FC -> classes
  *
+ * Other block families (space `families`): fused is a kxk expand conv (the stride) -> act,
+ * 1x1 project; resnet a kxk conv (the stride) -> act, kxk conv, a 1x1 projection of the input
+ * where the shape changes, the sum -> act; plain one kxk conv (the stride) -> act, no residual.
+ *
  * mid = makeDivisible(round(in * expand)); stage out = makeDivisible(stage.width * ratio).
  * 'same' padding: output size ceil(in / stride).
  *
@@ -114,18 +118,29 @@ export function layersOf(space: SearchSpace, cfg: SubnetConfig): LayerDesc[] {
   net.conv(stem.outC, stem.kernel, stem.stride, stem.act, stem.wBits, stem.aBits);
   for (const b of plan.blocks) {
     const input = { h: net.h, w: net.w, c: net.c };
-    if (b.family === 'mbconv') {
-      net.conv(b.midC, 1, 1, b.act, b.wBits, b.aBits);
-      net.dwconv(b.kernel, b.stride, b.act, b.wBits, b.aBits);
-      if (b.seC > 0) net.se(b.wBits, b.aBits);
-      net.conv(b.outC, 1, 1, 'none', b.wBits, b.aBits);
-    } else if (b.family === 'fused') {
-      net.conv(b.midC, b.kernel, b.stride, b.act, b.wBits, b.aBits);
-      net.conv(b.outC, 1, 1, 'none', b.wBits, b.aBits);
-    } else {
-      net.conv(b.midC, b.kernel, b.stride, b.act, b.wBits, b.aBits);
-      net.conv(b.outC, b.kernel, 1, 'none', b.wBits, b.aBits);
-      if (b.shortcut) net.sideConv(input, b.outC, b.stride, b.wBits, b.aBits);
+    switch (b.family) {
+      case 'mbconv':
+        net.conv(b.midC, 1, 1, b.act, b.wBits, b.aBits);
+        net.dwconv(b.kernel, b.stride, b.act, b.wBits, b.aBits);
+        if (b.seC > 0) net.se(b.wBits, b.aBits);
+        net.conv(b.outC, 1, 1, 'none', b.wBits, b.aBits);
+        break;
+      case 'fused':
+        net.conv(b.midC, b.kernel, b.stride, b.act, b.wBits, b.aBits);
+        net.conv(b.outC, 1, 1, 'none', b.wBits, b.aBits);
+        break;
+      case 'resnet':
+        net.conv(b.midC, b.kernel, b.stride, b.act, b.wBits, b.aBits);
+        net.conv(b.outC, b.kernel, 1, 'none', b.wBits, b.aBits);
+        if (b.shortcut) net.sideConv(input, b.outC, b.stride, b.wBits, b.aBits);
+        break;
+      case 'plain':
+        net.conv(b.outC, b.kernel, b.stride, b.act, b.wBits, b.aBits);
+        break;
+      default: {
+        const unknown: never = b.family;
+        throw new Error(`block family '${String(unknown)}' has no lowering: add it to layersOf`);
+      }
     }
     if (b.residual) net.add(b.wBits, b.aBits, b.family === 'resnet' ? b.act : 'none');
   }

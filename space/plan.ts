@@ -26,6 +26,7 @@ export interface BlockPlan {
   stage: number;
   family: BlockFamily;
   inC: number;
+  /** Middle channels (plain, which has none: its output channels). */
   midC: number;
   /** Squeeze channels of the SE unit; 0 when the stage has no SE. */
   seC: number;
@@ -33,7 +34,7 @@ export interface BlockPlan {
   kernel: number;
   stride: 1 | 2;
   act: Activation;
-  /** The block adds its input to its output (identity, or through `shortcut`). */
+  /** The block adds its input to its output (identity, or through `shortcut`); never for plain. */
   residual: boolean;
   /** resnet: a 1x1 projection (stride, BatchNorm) on the residual path, where the shape changes. */
   shortcut: boolean;
@@ -49,6 +50,22 @@ export interface SubnetPlan {
   classifier: { inC: number; outC: number; wBits: number; aBits: number };
   /** Whether the config carries bits (quantized) or runs float everywhere. */
   quantized: boolean;
+}
+
+/**
+ * How a block of `family` keeps its input: mbconv and fused add it where the shape allows,
+ * resnet always (through a projection where the shape changes), plain never.
+ */
+function residualOf(family: BlockFamily, sameShape: boolean): { residual: boolean; shortcut: boolean } {
+  switch (family) {
+    case 'mbconv':
+    case 'fused':
+      return { residual: sameShape, shortcut: false };
+    case 'resnet':
+      return { residual: true, shortcut: !sameShape };
+    case 'plain':
+      return { residual: false, shortcut: false };
+  }
 }
 
 /** The plan of subnet `cfg` (assumed valid for `space`; validate at the boundary). */
@@ -78,8 +95,7 @@ export function subnetPlan(space: SearchSpace, cfg: SubnetConfig): SubnetPlan {
       kernel: cfg.kernels[slot.slot],
       stride: slot.stride,
       act: stage.hswish ? 'hswish' : 'relu',
-      residual: family === 'resnet' || sameShape,
-      shortcut: family === 'resnet' && !sameShape,
+      ...residualOf(family, sameShape),
       wBits: quantized ? cfg.wBits![slot.slot] : kFloatBits,
       aBits: quantized ? cfg.aBits![slot.slot] : kFloatBits,
     });

@@ -96,6 +96,19 @@ function checkExpandCollisions(problems: string[], space: SearchSpace): void {
   });
 }
 
+/**
+ * The plain family has nothing to expand: its ratios are 1s (one per expand index). It cannot
+ * lead a mixed space, whose `expands` are the first family's and must be distinct.
+ */
+function checkPlainExpands(problems: string[], i: number, expands: readonly number[], families: number): void {
+  if (expands.some((e) => e !== 1)) {
+    problems.push(`space.families[${i}].expands = [${expands.join(', ')}]: the plain family has no middle channels to expand, so list 1s (as many as space.expands)`);
+  }
+  if (i === 0 && families > 1) {
+    problems.push("space.families[0] is 'plain', whose expand ratios carry no meaning, but space.expands are the first family's: list a family with expand ratios first");
+  }
+}
+
 /** Every space-level problem of a shape-checked space; empty when it is sound. */
 export function spaceProblems(space: SearchSpace): string[] {
   const problems: string[] = [];
@@ -108,7 +121,8 @@ export function spaceProblems(space: SearchSpace): string[] {
   checkOdd(problems, 'space.stem.kernel', space.stem.kernel);
   space.kernels.forEach((k, i) => checkOdd(problems, `space.kernels[${i}]`, k));
   space.families?.forEach((f, i) => {
-    checkAscending(problems, `space.families[${i}].expands`, f.expands);
+    if (f.name === 'plain') checkPlainExpands(problems, i, f.expands, space.families!.length);
+    else checkAscending(problems, `space.families[${i}].expands`, f.expands);
     if (f.expands.length !== space.expands.length) {
       problems.push(`space.families[${i}].expands has ${f.expands.length} choices but space.expands has ${space.expands.length}: give every family as many expand ratios (the expand gene keeps its index across families)`);
     }

@@ -34,13 +34,16 @@ export interface StemSpec {
 }
 
 /** The block families a stage may take. */
-export const kBlockFamilies = Object.freeze(['mbconv', 'fused', 'resnet'] as const);
+export const kBlockFamilies = Object.freeze(['mbconv', 'fused', 'resnet', 'plain'] as const);
 /**
  * - mbconv: MobileNetV3's inverted residual: 1x1 expand, kxk depthwise, 1x1 project.
  * - fused: EfficientNetV2's Fused-MBConv: a dense kxk expand convolution, then a 1x1 project.
  * - resnet: the ResNet basic block: two dense kxk convolutions (middle channels = output
  *   channels x expand), a 1x1 projection shortcut where the shape changes, activation after
  *   the sum.
+ * - plain: one dense kxk convolution, BatchNorm and activation, no residual (a VGG layer, with
+ *   a strided convolution where VGG pools). It has no middle channels, so its expand ratios
+ *   carry no meaning: the family lists 1s, as many as the space's `expands`.
  */
 export type BlockFamily = (typeof kBlockFamilies)[number];
 
@@ -48,7 +51,8 @@ export interface FamilySpec {
   name: BlockFamily;
   /**
    * Expand-ratio choices of the family, ascending; one per choice of the space's `expands`
-   * (the same count). mbconv and fused expand their input channels, resnet its output channels.
+   * (the same count). mbconv and fused expand their input channels, resnet its output channels;
+   * plain has none to expand and lists 1s.
    */
   expands: number[];
 }

@@ -5,7 +5,7 @@
 import { tf } from './backend/tf.js';
 import type { Tensor1D, Tensor2D, Tensor4D } from './backend/tf.js';
 import { Rng } from '../space/rng.js';
-import type { SearchSpace, SubnetConfig } from '../space/types.js';
+import type { BlockFamily, SearchSpace, SubnetConfig } from '../space/types.js';
 import { blockSlots, spaceFamilies, type BlockSlot } from '../space/searchSpace.js';
 import { midChannels, squeezeChannels, stageChannels } from '../space/channels.js';
 import { subnetPlan, type BlockPlan } from '../space/plan.js';
@@ -13,6 +13,7 @@ import { ParamStore } from './layers/ParamStore.js';
 import { DynamicMBConv } from './layers/DynamicMBConv.js';
 import { DynamicFusedMBConv } from './layers/DynamicFusedMBConv.js';
 import { DynamicResBlock } from './layers/DynamicResBlock.js';
+import { DynamicPlainConv } from './layers/DynamicPlainConv.js';
 import type { DynamicBlock } from './layers/DynamicBlock.js';
 import { applyBatchNorm, type BnMode } from './net/batchNormMode.js';
 import { activation, conv, globalPool, pointwise } from './net/ops.js';
@@ -26,6 +27,8 @@ export class Supernet {
   readonly fused: DynamicFusedMBConv[] = [];
   /** The ResNet basic block of each slot (spaces with the resnet family). */
   readonly resnet: DynamicResBlock[] = [];
+  /** The plain convolution of each slot (spaces with the plain family). */
+  readonly plain: DynamicPlainConv[] = [];
 
   constructor(space: SearchSpace, seed = 0) {
     this.space = space;
@@ -61,15 +64,28 @@ export class Supernet {
     for (const family of spaceFamilies(space)) {
       const maxExpand = family.expands[family.expands.length - 1];
       const prefix = space.families === undefined ? `blocks.${slot.slot}` : `blocks.${slot.slot}.${family.name}`;
-      if (family.name === 'mbconv') {
-        const maxMid = midChannels(maxIn, maxExpand);
-        const shape = { maxIn, maxMid, maxSe: stage.se ? squeezeChannels(maxMid) : 0, maxOut, kernels: space.kernels };
-        this.blocks.push(new DynamicMBConv(this.store, prefix, shape, rng));
-      } else if (family.name === 'fused') {
-        this.fused.push(new DynamicFusedMBConv(this.store, prefix, { maxIn, maxMid: midChannels(maxIn, maxExpand), maxOut, maxKernel }, rng));
-      } else {
-        const shortcut = slot.stride === 2 || (slot.block === 0 && !this.stemFeedsStageIdentically(slot.stage));
-        this.resnet.push(new DynamicResBlock(this.store, prefix, { maxIn, maxMid: midChannels(maxOut, maxExpand), maxOut, maxKernel, shortcut }, rng));
+      switch (family.name) {
+        case 'mbconv': {
+          const maxMid = midChannels(maxIn, maxExpand);
+          const shape = { maxIn, maxMid, maxSe: stage.se ? squeezeChannels(maxMid) : 0, maxOut, kernels: space.kernels };
+          this.blocks.push(new DynamicMBConv(this.store, prefix, shape, rng));
+          break;
+        }
+        case 'fused':
+          this.fused.push(new DynamicFusedMBConv(this.store, prefix, { maxIn, maxMid: midChannels(maxIn, maxExpand), maxOut, maxKernel }, rng));
+          break;
+        case 'resnet': {
+          const shortcut = slot.stride === 2 || (slot.block === 0 && !this.stemFeedsStageIdentically(slot.stage));
+          this.resnet.push(new DynamicResBlock(this.store, prefix, { maxIn, maxMid: midChannels(maxOut, maxExpand), maxOut, maxKernel, shortcut }, rng));
+          break;
+        }
+        case 'plain':
+          this.plain.push(new DynamicPlainConv(this.store, prefix, { maxIn, maxOut, maxKernel }, rng));
+          break;
+        default: {
+          const unknown: never = family.name;
+          throw new Error(`block family '${String(unknown)}' has no supernet layer: add it to Supernet.addSlot`);
+        }
       }
     }
   }
@@ -80,9 +96,19 @@ export class Supernet {
     return s === 0 && stem.widthFromStage === true && stem.width === stages[0].width;
   }
 
+  /** The layers of `family`, one per slot (empty when the space lacks the family). */
+  private layersOf(family: BlockFamily): readonly DynamicBlock[] {
+    switch (family) {
+      case 'mbconv': return this.blocks;
+      case 'fused': return this.fused;
+      case 'resnet': return this.resnet;
+      case 'plain': return this.plain;
+    }
+  }
+
   /** The block that runs `b` (its slot, its family). */
   block(b: BlockPlan): DynamicBlock {
-    const list = b.family === 'mbconv' ? this.blocks : b.family === 'fused' ? this.fused : this.resnet;
+    const list = this.layersOf(b.family);
     const block = list[b.slot];
     if (block === undefined) throw new Error(`the supernet of space '${this.space.name}' has no ${b.family} block in slot ${b.slot}`);
     return block;

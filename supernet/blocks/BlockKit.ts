@@ -1,8 +1,8 @@
 /**
  * What the standalone parts of hwnas - extraction, the extracted subnet's forward pass,
  * random-weight subnets for timing, and the deployed graph - need to know of one block family.
- * One small module per family implements it (mbconv.ts, fused.ts, resnet.ts) and index.ts
- * registers them, so a new family is a new module and a case in the registry.
+ * One small module per family implements it (mbconv.ts, fused.ts, resnet.ts, plain.ts) and
+ * index.ts registers them, so a new family is a new module and a case in the registry.
  */
 import type { Tensor, Tensor1D, Tensor4D } from '../backend/tf.js';
 import type { BlockPlan } from '../../space/plan.js';

@@ -15,18 +15,20 @@ import type { BlockKit, RandomInit, WeightSource } from './BlockKit.js';
 import { mbconvKit, type MBConvWeights } from './mbconv.js';
 import { fusedKit, type FusedWeights } from './fused.js';
 import { resnetKit, type ResBlockWeights } from './resnet.js';
+import { plainKit, type PlainWeights } from './plain.js';
 
 export type { MBConvWeights } from './mbconv.js';
 export type { FusedWeights } from './fused.js';
 export type { ResBlockWeights } from './resnet.js';
+export type { PlainWeights } from './plain.js';
 
 /** The weights of one block, by family. */
-export type BlockWeights<F extends WeightForm = 'bn'> = MBConvWeights<F> | FusedWeights<F> | ResBlockWeights<F>;
+export type BlockWeights<F extends WeightForm = 'bn'> = MBConvWeights<F> | FusedWeights<F> | ResBlockWeights<F> | PlainWeights<F>;
 
 type AnyKit = BlockKit<BlockWeights<'bn'>, BlockWeights<'folded'>>;
 
 const kBlockKits: { readonly [F in BlockFamily]: BlockKit<Extract<BlockWeights<'bn'>, { family: F }>, Extract<BlockWeights<'folded'>, { family: F }>> } =
-  Object.freeze({ mbconv: mbconvKit, fused: fusedKit, resnet: resnetKit });
+  Object.freeze({ mbconv: mbconvKit, fused: fusedKit, resnet: resnetKit, plain: plainKit });
 
 /** The kit of `family`; throws naming the known families for any other name. */
 export function blockKit(family: BlockFamily): AnyKit {

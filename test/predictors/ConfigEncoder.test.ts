@@ -2,7 +2,7 @@ import { describe, it } from 'node:test';
 import assert from 'node:assert/strict';
 import { createHash } from 'node:crypto';
 import { ConfigEncoder } from '../../predictors/ConfigEncoder.js';
-import { fashionHybrid, fashionMbv3 } from '../../space/defaultSpace.js';
+import { fashionHybrid, fashionMbv3, fashionPlain } from '../../space/defaultSpace.js';
 import { sampleConfig } from '../../space/searchSpace.js';
 import { Rng } from '../../space/rng.js';
 import type { SubnetConfig } from '../../space/types.js';
@@ -182,5 +182,20 @@ describe('ConfigEncoder on fashion-hybrid (block families, elastic stem stride)'
     assert.ok(ConfigEncoder.forSpace(fashionMbv3).problemsWith(hybrid).length > 0);
     assert.throws(() => new ConfigEncoder({ ...fp.spec, families: [{ name: 'mbconv', expands: [2, 3] }] }), /family mbconv has 2 expand choices but the encoder 3/);
     assert.throws(() => new ConfigEncoder({ ...fp.spec, stem: undefined }), /block families and stem strides together/);
+  });
+});
+
+describe('ConfigEncoder on fashion-plain (one block family, fixed stem)', () => {
+  it('encodes VGG-4 to its kernel, expand, width and family one-hots', () => {
+    const fp = ConfigEncoder.forSpace(fashionPlain);
+    // 5 slots x 1 family x [k(1) e(1)] = 10, then widths 2 x 3, families 2 x 1, stem stride 1.
+    assert.equal(fp.dim, 5 * 2 + 2 * 3 + 2 + 1);
+    const names = fp.featureNames();
+    const vgg4: SubnetConfig = { depths: [1, 2], kernels: [3, 3, 3, 3, 3], expands: [1, 1, 1, 1, 1], widths: [1, 1], families: ['plain', 'plain'] };
+    assert.deepEqual(ones(fp.encode(vgg4)).map((i) => names[i]), [
+      'slot0.plain.k3', 'slot0.plain.e1', 'slot2.plain.k3', 'slot2.plain.e1', 'slot3.plain.k3', 'slot3.plain.e1',
+      'stage0.r1', 'stage1.r1', 'stage0.plain', 'stage1.plain', 'stem.s1',
+    ]);
+    assert.throws(() => fp.encode({ ...vgg4, families: ['plain', 'resnet'] }), /families\[1\] = 'resnet' is not one of the encoder's families \[plain\]/);
   });
 });

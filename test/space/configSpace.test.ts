@@ -1,7 +1,7 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import { configSpace } from '../../space/configSpace.js';
-import { fashionHybrid, fashionMbv3 } from '../../space/defaultSpace.js';
+import { fashionHybrid, fashionMbv3, fashionPlain } from '../../space/defaultSpace.js';
 import { macs, params } from '../../space/layers.js';
 import { Rng } from '../../space/rng.js';
 import { parseConfig, parseSearchSpace } from '../../space/schema.js';
@@ -10,7 +10,7 @@ import { largestConfig, sampleConfig, smallestConfig } from '../../space/searchS
 describe('configSpace', () => {
   it('keeps the same network in a valid space of the choices it uses (equal MACs and params)', () => {
     const rng = new Rng(9);
-    for (const space of [fashionHybrid, fashionMbv3]) {
+    for (const space of [fashionHybrid, fashionMbv3, fashionPlain]) {
       for (let i = 0; i < 40; i++) {
         const cfg = sampleConfig(space, rng);
         const reduced = configSpace(space, cfg);

@@ -47,7 +47,7 @@ describe('extraction of every block family', () => {
       seen.add(`stem${plan.stem.stride}`);
       for (const b of plan.blocks) seen.add(`${b.family}:${b.residual ? 'res' : 'plain'}${b.shortcut ? '+shortcut' : ''}`);
     }
-    for (const want of ['stem1', 'stem2', 'mbconv:res', 'mbconv:plain', 'fused:res', 'fused:plain', 'resnet:res', 'resnet:res+shortcut']) {
+    for (const want of ['stem1', 'stem2', 'mbconv:res', 'mbconv:plain', 'fused:res', 'fused:plain', 'resnet:res', 'resnet:res+shortcut', 'plain:plain']) {
       assert.ok(seen.has(want), `no case has ${want} (cases give ${[...seen].join(', ')})`);
     }
   });
@@ -85,6 +85,22 @@ describe('extraction of every block family', () => {
     subnet.dispose();
   });
 
+  it('plain blocks: the kernel centre and first channels of the shared filter, never a residual', () => {
+    const c = kHybridCases.find((k) => k.name === 'plain, stem stride 1, pruned')!;
+    const subnet = extract(net, c.config, data.train, { images: 100 });
+    const plan = subnet.plan;
+    assert.deepEqual(plan.blocks.map((b) => [b.inC, b.outC, b.kernel, b.stride, b.residual, b.shortcut]), [
+      [16, 16, 3, 1, false, false], [16, 16, 5, 1, false, false], [16, 16, 3, 2, false, false], [16, 16, 3, 1, false, false],
+    ]);
+    const [w0, w1, w2] = subnet.weights.blocks.map((w) => (w.family === 'plain' ? w.conv.w : assert.fail(`a ${w.family} block`)));
+    assert.deepEqual([w0.shape, w1.shape, w2.shape], [[3, 3, 16, 16], [5, 5, 16, 16], [3, 3, 16, 16]]);
+    const centre = tf.tidy(() => tf.slice(net.store.get('blocks.0.plain.conv.weight'), [1, 1, 0, 0], [3, 3, 16, 16]).dataSync());
+    assert.deepEqual(w0.dataSync(), centre);
+    const shared = net.store.get('blocks.2.plain.conv.weight');
+    assert.deepEqual(shared.shape, [5, 5, 16, 24], 'slot 2 reads stage 0 (16) and writes up to 24 channels');
+    subnet.dispose();
+  });
+
   it('evaluateConfig evaluates a family space through the extracted subnet', () => {
     const c = kHybridCases[0];
     const result = evaluateConfig(net, c.config, data.train, data.val);
@@ -104,7 +120,7 @@ describe('extraction of every block family', () => {
       assert.throws(() => blockForward(h, subnet.weights.blocks[0], { ...b0, family: 'fused' }), /block slot 0 is planned as a fused block but its weights are of a resnet block/);
       assert.throws(() => blockForward(h, subnet.weights.blocks[0], { ...b2, slot: 0 }), /resnet block slot 0: the plan has projection shortcut but the weights lack one/);
     });
-    assert.throws(() => blockKit('dense' as BlockFamily), /block family 'dense' has no standalone implementation: known families are mbconv, fused, resnet/);
+    assert.throws(() => blockKit('dense' as BlockFamily), /block family 'dense' has no standalone implementation: known families are mbconv, fused, resnet, plain$/);
     subnet.dispose();
   });
 });

@@ -101,8 +101,9 @@ describe('ONNX and tfjs export of every block family, without a head convolution
     });
   }
 
-  it('tfjs: the folder of a resnet subnet with a shortcut reloads with plain tfjs and matches the subnet', async () => {
-    const c = kHybridCases[0];
+  /** Exports case `name` as a tfjs folder, reloads it with plain tfjs and compares logits. */
+  async function tfjsRoundTrip(name: string): Promise<void> {
+    const c = kHybridCases.find((k) => k.name === name)!;
     const subnet = subnets.get(c.name)!;
     const out = file(c.name, '.tfjs');
     await exportSubnet(subnet, out, { format: 'tfjs' });
@@ -114,7 +115,13 @@ describe('ONNX and tfjs export of every block family, without a head convolution
     assert.ok(maxAbsDiff(got, ref) <= 1e-4, `max abs logit difference ${maxAbsDiff(got, ref)}`);
     tf.dispose([x, y]);
     model.dispose();
-  });
+  }
+
+  for (const [what, name] of [['a resnet subnet with a shortcut', kHybridCases[0].name], ['a plain subnet', 'plain, stem stride 1, pruned']]) {
+    it(`tfjs: the folder of ${what} reloads with plain tfjs and matches the subnet`, async () => {
+      await tfjsRoundTrip(name);
+    });
+  }
 
   it('every exported file passes onnx.checker.check_model(full_check=True)', () => {
     assert.equal(written.length, kHybridCases.length + kHybridCases.filter((k) => k.config.wBits !== undefined).length);

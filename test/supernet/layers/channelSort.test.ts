@@ -4,7 +4,7 @@ import { tf } from '../../../supernet/backend/tf.js';
 import { initBackend } from '../../../supernet/backend/backend.js';
 import { Supernet } from '../../../supernet/Supernet.js';
 import { sortChannelsByImportance } from '../../../supernet/layers/channelSort.js';
-import { fashionHybrid, fashionMbv3 } from '../../../space/defaultSpace.js';
+import { fashionHybrid, fashionMbv3, fashionPlain } from '../../../space/defaultSpace.js';
 import { largestConfig, largestOfFamily } from '../../../space/searchSpace.js';
 import type { SearchSpace, SubnetConfig } from '../../../space/types.js';
 import { microSpace } from '../../fixtures/data.js';
@@ -83,6 +83,36 @@ describe('channel importance sorting with block families (fashion-hybrid)', () =
     // The stem's output channels were sorted too (they are elastic in this space).
     const stem = net.store.params.find((p) => p.name === 'stem.weight')!;
     assert.deepEqual(stem.shape, [3, 3, 1, 24]);
+    x.dispose();
+    net.dispose();
+  });
+});
+
+describe('channel importance sorting of plain blocks (fashion-plain)', () => {
+  before(async () => {
+    await initBackend({ backend: 'wasm' });
+  });
+
+  it('sorts the stem and each stage by importance and leaves the widest subnet unchanged', () => {
+    const space = fashionPlain;
+    const net = new Supernet(space, 5);
+    const x = tf.randomNormal([4, 28, 28, 1], 0, 1, 'float32', 6) as tf.Tensor4D;
+    const before = logits(net, x);
+    const params = net.store.flatten();
+    // No middle channels: the stem (32, its own group: stage 0 is 64 wide) and the two stages.
+    assert.equal(sortChannelsByImportance(space, net.store.params, [params]), 3);
+    net.store.assignFlat(params);
+    const after = logits(net, x);
+    const diff = Math.max(...before.map((v, i) => Math.abs(v - after[i])));
+    assert.ok(diff <= 1e-4 * Math.max(1, ...before.map(Math.abs)), `largest subnet changed by ${diff}`);
+    // Stage 0's output channels, ranked by the L1 norm of the next convolution's filters that read them.
+    const reader = net.store.params.find((p) => p.name === 'blocks.1.plain.conv.weight')!;
+    assert.deepEqual(reader.shape, [3, 3, 64, 64]);
+    const perChannel = new Array<number>(64).fill(0);
+    for (let i = 0; i < reader.size; i++) perChannel[Math.floor(i / 64) % 64] += Math.abs(params[reader.offset + i]);
+    const next = net.store.params.find((p) => p.name === 'blocks.2.plain.conv.weight')!;
+    for (let i = 0; i < next.size; i++) perChannel[Math.floor(i / 128) % 64] += Math.abs(params[next.offset + i]);
+    for (let c = 1; c < 64; c++) assert.ok(perChannel[c] <= perChannel[c - 1] + 1e-3, `channel ${c} ranks above channel ${c - 1}`);
     x.dispose();
     net.dispose();
   });

@@ -9,7 +9,7 @@ import { hybridMicroSpace, kHybridCases } from '../../fixtures/hybridSpace.js';
 
 type ConvOp = DeployOp & { op: 'conv' };
 
-describe('deployed graph of fused and resnet blocks without a head convolution', () => {
+describe('deployed graph of fused, resnet and plain blocks without a head convolution', () => {
   const space = hybridMicroSpace();
   let net: Supernet;
 
@@ -65,5 +65,28 @@ describe('deployed graph of fused and resnet blocks without a head convolution',
     const fused = convs.get('block0.expand')!;
     assert.deepEqual([fused.kind, fused.kernel, fused.w.shape], ['dense', 5, [5, 5, 8, 16]]);
     assert.deepEqual(graph.ops.find((op) => op.op === 'add' && op.y === 'block2.add'), { op: 'add', a: 'block2.conv2', b: 'block2.shortcut', y: 'block2.add' });
+  });
+
+  it('lowers a plain block as one strided dense convolution with its activation and no sum, quantized as a convolution', () => {
+    // Slot 0 mbconv (w8 a8, residual), slot 2 plain (w4 a8, stride 2, kernel 5), slot 3 plain (w8, float activations); stage 1 runs h-swish.
+    const graph = graphOf('mbconv then plain, stem stride 2, mixed bits', true);
+    const adds = graph.ops.flatMap((op) => (op.op === 'add' ? [op.y] : []));
+    assert.deepEqual(adds, ['block0.add'], 'only the mbconv block sums');
+    const convs = new Map(graph.ops.flatMap((op) => (op.op === 'conv' ? [[op.name, op as ConvOp] as const] : [])));
+    assert.deepEqual([...convs.keys()], ['stem', 'block0.expand', 'block0.dw', 'block0.project', 'block2.conv', 'block3.conv', 'classifier']);
+    const p2 = convs.get('block2.conv')!;
+    assert.deepEqual([p2.kind, p2.kernel, p2.stride, p2.w.shape, p2.w.quant!.bits], ['dense', 5, 2, [5, 5, 8, 24], 4]);
+    assert.equal(p2.x, 'block0.out.q', 'reads the quantized output of the mbconv block');
+    const p3 = convs.get('block3.conv')!;
+    assert.deepEqual([p3.kernel, p3.stride, p3.w.quant!.bits], [3, 1, 8]);
+    assert.equal(p3.x, 'block2.conv.out.q', 'reads the quantized activation of slot 2');
+    assert.deepEqual(quantSites(graph), [
+      'stem.in', 'stem.out',
+      'block0.expand.out', 'block0.dw.out', 'block0.project.out', 'block0.out',
+      'block2.conv.pre', 'block2.conv.out',
+      'classifier.in',
+    ]);
+    assert.deepEqual(graph.ops.find((op) => op.op === 'act' && op.x === 'block3.conv'), { op: 'act', fn: 'hswish', x: 'block3.conv', y: 'block3.conv.hswish' });
+    assert.equal(graph.ops.find((op) => op.op === 'pool')!.x, 'block3.conv.hswish', 'float activations of slot 3 reach the pool unquantized');
   });
 });
