@@ -12,7 +12,13 @@
 import type { SearchSpace } from '../../space/types.js';
 import { blockSlots } from '../../space/searchSpace.js';
 import type { ParamInfo } from './ParamStore.js';
-import { familyChannelGroups, type AxisRef } from './familyChannelGroups.js';
+import { familyChannelGroups, type AxisRef, type ChannelGroup } from './familyChannelGroups.js';
+
+/**
+ * Another measure of a group's channel importance (one value per channel, larger first), read
+ * from the parameters `values`; undefined leaves the group's channels in their order.
+ */
+export type ChannelImportance = (group: ChannelGroup, values: Float32Array) => Float64Array | undefined;
 
 function infoOf(layout: readonly ParamInfo[], name: string): ParamInfo | undefined {
   return layout.find((p) => p.name === name);
@@ -81,27 +87,37 @@ function channelGroups(space: SearchSpace, layout: readonly ParamInfo[]): Array<
 
 /**
  * Sorts every elastic channel dimension by importance, measured on `arrays[0]` (the
- * parameters); permutes all `arrays` (parameters and optimizer slots with the same layout)
- * in place. Returns the number of channel groups sorted.
+ * parameters) by `measure` (default: the L1 norm of the weights that read the channels);
+ * permutes all `arrays` (parameters and optimizer slots with the same layout) in place.
+ * Returns the number of channel groups sorted.
  */
-export function sortChannelsByImportance(space: SearchSpace, layout: readonly ParamInfo[], arrays: Float32Array[]): number {
+export function sortChannelsByImportance(space: SearchSpace, layout: readonly ParamInfo[], arrays: Float32Array[], measure?: ChannelImportance): number {
   const groups = channelGroups(space, layout);
   const need = (name: string): ParamInfo => {
     const info = infoOf(layout, name);
     if (!info) throw new Error(`channel sort: parameter '${name}' is missing from the layout`);
     return info;
   };
-  for (const { readers, axes } of groups) {
+  let sorted = 0;
+  for (const group of groups) {
+    const { readers, axes } = group;
     const first = need(readers[0].name);
     const n = first.shape[readers[0].axis];
-    const importance = new Float64Array(n);
-    for (const r of readers) addL1(arrays[0], need(r.name), r.axis, importance);
-    const perm = Int32Array.from({ length: n }, (_, i) => i).sort((a, b) => importance[b] - importance[a] || a - b);
+    let importance = measure?.(group, arrays[0]);
+    if (measure !== undefined && importance === undefined) continue;
+    if (importance !== undefined && importance.length !== n) throw new Error(`channel sort: the importance measure gave ${importance.length} values for ${n} channels of ${readers[0].name}`);
+    if (importance === undefined) {
+      importance = new Float64Array(n);
+      for (const r of readers) addL1(arrays[0], need(r.name), r.axis, importance);
+    }
+    const by = importance;
+    const perm = Int32Array.from({ length: n }, (_, i) => i).sort((a, b) => by[b] - by[a] || a - b);
     for (const a of axes) {
       const info = need(a.name);
       if (info.shape[a.axis] !== n) throw new Error(`channel sort: ${a.name} axis ${a.axis} has ${info.shape[a.axis]} channels, expected ${n}`);
       for (const values of arrays) permuteAxis(values, info, a.axis, perm);
     }
+    sorted += 1;
   }
-  return groups.length;
+  return sorted;
 }

@@ -164,6 +164,7 @@ export class SupernetTrainer {
       const y = new Int32Array(batchSize);
       fillLabels(data.train.labels, idx, y);
       const tasks = shard(x, y, batchSize, px, engine.workers, configs, phase.sandwich || phase.teacher !== undefined, phase.teacher !== undefined);
+      if (phase.gateRegularizer !== undefined) for (const task of tasks) task.gateRegularizer = phase.gateRegularizer;
       const lr = learningRate(o.phases, meta.stepsPerEpoch, step);
       const t0 = performance.now();
       const { loss } = await engine.step(tasks, lr);

@@ -9,6 +9,7 @@ import { deriveSeed } from '../data/batches.js';
 import { Rng } from '../../space/rng.js';
 import { largestConfig, largestOfFamily, sampleConfig, smallestConfig, spaceFamilies } from '../../space/searchSpace.js';
 import type { SupernetHyper } from './supernetReplica.js';
+import { checkGateRegularizer, type GateRegularizer } from './gateRegularizer.js';
 
 export interface PhaseSpec {
   name: string;
@@ -40,6 +41,11 @@ export interface PhaseSpec {
   config?: SubnetConfig;
   /** With `config`: a frozen teacher whose soft predictions the config also learns from (no gradient reaches the teacher). */
   teacher?: SubnetConfig;
+  /**
+   * With `config`: adds the l1/l2 latency surrogate of per-channel gates (BatchNorm scales) to
+   * the loss of every step (see gateRegularizer.ts). Absent: the loss is the task loss alone.
+   */
+  gateRegularizer?: GateRegularizer;
 }
 
 export interface TrainOptions {
@@ -94,6 +100,10 @@ export function validateTrainOptions(options: TrainOptions): Required<TrainOptio
     }
     if (p.config !== undefined && p.sandwich) throw new Error(`options.phases[${i}] trains one config (config) and the sandwich at once: set sandwich false`);
     if (p.teacher !== undefined && p.config === undefined) throw new Error(`options.phases[${i}].teacher needs options.phases[${i}].config (the subnet that learns from it)`);
+    if (p.gateRegularizer !== undefined) {
+      if (p.config === undefined) throw new Error(`options.phases[${i}].gateRegularizer needs options.phases[${i}].config (the config whose gates it regularises)`);
+      checkGateRegularizer(p.gateRegularizer, `options.phases[${i}].gateRegularizer`);
+    }
     const average = p.averageEpochs ?? 0;
     if (!Number.isInteger(average) || average < 0 || average > p.epochs) {
       throw new Error(`options.phases[${i}].averageEpochs must be an integer in [0, ${p.epochs}] (got ${average})`);

@@ -10,6 +10,8 @@ import { initBackend, type BackendName } from '../backend/backend.js';
 import { Supernet } from '../Supernet.js';
 import type { SearchSpace, SubnetConfig } from '../../space/types.js';
 import type { GradientResult, Replica } from './replica.js';
+import type { GateRegularizer } from './gateRegularizer.js';
+import { gateRegularizerLoss } from './gateLoss.js';
 
 export interface SupernetHyper {
   momentum: number;
@@ -39,6 +41,8 @@ export interface SandwichTask {
   distill: boolean;
   /** With `distill`: the teacher only predicts (no loss, no gradient); the others train. */
   frozenTeacher?: boolean;
+  /** Added once per task, to the loss of the first config that trains (the gates are shared weights). */
+  gateRegularizer?: GateRegularizer;
 }
 
 export class SupernetReplica implements Replica<SandwichTask> {
@@ -66,6 +70,7 @@ export class SupernetReplica implements Replica<SandwichTask> {
     const vars = this.net.store.variables();
     let total = 0;
     let teacher: Tensor2D | undefined;
+    let regularised = false;
     const x = tf.tensor4d(task.x, [task.n, height, width, channels]) as Tensor4D;
     const labels = tf.tidy(() => tf.oneHot(tf.tensor1d(task.y, 'int32'), classes)) as Tensor2D;
     try {
@@ -76,6 +81,8 @@ export class SupernetReplica implements Replica<SandwichTask> {
           return;
         }
         let logitsKept: Tensor2D | undefined;
+        const regularizer = regularised ? undefined : task.gateRegularizer;
+        regularised = true;
         const { value, grads: g } = tf.variableGrads(() => {
           const logits = this.net.forward(cfg, x, { kind: 'train' });
           if (isTeacher) logitsKept = tf.keep(logits.clone());
@@ -84,6 +91,7 @@ export class SupernetReplica implements Replica<SandwichTask> {
             const kd = tf.neg(tf.mean(tf.sum(tf.mul(teacher, tf.logSoftmax(logits)), 1)));
             loss = tf.add(loss, tf.mul(kd, this.hyper.kdWeight));
           }
+          if (regularizer !== undefined) loss = tf.add(loss, gateRegularizerLoss(this.net.store, regularizer));
           return loss as tf.Scalar;
         }, vars);
         total += value.dataSync()[0];
