@@ -32,6 +32,7 @@ export const searchSpaceSchema = z.strictObject({
   expands: z.array(z.number().positive()).min(1),
   families: z.array(z.strictObject({ name: z.enum(kBlockFamilies), expands: z.array(z.number().positive()).min(1) })).min(1).optional(),
   widthRatios: z.array(z.number().positive().max(1)).min(1),
+  compressing: z.string().min(1).optional(),
   head: z.strictObject({ width: z.number().int().nonnegative(), hswish: z.boolean() }),
   quant: z.strictObject({
     weightBits: z.array(weightBits).min(1),

@@ -138,7 +138,9 @@ export function spaceProblems(space: SearchSpace): string[] {
     checkAscending(problems, 'space.stem.strides', space.stem.strides);
     if (!space.stem.strides.includes(space.stem.stride)) problems.push(`space.stem.stride = ${space.stem.stride} must be one of space.stem.strides`);
   }
-  if (problems.length === 0) {
+  // A policy space lists each layer's own channel grid in shared choice lists, so choices may
+  // coincide on another layer: that is by design there (see compress/policySpace.ts).
+  if (problems.length === 0 && space.compressing === undefined) {
     checkWidthCollisions(problems, space);
     checkExpandCollisions(problems, space);
   }

@@ -101,6 +101,12 @@ export interface SearchSpace {
   families?: FamilySpec[];
   /** Width keep ratios per stage (channel pruning), e.g. 0.5, 0.75, 1. */
   widthRatios: number[];
+  /**
+   * Set on the space of a trained network's compressed forms (compress/policySpace.ts): names
+   * the network. Its choice lists hold every layer's own channel grid, so two choices may give
+   * the same channels on some layer (other spaces refuse that).
+   */
+  compressing?: string;
   head: HeadSpec;
   quant: QuantSpec;
 }

@@ -1,0 +1,194 @@
+/**
+ * `hwnas compress` as a library function: one trained network made to fit a latency budget on
+ * a measured target by a per-layer policy (channel keep ratios and bits) that a method chooses.
+ *
+ *   1. load the network into the supernet of its policy space (compress/network.ts);
+ *   2. the target's latency profile of that space: given, or measured here (resumable);
+ *   3. the method evaluates policies on val (each journaled: a killed run resumes);
+ *   4. the best policy within the budget is fine-tuned on its own, distilling from the
+ *      uncompressed network (resumable), and scored on val and test;
+ *   5. a results file in the format of `hwnas search`, so `hwnas verify` exports and times it.
+ *
+ * Everything lands in the --out folder: settings.json first (a resume with other settings is
+ * refused), the journal, profile and fine-tune checkpoint as they progress, the results file and
+ * its completion marker last.
+ */
+import { existsSync, mkdirSync, readFileSync } from 'node:fs';
+import { join, resolve } from 'node:path';
+import { writeFileAtomic } from '../util/atomicWrite.js';
+import { layersOf } from '../space/layers.js';
+import type { SubnetConfig } from '../space/types.js';
+import { createTargetModel, getTarget, parseTargetSpec } from '../latency/targets.js';
+import { kDefaultMeasuredThreads } from '../latency/measuredTarget.js';
+import { createBenchRuntime } from '../profiling/benchRuntime.js';
+import { profileDevice } from '../profiling/profileDevice.js';
+import type { DataOptions } from '../supernet/data/loadDataset.js';
+import { calibrationSet } from '../supernet/evaluate.js';
+import { loadTrainingData } from '../supernet/trainingData.js';
+import type { BackendName } from '../supernet/backend/backend.js';
+import { evaluateSample } from '../predictors/evaluateSample.js';
+import { loadCompressible } from '../compress/network.js';
+import { TrainedNetworkProblem } from '../compress/problem.js';
+import { createMethod } from '../compress/methods.js';
+import type { CompressMethodName, CompressOutcome, PolicyResult } from '../compress/types.js';
+import { finetunePolicy, savePolicyCheckpoint } from './compressFinetune.js';
+import { targetSlug, writeResult, writeSearchMarker, type SearchOutcome, type SearchRun } from './searchOutput.js';
+import { kSilentReporter, type Reporter } from './progress.js';
+
+export interface CompressOptions {
+  /** Distinct policies the method evaluates (default 60). */
+  evaluations?: number;
+  seed?: number;
+  /** Val images each policy is scored on (default 2000). */
+  valImages?: number;
+  /** Training images for BatchNorm recalibration (default 1000). */
+  calibrationImages?: number;
+  /** Fine-tuning epochs of the chosen policy; 0 = none (default 3). */
+  finetuneEpochs?: number;
+  /** Latency profile of the policy space on the target (default: measured into the folder). */
+  profile?: string;
+  /** Seconds the profile's measurements aim for when measured here (default 150). */
+  profileSeconds?: number;
+}
+
+export const kDefaultCompressOptions: Required<Omit<CompressOptions, 'profile'>> = Object.freeze({
+  evaluations: 60, seed: 0, valImages: 2000, calibrationImages: 1000, finetuneEpochs: 3, profileSeconds: 150,
+});
+
+export interface CompressJob {
+  checkpoint: string;
+  /** The network in the checkpoint (default: its only one). */
+  config?: SubnetConfig;
+  target: string;
+  maxLatencyMs: number;
+  method: CompressMethodName;
+  out: string;
+  options?: CompressOptions;
+  data: DataOptions;
+  workers: number;
+  backend?: BackendName | 'auto';
+  reporter?: Reporter;
+}
+
+export interface CompressReport {
+  method: CompressMethodName;
+  target: string;
+  maxLatencyMs: number;
+  original: PolicyResult & { testAccuracy: number };
+  chosen: (PolicyResult & { testAccuracy: number; finetuned: { valAccuracy: number; testAccuracy: number; epochs: number } | null }) | null;
+  evaluations: number;
+  seconds: number;
+  resultsFile: string | null;
+}
+
+const kSettingsFile = 'settings.json';
+export const kCompressReportFile = 'compress.json';
+
+/** Refuses a folder holding another compression's settings (naming the first difference). */
+function claimFolder(out: string, settings: Record<string, unknown>): void {
+  mkdirSync(out, { recursive: true });
+  const path = join(out, kSettingsFile);
+  if (existsSync(path)) {
+    const kept = JSON.parse(readFileSync(path, 'utf8')) as Record<string, unknown>;
+    for (const key of new Set([...Object.keys(kept), ...Object.keys(settings)])) {
+      if (JSON.stringify(kept[key]) !== JSON.stringify(settings[key])) {
+        throw new Error(`${out} holds a compression with ${key} = ${JSON.stringify(kept[key])}, not ${JSON.stringify(settings[key])}: run it with the same settings to resume, or give another --out`);
+      }
+    }
+    return;
+  }
+  writeFileAtomic(path, `${JSON.stringify(settings, null, 2)}\n`);
+}
+
+export async function runCompress(job: CompressJob): Promise<CompressReport> {
+  const started = Date.now();
+  const reporter = job.reporter ?? kSilentReporter;
+  const o = { ...kDefaultCompressOptions, ...job.options };
+  const spec = parseTargetSpec(job.target);
+  if (getTarget(spec.name).kind !== 'measured') throw new Error(`--target ${job.target} is not a measured target: compression measures latency (ort-cpu, tfjs-wasm, tfjs-node)`);
+  const target = `${spec.name}:${spec.threads ?? kDefaultMeasuredThreads}`;
+  const network = loadCompressible(job.checkpoint, job.config);
+  try {
+    claimFolder(job.out, {
+      checkpoint: resolve(job.checkpoint), config: network.config, target, maxLatencyMs: job.maxLatencyMs, method: job.method,
+      evaluations: o.evaluations, seed: o.seed, valImages: o.valImages, calibrationImages: o.calibrationImages, finetuneEpochs: o.finetuneEpochs,
+    });
+    const { space } = network.policies;
+    const policiesCheckpoint = join(job.out, 'network.ckpt');
+    const profile = o.profile ?? join(job.out, `profile-${targetSlug(target)}.json`);
+    if (o.profile === undefined && !existsSync(profile)) {
+      reporter.note(`measuring the latency profile of the network's ${network.policies.layers.length} prunable layers on ${target} (about ${o.profileSeconds} s; resumable) -> ${profile}`);
+      const runtime = await createBenchRuntime(spec.name, spec.threads ?? kDefaultMeasuredThreads);
+      const resumeProfile = existsSync(`${profile}.partial`);
+      const bar = reporter.bar(1, 0, 'profile {bar} {value}/{total} | {phase}');
+      await profileDevice(runtime, space, profile, {
+        subnets: 200, resume: resumeProfile, budgetSeconds: o.profileSeconds,
+        onProgress: (p) => bar.update(p.done, { phase: p.phase }),
+      });
+      bar.stop();
+    }
+    const latency = await createTargetModel(target, (cfg) => layersOf(space, cfg), { profile });
+    const data = await loadTrainingData(job.data, network.space, network.meta.data, job.checkpoint);
+    const calibration = calibrationSet(data.train, o.calibrationImages);
+    const problem = await TrainedNetworkProblem.open(network, latency, { calibration, val: data.val, valImages: o.valImages }, join(job.out, 'journal.jsonl'));
+    if (problem.latencyMs(problem.snap({ ...problem.identity(), keep: problem.layers.map((l) => l.keeps[0]) })) > job.maxLatencyMs) {
+      reporter.note(`note: even the smallest pruned float policy is predicted above ${job.maxLatencyMs} ms; only bits can reach the budget`);
+    }
+    const testOf = async (cfg: SubnetConfig, net = network.net): Promise<number> => (await evaluateSample(net, cfg, calibration, data.test)).accuracy;
+    // Before the method runs: a method that trains (l1l2) replaces the network's weights.
+    const original = { ...problem.original, testAccuracy: await testOf(network.policies.toConfig(network.policies.identity())) };
+    const method = createMethod(job.method, { network, data, workers: job.workers, backend: job.backend, out: job.out });
+    const bar = reporter.bar(o.evaluations, 0, `${job.method} {bar} {value}/{total} policies | best {best} | ETA {eta_formatted}`);
+    let outcome: CompressOutcome;
+    try {
+      outcome = await method.run(problem, {
+        maxLatencyMs: job.maxLatencyMs, evaluations: o.evaluations, seed: o.seed,
+        onProgress: (done, _total, best) => bar.update(done, { best: best === undefined ? '-' : `${(100 * best.accuracy).toFixed(2)}% @ ${best.latencyMs.toFixed(3)} ms` }),
+      });
+    } finally {
+      bar.stop();
+      problem.close();
+    }
+    // After the method: the weights its policies were evaluated on (l1l2's trained ones) are the ones exported and fine-tuned.
+    savePolicyCheckpoint(network, policiesCheckpoint);
+    let chosen: CompressReport['chosen'] = null;
+    let resultsFile: string | null = null;
+    if (outcome.best !== undefined) {
+      const cfg = network.policies.toConfig(outcome.best.policy);
+      const finetuned = o.finetuneEpochs > 0
+        ? await finetunePolicy(network, cfg, data, { out: join(job.out, 'finetune.ckpt'), epochs: o.finetuneEpochs, seed: o.seed, workers: job.workers, backend: job.backend, reporter, calibration })
+        : null;
+      chosen = { ...outcome.best, testAccuracy: await testOf(cfg), finetuned };
+      const run: SearchRun = { target, unit: 'ms', kind: 'measured', max: job.maxLatencyMs, file: `search-${targetSlug(target)}.json` };
+      const best = { config: cfg, accuracy: finetuned?.valAccuracy ?? outcome.best.accuracy, latency: outcome.best.latencyMs, latencies: { [target]: outcome.best.latencyMs } };
+      const front = outcome.history
+        .filter((r) => r.latencyMs <= job.maxLatencyMs)
+        .map((r) => ({ config: network.policies.toConfig(r.policy), accuracy: r.accuracy, latency: r.latencyMs, latencies: { [target]: r.latencyMs } }));
+      const result: SearchOutcome = {
+        mode: 'budget', target, unit: 'ms', units: { [target]: 'ms' }, seed: o.seed, generations: 0, scored: outcome.history.length, history: [],
+        maxLatency: job.maxLatencyMs, best, front: paretoFront(front),
+        space, checkpoint: resolve(finetuned === null ? policiesCheckpoint : join(job.out, 'finetune.ckpt')),
+        predictor: `compress:${job.method}`, quant: cfg.wBits === undefined ? 'fp32' : 'mixed',
+        options: { method: job.method, ...o }, seconds: (Date.now() - started) / 1000, profiles: { [target]: resolve(profile) },
+      };
+      resultsFile = writeResult(job.out, run, result);
+      writeSearchMarker(job.out, [run]);
+    }
+    const report: CompressReport = {
+      method: job.method, target, maxLatencyMs: job.maxLatencyMs, original, chosen,
+      evaluations: outcome.history.length, seconds: (Date.now() - started) / 1000, resultsFile,
+    };
+    writeFileAtomic(join(job.out, kCompressReportFile), `${JSON.stringify({ format: 'hwnas-compress', version: 1, ...report, history: outcome.history }, null, 2)}\n`);
+    return report;
+  } finally {
+    network.net.dispose();
+  }
+}
+
+/** The configs no other beats in both accuracy and latency, by latency. */
+function paretoFront<T extends { accuracy: number; latency: number }>(items: readonly T[]): T[] {
+  const sorted = [...items].sort((a, b) => a.latency - b.latency || b.accuracy - a.accuracy);
+  const front: T[] = [];
+  for (const item of sorted) if (front.length === 0 || item.accuracy > front[front.length - 1].accuracy) front.push(item);
+  return front;
+}
