@@ -13,11 +13,16 @@
  *   kConvert:AB, converts:AB  thousands of elements, and count, of activation precision changes
  *                             from A to B between consecutive operators (quantize/dequantize)
  *
- * KIND is stem (a dense convolution wider than 1x1), pw (1x1 convolution), dw, se, pool, fc or
- * add; P is weight then activation precision, each f (float) or q (quantized), so ff, fq, qf,
- * qq; A is f or q. A runtime that runs float graphs only (bits = false) sees every operator
- * as ff. This is nn-Meter's lesson (a runtime's cost is per operator kind, not per MAC) with a
- * linear model per kind, which a few hundred whole-network measurements fit well.
+ * KIND is stem, pw (1x1 convolution: mbconv's expand and project, fused's project, a resnet
+ * shortcut, the head convolution), dw, se, pool, fc or add (a residual sum; its activation, as
+ * a resnet block has, counts under kAct); P is weight then activation precision, each f (float)
+ * or q (quantized), so ff, fq, qf, qq; A is f or q. `stem` names every dense convolution wider
+ * than 1x1 - the stem's, and inside blocks fused's kxk expand, resnet's two kxk convolutions
+ * and plain's one - which run the same im2col/GEMM kernels; the name stays because profiles
+ * store feature names and are refused when they differ. A runtime that runs float graphs only
+ * (bits = false) sees every operator as ff. This is nn-Meter's lesson (a runtime's cost is per
+ * operator kind, not per MAC) with a linear model per kind, which a few hundred whole-network
+ * measurements fit well.
  *
  * Plain arithmetic on plain data: it runs inside the search, once per scored config.
  */
@@ -68,6 +73,7 @@ const kAt = Object.freeze({
   converts: { fq: index('converts:fq'), qf: index('converts:qf') },
 });
 
+/** The feature kind of an operator: any dense kxk convolution is `stem` (see the header). */
 function kindOf(layer: LayerDesc): Kind {
   switch (layer.kind) {
     case 'conv': return layer.kernel > 1 ? 'stem' : 'pw';

@@ -5,7 +5,7 @@
  */
 
 export type LayerKind =
-  | 'conv'        // dense convolution (stem, 1x1 expand/project/head)
+  | 'conv'        // dense convolution (stem, 1x1 expand/project/head, a block's kxk convolutions)
   | 'dwconv'      // depthwise convolution
   | 'se'          // squeeze-and-excitation (pool + 2 FC + scale)
   | 'pool'        // global average pool
@@ -30,4 +30,11 @@ export interface LayerDesc {
   act: 'none' | 'relu' | 'hswish';
   macs: number;
   params: number;
+  /**
+   * The block the operator belongs to, numbered in execution order (0 = the first block that
+   * runs; not the config's slot, so two spaces lowering the same network agree); -1 for the
+   * stem and the head (head convolution, pool, classifier). The lowering says where blocks
+   * begin and end, so nothing downstream guesses it from operator patterns.
+   */
+  block: number;
 }

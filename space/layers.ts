@@ -19,6 +19,10 @@
  * mid = makeDivisible(round(in * expand)); stage out = makeDivisible(stage.width * ratio).
  * 'same' padding: output size ceil(in / stride).
  *
+ * Every operator records the block it belongs to (`block`: 0 for the first block that runs,
+ * -1 in the stem and the head): the measured latency profiles time the stem, each block and the
+ * head as parts.
+ *
  * Counting: MACs are the multiply-accumulates of conv and FC weights (elementwise ops - the
  * residual add, pooling, SE's rescale - count 0). Params are as deployed: weights plus one
  * bias per output channel (the folded BN). Every layer of a block carries the block's bits;
@@ -40,6 +44,9 @@ class Lowering {
   h: number;
   w: number;
   c: number;
+  /** Index of the block whose operators are pushed now (execution order); -1 in the stem and the head. */
+  private block = -1;
+  private blocks = 0;
 
   constructor(h: number, w: number, c: number) {
     this.h = h;
@@ -83,6 +90,16 @@ class Lowering {
     Object.assign(this, here);
   }
 
+  /** The operators pushed from now on belong to the next block. */
+  beginBlock(): void {
+    this.block = this.blocks++;
+  }
+
+  /** The operators pushed from now on belong to the head. */
+  endBlock(): void {
+    this.block = -1;
+  }
+
   /** Global average pool; the kernel is the input height. */
   pool(wBits: number, aBits: number): void {
     const kernel = this.h;
@@ -101,7 +118,7 @@ class Lowering {
   ): void {
     this.layers.push({
       kind, inH: this.h, inW: this.w, inC: this.c, outH, outW, outC,
-      kernel, stride, wBits, aBits, act, macs, params,
+      kernel, stride, wBits, aBits, act, macs, params, block: this.block,
     });
     this.h = outH;
     this.w = outW;
@@ -118,6 +135,7 @@ export function layersOf(space: SearchSpace, cfg: SubnetConfig): LayerDesc[] {
   net.conv(stem.outC, stem.kernel, stem.stride, stem.act, stem.wBits, stem.aBits);
   for (const b of plan.blocks) {
     const input = { h: net.h, w: net.w, c: net.c };
+    net.beginBlock();
     switch (b.family) {
       case 'mbconv':
         net.conv(b.midC, 1, 1, b.act, b.wBits, b.aBits);
@@ -143,6 +161,7 @@ export function layersOf(space: SearchSpace, cfg: SubnetConfig): LayerDesc[] {
       }
     }
     if (b.residual) net.add(b.wBits, b.aBits, b.family === 'resnet' ? b.act : 'none');
+    net.endBlock();
   }
   if (head !== null) net.conv(head.outC, 1, 1, head.act, head.wBits, head.aBits);
   net.pool(classifier.wBits, classifier.aBits);

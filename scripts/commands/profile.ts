@@ -20,6 +20,7 @@ import type { LatencyProfile, LinearModel } from '../../latency/latencyProfile.j
 import { writeFileAtomic } from '../../util/atomicWrite.js';
 import { kDefaultSampler, type SamplerSettings } from '../../profiling/interleaved.js';
 import { adaptProfile, kDefaultAdaptOptions } from '../../profiling/adaptProfile.js';
+import { partVariants } from '../../profiling/variants.js';
 import { machineDifferences, machineInfo } from '../../profiling/machine.js';
 import { resolveSpace } from '../../supernet/io.js';
 import { progressBar, type Progress } from '../progress.js';
@@ -145,7 +146,8 @@ async function runProfile(opts: ProfileCliOptions): Promise<void> {
   const runtime = await createBenchRuntime(spec.name, spec.threads ?? kDefaultMeasuredThreads);
   checkProfileOptions({ ...kDefaultProfileOptions, subnets, seed, budgetSeconds }, runtime.bits);
   warnIfBusy();
-  console.log(`profile ${describe(runtime)}, space ${space.name}: table of part variants + ${subnets} whole subnets -> ${opts.out}`);
+  const variants = partVariants(space, { bits: runtime.bits }).length;
+  console.log(`profile ${describe(runtime)}, space ${space.name}: table of ${variants} part variants + ${subnets} whole subnets -> ${opts.out}`);
   console.log(`partial results go to ${journalPath(opts.out)} as they are measured (--resume continues from it)`);
   let bar: Progress | undefined;
   const run = await profileDevice(runtime, space, opts.out, {

@@ -4,7 +4,8 @@ import { latencyParts } from '../../latency/latencyParts.js';
 import { ProfileLatencyModel } from '../../latency/ProfileLatencyModel.js';
 import { Rng } from '../../space/rng.js';
 import { layersOf } from '../../space/layers.js';
-import { sampleConfig, smallestConfig } from '../../space/searchSpace.js';
+import { largestConfig, sampleConfig, smallestConfig } from '../../space/searchSpace.js';
+import { createTargetModel } from '../../latency/targets.js';
 import type { SubnetConfig } from '../../space/types.js';
 import { fashionMbv3 } from '../../space/defaultSpace.js';
 import { microSpace } from '../fixtures/data.js';
@@ -76,4 +77,25 @@ describe('ProfileLatencyModel', () => {
     const model = new ProfileLatencyModel(profile, lower, 'profile p.json');
     assert.throws(() => model.predict([cfg]), new RegExp(`profile p\\.json has no entry for part '${missing.replace(/[+]/g, '\\+')}'`));
   });
+});
+
+describe('ProfileLatencyModel on the shipped profiles', () => {
+  // Predictions of models/profiles/ort-cpu-{1,2}.json before the lowering marked its blocks and
+  // latencyParts learned other families: the keys, and so every prediction, must not change.
+  const golden: Record<string, [number, number, number, number]> = {
+    'ort-cpu:1': [0.6004949538273521, 0.06317191328182006, 0.6161079427629882, 0.11631831777962708],
+    'ort-cpu:2': [0.37380159439299987, 0.06499966566966733, 0.4296238711279824, 0.12019176151727486],
+  };
+  for (const [spec, expected] of Object.entries(golden)) {
+    it(`${spec} predicts fashion-mbv3's largest and smallest configs, float and mixed, as before`, async () => {
+      const model = await createTargetModel(spec, (cfg) => layersOf(fashionMbv3, cfg));
+      const configs = [largestConfig(fashionMbv3), smallestConfig(fashionMbv3), largestConfig(fashionMbv3, { quant: 'mixed' }), smallestConfig(fashionMbv3, { quant: 'mixed' })];
+      const got = model.predict(configs);
+      expected.forEach((ms, i) => assert.ok(Math.abs(got[i] - ms) < 1e-12, `${spec} config ${i}: ${got[i]} ms, was ${ms} ms`));
+      // And every random config finds its parts in the table.
+      const rng = new Rng(4);
+      const random = Array.from({ length: 200 }, (_, i) => sampleConfig(fashionMbv3, rng, { quant: i % 2 ? 'mixed' : 'fp32' }));
+      assert.ok(model.predict(random).every((ms) => Number.isFinite(ms) && ms > 0));
+    });
+  }
 });

@@ -3,6 +3,8 @@ import { describe, it } from 'node:test';
 import { kLatencyFeatures, latencyFeatures, linearLatency } from '../../latency/latencyFeatures.js';
 import { layersOf } from '../../space/layers.js';
 import { largestConfig, smallestConfig } from '../../space/searchSpace.js';
+import { fashionHybrid } from '../../space/defaultSpace.js';
+import type { BlockFamily } from '../../space/types.js';
 import { microSpace } from '../fixtures/data.js';
 
 const space = microSpace();
@@ -44,6 +46,24 @@ describe('latencyFeatures', () => {
     const asFloat = latencyFeatures(layers, false, 0);
     assert.equal(at(asFloat, 'ops:ff'), layers.length);
     assert.equal(at(asFloat, 'converts:fq'), 0);
+  });
+
+  it('count dense kxk convolutions inside blocks as the stem kind, a resnet shortcut as 1x1, and the ReLU after a resnet sum', () => {
+    const nine = (v: number) => new Array<number>(9).fill(v);
+    // One fused block (3x3 expand, 1x1 project, add) and one resnet block with its projection shortcut.
+    const cfg = { depths: [1, 1, 1], kernels: nine(3), expands: nine(1), widths: [1, 1, 1], families: ['fused', 'resnet', 'resnet'] as BlockFamily[], stemStride: 2 as const };
+    const layers = layersOf(fashionHybrid, cfg);
+    const x = latencyFeatures(layers, false, 0);
+    const mMacs = (keep: (l: (typeof layers)[number]) => boolean) => layers.filter(keep).reduce((s, l) => s + l.macs, 0) / 1e6;
+    const dense = mMacs((l) => l.kind === 'conv' && l.kernel > 1);
+    assert.ok(dense > mMacs((l) => l.block === -1 && l.kind === 'conv'), 'more than the stem');
+    assert.ok(Math.abs(at(x, 'mMacs:stem:ff') - dense) < 1e-12);
+    assert.ok(Math.abs(at(x, 'mMacs:pw:ff') - mMacs((l) => l.kind === 'conv' && l.kernel === 1)) < 1e-12);
+    assert.equal(layers.filter((l) => l.kind === 'conv' && l.kernel === 1 && l.stride === 2).length, 2, 'two shortcuts');
+    const reluK = layers.filter((l) => l.act === 'relu').reduce((s, l) => s + (l.outH * l.outW * l.outC) / 1000, 0);
+    assert.ok(layers.some((l) => l.kind === 'add' && l.act === 'relu'));
+    assert.ok(Math.abs(at(x, 'kAct:relu:f') - reluK) < 1e-12);
+    assert.equal(at(x, 'ops:ff'), layers.length);
   });
 
   it('take the dot product with the weights', () => {

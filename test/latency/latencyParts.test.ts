@@ -20,6 +20,7 @@ describe('latencyParts', () => {
       'block:4x4:24-72-24:k5s1:hswish+add:wf-af-inf',
       'head:4x4:24-32-10:hswish:wf-af-inf',
     ]);
+    assert.deepEqual(parts.map((p) => p.block), [-1, 0, 1, 2, 3, -1]);
     // Parts tile the operator list.
     assert.equal(parts[0].start, 0);
     for (let i = 1; i < parts.length; i++) assert.equal(parts[i].start, parts[i - 1].end);
@@ -47,8 +48,17 @@ describe('latencyParts', () => {
 
   it('refuses operator lists it cannot split, saying where', () => {
     const layers = layersOf(space, smallestConfig(space));
-    assert.throws(() => latencyParts(layers.slice(0, -1)), /expected the classifier at operator \d+, got the end of the list/);
-    assert.throws(() => latencyParts(layers.slice(1)), /expected the stem convolution at operator 0, got a 'conv'|expected the head 1x1 convolution/);
-    assert.throws(() => latencyParts([...layers, layers[0]]), /expected the end of the list after the classifier/);
+    const remark = (at: number, block: number) => layers.map((l, i) => (i === at ? { ...l, block } : l));
+    assert.throws(() => latencyParts(layers.slice(0, -1)), /expected the head after the last block to be \[1x1 convolution,\] global pool, classifier, got conv, pool/);
+    assert.throws(() => latencyParts(layers.slice(1)), /expected stem operators \(block -1\), then blocks 0, 1, \.\.\., then head operators \(block -1\), got runs of block marks \[0 x4, 1 x3, -1 x3\]/);
+    assert.throws(() => latencyParts([...layers, layers[0]]), /got conv, pool, fc, conv/);
+    assert.throws(() => latencyParts(layers.filter((l) => l.block === -1)), /got runs of block marks \[-1 x4\]/);
+    // A stem or head mark between blocks, and a block whose operators are not consecutive.
+    assert.throws(() => latencyParts(remark(4, -1)), /expected block 1's operators \(consecutive, blocks numbered in execution order\) at operators 4\.\.4, got block mark -1/);
+    assert.throws(() => latencyParts(remark(2, 1)), /expected block 2's operators .* at operators 3\.\.4, got block mark 0/);
+    // One precision per part: its key carries one.
+    const mixed = layersOf(space, smallestConfig(space, { quant: 'mixed' }));
+    assert.throws(() => latencyParts(mixed.map((l, i) => (i === 2 ? { ...l, aBits: 32 } : l))), /the operators of block 0 run at different precisions \(wq-aq, wq-af\)/);
+    assert.throws(() => latencyParts(mixed.map((l, i) => (i === mixed.length - 1 ? { ...l, wBits: 32 } : l))), /the operators of the head run at different precisions/);
   });
 });

@@ -17,6 +17,7 @@ export function layer(overrides: Partial<LayerDesc> & Pick<LayerDesc, 'kind'>): 
     act: 'none',
     macs: 0,
     params: 0,
+    block: -1,
     ...overrides,
   };
 }
@@ -26,10 +27,10 @@ export function cfg(depth: number): SubnetConfig {
   return { depths: [depth], kernels: [3], expands: [3], widths: [1] };
 }
 
-/** A tiny MobileNet-like block: 1x1 expand, 3x3 depthwise, 1x1 project, residual add. */
-export function block(c: number, e: number, hw: number, bits = 32): LayerDesc[] {
+/** A tiny MobileNet-like block, the network's `index`th: 1x1 expand, 3x3 depthwise, 1x1 project, residual add. */
+export function block(c: number, e: number, hw: number, bits = 32, index = 0): LayerDesc[] {
   const m = c * e;
-  const q = { wBits: bits, aBits: bits };
+  const q = { wBits: bits, aBits: bits, block: index };
   return [
     layer({ kind: 'conv', inH: hw, inW: hw, inC: c, outH: hw, outW: hw, outC: m, macs: hw * hw * c * m, params: c * m, ...q }),
     layer({ kind: 'dwconv', inH: hw, inW: hw, inC: m, outH: hw, outW: hw, outC: m, kernel: 3, macs: hw * hw * m * 9, params: m * 9, ...q }),
@@ -42,6 +43,6 @@ export function block(c: number, e: number, hw: number, bits = 32): LayerDesc[] 
 export function lowerStub(config: SubnetConfig): LayerDesc[] {
   const bits = config.wBits?.[0] ?? 32;
   const out: LayerDesc[] = [];
-  for (let i = 0; i < config.depths[0]; i++) out.push(...block(16, 4, 28, bits));
+  for (let i = 0; i < config.depths[0]; i++) out.push(...block(16, 4, 28, bits, i));
   return out;
 }
