@@ -20,6 +20,8 @@ export interface MethodContext {
   backend?: BackendName | 'auto';
   /** The compression's folder (for methods that keep checkpoints). */
   out: string;
+  /** Progress of a method that trains (l1l2), after each step. */
+  onTrainStep?: (step: number, totalSteps: number, loss: number) => void;
 }
 
 /** The method `name`; throws listing the valid names. */
@@ -34,7 +36,7 @@ export function createMethod(name: string, context: MethodContext): CompressMeth
     case 'evolution':
       return new EvolutionMethod();
     case 'l1l2':
-      return new L1L2Method(context);
+      return new L1L2Method(context, context.onTrainStep === undefined ? {} : { onTrainStep: context.onTrainStep });
     default:
       throw new Error(`unknown compression method '${name}': choose one of ${kCompressMethods.join(', ')}`);
   }

@@ -26,14 +26,14 @@ import type { DataOptions } from '../supernet/data/loadDataset.js';
 import { calibrationSet } from '../supernet/evaluate.js';
 import { loadTrainingData } from '../supernet/trainingData.js';
 import type { BackendName } from '../supernet/backend/backend.js';
-import { evaluateSample } from '../predictors/evaluateSample.js';
-import { loadCompressible } from '../compress/network.js';
+import { evaluateOnSplit, evaluateSample } from '../predictors/evaluateSample.js';
+import { loadCompressible, type CompressibleNetwork } from '../compress/network.js';
 import { TrainedNetworkProblem } from '../compress/problem.js';
 import { createMethod } from '../compress/methods.js';
 import type { CompressMethodName, CompressOutcome, PolicyResult } from '../compress/types.js';
 import { finetunePolicy, savePolicyCheckpoint } from './compressFinetune.js';
 import { targetSlug, writeResult, writeSearchMarker, type SearchOutcome, type SearchRun } from './searchOutput.js';
-import { kSilentReporter, type Reporter } from './progress.js';
+import { kSilentReporter, type Progress, type Reporter } from './progress.js';
 
 export interface CompressOptions {
   /** Distinct policies the method evaluates (default 60). */
@@ -100,6 +100,32 @@ function claimFolder(out: string, settings: Record<string, unknown>): void {
   writeFileAtomic(path, `${JSON.stringify(settings, null, 2)}\n`);
 }
 
+/**
+ * The latency profile of `network`'s policy space on a measured `target`, measured into `path`
+ * unless it exists there (a partial one is resumed).
+ */
+export async function measurePolicyProfile(network: CompressibleNetwork, target: string, path: string, seconds: number, reporter: Reporter = kSilentReporter): Promise<void> {
+  if (existsSync(path)) return;
+  const spec = parseTargetSpec(target);
+  reporter.note(`measuring the latency profile of the network's ${network.policies.layers.length} prunable layers on ${target} (about ${seconds} s; resumable) -> ${path}`);
+  const runtime = await createBenchRuntime(spec.name, spec.threads ?? kDefaultMeasuredThreads);
+  let bar: { progress: Progress; total: number } | undefined;
+  try {
+    await profileDevice(runtime, network.policies.space, path, {
+      subnets: 200, resume: existsSync(`${path}.partial`), budgetSeconds: seconds,
+      onProgress: (p) => {
+        if (bar?.total !== p.total) {
+          bar?.progress.stop();
+          bar = { progress: reporter.bar(p.total, p.done, 'profile {bar} {value}/{total} | {phase} | ETA {eta_formatted}'), total: p.total };
+        }
+        bar.progress.update(p.done, { phase: p.phase });
+      },
+    });
+  } finally {
+    bar?.progress.stop();
+  }
+}
+
 export async function runCompress(job: CompressJob): Promise<CompressReport> {
   const started = Date.now();
   const reporter = job.reporter ?? kSilentReporter;
@@ -116,17 +142,7 @@ export async function runCompress(job: CompressJob): Promise<CompressReport> {
     const { space } = network.policies;
     const policiesCheckpoint = join(job.out, 'network.ckpt');
     const profile = o.profile ?? join(job.out, `profile-${targetSlug(target)}.json`);
-    if (o.profile === undefined && !existsSync(profile)) {
-      reporter.note(`measuring the latency profile of the network's ${network.policies.layers.length} prunable layers on ${target} (about ${o.profileSeconds} s; resumable) -> ${profile}`);
-      const runtime = await createBenchRuntime(spec.name, spec.threads ?? kDefaultMeasuredThreads);
-      const resumeProfile = existsSync(`${profile}.partial`);
-      const bar = reporter.bar(1, 0, 'profile {bar} {value}/{total} | {phase}');
-      await profileDevice(runtime, space, profile, {
-        subnets: 200, resume: resumeProfile, budgetSeconds: o.profileSeconds,
-        onProgress: (p) => bar.update(p.done, { phase: p.phase }),
-      });
-      bar.stop();
-    }
+    if (o.profile === undefined) await measurePolicyProfile(network, target, profile, o.profileSeconds, reporter);
     const latency = await createTargetModel(target, (cfg) => layersOf(space, cfg), { profile });
     const data = await loadTrainingData(job.data, network.space, network.meta.data, job.checkpoint);
     const calibration = calibrationSet(data.train, o.calibrationImages);
@@ -134,10 +150,18 @@ export async function runCompress(job: CompressJob): Promise<CompressReport> {
     if (problem.latencyMs(problem.snap({ ...problem.identity(), keep: problem.layers.map((l) => l.keeps[0]) })) > job.maxLatencyMs) {
       reporter.note(`note: even the smallest pruned float policy is predicted above ${job.maxLatencyMs} ms; only bits can reach the budget`);
     }
-    const testOf = async (cfg: SubnetConfig, net = network.net): Promise<number> => (await evaluateSample(net, cfg, calibration, data.test)).accuracy;
+    const testOf = async (cfg: SubnetConfig, net = network.net): Promise<number> => (await evaluateOnSplit(net, cfg, calibration, data.test)).accuracy;
     // Before the method runs: a method that trains (l1l2) replaces the network's weights.
     const original = { ...problem.original, testAccuracy: await testOf(network.policies.toConfig(network.policies.identity())) };
-    const method = createMethod(job.method, { network, data, workers: job.workers, backend: job.backend, out: job.out });
+    let training: Progress | undefined;
+    const method = createMethod(job.method, {
+      network, data, workers: job.workers, backend: job.backend, out: job.out,
+      onTrainStep: (step, total, loss) => {
+        training ??= reporter.bar(total, step, `${job.method} training {bar} {value}/{total} steps | loss {loss} | ETA {eta_formatted}`);
+        training.update(step, { loss: loss.toFixed(3) });
+        if (step === total) training.stop();
+      },
+    });
     const bar = reporter.bar(o.evaluations, 0, `${job.method} {bar} {value}/{total} policies | best {best} | ETA {eta_formatted}`);
     let outcome: CompressOutcome;
     try {

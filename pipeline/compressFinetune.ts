@@ -13,7 +13,7 @@ import type { TrainMeta } from '../supernet/train/trainTypes.js';
 import { SupernetTrainer } from '../supernet/train/SupernetTrainer.js';
 import { createEngine } from '../supernet/train/engines.js';
 import { Supernet } from '../supernet/Supernet.js';
-import { evaluateSample } from '../predictors/evaluateSample.js';
+import { evaluateOnSplit, evaluateSample } from '../predictors/evaluateSample.js';
 import type { CompressibleNetwork } from '../compress/network.js';
 import type { Reporter } from './progress.js';
 
@@ -69,7 +69,7 @@ export async function finetunePolicy(network: CompressibleNetwork, cfg: SubnetCo
   try {
     net.store.assignFlat(arrays.params);
     const valAccuracy = (await evaluateSample(net, cfg, run.calibration, data.val)).accuracy;
-    const testAccuracy = (await evaluateSample(net, cfg, run.calibration, data.test)).accuracy;
+    const testAccuracy = (await evaluateOnSplit(net, cfg, run.calibration, data.test)).accuracy;
     return { valAccuracy, testAccuracy, epochs: run.epochs };
   } finally {
     net.dispose();

@@ -80,7 +80,17 @@ export function evaluateSample(
   if (val.name !== 'val') {
     throw new Error(`accuracy samples are measured on the val split (got '${val.name}'): the test split is for final reports only`);
   }
+  return evaluateOnSplit(net, cfg, calibration, val, options);
+}
+
+/**
+ * An accuracy sample on any split: the test split is for final reports (a compressed or
+ * fine-tuned model's figures), never for choosing - searches and predictors use `evaluateSample`.
+ */
+export function evaluateOnSplit(
+  net: Supernet, cfg: SubnetConfig, calibration: ImageSet, split: DataSplit, options: SampleEvalOptions = {},
+): AccuracySample {
   const t0 = performance.now();
-  const r = hasBits(cfg) ? evaluateQuantized(net, cfg, calibration, val, options) : evaluateConfig(net, cfg, calibration, val, options.limit);
+  const r = hasBits(cfg) ? evaluateQuantized(net, cfg, calibration, split, options) : evaluateConfig(net, cfg, calibration, split, options.limit);
   return { config: cfg, accuracy: r.accuracy, loss: r.loss, n: r.n, seconds: (performance.now() - t0) / 1000 };
 }
