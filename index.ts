@@ -14,6 +14,8 @@
  * - predictors: contracts in predictors/types.ts
  * - evolution: EvolutionFinder (full or bits-only genome), FitnessPool, InfeasibleBudgetError,
  *   baselines (randomSearch, handMadeFamily, bestWithin), NSGA-II helpers, result types
+ * - compression of a trained network: compress/index.ts (its policy space and problem, AMC,
+ *   Galen, Condensa, the l1/l2 surrogate, evolution) and the job runCompress
  * - utilities: Rng
  */
 export { initBackend, backendInfo, type BackendInfo, type BackendName } from './supernet/backend/backend.js';
@@ -66,3 +68,5 @@ export type {
   FastestResult, GenerationStats, BaselineResult,
 } from './evolution/types.js';
 export { Rng } from './space/rng.js';
+export * from './compress/index.js';
+export { runCompress, kDefaultCompressOptions, type CompressJob, type CompressOptions, type CompressReport } from './pipeline/compress.js';

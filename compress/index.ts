@@ -9,6 +9,9 @@
  * - AMC and Galen (RL agents): AmcMethod, AmcOptions, kDefaultAmcOptions; GalenMethod,
  *   GalenOptions, kDefaultGalenOptions, galenReward; their DDPG agent (DdpgAgent, DdpgOptions,
  *   kDefaultDdpgOptions) and shared loop options (AgentSearchOptions, kDefaultAgentSearchOptions)
+ * - the l1/l2 latency surrogate: L1L2Method, L1L2Options, kDefaultL1L2Options
+ * - a trained network and its problem: loadCompressible, policySpace, TrainedNetworkProblem,
+ *   createMethod
  */
 export * from './types.js';
 export { CondensaMethod, kDefaultCondensaOptions, type CondensaOptions, type CondensaOutcome } from './condensa.js';
@@ -22,3 +25,8 @@ export { AmcMethod, kDefaultAmcOptions, type AmcOptions } from './amc.js';
 export { GalenMethod, kDefaultGalenOptions, galenReward, type GalenOptions } from './galen.js';
 export { DdpgAgent, kDefaultDdpgOptions, type DdpgOptions, type DdpgUpdate } from './ddpg.js';
 export { kDefaultAgentSearchOptions, type AgentSearchOptions } from './rlSearch.js';
+export { L1L2Method, kDefaultL1L2Options, type L1L2Options } from './l1l2.js';
+export { loadCompressible, type CompressibleNetwork } from './network.js';
+export { policySpace, type PolicySpace } from './policySpace.js';
+export { TrainedNetworkProblem, type ProblemData } from './problem.js';
+export { createMethod, type MethodContext } from './methods.js';
