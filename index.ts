@@ -53,7 +53,7 @@ export { latencyParts, type LatencyPart } from './latency/latencyParts.js';
 export { profileDevice, kDefaultProfileOptions, type ProfileOptions, type ProfileRun } from './profiling/profileDevice.js';
 export { evaluateProfile, type EvaluateOptions, type ProfileEvaluation } from './profiling/evaluateProfile.js';
 export { createBenchRuntime, type BenchRuntime } from './profiling/benchRuntime.js';
-export { getTarget, listTargets, parseTargetSpec, createTargetModel } from './latency/targets.js';
+export { getTarget, listTargets, parseTargetSpec, resolveTarget, createTargetModel, type ResolvedTarget } from './latency/targets.js';
 export type { LayerDesc } from './space/layerDesc.js';
 export type { LatencyModel } from './latency/types.js';
 export type { AccuracyPredictor, AccuracySample } from './predictors/types.js';

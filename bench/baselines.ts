@@ -12,7 +12,7 @@
 import { mkdirSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
 import { join } from 'node:path';
-import { parseTargetSpec } from '../latency/targets.js';
+import { resolveTarget } from '../latency/targets.js';
 import {
   baselineFiles, baselineFinished, finishBaseline, kBaselines, parseBaselineNames, trainBaseline, type BaselineResult,
 } from '../pipeline/baselines.js';
@@ -55,7 +55,8 @@ try {
   const workers = intFlag('workers', args.workers, 1);
   const maxSteps = intFlag('max-steps', args['max-steps'], 0);
   const rounds = intFlag('rounds', args.rounds, 1);
-  if (parseTargetSpec(args.target).name !== 'ort-cpu') throw new Error(`--target must be ort-cpu:THREADS (got '${args.target}'): the exports are timed in onnxruntime`);
+  const target = resolveTarget(args.target);
+  if (target.name !== 'ort-cpu') throw new Error(`--target must be ort-cpu:THREADS (got '${args.target}'): the exports are timed in onnxruntime`);
   const compare = args.compare.map((c) => {
     const eq = c.indexOf('=');
     if (eq <= 0) throw new Error(`--compare takes LABEL=FILE.onnx (got '${c}')`);
@@ -101,7 +102,7 @@ try {
     // Alternating rounds, each in a rotated order, so drift shows as spread, not as a difference.
     for (let k = 0; k < rows.length; k++) {
       const row = rows[(k + r) % rows.length];
-      const { measurement } = await measureOnnxOnTarget(row.path, args.target, input);
+      const { measurement } = await measureOnnxOnTarget(row.path, target, input);
       if (measurement === null) throw new Error(`${row.label} could not be timed on ${args.target}`);
       row.latencies.push(measurement.medianMs);
     }

@@ -55,6 +55,7 @@ import type { SubnetConfig } from '../space/types.js';
 import { computedBudgets, demoRuns } from '../pipeline/demo.js';
 import { runSearches, searchQuant } from '../pipeline/search.js';
 import { runVerify } from '../pipeline/verify.js';
+import { resolveTarget } from '../latency/targets.js';
 import { formatLatency } from '../pipeline/latencyArg.js';
 import type { SearchRun } from '../pipeline/searchOutput.js';
 import { chosenConfig, type ChosenConfig } from '../pipeline/searchResultFile.js';
@@ -69,6 +70,7 @@ import {
 } from './searchBench.js';
 
 const kTarget = 'ort-cpu:1';
+const kResolvedTarget = resolveTarget(kTarget);
 
 const kFlags = {
   ...kSearchBenchFlags,
@@ -103,7 +105,7 @@ function chosenOf(q: QualityInputs, c: Choice, dir: string): ChosenConfig {
   const file = `${c.method}-${c.fraction === null ? 'reference' : `b${c.fraction}`}.json`;
   writeFileSync(join(dir, file), `${JSON.stringify({ method: c.method, fraction: c.fraction, target: kTarget, maxLatency: c.budget, scored: c.scored, note: c.note, ...best }, null, 2)}\n`);
   return {
-    source: join(q.s.out, 'baselines', file), target: kTarget, unit: 'ms', maxLatency: c.budget, best, space: q.space,
+    source: join(q.s.out, 'baselines', file), target: kTarget, resolved: kResolvedTarget, unit: 'ms', maxLatency: c.budget, best, space: q.space,
     checkpoint: q.s.checkpoint, predictor: q.s.predictor, quant: best.config.wBits === undefined ? 'fp32' : 'mixed',
   };
 }
@@ -210,7 +212,7 @@ async function main(args: ReturnType<typeof parseArgs<{ options: typeof kFlags }
     const q: QualityInputs = {
       target: kTarget, s, ctx, space, fp32Predictor, profiles: { [kTarget]: profile }, ...(evaluator ? { rerank: { k, evaluator } } : {}),
     };
-    const [basis] = await computedBudgets(space, [kTarget], q.profiles, fractions);
+    const [basis] = await computedBudgets(space, [kResolvedTarget], q.profiles, fractions);
     const largestLatency = basis.largest as number;
     const runs = demoRuns([kTarget], [], [basis]);
     console.error(`${kTarget}: largest subnet predicted at ${formatLatency(largestLatency, 'ms')}; budgets ${runs.map((r) => formatLatency(r.max as number, 'ms')).join(', ')}`);

@@ -22,9 +22,8 @@ import { join } from 'node:path';
 import { mkdirSync } from 'node:fs';
 import type { parseArgs } from 'node:util';
 import type { ScoredConfig } from '../evolution/types.js';
-import { kDefaultMeasuredThreads } from '../latency/measuredTarget.js';
 import type { TargetKind } from '../latency/target.js';
-import { getTarget, parseTargetSpec } from '../latency/targets.js';
+import { resolveTarget, type ResolvedTarget } from '../latency/targets.js';
 import { buildFolderAtomic } from '../util/atomicWrite.js';
 import { configKey } from '../space/searchSpace.js';
 import type { SearchSpace } from '../space/types.js';
@@ -76,15 +75,15 @@ interface MatrixRow {
 }
 
 /** The targets, checked: measured ones must be ort-cpu with a shipped profile (returned by spec), no proxies. */
-function targetProfiles(targets: readonly string[]): Record<string, string> {
-  if (new Set(targets).size !== targets.length) throw new Error(`--targets names a target twice (got '${targets.join(',')}')`);
+function targetProfiles(targets: readonly ResolvedTarget[]): Record<string, string> {
+  const given = targets.map((t) => t.given);
+  if (new Set(given).size !== given.length) throw new Error(`--targets names a target twice (got '${given.join(',')}')`);
   const profiles: Record<string, string> = {};
-  for (const target of targets) {
-    const { name, threads } = parseTargetSpec(target);
-    const t = getTarget(name);
+  for (const t of targets) {
+    const { name, given: target } = t;
     if (t.kind === 'proxy') throw new Error(`--targets ${target} is a proxy in ${t.unit}, not a device: give measured (ort-cpu:N) or analytic (rpi4, phone-big, gpu-small) targets`);
     if (t.kind !== 'measured') continue;
-    const shipped = kShipped.profiles[`${name}:${threads ?? kDefaultMeasuredThreads}`];
+    const shipped = kShipped.profiles[t.spec];
     if (name !== 'ort-cpu' || shipped === undefined) {
       throw new Error(`--targets ${target}: measured targets are timed by running the exported ONNX file with hwnas's shipped profiles, which exist for ${Object.keys(kShipped.profiles).join(' and ')} only`);
     }
@@ -143,17 +142,18 @@ async function main(args: ReturnType<typeof parseArgs<{ options: typeof kFlags }
   const s = searchBenchSettings(args, 'runs/bench-specialise');
   const targets = args.targets.split(',').map((t) => t.trim()).filter((t) => t !== '');
   if (targets.length === 0) throw new Error(`--targets must name at least one target (got '${args.targets}')`);
-  const profiles = targetProfiles(targets);
+  const resolved = targets.map((t) => resolveTarget(t));
+  const profiles = targetProfiles(resolved);
   const fractions = parseFractions('fraction', args.fraction);
   if (fractions.length !== 1) throw new Error(`--fraction takes one fraction (got '${args.fraction}')`);
   const ctx = await startSearchBench(s);
   try {
     const space = ctx.loaded.net.space;
-    const bases = await computedBudgets(space, targets, profiles, fractions);
+    const bases = await computedBudgets(space, resolved, profiles, fractions);
     const runs = demoRuns(targets, [], bases);
-    const columns: TargetColumn[] = runs.map((r, k) => ({ target: r.target, kind: getTarget(parseTargetSpec(r.target).name).kind, unit: r.unit, largest: bases[k].largest as number, budget: r.max as number }));
+    const columns: TargetColumn[] = runs.map((r, k) => ({ target: r.target, kind: r.resolved.kind, unit: r.unit, largest: bases[k].largest as number, budget: r.max as number }));
     console.error(`budgets: ${columns.map((c) => `${c.target} <= ${formatLatency(c.budget, c.unit)}`).join(', ')}`);
-    const measuredTargets = columns.filter((c) => c.kind === 'measured').map((c) => c.target);
+    const measuredTargets = runs.filter((r) => r.resolved.kind === 'measured').map((r) => r.resolved);
     const done = await buildFolderAtomic(s.out, async (dir) => {
       const outcomes = await runSearches({
         space, runs, predictor: s.predictor, quant: s.quant, pareto: false, options: s.search, workers: s.workers,
@@ -166,8 +166,9 @@ async function main(args: ReturnType<typeof parseArgs<{ options: typeof kFlags }
       const rows: MatrixRow[] = [];
       for (const [k, row] of verified.rows.entries()) {
         const measured: Record<string, LatencyCheck> = {};
-        for (const target of measuredTargets) {
-          measured[target] = target === row.target ? row.latency : await measureOnnxOnTarget(join(dir, 'verify', row.model.file), target, input);
+        for (const t of measuredTargets) {
+          const target = t.given;
+          measured[target] = target === row.target ? row.latency : await measureOnnxOnTarget(join(dir, 'verify', row.model.file), t, input);
           const m = measured[target].measurement;
           if (target !== row.target && m !== null) console.error(`${row.target}'s config on ${target}: ${m.medianMs.toPrecision(3)} ms (median)${m.flagged ? ', FLAGGED as too noisy' : ''}`);
         }

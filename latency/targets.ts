@@ -13,7 +13,8 @@
  *   3. import it here and append it to kBuiltinTargets.
  * Loading this module throws if the table and the files disagree.
  */
-import type { LowerFn, Target, TargetModel, TargetOptions } from './target.js';
+import { kDefaultMeasuredThreads } from './measuredTarget.js';
+import type { LowerFn, Target, TargetKind, TargetModel, TargetOptions } from './target.js';
 import { isTargetName, kTargetNames } from './targetNames.js';
 import type { TargetName } from './targetNames.js';
 import { bitopsTarget } from './targets/bitops.js';
@@ -99,10 +100,36 @@ export function listTargets(): readonly Target[] {
 }
 
 /**
- * Parses a spec, finds its target and creates its model; `options.profile` reaches measured
- * targets (the spec gives the threads). Rejects on any error.
+ * A target spec parsed and looked up once, at the boundary (CLI, results file, job): plain
+ * data, so it crosses worker threads and files unchanged. Pass it on instead of the string.
  */
-export async function createTargetModel(spec: string, lower: LowerFn, options: Omit<TargetOptions, 'threads'> = {}): Promise<TargetModel> {
-  const { name, threads } = parseTargetSpec(spec);
+export interface ResolvedTarget {
+  /** Canonical spec: a measured target always names its threads ('ort-cpu' -> 'ort-cpu:1'). */
+  readonly spec: string;
+  /** The spec as given: results files and --profile maps are keyed by it. */
+  readonly given: string;
+  readonly name: TargetName;
+  /** Threads from the spec; a measured target's default when it gives none. */
+  readonly threads?: number;
+  readonly kind: TargetKind;
+  readonly unit: string;
+  readonly description: string;
+}
+
+/** Parses and looks up `spec`; throws on bad syntax or listing the valid names for an unknown one. */
+export function resolveTarget(spec: string): ResolvedTarget {
+  const parsed = parseTargetSpec(spec);
+  const { name, kind, unit, description } = getTarget(parsed.name);
+  const threads = parsed.threads ?? (kind === 'measured' ? kDefaultMeasuredThreads : undefined);
+  const canonical = threads === undefined ? name : `${name}:${threads}`;
+  return Object.freeze({ spec: canonical, given: spec, name, ...(threads === undefined ? {} : { threads }), kind, unit, description });
+}
+
+/**
+ * Finds the target of `spec` (parsed here when a string) and creates its model; `options.profile`
+ * reaches measured targets (the spec gives the threads). Rejects on any error.
+ */
+export async function createTargetModel(spec: string | ResolvedTarget, lower: LowerFn, options: Omit<TargetOptions, 'threads'> = {}): Promise<TargetModel> {
+  const { name, threads } = typeof spec === 'string' ? parseTargetSpec(spec) : spec;
   return getTarget(name).createModel(lower, threads === undefined ? { ...options } : { ...options, threads });
 }

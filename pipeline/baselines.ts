@@ -25,7 +25,7 @@ import type { TrainMeta } from '../supernet/train/trainTypes.js';
 import { findPackageRoot, kPackageVersion } from '../util/packageRoot.js';
 import { kSilentReporter, type Reporter } from './progress.js';
 import { measureOnnxOnTarget, onnxTestAccuracy, type TimingInput } from './verifyConfigs.js';
-import { parseTargetSpec } from '../latency/targets.js';
+import type { ResolvedTarget } from '../latency/targets.js';
 
 /** One baseline: what it is, and the built-in space its config (models/baselines/NAME.json) belongs to. */
 export interface BaselineSpec {
@@ -176,7 +176,7 @@ export interface BaselineRow {
  * `targets` with the harness verify uses; the others are listed in `missing`.
  */
 export async function timeBaselines(
-  targets: readonly string[], input: TimingInput, dir = baselineDir(),
+  targets: readonly ResolvedTarget[], input: TimingInput, dir = baselineDir(),
 ): Promise<{ rows: BaselineRow[]; missing: BaselineName[] }> {
   const rows: BaselineRow[] = [];
   const missing: BaselineName[] = [];
@@ -188,10 +188,10 @@ export async function timeBaselines(
     }
     const result = JSON.parse(readFileSync(files.result, 'utf8')) as BaselineResult;
     for (const target of targets) {
-      if (parseTargetSpec(target).name !== 'ort-cpu') continue;
+      if (target.name !== 'ort-cpu') continue;
       const { measurement } = await measureOnnxOnTarget(files.onnx, target, input);
       if (measurement === null) continue;
-      rows.push({ name, what: result.what, target, testAccuracy: result.testAccuracy, macs: result.macs, medianMs: measurement.medianMs });
+      rows.push({ name, what: result.what, target: target.given, testAccuracy: result.testAccuracy, macs: result.macs, medianMs: measurement.medianMs });
     }
   }
   return { rows, missing };

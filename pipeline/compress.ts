@@ -18,7 +18,7 @@ import { join, resolve } from 'node:path';
 import { writeFileAtomic } from '../util/atomicWrite.js';
 import { layersOf } from '../space/layers.js';
 import type { SubnetConfig } from '../space/types.js';
-import { createTargetModel, getTarget, parseTargetSpec } from '../latency/targets.js';
+import { createTargetModel, resolveTarget, type ResolvedTarget } from '../latency/targets.js';
 import { kDefaultMeasuredThreads } from '../latency/measuredTarget.js';
 import { createBenchRuntime } from '../profiling/benchRuntime.js';
 import { profileDevice } from '../profiling/profileDevice.js';
@@ -59,7 +59,8 @@ export interface CompressJob {
   checkpoint: string;
   /** The network in the checkpoint (default: its only one). */
   config?: SubnetConfig;
-  target: string;
+  /** A measured target; a spec string is resolved here. */
+  target: ResolvedTarget | string;
   maxLatencyMs: number;
   method: CompressMethodName;
   out: string;
@@ -101,14 +102,14 @@ function claimFolder(out: string, settings: Record<string, unknown>): void {
 }
 
 /**
- * The latency profile of `network`'s policy space on a measured `target`, measured into `path`
- * unless it exists there (a partial one is resumed).
+ * The latency profile of `network`'s policy space on a measured `target` (a spec string is
+ * resolved here), measured into `path` unless it exists there (a partial one is resumed).
  */
-export async function measurePolicyProfile(network: CompressibleNetwork, target: string, path: string, seconds: number, reporter: Reporter = kSilentReporter): Promise<void> {
+export async function measurePolicyProfile(network: CompressibleNetwork, target: ResolvedTarget | string, path: string, seconds: number, reporter: Reporter = kSilentReporter): Promise<void> {
   if (existsSync(path)) return;
-  const spec = parseTargetSpec(target);
-  reporter.note(`measuring the latency profile of the network's ${network.policies.layers.length} prunable layers on ${target} (about ${seconds} s; resumable) -> ${path}`);
-  const runtime = await createBenchRuntime(spec.name, spec.threads ?? kDefaultMeasuredThreads);
+  const t = typeof target === 'string' ? resolveTarget(target) : target;
+  reporter.note(`measuring the latency profile of the network's ${network.policies.layers.length} prunable layers on ${t.spec} (about ${seconds} s; resumable) -> ${path}`);
+  const runtime = await createBenchRuntime(t.name, t.threads ?? kDefaultMeasuredThreads);
   let bar: { progress: Progress; total: number } | undefined;
   try {
     await profileDevice(runtime, network.policies.space, path, {
@@ -130,9 +131,9 @@ export async function runCompress(job: CompressJob): Promise<CompressReport> {
   const started = Date.now();
   const reporter = job.reporter ?? kSilentReporter;
   const o = { ...kDefaultCompressOptions, ...job.options };
-  const spec = parseTargetSpec(job.target);
-  if (getTarget(spec.name).kind !== 'measured') throw new Error(`--target ${job.target} is not a measured target: compression measures latency (ort-cpu, tfjs-wasm, tfjs-node)`);
-  const target = `${spec.name}:${spec.threads ?? kDefaultMeasuredThreads}`;
+  const resolved = typeof job.target === 'string' ? resolveTarget(job.target) : job.target;
+  if (resolved.kind !== 'measured') throw new Error(`--target ${resolved.given} is not a measured target: compression measures latency (ort-cpu, tfjs-wasm, tfjs-node)`);
+  const target = resolved.spec;
   const network = loadCompressible(job.checkpoint, job.config);
   try {
     claimFolder(job.out, {
@@ -142,8 +143,8 @@ export async function runCompress(job: CompressJob): Promise<CompressReport> {
     const { space } = network.policies;
     const policiesCheckpoint = join(job.out, 'network.ckpt');
     const profile = o.profile ?? join(job.out, `profile-${targetSlug(target)}.json`);
-    if (o.profile === undefined) await measurePolicyProfile(network, target, profile, o.profileSeconds, reporter);
-    const latency = await createTargetModel(target, (cfg) => layersOf(space, cfg), { profile });
+    if (o.profile === undefined) await measurePolicyProfile(network, resolved, profile, o.profileSeconds, reporter);
+    const latency = await createTargetModel(resolved, (cfg) => layersOf(space, cfg), { profile });
     const data = await loadTrainingData(job.data, network.space, network.meta.data, job.checkpoint);
     const calibration = calibrationSet(data.train, o.calibrationImages);
     const problem = await TrainedNetworkProblem.open(network, latency, { calibration, val: data.val, valImages: o.valImages }, join(job.out, 'journal.jsonl'));
@@ -183,7 +184,7 @@ export async function runCompress(job: CompressJob): Promise<CompressReport> {
         ? await finetunePolicy(network, cfg, data, { out: join(job.out, 'finetune.ckpt'), epochs: o.finetuneEpochs, seed: o.seed, workers: job.workers, backend: job.backend, reporter, calibration })
         : null;
       chosen = { ...outcome.best, testAccuracy: await testOf(cfg), finetuned };
-      const run: SearchRun = { target, unit: 'ms', kind: 'measured', max: job.maxLatencyMs, file: `search-${targetSlug(target)}.json` };
+      const run: SearchRun = { target, resolved, unit: 'ms', kind: 'measured', max: job.maxLatencyMs, file: `search-${targetSlug(target)}.json` };
       const best = { config: cfg, accuracy: finetuned?.valAccuracy ?? outcome.best.accuracy, latency: outcome.best.latencyMs, latencies: { [target]: outcome.best.latencyMs } };
       const front = outcome.history
         .filter((r) => r.latencyMs <= job.maxLatencyMs)

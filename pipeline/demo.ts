@@ -3,8 +3,7 @@
  * per measured target, the budgets computed from the largest subnet's predicted latency, and
  * the search runs they make.
  */
-import { kDefaultMeasuredThreads } from '../latency/measuredTarget.js';
-import { createTargetModel, getTarget, parseTargetSpec } from '../latency/targets.js';
+import { createTargetModel, type ResolvedTarget } from '../latency/targets.js';
 import { layersOf } from '../space/layers.js';
 import { largestConfig } from '../space/searchSpace.js';
 import type { SearchSpace } from '../space/types.js';
@@ -24,12 +23,12 @@ export const kDemoRerank = 5;
  * The shipped profile of each measured target (keyed by the spec as given) that `given` (the
  * --profile values) names no profile for; throws for one that has none shipped.
  */
-export function demoProfiles(targets: readonly string[], given: Record<string, string> = {}): Record<string, ShippedArtifact> {
+export function demoProfiles(targets: readonly ResolvedTarget[], given: Record<string, string> = {}): Record<string, ShippedArtifact> {
   const out: Record<string, ShippedArtifact> = {};
-  for (const target of targets) {
-    const { name, threads } = parseTargetSpec(target);
-    if (getTarget(name).kind !== 'measured' || given[target] !== undefined) continue;
-    const shipped = kShipped.profiles[`${name}:${threads ?? kDefaultMeasuredThreads}`];
+  for (const t of targets) {
+    const target = t.given;
+    if (t.kind !== 'measured' || given[target] !== undefined) continue;
+    const shipped = kShipped.profiles[t.spec];
     if (shipped === undefined) {
       throw new Error(
         `--target ${target}: the demo runs on shipped latency profiles, and hwnas ships them for ${Object.keys(kShipped.profiles).join(' and ')} only: ` +
@@ -43,12 +42,12 @@ export function demoProfiles(targets: readonly string[], given: Record<string, s
 
 /** Per target, `fractions` of the largest subnet's predicted latency there. */
 export async function computedBudgets(
-  space: SearchSpace, targets: readonly string[], profiles: Record<string, string>, fractions: readonly number[],
+  space: SearchSpace, targets: readonly ResolvedTarget[], profiles: Record<string, string>, fractions: readonly number[],
 ): Promise<BudgetBasis[]> {
   const largest = largestConfig(space);
-  return Promise.all(targets.map(async (target) => {
-    const model = await createTargetModel(target, (cfg) => layersOf(space, cfg), { profile: profiles[target] });
-    return { target, unit: model.unit, largest: model.predict([largest])[0], fractions };
+  return Promise.all(targets.map(async (t) => {
+    const model = await createTargetModel(t, (cfg) => layersOf(space, cfg), { profile: profiles[t.given] });
+    return { target: t.given, unit: model.unit, largest: model.predict([largest])[0], fractions };
   }));
 }
 

@@ -4,11 +4,11 @@
  * config, predicted vs measured accuracy and latency, with links to the Pareto plots, the
  * results files and the exported models.
  */
-import { getTarget, parseTargetSpec } from '../latency/targets.js';
+import type { ResolvedTarget } from '../latency/targets.js';
 import { blockSlots, isActiveSlot } from '../space/searchSpace.js';
 import type { SearchSpace, SubnetConfig } from '../space/types.js';
 import { formatLatency } from './latencyArg.js';
-import { targetSlug, type SearchRun } from './searchOutput.js';
+import { runTargets, targetSlug, type SearchRun } from './searchOutput.js';
 import type { VerifyRow } from './verifyConfigs.js';
 import { describeMachine, verifyMarkdownTable, type VerifyProvenance } from './verifyReport.js';
 
@@ -58,9 +58,8 @@ export function bitsSummary(space: SearchSpace, config: SubnetConfig): string {
   return `blocks ${blocks}; stem w${s.w}/a${s.a}, classifier w${c.w}/a${c.a}`;
 }
 
-function latencySource(target: string, profiles: Record<string, string>): string {
-  const t = getTarget(parseTargetSpec(target).name);
-  return t.kind === 'measured' ? `predicted from the latency profile ${profiles[target]}; ${t.description}` : t.description;
+function latencySource(t: ResolvedTarget, profiles: Record<string, string>): string {
+  return t.kind === 'measured' ? `predicted from the latency profile ${profiles[t.given]}; ${t.description}` : t.description;
 }
 
 function budgetLine(b: BudgetBasis): string {
@@ -102,7 +101,7 @@ export function demoMarkdown(r: DemoReport): string {
     '',
     `- supernet: ${r.supernet} (space ${r.space.name}, ${r.supernetSteps} training steps)`,
     `- accuracy predictor: ${r.predictor} (${r.predictorKind})`,
-    ...targets.map((t) => `- latency on ${t}: ${latencySource(t, r.profiles)}`),
+    ...runTargets(r.runs).map((t) => `- latency on ${t.given}: ${latencySource(t, r.profiles)}`),
     `- search: evolutionary, population ${r.search.population}, ${r.search.generations} generations, seed ${r.search.seed} per target and budget` +
       (r.search.rerank > 0 ? `; the ${r.search.rerank} most accurate predicted finalists of each measured on val, the best measured chosen` : '') +
       ` (${r.search.seconds.toFixed(1)} s in all)`,

@@ -7,22 +7,15 @@
  */
 import { existsSync } from 'node:fs';
 import { resolve } from 'node:path';
-import { kDefaultMeasuredThreads } from '../latency/measuredTarget.js';
-import { createTargetModel, getTarget, parseTargetSpec } from '../latency/targets.js';
+import { createTargetModel, resolveTarget, type ResolvedTarget } from '../latency/targets.js';
 import { layersOf } from '../space/layers.js';
 import type { SearchSpace } from '../space/types.js';
 
-/** The canonical form of a target spec: 'ort-cpu' -> 'ort-cpu:1'. */
-function canonical(spec: string): string {
-  const { name, threads } = parseTargetSpec(spec);
-  return getTarget(name).kind === 'measured' ? `${name}:${threads ?? kDefaultMeasuredThreads}` : spec;
-}
-
 /**
- * Map of `values` ('TARGET=FILE') keyed by the spec of `targets` each names (null: any target,
- * e.g. verify's, whose targets come from its results files). Throws naming the bad value.
+ * Map of `values` ('TARGET=FILE') keyed by the spec as given of the `targets` each names (null:
+ * any target, keyed by its canonical spec). Throws naming the bad value.
  */
-export function parseProfileArgs(values: readonly string[], targets: readonly string[] | null, what = 'the --target values'): Record<string, string> {
+export function parseProfileArgs(values: readonly string[], targets: readonly ResolvedTarget[] | null, what = 'the --target values'): Record<string, string> {
   const out: Record<string, string> = {};
   for (const value of values) {
     const eq = value.indexOf('=');
@@ -31,13 +24,13 @@ export function parseProfileArgs(values: readonly string[], targets: readonly st
     }
     const spec = value.slice(0, eq);
     const file = value.slice(eq + 1);
-    const target = getTarget(parseTargetSpec(spec).name);
+    const target = resolveTarget(spec);
     if (target.kind !== 'measured') {
       throw new Error(`--profile ${value}: ${spec} is ${target.kind === 'estimate' ? 'an analytic estimate' : 'a proxy'} and reads no latency profile; profiles are for measured targets (ort-cpu, tfjs-wasm, tfjs-node)`);
     }
-    const matching = targets === null ? [canonical(spec)] : targets.filter((t) => canonical(t) === canonical(spec));
-    if (matching.length === 0) throw new Error(`--profile ${value}: ${spec} is not one of ${what} (${(targets ?? []).join(', ')})`);
-    if (!existsSync(file)) throw new Error(`--profile ${value}: ${file} does not exist: measure one with 'hwnas profile --target ${canonical(spec)} --out ${file}'`);
+    const matching = targets === null ? [target.spec] : targets.filter((t) => t.spec === target.spec).map((t) => t.given);
+    if (matching.length === 0) throw new Error(`--profile ${value}: ${spec} is not one of ${what} (${(targets ?? []).map((t) => t.given).join(', ')})`);
+    if (!existsSync(file)) throw new Error(`--profile ${value}: ${file} does not exist: measure one with 'hwnas profile --target ${target.spec} --out ${file}'`);
     for (const t of matching) {
       if (out[t] !== undefined) throw new Error(`--profile is given twice for ${t}`);
       out[t] = resolve(file);
@@ -47,8 +40,8 @@ export function parseProfileArgs(values: readonly string[], targets: readonly st
 }
 
 /** Builds the latency model of each target once (a measured one reads its profile); throws on a missing or wrong profile. */
-export async function checkTargetModels(space: SearchSpace, targets: readonly string[], profiles: Record<string, string>): Promise<void> {
-  for (const target of new Set(targets)) {
-    await createTargetModel(target, (cfg) => layersOf(space, cfg), { profile: profiles[target] });
+export async function checkTargetModels(space: SearchSpace, targets: readonly ResolvedTarget[], profiles: Record<string, string>): Promise<void> {
+  for (const target of new Map(targets.map((t) => [t.given, t])).values()) {
+    await createTargetModel(target, (cfg) => layersOf(space, cfg), { profile: profiles[target.given] });
   }
 }

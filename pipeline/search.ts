@@ -9,8 +9,8 @@ import { FitnessPool } from '../evolution/FitnessPool.js';
 import { resolveSearchOptions, type SearchOptions } from '../evolution/searchOptions.js';
 import { defaultStrategyName, getStrategy, type StrategyName } from '../evolution/strategies.js';
 import type { GenerationStats } from '../evolution/types.js';
-import { defaultProfilePath, kDefaultMeasuredThreads } from '../latency/measuredTarget.js';
-import { getTarget, parseTargetSpec } from '../latency/targets.js';
+import { defaultProfilePath } from '../latency/measuredTarget.js';
+import { resolveTarget, type ResolvedTarget } from '../latency/targets.js';
 import type { MlpPredictor } from '../predictors/MlpPredictor.js';
 import { PoolEvaluator, type SubnetEvaluator } from '../predictors/SubnetEvaluator.js';
 import type { QuantMode } from '../space/searchSpace.js';
@@ -24,7 +24,7 @@ import { calibrationSet } from '../supernet/evaluate.js';
 import { formatLatency, parseLatency } from './latencyArg.js';
 import { kSilentReporter, type Reporter } from './progress.js';
 import { rerankFront } from './rerank.js';
-import { targetSlug, writeResult, type SearchOutcome, type SearchRun } from './searchOutput.js';
+import { runTargets, targetSlug, writeResult, type SearchOutcome, type SearchRun } from './searchOutput.js';
 
 /** Pairs --target and --max-latency values into runs, with units from the target registry. */
 export function planSearchRuns(targets: readonly string[], maxLatencies: readonly string[], pareto: boolean): SearchRun[] {
@@ -36,9 +36,9 @@ export function planSearchRuns(targets: readonly string[], maxLatencies: readonl
     );
   }
   const runs = targets.map((spec, k) => {
-    const target = getTarget(parseTargetSpec(spec).name);
+    const target = resolveTarget(spec);
     const max = maxLatencies[k] === undefined ? undefined : parseLatency(maxLatencies[k], target.unit, spec);
-    return { target: spec, unit: target.unit, kind: target.kind, max, file: '' };
+    return { target: spec, resolved: target, unit: target.unit, kind: target.kind, max, file: '' };
   });
   const seen = new Set<string>();
   for (const run of runs) {
@@ -106,12 +106,14 @@ export interface SearchJob {
   reporter?: Reporter;
 }
 
-/** The profile file each measured target of `targets` reads: the one given, else its shipped default. */
-export function profilesUsed(targets: readonly string[], given: Record<string, string>): Record<string, string> {
+/**
+ * The profile file each measured target of `targets` reads: the one given, else its shipped
+ * default; keyed by the spec as given.
+ */
+export function profilesUsed(targets: readonly ResolvedTarget[], given: Record<string, string>): Record<string, string> {
   const out: Record<string, string> = {};
-  for (const target of targets) {
-    const { name, threads } = parseTargetSpec(target);
-    if (getTarget(name).kind === 'measured') out[target] = given[target] ?? defaultProfilePath(name, threads ?? kDefaultMeasuredThreads);
+  for (const t of targets) {
+    if (t.kind === 'measured') out[t.given] = given[t.given] ?? defaultProfilePath(t.name, t.threads as number);
   }
   return out;
 }
@@ -122,7 +124,7 @@ export async function runSearches(job: SearchJob): Promise<SearchOutcome[]> {
   const reporter = job.reporter ?? kSilentReporter;
   mkdirSync(job.out, { recursive: true });
   const targets = [...new Set(runs.map((r) => r.target))];
-  const profiles = profilesUsed(targets, job.profiles ?? {});
+  const profiles = profilesUsed(runTargets(runs), job.profiles ?? {});
   const strategy = getStrategy(job.strategy ?? defaultStrategyName(job.pareto));
   const options = resolveSearchOptions({ ...job.options, quant });
   const pool = await FitnessPool.create({ space, predictor: { file: job.predictor }, targets, profiles: job.profiles }, { workers: job.workers });

@@ -6,6 +6,7 @@ import type { Rerank } from './rerank.js';
 import { join } from 'node:path';
 import { writeFileAtomic } from '../util/atomicWrite.js';
 import type { ParetoResult, ScoredConfig, SearchResult } from '../evolution/types.js';
+import type { ResolvedTarget } from '../latency/targets.js';
 import type { SearchSpace } from '../space/types.js';
 import { formatLatency } from './latencyArg.js';
 import { paretoPlotSvg, type PlotSeries } from './paretoPlot.js';
@@ -13,7 +14,10 @@ import { formatTable } from './table.js';
 
 /** One search of the command: a target and, in budget mode, its budget. */
 export interface SearchRun {
+  /** Target spec as given (results files and profile maps are keyed by it). */
   target: string;
+  /** `target` parsed once, when the run was planned. */
+  resolved: ResolvedTarget;
   unit: string;
   /** 'measured', 'estimate' or 'proxy'. */
   kind: string;
@@ -21,6 +25,11 @@ export interface SearchRun {
   max?: number;
   /** Results file name inside the output folder. */
   file: string;
+}
+
+/** The distinct targets of `runs`, in order of first use. */
+export function runTargets(runs: readonly SearchRun[]): ResolvedTarget[] {
+  return [...new Map(runs.map((r) => [r.target, r.resolved])).values()];
 }
 
 /** The provenance written next to every result, so that `hwnas verify` can rebuild the subnets. */
@@ -35,6 +44,16 @@ export interface SearchProvenance {
   rerank?: Rerank;
   /** The latency profile file of each measured target of the fitness (absolute paths). */
   profiles?: Record<string, string>;
+  /**
+   * Budget mode with --finetune-epochs: the chosen config fine-tuned on its own (`checkpoint`
+   * is then the fine-tuned one), from the supernet `from`; accuracies inherited and after.
+   */
+  finetune?: {
+    epochs: number;
+    from: string;
+    inherited: { valAccuracy: number; testAccuracy: number };
+    finetuned: { valAccuracy: number; testAccuracy: number };
+  };
 }
 
 export type SearchOutcome = (SearchResult | ParetoResult) & SearchProvenance;

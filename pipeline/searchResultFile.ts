@@ -7,7 +7,7 @@ import { existsSync, readFileSync } from 'node:fs';
 import { basename, dirname, join } from 'node:path';
 import { z } from 'zod';
 import type { ScoredConfig } from '../evolution/types.js';
-import { getTarget, parseTargetSpec } from '../latency/targets.js';
+import { resolveTarget, type ResolvedTarget } from '../latency/targets.js';
 import { describeIssue, parseConfig, parseSearchSpace } from '../space/schema.js';
 import type { QuantMode } from '../space/searchSpace.js';
 import type { SearchSpace } from '../space/types.js';
@@ -17,8 +17,10 @@ import { kSearchFormat, kSearchMarker, kSearchMarkerFormat, type SearchOutcome }
 export interface ChosenConfig {
   /** The results file it was read from (or written to). */
   source: string;
-  /** Target spec, e.g. 'ort-cpu:1'. */
+  /** Target spec as written in the results file, e.g. 'ort-cpu:1'. */
   target: string;
+  /** `target` parsed once, when the result was read or made. */
+  resolved: ResolvedTarget;
   unit: string;
   /** The budget, in `unit`. */
   maxLatency: number;
@@ -71,7 +73,7 @@ function inFile<T>(path: string, what: () => T): T {
 export function chosenConfig(source: string, outcome: SearchOutcome): ChosenConfig {
   if (outcome.mode !== 'budget') throw new Error(`${source} holds a Pareto front, not a chosen config`);
   const { target, unit, maxLatency, best, space, checkpoint, predictor, quant } = outcome;
-  return { source, target, unit, maxLatency, best, space, checkpoint, predictor, quant };
+  return { source, target, resolved: resolveTarget(target), unit, maxLatency, best, space, checkpoint, predictor, quant };
 }
 
 const markerSchema = z.object({ format: z.literal(kSearchMarkerFormat), version: z.literal(1), files: z.array(z.string()) });
@@ -121,9 +123,9 @@ export function readSearchResult(path: string): ChosenConfig {
   const r = body.data;
   const space = inFile(path, () => parseSearchSpace(r.space));
   const config = inFile(path, () => parseConfig(space, r.best.config));
-  inFile(path, () => getTarget(parseTargetSpec(r.target).name));
+  const resolved = inFile(path, () => resolveTarget(r.target));
   return {
-    source: path, target: r.target, unit: r.unit, maxLatency: r.maxLatency,
+    source: path, target: r.target, resolved, unit: r.unit, maxLatency: r.maxLatency,
     best: { ...r.best, config }, space, checkpoint: r.checkpoint, predictor: r.predictor, quant: r.quant,
   };
 }

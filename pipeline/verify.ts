@@ -6,7 +6,6 @@
 import { sameSpace } from '../space/sameSpace.js';
 import { existsSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { getTarget, parseTargetSpec } from '../latency/targets.js';
 import { createBenchRuntime } from '../profiling/benchRuntime.js';
 import { machineInfo } from '../profiling/machine.js';
 import type { Dataset } from '../supernet/data/types.js';
@@ -61,7 +60,7 @@ export async function runVerify(
   profiles: Record<string, string> = {},
 ): Promise<VerifyRun> {
   const t0 = Date.now();
-  const measured = chosen.filter((c) => getTarget(parseTargetSpec(c.target).name).kind === 'measured').length;
+  const measured = chosen.filter((c) => c.resolved.kind === 'measured').length;
   const bar = reporter.bar(chosen.length + measured, 0, 'verify [{bar}] {value}/{total} steps | {step}');
   let done = 0;
   let rows: VerifyRow[];

@@ -24,7 +24,7 @@ import { createSession, ortVersion } from '../profiling/ort.js';
 import { createBenchRuntime, type BenchRuntime } from '../profiling/benchRuntime.js';
 import { timeGraph } from '../profiling/timeGraph.js';
 import type { TargetKind } from '../latency/target.js';
-import { getTarget, parseTargetSpec } from '../latency/targets.js';
+import { resolveTarget, type ResolvedTarget } from '../latency/targets.js';
 import { fillBatch } from '../supernet/data/batches.js';
 import type { DataSplit, Dataset } from '../supernet/data/types.js';
 import { exportConfig } from '../supernet/export/exportConfig.js';
@@ -145,6 +145,7 @@ async function measureOnnxFile(path: string, threads: number, image: Float32Arra
 
 interface Pending {
   row: Omit<VerifyRow, 'latency'>;
+  target: ResolvedTarget;
   path: string;
   /** The float graph tfjs runs (tfjs targets only). */
   floatGraph?: DeployGraph;
@@ -163,8 +164,8 @@ export async function verifyConfigs(chosen: readonly ChosenConfig[], ctx: Verify
   const files = modelFiles(chosen);
   const pending: Pending[] = [];
   for (const [k, c] of chosen.entries()) {
-    const spec = parseTargetSpec(c.target);
-    const kind = getTarget(spec.name).kind;
+    const target = c.resolved;
+    const { kind } = target;
     const path = join(ctx.dir, files[k]);
     let floatGraph: DeployGraph | undefined;
     const r = await exportConfig(net, c.best.config, data.train, path, {
@@ -172,14 +173,14 @@ export async function verifyConfigs(chosen: readonly ChosenConfig[], ctx: Verify
       format: exportFormatOf(c.best.config),
       version: ctx.version,
       metadata: { ...ctx.metadata, 'hwnas.target': c.target, 'hwnas.results': basename(c.source) },
-      inspect: kind === 'measured' && spec.name !== 'ort-cpu' ? (subnet) => { floatGraph = buildDeployGraph(subnet, { quantize: false }); } : undefined,
+      inspect: kind === 'measured' && target.name !== 'ort-cpu' ? (subnet) => { floatGraph = buildDeployGraph(subnet, { quantize: false }); } : undefined,
       // The int8 weight container this machine runs faster, as its profile measured.
-      weightType: kind === 'measured' ? weightTypeForTarget(c.target, ctx.profiles?.[c.target]) : undefined,
+      weightType: kind === 'measured' ? weightTypeForTarget(target, ctx.profiles?.[c.target]) : undefined,
     });
     const testAccuracy = await onnxAccuracy(path, data.test, images, space.input.classes);
     ctx.onStep?.(`${c.target}: exported ${files[k]} (${r.format}), test accuracy ${(100 * testAccuracy).toFixed(2)}%`);
     pending.push({
-      path, floatGraph,
+      path, floatGraph, target,
       row: {
         source: c.source, target: c.target, unit: c.unit, kind, budget: c.maxLatency, config: r.config,
         model: { file: files[k], format: r.format, bytes: r.bytes, macs: r.macs, params: r.params, bitOps: r.bitOps },
@@ -192,7 +193,7 @@ export async function verifyConfigs(chosen: readonly ChosenConfig[], ctx: Verify
   const drifts = new Map<string, ProfileDrift | null>();
   for (const p of pending) {
     if (p.row.kind !== 'measured' || drifts.has(p.row.target)) continue;
-    const drift = await targetDrift(p.row.target, space, runtimes, ctx.profiles?.[p.row.target]);
+    const drift = await targetDrift(p.target, space, runtimes, ctx.profiles?.[p.row.target]);
     drifts.set(p.row.target, drift);
     if (drift?.ratio != null) ctx.onStep?.(`${p.row.target}: the profile's reference subnets run at ${drift.ratio.toFixed(2)}x their profiled latency now`);
   }
@@ -218,14 +219,13 @@ async function benchRuntimeFor(name: string, threads: number, runtimes: Map<stri
 }
 
 /** The drift of a measured target against its profile (`given`, else the default); null without a profile of `space` there. */
-async function targetDrift(target: string, space: SearchSpace, runtimes: Map<string, BenchRuntime>, given?: string): Promise<ProfileDrift | null> {
-  const spec = parseTargetSpec(target);
-  const threads = spec.threads ?? kDefaultMeasuredThreads;
-  const path = given ?? defaultProfilePath(spec.name, threads);
+async function targetDrift(target: ResolvedTarget, space: SearchSpace, runtimes: Map<string, BenchRuntime>, given?: string): Promise<ProfileDrift | null> {
+  const threads = target.threads ?? kDefaultMeasuredThreads;
+  const path = given ?? defaultProfilePath(target.name, threads);
   if (!existsSync(path)) return null;
   const profile = loadLatencyProfile(path);
   if (!sameSpace(profile.space, space)) return null;
-  return profileDrift(await benchRuntimeFor(spec.name, threads, runtimes), profile, path);
+  return profileDrift(await benchRuntimeFor(target.name, threads, runtimes), profile, path);
 }
 
 function threadText(threads: number): string {
@@ -233,27 +233,27 @@ function threadText(threads: number): string {
 }
 
 /**
- * Times the exported ONNX file `path` on an ort-cpu target ('ort-cpu:N') as verifyConfigs does
- * for its ort-cpu rows: a fresh session at the target's thread count, the measurement harness.
+ * Times the exported ONNX file `path` on an ort-cpu target ('ort-cpu:N', parsed here when given
+ * as a string) as verifyConfigs does for its ort-cpu rows: a fresh session at the target's
+ * thread count, the measurement harness.
  */
-export async function measureOnnxOnTarget(path: string, target: string, input: TimingInput): Promise<LatencyCheck> {
-  const spec = parseTargetSpec(target);
-  if (spec.name !== 'ort-cpu') throw new RangeError(`only ort-cpu targets run exported ONNX files (got '${target}')`);
-  const threads = spec.threads ?? kDefaultMeasuredThreads;
+export async function measureOnnxOnTarget(path: string, target: ResolvedTarget | string, input: TimingInput): Promise<LatencyCheck> {
+  const t = typeof target === 'string' ? resolveTarget(target) : target;
+  if (t.name !== 'ort-cpu') throw new RangeError(`only ort-cpu targets run exported ONNX files (got '${t.given}')`);
+  const threads = t.threads ?? kDefaultMeasuredThreads;
   const file = basename(path);
   return {
-    measurement: await measureOnnxFile(path, threads, input.image, input.dims, `${target} ${file}`),
+    measurement: await measureOnnxFile(path, threads, input.image, input.dims, `${t.given} ${file}`),
     runtime: `onnxruntime-node ${ortVersion()} running ${file}, ${threadText(threads)}`,
   };
 }
 
 async function measureRow(p: Pending, input: TimingInput, runtimes: Map<string, BenchRuntime>): Promise<LatencyCheck> {
   if (p.row.kind !== 'measured') return { measurement: null, runtime: null };
-  const spec = parseTargetSpec(p.row.target);
-  if (spec.name === 'ort-cpu') return measureOnnxOnTarget(p.path, p.row.target, input);
-  const threads = spec.threads ?? kDefaultMeasuredThreads;
+  if (p.target.name === 'ort-cpu') return measureOnnxOnTarget(p.path, p.target, input);
+  const threads = p.target.threads ?? kDefaultMeasuredThreads;
   const label = `${p.row.target} ${p.row.model.file}`;
-  const runtime = await benchRuntimeFor(spec.name, threads, runtimes);
+  const runtime = await benchRuntimeFor(p.target.name, threads, runtimes);
   const graph = p.floatGraph as DeployGraph;
   return {
     measurement: await timeGraph(runtime, { graph, outputShape: [1, 1, graph.classes] }, harness, label),

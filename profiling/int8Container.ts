@@ -12,7 +12,7 @@
 import type { OnnxWeightType } from '../supernet/export/onnx/toOnnx.js';
 import { loadLatencyProfile } from '../latency/latencyProfile.js';
 import { defaultProfilePath, kDefaultMeasuredThreads } from '../latency/measuredTarget.js';
-import { parseTargetSpec } from '../latency/targets.js';
+import type { ResolvedTarget } from '../latency/targets.js';
 import { macs } from '../space/layers.js';
 import { Rng } from '../space/rng.js';
 import { configKey } from '../space/searchSpace.js';
@@ -101,10 +101,9 @@ export async function compareInt8Containers(
  * recorded in its profile (`given`, else the shipped default), uint8 when the profile has none
  * or cannot be read (uint8 is exact everywhere).
  */
-export function weightTypeForTarget(target: string, given?: string): OnnxWeightType {
-  const spec = parseTargetSpec(target);
-  if (spec.name !== 'ort-cpu') return 'uint8';
-  const path = given ?? defaultProfilePath(spec.name, spec.threads ?? kDefaultMeasuredThreads);
+export function weightTypeForTarget(target: ResolvedTarget, given?: string): OnnxWeightType {
+  if (target.name !== 'ort-cpu') return 'uint8';
+  const path = given ?? defaultProfilePath(target.name, target.threads ?? kDefaultMeasuredThreads);
   try {
     return loadLatencyProfile(path).int8?.weightType ?? 'uint8';
   } catch {

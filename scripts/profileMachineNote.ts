@@ -5,6 +5,7 @@
  */
 import { join } from 'node:path';
 import { loadLatencyProfile } from '../latency/latencyProfile.js';
+import type { ResolvedTarget } from '../latency/targets.js';
 import { profilesUsed } from '../pipeline/search.js';
 import { adaptProfile } from '../profiling/adaptProfile.js';
 import { createBenchRuntime } from '../profiling/benchRuntime.js';
@@ -13,7 +14,7 @@ import { checkProfileMachines, describeMachineChecks, kAdviseAdaptSamples } from
 import { writeFileAtomic } from '../util/atomicWrite.js';
 
 /** Writes one warning per profile of `targets` (given ones, else the shipped defaults) from another machine. */
-export async function noteProfileMachines(targets: readonly string[], given: Record<string, string>): Promise<void> {
+export async function noteProfileMachines(targets: readonly ResolvedTarget[], given: Record<string, string>): Promise<void> {
   const checks = await checkProfileMachines(profilesUsed(targets, given));
   for (const line of describeMachineChecks(checks)) process.stderr.write(`warning: ${line}\n`);
 }
@@ -25,7 +26,7 @@ export async function noteProfileMachines(targets: readonly string[], given: Rec
  * on this machine before is reused. Profiles in `keep` from another machine are warned about.
  */
 export async function adaptForeignProfiles(
-  targets: readonly string[], profiles: Record<string, string>, keep: ReadonlySet<string>, dir: string, samples = kAdviseAdaptSamples,
+  targets: readonly ResolvedTarget[], profiles: Record<string, string>, keep: ReadonlySet<string>, dir: string, samples = kAdviseAdaptSamples,
 ): Promise<Record<string, string>> {
   const out = { ...profiles };
   const checks = (await checkProfileMachines(profilesUsed(targets, profiles))).filter((c) => c.differences.length > 0);

@@ -11,7 +11,7 @@ import { parseSearchSpace } from '../../space/schema.js';
 import { resolveConfig } from '../../supernet/io.js';
 import { readCheckpointMeta } from '../../supernet/train/checkpoint.js';
 import type { TrainMeta } from '../../supernet/train/trainTypes.js';
-import { getTarget, parseTargetSpec } from '../../latency/targets.js';
+import { resolveTarget } from '../../latency/targets.js';
 import { kCompressMethods, type CompressMethodName } from '../../compress/types.js';
 import { kCompressReportFile, kDefaultCompressOptions, runCompress, type CompressReport } from '../../pipeline/compress.js';
 import { parseLatency } from '../../pipeline/latencyArg.js';
@@ -62,8 +62,7 @@ export function registerCompress(program: Command): void {
   addDataDirOption(cmd);
   cmd.action(async (opts: CompressCliOptions) => {
     // Every option before any work.
-    const spec = parseTargetSpec(opts.target);
-    const target = getTarget(spec.name);
+    const target = resolveTarget(opts.target);
     const maxLatencyMs = parseLatency(opts.maxLatency, target.unit, opts.target);
     const options = {
       evaluations: parseIntOption('evaluations', opts.evaluations, 1),
@@ -84,7 +83,7 @@ export function registerCompress(program: Command): void {
     }
     await startBackend(opts);
     const report = await withOutputLock(opts.out, () => runCompress({
-      checkpoint: opts.checkpoint, config, target: opts.target, maxLatencyMs, method: opts.method, out: opts.out,
+      checkpoint: opts.checkpoint, config, target, maxLatencyMs, method: opts.method, out: opts.out,
       options, data: opts, workers, backend: opts.backend, reporter: cliReporter,
     }));
     printReport(report);

@@ -11,8 +11,7 @@ import { availableParallelism } from 'node:os';
 import { dirname, join, resolve } from 'node:path';
 import { Option, type Command } from 'commander';
 import { kDefaultSearchOptions } from '../../evolution/searchOptions.js';
-import { kDefaultMeasuredThreads } from '../../latency/measuredTarget.js';
-import { createTargetModel, getTarget, parseTargetSpec } from '../../latency/targets.js';
+import { resolveTarget } from '../../latency/targets.js';
 import { MlpPredictor } from '../../predictors/MlpPredictor.js';
 import { buildFolderAtomic } from '../../util/atomicWrite.js';
 import { loadFashionMnist } from '../../supernet/data/fashionMnist.js';
@@ -72,13 +71,14 @@ export function registerDemo(program: Command): void {
     const t0 = Date.now();
     // Every option and input before any work.
     const targets = opts.target.length > 0 ? opts.target : [...kDemoTargets];
-    const given = parseProfileArgs(opts.profile, targets);
+    const resolved = targets.map((t) => resolveTarget(t));
+    const given = parseProfileArgs(opts.profile, resolved);
     const predictorArtifact = kShipped.predictors[opts.quant];
-    const profileArtifacts = demoProfiles(targets, given);
+    const profileArtifacts = demoProfiles(resolved, given);
     checkShipped([kShipped.supernet, predictorArtifact, ...Object.values(profileArtifacts)]);
     const generations = parseIntOption('generations', opts.generations, 1);
     const rerank = parseIntOption('rerank', opts.rerank, 0);
-    const givenBases: BudgetBasis[] = targets.map((target) => ({ target, unit: getTarget(parseTargetSpec(target).name).unit }));
+    const givenBases: BudgetBasis[] = resolved.map((t) => ({ target: t.given, unit: t.unit }));
     if (opts.maxLatency.length > 0) demoRuns(targets, opts.maxLatency, givenBases);
     checkOutputPath(opts.out, { kind: 'folder', existing: opts.force === true ? 'replace' : 'refuse' });
     const lock = OutputLock.acquire(opts.out);
@@ -93,10 +93,10 @@ export function registerDemo(program: Command): void {
         throw new Error(`${predictorArtifact.file} encodes no bits, so it is no ${predictorArtifact.what} and cannot score mixed-precision configs: ${predictorArtifact.make}; or run the demo with --quant fp32`);
       }
       // Shipped profiles of another machine are adapted to this one (kept beside --out for the next run).
-      const profiles = await adaptForeignProfiles(targets, { ...Object.fromEntries(Object.entries(profileArtifacts).map(([t, a]) => [t, shippedPath(a)])), ...given },
+      const profiles = await adaptForeignProfiles(resolved, { ...Object.fromEntries(Object.entries(profileArtifacts).map(([t, a]) => [t, shippedPath(a)])), ...given },
         new Set(Object.keys(given)), join(dirname(resolve(opts.out)), 'profiles'));
-      await checkTargetModels(space, targets, profiles);
-      const bases: BudgetBasis[] = opts.maxLatency.length > 0 ? givenBases : await computedBudgets(space, targets, profiles, kDemoBudgetFractions);
+      await checkTargetModels(space, resolved, profiles);
+      const bases: BudgetBasis[] = opts.maxLatency.length > 0 ? givenBases : await computedBudgets(space, resolved, profiles, kDemoBudgetFractions);
       const runs = demoRuns(targets, opts.maxLatency, bases);
       for (const b of bases) {
         if (b.largest !== undefined) console.log(`${b.target}: largest subnet predicted at ${formatLatency(b.largest, b.unit)}`);
@@ -124,7 +124,7 @@ export function registerDemo(program: Command): void {
         mkdirSync(join(dir, 'verify'));
         const verified = await runVerify(chosen, loaded, kShipped.supernet.file, data, join(dir, 'verify'), cliReporter, profiles);
         // The standard models a user would train instead, timed here beside the searched ones.
-        const baselines = await timeBaselines(targets, timingInput(space, data.test));
+        const baselines = await timeBaselines(resolved, timingInput(space, data.test));
         const baselineLines = baselinesMarkdown(baselines.rows, baselines.missing);
         writeFileSync(join(dir, 'report.md'), demoMarkdown({
           baselines: baselineLines,

@@ -93,7 +93,7 @@ export function registerSearch(program: Command): void {
       seed: parseIntOption('seed', opts.seed, 0),
     };
     if (rerank > 0 && opts.pareto === true) throw new Error('--rerank chooses within a budget: it does not apply to --pareto; drop one of them');
-    const profiles = parseProfileArgs(opts.profile, runs.map((r) => r.target));
+    const profiles = parseProfileArgs(opts.profile, runs.map((r) => r.resolved));
     checkOutputPath(opts.out, { kind: 'folder', existing: opts.force === true ? 'replace' : 'refuse' });
     // Without --predictor: the shipped predictor of the genome asked for (mixed unless --quant fp32).
     const requested = opts.quant ?? (opts.predictor === undefined ? 'mixed' : undefined);
@@ -114,8 +114,8 @@ export function registerSearch(program: Command): void {
         throw new Error(`--rerank measures subnets of a trained supernet, and the shipped one is not of space '${space.name}': give the --checkpoint of that space`);
       }
     }
-    await checkTargetModels(space, runs.map((r) => r.target), profiles);
-    await noteProfileMachines(runs.map((r) => r.target), profiles);
+    await checkTargetModels(space, runs.map((r) => r.resolved), profiles);
+    await noteProfileMachines(runs.map((r) => r.resolved), profiles);
     // One writer per --out; the folder appears (or replaces the old one) only once complete.
     const outcomes = await withOutputLock(opts.out, async () => {
       const evaluator = rerank > 0 ? await rerankEvaluator(checkpoint as string, opts, workers) : undefined;

@@ -47,8 +47,8 @@ export function registerVerify(program: Command): void {
   addDataDirOption(cmd);
   cmd.action(async (files: string[], opts: VerifyCliOptions) => {
     const chosen = files.map((f) => readSearchResult(f));
-    const profiles = parseProfileArgs(opts.profile, chosen.map((c) => c.target), 'the targets of the results files');
-    await noteProfileMachines(chosen.map((c) => c.target), profiles);
+    const profiles = parseProfileArgs(opts.profile, chosen.map((c) => c.resolved), 'the targets of the results files');
+    await noteProfileMachines(chosen.map((c) => c.resolved), profiles);
     checkOutputPath(opts.out, { kind: 'folder', existing: opts.force === true ? 'replace' : 'refuse' });
     const checkpoint = verifyCheckpoint(chosen, opts.checkpoint);
     const lock = OutputLock.acquire(opts.out);

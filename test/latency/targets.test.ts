@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
-import { createTargetModel, getTarget, kTargetNames, listTargets, parseTargetSpec } from '../../latency/targets.js';
+import { createTargetModel, getTarget, kTargetNames, listTargets, parseTargetSpec, resolveTarget } from '../../latency/targets.js';
 import { cfg, lowerStub } from './layerFixtures.js';
 import { mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -59,6 +59,31 @@ describe('parseTargetSpec', () => {
     assert.throws(() => parseTargetSpec('rpi4:0'), /THREADS must be a positive integer \(got '0'\)/);
     assert.throws(() => parseTargetSpec('rpi4:two'), /THREADS must be a positive integer \(got 'two'\)/);
     assert.throws(() => parseTargetSpec('rpi4:'), /THREADS must be a positive integer \(got ''\)/);
+  });
+});
+
+describe('resolveTarget', () => {
+  it('resolves a spec once into plain data with a canonical spec', () => {
+    assert.deepEqual({ ...resolveTarget('ort-cpu') }, {
+      spec: 'ort-cpu:1', given: 'ort-cpu', name: 'ort-cpu', threads: 1, kind: 'measured', unit: 'ms', description: getTarget('ort-cpu').description,
+    });
+    assert.equal(resolveTarget('ort-cpu:2').spec, 'ort-cpu:2');
+    const rpi = resolveTarget(' rpi4:2 ');
+    assert.deepEqual([rpi.spec, rpi.given, rpi.kind, rpi.threads], ['rpi4:2', ' rpi4:2 ', 'estimate', 2]);
+    const macs = resolveTarget('macs');
+    assert.deepEqual([macs.spec, macs.kind, macs.unit, 'threads' in macs], ['macs', 'proxy', getTarget('macs').unit, false]);
+    assert.deepEqual(structuredClone(resolveTarget('tfjs-wasm')), { ...resolveTarget('tfjs-wasm') });
+  });
+
+  it('throws on a bad spec or an unknown name, listing the valid targets', () => {
+    assert.throws(() => resolveTarget('rpi4:0'), /THREADS must be a positive integer \(got '0'\)/);
+    assert.throws(() => resolveTarget('tpu:2'), { name: 'RangeError', message: `unknown target 'tpu': valid targets are ${kTargetNames.join(', ')}` });
+  });
+
+  it('creates the same model as its spec string', async () => {
+    const model = await createTargetModel(resolveTarget('rpi4:2'), lowerStub);
+    assert.equal(model.target, 'rpi4:2');
+    assert.equal(model.predict([cfg(2)])[0], (await createTargetModel('rpi4:2', lowerStub)).predict([cfg(2)])[0]);
   });
 });
 

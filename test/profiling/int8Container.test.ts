@@ -1,6 +1,7 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import type { BenchRuntime, LoadedGraph } from '../../profiling/benchRuntime.js';
+import { resolveTarget } from '../../latency/targets.js';
 import { compareInt8Containers, weightTypeForTarget } from '../../profiling/int8Container.js';
 import { fakeRuntime } from '../fixtures/fakeBenchRuntime.js';
 import { nanoSpace, syntheticProfile, writeProfile } from '../fixtures/latencyProfiles.js';
@@ -61,9 +62,9 @@ describe('compareInt8Containers', () => {
     const dir = mkdtempSync(join(tmpdir(), 'hwnas-int8-'));
     const int8 = { weightType: 'int8' as const, int8OverUint8: 0.8, int8Exact: true, maxRelativeDifference: 0, subnets: 4 };
     const path = writeProfile(join(dir, 'p.json'), { ...syntheticProfile(space), int8 });
-    assert.equal(weightTypeForTarget('ort-cpu:1', path), 'int8');
-    assert.equal(weightTypeForTarget('ort-cpu:1', writeProfile(join(dir, 'q.json'), syntheticProfile(space))), 'uint8');
-    assert.equal(weightTypeForTarget('ort-cpu:1', join(dir, 'missing.json')), 'uint8');
-    assert.equal(weightTypeForTarget('tfjs-wasm:1', path), 'uint8');
+    assert.equal(weightTypeForTarget(resolveTarget('ort-cpu:1'), path), 'int8');
+    assert.equal(weightTypeForTarget(resolveTarget('ort-cpu:1'), writeProfile(join(dir, 'q.json'), syntheticProfile(space))), 'uint8');
+    assert.equal(weightTypeForTarget(resolveTarget('ort-cpu:1'), join(dir, 'missing.json')), 'uint8');
+    assert.equal(weightTypeForTarget(resolveTarget('tfjs-wasm:1'), path), 'uint8');
   });
 });

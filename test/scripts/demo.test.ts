@@ -1,6 +1,7 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import { defaultProfilePath } from '../../latency/measuredTarget.js';
+import { resolveTarget } from '../../latency/targets.js';
 import { findPackageRoot } from '../../util/packageRoot.js';
 import { computedBudgets, demoProfiles, demoRuns, kDemoBudgetFractions, kDemoTargets } from '../../pipeline/demo.js';
 import { bitsSummary } from '../../pipeline/demoReport.js';
@@ -8,6 +9,8 @@ import { checkShipped, kShipped, shippedPath } from '../../pipeline/shippedModel
 import { macs } from '../../space/layers.js';
 import { largestConfig } from '../../space/searchSpace.js';
 import { microSpace } from '../fixtures/data.js';
+
+const resolved = (...specs: string[]) => specs.map((s) => resolveTarget(s));
 
 describe('shipped artifacts', () => {
   it('is one table of paths under the package root, the profiles where measured targets read them', () => {
@@ -30,17 +33,17 @@ describe('shipped artifacts', () => {
 
 describe('hwnas demo planning', () => {
   it('takes the shipped profile of each measured target and refuses measured targets without one', () => {
-    const profiles = demoProfiles(['ort-cpu', 'ort-cpu:2', 'rpi4', 'macs']);
+    const profiles = demoProfiles(resolved('ort-cpu', 'ort-cpu:2', 'rpi4', 'macs'));
     assert.deepEqual(Object.keys(profiles), ['ort-cpu', 'ort-cpu:2']);
     assert.equal(profiles['ort-cpu'], kShipped.profiles['ort-cpu:1']);
-    assert.throws(() => demoProfiles(['tfjs-wasm:1']), /--target tfjs-wasm:1: the demo runs on shipped latency profiles, and hwnas ships them for ort-cpu:1 and ort-cpu:2 only: .* or name a profile of your own with --profile tfjs-wasm:1=FILE/);
-    assert.deepEqual(Object.keys(demoProfiles(['tfjs-wasm:1', 'ort-cpu:2'], { 'tfjs-wasm:1': '/p.json' })), ['ort-cpu:2']);
-    assert.throws(() => demoProfiles(['tpu']), /unknown target 'tpu'/);
+    assert.throws(() => demoProfiles(resolved('tfjs-wasm:1')), /--target tfjs-wasm:1: the demo runs on shipped latency profiles, and hwnas ships them for ort-cpu:1 and ort-cpu:2 only: .* or name a profile of your own with --profile tfjs-wasm:1=FILE/);
+    assert.deepEqual(Object.keys(demoProfiles(resolved('tfjs-wasm:1', 'ort-cpu:2'), { 'tfjs-wasm:1': '/p.json' })), ['ort-cpu:2']);
+    assert.throws(() => demoProfiles(resolved('tpu')), /unknown target 'tpu'/);
   });
 
   it('budgets each target at 50% and 75% of the largest subnet\'s predicted latency', async () => {
     const space = microSpace();
-    const [basis] = await computedBudgets(space, ['macs'], {}, kDemoBudgetFractions);
+    const [basis] = await computedBudgets(space, resolved('macs'), {}, kDemoBudgetFractions);
     const largest = macs(space, largestConfig(space)) / 1e6;
     assert.equal(basis.unit, 'MMAC');
     assert.ok(Math.abs((basis.largest as number) - largest) < 1e-9);

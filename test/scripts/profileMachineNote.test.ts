@@ -4,6 +4,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, it } from 'node:test';
 import { loadLatencyProfile } from '../../latency/latencyProfile.js';
+import { resolveTarget } from '../../latency/targets.js';
 import { adaptForeignProfiles } from '../../scripts/profileMachineNote.js';
 import { nanoSpace, syntheticProfile, writeProfile } from '../fixtures/latencyProfiles.js';
 
@@ -14,17 +15,17 @@ describe('adaptForeignProfiles', () => {
     foreign.machine = { ...foreign.machine, cpuModel: 'Another CPU', cpuFlags: ['avx2', 'fma'] };
     const path = writeProfile(join(dir, 'shipped.json'), foreign);
     const cache = join(dir, 'profiles');
-    const first = await adaptForeignProfiles(['ort-cpu:1'], { 'ort-cpu:1': path }, new Set(), cache, 3);
+    const first = await adaptForeignProfiles([resolveTarget('ort-cpu:1')], { 'ort-cpu:1': path }, new Set(), cache, 3);
     const adapted = join(cache, 'ort-cpu-1.json');
     assert.deepEqual(first, { 'ort-cpu:1': adapted });
     const profile = loadLatencyProfile(adapted);
     assert.equal(profile.adapted?.from, path);
     assert.equal(profile.subnets.length, 3);
     assert.notEqual(profile.machine.cpuModel, 'Another CPU');
-    const again = await adaptForeignProfiles(['ort-cpu:1'], { 'ort-cpu:1': path }, new Set(), cache, 3);
+    const again = await adaptForeignProfiles([resolveTarget('ort-cpu:1')], { 'ort-cpu:1': path }, new Set(), cache, 3);
     assert.deepEqual(again, first);
     assert.equal(loadLatencyProfile(adapted).machine.createdAt, profile.machine.createdAt, 'reused, not re-measured');
-    const kept = await adaptForeignProfiles(['ort-cpu:1'], { 'ort-cpu:1': path }, new Set(['ort-cpu:1']), join(dir, 'other'), 3);
+    const kept = await adaptForeignProfiles([resolveTarget('ort-cpu:1')], { 'ort-cpu:1': path }, new Set(['ort-cpu:1']), join(dir, 'other'), 3);
     assert.deepEqual(kept, { 'ort-cpu:1': path });
     assert.ok(!existsSync(join(dir, 'other')));
   });
