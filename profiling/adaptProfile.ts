@@ -26,7 +26,8 @@ import type { BenchRuntime } from './benchRuntime.js';
 import type { FitQuality } from './fitProfile.js';
 import { checkSampler, kDefaultSampler, type SamplerSettings } from './interleaved.js';
 import { machineInfo } from './machine.js';
-import { atTypicalSpeed, measureSubnet, referenceConfig, spreadWeight, subnetGraph } from './profileDevice.js';
+import { spreadWeight } from './fittedProfile.js';
+import { atTypicalSpeed, measureSubnet, referenceConfig, subnetGraph } from './measureSubnet.js';
 import { sampleSubnets, splitCount, subnetGroups } from './subnetSets.js';
 import { compareInt8Containers } from './int8Container.js';
 

@@ -16,7 +16,7 @@ import { ProfileLatencyModel } from '../latency/ProfileLatencyModel.js';
 import { coefficientOfVariation, leastSquares, mape, mean, median, shareWithin, spearman } from '../util/stats.js';
 import type { BenchRuntime } from './benchRuntime.js';
 import { machineDifferences, machineInfo, type MachineInfo } from './machine.js';
-import { atTypicalSpeed, measureSubnet, subnetGraph } from './profileDevice.js';
+import { atTypicalSpeed, measureSubnet, subnetGraph } from './measureSubnet.js';
 import { checkSampler, kDefaultSampler, type SamplerSettings } from './interleaved.js';
 import { sampleSubnets, subnetGroups, type SubnetGroup } from './subnetSets.js';
 

@@ -21,7 +21,7 @@ import { median } from '../util/stats.js';
 import { withMeasurementLock } from './measure.js';
 import type { BenchRuntime, LoadedGraph } from './benchRuntime.js';
 import { measureInterleaved, type SamplerSettings } from './interleaved.js';
-import { subnetGraph } from './profileDevice.js';
+import { subnetGraph } from './measureSubnet.js';
 import { sampleGroupConfig } from './subnetSets.js';
 
 export interface Int8ContainerChoice {

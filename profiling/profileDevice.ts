@@ -5,7 +5,8 @@
  *   2. whole random subnets in precision groups (subnetSets.ts);
  *   3. which container of int8 weights this machine runs faster (int8Container.ts);
  *   4. the latency model fitted on (2) (fitProfile.ts), and the profile written atomically.
- * `refitProfile` repeats step 4 on a profile's stored measurements.
+ * Steps 1 and 2 time graphs with measurePart.ts and measureSubnet.ts; step 4 and
+ * `refitProfile` (which repeats it on a profile's stored measurements) are fittedProfile.ts.
  * Measurements run strictly one at a time with the runtime's fixed thread count, a part
  * interleaved with its baseline (interleaved.ts). Every one is journaled as it completes
  * (journal.ts), so `resume` skips what is measured. Nothing is thrown away for being noisy: a
@@ -15,26 +16,21 @@
  */
 import { existsSync } from 'node:fs';
 import { writeFileAtomic } from '../util/atomicWrite.js';
-import { layersOf } from '../space/layers.js';
+import { median } from '../util/stats.js';
 import { configKey } from '../space/searchSpace.js';
-import type { SearchSpace, SubnetConfig } from '../space/types.js';
-import { latencyParts } from '../latency/latencyParts.js';
-import { kProfileFormat, kProfileVersion, parseLatencyProfile, type LatencyProfile } from '../latency/latencyProfile.js';
-import { kLatencyFeatures } from '../latency/latencyFeatures.js';
-import { profileFeatures, runsQuantized } from '../latency/ProfileLatencyModel.js';
-import { benchGraph } from './benchGraph.js';
-import type { BenchRuntime, LoadedGraph } from './benchRuntime.js';
-import { withMeasurementLock } from './measure.js';
-import { fitLatencyModel, kMinFitSamples, type FitSample } from './fitProfile.js';
+import type { SearchSpace } from '../space/types.js';
+import { parseLatencyProfile, type LatencyProfile } from '../latency/latencyProfile.js';
+import type { BenchRuntime } from './benchRuntime.js';
+import { kMinFitSamples } from './fitProfile.js';
+import { fittedProfile } from './fittedProfile.js';
+import { compareInt8Containers } from './int8Container.js';
+import { checkSampler, kDefaultSampler, type SamplerSettings } from './interleaved.js';
 import { ProfileJournal, type JournalHeader, type PartEntry, type SubnetEntry } from './journal.js';
 import { machineInfo } from './machine.js';
-import { partGraphs, type TimedGraph } from './partGraph.js';
-import { sampleSubnets, splitCount, subnetGroups, type SubnetGroup } from './subnetSets.js';
-import { median } from '../util/stats.js';
-import { timeGraphsInterleaved } from './timeGraph.js';
-import { checkSampler, kDefaultSampler, measureInterleaved, type GraphTiming, type SamplerSettings } from './interleaved.js';
-import { partSpec, partVariants, type PartVariant } from './variants.js';
-import { compareInt8Containers } from './int8Container.js';
+import { GraphCache, measurePart } from './measurePart.js';
+import { atTypicalSpeed, measureSubnet, referenceConfig, subnetGraph } from './measureSubnet.js';
+import { sampleSubnets, splitCount, subnetGroups } from './subnetSets.js';
+import { partVariants } from './variants.js';
 
 export interface ProfileProgress {
   phase: 'parts' | 'subnets';
@@ -87,17 +83,6 @@ export class BudgetClock {
     this.overheadMs = this.measured++ === 0 ? overhead : 0.9 * this.overheadMs + 0.1 * overhead;
   }
 }
-/**
- * Relative model error assumed when weighting subnets by their spread: a subnet measured to
- * +-3% weighs half as much as an exact one.
- */
-const kModelError = 0.03;
-
-/** Weight of a measured subnet in the fit, from its relative spread. */
-export function spreadWeight(spread: number | undefined): number {
-  return spread === undefined ? 1 : 1 / (1 + (spread / kModelError) ** 2);
-}
-
 export interface ProfileRun {
   profile: LatencyProfile;
   path: string;
@@ -219,126 +204,3 @@ export async function profileDevice(runtime: BenchRuntime, space: SearchSpace, o
   };
 }
 
-/** What a profile holds besides its fitted model. */
-export type ProfileMeasurements = Omit<LatencyProfile, 'format' | 'version' | 'model'>;
-
-/** The profile of `m` with its latency model fitted (one per precision group). */
-export function fittedProfile(m: ProfileMeasurements): LatencyProfile {
-  const table = new Map(Object.entries(m.table));
-  const samples = m.subnets.map((s) => {
-    const layers = layersOf(m.space, s.config);
-    return { quantized: runsQuantized(layers, m.bits), sample: { features: profileFeatures(table, layers, m.bits), ms: s.ms, weight: spreadWeight(s.spread) } };
-  });
-  const group = (quantized: boolean): FitSample[] => samples.filter((s) => s.quantized === quantized).map((s) => s.sample);
-  const model: LatencyProfile['model'] = { features: [...kLatencyFeatures], float: fitLatencyModel(group(false), 'float') };
-  if (m.bits) model.quantized = fitLatencyModel(group(true), 'quantized');
-  return { format: kProfileFormat, version: kProfileVersion, ...m, model };
-}
-
-/**
- * Re-fits the latency model of a profile file's stored measurements (any format version that
- * holds them) with this version's model, without measuring. `origin` names it in errors.
- */
-export function refitProfile(data: unknown, origin: string): LatencyProfile {
-  const raw = (typeof data === 'object' && data !== null ? data : {}) as Record<string, unknown>;
-  if (raw.format !== kProfileFormat) throw new Error(`${origin} is not a latency profile (format is not '${kProfileFormat}')`);
-  if (raw.adapted !== undefined) {
-    throw new Error(`${origin} was adapted from another profile with a few subnets, which cannot fit a model of their own: adapt its source again ('hwnas profile --adapt SOURCE'), or measure a full profile`);
-  }
-  const { format: _f, version: _v, model: _m, correction: _c, fit: _q, ...measurements } = raw;
-  // Validate the measurements by validating a complete profile around them.
-  const draft = fittedProfile(parseLatencyProfile({
-    format: kProfileFormat, version: kProfileVersion, ...measurements,
-    model: { features: [...kLatencyFeatures], float: kPlaceholderModel, ...(measurements.bits === true ? { quantized: kPlaceholderModel } : {}) },
-  }, origin));
-  return parseLatencyProfile(JSON.parse(JSON.stringify(draft)), origin);
-}
-
-const kPlaceholderModel = Object.freeze({
-  weights: new Array<number>(kLatencyFeatures.length).fill(0), ridge: 0, crossValidated: { samples: 0, shareWithin10: 0, mape: 0 },
-});
-
-/**
- * Loaded graphs by content - the baselines (many parts share one: the same input shape and
- * quantize prologue) and the reference subnet - since loading a session costs more than timing
- * a small graph.
- */
-class GraphCache {
-  private readonly loaded = new Map<string, LoadedGraph>();
-  constructor(private readonly runtime: BenchRuntime) {}
-
-  /** The loaded `timed`, by `key` (default: its JSON, fine for the small baseline graphs). */
-  async get(timed: TimedGraph, key = JSON.stringify(timed)): Promise<LoadedGraph> {
-    let graph = this.loaded.get(key);
-    if (graph === undefined) {
-      graph = await withMeasurementLock(() => this.runtime.load(timed));
-      this.loaded.set(key, graph);
-    }
-    return graph;
-  }
-
-  async release(): Promise<void> {
-    for (const g of this.loaded.values()) await g.release();
-    this.loaded.clear();
-  }
-}
-
-async function measurePart(
-  runtime: BenchRuntime, cache: GraphCache, space: SearchSpace, v: PartVariant, sampler: SamplerSettings, reference: TimedGraph, deadlineMs?: number,
-): Promise<PartEntry> {
-  const parts = latencyParts(layersOf(space, v.config), { bits: runtime.bits });
-  const { part, baseline } = partGraphs(benchGraph(space, v.config), partSpec(space, v.config, parts, v.index));
-  const base = await cache.get(baseline);
-  const ref = await cache.get(reference, 'reference');
-  const loaded = await withMeasurementLock(() => runtime.load(part));
-  // The part's precision: the standard error of part minus baseline, relative to the part graph.
-  const spreadOf = ([p, b]: readonly GraphTiming[]) => Math.hypot(p.seMs, b.seMs) / p.medianMs;
-  try {
-    const m = await measureInterleaved([() => loaded.run(), () => base.run(), () => ref.run()], sampler, { spreadOf, deadlineMs, label: v.key });
-    const [p, b, r] = m.timings;
-    return {
-      type: 'part', key: v.key, ms: p.medianMs - b.medianMs, partMs: p.medianMs, baselineMs: b.medianMs, refMs: r.medianMs,
-      spread: m.spread, rounds: m.rounds, noisy: m.noisy, seconds: m.seconds,
-    };
-  } finally {
-    await loaded.release();
-  }
-}
-
-/** The graph a runtime runs for a config: its float graph, or its QDQ graph when it has bits the runtime executes. */
-export function subnetGraph(runtime: Pick<BenchRuntime, 'bits'>, space: SearchSpace, config: SubnetEntry['config']): TimedGraph {
-  const { wBits: _w, aBits: _a, ...float } = config;
-  return { graph: benchGraph(space, runtime.bits ? config : float), outputShape: [1, 1, space.input.classes] };
-}
-
-/**
- * Times one whole subnet (see subnetGraph); `deadlineMs` bounds its extra rounds. With a
- * `reference` graph, that is timed in the same rounds (`refMs`): the machine's speed then.
- */
-export async function measureSubnet(
-  runtime: BenchRuntime, space: SearchSpace, group: SubnetGroup, config: SubnetEntry['config'], sampler: SamplerSettings, deadlineMs?: number,
-  reference?: TimedGraph,
-): Promise<SubnetEntry> {
-  const key = configKey(space, config);
-  const graphs = [subnetGraph(runtime, space, config), ...(reference ? [reference] : [])];
-  const spreadOf = (t: readonly GraphTiming[]) => t[0].seMs / t[0].medianMs;
-  const m = await timeGraphsInterleaved(runtime, graphs, sampler, { deadlineMs, label: key, spreadOf });
-  return {
-    type: 'subnet', group, key, config, ms: m.timings[0].medianMs, ...(reference ? { refMs: m.timings[1].medianMs } : {}),
-    spread: m.spread, rounds: m.rounds, noisy: m.noisy, seconds: m.seconds,
-  };
-}
-
-/**
- * The reference subnet of a space: a fixed fp32 subnet timed beside every measurement, so that
- * times taken while the machine ran slower or faster (a loaded machine's speed swings by tens
- * of percent within seconds) can be put on one scale: the reference's median over the run.
- */
-export function referenceConfig(space: SearchSpace): SubnetConfig {
-  return sampleSubnets(space, 'fp32', 1, 424_242)[0];
-}
-
-/** `ms` measured beside a reference that took `refMs`, at the speed where the reference takes `typicalRefMs`. */
-export function atTypicalSpeed(ms: number, refMs: number | undefined, typicalRefMs: number): number {
-  return refMs === undefined || !(refMs > 0) ? ms : (ms * typicalRefMs) / refMs;
-}

@@ -8,7 +8,7 @@
 import type { LatencyProfile } from '../latency/latencyProfile.js';
 import { median } from '../util/stats.js';
 import type { BenchRuntime } from './benchRuntime.js';
-import { measureSubnet } from './profileDevice.js';
+import { measureSubnet } from './measureSubnet.js';
 import { kDefaultSampler } from './interleaved.js';
 
 export interface ProfileDrift {

@@ -1,0 +1,60 @@
+/**
+ * A latency profile's model fitted on its measured subnets (one per precision group), each
+ * subnet weighted by its spread; and `refitProfile`, which fits a stored profile's
+ * measurements again with this version's model, without measuring.
+ */
+import { layersOf } from '../space/layers.js';
+import { kProfileFormat, kProfileVersion, parseLatencyProfile, type LatencyProfile } from '../latency/latencyProfile.js';
+import { kLatencyFeatures } from '../latency/latencyFeatures.js';
+import { profileFeatures, runsQuantized } from '../latency/ProfileLatencyModel.js';
+import { fitLatencyModel, type FitSample } from './fitProfile.js';
+
+/**
+ * Relative model error assumed when weighting subnets by their spread: a subnet measured to
+ * +-3% weighs half as much as an exact one.
+ */
+const kModelError = 0.03;
+
+/** Weight of a measured subnet in the fit, from its relative spread. */
+export function spreadWeight(spread: number | undefined): number {
+  return spread === undefined ? 1 : 1 / (1 + (spread / kModelError) ** 2);
+}
+
+/** What a profile holds besides its fitted model. */
+export type ProfileMeasurements = Omit<LatencyProfile, 'format' | 'version' | 'model'>;
+
+/** The profile of `m` with its latency model fitted (one per precision group). */
+export function fittedProfile(m: ProfileMeasurements): LatencyProfile {
+  const table = new Map(Object.entries(m.table));
+  const samples = m.subnets.map((s) => {
+    const layers = layersOf(m.space, s.config);
+    return { quantized: runsQuantized(layers, m.bits), sample: { features: profileFeatures(table, layers, m.bits), ms: s.ms, weight: spreadWeight(s.spread) } };
+  });
+  const group = (quantized: boolean): FitSample[] => samples.filter((s) => s.quantized === quantized).map((s) => s.sample);
+  const model: LatencyProfile['model'] = { features: [...kLatencyFeatures], float: fitLatencyModel(group(false), 'float') };
+  if (m.bits) model.quantized = fitLatencyModel(group(true), 'quantized');
+  return { format: kProfileFormat, version: kProfileVersion, ...m, model };
+}
+
+/**
+ * Re-fits the latency model of a profile file's stored measurements (any format version that
+ * holds them) with this version's model, without measuring. `origin` names it in errors.
+ */
+export function refitProfile(data: unknown, origin: string): LatencyProfile {
+  const raw = (typeof data === 'object' && data !== null ? data : {}) as Record<string, unknown>;
+  if (raw.format !== kProfileFormat) throw new Error(`${origin} is not a latency profile (format is not '${kProfileFormat}')`);
+  if (raw.adapted !== undefined) {
+    throw new Error(`${origin} was adapted from another profile with a few subnets, which cannot fit a model of their own: adapt its source again ('hwnas profile --adapt SOURCE'), or measure a full profile`);
+  }
+  const { format: _f, version: _v, model: _m, correction: _c, fit: _q, ...measurements } = raw;
+  // Validate the measurements by validating a complete profile around them.
+  const draft = fittedProfile(parseLatencyProfile({
+    format: kProfileFormat, version: kProfileVersion, ...measurements,
+    model: { features: [...kLatencyFeatures], float: kPlaceholderModel, ...(measurements.bits === true ? { quantized: kPlaceholderModel } : {}) },
+  }, origin));
+  return parseLatencyProfile(JSON.parse(JSON.stringify(draft)), origin);
+}
+
+const kPlaceholderModel = Object.freeze({
+  weights: new Array<number>(kLatencyFeatures.length).fill(0), ridge: 0, crossValidated: { samples: 0, shareWithin10: 0, mape: 0 },
+});
