@@ -113,13 +113,22 @@ try {
   const int8Onnx = join(out, 'original-int8.onnx');
   const int8 = { ...originalConfig, wBits: originalConfig.expands.map(() => 8 as const), aBits: originalConfig.expands.map(() => 8 as const) };
   const reports: CompressReport[] = [];
+  const failures: Array<{ method: string; error: string }> = [];
   for (const method of methods) {
     log(`${model}: ${method}, ${evaluations} policies, ${finetuneEpochs} fine-tuning epochs`);
     const dir = join(out, method);
-    const report = await runCompress({
-      checkpoint, target: args.target, maxLatencyMs: budgetMs, method, out: dir, data: {}, workers, reporter,
-      options: { evaluations, finetuneEpochs, seed, profile },
-    });
+    let report: CompressReport;
+    try {
+      report = await runCompress({
+        checkpoint, target: args.target, maxLatencyMs: budgetMs, method, out: dir, data: {}, workers, reporter,
+        options: { evaluations, finetuneEpochs, seed, profile },
+      });
+    } catch (err) {
+      // A method that cannot meet the budget (e.g. pruning alone) is a result, not a crash.
+      log(`${model}: ${method} failed: ${(err as Error).message}`);
+      failures.push({ method, error: (err as Error).message });
+      continue;
+    }
     reports.push(report);
     if (report.chosen === null) {
       log(`${model}: ${method} found no policy within the budget`);
@@ -161,9 +170,10 @@ try {
       pct(row.testAccuracy), `${(100 * (row.testAccuracy - base.testAccuracy)).toFixed(2)} pp`,
     ]),
   );
-  writeFileSync(join(out, 'compress-bench.json'), `${JSON.stringify({ date: new Date().toISOString(), machine, model, target: args.target, budgetMs, fraction, evaluations, finetuneEpochs, rows, reports }, null, 2)}\n`);
+  writeFileSync(join(out, 'compress-bench.json'), `${JSON.stringify({ date: new Date().toISOString(), machine, model, target: args.target, budgetMs, fraction, evaluations, finetuneEpochs, rows, reports, failures }, null, 2)}\n`);
   console.log(`machine: ${machine}\n${model}: budget ${budgetMs.toFixed(4)} ms predicted (${fraction} x original)\n`);
   console.log(table);
+  for (const f of failures) console.log(`\n${f.method}: ${f.error}`);
 } catch (err) {
   fail(kName, err);
 }

@@ -41,6 +41,7 @@ mkdirSync(at('busy'));
 writeFileSync(lockPath(at('busy-out')), `${process.pid}\n`);
 
 const search = ['search', '--target', 'rpi4', '--generations', '1', '--population', '8', '--workers', '1'];
+const compress = ['compress', '--target', 'ort-cpu:1', '--max-latency', '0.1ms'];
 const root0 = process.getuid?.() === 0;
 
 /** [name, argv, expected message]; `null` argv: not applicable on this machine. */
@@ -76,6 +77,13 @@ const cases: Array<[string, string[] | null, RegExp]> = [
   ['verify: --out is a file', ['verify', at('done/search-rpi4.json'), '--out', at('afile')], /--out .*afile is a file, not a folder/],
   ['demo: --out is a file', ['demo', '--out', at('afile')], /--out .*afile is a file, not a folder/],
   ['demo: a negative budget', ['demo', '--target', 'rpi4', '--max-latency=-2ms', '--out', at('d')], /invalid --max-latency '-2ms' for rpi4: it is negative/],
+  ['compress: a missing --checkpoint', [...compress, '--checkpoint', at('none.ckpt'), '--out', at('c')], /--checkpoint .*none\.ckpt does not exist: train a network with 'hwnas train --config C/],
+  ['compress: a paused training run', [...compress, '--checkpoint', join(root, 'models/training/fashion-hybrid.ckpt'), '--out', at('c')], /is a training run paused at step \d+\/\d+: finish it/],
+  ['compress: a supernet without --config', [...compress, '--checkpoint', join(root, 'models/supernet.ckpt'), '--out', at('c')], /holds a supernet of .* subnets: name the network to compress with --config/],
+  ['compress: a target that is not measured', ['compress', '--checkpoint', join(root, 'models/baselines/resnet8.ckpt'), '--target', 'rpi4', '--max-latency', '1ms', '--out', at('c')], /--target rpi4 is not a measured target: compression measures latency/],
+  ['compress: a negative budget', [...compress.slice(0, -2), '--max-latency=-1ms', '--checkpoint', join(root, 'models/baselines/resnet8.ckpt'), '--out', at('c')], /invalid --max-latency '-1ms' for ort-cpu:1: it is negative/],
+  ['compress: --evaluations 0', [...compress, '--evaluations', '0', '--checkpoint', join(root, 'models/baselines/resnet8.ckpt'), '--out', at('c')], /--evaluations must be an integer >= 1 \(got '0'\)/],
+  ['compress: an unknown --method', [...compress, '--method', 'magic', '--checkpoint', join(root, 'models/baselines/resnet8.ckpt'), '--out', at('c')], /argument 'magic' is invalid\. Allowed choices are amc, galen, condensa, l1l2, evolution/],
   ['demo: --profile of a target not searched', ['demo', '--target', 'rpi4', '--profile', `ort-cpu:1=${at('afile')}`, '--out', at('d')], /ort-cpu:1 is not one of the --target values \(rpi4\)/],
 ];
 
