@@ -5,7 +5,8 @@
  * checkpoint, then the subnet's val and test accuracy (quantization simulated for a config
  * with bits; the weights train float).
  */
-import { existsSync } from 'node:fs';
+import { existsSync, mkdirSync } from 'node:fs';
+import { dirname } from 'node:path';
 import type { SearchSpace, SubnetConfig } from '../space/types.js';
 import type { BackendName } from '../supernet/backend/backend.js';
 import type { Dataset, ImageSet } from '../supernet/data/types.js';
@@ -63,6 +64,7 @@ export async function finetuneSubnet(source: SubnetSource, cfg: SubnetConfig, da
       ...(run.teacher === undefined ? {} : { teacher: run.teacher }),
     }],
   });
+  mkdirSync(dirname(run.out), { recursive: true });
   const done = existsSync(run.out) && ((m) => m.step === m.totalSteps)(readCheckpointMeta<TrainMeta>(run.out));
   if (!done) {
     const resume = existsSync(run.out);

@@ -26,6 +26,8 @@ import { checkOutputPath } from '../../util/fsErrors.js';
 import { withOutputLock } from '../../util/outputLock.js';
 import { addDataDirOption, addProfileOption, parseIntOption } from '../options.js';
 import { cliReporter } from '../progress.js';
+import { startBackend } from '../runtime.js';
+import { finetuneOutcomes, removeFinetuneWork } from '../../pipeline/searchFinetune.js';
 
 interface SearchCliOptions {
   checkpoint?: string;
@@ -44,6 +46,7 @@ interface SearchCliOptions {
   force?: boolean;
   profile: string[];
   rerank: string;
+  finetuneEpochs: string;
   dataDir?: string;
   data?: string;
 }
@@ -78,6 +81,7 @@ export function registerSearch(program: Command): void {
     .option('--workers <n>', 'fitness worker threads', String(Math.min(2, availableParallelism())))
     .option('--out <dir>', 'output folder for results JSON and Pareto plots (it appears only when every file is written)', 'runs/search')
     .option('--force', 'replace an existing --out folder (atomically, once the new one is complete)')
+    .option('--finetune-epochs <n>', "budget mode: fine-tune each chosen subnet on its own for n epochs from its inherited weights, distilling from the supernet's largest (needs --checkpoint; resumable in <out>.finetune/); the results then name the fine-tuned checkpoint", '0')
     .option('--rerank <k>', "budget mode: measure the k most accurate configs of each front on the val split (the --checkpoint's supernet, or the shipped one) and choose the most accurate measured; 0 = choose by the predictor alone", '0');
   addProfileOption(cmd);
   addDataDirOption(cmd);
@@ -93,6 +97,9 @@ export function registerSearch(program: Command): void {
       seed: parseIntOption('seed', opts.seed, 0),
     };
     if (rerank > 0 && opts.pareto === true) throw new Error('--rerank chooses within a budget: it does not apply to --pareto; drop one of them');
+    const finetuneEpochs = parseIntOption('finetune-epochs', opts.finetuneEpochs, 0);
+    if (finetuneEpochs > 0 && opts.pareto === true) throw new Error('--finetune-epochs fine-tunes the config a budget search chose: it does not apply to --pareto; drop one of them');
+    if (finetuneEpochs > 0 && opts.checkpoint === undefined) throw new Error('--finetune-epochs fine-tunes from the supernet searched: give its --checkpoint');
     const profiles = parseProfileArgs(opts.profile, runs.map((r) => r.resolved));
     checkOutputPath(opts.out, { kind: 'folder', existing: opts.force === true ? 'replace' : 'refuse' });
     // Without --predictor: the shipped predictor of the genome asked for (mixed unless --quant fp32).
@@ -116,6 +123,7 @@ export function registerSearch(program: Command): void {
     }
     await checkTargetModels(space, runs.map((r) => r.resolved), profiles);
     await noteProfileMachines(runs.map((r) => r.resolved), profiles);
+    if (finetuneEpochs > 0) await startBackend(opts);
     // One writer per --out; the folder appears (or replaces the old one) only once complete.
     const outcomes = await withOutputLock(opts.out, async () => {
       const evaluator = rerank > 0 ? await rerankEvaluator(checkpoint as string, opts, workers) : undefined;
@@ -126,6 +134,9 @@ export function registerSearch(program: Command): void {
             space, runs, predictor: predictorPath, quant, pareto: opts.pareto === true, options, strategy: opts.strategy, workers, checkpoint, profiles, out: dir,
             ...(evaluator ? { rerank: { k: rerank, evaluator } } : {}),
           });
+          if (finetuneEpochs > 0) {
+            await finetuneOutcomes(done, runs, dir, opts.out, { epochs: finetuneEpochs, seed: options.seed, workers, data: opts, reporter: cliReporter });
+          }
           writePlots(dir, runs, done);
           writeSearchMarker(dir, runs);
           return done;
@@ -134,8 +145,15 @@ export function registerSearch(program: Command): void {
         await evaluator?.close();
       }
     });
+    if (finetuneEpochs > 0) removeFinetuneWork(opts.out);
     const targets = [...new Set(runs.map((r) => r.target))];
     process.stderr.write(`wrote ${[...runs.map((r) => r.file), ...targets.map((t) => `pareto-${targetSlug(t)}.svg`), kSearchMarker].join(', ')} to ${opts.out}\n`);
     console.log(searchTable(runs, outcomes));
+    for (const o of outcomes) {
+      if (o.finetune === undefined) continue;
+      const pct = (x: number): string => `${(100 * x).toFixed(2)}%`;
+      const { inherited, finetuned, epochs } = o.finetune;
+      console.log(`${o.target}: fine-tuned ${epochs} epochs: val ${pct(inherited.valAccuracy)} -> ${pct(finetuned.valAccuracy)}, test ${pct(inherited.testAccuracy)} -> ${pct(finetuned.testAccuracy)} (${o.checkpoint})`);
+    }
   });
 }

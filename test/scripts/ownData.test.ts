@@ -100,6 +100,29 @@ describe('your own image folder, end to end: init, train, search, export, verify
       assert.match(verify.stdout, /^macs\s+2 MMAC\s+[\d.]+%\s+[\d.]+%/m);
       assert.equal(report.rows[0].testImages, d.test.n, 'tested on the carved test split');
       assert.ok(report.rows[0].testAccuracy >= 0 && report.rows[0].testAccuracy <= 1);
+
+      // search --finetune-epochs: the chosen subnet fine-tuned on its own, its checkpoint in the
+      // results folder, and verify exporting from it
+      const tunedOut = join(dir, 'search-tuned');
+      const tuned = run('search', '--checkpoint', ckpt, '--predictor', predictor, '--target', 'macs', '--max-latency', '2',
+        '--generations', '2', '--population', '8', '--workers', '1', '--finetune-epochs', '1', '--data', data, '--out', tunedOut);
+      assert.equal(tuned.status, 0, `search --finetune-epochs: ${tuned.stderr}`);
+      const tunedResult = JSON.parse(readFileSync(join(tunedOut, 'search-macs.json'), 'utf8'));
+      assert.equal(tunedResult.checkpoint, join(tunedOut, 'finetune-search-macs.ckpt'));
+      assert.ok(existsSync(tunedResult.checkpoint));
+      assert.equal(tunedResult.finetune.epochs, 1);
+      assert.equal(tunedResult.finetune.from, ckpt);
+      for (const a of [tunedResult.finetune.inherited.valAccuracy, tunedResult.finetune.finetuned.testAccuracy]) assert.ok(a >= 0 && a <= 1);
+      assert.match(tuned.stdout, /macs: fine-tuned 1 epochs: val [\d.]+% -> [\d.]+%, test [\d.]+% -> [\d.]+%/);
+      assert.equal(existsSync(`${tunedOut}.finetune`), false, 'the work folder is removed once the search folder is complete');
+      const tunedMeta = readCheckpointMeta<TrainMeta>(tunedResult.checkpoint);
+      assert.equal(tunedMeta.step, tunedMeta.totalSteps);
+      assert.equal(tunedMeta.initFrom, ckpt);
+      const verifyTuned = run('verify', join(tunedOut, 'search-macs.json'), '--data', data, '--out', join(dir, 'verify-tuned'), '--backend', 'wasm');
+      assert.equal(verifyTuned.status, 0, `verify of the fine-tuned: ${verifyTuned.stderr}`);
+      const refused = run('search', '--predictor', predictor, '--target', 'macs', '--max-latency', '2', '--finetune-epochs', '1', '--out', join(dir, 'never'));
+      assert.equal(refused.status, 1);
+      assert.match(refused.stderr, /--finetune-epochs fine-tunes from the supernet searched: give its --checkpoint/);
     });
   });
 
