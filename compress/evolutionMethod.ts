@@ -140,8 +140,14 @@ class PolicyGenome {
         g[genes[roulette(savings, rng)]]--;
       } else {
         const move = this.bestBitMove(g, now);
-        if (move === undefined) throw new Error(`EvolutionMethod: no keep or bit change lowers the latency below ${maxLatencyMs} ms: call checkBudget first`);
-        g[move.gene] = move.value;
+        if (move !== undefined) {
+          g[move.gene] = move.value;
+        } else {
+          // A latency model need not fall with every single step (a profile's parts are measured,
+          // not monotone): stuck in such a dip, take the fastest policy, which checkBudget accepted.
+          g.splice(0, g.length, ...this.fastest().genome);
+          if (this.latencyOf(g) > maxLatencyMs) throw new Error(`EvolutionMethod: no keep or bit change lowers the latency below ${maxLatencyMs} ms: call checkBudget first`);
+        }
       }
       now = this.latencyOf(g);
     }

@@ -95,4 +95,17 @@ describe('EvolutionMethod', () => {
     assert.ok(out.best !== undefined && out.history.length > 0);
     assert.ok(out.history.every((r) => r.latencyMs <= budget + 1e-12), 'every evaluated policy within the budget');
   });
+
+  it('repairs into the budget when the latency model is not monotone in a keep (a stuck descent takes the fastest policy)', async () => {
+    const base = syntheticProblem();
+    // Layer 4's second-smallest keep costs more than its largest: one step down from there is uphill.
+    const bumpy = (p: CompressPolicy): number => base.latencyMs(p) + (p.keep[4] === base.layers[4].keeps[1] ? 0.2 : 0);
+    const problem = {
+      ...base, latencyMs: bumpy, weightBits: [32] as WeightBits[], actBits: [32] as ActBits[],
+      evaluate: async (p: CompressPolicy) => ({ ...(await base.evaluate(p)), latencyMs: bumpy(p) }),
+    };
+    const budget = bumpy({ ...base.identity(), keep: base.layers.map((l) => l.keeps[0]) }) * 1.05;
+    const out = await new EvolutionMethod().run(problem, { maxLatencyMs: budget, evaluations: 20, seed: 4 });
+    assert.ok(out.history.length > 0 && out.history.every((r) => r.latencyMs <= budget + 1e-12));
+  });
 });
