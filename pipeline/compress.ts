@@ -82,18 +82,19 @@ export interface CompressReport {
   resultsFile: string | null;
 }
 
-const kSettingsFile = 'settings.json';
+/** The settings a compression folder was started with: its marker (commands refuse other folders). */
+export const kCompressSettingsFile = 'settings.json';
 export const kCompressReportFile = 'compress.json';
 
 /** Refuses a folder holding another compression's settings (naming the first difference). */
 function claimFolder(out: string, settings: Record<string, unknown>): void {
   mkdirSync(out, { recursive: true });
-  const path = join(out, kSettingsFile);
+  const path = join(out, kCompressSettingsFile);
   if (existsSync(path)) {
     const kept = JSON.parse(readFileSync(path, 'utf8')) as Record<string, unknown>;
     for (const key of new Set([...Object.keys(kept), ...Object.keys(settings)])) {
       if (JSON.stringify(kept[key]) !== JSON.stringify(settings[key])) {
-        throw new Error(`${out} holds a compression with ${key} = ${JSON.stringify(kept[key])}, not ${JSON.stringify(settings[key])}: run it with the same settings to resume, or give another --out`);
+        throw new Error(`${out} holds a compression with ${key} = ${JSON.stringify(kept[key])}, not ${JSON.stringify(settings[key])}: run it with the same settings to resume, pass --force to start over, or give another --out`);
       }
     }
     return;

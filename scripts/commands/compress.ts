@@ -4,7 +4,7 @@
  * latency surrogate or an evolutionary search; fine-tunes the chosen policy and writes a results
  * file that `hwnas verify` exports and times. Resumable: run the same command again.
  */
-import { existsSync } from 'node:fs';
+import { existsSync, readdirSync, rmSync } from 'node:fs';
 import { join } from 'node:path';
 import { Option, type Command } from 'commander';
 import { parseSearchSpace } from '../../space/schema.js';
@@ -13,7 +13,7 @@ import { readCheckpointMeta } from '../../supernet/train/checkpoint.js';
 import type { TrainMeta } from '../../supernet/train/trainTypes.js';
 import { resolveTarget } from '../../latency/targets.js';
 import { kCompressMethods, type CompressMethodName } from '../../compress/types.js';
-import { kCompressReportFile, kDefaultCompressOptions, runCompress, type CompressReport } from '../../pipeline/compress.js';
+import { kCompressReportFile, kCompressSettingsFile, kDefaultCompressOptions, runCompress, type CompressReport } from '../../pipeline/compress.js';
 import { parseLatency } from '../../pipeline/latencyArg.js';
 import { formatTable } from '../../pipeline/table.js';
 import { checkOutputPath } from '../../util/fsErrors.js';
@@ -57,7 +57,7 @@ export function registerCompress(program: Command): void {
     .option('--finetune-epochs <n>', 'fine-tuning epochs of the chosen policy (0 = none)', String(d.finetuneEpochs))
     .option('--profile <file>', "latency profile of the network's policy space on the target (default: measured into --out, about 2-3 minutes)")
     .option('--workers <n>', 'training worker threads (one per core)', '2')
-    .option('--force', 'replace a finished compression in --out');
+    .option('--force', 'start over: remove what --out holds (a finished or an unfinished compression) first');
   addBackendOption(cmd);
   addDataDirOption(cmd);
   cmd.action(async (opts: CompressCliOptions) => {
@@ -78,14 +78,21 @@ export function registerCompress(program: Command): void {
     if (meta.kind !== 'hwnas-supernet') throw new Error(`${opts.checkpoint} is not a training checkpoint of hwnas (kind ${String(meta.kind)})`);
     const config = opts.config === undefined ? undefined : resolveConfig(parseSearchSpace(meta.space), opts.config);
     checkOutputPath(opts.out, { kind: 'folder', existing: 'update' });
+    // An existing --out must be a compression's folder: never write into (or, with --force, remove) another folder.
+    if (existsSync(opts.out) && readdirSync(opts.out).length > 0 && !existsSync(join(opts.out, kCompressSettingsFile))) {
+      throw new Error(`--out ${opts.out} exists and holds no compression (no ${kCompressSettingsFile}): give a new or empty folder`);
+    }
     if (existsSync(join(opts.out, kCompressReportFile)) && opts.force !== true) {
       throw new Error(`${opts.out} holds a finished compression (${kCompressReportFile}): pass --force to run it again, or another --out`);
     }
     await startBackend(opts);
-    const report = await withOutputLock(opts.out, () => runCompress({
-      checkpoint: opts.checkpoint, config, target, maxLatencyMs, method: opts.method, out: opts.out,
-      options, data: opts, workers, backend: opts.backend, reporter: cliReporter,
-    }));
+    const report = await withOutputLock(opts.out, () => {
+      if (opts.force === true) rmSync(opts.out, { recursive: true, force: true });
+      return runCompress({
+        checkpoint: opts.checkpoint, config, target, maxLatencyMs, method: opts.method, out: opts.out,
+        options, data: opts, workers, backend: opts.backend, reporter: cliReporter,
+      });
+    });
     printReport(report);
   });
 }
