@@ -144,7 +144,7 @@ try {
   }
   // Quantization only: the unpruned network with every block at int8, from the first method's policy-space checkpoint.
   if (reports.length > 0) {
-    await exportOnce(join(out, methods[0], 'network.ckpt'), int8, int8Onnx, data.train);
+    await exportOnce(join(out, reports[0].method, 'network.ckpt'), int8, int8Onnx, data.train);
     rows.splice(1, 0, { label: 'original (int8, quantization only)', evaluations: null, seconds: null, predictedMs: null, valAccuracy: null, onnx: int8Onnx, testAccuracy: 0, latencies: [] });
   }
   for (const row of rows) row.testAccuracy = await onnxTestAccuracy(row.onnx, data.test, 10);

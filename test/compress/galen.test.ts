@@ -80,7 +80,7 @@ describe('GalenMethod on the synthetic problem', () => {
   it('rejects a budget nothing meets, a block without a mid layer and bad options, naming them', async () => {
     const problem = syntheticProblem();
     await assert.rejects(new GalenMethod(kTestOptions).run(problem, { maxLatencyMs: 0.05 * problem.original.latencyMs, evaluations: 5, seed: 0 }),
-      /options\.maxLatencyMs 0\.09\d* ms cannot be met: every layer at its smallest keep >= 0\.2 and every block at its fewest bits gives/);
+      /options\.maxLatencyMs 0\.09\d* ms cannot be met: every layer at its smallest keep >= 0\.2 and every block at its fastest uniform bits gives/);
     const noMid: CompressProblem = Object.create(problem, {
       layers: { value: problem.layers.map((l) => (l.name === 'block2.mid' ? { ...l, kind: 'stage', block: -1 } : l)) },
     });
