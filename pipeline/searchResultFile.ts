@@ -30,6 +30,8 @@ export interface ChosenConfig {
   checkpoint: string | null;
   predictor: string;
   quant: QuantMode;
+  /** The latency profile the search predicted each measured target with (absolute paths), when recorded. */
+  profiles?: Record<string, string>;
 }
 
 const headerSchema = z.object({
@@ -52,6 +54,7 @@ const budgetSchema = z.object({
   checkpoint: z.string().min(1).nullable(),
   predictor: z.string(),
   quant: z.enum(['fp32', 'mixed']),
+  profiles: z.record(z.string(), z.string()).optional(),
 });
 
 const kFix = "give a results JSON that 'hwnas search --target T --max-latency B' wrote (search-*.json in its --out folder)";
@@ -72,8 +75,8 @@ function inFile<T>(path: string, what: () => T): T {
 /** The chosen config of a budget-mode outcome that `hwnas search` wrote to `source`. */
 export function chosenConfig(source: string, outcome: SearchOutcome): ChosenConfig {
   if (outcome.mode !== 'budget') throw new Error(`${source} holds a Pareto front, not a chosen config`);
-  const { target, unit, maxLatency, best, space, checkpoint, predictor, quant } = outcome;
-  return { source, target, resolved: resolveTarget(target), unit, maxLatency, best, space, checkpoint, predictor, quant };
+  const { target, unit, maxLatency, best, space, checkpoint, predictor, quant, profiles } = outcome;
+  return { source, target, resolved: resolveTarget(target), unit, maxLatency, best, space, checkpoint, predictor, quant, ...(profiles === undefined ? {} : { profiles }) };
 }
 
 const markerSchema = z.object({ format: z.literal(kSearchMarkerFormat), version: z.literal(1), files: z.array(z.string()) });
@@ -127,5 +130,6 @@ export function readSearchResult(path: string): ChosenConfig {
   return {
     source: path, target: r.target, resolved, unit: r.unit, maxLatency: r.maxLatency,
     best: { ...r.best, config }, space, checkpoint: r.checkpoint, predictor: r.predictor, quant: r.quant,
+    ...(r.profiles === undefined ? {} : { profiles: r.profiles }),
   };
 }

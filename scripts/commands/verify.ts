@@ -5,7 +5,7 @@
  * predicted. Every input is checked before any work; the models, verify.json and verify.md
  * appear in --out together or not at all. Prints the table.
  */
-import { writeFileSync } from 'node:fs';
+import { existsSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import type { Command } from 'commander';
 import { machineInfo } from '../../profiling/machine.js';
@@ -47,7 +47,12 @@ export function registerVerify(program: Command): void {
   addDataDirOption(cmd);
   cmd.action(async (files: string[], opts: VerifyCliOptions) => {
     const chosen = files.map((f) => readSearchResult(f));
-    const profiles = parseProfileArgs(opts.profile, chosen.map((c) => c.resolved), 'the targets of the results files');
+    // The profile each search predicted with (recorded in its results), unless --profile names another.
+    const recorded = Object.fromEntries(chosen.flatMap((c) => {
+      const path = c.profiles?.[c.target];
+      return path !== undefined && existsSync(path) ? [[c.target, path]] : [];
+    }));
+    const profiles = { ...recorded, ...parseProfileArgs(opts.profile, chosen.map((c) => c.resolved), 'the targets of the results files') };
     await noteProfileMachines(chosen.map((c) => c.resolved), profiles);
     checkOutputPath(opts.out, { kind: 'folder', existing: opts.force === true ? 'replace' : 'refuse' });
     const checkpoint = verifyCheckpoint(chosen, opts.checkpoint);

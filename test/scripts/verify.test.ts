@@ -57,6 +57,9 @@ describe('readSearchResult', () => {
     assert.deepEqual(r.best.config.depths, [1, 2]);
     assert.equal(exportFormatOf(r.best.config), 'onnx');
     assert.equal(exportFormatOf({ ...r.best.config, wBits: [8, 8, 8, 8], aBits: [8, 8, 8, 8] }), 'onnx-int8');
+    assert.equal(r.profiles, undefined);
+    // The profile a search predicted with comes back, so verify checks against it.
+    assert.deepEqual(readSearchResult(write('good.json', { ...good, profiles: { 'ort-cpu:1': '/p/ort.json' } })).profiles, { 'ort-cpu:1': '/p/ort.json' });
   });
 
   it('names the file, the problem and the fix', () => {
