@@ -17,6 +17,11 @@ function deepFreeze<T>(value: T): T {
   return value;
 }
 
+/** The bit choices every built-in space offers: weights 4/6/8 bits or float, activations 8 bits or float; stem and classifier at 8. */
+function builtInQuant(): SearchSpace['quant'] {
+  return { weightBits: [4, 6, 8, 32], actBits: [8, 32], stemBits: { w: 8, a: 8 }, classifierBits: { w: 8, a: 8 } };
+}
+
 export const fashionMbv3: SearchSpace = deepFreeze({
   name: 'fashion-mbv3',
   input: { height: 28, width: 28, channels: 1, classes: 10 },
@@ -31,12 +36,7 @@ export const fashionMbv3: SearchSpace = deepFreeze({
   expands: [3, 4, 6],
   widthRatios: [0.5, 0.75, 1],
   head: { width: 256, hswish: true },
-  quant: {
-    weightBits: [4, 6, 8, 32],
-    actBits: [8, 32],
-    stemBits: { w: 8, a: 8 },
-    classifierBits: { w: 8, a: 8 },
-  },
+  quant: builtInQuant(),
 });
 
 /**
@@ -67,12 +67,7 @@ export const fashionHybrid: SearchSpace = deepFreeze({
   ],
   widthRatios: [0.34, 0.67, 1],
   head: { width: 0, hswish: false },
-  quant: {
-    weightBits: [4, 6, 8, 32],
-    actBits: [8, 32],
-    stemBits: { w: 8, a: 8 },
-    classifierBits: { w: 8, a: 8 },
-  },
+  quant: builtInQuant(),
 });
 
 /**
@@ -97,12 +92,7 @@ export const fashionPlain: SearchSpace = deepFreeze({
   families: [{ name: 'plain', expands: [1] }],
   widthRatios: [0.5, 0.75, 1],
   head: { width: 0, hswish: false },
-  quant: {
-    weightBits: [4, 6, 8, 32],
-    actBits: [8, 32],
-    stemBits: { w: 8, a: 8 },
-    classifierBits: { w: 8, a: 8 },
-  },
+  quant: builtInQuant(),
 });
 
 /** Built-in spaces by name (frozen; copy before changing one). */
