@@ -19,7 +19,7 @@ import { createTargetModel } from '../latency/targets.js';
 import { baselineFiles, parseBaselineNames } from '../pipeline/baselines.js';
 import { measurePolicyProfile, runCompress, type CompressReport } from '../pipeline/compress.js';
 import { markdownTable } from '../pipeline/table.js';
-import { measureOnnxOnTarget, onnxTestAccuracy, timingInput } from '../pipeline/verifyConfigs.js';
+import { exportFormatOf, measureOnnxOnTarget, onnxTestAccuracy, timingInput } from '../pipeline/verifyConfigs.js';
 import { targetSlug } from '../pipeline/searchOutput.js';
 import { readSearchResult } from '../pipeline/searchResultFile.js';
 import { cpuFlags } from '../profiling/machine.js';
@@ -58,12 +58,12 @@ interface Row {
   latencies: number[];
 }
 
-/** Exports `config` of the checkpoint at `checkpoint` to `path` (fp32 or, with bits, int8 QDQ), once. */
+/** Exports `config` of the checkpoint at `checkpoint` to `path` (fp32, or QDQ int8 when it has bits, as verify does), once. */
 async function exportOnce(checkpoint: string, config: SubnetConfig, path: string, train: Parameters<typeof exportConfig>[2]): Promise<void> {
   if (existsSync(path)) return;
   const { net } = loadSupernet(checkpoint);
   try {
-    await exportConfig(net, config, train, path, { format: 'onnx', version: kPackageVersion, overwrite: true });
+    await exportConfig(net, config, train, path, { format: exportFormatOf(config), version: kPackageVersion, overwrite: true });
   } finally {
     net.dispose();
   }
