@@ -108,7 +108,7 @@ try {
 
   const rows: Row[] = [];
   const originalOnnx = join(out, 'original.onnx');
-  await exportOnce(checkpoint, loadSupernet(checkpoint).meta.options.phases[0].config ?? originalConfig, originalOnnx, data.train);
+  await exportOnce(checkpoint, network.config, originalOnnx, data.train);
   rows.push({ label: 'original (fp32)', evaluations: null, seconds: null, predictedMs: budgetMs / fraction, valAccuracy: null, onnx: originalOnnx, testAccuracy: 0, latencies: [] });
   const int8Onnx = join(out, 'original-int8.onnx');
   const int8 = { ...originalConfig, wBits: originalConfig.expands.map(() => 8 as const), aBits: originalConfig.expands.map(() => 8 as const) };

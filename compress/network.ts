@@ -14,7 +14,7 @@ import { loadCheckpoint } from '../supernet/train/checkpoint.js';
 import type { TrainMeta } from '../supernet/train/trainTypes.js';
 import { Supernet } from '../supernet/Supernet.js';
 import type { ParamInfo } from '../supernet/layers/ParamStore.js';
-import { sortChannelsByImportance, type ChannelImportance } from '../supernet/layers/channelSort.js';
+import { addL1, sortChannelsByImportance, type ChannelImportance } from '../supernet/layers/channelSort.js';
 import { subnetPlan } from '../space/plan.js';
 import { parseSearchSpace } from '../space/schema.js';
 import { policySpace, type PolicySpace } from './policySpace.js';
@@ -87,14 +87,6 @@ function networkChannelsFirst(policies: PolicySpace, layout: readonly ParamInfo[
     importance.fill(Number.NEGATIVE_INFINITY, active);
     return importance;
   };
-}
-
-/** Adds |w| summed over every axis but `axis` of parameter `info` into `into`. */
-function addL1(values: Float32Array, info: ParamInfo, axis: number, into: Float64Array): void {
-  let inner = 1;
-  for (let i = axis + 1; i < info.shape.length; i++) inner *= info.shape[i];
-  const n = info.shape[axis];
-  for (let i = 0; i < info.size; i++) into[Math.floor(i / inner) % n] += Math.abs(values[info.offset + i]);
 }
 
 /** The one network a checkpoint trained: its phases' config (standalone training or fine-tuning), or its space's only member. */

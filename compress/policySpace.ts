@@ -14,7 +14,7 @@
  * resnet - as the space defines middle channels; `PrunableLayer.channels` lists them with the
  * reference unpruned.
  */
-import { kChannelDivisor, keptChannels, makeDivisible, familyMidChannels, stemChannels } from '../space/channels.js';
+import { kChannelDivisor, keptChannels, stemChannels } from '../space/channels.js';
 import { layersOf } from '../space/layers.js';
 import { subnetPlan, type SubnetPlan } from '../space/plan.js';
 import { spaceFamilies } from '../space/searchSpace.js';
@@ -126,7 +126,7 @@ export function policySpace(network: SearchSpace, networkConfig: SubnetConfig, n
     aBits: new Array<ActBits>(plan.blocks.length).fill(kFloatBits as ActBits),
   });
   const result: PolicySpace = { space: derived, layers, blocks: plan.blocks.length, weightBits, actBits, toConfig, identity };
-  attributeCosts(result, plan);
+  attributeCosts(result);
   checkCouplings(result, plan);
   return result;
 }
@@ -152,7 +152,7 @@ function padToEqualLength(families: Array<{ name: BlockFamily; expands: number[]
 }
 
 /** Weights and MACs of the operators whose channels each layer's keep scales (those a minimal keep changes). */
-function attributeCosts(ps: PolicySpace, plan: SubnetPlan): void {
+function attributeCosts(ps: PolicySpace): void {
   const full = layersOf(ps.space, ps.toConfig(ps.identity()));
   for (const [i, layer] of ps.layers.entries()) {
     const p = ps.identity();
@@ -169,7 +169,6 @@ function attributeCosts(ps: PolicySpace, plan: SubnetPlan): void {
     layer.macs = macs;
     layer.weights = weights;
   }
-  void plan;
 }
 
 /** Refuses a network whose residual structure changes when its layers are pruned (a sum tying two layers together). */
@@ -188,5 +187,4 @@ function checkCouplings(ps: PolicySpace, plan: SubnetPlan): void {
       throw new Error(`block ${i}'s residual sum ties channels of two prunable layers (stage ${b.stage} and the one before it); compressing such a network is not supported`);
     }
   }
-  if (makeDivisible(1) !== kChannelDivisor) throw new Error('channel divisor changed: the policy grids assume multiples of 8');
 }

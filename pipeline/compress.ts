@@ -26,7 +26,7 @@ import type { DataOptions } from '../supernet/data/loadDataset.js';
 import { calibrationSet } from '../supernet/evaluate.js';
 import { loadTrainingData } from '../supernet/trainingData.js';
 import type { BackendName } from '../supernet/backend/backend.js';
-import { evaluateOnSplit, evaluateSample } from '../predictors/evaluateSample.js';
+import { evaluateOnSplit } from '../predictors/evaluateSample.js';
 import { loadCompressible, type CompressibleNetwork } from '../compress/network.js';
 import { TrainedNetworkProblem } from '../compress/problem.js';
 import { createMethod } from '../compress/methods.js';

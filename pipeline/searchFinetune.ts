@@ -10,6 +10,7 @@ import { copyFileSync, existsSync, rmSync } from 'node:fs';
 import { basename, join, resolve } from 'node:path';
 import { largestConfig } from '../space/searchSpace.js';
 import type { DataOptions } from '../supernet/data/loadDataset.js';
+import type { Dataset, ImageSet } from '../supernet/data/types.js';
 import type { BackendName } from '../supernet/backend/backend.js';
 import { calibrationSet } from '../supernet/evaluate.js';
 import { loadCheckpoint, readCheckpointMeta } from '../supernet/train/checkpoint.js';
@@ -41,18 +42,28 @@ export function finetuneWorkDir(out: string): string {
  */
 export async function finetuneOutcomes(outcomes: SearchOutcome[], runs: readonly SearchRun[], dir: string, out: string, job: SearchFinetune): Promise<void> {
   const work = finetuneWorkDir(out);
+  // Every run of one search names the same supernet: read it, its data and calibration images once.
+  const sources = new Map<string, { meta: TrainMeta; arrays: Record<string, Float32Array>; data: Dataset; calibration: ImageSet }>();
+  const sourceOf = async (checkpoint: string) => {
+    let source = sources.get(checkpoint);
+    if (source === undefined) {
+      const { meta, arrays } = loadCheckpoint<TrainMeta>(checkpoint);
+      const data = await loadTrainingData(job.data, meta.space, meta.data, checkpoint);
+      source = { meta, arrays, data, calibration: calibrationSet(data.train, 2000) };
+      sources.set(checkpoint, source);
+    }
+    return source;
+  };
   for (const [k, outcome] of outcomes.entries()) {
     if (outcome.mode !== 'budget') continue;
     if (outcome.checkpoint === null) throw new Error('--finetune-epochs fine-tunes from the supernet the search used: give --checkpoint');
-    const { meta, arrays } = loadCheckpoint<TrainMeta>(outcome.checkpoint);
+    const { meta, arrays, data, calibration } = await sourceOf(outcome.checkpoint);
     const name = `finetune-${basename(runs[k].file, '.json')}.ckpt`;
     const ckpt = join(work, name);
     const cfg = outcome.best.config;
     const { wBits: _w, aBits: _a, ...float } = cfg;
     // A run left by an earlier search that chose another config is not this one's.
     if (existsSync(ckpt) && JSON.stringify(readCheckpointMeta<TrainMeta>(ckpt).options.phases[0].config) !== JSON.stringify(float)) rmSync(ckpt);
-    const data = await loadTrainingData(job.data, meta.space, meta.data, outcome.checkpoint);
-    const calibration = calibrationSet(data.train, 2000);
     const net = new Supernet(meta.space, meta.options.seed);
     let inherited: { valAccuracy: number; testAccuracy: number };
     try {

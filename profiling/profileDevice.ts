@@ -101,7 +101,6 @@ export function journalPath(out: string): string {
 }
 
 const round = (ms: number): number => Number(ms.toPrecision(6));
-const finiteOrNull = (x: number): number | null => (Number.isFinite(x) ? x : null);
 
 /** The fewest subnets a profile of a runtime (with or without bits) can fit its latency models on: kMinFitSamples per model. */
 export function minProfileSubnets(bits: boolean): number {

@@ -7,18 +7,10 @@
  */
 import { closeSync, existsSync, fsyncSync, mkdirSync, openSync, readdirSync, renameSync, rmSync, writeSync } from 'node:fs';
 import { basename, dirname, join } from 'node:path';
+import { processRunning } from './outputLock.js';
 
 function tempName(target: string, kind: string): string {
   return join(dirname(target), `.${basename(target)}.${kind}-${process.pid}-${Date.now().toString(36)}`);
-}
-
-function running(pid: number): boolean {
-  try {
-    process.kill(pid, 0);
-    return true;
-  } catch (err) {
-    return (err as NodeJS.ErrnoException).code === 'EPERM';
-  }
 }
 
 /**
@@ -38,7 +30,7 @@ export function removeStaleTemps(target: string): void {
   for (const name of names) {
     if (!name.startsWith(prefix)) continue;
     const m = /^(tmp|old)-(\d+)-[0-9a-z]+$/.exec(name.slice(prefix.length));
-    if (!m || running(Number(m[2]))) continue;
+    if (!m || processRunning(Number(m[2]))) continue;
     if (m[1] === 'old' && !existsSync(target)) continue;
     rmSync(join(dir, name), { recursive: true, force: true });
   }

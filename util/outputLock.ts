@@ -14,7 +14,8 @@ export function lockPath(target: string): string {
   return join(dirname(abs), `.${basename(abs)}.lock`);
 }
 
-function running(pid: number): boolean {
+/** Whether process `pid` is alive (on this machine). */
+export function processRunning(pid: number): boolean {
   try {
     process.kill(pid, 0);
     return true;
@@ -61,7 +62,7 @@ export class OutputLock {
         if ((err as NodeJS.ErrnoException).code !== 'EEXIST') throw err;
       }
       const pid = holder(path);
-      if (pid !== undefined && running(pid)) {
+      if (pid !== undefined && processRunning(pid)) {
         throw new Error(
           `${target} is being written by another hwnas run (process ${pid}): wait for it to finish, or choose another --out ` +
             `(if no such run is going on, delete the lock file ${path})`,

@@ -9,7 +9,6 @@ import type { Command } from 'commander';
 import { largestConfig } from '../../space/searchSpace.js';
 import { loadTrainingData } from '../../supernet/trainingData.js';
 import { resolveConfig } from '../../supernet/io.js';
-import { kDefaultTrainOptions } from '../../supernet/train/schedule.js';
 import { SupernetTrainer } from '../../supernet/train/SupernetTrainer.js';
 import { loadCheckpoint } from '../../supernet/train/checkpoint.js';
 import type { TrainMeta } from '../../supernet/train/trainTypes.js';

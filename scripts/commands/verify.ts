@@ -5,15 +5,11 @@
  * predicted. Every input is checked before any work; the models, verify.json and verify.md
  * appear in --out together or not at all. Prints the table.
  */
-import { existsSync, writeFileSync } from 'node:fs';
-import { join } from 'node:path';
+import { existsSync } from 'node:fs';
 import type { Command } from 'commander';
-import { machineInfo } from '../../profiling/machine.js';
-import { createBenchRuntime } from '../../profiling/benchRuntime.js';
-import { getTarget, parseTargetSpec } from '../../latency/targets.js';
 import { buildFolderAtomic } from '../../util/atomicWrite.js';
 import { loadTrainingData } from '../../supernet/trainingData.js';
-import { loadSupernet, type LoadedSupernet } from '../../supernet/io.js';
+import { loadSupernet } from '../../supernet/io.js';
 import { addBackendOption, addDataDirOption, addProfileOption, type CommonOptions } from '../options.js';
 import { parseProfileArgs } from '../../pipeline/profileArgs.js';
 import { checkOutputPath } from '../../util/fsErrors.js';
@@ -21,10 +17,9 @@ import { OutputLock } from '../../util/outputLock.js';
 import { cliReporter } from '../progress.js';
 import { checkSameSpace, runVerify, verifyCheckpoint } from '../../pipeline/verify.js';
 import { startBackend } from '../runtime.js';
-import { readSearchResult, type ChosenConfig } from '../../pipeline/searchResultFile.js';
-import { checkShipped, kShipped, shippedPath } from '../../pipeline/shippedModels.js';
-import { verifyConfigs, type VerifyRow } from '../../pipeline/verifyConfigs.js';
-import { verifyJson, verifyMarkdown, verifyTable, type VerifyProvenance } from '../../pipeline/verifyReport.js';
+import { readSearchResult } from '../../pipeline/searchResultFile.js';
+import { kShipped } from '../../pipeline/shippedModels.js';
+import { verifyTable } from '../../pipeline/verifyReport.js';
 import { noteProfileMachines } from '../profileMachineNote.js';
 
 interface VerifyCliOptions extends CommonOptions {

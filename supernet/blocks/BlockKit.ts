@@ -7,7 +7,6 @@
 import type { Tensor, Tensor1D, Tensor4D } from '../backend/tf.js';
 import type { BlockPlan } from '../../space/plan.js';
 import type { BlockFamily } from '../../space/types.js';
-import type { Supernet } from '../Supernet.js';
 import type { DynamicBlock } from '../layers/DynamicBlock.js';
 import type { DeployBuilder, LayerBits } from '../quant/DeployBuilder.js';
 import type { BnTensors, ConvBn } from './convBn.js';

@@ -32,7 +32,7 @@ function strides(shape: readonly number[]): number[] {
 }
 
 /** Adds |w| summed over every axis but `axis` into `into` (one entry per channel). */
-function addL1(values: Float32Array, info: ParamInfo, axis: number, into: Float64Array): void {
+export function addL1(values: Float32Array, info: ParamInfo, axis: number, into: Float64Array): void {
   const st = strides(info.shape);
   const n = info.shape[axis];
   for (let i = 0; i < info.size; i++) {
