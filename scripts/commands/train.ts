@@ -1,4 +1,5 @@
 /** `hwnas train`: trains (or resumes) the weight-sharing supernet. */
+import { existsSync } from 'node:fs';
 import { checkOutputPath } from '../../util/fsErrors.js';
 import { type Command, Option } from 'commander';
 import { addBackendOption, addDataDirOption, type CommonOptions, parseIntOption } from '../options.js';
@@ -21,6 +22,7 @@ interface TrainCliOptions extends CommonOptions {
   sandwichEpochs: string;
   lr: string;
   sandwichLr: string;
+  sandwichRandom: string;
   maxSteps: string;
   checkpointEvery: string;
   evalImages: string;
@@ -60,6 +62,7 @@ export function registerTrain(program: Command): void {
     .option('--sandwich-epochs <n>', 'epochs of the sandwich phase', String(sandwich.epochs))
     .option('--lr <x>', 'peak learning rate of the largest-subnet phase', String(largest.lr))
     .option('--sandwich-lr <x>', 'peak learning rate of the sandwich phase', String(sandwich.lr))
+    .option('--sandwich-random <n>', 'random subnets per step of the sandwich phase, besides the largest and the smallest', String(sandwich.randomSubnets))
     .option('--extend-epochs <n>', 'append a sandwich phase of n epochs to the finished checkpoint at --out, then train it (implies --resume)')
     .option('--extend-lr <x>', 'peak learning rate of the appended phase', '0.04')
     .option('--extend-warmup <epochs>', 'warm-up epochs of the appended phase', '0.25')
@@ -94,7 +97,10 @@ export function registerTrain(program: Command): void {
       ? [standalonePhase(standalone, parseIntOption('epochs', opts.epochs, 1), lr)]
       : [
         { ...largest, epochs: parseIntOption('largest-epochs', opts.largestEpochs, 1), lr },
-        { ...sandwich, epochs: parseIntOption('sandwich-epochs', opts.sandwichEpochs, 1), lr: num('sandwich-lr', opts.sandwichLr) },
+        {
+          ...sandwich, epochs: parseIntOption('sandwich-epochs', opts.sandwichEpochs, 1), lr: num('sandwich-lr', opts.sandwichLr),
+          randomSubnets: parseIntOption('sandwich-random', opts.sandwichRandom, 0),
+        },
       ];
     const weightDecay = opts.weightDecay === undefined
       ? (standalone !== undefined ? kStandaloneRecipe.weightDecay : kDefaultTrainOptions.hyper.weightDecay)
@@ -111,6 +117,15 @@ export function registerTrain(program: Command): void {
     });
     let resume = opts.resume === true;
     if (resume || opts.extendEpochs !== undefined) refuseChangedSettings(cmd, opts.out, trainer.options);
+    // Schedule flags given with --resume re-plan what is left of the run (never silently ignored).
+    const scheduleFlags = ['largestEpochs', 'sandwichEpochs', 'lr', 'sandwichLr', 'sandwichRandom', 'epochs'];
+    if (resume && existsSync(opts.out) && scheduleFlags.some((f) => cmd.getOptionValueSource(f) === 'cli')) {
+      const replanned = trainer.replanCheckpoint(phases);
+      if (replanned !== undefined) {
+        const plan = replanned.options.phases.map((p) => `${p.name} ${p.epochs} epochs at lr ${p.lr}${p.sandwich ? ` (${p.randomSubnets} random subnets)` : ''}`).join(', then ');
+        console.log(`re-planned ${opts.out} from step ${replanned.step}: ${plan}; ${replanned.totalSteps} steps in all`);
+      }
+    }
     if (opts.extendEpochs !== undefined) {
       const epochs = parseIntOption('extend-epochs', opts.extendEpochs, 1);
       const averageEpochs = parseIntOption('extend-average', opts.extendAverage, 0);

@@ -104,6 +104,37 @@ describe('SupernetTrainer', () => {
     assert.throws(() => trainer.extendCheckpoint({ ...extra, lr: -1 }), /phases\[3\]\.lr must be positive/);
   });
 
+  it('re-plans the unfinished phases of a paused run, and refuses to change an ended one', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'hwnas-train-'));
+    const space = microSpace();
+    const data = smallFashionMnist(64, 32, 32); // 4 steps per epoch
+    const path = join(dir, 'r.ckpt');
+    const paused = new SupernetTrainer(space, data, path, { ...options, maxStepsThisRun: 2 });
+    const engine = await createEngine(paused.replicaInit(), 1);
+    await paused.run(engine, false);
+    const before = loadCheckpoint<{ step: number }>(path);
+    assert.equal(paused.replanCheckpoint(phases), undefined, 'the same plan changes nothing');
+    const longer = [{ ...phases[0], epochs: 2 }, { ...phases[1], epochs: 3, lr: 0.02, randomSubnets: 0 }];
+    const meta = paused.replanCheckpoint(longer)!;
+    assert.equal(meta.step, 2);
+    assert.equal(meta.totalSteps, 20);
+    assert.deepEqual(meta.options.phases.map((p) => [p.epochs, p.lr, p.randomSubnets]), [[2, 0.1, 0], [3, 0.02, 0]]);
+    assert.deepEqual(loadCheckpoint(path).arrays.params, before.arrays.params, 'weights unchanged by the new plan');
+    assert.throws(() => paused.replanCheckpoint([phases[0]]), /planned with phases largest, sandwich.*not which phases there are/);
+
+    // Past the first phase: it can no longer change, the sandwich can.
+    const resumed = new SupernetTrainer(space, data, path, { ...options, phases: longer, maxStepsThisRun: 8 });
+    assert.equal((await resumed.run(engine, true)).step, 10);
+    assert.throws(() => resumed.replanCheckpoint([phases[0], longer[1]]), /phase 'largest' of .*r\.ckpt has ended \(step 10\).*--extend-epochs/);
+    assert.throws(() => resumed.replanCheckpoint([longer[0], { ...longer[1], epochs: 0 }]), /has trained 1 epoch\(s\) already/);
+    const shorter = resumed.replanCheckpoint([longer[0], { ...longer[1], epochs: 1 }])!;
+    assert.equal(shorter.totalSteps, 12);
+    const done = await new SupernetTrainer(space, data, path, options).run(engine, true);
+    await engine.close();
+    assert.equal(done.step, 12);
+    assert.deepEqual(done.history.map((h) => h.phase), ['largest', 'largest', 'sandwich']);
+  });
+
   it('averages the weights of the last epochs of a phase (SWA), and a resumed run keeps the running mean', async () => {
     const dir = mkdtempSync(join(tmpdir(), 'hwnas-train-'));
     const space = microSpace();
