@@ -11,6 +11,8 @@
  * - BatchNorm fused with its activation (forward, gradient) and activations: SIMD on wasm,
  *   composed on other backends (see names.ts).
  * - Identity on wasm shares data instead of copying it.
+ * - Sum over leading axes (bias and LayerNorm gradients) on wasm: a SIMD GEMM with a ones
+ *   vector instead of wasm's transpose-then-sum.
  */
 import { tf } from '../tf.js';
 import { activation } from './activation.js';
@@ -28,6 +30,7 @@ import { depthwiseConv2dNativeBackpropInput } from './depthwiseConv2dNativeBackp
 import { identity } from './identity.js';
 import { im2col } from './im2col.js';
 import { matMulAtB } from './matMulAtB.js';
+import { sum } from './sum.js';
 
 export const PROJECT_KERNEL_LIST: readonly ProjectKernel[] = Object.freeze([
   conv2d,
@@ -44,6 +47,7 @@ export const PROJECT_KERNEL_LIST: readonly ProjectKernel[] = Object.freeze([
   activationGrad,
   identity,
   batchMatMul,
+  sum,
 ]);
 
 const ours = new WeakSet<object>();
