@@ -4,6 +4,7 @@ import { dirname } from 'node:path';
 import type { BackendName } from '../supernet/backend/backend.js';
 import { createEngine } from '../supernet/train/engines.js';
 import type { SupernetTrainer } from '../supernet/train/SupernetTrainer.js';
+import type { NetSpace } from '../supernet/train/trainingNet.js';
 import type { EpochRecord, GradientEngine, TrainMeta } from '../supernet/train/trainTypes.js';
 import type { Command } from 'commander';
 import { kDefaultTrainOptions, type TrainOptions } from '../supernet/train/schedule.js';
@@ -39,10 +40,10 @@ export function epochLine(r: EpochRecord): string {
   return `${head}; largest val ${pct(r.largest.val)} test ${pct(r.largest.test)}; smallest val ${pct(r.smallest.val)} test ${pct(r.smallest.test)}`;
 }
 
-/** Runs (or resumes) `trainer` with a progress bar; resolves to the final metadata. */
-export async function runTraining(trainer: SupernetTrainer, run: TrainRun): Promise<TrainMeta> {
+/** Runs (or resumes) `trainer` (of the CNN supernet or the SuperTransformer) with a progress bar; resolves to the final metadata. */
+export async function runTraining<S extends NetSpace, C>(trainer: SupernetTrainer<S, C>, run: TrainRun): Promise<TrainMeta<S>> {
   mkdirSync(dirname(run.out), { recursive: true });
-  const engine: GradientEngine & { close(): Promise<void> } = await createEngine(trainer.replicaInit(), run.workers, run.backend);
+  const engine: GradientEngine<C> & { close(): Promise<void> } = await createEngine<C>(trainer.replicaInit(), run.workers, run.backend, trainer.replicaModule);
   const bar = progressBar(trainer.plannedSteps(run.resume), trainer.resumeStep(run.resume),
     'train |{bar}| {value}/{total} steps | epoch {epoch} {phase} | loss {loss} | {ips} img/s | ETA {eta_formatted}');
   try {
@@ -69,7 +70,7 @@ export async function runTraining(trainer: SupernetTrainer, run: TrainRun): Prom
 export function refuseChangedSettings(cmd: Command, out: string, asked: Required<TrainOptions>): void {
   if (!existsSync(out)) return;
   const meta = readCheckpointMeta<TrainMeta>(out);
-  if (meta.kind !== 'hwnas-supernet') return;
+  if (meta.kind !== 'hwnas-supernet' && meta.kind !== 'hwnas-supertransformer') return;
   const kept = meta.options;
   const checks: Array<[string, unknown, unknown]> = [
     ['batch-size', asked.batchSize, kept.batchSize],

@@ -1,5 +1,4 @@
-/** Whether two search spaces are the same space: equal contents, whatever the order of their fields. */
-import type { SearchSpace } from './types.js';
+/** Whether two search spaces (CNN or transformer) are the same space: equal contents, whatever the order of their fields. */
 
 function canonical(value: unknown): unknown {
   if (Array.isArray(value)) return value.map(canonical);
@@ -9,6 +8,6 @@ function canonical(value: unknown): unknown {
   return value;
 }
 
-export function sameSpace(a: SearchSpace, b: SearchSpace): boolean {
+export function sameSpace<S extends object>(a: S, b: S): boolean {
   return a === b || JSON.stringify(canonical(a)) === JSON.stringify(canonical(b));
 }

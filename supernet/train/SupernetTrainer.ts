@@ -3,34 +3,37 @@
  * sandwich rule (largest + smallest + random subnets every step, in-place distillation from
  * the largest) - with SGD (Nesterov), linear warm-up and a cosine schedule per phase, seeded
  * data order and subnet sampling, and atomic checkpoints from which a killed run resumes at
- * the exact step it saved.
+ * the exact step it saved. The network is the CNN supernet of a search space, or any other
+ * weight-sharing net given as a `TrainingNet` (the SuperTransformer).
  */
 import { sameSpace } from '../../space/sameSpace.js';
 import { existsSync } from 'node:fs';
 import type { SearchSpace, SubnetConfig } from '../../space/types.js';
 import type { Dataset, ImageSet } from '../data/types.js';
 import { batchAugmentRng, batchIndices, fillBatch, fillLabels } from '../data/batches.js';
-import { largestConfig, smallestConfig } from '../../space/searchSpace.js';
-import { Supernet } from '../Supernet.js';
-import { calibrationSet, evaluateConfig } from '../evaluate.js';
+import { calibrationSet } from '../evaluate.js';
 import { loadCheckpoint, readCheckpointMeta, saveCheckpoint } from './checkpoint.js';
-import { sortChannelsByImportance } from '../layers/channelSort.js';
 import { OutputLock, withOutputLock } from '../../util/outputLock.js';
-import type { SandwichTask, SupernetReplicaInit } from './supernetReplica.js';
+import type { SandwichTask } from './supernetReplica.js';
 import {
-  addToMean, averagingWindow, learningRate, phaseOf, stepConfigs, validateTrainOptions, type PhaseSpec, type TrainOptions,
+  addToMean, averagingWindow, learningRate, phaseOf, validateTrainOptions, type PhaseSpec, type TrainOptions,
 } from './schedule.js';
 import type { EpochRecord, GradientEngine, TrainCallbacks, TrainMeta } from './trainTypes.js';
+import { isTrainingNet, type NetSpace, type TrainingNet } from './trainingNet.js';
+import { cnnTrainingNet } from './cnnTrainingNet.js';
 
-export class SupernetTrainer {
-  readonly space: SearchSpace;
+export class SupernetTrainer<S extends NetSpace = SearchSpace, C = SubnetConfig> {
+  readonly space: S;
+  readonly net: TrainingNet<S, C>;
   readonly options: Required<TrainOptions>;
   private readonly data: Dataset;
   private readonly checkpointPath: string;
   /** The running weight mean of an averaging phase in progress. */
   private average: Float32Array | undefined;
 
-  constructor(space: SearchSpace, data: Dataset, checkpointPath: string, options: TrainOptions = {}) {
+  constructor(net: S | TrainingNet<S, C>, data: Dataset, checkpointPath: string, options: TrainOptions = {}) {
+    this.net = isTrainingNet(net) ? (net as TrainingNet<S, C>) : (cnnTrainingNet(net as unknown as SearchSpace) as unknown as TrainingNet<S, C>);
+    const space = this.net.space;
     const { height, width, channels, classes } = space.input;
     if (data.input.height !== height || data.input.width !== width || data.input.channels !== channels || data.classes !== classes) {
       throw new Error(
@@ -47,16 +50,22 @@ export class SupernetTrainer {
     }
   }
 
-  replicaInit(): SupernetReplicaInit {
-    return { space: this.space, seed: this.options.seed, hyper: this.options.hyper };
+  /** The plain-data init of every replica (for `createEngine` with `replicaModule`). */
+  replicaInit(): object {
+    return this.net.replicaInit(this.options.seed, this.options.hyper);
+  }
+
+  /** The replica module the engine's workers load. */
+  get replicaModule(): URL {
+    return this.net.replicaModule;
   }
 
   /** Fresh metadata, or the checkpoint's when resuming (options must match). */
-  initialMeta(): TrainMeta {
+  initialMeta(): TrainMeta<S> {
     const stepsPerEpoch = Math.floor(this.data.train.n / this.options.batchSize);
     const epochs = this.options.phases.reduce((s, p) => s + p.epochs, 0);
     return {
-      kind: 'hwnas-supernet', space: this.space, options: this.options, step: 0,
+      kind: this.net.checkpointKind, space: this.space, options: this.options, step: 0,
       totalSteps: epochs * stepsPerEpoch, stepsPerEpoch, epochLoss: { sum: 0, n: 0, seconds: 0 }, history: [],
       data: {
         name: this.data.name, format: this.data.format, input: { ...this.data.input }, classNames: [...this.data.classNames],
@@ -71,16 +80,16 @@ export class SupernetTrainer {
    * warm restart of the learning rate, for a supernet that was still improving at its end.
    * Throws when the checkpoint is missing or has not finished its own schedule yet.
    */
-  extendCheckpoint(phase: PhaseSpec): TrainMeta {
+  extendCheckpoint(phase: PhaseSpec): TrainMeta<S> {
     if (!existsSync(this.checkpointPath)) throw new Error(`cannot extend ${this.checkpointPath}: no such checkpoint`);
-    const ck = loadCheckpoint<TrainMeta>(this.checkpointPath);
+    const ck = loadCheckpoint<TrainMeta<S>>(this.checkpointPath);
     const { meta } = ck;
-    if (meta.kind !== 'hwnas-supernet') throw new Error(`${this.checkpointPath} is not a supernet training checkpoint`);
+    this.checkKind(meta);
     if (meta.step < meta.totalSteps) {
       throw new Error(`cannot extend ${this.checkpointPath}: it is at step ${meta.step} of ${meta.totalSteps}; finish it with --resume first`);
     }
     const options = validateTrainOptions({ ...meta.options, phases: [...meta.options.phases, phase] });
-    const extended: TrainMeta = { ...meta, options, totalSteps: meta.totalSteps + phase.epochs * meta.stepsPerEpoch };
+    const extended: TrainMeta<S> = { ...meta, options, totalSteps: meta.totalSteps + phase.epochs * meta.stepsPerEpoch };
     saveCheckpoint(this.checkpointPath, extended, ck.arrays);
     return extended;
   }
@@ -94,7 +103,7 @@ export class SupernetTrainer {
    * length); later phases may change freely. Returns the new metadata, or undefined when
    * nothing changes; throws, naming the phase and the fix, for any other change.
    */
-  replanCheckpoint(phases: readonly PhaseSpec[]): TrainMeta | undefined {
+  replanCheckpoint(phases: readonly PhaseSpec[]): TrainMeta<S> | undefined {
     // Not while a run trains it: that run would overwrite the new plan at its next checkpoint.
     const lock = OutputLock.acquire(this.checkpointPath);
     try {
@@ -104,10 +113,10 @@ export class SupernetTrainer {
     }
   }
 
-  private replanLocked(phases: readonly PhaseSpec[]): TrainMeta | undefined {
-    const ck = loadCheckpoint<TrainMeta>(this.checkpointPath);
+  private replanLocked(phases: readonly PhaseSpec[]): TrainMeta<S> | undefined {
+    const ck = loadCheckpoint<TrainMeta<S>>(this.checkpointPath);
     const { meta } = ck;
-    if (meta.kind !== 'hwnas-supernet') throw new Error(`${this.checkpointPath} is not a supernet training checkpoint`);
+    this.checkKind(meta);
     const kept = meta.options.phases;
     if (phases.length !== kept.length || phases.some((p, i) => p.name !== kept[i].name)) {
       throw new Error(`${this.checkpointPath} was planned with phases ${kept.map((p) => p.name).join(', ')}; a resumed run can change their epochs and learning rates but not which phases there are`);
@@ -134,7 +143,7 @@ export class SupernetTrainer {
     if (!changed) return undefined;
     const options = validateTrainOptions({ ...meta.options, phases: next });
     const totalSteps = next.reduce((s, p) => s + p.epochs, 0) * spe;
-    const replanned: TrainMeta = { ...meta, options, totalSteps };
+    const replanned: TrainMeta<S> = { ...meta, options, totalSteps };
     saveCheckpoint(this.checkpointPath, replanned, ck.arrays);
     return replanned;
   }
@@ -142,25 +151,32 @@ export class SupernetTrainer {
   /** The steps of the whole schedule: the options', or the checkpoint's when resuming. */
   plannedSteps(resume: boolean): number {
     if (!resume || !existsSync(this.checkpointPath)) return this.initialMeta().totalSteps;
-    return readCheckpointMeta<TrainMeta>(this.checkpointPath).totalSteps;
+    return readCheckpointMeta<TrainMeta<S>>(this.checkpointPath).totalSteps;
   }
 
   /** The step a run starts from: 0, or the checkpoint's step when resuming. */
   resumeStep(resume: boolean): number {
     if (!resume || !existsSync(this.checkpointPath)) return 0;
-    return readCheckpointMeta<TrainMeta>(this.checkpointPath).step;
+    return readCheckpointMeta<TrainMeta<S>>(this.checkpointPath).step;
+  }
+
+  /** Throws unless `meta` is a checkpoint of this trainer's kind of net. */
+  private checkKind(meta: TrainMeta<S>): void {
+    if (meta.kind === this.net.checkpointKind) return;
+    if (this.net.checkpointKind === 'hwnas-supernet') throw new Error(`${this.checkpointPath} is not a supernet training checkpoint`);
+    throw new Error(`${this.checkpointPath} is not a ${this.net.checkpointKind} training checkpoint (kind ${String(meta.kind)}): use another --out, or train it with its own space`);
   }
 
   /**
    * Runs (or resumes, with `resume`) training to the end or to `maxStepsThisRun`. Returns the
    * final metadata. The engine must have been created from `replicaInit()`.
    */
-  async run(engine: GradientEngine, resume: boolean, callbacks: TrainCallbacks = {}, init?: { params: Float32Array; from: string }): Promise<TrainMeta> {
+  async run(engine: GradientEngine<C>, resume: boolean, callbacks: TrainCallbacks = {}, init?: { params: Float32Array; from: string }): Promise<TrainMeta<S>> {
     // One writer per checkpoint: a second run on the same file refuses instead of interleaving.
     return withOutputLock(this.checkpointPath, () => this.runLocked(engine, resume, callbacks, init));
   }
 
-  private async runLocked(engine: GradientEngine, resume: boolean, callbacks: TrainCallbacks, init?: { params: Float32Array; from: string }): Promise<TrainMeta> {
+  private async runLocked(engine: GradientEngine<C>, resume: boolean, callbacks: TrainCallbacks, init?: { params: Float32Array; from: string }): Promise<TrainMeta<S>> {
     const { options, space, data } = this;
     let meta = this.initialMeta();
     this.average = undefined;
@@ -168,8 +184,8 @@ export class SupernetTrainer {
       if (!existsSync(this.checkpointPath)) {
         throw new Error(`--resume: no checkpoint at ${this.checkpointPath}; start without --resume`);
       }
-      const ck = loadCheckpoint<TrainMeta>(this.checkpointPath);
-      if (ck.meta.kind !== 'hwnas-supernet') throw new Error(`${this.checkpointPath} is not a supernet training checkpoint`);
+      const ck = loadCheckpoint<TrainMeta<S>>(this.checkpointPath);
+      this.checkKind(ck.meta);
       if (!sameSpace(ck.meta.space, space)) {
         throw new Error(`${this.checkpointPath} was trained on search space '${ck.meta.space.name}' with a different shape; resume with the same space`);
       }
@@ -212,7 +228,7 @@ export class SupernetTrainer {
         indicesEpoch = epoch;
       }
       const idx = epochIndices[b];
-      const configs = stepConfigs(space, phase, seed, step);
+      const configs = this.net.stepConfigs(phase, seed, step);
       const x = new Float32Array(batchSize * px);
       fillBatch(data.train, idx, x, { augment: true, rng: batchAugmentRng(seed, epoch, b) });
       const y = new Int32Array(batchSize);
@@ -255,15 +271,11 @@ export class SupernetTrainer {
     return meta;
   }
 
-  /** Re-organises channels by importance in every replica (weights and momentum alike). */
-  private async sortChannels(engine: GradientEngine, meta: TrainMeta): Promise<void> {
+  /** Re-organises channels by importance in every replica (weights and momentum alike), when the net has channels to sort. */
+  private async sortChannels(engine: GradientEngine<C>, meta: TrainMeta<S>): Promise<void> {
+    if (this.net.sortChannels === undefined) return;
     const state = await engine.getState();
-    const layout = new Supernet(this.space, meta.options.seed);
-    try {
-      sortChannelsByImportance(this.space, layout.store.params, state);
-    } finally {
-      layout.dispose();
-    }
+    this.net.sortChannels(state, meta.options.seed);
     await engine.setState(state);
   }
 
@@ -271,7 +283,7 @@ export class SupernetTrainer {
    * Inside an averaging window: adds the weights after this step to the running mean, and at
    * the window's end (the phase's end) makes the mean the weights of every replica.
    */
-  private async updateAverage(engine: GradientEngine, meta: TrainMeta, epoch: number): Promise<void> {
+  private async updateAverage(engine: GradientEngine<C>, meta: TrainMeta<S>, epoch: number): Promise<void> {
     const window = averagingWindow(meta.options.phases, meta.stepsPerEpoch, epoch);
     if (!window || meta.step <= window.from) return;
     const [params, velocity] = await engine.getState();
@@ -286,7 +298,7 @@ export class SupernetTrainer {
     }
   }
 
-  private async save(engine: GradientEngine, meta: TrainMeta): Promise<void> {
+  private async save(engine: GradientEngine<C>, meta: TrainMeta<S>): Promise<void> {
     const [params, velocity] = await engine.getState();
     const arrays: Record<string, Float32Array> = { params, velocity };
     if (this.average && (meta.averaged ?? 0) > 0) arrays.average = this.average;
@@ -294,7 +306,7 @@ export class SupernetTrainer {
   }
 
   private async epochRecord(
-    engine: GradientEngine, epoch: number, phase: string, meta: TrainMeta,
+    engine: GradientEngine<C>, epoch: number, phase: string, meta: TrainMeta<S>,
     calib: ImageSet | undefined, seconds: number,
   ): Promise<EpochRecord> {
     const trainLoss = meta.epochLoss.n > 0 ? meta.epochLoss.sum / meta.epochLoss.n : NaN;
@@ -304,35 +316,18 @@ export class SupernetTrainer {
     };
     const limit = meta.options.evalImages;
     if (limit === 0 || calib === undefined) return record;
-    const net = new Supernet(this.space, meta.options.seed);
-    try {
-      // Inside an averaging window the running mean is what the phase will end with.
-      const [params] = (meta.averaged ?? 0) > 0 && this.average ? [this.average] : await engine.getState();
-      net.store.assignFlat(params);
-      const { phase: current } = phaseOf(meta.options.phases, epoch);
-      if (current.config !== undefined) {
-        record.trained = {
-          val: evaluateConfig(net, current.config, calib, this.data.val, limit).accuracy,
-          test: evaluateConfig(net, current.config, calib, this.data.test, limit).accuracy,
-        };
-        return record;
-      }
-      for (const [key, cfg] of [['largest', largestConfig(this.space)], ['smallest', smallestConfig(this.space)]] as const) {
-        record[key].val = evaluateConfig(net, cfg, calib, this.data.val, limit).accuracy;
-        record[key].test = evaluateConfig(net, cfg, calib, this.data.test, limit).accuracy;
-      }
-    } finally {
-      net.dispose();
-    }
-    return record;
+    // Inside an averaging window the running mean is what the phase will end with.
+    const [params] = (meta.averaged ?? 0) > 0 && this.average ? [this.average] : await engine.getState();
+    const { phase: current } = phaseOf(meta.options.phases, epoch);
+    return { ...record, ...this.net.epochAccuracy(params, meta.options.seed, current, calib, this.data, limit) };
   }
 }
 
 /** Splits a batch into one task per worker (near-equal shards). */
-function shard(
-  x: Float32Array, y: Int32Array, n: number, px: number, workers: number, configs: SubnetConfig[], distill: boolean, frozenTeacher: boolean,
-): SandwichTask[] {
-  const tasks: SandwichTask[] = [];
+function shard<C>(
+  x: Float32Array, y: Int32Array, n: number, px: number, workers: number, configs: C[], distill: boolean, frozenTeacher: boolean,
+): SandwichTask<C>[] {
+  const tasks: SandwichTask<C>[] = [];
   const per = Math.ceil(n / workers);
   for (let start = 0; start < n; start += per) {
     const m = Math.min(per, n - start);

@@ -27,8 +27,13 @@ export interface PhaseSpec {
   warmupEpochs: number;
   /** false: train the largest subnet only. true: the sandwich rule with distillation. */
   sandwich: boolean;
-  /** Random subnets per sandwich step, besides the largest and the smallest. */
+  /** Random subnets per sandwich step, besides the largest and the smallest; with `uniform`, the subnets of a step. */
   randomSubnets: number;
+  /**
+   * HAT's rule: each step trains `randomSubnets` uniformly random subnets (HAT: 1) from the
+   * labels alone - no largest, no smallest, no distillation. `sandwich` must be false.
+   */
+  uniform?: boolean;
   /**
    * Sort elastic channels by importance when the phase starts (OFA, before smaller widths
    * train). Default: true for sandwich phases, false otherwise.
@@ -87,6 +92,8 @@ export function validateTrainOptions(options: TrainOptions): Required<TrainOptio
   posInt('calibrationImages', o.calibrationImages);
   posInt('evalImages', o.evalImages, 0);
   posInt('maxStepsThisRun', o.maxStepsThisRun, 0);
+  const optimizer = o.hyper.optimizer ?? 'sgd';
+  if (optimizer !== 'sgd' && optimizer !== 'adamw') throw new Error(`options.hyper.optimizer must be 'sgd' or 'adamw' (got '${String(optimizer)}')`);
   if (o.phases.length === 0) throw new Error('options.phases must list at least one phase');
   o.phases.forEach((p, i) => {
     posInt(`phases[${i}].epochs`, p.epochs);
@@ -99,6 +106,10 @@ export function validateTrainOptions(options: TrainOptions): Required<TrainOptio
       throw new Error(`options.phases[${i}].schedule must be 'cosine' or 'constant' (got ${String(p.schedule)})`);
     }
     if (p.config !== undefined && p.sandwich) throw new Error(`options.phases[${i}] trains one config (config) and the sandwich at once: set sandwich false`);
+    if (p.uniform === true) {
+      if (p.sandwich || p.config !== undefined) throw new Error(`options.phases[${i}] trains uniformly random subnets (uniform) and ${p.sandwich ? 'the sandwich' : 'one config'} at once: choose one`);
+      if (p.randomSubnets < 1) throw new Error(`options.phases[${i}].randomSubnets must be at least 1 with uniform (the random subnets of a step; HAT trains 1)`);
+    }
     if (p.teacher !== undefined && p.config === undefined) throw new Error(`options.phases[${i}].teacher needs options.phases[${i}].config (the subnet that learns from it)`);
     if (p.gateRegularizer !== undefined) {
       if (p.config === undefined) throw new Error(`options.phases[${i}].gateRegularizer needs options.phases[${i}].config (the config whose gates it regularises)`);
@@ -155,6 +166,10 @@ export function addToMean(mean: Float32Array, x: Float32Array, count: number): v
 /** The subnets trained at `step`: seeded by (seed, step), so a resumed run draws the same ones. */
 export function stepConfigs(space: SearchSpace, phase: PhaseSpec, seed: number, step: number): SubnetConfig[] {
   if (phase.config !== undefined) return phase.teacher === undefined ? [phase.config] : [phase.teacher, phase.config];
+  if (phase.uniform === true) {
+    const rng = new Rng(deriveSeed(seed, 0x5a, step));
+    return Array.from({ length: phase.randomSubnets }, () => sampleConfig(space, rng));
+  }
   if (!phase.sandwich) {
     // With block families, the largest phase trains each family's largest subnet in turn.
     if (space.families === undefined) return [largestConfig(space)];

@@ -8,10 +8,13 @@ import { tf } from '../backend/tf.js';
 import type { Tensor2D, Tensor4D } from '../backend/tf.js';
 import { initBackend, type BackendName } from '../backend/backend.js';
 import { Supernet } from '../Supernet.js';
-import type { SearchSpace, SubnetConfig } from '../../space/types.js';
+import type { ParamStore } from '../layers/ParamStore.js';
+import type { BnMode } from '../net/batchNormMode.js';
+import type { InputSpec, SearchSpace, SubnetConfig } from '../../space/types.js';
 import type { GradientResult, Replica } from './replica.js';
 import type { GateRegularizer } from './gateRegularizer.js';
 import { gateRegularizerLoss } from './gateLoss.js';
+import { adamWSlots, adamWStep, kAdamWDefaults } from './adamw.js';
 
 export interface SupernetHyper {
   momentum: number;
@@ -19,6 +22,11 @@ export interface SupernetHyper {
   labelSmoothing: number;
   /** Weight of the distillation loss for the non-largest subnets. */
   kdWeight: number;
+  /**
+   * 'sgd' (default): SGD with Nesterov momentum `momentum`, L2 weight decay. 'adamw': AdamW
+   * (beta1 = `momentum`, beta2 0.999), weight decay decoupled (`weightDecay` per unit of lr).
+   */
+  optimizer?: 'sgd' | 'adamw';
 }
 
 export interface SupernetReplicaInit {
@@ -28,7 +36,7 @@ export interface SupernetReplicaInit {
   backend?: BackendName;
 }
 
-export interface SandwichTask {
+export interface SandwichTask<C = SubnetConfig> {
   /** Normalised images `[n, H, W, C]`, flattened. */
   x: Float32Array;
   y: Int32Array;
@@ -37,7 +45,7 @@ export interface SandwichTask {
    * Subnets trained this step. With `distill`, the first is the teacher (the largest) and the
    * others learn from its soft predictions too.
    */
-  configs: SubnetConfig[];
+  configs: C[];
   distill: boolean;
   /** With `distill`: the teacher only predicts (no loss, no gradient); the others train. */
   frozenTeacher?: boolean;
@@ -45,25 +53,36 @@ export interface SandwichTask {
   gateRegularizer?: GateRegularizer;
 }
 
-export class SupernetReplica implements Replica<SandwichTask> {
-  readonly net: Supernet;
+/** What a replica trains: shared weights in a ParamStore, and the forward pass of a config. */
+export interface ReplicaNet<C> {
+  readonly space: { input: InputSpec };
+  readonly store: ParamStore;
+  forward(cfg: C, x: Tensor4D, mode: BnMode): Tensor2D;
+  dispose(): void;
+}
+
+export class SupernetReplica<C = SubnetConfig> implements Replica<SandwichTask<C>> {
+  readonly net: ReplicaNet<C>;
   readonly paramCount: number;
   private readonly hyper: SupernetHyper;
   private params: Float32Array;
   private velocity: Float32Array;
   private readonly decayMask: Uint8Array;
 
-  constructor(init: SupernetReplicaInit) {
-    this.net = new Supernet(init.space, init.seed);
+  /** The CNN supernet of `init.space`, or (another weight-sharing net) `net`, trained with `init.hyper`. */
+  constructor(init: SupernetReplicaInit);
+  constructor(init: { hyper: SupernetHyper }, net: ReplicaNet<C>);
+  constructor(init: { hyper: SupernetHyper; space?: SearchSpace; seed?: number }, net?: ReplicaNet<C>) {
+    this.net = net ?? (new Supernet(init.space as SearchSpace, init.seed) as unknown as ReplicaNet<C>);
     this.hyper = init.hyper;
     this.params = this.net.store.flatten();
     this.paramCount = this.params.length;
-    this.velocity = new Float32Array(this.paramCount);
+    this.velocity = new Float32Array(this.slotCount);
     this.decayMask = new Uint8Array(this.paramCount);
     for (const p of this.net.store.params) if (p.decay) this.decayMask.fill(1, p.offset, p.offset + p.size);
   }
 
-  computeGradients(task: SandwichTask): GradientResult {
+  computeGradients(task: SandwichTask<C>): GradientResult {
     const { space } = this.net;
     const { height, width, channels, classes } = space.input;
     const grads = new Float32Array(this.paramCount);
@@ -108,8 +127,18 @@ export class SupernetReplica implements Replica<SandwichTask> {
     return { loss: total, count: task.n, grads };
   }
 
+  /** Values of the optimizer state (the `velocity` of checkpoints): SGD's velocity, or AdamW's slots. */
+  get slotCount(): number {
+    return this.hyper.optimizer === 'adamw' ? adamWSlots(this.paramCount) : this.paramCount;
+  }
+
   applyGradients(grads: Float32Array, lr: number): void {
     const { momentum, weightDecay } = this.hyper;
+    if (this.hyper.optimizer === 'adamw') {
+      adamWStep(this.params, this.velocity, grads, this.decayMask, lr, { ...kAdamWDefaults, beta1: momentum, weightDecay });
+      this.net.store.assignFlat(this.params);
+      return;
+    }
     const w = this.params;
     const v = this.velocity;
     const mask = this.decayMask;
@@ -128,8 +157,8 @@ export class SupernetReplica implements Replica<SandwichTask> {
 
   setState(state: Float32Array[]): void {
     const [params, velocity] = state;
-    if (state.length !== 2 || params.length !== this.paramCount || velocity.length !== this.paramCount) {
-      throw new Error(`supernet state must be [params, velocity] of ${this.paramCount} values each`);
+    if (state.length !== 2 || params.length !== this.paramCount || velocity.length !== this.slotCount) {
+      throw new Error(`supernet state must be [params, velocity] of ${this.paramCount} and ${this.slotCount} values (${this.hyper.optimizer ?? 'sgd'} optimizer)`);
     }
     this.params = params.slice();
     this.velocity = velocity.slice();

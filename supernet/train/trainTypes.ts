@@ -1,5 +1,5 @@
 /** Plain-data records of a training run (checkpoint metadata, progress) and the gradient engine contract. */
-import type { SearchSpace } from '../../space/types.js';
+import type { SearchSpace, SubnetConfig } from '../../space/types.js';
 import type { DatasetFormat, ImageShape, Normalization } from '../data/types.js';
 import type { TrainOptions } from './schedule.js';
 import type { SandwichTask } from './supernetReplica.js';
@@ -25,10 +25,13 @@ export interface TrainDataMeta {
   normalization: Normalization;
 }
 
+/** A training checkpoint of the CNN supernet, or of the SuperTransformer. */
+export type TrainCheckpointKind = 'hwnas-supernet' | 'hwnas-supertransformer';
+
 /** Plain-data checkpoint metadata (the arrays hold parameters and momentum). */
-export interface TrainMeta {
-  kind: 'hwnas-supernet';
-  space: SearchSpace;
+export interface TrainMeta<S = SearchSpace> {
+  kind: TrainCheckpointKind;
+  space: S;
   options: Required<TrainOptions>;
   step: number;
   totalSteps: number;
@@ -55,8 +58,8 @@ export interface StepProgress {
 }
 
 /** What the trainer needs from a gradient engine (in-process or data-parallel workers). */
-export interface GradientEngine {
-  step(tasks: SandwichTask[], lr: number): Promise<{ loss: number }>;
+export interface GradientEngine<C = SubnetConfig> {
+  step(tasks: SandwichTask<C>[], lr: number): Promise<{ loss: number }>;
   getState(): Promise<Float32Array[]>;
   setState(state: Float32Array[]): Promise<void>;
   readonly workers: number;
