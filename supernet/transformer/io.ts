@@ -1,0 +1,54 @@
+/** Transformer spaces and configs from the command line or files, and trained SuperTransformers from checkpoints. */
+import { existsSync, readFileSync } from 'node:fs';
+import { isTransformerJson, type TransformerConfig, type TransformerSpace } from '../../space/transformer/types.js';
+import { parseTransformerConfig, parseTransformerSpace } from '../../space/transformer/schema.js';
+import { isTransformerSpaceName, transformerSpaceByName } from '../../space/transformer/fashionVit.js';
+import { largestTransformer, smallestTransformer } from '../../space/transformer/configs.js';
+import { loadCheckpoint } from '../train/checkpoint.js';
+import type { TrainMeta } from '../train/trainTypes.js';
+import { SuperTransformer } from './SuperTransformer.js';
+
+function readJson(path: string, what: string): unknown {
+  try {
+    return JSON.parse(readFileSync(path, 'utf8'));
+  } catch (err) {
+    throw new Error(`${what} ${path} is not valid JSON: ${(err as Error).message}`);
+  }
+}
+
+/**
+ * The transformer space named `nameOrPath` (a built-in name, or a space JSON file with
+ * `kind: 'vit'`); undefined when it names something else (a CNN space).
+ */
+export function resolveTransformerSpace(nameOrPath: string): TransformerSpace | undefined {
+  if (isTransformerSpaceName(nameOrPath)) return transformerSpaceByName(nameOrPath);
+  if (!existsSync(nameOrPath) || !nameOrPath.endsWith('.json')) return undefined;
+  const json = readJson(nameOrPath, 'search space file');
+  return isTransformerJson(json) ? parseTransformerSpace(json) : undefined;
+}
+
+/** 'largest', 'smallest', or a config JSON file (or a results file wrapping it as `config`), validated against `space`. */
+export function resolveTransformerConfig(space: TransformerSpace, arg: string): TransformerConfig {
+  if (arg === 'largest') return largestTransformer(space);
+  if (arg === 'smallest') return smallestTransformer(space);
+  if (!existsSync(arg)) throw new Error(`config ${arg} is neither 'largest', 'smallest' nor an existing JSON file`);
+  const json = readJson(arg, 'config file');
+  const inner = typeof json === 'object' && json !== null && 'config' in json ? (json as { config: unknown }).config : json;
+  return parseTransformerConfig(space, inner);
+}
+
+export interface LoadedSuperTransformer {
+  net: SuperTransformer;
+  meta: TrainMeta<TransformerSpace>;
+}
+
+/** A trained SuperTransformer from its training checkpoint. */
+export function loadSuperTransformer(path: string): LoadedSuperTransformer {
+  const { meta, arrays } = loadCheckpoint<TrainMeta<TransformerSpace>>(path);
+  if (meta.kind !== 'hwnas-supertransformer') {
+    throw new Error(`${path} is not a SuperTransformer checkpoint (kind ${String(meta.kind)}): pass one written by 'hwnas train --space fashion-vit'`);
+  }
+  const net = new SuperTransformer(parseTransformerSpace(meta.space), meta.options.seed);
+  net.store.assignFlat(arrays.params);
+  return { net, meta };
+}
