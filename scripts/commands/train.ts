@@ -1,4 +1,4 @@
-/** `hwnas train`: trains (or resumes) the weight-sharing supernet. */
+/** `hwnas train`: trains (or resumes) the weight-sharing supernet, CNN or transformer (`--space fashion-vit`). */
 import { existsSync } from 'node:fs';
 import { checkOutputPath } from '../../util/fsErrors.js';
 import { type Command, Option } from 'commander';
@@ -9,7 +9,12 @@ import { loadData } from '../../supernet/data/loadDataset.js';
 import { resolveConfig, resolveSpace } from '../../supernet/io.js';
 import { configSpace } from '../../space/configSpace.js';
 import { SupernetTrainer } from '../../supernet/train/SupernetTrainer.js';
-import { kDefaultTrainOptions, kStandaloneRecipe, standalonePhase, type PhaseSpec } from '../../supernet/train/schedule.js';
+import { kDefaultTrainOptions, kStandaloneRecipe, standalonePhase, type PhaseSpec, type TrainOptions } from '../../supernet/train/schedule.js';
+import type { NetSpace } from '../../supernet/train/trainingNet.js';
+import { readCheckpointMeta } from '../../supernet/train/checkpoint.js';
+import type { TrainMeta } from '../../supernet/train/trainTypes.js';
+import { resolveTransformerSpace } from '../../supernet/transformer/io.js';
+import { kTransformerRecipe, transformerTrainingNet } from '../../supernet/transformer/trainingNet.js';
 
 interface TrainCliOptions extends CommonOptions {
   space: string;
@@ -23,6 +28,7 @@ interface TrainCliOptions extends CommonOptions {
   lr: string;
   sandwichLr: string;
   sandwichRandom: string;
+  rule: 'sandwich' | 'hat';
   maxSteps: string;
   checkpointEvery: string;
   evalImages: string;
@@ -63,6 +69,7 @@ export function registerTrain(program: Command): void {
     .option('--lr <x>', 'peak learning rate of the largest-subnet phase', String(largest.lr))
     .option('--sandwich-lr <x>', 'peak learning rate of the sandwich phase', String(sandwich.lr))
     .option('--sandwich-random <n>', 'random subnets per step of the sandwich phase, besides the largest and the smallest', String(sandwich.randomSubnets))
+    .addOption(new Option('--rule <name>', 'how the phase after the largest trains subnets: sandwich (largest, smallest and --sandwich-random random subnets per step, in-place distillation) or hat (one uniformly random subnet per step from the labels, as HAT trains its SuperTransformer); its epochs and lr are --sandwich-epochs and --sandwich-lr').choices(['sandwich', 'hat']).default('sandwich'))
     .option('--extend-epochs <n>', 'append a sandwich phase of n epochs to the finished checkpoint at --out, then train it (implies --resume)')
     .option('--extend-lr <x>', 'peak learning rate of the appended phase', '0.04')
     .option('--extend-warmup <epochs>', 'warm-up epochs of the appended phase', '0.25')
@@ -81,45 +88,56 @@ export function registerTrain(program: Command): void {
     // An existing --out is continued with --resume (the trainer refuses it otherwise).
     checkOutputPath(opts.out, { kind: 'file', existing: 'update' });
     await startBackend(opts);
-    const givenSpace = resolveSpace(opts.space);
-    const data = await loadData(opts, givenSpace.input);
+    // A transformer space trains the SuperTransformer, with its own defaults where a flag is not given.
+    const vit = resolveTransformerSpace(opts.space);
+    if (vit !== undefined && opts.config !== undefined) throw new Error(`--config trains one CNN subnet on its own: it does not apply to transformer space '${vit.name}'; drop --config`);
+    const given = (flag: string): boolean => cmd.getOptionValueSource(flag) === 'cli';
+    const cnnSpace = vit === undefined ? resolveSpace(opts.space) : undefined;
+    const data = await loadData(opts, (vit ?? cnnSpace)!.input);
     if (data.format !== 'fashion-mnist') {
       console.log(`data: ${data.dir} (${data.format}): train ${data.train.n}, val ${data.val.n}, test ${data.test.n}, ${data.classes} classes`);
       for (const note of data.notes) console.log(`  ${note}`);
     }
     // One network is trained as the supernet of the smallest space that holds it, so its
     // checkpoint carries its own weights only.
-    const reduced = opts.config === undefined ? undefined : configSpace(givenSpace, resolveConfig(givenSpace, opts.config));
-    const space = reduced?.space ?? givenSpace;
+    const reduced = opts.config === undefined || cnnSpace === undefined ? undefined : configSpace(cnnSpace, resolveConfig(cnnSpace, opts.config));
     const standalone = reduced?.config;
-    const lr = standalone !== undefined && cmd.getOptionValueSource('lr') === 'default' ? kStandaloneRecipe.lr : num('lr', opts.lr);
+    const lr = standalone !== undefined && !given('lr') ? kStandaloneRecipe.lr : vit !== undefined && !given('lr') ? kTransformerRecipe.largestLr : num('lr', opts.lr);
+    const subnetsLr = vit !== undefined && !given('sandwichLr') ? kTransformerRecipe.subnetsLr : num('sandwich-lr', opts.sandwichLr);
+    const subnetsEpochs = parseIntOption('sandwich-epochs', opts.sandwichEpochs, 1);
+    // A resumed run keeps the rule its checkpoint was planned with unless --rule is given.
+    const rule = !given('rule') && opts.resume === true && existsSync(opts.out)
+      && readCheckpointMeta<TrainMeta>(opts.out).options.phases.some((p) => p.uniform === true) ? 'hat' : opts.rule;
     const phases: PhaseSpec[] = standalone !== undefined
       ? [standalonePhase(standalone, parseIntOption('epochs', opts.epochs, 1), lr)]
       : [
         { ...largest, epochs: parseIntOption('largest-epochs', opts.largestEpochs, 1), lr },
-        {
-          ...sandwich, epochs: parseIntOption('sandwich-epochs', opts.sandwichEpochs, 1), lr: num('sandwich-lr', opts.sandwichLr),
-          randomSubnets: parseIntOption('sandwich-random', opts.sandwichRandom, 0),
-        },
+        rule === 'hat'
+          ? { name: 'hat', epochs: subnetsEpochs, lr: subnetsLr, warmupEpochs: 0, sandwich: false, uniform: true, randomSubnets: 1, sortChannels: sandwich.sortChannels }
+          : { ...sandwich, epochs: subnetsEpochs, lr: subnetsLr, randomSubnets: parseIntOption('sandwich-random', opts.sandwichRandom, 0) },
       ];
+    const hyper = vit !== undefined ? kTransformerRecipe.hyper : kDefaultTrainOptions.hyper;
     const weightDecay = opts.weightDecay === undefined
-      ? (standalone !== undefined ? kStandaloneRecipe.weightDecay : kDefaultTrainOptions.hyper.weightDecay)
+      ? (standalone !== undefined ? kStandaloneRecipe.weightDecay : hyper.weightDecay)
       : nonNegative('weight-decay', opts.weightDecay);
     if (standalone !== undefined && opts.extendEpochs !== undefined) throw new Error('--extend-epochs appends a sandwich phase to a supernet: it does not apply to --config training');
-    const trainer = new SupernetTrainer(space, data, opts.out, {
-      hyper: { ...kDefaultTrainOptions.hyper, weightDecay },
+    const options: TrainOptions = {
+      hyper: { ...hyper, weightDecay },
       batchSize: parseIntOption('batch-size', opts.batchSize, 2),
       seed: parseIntOption('seed', opts.seed, 0),
       phases,
       maxStepsThisRun: parseIntOption('max-steps', opts.maxSteps, 0),
       checkpointEvery: parseIntOption('checkpoint-every', opts.checkpointEvery, 1),
       evalImages: parseIntOption('eval-images', opts.evalImages, 0),
-    });
+    };
+    const trainer: SupernetTrainer<NetSpace, unknown> = vit !== undefined
+      ? new SupernetTrainer(transformerTrainingNet(vit), data, opts.out, options)
+      : new SupernetTrainer(reduced?.space ?? cnnSpace!, data, opts.out, options);
     let resume = opts.resume === true;
     if (resume || opts.extendEpochs !== undefined) refuseChangedSettings(cmd, opts.out, trainer.options);
     // Schedule flags given with --resume re-plan what is left of the run (never silently ignored).
-    const scheduleFlags = ['largestEpochs', 'sandwichEpochs', 'lr', 'sandwichLr', 'sandwichRandom', 'epochs'];
-    if (resume && existsSync(opts.out) && scheduleFlags.some((f) => cmd.getOptionValueSource(f) === 'cli')) {
+    const scheduleFlags = ['largestEpochs', 'sandwichEpochs', 'lr', 'sandwichLr', 'sandwichRandom', 'epochs', 'rule'];
+    if (resume && existsSync(opts.out) && scheduleFlags.some(given)) {
       const replanned = trainer.replanCheckpoint(phases);
       if (replanned !== undefined) {
         const plan = replanned.options.phases.map((p) => `${p.name} ${p.epochs} epochs at lr ${p.lr}${p.sandwich ? ` (${p.randomSubnets} random subnets)` : ''}`).join(', then ');
@@ -131,7 +149,8 @@ export function registerTrain(program: Command): void {
       const averageEpochs = parseIntOption('extend-average', opts.extendAverage, 0);
       if (averageEpochs > epochs) throw new Error(`--extend-average ${averageEpochs} is more than the ${epochs} appended epochs; average at most --extend-epochs`);
       const meta = trainer.extendCheckpoint({
-        ...sandwich, name: `sandwich+${epochs}`, epochs, lr: num('extend-lr', opts.extendLr), warmupEpochs: nonNegative('extend-warmup', opts.extendWarmup),
+        ...sandwich, name: `sandwich+${epochs}`, epochs, lr: vit !== undefined && !given('extendLr') ? kTransformerRecipe.extendLr : num('extend-lr', opts.extendLr),
+        warmupEpochs: nonNegative('extend-warmup', opts.extendWarmup),
         randomSubnets: parseIntOption('extend-random', opts.extendRandom, 0), sortChannels: false,
         schedule: opts.extendSchedule as 'cosine' | 'constant', averageEpochs,
       });

@@ -1,0 +1,60 @@
+import { describe, it } from 'node:test';
+import assert from 'node:assert/strict';
+import { spawnSync } from 'node:child_process';
+import { mkdtempSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { loadCheckpoint } from '../../supernet/train/checkpoint.js';
+import type { TrainMeta } from '../../supernet/train/trainTypes.js';
+import type { TransformerSpace } from '../../space/transformer/types.js';
+import { kTransformerRecipe } from '../../supernet/transformer/trainingNet.js';
+import { tinyVitSpace } from '../fixtures/vit.js';
+
+const cli = fileURLToPath(new URL('../../scripts/cli.js', import.meta.url));
+
+function hwnas(args: string[]): { status: number | null; stdout: string; stderr: string } {
+  return spawnSync(process.execPath, [cli, ...args], { encoding: 'utf8' });
+}
+
+describe('hwnas train --space <transformer space>', () => {
+  it('trains the SuperTransformer with the trainer\'s flags, HAT\'s rule or the sandwich, and resumes it', () => {
+    const dir = mkdtempSync(join(tmpdir(), 'hwnas-vit-cli-'));
+    const spaceFile = join(dir, 'tiny-vit.json');
+    writeFileSync(spaceFile, JSON.stringify(tinyVitSpace()));
+    const out = join(dir, 'vit.ckpt');
+    const common = ['--space', spaceFile, '--out', out, '--workers', '1', '--batch-size', '16', '--eval-images', '0', '--backend', 'wasm'];
+    const first = hwnas(['train', ...common, '--rule', 'hat', '--largest-epochs', '1', '--max-steps', '2']);
+    assert.equal(first.status, 0, first.stderr);
+    assert.match(first.stdout, /paused at step 2\//);
+    const meta = loadCheckpoint<TrainMeta<TransformerSpace>>(out).meta;
+    assert.equal(meta.kind, 'hwnas-supertransformer');
+    assert.deepEqual(meta.space, tinyVitSpace());
+    assert.deepEqual(meta.options.phases.map((p) => [p.name, p.lr, p.uniform === true]), [['largest', kTransformerRecipe.largestLr, false], ['hat', kTransformerRecipe.subnetsLr, true]]);
+    assert.equal(meta.options.hyper.optimizer, 'adamw');
+    assert.equal(meta.options.hyper.weightDecay, kTransformerRecipe.hyper.weightDecay);
+
+    // Resumed without --rule: it keeps HAT's rule, and a schedule flag re-plans the run.
+    const resumed = hwnas(['train', ...common, '--resume', '--sandwich-epochs', '2', '--max-steps', '1']);
+    assert.equal(resumed.status, 0, resumed.stderr);
+    assert.match(resumed.stdout, /re-planned .* then hat 2 epochs at lr 0\.0005/);
+    assert.match(resumed.stdout, /paused at step 3\//);
+
+    const sandwich = hwnas(['train', ...common, '--out', join(dir, 's.ckpt'), '--lr', '0.002', '--max-steps', '1']);
+    assert.equal(sandwich.status, 0, sandwich.stderr);
+    const phases = loadCheckpoint<TrainMeta<TransformerSpace>>(join(dir, 's.ckpt')).meta.options.phases;
+    assert.deepEqual(phases.map((p) => [p.name, p.lr, p.sandwich]), [['largest', 0.002, false], ['sandwich', kTransformerRecipe.subnetsLr, true]]);
+  });
+
+  it('refuses --config and a bad transformer space file, naming the fix', () => {
+    const dir = mkdtempSync(join(tmpdir(), 'hwnas-vit-cli-'));
+    const config = hwnas(['train', '--space', 'fashion-vit', '--config', 'largest', '--out', join(dir, 'c.ckpt'), '--backend', 'wasm']);
+    assert.equal(config.status, 1);
+    assert.match(config.stderr, /--config trains one CNN subnet on its own: it does not apply to transformer space 'fashion-vit'; drop --config/);
+    const bad = join(dir, 'bad.json');
+    writeFileSync(bad, JSON.stringify({ ...tinyVitSpace(), patchSize: 5 }));
+    const space = hwnas(['train', '--space', bad, '--out', join(dir, 'b.ckpt'), '--backend', 'wasm']);
+    assert.equal(space.status, 1);
+    assert.match(space.stderr, /space\.patchSize = 5 does not divide the 28x28 input: use one of 2, 4, 7, 14, 28/);
+  });
+});
