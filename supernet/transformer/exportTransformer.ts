@@ -1,0 +1,51 @@
+/**
+ * Exporting a SubTransformer: its own weights sliced from the SuperTransformer, written as an
+ * fp32 ONNX model (atomically), stating its input, normalisation and config as the CNN exports
+ * do, with the size and the config's cost of what was written.
+ */
+import { existsSync, statSync } from 'node:fs';
+import type { Normalization } from '../data/types.js';
+import { describeNormalization, kFashionMnistNormalization } from '../data/normalize.js';
+import type { TransformerConfig } from '../../space/transformer/types.js';
+import { transformerCost } from '../../space/transformer/cost.js';
+import { transformerToOnnx } from '../export/onnx/transformerToOnnx.js';
+import { writeFileAtomic } from '../../util/atomicWrite.js';
+import { subTransformerWeights } from './extract.js';
+import type { SuperTransformer } from './SuperTransformer.js';
+
+export interface TransformerExportOptions {
+  /** Replace an existing output (atomically); default false = refuse. */
+  overwrite?: boolean;
+  /** The preprocessing the model expects, stated in the file (default Fashion-MNIST's). */
+  normalization?: Normalization;
+  classNames?: readonly string[];
+  metadata?: Record<string, string>;
+  version?: string;
+}
+
+export interface TransformerExportResult {
+  path: string;
+  bytes: number;
+  config: TransformerConfig;
+  macs: number;
+  params: number;
+}
+
+/** Writes SubTransformer `cfg` of `net` to `path` as fp32 ONNX. Throws naming the problem; never leaves a partial file. */
+export function exportTransformer(net: SuperTransformer, cfg: TransformerConfig, path: string, options: TransformerExportOptions = {}): TransformerExportResult {
+  if (existsSync(path) && options.overwrite !== true) throw new Error(`${path} already exists: choose another --out, or pass --force to replace it`);
+  const { space } = net;
+  const norm = options.normalization ?? kFashionMnistNormalization;
+  if (norm.mean.length !== space.input.channels) throw new Error(`the normalisation has ${norm.mean.length} channels, the space's input ${space.input.channels}`);
+  const metadata = {
+    'hwnas.space': space.name,
+    'hwnas.config': JSON.stringify(cfg),
+    'hwnas.input': `[N,${space.input.height},${space.input.width},${space.input.channels}] float32, pixels normalised as ${describeNormalization(norm)}`,
+    'hwnas.normalization': JSON.stringify({ scale: 255, mean: norm.mean, std: norm.std }),
+    ...(options.classNames === undefined ? {} : { 'hwnas.classes': JSON.stringify(options.classNames) }),
+    ...options.metadata,
+  };
+  writeFileAtomic(path, transformerToOnnx(space, cfg, subTransformerWeights(net, cfg), { metadata, producerVersion: options.version }));
+  const cost = transformerCost(space, cfg);
+  return { path, bytes: statSync(path).size, config: cfg, macs: cost.macs, params: cost.params };
+}
