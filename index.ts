@@ -14,6 +14,9 @@
  * - predictors: contracts in predictors/types.ts
  * - evolution: EvolutionFinder (full or bits-only genome), FitnessPool, InfeasibleBudgetError,
  *   baselines (randomSearch, handMadeFamily, bestWithin), NSGA-II helpers, result types
+ * - transformers (HAT's SuperTransformer as a ViT): the space (space/transformer/index.ts),
+ *   SuperTransformer, transformerTrainingNet, kTransformerRecipe, loadSuperTransformer,
+ *   exportTransformer, transformerToOnnx
  * - compression of a trained network: compress/index.ts (its policy space and problem, AMC,
  *   Galen, Condensa, the l1/l2 surrogate, evolution) and the job runCompress
  * - utilities: Rng
@@ -68,5 +71,12 @@ export type {
   FastestResult, GenerationStats, BaselineResult,
 } from './evolution/types.js';
 export { Rng } from './space/rng.js';
+export * from './space/transformer/index.js';
+export { SuperTransformer } from './supernet/transformer/SuperTransformer.js';
+export { transformerTrainingNet, transformerStepConfigs, kTransformerRecipe } from './supernet/transformer/trainingNet.js';
+export { loadSuperTransformer, resolveTransformerSpace, resolveTransformerConfig } from './supernet/transformer/io.js';
+export { exportTransformer, type TransformerExportOptions, type TransformerExportResult } from './supernet/transformer/exportTransformer.js';
+export { transformerToOnnx } from './supernet/export/onnx/transformerToOnnx.js';
+export type { TrainingNet, NetSpace } from './supernet/train/trainingNet.js';
 export * from './compress/index.js';
 export { runCompress, kDefaultCompressOptions, type CompressJob, type CompressOptions, type CompressReport } from './pipeline/compress.js';

@@ -11,6 +11,8 @@ import { EXPORT_FORMATS, type ExportFormat } from '../../supernet/export/exportS
 import { exportConfig } from '../../supernet/export/exportConfig.js';
 import { kDefaultRangeOptions, RANGE_METHODS, type RangeMethod } from '../../supernet/quant/calibrateRanges.js';
 import type { OnnxWeightType } from '../../supernet/export/onnx/toOnnx.js';
+import { readCheckpointMeta } from '../../supernet/train/checkpoint.js';
+import { exportTransformerCommand } from './exportTransformerCmd.js';
 
 interface ExportCliOptions extends CommonOptions {
   checkpoint: string;
@@ -63,6 +65,10 @@ export function registerExport(program: Command): void {
     if (!(finetuneLr > 0)) throw new Error(`--finetune-lr must be a positive number (got '${opts.finetuneLr}')`);
     if (finetuneSteps > 0 && opts.format !== 'onnx-int8') throw new Error(`--finetune-steps applies to --format onnx-int8 only (got --format ${opts.format})`);
     await startBackend(opts);
+    if (readCheckpointMeta<{ kind?: string }>(opts.checkpoint).kind === 'hwnas-supertransformer') {
+      exportTransformerCommand(opts, human);
+      return;
+    }
     const { net, meta } = loadSupernet(opts.checkpoint);
     const config = resolveConfig(net.space, opts.config);
     const data = await loadTrainingData(opts, net.space, meta.data, opts.checkpoint);

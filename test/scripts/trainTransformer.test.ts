@@ -18,7 +18,7 @@ function hwnas(args: string[]): { status: number | null; stdout: string; stderr:
 }
 
 describe('hwnas train --space <transformer space>', () => {
-  it('trains the SuperTransformer with the trainer\'s flags, HAT\'s rule or the sandwich, and resumes it', () => {
+  it('trains the SuperTransformer with the trainer\'s flags, HAT\'s rule or the sandwich, resumes it, and exports a SubTransformer', () => {
     const dir = mkdtempSync(join(tmpdir(), 'hwnas-vit-cli-'));
     const spaceFile = join(dir, 'tiny-vit.json');
     writeFileSync(spaceFile, JSON.stringify(tinyVitSpace()));
@@ -39,6 +39,14 @@ describe('hwnas train --space <transformer space>', () => {
     assert.equal(resumed.status, 0, resumed.stderr);
     assert.match(resumed.stdout, /re-planned .* then hat 2 epochs at lr 0\.0005/);
     assert.match(resumed.stdout, /paused at step 3\//);
+
+    // hwnas export writes a SubTransformer of the checkpoint as fp32 ONNX (and refuses int8 for now).
+    const exported = hwnas(['export', '--checkpoint', out, '--config', 'largest', '--out', join(dir, 'largest.onnx'), '--backend', 'wasm']);
+    assert.equal(exported.status, 0, exported.stderr);
+    assert.match(exported.stdout, /wrote .*largest\.onnx \(onnx\).*\n  MACs .*\n  config \{"kind":"vit","embedDim":24,"depth":2/);
+    const int8 = hwnas(['export', '--checkpoint', out, '--config', 'largest', '--format', 'onnx-int8', '--out', join(dir, 'q.onnx'), '--backend', 'wasm']);
+    assert.equal(int8.status, 1);
+    assert.match(int8.stderr, /is a SuperTransformer: SubTransformers export as fp32 ONNX only so far; pass --format onnx/);
 
     const sandwich = hwnas(['train', ...common, '--out', join(dir, 's.ckpt'), '--lr', '0.002', '--max-steps', '1']);
     assert.equal(sandwich.status, 0, sandwich.stderr);
