@@ -11,7 +11,9 @@
  *   kDefaultDdpgOptions) and shared loop options (AgentSearchOptions, kDefaultAgentSearchOptions)
  * - the l1/l2 latency surrogate: L1L2Method, L1L2Options, kDefaultL1L2Options
  * - a trained network and its problem: loadCompressible, policySpace, TrainedNetworkProblem,
- *   createMethod
+ *   withParams, createMethod
+ * - least-squares weight reconstruction of pruned layers: WeightReconstruction,
+ *   ReconstructionOptions, kDefaultReconstructionOptions; the layers it re-solves (convSites)
  */
 export * from './types.js';
 export { CondensaMethod, kDefaultCondensaOptions, type CondensaOptions, type CondensaOutcome } from './condensa.js';
@@ -28,5 +30,7 @@ export { kDefaultAgentSearchOptions, type AgentSearchOptions } from './rlSearch.
 export { L1L2Method, kDefaultL1L2Options, type L1L2Options } from './l1l2.js';
 export { loadCompressible, type CompressibleNetwork } from './network.js';
 export { policySpace, type PolicySpace } from './policySpace.js';
-export { TrainedNetworkProblem, type ProblemData } from './problem.js';
+export { TrainedNetworkProblem, withParams, type ProblemData } from './problem.js';
+export { WeightReconstruction, kDefaultReconstructionOptions, type ReconstructionOptions } from './reconstruct.js';
+export { convSites, type ConvSite } from './convSites.js';
 export { createMethod, type MethodContext } from './methods.js';

@@ -2,7 +2,9 @@
  * The CompressProblem of a trained network: policies applied physically to its weights
  * (extraction of the kept channels from the policy space's supernet, BatchNorm recalibrated on
  * the calibration images, quantization simulated for bits), scored on val, and timed by the
- * target's latency model of the policy space. Every evaluation is appended to a journal; a
+ * target's latency model of the policy space. Unless turned off, the weights of every layer whose
+ * inputs a policy prunes are first re-solved by least squares to reproduce the network's outputs
+ * (reconstruct.ts), as AMC scores its policies. Every evaluation is appended to a journal; a
  * problem opened on the same journal answers those policies from it, which is how a killed
  * compression resumes (methods replay deterministically up to where they stopped).
  */
@@ -14,6 +16,7 @@ import type { LatencyModel } from '../latency/types.js';
 import type { DataSplit, ImageSet } from '../supernet/data/types.js';
 import { evaluateSample } from '../predictors/evaluateSample.js';
 import type { CompressibleNetwork } from './network.js';
+import { reconstructionOptions, WeightReconstruction, type ReconstructionOptions } from './reconstruct.js';
 import type { CompressPolicy, CompressProblem, PolicyResult, PrunableLayer } from './types.js';
 
 export interface ProblemData {
@@ -21,6 +24,19 @@ export interface ProblemData {
   val: DataSplit;
   /** Val images per evaluation (default: all). */
   valImages?: number;
+  /** Least-squares reconstruction of the pruned layers' weights, from the calibration images (on by default). */
+  reconstruction?: ReconstructionOptions;
+}
+
+/** Runs `fn` with `params` loaded into the network's supernet, then restores the network's own. */
+export async function withParams<T>(network: CompressibleNetwork, params: Float32Array, fn: () => T | Promise<T>): Promise<T> {
+  if (params === network.params) return fn();
+  network.net.store.assignFlat(params);
+  try {
+    return await fn();
+  } finally {
+    network.net.store.assignFlat(network.params);
+  }
 }
 
 interface JournalLine {
@@ -41,6 +57,7 @@ export class TrainedNetworkProblem implements CompressProblem {
   readonly original: PolicyResult;
   private readonly cache = new Map<string, PolicyResult>();
   private readonly journal: LineAppender | undefined;
+  private readonly reconstruction: WeightReconstruction | undefined;
 
   private constructor(
     private readonly network: CompressibleNetwork,
@@ -56,6 +73,8 @@ export class TrainedNetworkProblem implements CompressProblem {
     this.actBits = policies.actBits;
     this.original = original;
     this.journal = journal === undefined ? undefined : new LineAppender(journal);
+    const reconstruction = reconstructionOptions(data.reconstruction);
+    this.reconstruction = reconstruction.enabled ? new WeightReconstruction(network, data.calibration, reconstruction) : undefined;
   }
 
   /**
@@ -108,11 +127,19 @@ export class TrainedNetworkProblem implements CompressProblem {
     const known = this.cache.get(key);
     if (known !== undefined) return known;
     const cfg = this.network.policies.toConfig(policy);
-    const sample = await evaluateSample(this.network.net, cfg, this.data.calibration, this.data.val, { limit: this.data.valImages });
+    const sample = await withParams(this.network, this.weightsFor(policy), () => evaluateSample(this.network.net, cfg, this.data.calibration, this.data.val, { limit: this.data.valImages }));
     const result = this.result(policy, sample.accuracy);
     this.cache.set(key, result);
     this.journal?.append(JSON.stringify({ key, accuracy: sample.accuracy } satisfies JournalLine));
     return result;
+  }
+
+  /**
+   * The parameters of the network's supernet that `policy` is scored on (and fine-tuned from):
+   * the network's own, with the pruned layers' weights reconstructed when reconstruction is on.
+   */
+  weightsFor(policy: CompressPolicy): Float32Array {
+    return this.reconstruction?.paramsFor(this.network.policies.toConfig(policy)) ?? this.network.params;
   }
 
   /** Every policy evaluated (or journaled), in evaluation order. */
