@@ -25,9 +25,10 @@ export function linear(x: Tensor2D, w: Tensor2D, bias: Tensor): Tensor2D {
 }
 
 /**
- * LayerNorm over the last axis of `x` `[N, D]`, with a hand-written gradient: the autodiff
- * of the composed forward builds ~20 kernels per call, this backward 11, all of them
- * elementwise or row reductions the wasm backend runs natively.
+ * LayerNorm over the last axis of `x` `[N, D]`, with a hand-written gradient of 11 kernels,
+ * all elementwise or row reductions the wasm backend runs natively. Measured on wasm for
+ * `[1024, 128]` (forward and backward under a weighted-sum loss): 33 kernel launches and 1.6 ms
+ * of kernel time, against 80 and 3.7 ms for the autodiff of the composed forward.
  *   dx = rstd * (g dy - mean(g dy) - xhat * mean(g dy * xhat)), dgamma = sum(dy * xhat),
  *   dbeta = sum(dy).
  */
