@@ -10,7 +10,7 @@ import { kFashionMnistClasses } from './data/fashionMnist.js';
 import type { SearchSpace } from '../space/types.js';
 import type { TrainDataMeta } from './train/trainTypes.js';
 
-export async function loadTrainingData(options: DataOptions, space: SearchSpace, trained?: TrainDataMeta, checkpoint = 'the checkpoint'): Promise<Dataset> {
+export async function loadTrainingData(options: DataOptions, space: Pick<SearchSpace, 'input'>, trained?: TrainDataMeta, checkpoint = 'the checkpoint'): Promise<Dataset> {
   if (trained !== undefined && trained.format !== 'fashion-mnist' && options.data === undefined) {
     throw new Error(`${checkpoint} was trained on '${trained.name}' (${trained.format}), not Fashion-MNIST: pass that data with --data`);
   }

@@ -12,6 +12,8 @@ import { Rng } from '../../space/rng.js';
 import type { SubnetConfig } from '../../space/types.js';
 import { MlpPredictor } from '../../predictors/MlpPredictor.js';
 import { predictorMetrics } from '../../predictors/metrics.js';
+import { readCheckpointMeta } from '../../supernet/train/checkpoint.js';
+import { evalTransformerCommand } from './evalTransformerCmd.js';
 
 interface EvalCliOptions extends CommonOptions {
   checkpoint: string;
@@ -43,6 +45,10 @@ export function registerEval(program: Command): void {
     const seed = parseIntOption('seed', opts.seed, 0);
     const calibrationImages = parseIntOption('calibration-images', opts.calibrationImages, 1);
     await startBackend(opts);
+    if (readCheckpointMeta<{ kind?: string }>(opts.checkpoint).kind === 'hwnas-supertransformer') {
+      await evalTransformerCommand({ ...opts, random: nRandom, seed });
+      return;
+    }
     const { net, meta } = loadSupernet(opts.checkpoint);
     const space = net.space;
     const data = await loadTrainingData(opts, space, meta.data, opts.checkpoint);

@@ -18,7 +18,7 @@ function hwnas(args: string[]): { status: number | null; stdout: string; stderr:
 }
 
 describe('hwnas train --space <transformer space>', () => {
-  it('trains the SuperTransformer with the trainer\'s flags, HAT\'s rule or the sandwich, resumes it, and exports a SubTransformer', () => {
+  it('trains the SuperTransformer with the trainer\'s flags, HAT\'s rule or the sandwich, resumes it; eval and export take its checkpoint', () => {
     const dir = mkdtempSync(join(tmpdir(), 'hwnas-vit-cli-'));
     const spaceFile = join(dir, 'tiny-vit.json');
     writeFileSync(spaceFile, JSON.stringify(tinyVitSpace()));
@@ -47,6 +47,14 @@ describe('hwnas train --space <transformer space>', () => {
     const int8 = hwnas(['export', '--checkpoint', out, '--config', 'largest', '--format', 'onnx-int8', '--out', join(dir, 'q.onnx'), '--backend', 'wasm']);
     assert.equal(int8.status, 1);
     assert.match(int8.stderr, /is a SuperTransformer: SubTransformers export as fp32 ONNX only so far; pass --format onnx/);
+
+    // hwnas eval: accuracy and cost of SubTransformers straight from the shared weights.
+    const evaluated = hwnas(['eval', '--checkpoint', out, '--config', 'largest', 'smallest', '--random', '1', '--json', '--backend', 'wasm']);
+    assert.equal(evaluated.status, 0, evaluated.stderr);
+    const rows = evaluated.stdout.trim().split('\n').filter((l) => l.startsWith('{')).map((l) => JSON.parse(l) as { name: string; accuracy: number; macs: number; config: { kind: string } });
+    assert.deepEqual(rows.map((r) => r.name), ['largest', 'smallest', 'random0']);
+    for (const r of rows) assert.ok(r.accuracy >= 0 && r.accuracy <= 1 && r.macs > 0 && r.config.kind === 'vit');
+    assert.ok(rows[0].macs > rows[1].macs);
 
     const sandwich = hwnas(['train', ...common, '--out', join(dir, 's.ckpt'), '--lr', '0.002', '--max-steps', '1']);
     assert.equal(sandwich.status, 0, sandwich.stderr);

@@ -1,0 +1,48 @@
+/** `hwnas eval` of SubTransformers of a SuperTransformer checkpoint (no BatchNorm to recalibrate). */
+import type { DataOptions } from '../../supernet/data/loadDataset.js';
+import { loadTrainingData } from '../../supernet/trainingData.js';
+import { loadSuperTransformer, resolveTransformerConfig } from '../../supernet/transformer/io.js';
+import { evaluateTransformer } from '../../supernet/transformer/evaluate.js';
+import { sampleTransformer } from '../../space/transformer/configs.js';
+import { transformerCost } from '../../space/transformer/cost.js';
+import type { TransformerConfig } from '../../space/transformer/types.js';
+import { Rng } from '../../space/rng.js';
+
+export interface TransformerEvalArgs extends DataOptions {
+  checkpoint: string;
+  config: string[];
+  random: number;
+  seed: number;
+  split: 'val' | 'test';
+  json?: boolean;
+  predictor?: string;
+}
+
+/** Evaluates the SubTransformers `args` names on `args.split` and prints one row (or JSON object) each. */
+export async function evalTransformerCommand(args: TransformerEvalArgs): Promise<void> {
+  if (args.predictor !== undefined) throw new Error(`${args.checkpoint} is a SuperTransformer: accuracy predictors do not take transformer spaces yet; drop --predictor`);
+  const { net, meta } = loadSuperTransformer(args.checkpoint);
+  try {
+    const { space } = net;
+    const data = await loadTrainingData(args, space, meta.data, args.checkpoint);
+    const configs: Array<[string, TransformerConfig]> = args.config.map((c) => [c, resolveTransformerConfig(space, c)]);
+    const rng = new Rng(args.seed);
+    for (let i = 0; i < args.random; i++) configs.push([`random${i}`, sampleTransformer(space, rng)]);
+    const split = data[args.split];
+    if (!args.json) {
+      console.log(`SuperTransformer ${args.checkpoint}: step ${meta.step}/${meta.totalSteps}; ${args.split} split (${split.n} images)`);
+      console.log('config        accuracy    loss    MACs(M)  params(K)');
+    }
+    for (const [name, cfg] of configs) {
+      const r = evaluateTransformer(net, cfg, split);
+      const cost = transformerCost(space, cfg);
+      if (args.json) {
+        console.log(JSON.stringify({ name, config: cfg, split: args.split, accuracy: r.accuracy, loss: r.loss, macs: cost.macs, params: cost.params }));
+      } else {
+        console.log(`${name.padEnd(12)}  ${(100 * r.accuracy).toFixed(2).padStart(6)}%  ${r.loss.toFixed(4)}  ${(cost.macs / 1e6).toFixed(2).padStart(7)}  ${(cost.params / 1e3).toFixed(1).padStart(9)}`);
+      }
+    }
+  } finally {
+    net.dispose();
+  }
+}
