@@ -1,6 +1,6 @@
-/** `hwnas export` of a SubTransformer from a SuperTransformer checkpoint (fp32 ONNX). */
+/** `hwnas export` of a SubTransformer from a SuperTransformer checkpoint (fp32 ONNX, or its encoder dynamically quantized to int8). */
 import { loadSuperTransformer, resolveTransformerConfig } from '../../supernet/transformer/io.js';
-import { exportTransformer } from '../../supernet/transformer/exportTransformer.js';
+import { exportTransformer, TRANSFORMER_EXPORT_FORMATS, type TransformerExportFormat } from '../../supernet/transformer/exportTransformer.js';
 import { kPackageVersion } from '../runtime.js';
 
 export interface TransformerExportArgs {
@@ -13,20 +13,21 @@ export interface TransformerExportArgs {
 
 /** Writes the SubTransformer `args.config` of the checkpoint and prints what was written. */
 export function exportTransformerCommand(args: TransformerExportArgs, human: (n: number, unit?: string) => string): void {
-  if (args.format !== 'onnx') {
-    throw new Error(`${args.checkpoint} is a SuperTransformer: SubTransformers export as fp32 ONNX only so far; pass --format onnx (got --format ${args.format})`);
+  if (!(TRANSFORMER_EXPORT_FORMATS as readonly string[]).includes(args.format)) {
+    throw new Error(`${args.checkpoint} is a SuperTransformer: SubTransformers export as ${TRANSFORMER_EXPORT_FORMATS.join(' or ')} so far; pass one of them as --format (got --format ${args.format})`);
   }
   const { net, meta } = loadSuperTransformer(args.checkpoint);
   try {
     const config = resolveTransformerConfig(net.space, args.config);
     const r = exportTransformer(net, config, args.out, {
+      format: args.format as TransformerExportFormat,
       overwrite: args.force === true,
       normalization: meta.data?.normalization,
       classNames: meta.data?.classNames,
       version: kPackageVersion,
       metadata: { 'hwnas.checkpoint_step': String(meta.step) },
     });
-    console.log(`wrote ${r.path} (onnx): ${human(r.bytes, 'B')} (${r.bytes} bytes)`);
+    console.log(`wrote ${r.path} (${r.format}): ${human(r.bytes, 'B')} (${r.bytes} bytes)`);
     console.log(`  MACs ${human(r.macs)}, params ${human(r.params)}`);
     console.log(`  config ${JSON.stringify(r.config)}`);
   } finally {

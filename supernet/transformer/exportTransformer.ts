@@ -1,6 +1,7 @@
 /**
  * Exporting a SubTransformer: its own weights sliced from the SuperTransformer, written as an
- * fp32 ONNX model (atomically), stating its input, normalisation and config as the CNN exports
+ * fp32 ONNX model or with its encoder's linear layers dynamically quantized to int8 (see
+ * ../export/onnx/transformerToOnnx.ts), atomically, stating its input, normalisation and config as the CNN exports
  * do, with the size and the config's cost of what was written.
  */
 import { existsSync, statSync } from 'node:fs';
@@ -13,7 +14,12 @@ import { writeFileAtomic } from '../../util/atomicWrite.js';
 import { subTransformerWeights } from './extract.js';
 import type { SuperTransformer } from './SuperTransformer.js';
 
+export const TRANSFORMER_EXPORT_FORMATS = Object.freeze(['onnx', 'onnx-int8'] as const);
+export type TransformerExportFormat = (typeof TRANSFORMER_EXPORT_FORMATS)[number];
+
 export interface TransformerExportOptions {
+  /** Default 'onnx' (fp32). */
+  format?: TransformerExportFormat;
   /** Replace an existing output (atomically); default false = refuse. */
   overwrite?: boolean;
   /** The preprocessing the model expects, stated in the file (default Fashion-MNIST's). */
@@ -25,14 +31,17 @@ export interface TransformerExportOptions {
 
 export interface TransformerExportResult {
   path: string;
+  format: TransformerExportFormat;
   bytes: number;
   config: TransformerConfig;
   macs: number;
   params: number;
 }
 
-/** Writes SubTransformer `cfg` of `net` to `path` as fp32 ONNX. Throws naming the problem; never leaves a partial file. */
+/** Writes SubTransformer `cfg` of `net` to `path` as ONNX. Throws naming the problem; never leaves a partial file. */
 export function exportTransformer(net: SuperTransformer, cfg: TransformerConfig, path: string, options: TransformerExportOptions = {}): TransformerExportResult {
+  const format = options.format ?? 'onnx';
+  if (!TRANSFORMER_EXPORT_FORMATS.includes(format)) throw new Error(`options.format must be one of ${TRANSFORMER_EXPORT_FORMATS.join(', ')} for a SubTransformer (got '${format}')`);
   if (existsSync(path) && options.overwrite !== true) throw new Error(`${path} already exists: choose another --out, or pass --force to replace it`);
   const { space } = net;
   const norm = options.normalization ?? kFashionMnistNormalization;
@@ -45,7 +54,8 @@ export function exportTransformer(net: SuperTransformer, cfg: TransformerConfig,
     ...(options.classNames === undefined ? {} : { 'hwnas.classes': JSON.stringify(options.classNames) }),
     ...options.metadata,
   };
-  writeFileAtomic(path, transformerToOnnx(space, cfg, subTransformerWeights(net, cfg), { metadata, producerVersion: options.version }));
+  const bytes = transformerToOnnx(space, cfg, subTransformerWeights(net, cfg), { metadata, producerVersion: options.version, int8: format === 'onnx-int8' });
+  writeFileAtomic(path, bytes);
   const cost = transformerCost(space, cfg);
-  return { path, bytes: statSync(path).size, config: cfg, macs: cost.macs, params: cost.params };
+  return { path, format, bytes: statSync(path).size, config: cfg, macs: cost.macs, params: cost.params };
 }

@@ -40,13 +40,16 @@ describe('hwnas train --space <transformer space>', () => {
     assert.match(resumed.stdout, /re-planned .* then hat 2 epochs at lr 0\.0005/);
     assert.match(resumed.stdout, /paused at step 3\//);
 
-    // hwnas export writes a SubTransformer of the checkpoint as fp32 ONNX (and refuses int8 for now).
+    // hwnas export writes a SubTransformer of the checkpoint as fp32 or int8 ONNX (not as tfjs yet).
     const exported = hwnas(['export', '--checkpoint', out, '--config', 'largest', '--out', join(dir, 'largest.onnx'), '--backend', 'wasm']);
     assert.equal(exported.status, 0, exported.stderr);
     assert.match(exported.stdout, /wrote .*largest\.onnx \(onnx\).*\n  MACs .*\n  config \{"kind":"vit","embedDim":24,"depth":2/);
-    const int8 = hwnas(['export', '--checkpoint', out, '--config', 'largest', '--format', 'onnx-int8', '--out', join(dir, 'q.onnx'), '--backend', 'wasm']);
-    assert.equal(int8.status, 1);
-    assert.match(int8.stderr, /is a SuperTransformer: SubTransformers export as fp32 ONNX only so far; pass --format onnx/);
+    const int8 = hwnas(['export', '--checkpoint', out, '--config', 'smallest', '--format', 'onnx-int8', '--out', join(dir, 'q.onnx'), '--backend', 'wasm']);
+    assert.equal(int8.status, 0, int8.stderr);
+    assert.match(int8.stdout, /wrote .*q\.onnx \(onnx-int8\)/);
+    const tfjs = hwnas(['export', '--checkpoint', out, '--config', 'largest', '--format', 'tfjs', '--out', join(dir, 'web'), '--backend', 'wasm']);
+    assert.equal(tfjs.status, 1);
+    assert.match(tfjs.stderr, /is a SuperTransformer: SubTransformers export as onnx or onnx-int8 so far; pass one of them as --format \(got --format tfjs\)/);
 
     // hwnas eval: accuracy and cost of SubTransformers straight from the shared weights.
     const evaluated = hwnas(['eval', '--checkpoint', out, '--config', 'largest', 'smallest', '--random', '1', '--json', '--backend', 'wasm']);

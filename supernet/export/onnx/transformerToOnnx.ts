@@ -9,6 +9,14 @@
  *              -> MatMul + Add -> residual Add; LayerNormalization -> MatMul + Add -> Relu
  *              -> MatMul + Add -> residual Add
  *   LayerNormalization -> ReduceMean over the tokens (or Gather the class token) -> MatMul + Add
+ *
+ * With `int8`, every linear layer of the encoder (Q, K, V, the output projection, the MLP) is
+ * dynamically quantized, as onnxruntime's `quantize_dynamic` writes it: DynamicQuantizeLinear of
+ * the input (uint8, per tensor, its range taken at run time) -> MatMulInteger with the weights
+ * (symmetric per output column, in uint8 containers with zero point 128: u8u8 kernels accumulate
+ * exactly on x86 without VNNI, see toOnnx.ts) -> Cast -> Mul by both scales -> Add the float
+ * bias; onnxruntime fuses the chain into one integer matmul. The patch embedding, attention's two
+ * activation products and the classifier stay float.
  */
 import type { TransformerConfig, TransformerSpace } from '../../../space/transformer/types.js';
 import { tokenCount } from '../../../space/transformer/cost.js';
@@ -18,6 +26,13 @@ import { OnnxAttributeType, OnnxDataType, encodeModel } from './schema.js';
 import { kOnnxInputName, kOnnxIrVersion, kOnnxOutputName, type OnnxExportInfo } from './toOnnx.js';
 
 export const kTransformerOnnxOpset = 17;
+/** Zero point of the uint8 weight containers (symmetric weights shifted into uint8). */
+const kWeightZeroPoint = 128;
+
+export interface TransformerOnnxOptions extends OnnxExportInfo {
+  /** Dynamically quantize the encoder's linear layers (see above). Default false: fp32. */
+  int8?: boolean;
+}
 
 type Attr = Record<string, unknown>;
 const ints = (name: string, values: number[]): Attr => ({ name, type: OnnxAttributeType.INTS, ints: values });
@@ -52,13 +67,35 @@ class Graph {
     return name;
   }
 
-  node(op_type: string, input: string[], output: string, attribute?: Attr[]): string {
-    this.nodes.push({ op_type, input, output: [output], name: `${output}.${op_type}`, ...(attribute ? { attribute } : {}) });
-    return output;
+  node(op_type: string, input: string[], output: string | string[], attribute?: Attr[]): string {
+    const outputs = typeof output === 'string' ? [output] : output;
+    this.nodes.push({ op_type, input, output: outputs, name: `${outputs[0]}.${op_type}`, ...(attribute ? { attribute } : {}) });
+    return outputs[0];
   }
 
   linear(x: string, name: string): string {
     return this.node('Add', [this.node('MatMul', [x, this.weight(`${name}.weight`)], `${name}.matmul`), this.weight(`${name}.bias`)], name);
+  }
+
+  /** A dynamically quantized linear layer (see the file's comment). */
+  linearInt8(x: string, name: string): string {
+    const w = this.weights[`${name}.weight`];
+    if (w === undefined) throw new Error(`the SubTransformer's weights lack '${name}.weight'`);
+    const [rows, cols] = w.shape;
+    const scales = new Float32Array(cols);
+    for (let r = 0; r < rows; r++) for (let c = 0; c < cols; c++) scales[c] = Math.max(scales[c], Math.abs(w.data[r * cols + c]));
+    for (let c = 0; c < cols; c++) scales[c] = scales[c] > 0 ? scales[c] / 127 : 1;
+    const q = new Uint8Array(rows * cols);
+    for (let r = 0; r < rows; r++) for (let c = 0; c < cols; c++) q[r * cols + c] = Math.round(w.data[r * cols + c] / scales[c]) + kWeightZeroPoint;
+    this.initializers.push({ name: `${name}.weight.uint8`, data_type: OnnxDataType.UINT8, dims: [rows, cols], raw_data: q });
+    this.initializers.push({ name: `${name}.weight.zero_point`, data_type: OnnxDataType.UINT8, dims: [cols], raw_data: new Uint8Array(cols).fill(kWeightZeroPoint) });
+    this.floats(`${name}.weight.scale`, [cols], Array.from(scales));
+    const [xq, xs, xzp] = [`${name}.input.uint8`, `${name}.input.scale`, `${name}.input.zero_point`];
+    this.node('DynamicQuantizeLinear', [x], [xq, xs, xzp]);
+    const product = this.node('MatMulInteger', [xq, `${name}.weight.uint8`, xzp, `${name}.weight.zero_point`], `${name}.matmul.int32`);
+    const float = this.node('Cast', [product], `${name}.matmul.float`, [int('to', OnnxDataType.FLOAT)]);
+    const scale = this.node('Mul', [xs, `${name}.weight.scale`], `${name}.scale`);
+    return this.node('Add', [this.node('Mul', [float, scale], `${name}.matmul`), this.weight(`${name}.bias`)], name);
   }
 
   norm(x: string, name: string): string {
@@ -74,8 +111,9 @@ function valueInfo(name: string, dims: Array<number | string>): Record<string, u
 }
 
 /** Serialised fp32 ONNX model of SubTransformer `cfg` of `space` with `weights` (see extract.ts). */
-export function transformerToOnnx(space: TransformerSpace, cfg: TransformerConfig, weights: SubTransformerWeights, info: OnnxExportInfo = {}): Uint8Array {
+export function transformerToOnnx(space: TransformerSpace, cfg: TransformerConfig, weights: SubTransformerWeights, info: TransformerOnnxOptions = {}): Uint8Array {
   const g = new Graph(weights);
+  const layer = (x: string, name: string): string => (info.int8 === true ? g.linearInt8(x, name) : g.linear(x, name));
   const { height: h, width: w, channels: c, classes } = space.input;
   const p = space.patchSize;
   const d = cfg.embedDim;
@@ -98,16 +136,16 @@ export function transformerToOnnx(space: TransformerSpace, cfg: TransformerConfi
     const a = heads * space.headDim;
     const normed = g.norm(x, `${name}.ln1`);
     const split = g.int64s(`${name}.heads.shape`, [0, t, heads, space.headDim]);
-    const headsOf = (part: string, perm: number[]) => g.node('Transpose', [g.node('Reshape', [g.linear(normed, `${name}.${part}`), split], `${name}.${part}.heads`)], `${name}.${part}.t`, [ints('perm', perm)]);
+    const headsOf = (part: string, perm: number[]) => g.node('Transpose', [g.node('Reshape', [layer(normed, `${name}.${part}`), split], `${name}.${part}.heads`)], `${name}.${part}.t`, [ints('perm', perm)]);
     const q = headsOf('q', [0, 2, 1, 3]);
     const kT = headsOf('k', [0, 2, 3, 1]);
     const v = headsOf('v', [0, 2, 1, 3]);
     const scores = g.node('Mul', [g.node('MatMul', [q, kT], `${name}.qk`), g.floats(`${name}.scale`, [], [1 / Math.sqrt(space.headDim)])], `${name}.scores`);
     const mixed = g.node('MatMul', [g.node('Softmax', [scores], `${name}.attention`, [int('axis', -1)]), v], `${name}.mixed`);
     const merged = g.node('Reshape', [g.node('Transpose', [mixed], `${name}.mixed.t`, [ints('perm', [0, 2, 1, 3])]), g.int64s(`${name}.merge.shape`, [0, t, a])], `${name}.merged`);
-    x = g.node('Add', [x, g.linear(merged, `${name}.proj`)], `${name}.attn.out`);
-    const hidden = g.node('Relu', [g.linear(g.norm(x, `${name}.ln2`), `${name}.fc1`)], `${name}.fc1.relu`);
-    x = g.node('Add', [x, g.linear(hidden, `${name}.fc2`)], `${name}.out`);
+    x = g.node('Add', [x, layer(merged, `${name}.proj`)], `${name}.attn.out`);
+    const hidden = g.node('Relu', [layer(g.norm(x, `${name}.ln2`), `${name}.fc1`)], `${name}.fc1.relu`);
+    x = g.node('Add', [x, layer(hidden, `${name}.fc2`)], `${name}.out`);
   }
   const normed = g.norm(x, 'norm');
   const pooled = space.pool === 'cls'

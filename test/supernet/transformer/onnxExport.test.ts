@@ -50,7 +50,7 @@ function scaledNet(space: TransformerSpace): SuperTransformer {
   return net;
 }
 
-describe('fp32 ONNX export of SubTransformers, run by onnxruntime against tfjs (real Fashion-MNIST test images)', () => {
+describe('ONNX export of SubTransformers, run by onnxruntime against tfjs (real Fashion-MNIST test images)', () => {
   let dir: string;
   let images: Float32Array;
   const nets = new Map<TransformerSpace, SuperTransformer>();
@@ -106,11 +106,48 @@ describe('fp32 ONNX export of SubTransformers, run by onnxruntime against tfjs (
     });
   }
 
+  it('int8 (dynamically quantized encoder): onnxruntime runs integer matmuls and agrees with fp32 on 256 images', async () => {
+    const net = nets.get(fashionVit)!;
+    const cfg = largestTransformer(fashionVit);
+    const x = imageBatch(loadFashionMnist().test, 256);
+    const logits: Float32Array[] = [];
+    const sizes: number[] = [];
+    for (const format of ['onnx', 'onnx-int8'] as const) {
+      const path = join(dir, `largest.${format}.onnx`);
+      const r = exportTransformer(net, cfg, path, { format });
+      assert.equal(r.format, format);
+      sizes.push(r.bytes);
+      const optimized = join(dir, `largest.${format}.optimized.onnx`);
+      const session = await createSession(path, { optimizedModelPath: optimized });
+      logits.push(await session.run(x, [256, 28, 28, 1]));
+      await session.release();
+      if (format === 'onnx-int8') {
+        const written = (decodeModel(new Uint8Array(readFileSync(path))) as Decoded).graph.node.map((n) => n.op_type);
+        assert.equal(written.filter((op) => op === 'MatMulInteger').length, 6 * cfg.depth, 'Q, K, V, projection and MLP of every layer');
+        const ops = (decodeModel(new Uint8Array(readFileSync(optimized))) as Decoded).graph.node.map((n) => n.op_type);
+        const integer = ops.filter((op) => op === 'MatMulIntegerToFloat' || op === 'DynamicQuantizeMatMul' || op === 'MatMulInteger').length;
+        assert.equal(integer, 6 * cfg.depth, `optimised graph ops: ${[...new Set(ops)].join(', ')}`);
+      }
+    }
+    const [fp32, int8] = logits;
+    let scale = 0;
+    let diff = 0;
+    for (let i = 0; i < fp32.length; i++) {
+      scale = Math.max(scale, Math.abs(fp32[i]));
+      diff = Math.max(diff, Math.abs(fp32[i] - int8[i]));
+    }
+    assert.ok(diff <= 0.1 * scale, `max abs logit difference ${diff} at logit scale ${scale}`);
+    const agree = agreement(top1(fp32, 10), top1(int8, 10));
+    assert.ok(agree >= 0.9, `top-1 agreement ${agree}`);
+    assert.ok(sizes[1] < sizes[0] / 3, `int8 file ${sizes[1]} bytes against fp32 ${sizes[0]}`);
+  });
+
   it('refuses to overwrite an existing file unless asked', () => {
     const net = nets.get(fashionVit)!;
     const path = join(dir, 'twice.onnx');
     exportTransformer(net, smallestTransformer(fashionVit), path);
     assert.throws(() => exportTransformer(net, smallestTransformer(fashionVit), path), /twice\.onnx already exists: choose another --out, or pass --force to replace it/);
     assert.ok(exportTransformer(net, smallestTransformer(fashionVit), path, { overwrite: true }).bytes > 0);
+    assert.throws(() => exportTransformer(net, smallestTransformer(fashionVit), join(dir, 'web'), { format: 'tfjs' as 'onnx' }), /options\.format must be one of onnx, onnx-int8 for a SubTransformer \(got 'tfjs'\)/);
   });
 });
