@@ -5,7 +5,8 @@
  *   1. load the network into the supernet of its policy space (compress/network.ts);
  *   2. the target's latency profile of that space: given, or measured here (resumable);
  *   3. the method evaluates policies on val (each journaled: a killed run resumes);
- *   4. the best policy within the budget is fine-tuned on its own, distilling from the
+ *   4. the best policy within the budget is fine-tuned on its own from the weights it was scored
+ *      on (least-squares reconstructed, compress/reconstruct.ts), distilling from the
  *      uncompressed network (resumable), and scored on val and test;
  *   5. a results file in the format of `hwnas search`, so `hwnas verify` exports and times it.
  *
@@ -28,7 +29,7 @@ import { loadTrainingData } from '../supernet/trainingData.js';
 import type { BackendName } from '../supernet/backend/backend.js';
 import { evaluateOnSplit } from '../predictors/evaluateSample.js';
 import { loadCompressible, type CompressibleNetwork } from '../compress/network.js';
-import { TrainedNetworkProblem } from '../compress/problem.js';
+import { TrainedNetworkProblem, withParams } from '../compress/problem.js';
 import { createMethod } from '../compress/methods.js';
 import type { CompressMethodName, CompressOutcome, PolicyResult } from '../compress/types.js';
 import { finetunePolicy, savePolicyCheckpoint } from './compressFinetune.js';
@@ -49,10 +50,15 @@ export interface CompressOptions {
   profile?: string;
   /** Seconds the profile's measurements aim for when measured here (default 150). */
   profileSeconds?: number;
+  /**
+   * Least-squares reconstruction of the weights of every layer whose inputs a policy prunes,
+   * for scoring policies and as the chosen policy's starting weights (default true).
+   */
+  reconstruction?: boolean;
 }
 
 export const kDefaultCompressOptions: Required<Omit<CompressOptions, 'profile'>> = Object.freeze({
-  evaluations: 60, seed: 0, valImages: 2000, calibrationImages: 1000, finetuneEpochs: 3, profileSeconds: 150,
+  evaluations: 60, seed: 0, valImages: 2000, calibrationImages: 1000, finetuneEpochs: 3, profileSeconds: 150, reconstruction: true,
 });
 
 export interface CompressJob {
@@ -140,6 +146,7 @@ export async function runCompress(job: CompressJob): Promise<CompressReport> {
     claimFolder(job.out, {
       checkpoint: resolve(job.checkpoint), config: network.config, target, maxLatencyMs: job.maxLatencyMs, method: job.method,
       evaluations: o.evaluations, seed: o.seed, valImages: o.valImages, calibrationImages: o.calibrationImages, finetuneEpochs: o.finetuneEpochs,
+      reconstruction: o.reconstruction,
     });
     const { space } = network.policies;
     const policiesCheckpoint = join(job.out, 'network.ckpt');
@@ -148,7 +155,8 @@ export async function runCompress(job: CompressJob): Promise<CompressReport> {
     const latency = await createTargetModel(resolved, (cfg) => layersOf(space, cfg), { profile });
     const data = await loadTrainingData(job.data, network.space, network.meta.data, job.checkpoint);
     const calibration = calibrationSet(data.train, o.calibrationImages);
-    const problem = await TrainedNetworkProblem.open(network, latency, { calibration, val: data.val, valImages: o.valImages }, join(job.out, 'journal.jsonl'));
+    const problemData = { calibration, val: data.val, valImages: o.valImages, reconstruction: { enabled: o.reconstruction } };
+    const problem = await TrainedNetworkProblem.open(network, latency, problemData, join(job.out, 'journal.jsonl'));
     if (problem.latencyMs(problem.snap({ ...problem.identity(), keep: problem.layers.map((l) => l.keeps[0]) })) > job.maxLatencyMs) {
       reporter.note(`note: even the smallest pruned float policy is predicted above ${job.maxLatencyMs} ms; only bits can reach the budget`);
     }
@@ -181,10 +189,14 @@ export async function runCompress(job: CompressJob): Promise<CompressReport> {
     let resultsFile: string | null = null;
     if (outcome.best !== undefined) {
       const cfg = network.policies.toConfig(outcome.best.policy);
+      // The weights the policy was scored on (reconstructed, unless turned off) are the ones fine-tuned, or exported without fine-tuning.
+      const weights = problem.weightsFor(outcome.best.policy);
+      const inherited = weights === network.params ? policiesCheckpoint : join(job.out, 'chosen.ckpt');
+      savePolicyCheckpoint(network, inherited, weights);
       const finetuned = o.finetuneEpochs > 0
-        ? await finetunePolicy(network, cfg, data, { out: join(job.out, 'finetune.ckpt'), epochs: o.finetuneEpochs, seed: o.seed, workers: job.workers, backend: job.backend, reporter, calibration })
+        ? await finetunePolicy(network, cfg, data, { out: join(job.out, 'finetune.ckpt'), epochs: o.finetuneEpochs, seed: o.seed, workers: job.workers, backend: job.backend, reporter, calibration }, weights)
         : null;
-      chosen = { ...outcome.best, testAccuracy: await testOf(cfg), finetuned };
+      chosen = { ...outcome.best, testAccuracy: await withParams(network, weights, () => testOf(cfg)), finetuned };
       const run: SearchRun = { target, resolved, unit: 'ms', kind: 'measured', max: job.maxLatencyMs, file: `search-${targetSlug(target)}.json` };
       const best = { config: cfg, accuracy: finetuned?.valAccuracy ?? outcome.best.accuracy, latency: outcome.best.latencyMs, latencies: { [target]: outcome.best.latencyMs } };
       const front = outcome.history
@@ -193,7 +205,7 @@ export async function runCompress(job: CompressJob): Promise<CompressReport> {
       const result: SearchOutcome = {
         mode: 'budget', target, unit: 'ms', units: { [target]: 'ms' }, seed: o.seed, generations: 0, scored: outcome.history.length, history: [],
         maxLatency: job.maxLatencyMs, best, front: paretoFront(front),
-        space, checkpoint: resolve(finetuned === null ? policiesCheckpoint : join(job.out, 'finetune.ckpt')),
+        space, checkpoint: resolve(finetuned === null ? inherited : join(job.out, 'finetune.ckpt')),
         predictor: `compress:${job.method}`, quant: cfg.wBits === undefined ? 'fp32' : 'mixed',
         options: { method: job.method, ...o }, seconds: (Date.now() - started) / 1000, profiles: { [target]: resolve(profile) },
       };

@@ -12,18 +12,22 @@ import type { TrainMeta } from '../supernet/train/trainTypes.js';
 import type { CompressibleNetwork } from '../compress/network.js';
 import { finetuneSubnet, type FinetuneFigures, type FinetuneRun } from './finetuneSubnet.js';
 
-/** Writes the network as a finished checkpoint of its policy space (weights sorted), once. */
-export function savePolicyCheckpoint(network: CompressibleNetwork, path: string): void {
+/**
+ * Writes the network as a finished checkpoint of its policy space (weights sorted), once; with
+ * `params`, those values instead (a policy's reconstructed weights).
+ */
+export function savePolicyCheckpoint(network: CompressibleNetwork, path: string, params = network.params): void {
   if (existsSync(path)) return;
   const meta: TrainMeta = { ...network.meta, space: network.policies.space, initFrom: network.checkpoint };
-  saveCheckpoint(path, meta, { params: network.params });
+  saveCheckpoint(path, meta, { params });
 }
 
 /**
- * Fine-tunes policy `cfg` of `network` into `run.out` from the network's (sorted) weights,
- * distilling from the uncompressed network; resumable.
+ * Fine-tunes policy `cfg` of `network` into `run.out` from the network's (sorted) weights - or
+ * from `params`, the policy's reconstructed ones - distilling from the uncompressed network
+ * (always the network's own weights); resumable.
  */
-export async function finetunePolicy(network: CompressibleNetwork, cfg: SubnetConfig, data: Dataset, run: Omit<FinetuneRun, 'teacher'>): Promise<FinetuneFigures> {
-  const source = { space: network.policies.space, params: network.params, batchSize: network.meta.options.batchSize, hyper: network.meta.options.hyper, from: network.checkpoint };
+export async function finetunePolicy(network: CompressibleNetwork, cfg: SubnetConfig, data: Dataset, run: Omit<FinetuneRun, 'teacher'>, params = network.params): Promise<FinetuneFigures> {
+  const source = { space: network.policies.space, params, batchSize: network.meta.options.batchSize, hyper: network.meta.options.hyper, from: network.checkpoint };
   return finetuneSubnet(source, cfg, data, { ...run, teacher: network.policies.toConfig(network.policies.identity()) });
 }

@@ -33,6 +33,7 @@ interface CompressCliOptions extends CommonOptions {
   seed: string;
   valImages: string;
   finetuneEpochs: string;
+  reconstruction: boolean;
   profile?: string;
   workers: string;
   force?: boolean;
@@ -55,6 +56,7 @@ export function registerCompress(program: Command): void {
     .option('--seed <n>', 'seed of the method', String(d.seed))
     .option('--val-images <n>', 'val images each policy is scored on', String(d.valImages))
     .option('--finetune-epochs <n>', 'fine-tuning epochs of the chosen policy (0 = none)', String(d.finetuneEpochs))
+    .option('--no-reconstruction', "score and fine-tune policies on the network's sliced weights, without re-solving the pruned layers' weights by least squares")
     .option('--profile <file>', "latency profile of the network's policy space on the target (default: measured into --out, about 2-3 minutes)")
     .option('--workers <n>', 'training worker threads (one per core)', '2')
     .option('--force', 'start over: remove what --out holds (a finished or an unfinished compression) first');
@@ -69,6 +71,7 @@ export function registerCompress(program: Command): void {
       seed: parseIntOption('seed', opts.seed, 0),
       valImages: parseIntOption('val-images', opts.valImages, 100),
       finetuneEpochs: parseIntOption('finetune-epochs', opts.finetuneEpochs, 0),
+      reconstruction: opts.reconstruction,
       ...(opts.profile === undefined ? {} : { profile: opts.profile }),
     };
     const workers = parseIntOption('workers', opts.workers, 1);

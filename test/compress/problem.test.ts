@@ -5,6 +5,7 @@ import { join } from 'node:path';
 import { after, describe, it } from 'node:test';
 import { loadCompressible } from '../../compress/network.js';
 import { TrainedNetworkProblem } from '../../compress/problem.js';
+import { WeightReconstruction } from '../../compress/reconstruct.js';
 import { configSpace } from '../../space/configSpace.js';
 import { macs } from '../../space/layers.js';
 import type { SubnetConfig } from '../../space/types.js';
@@ -76,6 +77,27 @@ describe('TrainedNetworkProblem', () => {
       assert.deepEqual(await again.evaluate(half), first);
       assert.equal(readFileSync(journal, 'utf8').split('\n').filter((l) => l !== '').length, 2);
       again.close();
+    } finally {
+      network.net.dispose();
+    }
+  });
+
+  it('scores pruned policies on reconstructed weights, the identity on the network\'s own, and leaves the supernet holding the network\'s weights', async () => {
+    const path = standaloneCheckpoint(cfg, 5);
+    const latency = (space: Parameters<typeof macs>[0]) => ({ target: 'macs', predict: (cs: SubnetConfig[]) => Float64Array.from(cs.map((c) => macs(space, c) / 1e6)) });
+    const network = loadCompressible(path);
+    try {
+      const on = await TrainedNetworkProblem.open(network, latency(network.policies.space), { calibration, val: data.val });
+      const off = await TrainedNetworkProblem.open(network, latency(network.policies.space), { calibration, val: data.val, reconstruction: { enabled: false } });
+      assert.deepEqual(on.original, off.original, 'the identity policy scores the same with and without reconstruction');
+      assert.equal(on.weightsFor(on.identity()), network.params);
+      const smallest = on.snap({ ...on.identity(), keep: on.layers.map((l) => l.keeps[0]) });
+      assert.notEqual(on.weightsFor(smallest), network.params);
+      assert.equal(off.weightsFor(smallest), network.params);
+      const before = network.net.store.flatten();
+      await on.evaluate(smallest);
+      assert.deepEqual(network.net.store.flatten(), before, 'evaluation restores the network\'s own weights');
+      assert.throws(() => new WeightReconstruction(network, calibration, { positions: 0 }), /reconstruction\.positions must be a positive integer \(got 0\)/);
     } finally {
       network.net.dispose();
     }
