@@ -7,9 +7,13 @@
  * measured latency.
  *
  *   npm run bench:baselines -- [--models resnet8,resnet14,vgg4] [--epochs 30] [--workers 2]
- *     [--max-steps N] [--rounds 5] [--target ort-cpu:1] [--compare LABEL=FILE.onnx ...] [--out runs/baselines]
+ *     [--max-steps N] [--rounds 5] [--target ort-cpu:1] [--compare LABEL=FILE.onnx ...]
+ *     [--front LABEL=FILE.onnx ...] [--out runs/baselines]
+ *
+ * --compare models are each a point of their own in the plot (e.g. the fine-tuned picks);
+ * --front models form one series, the searched front with inherited weights.
  */
-import { mkdirSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
 import { join } from 'node:path';
 import { resolveTarget } from '../latency/targets.js';
@@ -35,13 +39,14 @@ const args = benchArgs(kName, {
   rounds: { type: 'string', default: '5' },
   target: { type: 'string', default: 'ort-cpu:1' },
   compare: { type: 'string', multiple: true, default: [] },
+  front: { type: 'string', multiple: true, default: [] },
   'data-dir': { type: 'string' },
   out: { type: 'string', default: 'runs/baselines' },
 });
 
 interface Row {
   label: string;
-  kind: 'baseline' | 'searched';
+  kind: 'baseline' | 'searched' | 'front';
   testAccuracy: number;
   macs?: number;
   params?: number;
@@ -57,11 +62,13 @@ try {
   const rounds = intFlag('rounds', args.rounds, 1);
   const target = resolveTarget(args.target);
   if (target.name !== 'ort-cpu') throw new Error(`--target must be ort-cpu:THREADS (got '${args.target}'): the exports are timed in onnxruntime`);
-  const compare = args.compare.map((c) => {
+  const labelled = (flag: string, kind: Row['kind']) => (c: string) => {
     const eq = c.indexOf('=');
-    if (eq <= 0) throw new Error(`--compare takes LABEL=FILE.onnx (got '${c}')`);
-    return { label: c.slice(0, eq), path: c.slice(eq + 1) };
-  });
+    if (eq <= 0) throw new Error(`--${flag} takes LABEL=FILE.onnx (got '${c}')`);
+    if (!existsSync(c.slice(eq + 1))) throw new Error(`--${flag} ${c}: no such file; export the model first (hwnas export or hwnas verify)`);
+    return { label: c.slice(0, eq), path: c.slice(eq + 1), kind };
+  };
+  const compare = [...args.compare.map(labelled('compare', 'searched')), ...args.front.map(labelled('front', 'front'))];
   await initBackend({});
   const data = loadFashionMnist({ dataDir: args['data-dir'] });
   const rows: Row[] = [];
@@ -94,7 +101,7 @@ try {
     rows.push({ label: name, kind: 'baseline', testAccuracy: result.testAccuracy, macs: result.macs, params: result.params, path: baselineFiles(name).onnx, latencies: [] });
   }
   for (const c of compare) {
-    rows.push({ label: c.label, kind: 'searched', testAccuracy: await onnxTestAccuracy(c.path, data.test, 10), path: c.path, latencies: [] });
+    rows.push({ label: c.label, kind: c.kind, testAccuracy: await onnxTestAccuracy(c.path, data.test, 10), path: c.path, latencies: [] });
   }
   if (rows.length === 0) throw new Error('no baseline has finished training yet and no --compare model was given: nothing to time');
   const input = timingInput(fashionHybrid, data.test);
@@ -125,6 +132,7 @@ try {
     xLabel: `measured latency on ${args.target} (ms, median of ${rounds} alternating rounds)`,
     series: [
       { name: 'baselines (trained from scratch)', front: rows.filter((r) => r.kind === 'baseline').sort(byLatency).map(point) },
+      ...(rows.some((r) => r.kind === 'front') ? [{ name: 'searched front (inherited weights)', front: rows.filter((r) => r.kind === 'front').sort(byLatency).map(point) }] : []),
       ...rows.filter((r) => r.kind === 'searched').map((r) => ({ name: r.label, front: [point(r)], best: point(r) })),
     ],
   });
