@@ -4,19 +4,24 @@
  * shipped baseline, each within a band of the original's predicted latency, scored on val
  * (BatchNorm recalibrated) with plain slicing and with reconstruction, side by side.
  *
- *   npm run build && node dist/bench/reconstruction.js [--model resnet8] [--policies 10]
+ *   npm run bench:reconstruction -- [--model resnet8] [--policies 10]
  *     [--low 0.5] [--high 0.85] [--val-images 2000] [--seed 0] [--profile <policy-space profile>]
  *     [--target ort-cpu:1] [--finetune 0] [--finetune-epochs 1] [--workers 1]
+ *     [--keeps '1,0.5,1,0.5,1,0.5;...'] [--ridge 1e-3] [--images 500] [--positions 10]
  *
  * Without --profile the band is on MACs instead of predicted latency. --finetune K also
  * fine-tunes the first K policies from both starting points (distilling from the original, as
- * `hwnas compress` does) and reports their val accuracy after it.
+ * `hwnas compress` does) and reports their val accuracy after it. --keeps scores the given
+ * policies (keep ratios per layer, snapped to the layers' grids) instead of random ones;
+ * --ridge, --images and --positions set the reconstruction's options.
  */
 import { existsSync, mkdtempSync, rmSync } from 'node:fs';
 import { cpus, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { loadCompressible } from '../compress/network.js';
-import { TrainedNetworkProblem } from '../compress/problem.js';
+import { TrainedNetworkProblem, withParams } from '../compress/problem.js';
+import { evaluateSample } from '../predictors/evaluateSample.js';
+import { kDefaultReconstructionOptions } from '../compress/reconstruct.js';
 import type { CompressPolicy } from '../compress/types.js';
 import { createTargetModel } from '../latency/targets.js';
 import type { LatencyModel } from '../latency/types.js';
@@ -44,6 +49,10 @@ const args = benchArgs(kName, {
   finetune: { type: 'string', default: '0' },
   'finetune-epochs': { type: 'string', default: '1' },
   workers: { type: 'string', default: '1' },
+  keeps: { type: 'string' },
+  ridge: { type: 'string', default: String(kDefaultReconstructionOptions.ridge) },
+  images: { type: 'string', default: String(kDefaultReconstructionOptions.images) },
+  positions: { type: 'string', default: String(kDefaultReconstructionOptions.positions) },
 });
 
 const mean = (xs: readonly number[]): number => xs.reduce((a, b) => a + b, 0) / xs.length;
@@ -57,6 +66,7 @@ try {
   const finetune = intFlag('finetune', args.finetune, 0);
   const finetuneEpochs = intFlag('finetune-epochs', args['finetune-epochs'], 1);
   const workers = intFlag('workers', args.workers, 1);
+  const reconstruction = { ridge: Number(args.ridge), images: intFlag('images', args.images, 1), positions: intFlag('positions', args.positions, 1) };
   const low = Number(args.low);
   const high = Number(args.high);
   if (!(low > 0 && low < high && high <= 1)) throw new Error(`--low and --high are fractions of the original's predicted latency with 0 < low < high <= 1 (got ${args.low}, ${args.high})`);
@@ -73,13 +83,14 @@ try {
     const problemData = { calibration: calibrationSet(data.train, 1000), val: data.val, valImages };
     const started = performance.now();
     const plain = await TrainedNetworkProblem.open(network, latency, { ...problemData, reconstruction: { enabled: false } });
-    const solved = await TrainedNetworkProblem.open(network, latency, problemData);
+    const solved = await TrainedNetworkProblem.open(network, latency, { ...problemData, reconstruction });
     const full = plain.latencyMs(plain.identity());
 
     // Seeded random policies: each layer's keep uniform on its grid, kept when the prediction falls in the band (bounded).
     const rng = new Rng(seed);
-    const policies: CompressPolicy[] = [];
-    for (let tries = 0; policies.length < count; tries++) {
+    const given = args.keeps?.split(';').map((list) => plain.snap({ ...plain.identity(), keep: list.split(',').map(Number) }));
+    const policies: CompressPolicy[] = given ?? [];
+    for (let tries = 0; given === undefined && policies.length < count; tries++) {
       if (tries === 100_000) throw new Error(`found only ${policies.length} of ${count} random policies within ${low}-${high}x of the original in 100000 draws: widen --low/--high`);
       const p = plain.snap({ ...plain.identity(), keep: plain.layers.map((l) => l.keeps[rng.int(l.keeps.length)]) });
       const ratio = plain.latencyMs(p) / full;
@@ -94,12 +105,16 @@ try {
       const b = (await solved.evaluate(p)).accuracy;
       plainAcc.push(a);
       solvedAcc.push(b);
-      rows.push([String(i), p.keep.join(' '), (plain.latencyMs(p) / full).toFixed(3), pct(a), pct(b), `${((b - a) * 100).toFixed(2)}`, ((performance.now() - t0) / 1000).toFixed(1)]);
-      process.stderr.write(`policy ${i + 1}/${count}: ${pct(a)} -> ${pct(b)}\n`);
+      const seconds = (performance.now() - t0) / 1000;
+      // The fine-tune's teacher (the unpruned config) shares the supernet, so it runs on the policy's reconstructed weights.
+      const teacher = await withParams(network, solved.weightsFor(p), () => evaluateSample(network.net, network.policies.toConfig(plain.identity()), problemData.calibration, data.val, { limit: valImages }));
+      rows.push([String(i), p.keep.join(' '), (plain.latencyMs(p) / full).toFixed(3), pct(a), pct(b), `${((b - a) * 100).toFixed(2)}`, seconds.toFixed(1), pct(teacher.accuracy)]);
+      process.stderr.write(`policy ${i + 1}/${policies.length}: ${pct(a)} -> ${pct(b)}\n`);
     }
-    rows.push(['mean', '', '', pct(mean(plainAcc)), pct(mean(solvedAcc)), ((mean(solvedAcc) - mean(plainAcc)) * 100).toFixed(2), '']);
-    console.log(`${model}: original ${pct(plain.original.accuracy)} val (${valImages} images); ${count} policies at ${low}-${high}x ${args.profile === undefined ? 'MACs' : `predicted latency on ${args.target}`}, seed ${seed}`);
-    console.log(markdownTable(['policy', 'keep per layer', 'x original', 'sliced', 'reconstructed', 'pp', 'reconstructed s'], rows));
+    rows.push(['mean', '', '', pct(mean(plainAcc)), pct(mean(solvedAcc)), ((mean(solvedAcc) - mean(plainAcc)) * 100).toFixed(2), '', '']);
+    const band = `${args.profile === undefined ? 'MACs' : `predicted latency on ${args.target}`}`;
+    console.log(`${model}: original ${pct(plain.original.accuracy)} val (${valImages} images); ${given === undefined ? `${count} random policies at ${low}-${high}x ${band}, seed ${seed}` : `${policies.length} given policies (x original: ${band})`}; reconstruction ${JSON.stringify(reconstruction)}`);
+    console.log(markdownTable(['policy', 'keep per layer', 'x original', 'sliced', 'reconstructed', 'pp', 'reconstructed s', 'teacher on reconstructed'], rows));
     if (finetune > 0) {
       const scratch = mkdtempSync(join(tmpdir(), 'hwnas-bench-reconstruction-'));
       try {

@@ -24,8 +24,10 @@ export function savePolicyCheckpoint(network: CompressibleNetwork, path: string,
 
 /**
  * Fine-tunes policy `cfg` of `network` into `run.out` from the network's (sorted) weights - or
- * from `params`, the policy's reconstructed ones - distilling from the uncompressed network
- * (always the network's own weights); resumable.
+ * from `params`, the policy's reconstructed ones - distilling from the uncompressed network's
+ * config; resumable. The teacher runs on the same supernet, so it starts from `params` too: with
+ * reconstructed weights its kept slices are the re-solved ones (ResNet-8 teachers measured
+ * 2-6 pp below the original, BENCHMARKS.md), as they drift with the student's training anyway.
  */
 export async function finetunePolicy(network: CompressibleNetwork, cfg: SubnetConfig, data: Dataset, run: Omit<FinetuneRun, 'teacher'>, params = network.params): Promise<FinetuneFigures> {
   const source = { space: network.policies.space, params, batchSize: network.meta.options.batchSize, hyper: network.meta.options.hyper, from: network.checkpoint };
