@@ -23,6 +23,11 @@ export interface BenchRuntime {
   readonly bits: boolean;
   load(timed: TimedGraph): Promise<LoadedGraph>;
   /**
+   * A serialised ONNX model with one float input of `[1, ...inputShape]` (runtimes that run
+   * ONNX: ort-cpu); what transformer profiles time.
+   */
+  loadOnnx?(model: Uint8Array, inputShape: readonly number[]): Promise<LoadedGraph>;
+  /**
    * The same runtime storing quantized weights in another container (runtimes that have a
    * choice: ort-cpu); int8Container.ts measures which one this machine runs faster.
    */

@@ -14,21 +14,22 @@ import type { TimedGraph } from './partGraph.js';
  * profile measures which one this CPU runs faster (int8Container.ts).
  */
 export function ortRuntime(threads: number, weightType: OnnxWeightType = 'uint8'): BenchRuntime {
+  const loadOnnx = async (model: Uint8Array, inputShape: readonly number[]): Promise<LoadedGraph> => {
+    const session = await createSession(model, { intraOpThreads: threads, optimization: 'all' });
+    const input = benchInput(inputShape);
+    const dims = [1, ...inputShape];
+    return {
+      run: () => session.run(input, dims),
+      release: () => session.release(),
+    };
+  };
   return {
     target: 'ort-cpu',
     threads,
     withWeightType: (w) => ortRuntime(threads, w),
     runtime: { name: 'onnxruntime-node', version: ortVersion() },
     bits: true,
-    async load(timed: TimedGraph): Promise<LoadedGraph> {
-      const { graph } = timed;
-      const session = await createSession(toOnnx(graph, { weightType }), { intraOpThreads: threads, optimization: 'all' });
-      const input = benchInput(graph.inputShape);
-      const dims = [1, ...graph.inputShape];
-      return {
-        run: () => session.run(input, dims),
-        release: () => session.release(),
-      };
-    },
+    load: (timed: TimedGraph) => loadOnnx(toOnnx(timed.graph, { weightType }), timed.graph.inputShape),
+    loadOnnx,
   };
 }

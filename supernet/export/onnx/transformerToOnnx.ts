@@ -43,7 +43,8 @@ function bytesOf(a: Float32Array | BigInt64Array): Uint8Array {
   return new Uint8Array(a.buffer, a.byteOffset, a.byteLength).slice();
 }
 
-class Graph {
+/** An ONNX graph under construction over a SubTransformer's weights (nodes and initializers). */
+export class TransformerGraph {
   readonly nodes: Record<string, unknown>[] = [];
   readonly initializers: Record<string, unknown>[] = [];
 
@@ -103,69 +104,95 @@ class Graph {
   }
 }
 
-function valueInfo(name: string, dims: Array<number | string>): Record<string, unknown> {
+export function valueInfo(name: string, dims: Array<number | string>): Record<string, unknown> {
   return {
     name,
     type: { tensor_type: { elem_type: OnnxDataType.FLOAT, shape: { dim: dims.map((d) => (typeof d === 'number' ? { dim_value: d } : { dim_param: d })) } } },
   };
 }
 
-/** Serialised fp32 ONNX model of SubTransformer `cfg` of `space` with `weights` (see extract.ts). */
-export function transformerToOnnx(space: TransformerSpace, cfg: TransformerConfig, weights: SubTransformerWeights, info: TransformerOnnxOptions = {}): Uint8Array {
-  const g = new Graph(weights);
-  const layer = (x: string, name: string): string => (info.int8 === true ? g.linearInt8(x, name) : g.linear(x, name));
-  const { height: h, width: w, channels: c, classes } = space.input;
+type Linear = (x: string, name: string) => string;
+
+/** The linear layer builder of `g`: float, or dynamically quantized with `int8`. */
+export function linearOf(g: TransformerGraph, int8: boolean | undefined): Linear {
+  return (x, name) => (int8 === true ? g.linearInt8(x, name) : g.linear(x, name));
+}
+
+/** Images `input` [N,H,W,C] -> patch tokens [N,T,D] with position embeddings (and the class token). */
+export function patchEmbedding(g: TransformerGraph, space: TransformerSpace, d: number, input: string): string {
+  const { height: h, width: w, channels: c } = space.input;
   const p = space.patchSize;
-  const d = cfg.embedDim;
-  const t = tokenCount(space);
   const patches = (h / p) * (w / p);
-  const rows = g.node('Reshape', [kOnnxInputName, g.int64s('patchify.shape1', [-1, h / p, p, w / p, p * c])], 'patchify.rows');
+  const rows = g.node('Reshape', [input, g.int64s('patchify.shape1', [-1, h / p, p, w / p, p * c])], 'patchify.rows');
   const moved = g.node('Transpose', [rows], 'patchify.moved', [ints('perm', [0, 1, 3, 2, 4])]);
   const flat = g.node('Reshape', [moved, g.int64s('patchify.shape2', [-1, patches, p * p * c])], 'patchify');
   let tokens = g.linear(flat, 'patch');
   if (space.pool === 'cls') {
-    const batch = g.node('Slice', [g.node('Shape', [kOnnxInputName], 'input.shape'), g.int64s('zero', [0]), g.int64s('one', [1])], 'batch');
+    const batch = g.node('Slice', [g.node('Shape', [input], 'input.shape'), g.int64s('zero', [0]), g.int64s('one', [1])], 'batch');
     const shape = g.node('Concat', [batch, g.int64s('cls.tail', [1, d])], 'cls.shape', [int('axis', 0)]);
     const cls = g.node('Expand', [g.node('Reshape', [g.weight('cls'), g.int64s('cls.single.shape', [1, 1, d])], 'cls.single'), shape], 'cls.batch');
     tokens = g.node('Concat', [cls, tokens], 'tokens', [int('axis', 1)]);
   }
-  let x = g.node('Add', [tokens, g.weight('pos')], 'embedded');
-  for (let i = 0; i < cfg.depth; i++) {
-    const name = `layers.${i}`;
-    const heads = cfg.heads[i];
-    const a = heads * space.headDim;
-    const normed = g.norm(x, `${name}.ln1`);
-    const split = g.int64s(`${name}.heads.shape`, [0, t, heads, space.headDim]);
-    const headsOf = (part: string, perm: number[]) => g.node('Transpose', [g.node('Reshape', [layer(normed, `${name}.${part}`), split], `${name}.${part}.heads`)], `${name}.${part}.t`, [ints('perm', perm)]);
-    const q = headsOf('q', [0, 2, 1, 3]);
-    const kT = headsOf('k', [0, 2, 3, 1]);
-    const v = headsOf('v', [0, 2, 1, 3]);
-    const scores = g.node('Mul', [g.node('MatMul', [q, kT], `${name}.qk`), g.floats(`${name}.scale`, [], [1 / Math.sqrt(space.headDim)])], `${name}.scores`);
-    const mixed = g.node('MatMul', [g.node('Softmax', [scores], `${name}.attention`, [int('axis', -1)]), v], `${name}.mixed`);
-    const merged = g.node('Reshape', [g.node('Transpose', [mixed], `${name}.mixed.t`, [ints('perm', [0, 2, 1, 3])]), g.int64s(`${name}.merge.shape`, [0, t, a])], `${name}.merged`);
-    x = g.node('Add', [x, layer(merged, `${name}.proj`)], `${name}.attn.out`);
-    const hidden = g.node('Relu', [layer(g.norm(x, `${name}.ln2`), `${name}.fc1`)], `${name}.fc1.relu`);
-    x = g.node('Add', [x, layer(hidden, `${name}.fc2`)], `${name}.out`);
-  }
+  return g.node('Add', [tokens, g.weight('pos')], 'embedded');
+}
+
+/** Encoder layer `i`'s attention half on tokens `x`: LayerNorm, multi-head self-attention, projection, residual. */
+export function attentionBlock(g: TransformerGraph, space: TransformerSpace, x: string, i: number, heads: number, layer: Linear): string {
+  const name = `layers.${i}`;
+  const t = tokenCount(space);
+  const a = heads * space.headDim;
+  const normed = g.norm(x, `${name}.ln1`);
+  const split = g.int64s(`${name}.heads.shape`, [0, t, heads, space.headDim]);
+  const headsOf = (part: string, perm: number[]) => g.node('Transpose', [g.node('Reshape', [layer(normed, `${name}.${part}`), split], `${name}.${part}.heads`)], `${name}.${part}.t`, [ints('perm', perm)]);
+  const q = headsOf('q', [0, 2, 1, 3]);
+  const kT = headsOf('k', [0, 2, 3, 1]);
+  const v = headsOf('v', [0, 2, 1, 3]);
+  const scores = g.node('Mul', [g.node('MatMul', [q, kT], `${name}.qk`), g.floats(`${name}.scale`, [], [1 / Math.sqrt(space.headDim)])], `${name}.scores`);
+  const mixed = g.node('MatMul', [g.node('Softmax', [scores], `${name}.attention`, [int('axis', -1)]), v], `${name}.mixed`);
+  const merged = g.node('Reshape', [g.node('Transpose', [mixed], `${name}.mixed.t`, [ints('perm', [0, 2, 1, 3])]), g.int64s(`${name}.merge.shape`, [0, t, a])], `${name}.merged`);
+  return g.node('Add', [x, layer(merged, `${name}.proj`)], `${name}.attn.out`);
+}
+
+/** Encoder layer `i`'s MLP half on tokens `x`: LayerNorm, linear, ReLU, linear, residual. */
+export function mlpBlock(g: TransformerGraph, x: string, i: number, layer: Linear): string {
+  const name = `layers.${i}`;
+  const hidden = g.node('Relu', [layer(g.norm(x, `${name}.ln2`), `${name}.fc1`)], `${name}.fc1.relu`);
+  return g.node('Add', [x, layer(hidden, `${name}.fc2`)], `${name}.out`);
+}
+
+/** Tokens `x` -> the final LayerNorm, the pooled token and the classifier, written to `output`. */
+export function classifierHead(g: TransformerGraph, space: TransformerSpace, d: number, x: string, output: string): string {
   const normed = g.norm(x, 'norm');
   const pooled = space.pool === 'cls'
     ? g.node('Gather', [normed, g.int64s('cls.index', [0])], 'pooled.token', [int('axis', 1)])
     : g.node('ReduceMean', [normed], 'pooled', [ints('axes', [1]), int('keepdims', 0)]);
   const vector = space.pool === 'cls' ? g.node('Reshape', [pooled, g.int64s('pooled.shape', [-1, d])], 'pooled') : pooled;
-  g.node('Add', [g.node('MatMul', [vector, g.weight('classifier.weight')], 'classifier.matmul'), g.weight('classifier.bias')], kOnnxOutputName);
+  return g.node('Add', [g.node('MatMul', [vector, g.weight('classifier.weight')], 'classifier.matmul'), g.weight('classifier.bias')], output);
+}
+
+/** The serialised model of graph `g` with one input and one output. */
+export function encodeTransformerGraph(g: TransformerGraph, name: string, input: Record<string, unknown>, output: Record<string, unknown>, info: TransformerOnnxOptions = {}): Uint8Array {
   return encodeModel({
     ir_version: kOnnxIrVersion,
     opset_import: [{ domain: '', version: kTransformerOnnxOpset }],
     producer_name: 'hwnas',
     producer_version: info.producerVersion ?? '',
     doc_string: info.docString ?? '',
-    graph: {
-      name: 'subtransformer',
-      node: g.nodes,
-      initializer: g.initializers,
-      input: [valueInfo(kOnnxInputName, ['batch', h, w, c])],
-      output: [valueInfo(kOnnxOutputName, ['batch', classes])],
-    },
+    graph: { name, node: g.nodes, initializer: g.initializers, input: [input], output: [output] },
     metadata_props: Object.entries(info.metadata ?? {}).map(([key, value]) => ({ key, value })),
   });
+}
+
+/** Serialised fp32 ONNX model of SubTransformer `cfg` of `space` with `weights` (see extract.ts). */
+export function transformerToOnnx(space: TransformerSpace, cfg: TransformerConfig, weights: SubTransformerWeights, info: TransformerOnnxOptions = {}): Uint8Array {
+  const g = new TransformerGraph(weights);
+  const layer = linearOf(g, info.int8);
+  const { height: h, width: w, channels: c, classes } = space.input;
+  let x = patchEmbedding(g, space, cfg.embedDim, kOnnxInputName);
+  for (let i = 0; i < cfg.depth; i++) {
+    x = attentionBlock(g, space, x, i, cfg.heads[i], layer);
+    x = mlpBlock(g, x, i, layer);
+  }
+  classifierHead(g, space, cfg.embedDim, x, kOnnxOutputName);
+  return encodeTransformerGraph(g, 'subtransformer', valueInfo(kOnnxInputName, ['batch', h, w, c]), valueInfo(kOnnxOutputName, ['batch', classes]), info);
 }
