@@ -42,7 +42,7 @@ export const kProfileVersion = 3;
 const finite = z.number().finite();
 const positive = finite.positive();
 
-const fitQualitySchema = z.strictObject({
+export const fitQualitySchema = z.strictObject({
   samples: z.number().int().nonnegative(),
   shareWithin10: z.number().min(0).max(1),
   mape: z.number().nonnegative(),
@@ -56,7 +56,7 @@ const linearModelSchema = z.strictObject({
   crossValidated: fitQualitySchema,
 });
 
-const machineSchema = z.strictObject({
+export const machineSchema = z.strictObject({
   cpuModel: z.string(),
   /** Instruction-set flags that select kernels (see profiling/machine.ts); absent: unknown (version 2). */
   cpuFlags: z.array(z.string()).optional(),
@@ -68,7 +68,7 @@ const machineSchema = z.strictObject({
   createdAt: z.iso.datetime(),
 });
 
-const samplerSchema = z.strictObject({
+export const samplerSchema = z.strictObject({
   warmupRuns: z.number().int().positive(),
   minSampleMs: z.number().nonnegative(),
   minRounds: z.number().int().positive(),

@@ -7,83 +7,29 @@
  */
 import { parseIntOption } from '../options.js';
 import { readFileSync } from 'node:fs';
-import os from 'node:os';
 import type { Command } from 'commander';
 import { kDefaultMeasuredThreads } from '../../latency/measuredTarget.js';
 import { loadLatencyProfile } from '../../latency/latencyProfile.js';
 import { parseTargetSpec } from '../../latency/targets.js';
-import { createBenchRuntime, type BenchRuntime } from '../../profiling/benchRuntime.js';
+import { createBenchRuntime } from '../../profiling/benchRuntime.js';
 import { evaluateProfile, kDefaultEvaluateOptions, type ProfileEvaluation } from '../../profiling/evaluateProfile.js';
 import { refitProfile } from '../../profiling/fittedProfile.js';
 import { checkProfileOptions, journalPath, kDefaultProfileOptions, profileDevice } from '../../profiling/profileDevice.js';
 import { checkOutputPath } from '../../util/fsErrors.js';
 import type { LatencyProfile, LinearModel } from '../../latency/latencyProfile.js';
 import { writeFileAtomic } from '../../util/atomicWrite.js';
-import { kDefaultSampler, type SamplerSettings } from '../../profiling/interleaved.js';
+import { kDefaultSampler } from '../../profiling/interleaved.js';
 import { adaptProfile, kDefaultAdaptOptions } from '../../profiling/adaptProfile.js';
 import { partVariants } from '../../profiling/variants.js';
 import { machineDifferences, machineInfo } from '../../profiling/machine.js';
 import { resolveSpace } from '../../supernet/io.js';
 import { progressBar, type Progress } from '../progress.js';
 import { formatTable } from '../../pipeline/table.js';
+import { describe, num, pct, positiveNumber, samplerOf, warnIfBusy, type ProfileCliOptions } from './profileOptions.js';
+import { resolveTransformerSpace } from '../../supernet/transformer/io.js';
+import { isTransformerProfileJson } from '../../latency/transformer/transformerProfile.js';
+import { runTransformerEvaluate, runTransformerProfile } from './profileTransformerCmd.js';
 
-interface ProfileCliOptions {
-  target?: string;
-  out?: string;
-  evaluate?: string;
-  refit?: string;
-  adapt?: string;
-  samples?: string;
-  space: string;
-  subnets?: string;
-  seed?: string;
-  resume?: boolean;
-  force?: boolean;
-  warmup: string;
-  minSampleMs: string;
-  rounds: string;
-  maxRounds: string;
-  targetSpread: string;
-  budget?: string;
-  noiseModels: string;
-  noiseRepeats: string;
-  json?: string;
-}
-
-
-function positiveNumber(name: string, value: string): number {
-  const n = Number(value);
-  if (!(n > 0) || !Number.isFinite(n)) throw new Error(`--${name} must be a positive number (got '${value}')`);
-  return n;
-}
-
-function samplerOf(opts: ProfileCliOptions): SamplerSettings {
-  const s: SamplerSettings = {
-    warmupRuns: parseIntOption('warmup', opts.warmup, 1),
-    minSampleMs: opts.minSampleMs === '0' ? 0 : positiveNumber('min-sample-ms', opts.minSampleMs),
-    minRounds: parseIntOption('rounds', opts.rounds, 5),
-    maxRounds: parseIntOption('max-rounds', opts.maxRounds, 5),
-    targetSpread: positiveNumber('target-spread', opts.targetSpread),
-  };
-  if (s.maxRounds < s.minRounds) throw new Error(`--max-rounds ${s.maxRounds} is below --rounds ${s.minRounds}: give at least as many`);
-  return s;
-}
-
-function describe(runtime: BenchRuntime): string {
-  const cpu = os.cpus()[0]?.model.trim() ?? 'unknown cpu';
-  return `${runtime.target}:${runtime.threads} (${runtime.runtime.name} ${runtime.runtime.version}) on ${cpu}, ${os.availableParallelism()} cores`;
-}
-
-function warnIfBusy(): void {
-  const [load] = os.loadavg();
-  const cores = os.availableParallelism();
-  if (load > 0.5 * cores) {
-    process.stderr.write(`warning: the machine is busy (load average ${load.toFixed(1)} on ${cores} cores): measurements take longer and are less precise (each keeps its spread)\n`);
-  }
-}
-
-const pct = (x: number) => `${(100 * x).toFixed(1)}%`;
-const num = (x: number, digits = 3) => (Number.isFinite(x) ? x.toFixed(digits) : '-');
 
 function evaluationTable(e: ProfileEvaluation): string {
   const rows = e.groups.map((g) => [
@@ -99,6 +45,7 @@ function evaluationTable(e: ProfileEvaluation): string {
 
 async function runEvaluate(opts: ProfileCliOptions): Promise<void> {
   const path = opts.evaluate as string;
+  if (isTransformerFile(path)) return runTransformerEvaluate(path, opts);
   const profile = loadLatencyProfile(path);
   const subnets = opts.subnets === undefined ? kDefaultEvaluateOptions.subnets : parseIntOption('subnets', opts.subnets, 2);
   const seed = opts.seed === undefined ? kDefaultEvaluateOptions.seed : parseIntOption('seed', opts.seed, 0);
@@ -138,6 +85,8 @@ async function runProfile(opts: ProfileCliOptions): Promise<void> {
   }
   // Every option and the output path before any measurement.
   const spec = parseTargetSpec(opts.target);
+  const vit = resolveTransformerSpace(opts.space);
+  if (vit !== undefined) return runTransformerProfile(vit, spec, opts.out, opts);
   const space = resolveSpace(opts.space);
   const subnets = opts.subnets === undefined ? kDefaultProfileOptions.subnets : parseIntOption('subnets', opts.subnets, 1);
   const seed = opts.seed === undefined ? kDefaultProfileOptions.seed : parseIntOption('seed', opts.seed, 0);
@@ -176,6 +125,15 @@ function printModel(profile: LatencyProfile): void {
   const groups: Array<[string, LinearModel]> = [['float', float], ...(quantized ? [['quantized', quantized] as [string, LinearModel]] : [])];
   const rows = groups.map(([group, { crossValidated: cv, ridge }]) => [group, String(cv.samples), pct(cv.shareWithin10), num(cv.mape, 1), ridge.toExponential(0)]);
   console.log(formatTable(['model', 'subnets', 'within 10% (5-fold CV)', 'MAPE % (CV)', 'ridge'], rows));
+}
+
+/** Whether the file at `path` holds a transformer latency profile (anything unreadable: no, and the CNN loader says why). */
+function isTransformerFile(path: string): boolean {
+  try {
+    return isTransformerProfileJson(JSON.parse(readFileSync(path, 'utf8')));
+  } catch {
+    return false;
+  }
 }
 
 function runRefit(opts: ProfileCliOptions): void {
@@ -240,7 +198,7 @@ export function registerProfile(program: Command): void {
     .option('--adapt <file>', 'adapt this profile (from another machine) to this one from --samples whole-subnet measurements here; writes --out')
     .option('--samples <n>', `with --adapt: whole subnets to measure here (default ${kDefaultAdaptOptions.samples})`)
     .option('--refit <file>', 're-fit the latency model of this profile on its stored measurements (written to --out, default in place)')
-    .option('--space <name|file>', 'search space to profile', 'fashion-mbv3')
+    .option('--space <name|file>', 'search space to profile (a transformer space, e.g. fashion-vit, profiles on ort-cpu)', 'fashion-mbv3')
     .option('--subnets <n>', `whole random subnets: for a profile, in total over the precision groups (default ${kDefaultProfileOptions.subnets}); ` +
       `with --evaluate, per group (default ${kDefaultEvaluateOptions.subnets})`)
     .option('--seed <n>', 'seed of the random subnets')

@@ -1,0 +1,119 @@
+/**
+ * Transformer latency profiles as jobs: measure one on this device (the table and whole
+ * SubTransformers, profiling/transformer/profileTransformer.ts), train HAT's MLP on the measured
+ * SubTransformers, and write the profile atomically; evaluate both kinds on fresh held-out
+ * SubTransformers measured now (same sampler, each beside the profile's reference, so their
+ * times are put at the profile's speed), reporting for each kind the share within +-10%, MAPE
+ * and Spearman - each kind having used the same number of measurements.
+ */
+import { existsSync } from 'node:fs';
+import { transformerConfigKey } from '../space/transformer/configs.js';
+import type { TransformerConfig } from '../space/transformer/types.js';
+import { parseTransformerProfile, type TransformerProfile } from '../latency/transformer/transformerProfile.js';
+import { TransformerTableModel } from '../latency/transformer/TransformerTableModel.js';
+import type { TransformerLatencyKind, TransformerLatencyModel } from '../latency/transformer/types.js';
+import type { BenchRuntime } from '../profiling/benchRuntime.js';
+import { checkSampler, kDefaultSampler, type SamplerSettings } from '../profiling/interleaved.js';
+import { atTypicalSpeed } from '../profiling/measureSubnet.js';
+import { measureSubTransformer, referenceGraph, TransformerGraphCache, type TransformerTiming } from '../profiling/transformer/measureTransformer.js';
+import { distinctTransformers, measureTransformerProfile, type TransformerProfileOptions } from '../profiling/transformer/profileTransformer.js';
+import { fitTransformerLatencyMlp, TransformerLatencyMlp } from '../predictors/TransformerLatencyMlp.js';
+import type { MlpTrainOptions } from '../predictors/trainMlp.js';
+import { transformerPartVariants } from '../latency/transformer/transformerParts.js';
+import { writeFileAtomic } from '../util/atomicWrite.js';
+import { mape, median, shareWithin, spearman } from '../util/stats.js';
+
+/** The latency model of `kind` from a transformer profile; `origin` names it in errors. */
+export function transformerLatencyModel(profile: TransformerProfile, kind: TransformerLatencyKind, origin?: string): TransformerLatencyModel {
+  return kind === 'table' ? new TransformerTableModel(profile, origin) : new TransformerLatencyMlp(profile);
+}
+
+export interface TransformerProfileJobOptions extends TransformerProfileOptions {
+  force?: boolean;
+  /** Training of HAT's MLP (default trainMlp's, 3 x 400 hidden). */
+  mlp?: MlpTrainOptions;
+}
+
+/** Measures, fits both kinds and writes a transformer profile to `out`. */
+export async function profileTransformerDevice(
+  runtime: BenchRuntime, space: TransformerProfile['space'], out: string, options: TransformerProfileJobOptions = {},
+): Promise<{ profile: TransformerProfile; seconds: number }> {
+  if (existsSync(out) && options.force !== true) throw new Error(`${out} already exists: choose another --out, or pass --force to replace it`);
+  const t0 = Date.now();
+  const measured = await measureTransformerProfile(runtime, space, options);
+  const mlp = await fitTransformerLatencyMlp(space, measured.subnets, options.mlp);
+  const json = `${JSON.stringify({ ...measured, mlp })}\n`;
+  const profile = parseTransformerProfile(JSON.parse(json), out);
+  writeFileAtomic(out, json);
+  return { profile, seconds: (Date.now() - t0) / 1000 };
+}
+
+export interface KindAgreement {
+  kind: TransformerLatencyKind;
+  /** Measurements the kind was built from (table entries plus subnets, or subnets). */
+  measurements: number;
+  shareWithin10: number;
+  /** Percent. */
+  mape: number;
+  spearman: number;
+}
+
+export interface TransformerEvaluation {
+  subnets: number;
+  medianMs: number;
+  /** The reference now against its time in the profile (held-out times are divided by it). */
+  referenceRatio: number;
+  noisy: number;
+  kinds: KindAgreement[];
+  measured: Array<{ config: TransformerConfig; ms: number }>;
+  seconds: number;
+}
+
+export interface TransformerEvaluateOptions {
+  subnets?: number;
+  seed?: number;
+  sampler?: Partial<SamplerSettings>;
+  onProgress?: (done: number, total: number) => void;
+}
+
+export const kDefaultTransformerEvaluateOptions = Object.freeze({ subnets: 100, seed: 1001 });
+
+/** Both kinds of `profile` against fresh held-out SubTransformers measured on `runtime` now. */
+export async function evaluateTransformerProfile(runtime: BenchRuntime, profile: TransformerProfile, options: TransformerEvaluateOptions = {}): Promise<TransformerEvaluation> {
+  const o = { ...kDefaultTransformerEvaluateOptions, ...options };
+  if (!Number.isInteger(o.subnets) || o.subnets < 2) throw new RangeError(`--subnets must be an integer >= 2 to rank held-out SubTransformers (got ${o.subnets})`);
+  if (runtime.target !== profile.target || runtime.threads !== profile.threads) {
+    throw new Error(`the profile was measured on ${profile.target}:${profile.threads}, the runtime is ${runtime.target}:${runtime.threads}: evaluate it on its own target`);
+  }
+  const sampler: SamplerSettings = { ...kDefaultSampler, ...profile.measurement.sampler, ...options.sampler };
+  checkSampler(sampler);
+  const t0 = Date.now();
+  const { space } = profile;
+  const exclude = new Set([profile.reference.config, ...profile.subnets.map((s) => s.config)].map(transformerConfigKey));
+  const configs = distinctTransformers(space, o.subnets, o.seed, exclude);
+  const cache = new TransformerGraphCache(runtime);
+  const timings: TransformerTiming[] = [];
+  try {
+    const reference = await referenceGraph(cache, space, profile.reference.config);
+    for (const cfg of configs) {
+      timings.push(await measureSubTransformer(runtime, space, cfg, reference, sampler));
+      o.onProgress?.(timings.length, configs.length);
+    }
+  } finally {
+    await cache.release();
+  }
+  const nowRefMs = median(timings.map((t) => t.refMs));
+  const actual = timings.map((t) => atTypicalSpeed(t.ms, t.refMs, profile.reference.ms));
+  const parts = transformerPartVariants(space).length;
+  const kinds = (['table', 'mlp'] as const).map((kind): KindAgreement => {
+    const predicted = transformerLatencyModel(profile, kind).predict(configs);
+    return {
+      kind, measurements: kind === 'table' ? parts + profile.tableModel.subnets : profile.mlp.subnets,
+      shareWithin10: shareWithin(predicted, actual, 10), mape: mape(predicted, actual), spearman: spearman(predicted, actual),
+    };
+  });
+  return {
+    subnets: configs.length, medianMs: median(actual), referenceRatio: nowRefMs / profile.reference.ms, noisy: timings.filter((t) => t.noisy).length,
+    kinds, measured: configs.map((config, i) => ({ config, ms: actual[i] })), seconds: (Date.now() - t0) / 1000,
+  };
+}

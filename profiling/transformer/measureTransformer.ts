@@ -1,0 +1,90 @@
+/**
+ * Timing what a transformer latency profile holds, with the CNN profile's sampler
+ * (interleaved.ts: interleaved rounds, batched samples, medians and their standard errors,
+ * bounded rounds, noisy measurements kept with their spread): a part against its baseline
+ * beside the reference SubTransformer (as measurePart.ts does), and whole SubTransformers
+ * beside the reference (as measureSubnet.ts does).
+ */
+import type { TransformerConfig, TransformerSpace } from '../../space/transformer/types.js';
+import { transformerConfigKey } from '../../space/transformer/configs.js';
+import type { TransformerPart } from '../../latency/transformer/transformerParts.js';
+import type { BenchRuntime, LoadedGraph } from '../benchRuntime.js';
+import { measureInterleaved, type GraphTiming, type SamplerSettings } from '../interleaved.js';
+import { withMeasurementLock } from '../measure.js';
+import { baselineGraph, randomPartGraph, subTransformerGraph, type OnnxGraph } from './transformerGraphs.js';
+
+export interface TransformerTiming {
+  /** The part's own time (part minus baseline), or the whole SubTransformer's, ms. */
+  ms: number;
+  /** The reference SubTransformer's median in the same rounds, ms. */
+  refMs: number;
+  /** Relative precision of `ms`. */
+  spread: number;
+  noisy: boolean;
+  seconds: number;
+}
+
+/** Loads ONNX graphs on a runtime that runs them; refuses one that does not, naming the fix. */
+export async function loadOnnxGraph(runtime: BenchRuntime, graph: OnnxGraph): Promise<LoadedGraph> {
+  if (runtime.loadOnnx === undefined) {
+    throw new Error(`target ${runtime.target} cannot run the ONNX graphs a transformer profile times: profile a transformer space on ort-cpu (--target ort-cpu:THREADS)`);
+  }
+  const load = runtime.loadOnnx.bind(runtime);
+  return withMeasurementLock(() => load(graph.model, graph.inputShape));
+}
+
+/** Loaded baselines by input shape (parts of one embedding dim share one) and the loaded reference. */
+export class TransformerGraphCache {
+  private readonly loaded = new Map<string, LoadedGraph>();
+  constructor(private readonly runtime: BenchRuntime) {}
+
+  async get(key: string, build: () => OnnxGraph): Promise<LoadedGraph> {
+    let graph = this.loaded.get(key);
+    if (graph === undefined) {
+      graph = await loadOnnxGraph(this.runtime, build());
+      this.loaded.set(key, graph);
+    }
+    return graph;
+  }
+
+  async release(): Promise<void> {
+    for (const g of this.loaded.values()) await g.release();
+    this.loaded.clear();
+  }
+}
+
+/** The reference SubTransformer of a profile: loaded once into `cache`. */
+export function referenceGraph(cache: TransformerGraphCache, space: TransformerSpace, reference: TransformerConfig): Promise<LoadedGraph> {
+  return cache.get('reference', () => subTransformerGraph(space, reference, 424_242));
+}
+
+/** Times `part` against its baseline, beside the reference; `deadlineMs` bounds its extra rounds. */
+export async function measureTransformerPart(
+  runtime: BenchRuntime, cache: TransformerGraphCache, space: TransformerSpace, part: TransformerPart, reference: LoadedGraph,
+  sampler: SamplerSettings, deadlineMs?: number,
+): Promise<TransformerTiming> {
+  const base = await cache.get(`baseline:${baselineGraph(space, part).inputShape.join('x')}`, () => baselineGraph(space, part));
+  const loaded = await loadOnnxGraph(runtime, randomPartGraph(space, part));
+  const spreadOf = ([p, b]: readonly GraphTiming[]) => Math.hypot(p.seMs, b.seMs) / p.medianMs;
+  try {
+    const m = await measureInterleaved([() => loaded.run(), () => base.run(), () => reference.run()], sampler, { spreadOf, deadlineMs, label: part.key });
+    const [p, b, r] = m.timings;
+    return { ms: p.medianMs - b.medianMs, refMs: r.medianMs, spread: m.spread, noisy: m.noisy, seconds: m.seconds };
+  } finally {
+    await loaded.release();
+  }
+}
+
+/** Times the whole SubTransformer `cfg` beside the reference; `deadlineMs` bounds its extra rounds. */
+export async function measureSubTransformer(
+  runtime: BenchRuntime, space: TransformerSpace, cfg: TransformerConfig, reference: LoadedGraph, sampler: SamplerSettings, deadlineMs?: number,
+): Promise<TransformerTiming> {
+  const loaded = await loadOnnxGraph(runtime, subTransformerGraph(space, cfg));
+  const spreadOf = (t: readonly GraphTiming[]) => t[0].seMs / t[0].medianMs;
+  try {
+    const m = await measureInterleaved([() => loaded.run(), () => reference.run()], sampler, { spreadOf, deadlineMs, label: transformerConfigKey(cfg) });
+    return { ms: m.timings[0].medianMs, refMs: m.timings[1].medianMs, spread: m.spread, noisy: m.noisy, seconds: m.seconds };
+  } finally {
+    await loaded.release();
+  }
+}

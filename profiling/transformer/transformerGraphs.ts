@@ -1,0 +1,111 @@
+/**
+ * The ONNX graphs a transformer latency profile times: a whole SubTransformer, one part of it
+ * (transformerParts.ts) as a graph of its own, and the baseline a part is measured against (its
+ * input passed through: both pay the same per-run overhead and input copy, so the difference of
+ * their medians is the part's own time). Built with the export's own builders
+ * (transformerToOnnx.ts), so a part is exactly the nodes it is in the exported model. Weights
+ * are seeded random: fp32 kernels do not depend on the values.
+ */
+import { hiddenUnits, tokenCount } from '../../space/transformer/cost.js';
+import type { TransformerConfig, TransformerSpace } from '../../space/transformer/types.js';
+import { Rng } from '../../space/rng.js';
+import type { SubTransformerWeights } from '../../supernet/transformer/extract.js';
+import {
+  attentionBlock, classifierHead, encodeTransformerGraph, linearOf, mlpBlock, patchEmbedding, transformerToOnnx, TransformerGraph, valueInfo,
+} from '../../supernet/export/onnx/transformerToOnnx.js';
+import type { TransformerPart } from '../../latency/transformer/transformerParts.js';
+
+/** A serialised model to time, with its input's shape per image. */
+export interface OnnxGraph {
+  model: Uint8Array;
+  inputShape: number[];
+}
+
+export interface LayerDims {
+  heads: number;
+  hidden: number;
+}
+
+/** Seeded random weights of a SubTransformer of width `d` with `layers` (names as extract.ts gives them). */
+export function syntheticWeights(space: TransformerSpace, d: number, layers: readonly LayerDims[], seed = 1): SubTransformerWeights {
+  const rng = new Rng(seed);
+  const out: SubTransformerWeights = {};
+  const array = (name: string, shape: number[], scale: number, offset = 0) => {
+    const n = shape.reduce((a, b) => a * b, 1);
+    out[name] = { shape, data: Float32Array.from({ length: n }, () => offset + scale * rng.normal()) };
+  };
+  const linear = (name: string, rows: number, cols: number) => {
+    array(`${name}.weight`, [rows, cols], 1 / Math.sqrt(rows));
+    array(`${name}.bias`, [cols], 0.02);
+  };
+  const norm = (name: string) => {
+    array(`${name}.gamma`, [d], 0.1, 1);
+    array(`${name}.beta`, [d], 0.02);
+  };
+  const p = space.patchSize;
+  linear('patch', p * p * space.input.channels, d);
+  if (space.pool === 'cls') array('cls', [d], 0.02);
+  array('pos', [tokenCount(space), d], 0.02);
+  layers.forEach(({ heads, hidden }, i) => {
+    const a = heads * space.headDim;
+    norm(`layers.${i}.ln1`);
+    for (const part of ['q', 'k', 'v']) linear(`layers.${i}.${part}`, d, a);
+    linear(`layers.${i}.proj`, a, d);
+    norm(`layers.${i}.ln2`);
+    linear(`layers.${i}.fc1`, d, hidden);
+    linear(`layers.${i}.fc2`, hidden, d);
+  });
+  norm('norm');
+  linear('classifier', d, space.input.classes);
+  return out;
+}
+
+/** The layer dims of a config. */
+export function layerDims(cfg: TransformerConfig): LayerDims[] {
+  return cfg.heads.map((heads, i) => ({ heads, hidden: hiddenUnits(cfg.embedDim, cfg.mlpRatios[i]) }));
+}
+
+/** The fp32 graph of a whole SubTransformer with seeded random weights. */
+export function subTransformerGraph(space: TransformerSpace, cfg: TransformerConfig, seed = 1): OnnxGraph {
+  const { height, width, channels } = space.input;
+  return { model: transformerToOnnx(space, cfg, syntheticWeights(space, cfg.embedDim, layerDims(cfg), seed)), inputShape: [height, width, channels] };
+}
+
+const imageShape = (space: TransformerSpace) => [space.input.height, space.input.width, space.input.channels];
+
+/**
+ * The graph of `part` alone with `weights` (of its layer `layer` for attention and MLP parts):
+ * images in and tokens out (embed), tokens in and out (attn, mlp), tokens in and logits out (head).
+ */
+export function partGraph(space: TransformerSpace, part: TransformerPart, weights: SubTransformerWeights, layer = 0): OnnxGraph {
+  const g = new TransformerGraph(weights);
+  const d = part.embedDim;
+  const tokens = [1, tokenCount(space), d];
+  const inputShape = part.kind === 'embed' ? imageShape(space) : tokens.slice(1);
+  let y: string;
+  let outputDims = tokens;
+  switch (part.kind) {
+    case 'embed': y = patchEmbedding(g, space, d, 'x'); break;
+    case 'attn': y = attentionBlock(g, space, 'x', layer, part.heads, linearOf(g, false)); break;
+    case 'mlp': y = mlpBlock(g, 'x', layer, linearOf(g, false)); break;
+    case 'head':
+      y = classifierHead(g, space, d, 'x', 'logits');
+      outputDims = [1, space.input.classes];
+      break;
+  }
+  return { model: encodeTransformerGraph(g, part.key, valueInfo('x', [1, ...inputShape]), valueInfo(y, outputDims)), inputShape };
+}
+
+/** The graph of `part` alone with seeded random weights of its dims. */
+export function randomPartGraph(space: TransformerSpace, part: TransformerPart, seed = 1): OnnxGraph {
+  const layers = part.kind === 'attn' || part.kind === 'mlp' ? [{ heads: Math.max(1, part.heads), hidden: Math.max(1, part.hidden) }] : [];
+  return partGraph(space, part, syntheticWeights(space, part.embedDim, layers, seed));
+}
+
+/** The baseline of `part`: its input passed through (Identity). */
+export function baselineGraph(space: TransformerSpace, part: TransformerPart): OnnxGraph {
+  const g = new TransformerGraph({});
+  const inputShape = part.kind === 'embed' ? imageShape(space) : [tokenCount(space), part.embedDim];
+  const y = g.node('Identity', ['x'], 'y');
+  return { model: encodeTransformerGraph(g, `${part.key}.baseline`, valueInfo('x', [1, ...inputShape]), valueInfo(y, [1, ...inputShape])), inputShape };
+}

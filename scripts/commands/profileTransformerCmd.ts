@@ -1,0 +1,86 @@
+/**
+ * `hwnas profile` for transformer spaces (--space fashion-vit or a transformer space file):
+ * measures a transformer latency profile (the part table and whole SubTransformers, with HAT's
+ * MLP trained on them), or --evaluate's both kinds on fresh held-out SubTransformers.
+ */
+import type { TransformerSpace } from '../../space/transformer/types.js';
+import { kDefaultMeasuredThreads } from '../../latency/measuredTarget.js';
+import type { TargetSpec } from '../../latency/targets.js';
+import { transformerPartVariants } from '../../latency/transformer/transformerParts.js';
+import { loadTransformerProfile, type TransformerProfile } from '../../latency/transformer/transformerProfile.js';
+import { createBenchRuntime } from '../../profiling/benchRuntime.js';
+import { checkTransformerProfileOptions, kDefaultTransformerProfileOptions } from '../../profiling/transformer/profileTransformer.js';
+import {
+  evaluateTransformerProfile, kDefaultTransformerEvaluateOptions, profileTransformerDevice, type TransformerEvaluation,
+} from '../../pipeline/transformerProfile.js';
+import { formatTable } from '../../pipeline/table.js';
+import { writeFileAtomic } from '../../util/atomicWrite.js';
+import { checkOutputPath } from '../../util/fsErrors.js';
+import { parseIntOption } from '../options.js';
+import { progressBar, type Progress } from '../progress.js';
+import { describe, num, pct, positiveNumber, samplerOf, warnIfBusy, type ProfileCliOptions } from './profileOptions.js';
+
+function withBar<T>(label: string, run: (onProgress: (done: number, total: number) => void) => Promise<T>): Promise<T> {
+  let bar: Progress | undefined;
+  return run((done, total) => {
+    bar ??= progressBar(total, 0, `${label} {bar} {value}/{total} | ETA {eta_formatted}`);
+    bar.update(done);
+  }).finally(() => (bar as Progress | undefined)?.stop());
+}
+
+/** Measures and writes a transformer profile of `space` on the target of `spec` to `out`. */
+export async function runTransformerProfile(space: TransformerSpace, spec: TargetSpec, out: string, opts: ProfileCliOptions): Promise<void> {
+  const d = kDefaultTransformerProfileOptions;
+  const args = {
+    subnets: opts.subnets === undefined ? d.subnets : parseIntOption('subnets', opts.subnets, 1),
+    seed: opts.seed === undefined ? d.seed : parseIntOption('seed', opts.seed, 0),
+    sampler: samplerOf(opts), budgetSeconds: opts.budget === undefined ? d.budgetSeconds : positiveNumber('budget', opts.budget), force: opts.force === true,
+  };
+  if (opts.resume === true) throw new Error('--resume is for CNN profiles: a transformer profile is measured in one run (lower --budget to shorten it)');
+  checkTransformerProfileOptions(space, args);
+  checkOutputPath(out, { kind: 'file', existing: args.force ? 'replace' : 'refuse' });
+  const runtime = await createBenchRuntime(spec.name, spec.threads ?? kDefaultMeasuredThreads);
+  warnIfBusy();
+  const parts = transformerPartVariants(space).length;
+  console.log(`profile ${describe(runtime)}, transformer space ${space.name}: table of ${parts} parts + ${args.subnets} whole SubTransformers -> ${out}`);
+  const { profile, seconds } = await withBar('measuring', (onProgress) => profileTransformerDevice(runtime, space, out, { ...args, onProgress }));
+  console.log(`wrote ${out}: ${Object.keys(profile.table).length} table entries, ${profile.subnets.length} SubTransformers in ${seconds.toFixed(0)} s`);
+  printKinds(profile);
+  console.log(`check both kinds on held-out SubTransformers with 'hwnas profile --evaluate ${out}'`);
+}
+
+function printKinds(profile: TransformerProfile): void {
+  const t = profile.tableModel;
+  console.log(formatTable(['kind', 'measurements', 'fit on', 'quality'], [
+    ['table', String(Object.keys(profile.table).length + t.subnets), `${Object.keys(profile.table).length} parts + ${t.subnets} subnets`,
+      `5-fold CV: ${pct(t.crossValidated.shareWithin10)} within 10%, MAPE ${num(t.crossValidated.mape, 1)}%`],
+    ['mlp', String(profile.mlp.subnets), `${profile.mlp.subnets} subnets`, `hold-out RMSE ${num(profile.mlp.holdOutRmseMs)} ms`],
+  ]));
+}
+
+export function evaluationTable(e: TransformerEvaluation): string {
+  return formatTable(['kind', 'measurements', 'held-out', 'median ms', 'within 10%', 'MAPE %', 'Spearman'],
+    e.kinds.map((k) => [k.kind, String(k.measurements), String(e.subnets), num(e.medianMs), pct(k.shareWithin10), num(k.mape, 1), num(k.spearman)]));
+}
+
+/** Evaluates both kinds of the transformer profile at `path` on held-out SubTransformers measured now. */
+export async function runTransformerEvaluate(path: string, opts: ProfileCliOptions): Promise<void> {
+  const profile = loadTransformerProfile(path);
+  const d = kDefaultTransformerEvaluateOptions;
+  const subnets = opts.subnets === undefined ? d.subnets : parseIntOption('subnets', opts.subnets, 2);
+  const seed = opts.seed === undefined ? d.seed : parseIntOption('seed', opts.seed, 0);
+  const sampler = samplerOf(opts);
+  if (opts.json !== undefined) checkOutputPath(opts.json, { kind: 'file', flag: '--json', existing: 'replace' });
+  const runtime = await createBenchRuntime(profile.target, profile.threads);
+  warnIfBusy();
+  console.log(`evaluate ${path} on ${describe(runtime)}: ${subnets} fresh held-out SubTransformers`);
+  const e = await withBar('measuring', (onProgress) => evaluateTransformerProfile(runtime, profile, { subnets, seed, sampler, onProgress }));
+  console.log(`the profile's reference SubTransformer runs at ${e.referenceRatio.toFixed(2)}x its profiled time now; held-out times are put at the profile's speed with it`);
+  console.log(evaluationTable(e));
+  if (e.noisy > 0) console.log(`${e.noisy} SubTransformers stayed above the target spread after their rounds (kept)`);
+  console.log(`evaluated in ${e.seconds.toFixed(0)} s`);
+  if (opts.json !== undefined) {
+    writeFileAtomic(opts.json, `${JSON.stringify({ profile: path, ...e }, null, 2)}\n`);
+    console.log(`wrote ${opts.json}`);
+  }
+}

@@ -1,0 +1,43 @@
+import assert from 'node:assert/strict';
+import { spawnSync } from 'node:child_process';
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { after, describe, it } from 'node:test';
+import { loadTransformerProfile } from '../../latency/transformer/transformerProfile.js';
+import { tinyVitSpace } from '../fixtures/vit.js';
+
+const cli = fileURLToPath(new URL('../../scripts/cli.js', import.meta.url));
+const dir = mkdtempSync(join(tmpdir(), 'hwnas-vit-profile-cli-'));
+after(() => rmSync(dir, { recursive: true, force: true }));
+const spaceFile = join(dir, 'tiny-vit.json');
+writeFileSync(spaceFile, JSON.stringify(tinyVitSpace()));
+const loose = ['--rounds', '5', '--max-rounds', '5', '--warmup', '1', '--min-sample-ms', '0'];
+const run = (...args: string[]) => spawnSync(process.execPath, [cli, 'profile', ...args], { encoding: 'utf8' });
+
+describe('hwnas profile --space <transformer space>', () => {
+  it('measures a transformer profile, then evaluates its table and MLP kinds on held-out SubTransformers', () => {
+    const out = join(dir, 'vit-1.json');
+    const made = run('--target', 'ort-cpu:1', '--space', spaceFile, '--out', out, '--subnets', '22', ...loose);
+    assert.equal(made.status, 0, made.stderr);
+    assert.match(made.stdout, /transformer space tiny-vit: table of 12 parts \+ 22 whole SubTransformers/);
+    assert.match(made.stdout, /table .*22 .*12 parts \+ 10 subnets/);
+    assert.match(made.stdout, /mlp .*22 .*22 subnets .*hold-out RMSE/);
+    assert.equal(loadTransformerProfile(out).subnets.length, 22);
+    const json = join(dir, 'eval.json');
+    const evaluated = run('--evaluate', out, '--subnets', '3', '--json', json, ...loose);
+    assert.equal(evaluated.status, 0, evaluated.stderr);
+    assert.match(evaluated.stdout, /3 fresh held-out SubTransformers/);
+    assert.match(evaluated.stdout, /table +22 +3 .*%/);
+    assert.match(evaluated.stdout, /mlp +22 +3 .*%/);
+  });
+
+  it('refuses too few subnets and --resume, naming the fix', () => {
+    const few = run('--target', 'ort-cpu:1', '--space', 'fashion-vit', '--out', join(dir, 'x.json'), '--subnets', '20');
+    assert.equal(few.status, 1);
+    assert.match(few.stderr, /--subnets 20 is too few for space 'fashion-vit': its table has 21 parts .* give --subnets 31 or more/);
+    const resume = run('--target', 'ort-cpu:1', '--space', 'fashion-vit', '--out', join(dir, 'x.json'), '--resume');
+    assert.match(resume.stderr, /--resume is for CNN profiles/);
+  });
+});
