@@ -7,7 +7,7 @@
  * and Spearman - each kind having used the same number of measurements.
  */
 import { existsSync } from 'node:fs';
-import { transformerConfigKey } from '../space/transformer/configs.js';
+import { distinctTransformers, transformerConfigKey } from '../space/transformer/configs.js';
 import type { TransformerConfig } from '../space/transformer/types.js';
 import { parseTransformerProfile, type TransformerProfile } from '../latency/transformer/transformerProfile.js';
 import { TransformerTableModel } from '../latency/transformer/TransformerTableModel.js';
@@ -16,7 +16,7 @@ import type { BenchRuntime } from '../profiling/benchRuntime.js';
 import { checkSampler, kDefaultSampler, type SamplerSettings } from '../profiling/interleaved.js';
 import { atTypicalSpeed } from '../profiling/measureSubnet.js';
 import { measureSubTransformer, referenceGraph, TransformerGraphCache, type TransformerTiming } from '../profiling/transformer/measureTransformer.js';
-import { distinctTransformers, measureTransformerProfile, type TransformerProfileOptions } from '../profiling/transformer/profileTransformer.js';
+import { measureTransformerProfile, type TransformerProfileOptions } from '../profiling/transformer/profileTransformer.js';
 import { fitTransformerLatencyMlp, TransformerLatencyMlp } from '../predictors/TransformerLatencyMlp.js';
 import type { MlpTrainOptions } from '../predictors/trainMlp.js';
 import { transformerPartVariants } from '../latency/transformer/transformerParts.js';

@@ -73,11 +73,11 @@ export function softplus(x: number): number {
   return x > 0 ? x + Math.log1p(Math.exp(-x)) : Math.log1p(Math.exp(x));
 }
 
-function toBase64(a: Float32Array): string {
+export function toBase64(a: Float32Array): string {
   return Buffer.from(a.buffer, a.byteOffset, a.byteLength).toString('base64');
 }
 
-function fromBase64(s: string, length: number, what: string): Float32Array {
+export function fromBase64(s: string, length: number, what: string): Float32Array {
   const bytes = Buffer.from(s, 'base64');
   if (bytes.length !== length * 4) throw new Error(`${what} holds ${bytes.length} bytes, expected ${length * 4} (${length} float32 values)`);
   const out = new Float32Array(length);

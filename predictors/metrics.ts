@@ -82,7 +82,7 @@ export function binomialStdErrPp(accuracy: number, n: number): number {
  * accuracy on the image distribution. Predictor errors of this size are within what the
  * measurements themselves can resolve.
  */
-export function evaluationNoisePp(samples: readonly AccuracySample[]): number {
+export function evaluationNoisePp(samples: ReadonlyArray<Pick<AccuracySample, 'accuracy' | 'n'>>): number {
   if (samples.length === 0) throw new RangeError('evaluationNoisePp needs at least one sample (got none)');
   let ss = 0;
   for (const s of samples) ss += binomialStdErrPp(s.accuracy, s.n) ** 2;

@@ -8,7 +8,7 @@
  */
 import { existsSync, readFileSync, statSync, truncateSync } from 'node:fs';
 import { z } from 'zod';
-import type { SearchSpace } from '../space/types.js';
+import type { SearchSpace, SubnetConfig } from '../space/types.js';
 import { parseConfig } from '../space/schema.js';
 import { configKey } from '../space/searchSpace.js';
 import type { AccuracySample } from './types.js';
@@ -27,8 +27,24 @@ export interface SampleFile {
   partialBytes: number;
 }
 
-/** Parses one line; `where` names it in errors (e.g. `data.jsonl:12`). */
-export function parseSample(space: SearchSpace, line: string, where: string): AccuracySample {
+/** How a dataset's configs are read: parsed against their space, and keyed (equal configs, equal keys). */
+export interface ConfigReader<C> {
+  /** The space's name, for messages. */
+  space: string;
+  parse(json: unknown): C;
+  key(cfg: C): string;
+}
+
+/** The reader of a CNN search space's configs. */
+export function searchSpaceReader(space: SearchSpace): ConfigReader<SubnetConfig> {
+  return { space: space.name, parse: (json) => parseConfig(space, json), key: (cfg) => configKey(space, cfg) };
+}
+
+/** A sample whose config is of type C. */
+export type SampleOf<C> = Omit<AccuracySample, 'config'> & { config: C };
+
+/** Parses one line with `reader`; `where` names it in errors (e.g. `data.jsonl:12`). */
+export function parseSampleWith<C>(reader: ConfigReader<C>, line: string, where: string): SampleOf<C> {
   let json: unknown;
   try {
     json = JSON.parse(line);
@@ -42,11 +58,16 @@ export function parseSample(space: SearchSpace, line: string, where: string): Ac
   }
   let config;
   try {
-    config = parseConfig(space, parsed.data.config);
+    config = reader.parse(parsed.data.config);
   } catch (err) {
-    throw new Error(`${where}: ${(err as Error).message}\n(is the file from another search space than '${space.name}'?)`);
+    throw new Error(`${where}: ${(err as Error).message}\n(is the file from another search space than '${reader.space}'?)`);
   }
   return { ...parsed.data, config };
+}
+
+/** Parses one line of a CNN dataset; `where` names it in errors (e.g. `data.jsonl:12`). */
+export function parseSample(space: SearchSpace, line: string, where: string): AccuracySample {
+  return parseSampleWith(searchSpaceReader(space), line, where);
 }
 
 /** The start of every line `hwnas collect` writes (JSON.stringify of an AccuracySample). */
@@ -90,16 +111,21 @@ export function recogniseDataset(path: string, bytes: Buffer): string {
 }
 
 /** Every complete line of a dataset file (none if it does not exist). Throws when the file is not a dataset. */
-export function readSamples(path: string, space: SearchSpace): SampleFile {
+export function readSamplesWith<C>(path: string, reader: ConfigReader<C>): { samples: SampleOf<C>[]; partialBytes: number } {
   if (!existsSync(path)) return { samples: [], partialBytes: 0 };
   const text = recogniseDataset(path, readFileSync(path));
   const end = text.lastIndexOf('\n') + 1;
-  const samples: AccuracySample[] = [];
+  const samples: SampleOf<C>[] = [];
   text.slice(0, end).split('\n').forEach((line, i) => {
     if (line.trim() === '') return;
-    samples.push(parseSample(space, line, `${path}:${i + 1}`));
+    samples.push(parseSampleWith(reader, line, `${path}:${i + 1}`));
   });
   return { samples, partialBytes: Buffer.byteLength(text.slice(end), 'utf8') };
+}
+
+/** Every complete line of a CNN dataset file (see readSamplesWith). */
+export function readSamples(path: string, space: SearchSpace): SampleFile {
+  return readSamplesWith(path, searchSpaceReader(space));
 }
 
 /**
@@ -129,17 +155,22 @@ export interface Dataset {
  * Samples of a dataset, each config once (the first line of each canonical config is kept),
  * failing if it is missing or empty.
  */
-export function loadDataset(path: string, space: SearchSpace): Dataset {
+export function loadDatasetWith<C>(path: string, reader: ConfigReader<C>): { samples: SampleOf<C>[]; duplicates: number; partialBytes: number } {
   if (!existsSync(path)) throw new Error(`dataset ${path} does not exist: create it with 'hwnas collect --out ${path}'`);
   if (!statSync(path).isFile()) throw new Error(`dataset ${path} is a folder, not a file: give the JSONL file 'hwnas collect --out' wrote`);
-  const file = readSamples(path, space);
+  const file = readSamplesWith(path, reader);
   const seen = new Set<string>();
   const samples = file.samples.filter((s) => {
-    const key = configKey(space, s.config);
+    const key = reader.key(s.config);
     if (seen.has(key)) return false;
     seen.add(key);
     return true;
   });
   if (samples.length === 0) throw new Error(`dataset ${path} holds no samples: collect some with 'hwnas collect --out ${path}'`);
   return { samples, duplicates: file.samples.length - samples.length, partialBytes: file.partialBytes };
+}
+
+/** A CNN dataset as `hwnas fit` takes it (see loadDatasetWith). */
+export function loadDataset(path: string, space: SearchSpace): Dataset {
+  return loadDatasetWith(path, searchSpaceReader(space));
 }

@@ -3,6 +3,7 @@
  * inside search workers on typed-array matmuls.
  */
 import type { SubnetConfig } from '../space/types.js';
+import type { TransformerConfig } from '../space/transformer/types.js';
 
 /** Predicts top-1 accuracy (a fraction in [0, 1], on the val split) of many configs at once. */
 export interface AccuracyPredictor {
@@ -21,3 +22,6 @@ export interface AccuracySample {
   /** Wall time of extraction + calibration + evaluation. */
   seconds: number;
 }
+
+/** One evaluated SubTransformer: a line of a `hwnas collect` JSONL dataset of a SuperTransformer. */
+export type TransformerSample = Omit<AccuracySample, 'config'> & { config: TransformerConfig };

@@ -11,7 +11,7 @@
  * The MLP is trained above this floor (pipeline/transformerProfile.ts).
  */
 import { Rng } from '../../space/rng.js';
-import { sampleTransformer, transformerConfigKey } from '../../space/transformer/configs.js';
+import { distinctTransformers, sampleTransformer, transformerConfigKey } from '../../space/transformer/configs.js';
 import type { TransformerConfig, TransformerSpace } from '../../space/transformer/types.js';
 import { kTransformerTableFeatures, transformerPartVariants, transformerTableFeatures, transformerTableSum } from '../../latency/transformer/transformerParts.js';
 import type { TransformerProfile } from '../../latency/transformer/transformerProfile.js';
@@ -42,22 +42,6 @@ export type TransformerMeasurements = Omit<TransformerProfile, 'mlp'>;
 /** The reference SubTransformer of a space: a fixed seeded draw. */
 export function referenceTransformer(space: TransformerSpace): TransformerConfig {
   return sampleTransformer(space, new Rng(424_242));
-}
-
-/** `n` distinct seeded SubTransformers none of whose keys is in `exclude`; throws when the space has too few. */
-export function distinctTransformers(space: TransformerSpace, n: number, seed: number, exclude: ReadonlySet<string> = new Set()): TransformerConfig[] {
-  const rng = new Rng(seed);
-  const seen = new Set(exclude);
-  const out: TransformerConfig[] = [];
-  for (let tries = 0; out.length < n; tries++) {
-    if (tries > 100 * n + 1000) throw new RangeError(`space '${space.name}' has too few SubTransformers for ${n} distinct ones besides ${exclude.size} excluded: ask for fewer`);
-    const cfg = sampleTransformer(space, rng);
-    const key = transformerConfigKey(cfg);
-    if (seen.has(key)) continue;
-    seen.add(key);
-    out.push(cfg);
-  }
-  return out;
 }
 
 /** The fewest subnets a profile of `space` takes: its table's parts plus kMinFitSamples for the overhead fit. */

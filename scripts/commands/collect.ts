@@ -13,6 +13,8 @@ import type { QuantMode, Sampling } from '../../space/searchSpace.js';
 import { collect, kDefaultCollectOptions } from '../../predictors/collect.js';
 import { recogniseDataset } from '../../predictors/samples.js';
 import { checkOutputPath } from '../../util/fsErrors.js';
+import { readCheckpointMeta } from '../../supernet/train/checkpoint.js';
+import { collectTransformerCommand } from './collectTransformerCmd.js';
 import { LocalEvaluator, PoolEvaluator, type SubnetEvaluator } from '../../predictors/SubnetEvaluator.js';
 
 interface CollectCliOptions extends CommonOptions {
@@ -54,6 +56,11 @@ export function registerCollect(program: Command): void {
     if (existsSync(opts.out)) recogniseDataset(opts.out, readFileSync(opts.out));
     // The main thread loads the checkpoint too: for its space, and to fail early on a bad file.
     await startBackend(opts, 1);
+    if (readCheckpointMeta<{ kind?: string }>(opts.checkpoint).kind === 'hwnas-supertransformer') {
+      if (opts.quant !== 'fp32') throw new Error(`${opts.checkpoint} is a SuperTransformer: its SubTransformers are collected in fp32; drop --quant ${opts.quant}`);
+      await collectTransformerCommand({ ...opts, n, seed, workers, limit });
+      return;
+    }
     const { net, meta } = loadSupernet(opts.checkpoint);
     const space = net.space;
     const data = await loadTrainingData(opts, space, meta.data, opts.checkpoint);

@@ -18,6 +18,8 @@ import { transferAblation, kDefaultAblationSizes } from '../../predictors/transf
 import { evaluationNoisePp, predictorMetrics, type PredictorMetrics } from '../../predictors/metrics.js';
 import { kDefaultMlpTrainOptions, type MlpTrainOptions } from '../../predictors/trainMlp.js';
 import type { MlpPredictor } from '../../predictors/MlpPredictor.js';
+import { resolveTransformerSpace } from '../../supernet/transformer/io.js';
+import { fitTransformerCommand } from './fitTransformerCmd.js';
 
 interface FitCliOptions extends CommonOptions {
   data: string;
@@ -113,7 +115,7 @@ export function registerFit(program: Command): void {
     .requiredOption('--out <path>', 'fp32 predictor file (JSON)')
     .option('--quant-out <path>', 'quantization-aware predictor file (default: <out>.quant.json)')
     .option('--force', 'replace existing predictor files')
-    .option('--space <name|file>', 'search space the samples come from', 'fashion-mbv3')
+    .option('--space <name|file>', 'search space the samples come from (a transformer space, e.g. fashion-vit, for a SuperTransformer\'s dataset)', 'fashion-mbv3')
     .option('--test-fraction <x>', 'share of each dataset held out for the metrics', '0.2')
     .option('--seed <n>', 'seed of the hold-out split and of training', String(d.seed))
     .option('--hidden <widths>', 'hidden layer widths', d.hidden.join(','))
@@ -124,7 +126,7 @@ export function registerFit(program: Command): void {
     .option('--sizes <list>', 'quantized training-set sizes of the transfer ablation', kDefaultAblationSizes.join(','));
   addBackendOption(cmd);
   cmd.action(async (opts: FitCliOptions) => {
-    const space = resolveSpace(opts.space);
+    const vit = resolveTransformerSpace(opts.space);
     const fraction = positive('test-fraction', opts.testFraction, false);
     if (fraction >= 1) throw new Error(`--test-fraction must be below 1 (got '${opts.testFraction}')`);
     const seed = Number(opts.seed);
@@ -137,6 +139,13 @@ export function registerFit(program: Command): void {
       patience: positive('patience', opts.patience, true),
       seed,
     };
+    if (vit !== undefined) {
+      checkOutputPath(opts.out, { kind: 'file', existing: opts.force === true ? 'replace' : 'refuse' });
+      await startBackend(opts);
+      await fitTransformerCommand(vit, { data: opts.data, quantData: opts.quantData, out: opts.out, fraction, seed, train }, metricsLine);
+      return;
+    }
+    const space = resolveSpace(opts.space);
     const sizes = intList('sizes', opts.sizes);
     const quantOut = opts.quantOut ?? quantOutPath(opts.out);
     const existing = opts.force === true ? 'replace' : 'refuse';

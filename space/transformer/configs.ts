@@ -2,7 +2,7 @@
  * The SubTransformers of a space: the largest and smallest, seeded uniform sampling (HAT
  * draws every choice independently), a key that names a config, and the exact count.
  */
-import type { Rng } from '../rng.js';
+import { Rng } from '../rng.js';
 import type { TransformerConfig, TransformerSpace } from './types.js';
 
 const first = <T>(items: readonly T[]): T => items[0];
@@ -56,4 +56,24 @@ export function countTransformersExact(space: TransformerSpace): bigint {
   let total = 0n;
   for (const d of space.depths) total += perLayer ** BigInt(d);
   return total * BigInt(space.embedDims.length);
+}
+
+/**
+ * `n` distinct seeded SubTransformers, none of whose keys is in `exclude`, in draw order.
+ * Throws when the space has too few (a bounded number of draws).
+ */
+export function distinctTransformers(space: TransformerSpace, n: number, seed: number, exclude: ReadonlySet<string> = new Set()): TransformerConfig[] {
+  if (!Number.isInteger(n) || n < 0) throw new RangeError(`the number of SubTransformers must be a non-negative integer (got ${n})`);
+  const rng = new Rng(seed);
+  const seen = new Set(exclude);
+  const out: TransformerConfig[] = [];
+  for (let tries = 0; out.length < n; tries++) {
+    if (tries > 100 * n + 1000) throw new RangeError(`space '${space.name}' has too few SubTransformers for ${n} distinct ones besides ${exclude.size} excluded: ask for fewer`);
+    const cfg = sampleTransformer(space, rng);
+    const key = transformerConfigKey(cfg);
+    if (seen.has(key)) continue;
+    seen.add(key);
+    out.push(cfg);
+  }
+  return out;
 }

@@ -12,6 +12,6 @@ export {
   parseTransformerSpace, parseTransformerConfig, transformerSpaceProblems, transformerConfigProblems,
   transformerSpaceSchema, transformerConfigSchema,
 } from './schema.js';
-export { largestTransformer, smallestTransformer, sampleTransformer, transformerConfigKey, countTransformersExact } from './configs.js';
+export { largestTransformer, smallestTransformer, sampleTransformer, transformerConfigKey, countTransformersExact, distinctTransformers } from './configs.js';
 export { transformerCost, layerCost, tokenCount, hiddenUnits, type TransformerCost } from './cost.js';
 export { fashionVit, kTransformerSpaces, isTransformerSpaceName, transformerSpaceByName } from './fashionVit.js';
