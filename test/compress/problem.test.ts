@@ -2,7 +2,8 @@ import assert from 'node:assert/strict';
 import { appendFileSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { after, describe, it } from 'node:test';
+import { after, before, describe, it } from 'node:test';
+import { initBackend } from '../../supernet/backend/backend.js';
 import { loadCompressible } from '../../compress/network.js';
 import { TrainedNetworkProblem } from '../../compress/problem.js';
 import { WeightReconstruction } from '../../compress/reconstruct.js';
@@ -20,6 +21,9 @@ import { hybridMicroSpace, kHybridCases } from '../fixtures/hybridSpace.js';
 
 const dir = mkdtempSync(join(tmpdir(), 'hwnas-problem-'));
 after(() => rmSync(dir, { recursive: true, force: true }));
+before(async () => {
+  await initBackend({ backend: 'wasm' });
+});
 
 /** A checkpoint of one network of the micro space trained on its own (random weights: the tests compare functions, not accuracy). */
 function standaloneCheckpoint(cfg: SubnetConfig, seed: number): string {
