@@ -16,7 +16,11 @@
  *   baselines (randomSearch, handMadeFamily, bestWithin), NSGA-II helpers, result types
  * - transformers (HAT's SuperTransformer as a ViT): the space (space/transformer/index.ts),
  *   SuperTransformer, transformerTrainingNet, kTransformerRecipe, loadSuperTransformer,
- *   exportTransformer, transformerToOnnx
+ *   exportTransformer, transformerToOnnx; their latency (transformerParts, transformerFeatures,
+ *   TransformerTableModel, loadTransformerProfile, TransformerLatencyMlp, profileTransformerDevice,
+ *   evaluateTransformerProfile), accuracy predictor (TransformerEncoder,
+ *   TransformerAccuracyPredictor, collectTransformers) and search (TransformerEvolutionFinder,
+ *   runTransformerSearch, verifyTransformerResults)
  * - compression of a trained network: compress/index.ts (its policy space and problem, AMC,
  *   Galen, Condensa, the l1/l2 surrogate, evolution) and the job runCompress
  * - utilities: Rng
@@ -77,6 +81,19 @@ export { transformerTrainingNet, transformerStepConfigs, kTransformerRecipe } fr
 export { loadSuperTransformer, resolveTransformerSpace, resolveTransformerConfig } from './supernet/transformer/io.js';
 export { exportTransformer, type TransformerExportOptions, type TransformerExportResult } from './supernet/transformer/exportTransformer.js';
 export { transformerToOnnx } from './supernet/export/onnx/transformerToOnnx.js';
+export { transformerParts, transformerPartVariants, transformerTableSum } from './latency/transformer/transformerParts.js';
+export { transformerFeatures, transformerFeatureNames } from './latency/transformer/transformerFeatures.js';
+export { TransformerTableModel } from './latency/transformer/TransformerTableModel.js';
+export { loadTransformerProfile, parseTransformerProfile, type TransformerProfile } from './latency/transformer/transformerProfile.js';
+export type { TransformerLatencyModel, TransformerLatencyKind } from './latency/transformer/types.js';
+export { TransformerLatencyMlp, fitTransformerLatencyMlp } from './predictors/TransformerLatencyMlp.js';
+export { TransformerEncoder } from './predictors/TransformerEncoder.js';
+export { TransformerAccuracyPredictor, fitTransformerPredictor } from './predictors/TransformerAccuracyPredictor.js';
+export { collectTransformers, loadTransformerDataset } from './predictors/collectTransformers.js';
+export { TransformerEvolutionFinder, type TransformerFitness } from './evolution/TransformerEvolutionFinder.js';
+export { profileTransformerDevice, evaluateTransformerProfile, transformerLatencyModel } from './pipeline/transformerProfile.js';
+export { runTransformerSearch, readTransformerResult } from './pipeline/transformerSearch.js';
+export { verifyTransformerResults } from './pipeline/transformerVerify.js';
 export type { TrainingNet, NetSpace } from './supernet/train/trainingNet.js';
 export * from './compress/index.js';
 export { runCompress, kDefaultCompressOptions, type CompressJob, type CompressOptions, type CompressReport } from './pipeline/compress.js';

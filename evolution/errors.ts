@@ -9,14 +9,14 @@ export function ceilSignificant(x: number, digits = 4): number {
 }
 
 /** No config of the space meets a latency budget on a target. */
-export class InfeasibleBudgetError extends RangeError {
+export class InfeasibleBudgetError<C = SubnetConfig> extends RangeError {
   constructor(
     readonly target: string,
     readonly unit: string,
     readonly maxLatency: number,
     /** The fastest latency a min-latency search reached on the target. */
     readonly fastest: number,
-    readonly fastestConfig: SubnetConfig,
+    readonly fastestConfig: C,
   ) {
     const reach = ceilSignificant(fastest);
     super(

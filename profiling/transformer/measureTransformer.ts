@@ -75,14 +75,21 @@ export async function measureTransformerPart(
   }
 }
 
-/** Times the whole SubTransformer `cfg` beside the reference; `deadlineMs` bounds its extra rounds. */
-export async function measureSubTransformer(
+/** Times the whole SubTransformer `cfg` (seeded random weights) beside the reference; `deadlineMs` bounds its extra rounds. */
+export function measureSubTransformer(
   runtime: BenchRuntime, space: TransformerSpace, cfg: TransformerConfig, reference: LoadedGraph, sampler: SamplerSettings, deadlineMs?: number,
 ): Promise<TransformerTiming> {
-  const loaded = await loadOnnxGraph(runtime, subTransformerGraph(space, cfg));
+  return measureTransformerGraph(runtime, subTransformerGraph(space, cfg), reference, sampler, transformerConfigKey(cfg), deadlineMs);
+}
+
+/** Times a whole-SubTransformer graph (e.g. an exported model) beside the reference. */
+export async function measureTransformerGraph(
+  runtime: BenchRuntime, graph: OnnxGraph, reference: LoadedGraph, sampler: SamplerSettings, label: string, deadlineMs?: number,
+): Promise<TransformerTiming> {
+  const loaded = await loadOnnxGraph(runtime, graph);
   const spreadOf = (t: readonly GraphTiming[]) => t[0].seMs / t[0].medianMs;
   try {
-    const m = await measureInterleaved([() => loaded.run(), () => reference.run()], sampler, { spreadOf, deadlineMs, label: transformerConfigKey(cfg) });
+    const m = await measureInterleaved([() => loaded.run(), () => reference.run()], sampler, { spreadOf, deadlineMs, label });
     return { ms: m.timings[0].medianMs, refMs: m.timings[1].medianMs, spread: m.spread, noisy: m.noisy, seconds: m.seconds };
   } finally {
     await loaded.release();

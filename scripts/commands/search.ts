@@ -28,6 +28,7 @@ import { addDataDirOption, addProfileOption, parseIntOption } from '../options.j
 import { cliReporter } from '../progress.js';
 import { startBackend } from '../runtime.js';
 import { finetuneOutcomes, removeFinetuneWork } from '../../pipeline/searchFinetune.js';
+import { searchTransformerCommand } from './searchTransformerCmd.js';
 
 interface SearchCliOptions {
   checkpoint?: string;
@@ -49,6 +50,7 @@ interface SearchCliOptions {
   finetuneEpochs: string;
   dataDir?: string;
   data?: string;
+  latencyKind?: string;
 }
 
 function collect(value: string, previous: string[]): string[] {
@@ -82,10 +84,16 @@ export function registerSearch(program: Command): void {
     .option('--out <dir>', 'output folder for results JSON and Pareto plots (it appears only when every file is written)', 'runs/search')
     .option('--force', 'replace an existing --out folder (atomically, once the new one is complete)')
     .option('--finetune-epochs <n>', "budget mode: fine-tune each chosen subnet on its own for n epochs from its inherited weights, distilling from the supernet's largest (needs --checkpoint; resumable in <out>.finetune/); the results then name the fine-tuned checkpoint", '0')
+    .option('--latency-kind <kind>', 'with a SuperTransformer --checkpoint: which model of its transformer profile scores latency, table (parts + overhead) or mlp (HAT\'s predictor); default table')
     .option('--rerank <k>', "budget mode: measure the k most accurate configs of each front on the val split (the --checkpoint's supernet, or the shipped one) and choose the most accurate measured; 0 = choose by the predictor alone", '0');
   addProfileOption(cmd);
   addDataDirOption(cmd);
   cmd.action(async (opts: SearchCliOptions) => {
+    if (opts.checkpoint !== undefined && readCheckpointMeta<{ kind?: string }>(opts.checkpoint).kind === 'hwnas-supertransformer') {
+      await searchTransformerCommand({ ...opts, checkpoint: opts.checkpoint });
+      return;
+    }
+    if (opts.latencyKind !== undefined) throw new Error('--latency-kind chooses a transformer profile\'s model: it applies to SuperTransformer checkpoints only; drop it');
     // Every option and input first: nothing is written, and no folder appears, when one is wrong.
     const space = spaceOf(opts);
     const runs = planSearchRuns(opts.target, opts.maxLatency, opts.pareto === true);

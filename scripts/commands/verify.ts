@@ -5,7 +5,7 @@
  * predicted. Every input is checked before any work; the models, verify.json and verify.md
  * appear in --out together or not at all. Prints the table.
  */
-import { existsSync } from 'node:fs';
+import { existsSync, readFileSync } from 'node:fs';
 import type { Command } from 'commander';
 import { buildFolderAtomic } from '../../util/atomicWrite.js';
 import { loadTrainingData } from '../../supernet/trainingData.js';
@@ -17,6 +17,17 @@ import { OutputLock } from '../../util/outputLock.js';
 import { cliReporter } from '../progress.js';
 import { checkSameSpace, runVerify, verifyCheckpoint } from '../../pipeline/verify.js';
 import { startBackend } from '../runtime.js';
+import { isTransformerResult } from '../../pipeline/transformerSearch.js';
+import { verifyTransformerCommand } from './verifyTransformerCmd.js';
+
+/** Whether `path` holds a transformer search's results (anything unreadable: no, and the CNN reader says why). */
+function isTransformerResultFile(path: string): boolean {
+  try {
+    return isTransformerResult(JSON.parse(readFileSync(path, 'utf8')));
+  } catch {
+    return false;
+  }
+}
 import { readSearchResult } from '../../pipeline/searchResultFile.js';
 import { kShipped } from '../../pipeline/shippedModels.js';
 import { verifyTable } from '../../pipeline/verifyReport.js';
@@ -41,6 +52,11 @@ export function registerVerify(program: Command): void {
   addBackendOption(cmd);
   addDataDirOption(cmd);
   cmd.action(async (files: string[], opts: VerifyCliOptions) => {
+    if (files.some(isTransformerResultFile)) {
+      await startBackend(opts);
+      await verifyTransformerCommand(files, opts);
+      return;
+    }
     const chosen = files.map((f) => readSearchResult(f));
     // The profile each search predicted with (recorded in its results), unless --profile names another.
     const recorded = Object.fromEntries(chosen.flatMap((c) => {

@@ -1,0 +1,76 @@
+/**
+ * `hwnas search --checkpoint <SuperTransformer>`: HAT's evolutionary search over its
+ * SubTransformers on one measured target, scored by a transformer accuracy predictor (hwnas fit
+ * --space) and a transformer latency profile (hwnas profile --space), budget or --pareto mode;
+ * writes <out>/results.json for `hwnas verify`.
+ */
+import { join } from 'node:path';
+import { parseTransformerSpace } from '../../space/transformer/schema.js';
+import { transformerConfigKey } from '../../space/transformer/configs.js';
+import { kTransformerLatencyKinds, type TransformerLatencyKind } from '../../latency/transformer/types.js';
+import { parseLatency } from '../../pipeline/latencyArg.js';
+import { populationOptions } from '../../pipeline/search.js';
+import { runTransformerSearch } from '../../pipeline/transformerSearch.js';
+import { readCheckpointMeta } from '../../supernet/train/checkpoint.js';
+import { buildFolderAtomic } from '../../util/atomicWrite.js';
+import { checkOutputPath } from '../../util/fsErrors.js';
+import { withOutputLock } from '../../util/outputLock.js';
+import { parseIntOption } from '../options.js';
+
+export interface TransformerSearchArgs {
+  checkpoint: string;
+  predictor?: string;
+  target: string[];
+  maxLatency: string[];
+  pareto?: boolean;
+  profile: string[];
+  latencyKind?: string;
+  generations: string;
+  population: string;
+  seed: string;
+  out: string;
+  force?: boolean;
+  rerank: string;
+  finetuneEpochs: string;
+  quant?: string;
+  strategy?: string;
+}
+
+function refuseCnnOnly(args: TransformerSearchArgs): void {
+  const given = [
+    ...(Number(args.rerank) > 0 ? ['--rerank'] : []), ...(Number(args.finetuneEpochs) > 0 ? ['--finetune-epochs'] : []),
+    ...(args.quant !== undefined ? ['--quant'] : []), ...(args.strategy === 'random' ? ['--strategy random'] : []),
+  ];
+  if (given.length > 0) throw new Error(`${args.checkpoint} is a SuperTransformer: ${given.join(', ')} ${given.length === 1 ? 'applies' : 'apply'} to CNN supernets only; drop ${given.length === 1 ? 'it' : 'them'}`);
+}
+
+export async function searchTransformerCommand(args: TransformerSearchArgs): Promise<void> {
+  refuseCnnOnly(args);
+  const space = parseTransformerSpace(readCheckpointMeta<{ space: unknown }>(args.checkpoint).space);
+  if (args.target.length !== 1) throw new Error(`a SuperTransformer is searched for one target at a time: give one --target (got ${args.target.length})`);
+  const [target] = args.target;
+  if (args.maxLatency.length > 1) throw new Error('give at most one --max-latency, for the one --target');
+  const maxLatency = args.maxLatency.length === 1 ? parseLatency(args.maxLatency[0], 'ms', target) : undefined;
+  if (maxLatency === undefined && args.pareto !== true) throw new Error(`give --max-latency for ${target} (e.g. 0.3ms), or --pareto for the front`);
+  if (args.predictor === undefined) throw new Error(`give the --predictor 'hwnas fit --space ${space.name}' wrote: no transformer predictor is shipped`);
+  const profiles = args.profile.map((p) => p.split('='));
+  const profile = profiles.find(([t]) => t === target || `${t}:1` === target || t === `${target}:1`)?.[1];
+  if (profile === undefined || profiles.length !== 1) {
+    throw new Error(`give one --profile ${target}=FILE: the transformer latency profile of ${target} ('hwnas profile --space ${space.name} --target ${target} --out FILE')`);
+  }
+  const latencyKind = (args.latencyKind ?? 'table') as TransformerLatencyKind;
+  if (!kTransformerLatencyKinds.includes(latencyKind)) throw new Error(`--latency-kind must be one of ${kTransformerLatencyKinds.join(', ')} (got '${args.latencyKind}')`);
+  const options = {
+    ...populationOptions(parseIntOption('population', args.population, 4)),
+    generations: parseIntOption('generations', args.generations, 0),
+    seed: parseIntOption('seed', args.seed, 0),
+  };
+  checkOutputPath(args.out, { kind: 'folder', existing: args.force === true ? 'replace' : 'refuse' });
+  const job = { checkpoint: args.checkpoint, space, predictor: args.predictor, profile, latencyKind, target, maxLatency, pareto: args.pareto === true, options };
+  const file = await withOutputLock(args.out, () => buildFolderAtomic(args.out, (dir) => runTransformerSearch(job, join(dir, 'results.json'))));
+  const { result } = file;
+  const rows = result.mode === 'budget' ? [result.best] : result.front;
+  console.log(`${result.mode === 'budget' ? `most accurate within ${maxLatency} ms` : 'Pareto front'} on ${result.target} (${latencyKind} latency model, ${result.scored} SubTransformers scored):`);
+  for (const s of rows) console.log(`  ${transformerConfigKey(s.config).padEnd(36)} predicted ${(100 * s.accuracy).toFixed(2)}%  ${s.latency.toFixed(4)} ms`);
+  console.log(`wrote ${join(args.out, 'results.json')}; export and measure it with 'hwnas verify ${join(args.out, 'results.json')}'`);
+}
