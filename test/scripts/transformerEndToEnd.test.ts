@@ -34,6 +34,11 @@ describe('a SuperTransformer end to end', () => {
     ok(fitted);
     assert.match(fitted.stdout, /transformer predictor \(16x16, trained on 9, .*\n {2}held-out +RMSE/);
 
+    const evaluated = hwnas('eval', '--checkpoint', ckpt, '--config', 'largest', '--predictor', predictor, '--json', '--backend', 'wasm');
+    ok(evaluated);
+    const row = JSON.parse(evaluated.stdout.trim().split('\n').filter((l) => l.startsWith('{'))[0]) as { predicted: number };
+    assert.ok(Number.isFinite(row.predicted), evaluated.stdout);
+
     const profile = join(dir, 'vit-1.json');
     ok(hwnas('profile', '--target', 'ort-cpu:1', '--space', space, '--out', profile, '--subnets', '22', ...fast));
     const budget = median(loadTransformerProfile(profile).subnets.map((s) => s.ms));
