@@ -8,7 +8,7 @@
 import type { SubnetConfig } from '../space/types.js';
 import type { DataSplit, ImageSet } from '../supernet/data/types.js';
 import type { Supernet } from '../supernet/Supernet.js';
-import { evaluateConfig } from '../supernet/evaluate.js';
+import { evaluateConfig, kEvalBatch } from '../supernet/evaluate.js';
 import { extract } from '../supernet/extract.js';
 import { fillBatch } from '../supernet/data/batches.js';
 import { logitsOf, quantizeSubnet } from '../supernet/quant/QuantizedSubnet.js';
@@ -64,7 +64,7 @@ function evaluateQuantized(net: Supernet, cfg: SubnetConfig, calibration: ImageS
     const q = quantizeSubnet(subnet, calibration, options.ranges);
     try {
       const { height, width, channels } = val;
-      const logits = logitsOf(q, imagesOf(val).subarray(0, n * height * width * channels), [n, height, width, channels], 500);
+      const logits = logitsOf(q, imagesOf(val).subarray(0, n * height * width * channels), [n, height, width, channels], kEvalBatch);
       return { ...scoreLogits(logits, val.labels.subarray(0, n), net.space.input.classes), n };
     } finally {
       q.dispose();

@@ -38,9 +38,17 @@ export interface EvalResult {
   predictions: Uint8Array;
 }
 
+/**
+ * Images per forward pass when scoring. A forward pass keeps every activation of the batch until
+ * its end, and at a 28x28 working resolution (stem stride 1) 500 images of a wide subnet need
+ * more than the wasm heap can grow to (the worker aborts); 128 keeps the largest subnets of the
+ * built-in spaces near 0.6 GB.
+ */
+export const kEvalBatch = 128;
+
 /** Top-1 accuracy and mean cross-entropy of `subnet` on the first `limit` images of `split`. */
 export function evaluateOn(subnet: Pick<Subnet, 'forward'>, split: DataSplit, options: { batchSize?: number; limit?: number } = {}): EvalResult {
-  const batchSize = options.batchSize ?? 500;
+  const batchSize = options.batchSize ?? kEvalBatch;
   const n = Math.min(options.limit ?? split.n, split.n);
   const { height, width, channels } = split;
   const predictions = new Uint8Array(n);
