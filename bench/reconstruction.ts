@@ -7,13 +7,14 @@
  *   npm run bench:reconstruction -- [--model resnet8] [--policies 10]
  *     [--low 0.5] [--high 0.85] [--val-images 2000] [--seed 0] [--profile <policy-space profile>]
  *     [--target ort-cpu:1] [--finetune 0] [--finetune-epochs 1] [--workers 1]
- *     [--keeps '1,0.5,1,0.5,1,0.5;...'] [--ridge 1e-3] [--images 500] [--positions 10]
+ *     [--keeps '1,0.5,1,0.5,1,0.5;...'] [--ridge 1e-3] [--images 500] [--positions 10] [--independent]
  *
  * Without --profile the band is on MACs instead of predicted latency. --finetune K also
  * fine-tunes the first K policies from both starting points (distilling from the original, as
  * `hwnas compress` does) and reports their val accuracy after it. --keeps scores the given
  * policies (keep ratios per layer, snapped to the layers' grids) instead of random ones;
- * --ridge, --images and --positions set the reconstruction's options.
+ * --ridge, --images and --positions set the reconstruction's options; --independent solves
+ * each layer on the uncompressed network's inputs instead of sequentially on the pruned one's.
  */
 import { existsSync, mkdtempSync, rmSync } from 'node:fs';
 import { cpus, tmpdir } from 'node:os';
@@ -53,6 +54,7 @@ const args = benchArgs(kName, {
   ridge: { type: 'string', default: String(kDefaultReconstructionOptions.ridge) },
   images: { type: 'string', default: String(kDefaultReconstructionOptions.images) },
   positions: { type: 'string', default: String(kDefaultReconstructionOptions.positions) },
+  independent: { type: 'boolean', default: false },
 });
 
 const mean = (xs: readonly number[]): number => xs.reduce((a, b) => a + b, 0) / xs.length;
@@ -66,7 +68,7 @@ try {
   const finetune = intFlag('finetune', args.finetune, 0);
   const finetuneEpochs = intFlag('finetune-epochs', args['finetune-epochs'], 1);
   const workers = intFlag('workers', args.workers, 1);
-  const reconstruction = { ridge: Number(args.ridge), images: intFlag('images', args.images, 1), positions: intFlag('positions', args.positions, 1) };
+  const reconstruction = { ridge: Number(args.ridge), images: intFlag('images', args.images, 1), positions: intFlag('positions', args.positions, 1), sequential: args.independent !== true };
   const low = Number(args.low);
   const high = Number(args.high);
   if (!(low > 0 && low < high && high <= 1)) throw new Error(`--low and --high are fractions of the original's predicted latency with 0 < low < high <= 1 (got ${args.low}, ${args.high})`);

@@ -71,32 +71,41 @@ class Accumulator {
   }
 }
 
-/** Adds `positions` random patches per image of feature map `x` `[B,H,W,C]` read by a k x k, stride-s 'same' convolution. */
-function samplePatches(acc: Accumulator, x: Float32Array, shape: readonly number[], site: ConvSite, positions: number, rng: Rng): void {
-  const [b, h, w, c] = shape;
+/** Output positions of a k x k, stride-s 'same' convolution over an h x w map, and its top and left padding. */
+export function convGeometry(site: ConvSite, h: number, w: number): { outH: number; outW: number; padT: number; padL: number } {
   const { kernel: k, stride: s } = site;
   const outH = Math.ceil(h / s);
   const outW = Math.ceil(w / s);
-  const padT = Math.floor(Math.max((outH - 1) * s + k - h, 0) / 2);
-  const padL = Math.floor(Math.max((outW - 1) * s + k - w, 0) / 2);
-  const { row } = acc;
-  for (let img = 0; img < b; img++) {
+  return { outH, outW, padT: Math.floor(Math.max((outH - 1) * s + k - h, 0) / 2), padL: Math.floor(Math.max((outW - 1) * s + k - w, 0) / 2) };
+}
+
+/** Writes into `row` the k x k x C patch of image `img` of map `x` `[B,H,W,C]` that output position (oy, ox) of `site` reads (zeros outside). */
+export function readPatch(row: Float64Array, x: Float32Array, shape: readonly number[], site: ConvSite, img: number, oy: number, ox: number): void {
+  const [, h, w, c] = shape;
+  const { kernel: k, stride: s } = site;
+  const { padT, padL } = convGeometry(site, h, w);
+  for (let ky = 0; ky < k; ky++) {
+    const y = oy * s - padT + ky;
+    for (let kx = 0; kx < k; kx++) {
+      const xx = ox * s - padL + kx;
+      const dst = (ky * k + kx) * c;
+      if (y < 0 || y >= h || xx < 0 || xx >= w) {
+        row.fill(0, dst, dst + c);
+        continue;
+      }
+      const src = ((img * h + y) * w + xx) * c;
+      for (let ch = 0; ch < c; ch++) row[dst + ch] = x[src + ch];
+    }
+  }
+}
+
+/** Adds `positions` random patches per image of feature map `x` `[B,H,W,C]` read by `site`. */
+function samplePatches(acc: Accumulator, x: Float32Array, shape: readonly number[], site: ConvSite, positions: number, rng: Rng): void {
+  const { outH, outW } = convGeometry(site, shape[1], shape[2]);
+  for (let img = 0; img < shape[0]; img++) {
     for (let p = 0; p < positions; p++) {
       const oy = rng.int(outH);
-      const ox = rng.int(outW);
-      for (let ky = 0; ky < k; ky++) {
-        const y = oy * s - padT + ky;
-        for (let kx = 0; kx < k; kx++) {
-          const xx = ox * s - padL + kx;
-          const dst = (ky * k + kx) * c;
-          if (y < 0 || y >= h || xx < 0 || xx >= w) {
-            row.fill(0, dst, dst + c);
-            continue;
-          }
-          const src = ((img * h + y) * w + xx) * c;
-          for (let ch = 0; ch < c; ch++) row[dst + ch] = x[src + ch];
-        }
-      }
+      readPatch(acc.row, x, shape, site, img, oy, rng.int(outW));
       acc.addRow();
     }
   }
