@@ -16,7 +16,8 @@ import type { BenchRuntime } from '../profiling/benchRuntime.js';
 import { checkSampler, kDefaultSampler, type SamplerSettings } from '../profiling/interleaved.js';
 import { atTypicalSpeed } from '../profiling/measureSubnet.js';
 import { measureSubTransformer, referenceGraph, TransformerGraphCache, type TransformerTiming } from '../profiling/transformer/measureTransformer.js';
-import { measureTransformerProfile, type TransformerProfileOptions } from '../profiling/transformer/profileTransformer.js';
+import { fitTableModel, measureTransformerProfile, type TransformerProfileOptions } from '../profiling/transformer/profileTransformer.js';
+import { kMinFitSamples } from '../profiling/fitProfile.js';
 import { fitTransformerLatencyMlp, TransformerLatencyMlp } from '../predictors/TransformerLatencyMlp.js';
 import type { MlpTrainOptions } from '../predictors/trainMlp.js';
 import { transformerPartVariants } from '../latency/transformer/transformerParts.js';
@@ -72,6 +73,14 @@ export interface TransformerEvaluation {
 export interface TransformerEvaluateOptions {
   subnets?: number;
   seed?: number;
+  /**
+   * Also rebuild both kinds from the first N of the profile's measurements for each N (the
+   * table's parts plus N - parts subnets; the MLP on N subnets) and score them on the same
+   * held-out SubTransformers: the comparison at several equal measurement counts.
+   */
+  sizes?: number[];
+  /** Training of the rebuilt MLPs (default trainMlp's, 3 x 400 hidden). */
+  mlp?: MlpTrainOptions;
   sampler?: Partial<SamplerSettings>;
   onProgress?: (done: number, total: number) => void;
 }
@@ -89,6 +98,14 @@ export async function evaluateTransformerProfile(runtime: BenchRuntime, profile:
   checkSampler(sampler);
   const t0 = Date.now();
   const { space } = profile;
+  const parts = transformerPartVariants(space).length;
+  const sizes = o.sizes ?? [];
+  for (const n of sizes) {
+    const min = parts + kMinFitSamples;
+    if (!Number.isInteger(n) || n < min || n > profile.subnets.length) {
+      throw new RangeError(`--sizes ${n}: give sizes from ${min} (the table's ${parts} parts and ${kMinFitSamples} subnets for its overhead fit) to the profile's ${profile.subnets.length} measured SubTransformers`);
+    }
+  }
   const exclude = new Set([profile.reference.config, ...profile.subnets.map((s) => s.config)].map(transformerConfigKey));
   const configs = distinctTransformers(space, o.subnets, o.seed, exclude);
   const cache = new TransformerGraphCache(runtime);
@@ -104,14 +121,19 @@ export async function evaluateTransformerProfile(runtime: BenchRuntime, profile:
   }
   const nowRefMs = median(timings.map((t) => t.refMs));
   const actual = timings.map((t) => atTypicalSpeed(t.ms, t.refMs, profile.reference.ms));
-  const parts = transformerPartVariants(space).length;
-  const kinds = (['table', 'mlp'] as const).map((kind): KindAgreement => {
-    const predicted = transformerLatencyModel(profile, kind).predict(configs);
+  const agreement = (kind: TransformerLatencyKind, p: TransformerProfile): KindAgreement => {
+    const predicted = transformerLatencyModel(p, kind).predict(configs);
     return {
-      kind, measurements: kind === 'table' ? parts + profile.tableModel.subnets : profile.mlp.subnets,
+      kind, measurements: kind === 'table' ? parts + p.tableModel.subnets : p.mlp.subnets,
       shareWithin10: shareWithin(predicted, actual, 10), mape: mape(predicted, actual), spearman: spearman(predicted, actual),
     };
-  });
+  };
+  const kinds = [agreement('table', profile), agreement('mlp', profile)];
+  for (const n of sizes) {
+    const subnets = profile.subnets.slice(0, n);
+    const smaller = { ...profile, subnets, tableModel: fitTableModel(space, profile.table, subnets.slice(0, n - parts)), mlp: await fitTransformerLatencyMlp(space, subnets, o.mlp) };
+    kinds.push(agreement('table', smaller), agreement('mlp', smaller));
+  }
   return {
     subnets: configs.length, medianMs: median(actual), referenceRatio: nowRefMs / profile.reference.ms, noisy: timings.filter((t) => t.noisy).length,
     kinds, measured: configs.map((config, i) => ({ config, ms: actual[i] })), seconds: (Date.now() - t0) / 1000,

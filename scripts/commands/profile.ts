@@ -46,6 +46,7 @@ function evaluationTable(e: ProfileEvaluation): string {
 async function runEvaluate(opts: ProfileCliOptions): Promise<void> {
   const path = opts.evaluate as string;
   if (isTransformerFile(path)) return runTransformerEvaluate(path, opts);
+  if (opts.sizes !== undefined) throw new Error('--sizes rebuilds the latency kinds of a transformer profile: a CNN profile has one model; drop --sizes');
   const profile = loadLatencyProfile(path);
   const subnets = opts.subnets === undefined ? kDefaultEvaluateOptions.subnets : parseIntOption('subnets', opts.subnets, 2);
   const seed = opts.seed === undefined ? kDefaultEvaluateOptions.seed : parseIntOption('seed', opts.seed, 0);
@@ -213,6 +214,7 @@ export function registerProfile(program: Command): void {
     .option('--noise-models <n>', 'with --evaluate: subnets per group re-measured for the noise floor', String(kDefaultEvaluateOptions.noiseModels))
     .option('--noise-repeats <n>', 'with --evaluate: measurements of each of those', String(kDefaultEvaluateOptions.noiseRepeats))
     .option('--json <file>', 'with --evaluate: also write the report as JSON')
+    .option('--sizes <list>', 'with --evaluate of a transformer profile: also rebuild both latency kinds from the first N measurements for each N (e.g. 100,200) and score them on the same held-out SubTransformers')
     .action(async (opts: ProfileCliOptions) => {
       if (opts.adapt !== undefined) {
         if (opts.evaluate !== undefined || opts.target !== undefined || opts.refit !== undefined) {

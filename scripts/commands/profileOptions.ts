@@ -25,6 +25,7 @@ export interface ProfileCliOptions {
   noiseModels: string;
   noiseRepeats: string;
   json?: string;
+  sizes?: string;
 }
 
 

@@ -59,8 +59,9 @@ function printKinds(profile: TransformerProfile): void {
 }
 
 export function evaluationTable(e: TransformerEvaluation): string {
+  const rows = [...e.kinds].sort((a, b) => a.measurements - b.measurements || a.kind.localeCompare(b.kind));
   return formatTable(['kind', 'measurements', 'held-out', 'median ms', 'within 10%', 'MAPE %', 'Spearman'],
-    e.kinds.map((k) => [k.kind, String(k.measurements), String(e.subnets), num(e.medianMs), pct(k.shareWithin10), num(k.mape, 1), num(k.spearman)]));
+    rows.map((k) => [k.kind, String(k.measurements), String(e.subnets), num(e.medianMs), pct(k.shareWithin10), num(k.mape, 1), num(k.spearman)]));
 }
 
 /** Evaluates both kinds of the transformer profile at `path` on held-out SubTransformers measured now. */
@@ -70,11 +71,12 @@ export async function runTransformerEvaluate(path: string, opts: ProfileCliOptio
   const subnets = opts.subnets === undefined ? d.subnets : parseIntOption('subnets', opts.subnets, 2);
   const seed = opts.seed === undefined ? d.seed : parseIntOption('seed', opts.seed, 0);
   const sampler = samplerOf(opts);
+  const sizes = opts.sizes === undefined ? [] : opts.sizes.split(',').map((v) => parseIntOption('sizes', v.trim(), 1));
   if (opts.json !== undefined) checkOutputPath(opts.json, { kind: 'file', flag: '--json', existing: 'replace' });
   const runtime = await createBenchRuntime(profile.target, profile.threads);
   warnIfBusy();
   console.log(`evaluate ${path} on ${describe(runtime)}: ${subnets} fresh held-out SubTransformers`);
-  const e = await withBar('measuring', (onProgress) => evaluateTransformerProfile(runtime, profile, { subnets, seed, sampler, onProgress }));
+  const e = await withBar('measuring', (onProgress) => evaluateTransformerProfile(runtime, profile, { subnets, seed, sampler, sizes, onProgress }));
   console.log(`the profile's reference SubTransformer runs at ${e.referenceRatio.toFixed(2)}x its profiled time now; held-out times are put at the profile's speed with it`);
   console.log(evaluationTable(e));
   if (e.noisy > 0) console.log(`${e.noisy} SubTransformers stayed above the target spread after their rounds (kept)`);

@@ -77,11 +77,16 @@ describe('transformer latency profiles', () => {
       const ms = transformerLatencyModel(profile, kind).predict(profile.subnets.map((s) => s.config));
       assert.ok(ms.every((v) => Number.isFinite(v)), kind);
     }
-    const e = await evaluateTransformerProfile(runtime, profile, { subnets: 5, sampler: fast });
+    const mlp = { hidden: [32, 32], maxEpochs: 40, patience: 40 };
+    await assert.rejects(evaluateTransformerProfile(runtime, profile, { subnets: 5, sampler: fast, sizes: [21] }), /--sizes 21: give sizes from 22 \(the table's 12 parts and 10 subnets for its overhead fit\) to the profile's 22/);
+    const e = await evaluateTransformerProfile(runtime, profile, { subnets: 5, sampler: fast, sizes: [22], mlp });
     assert.equal(e.subnets, 5);
     const trained = new Set(profile.subnets.map((s) => transformerConfigKey(s.config)));
     assert.ok(e.measured.every((m) => !trained.has(transformerConfigKey(m.config)) && m.ms > 0));
-    assert.deepEqual(e.kinds.map((k) => [k.kind, k.measurements]), [['table', subnets], ['mlp', subnets]]);
+    assert.deepEqual(e.kinds.map((k) => [k.kind, k.measurements]), [['table', subnets], ['mlp', subnets], ['table', subnets], ['mlp', subnets]]);
+    // Rebuilt from all its measurements with the same settings, each kind is the profile's own.
+    assert.deepEqual(e.kinds[2], e.kinds[0]);
+    assert.deepEqual(e.kinds[3], e.kinds[1]);
     for (const k of e.kinds) {
       assert.ok(k.shareWithin10 >= 0 && k.shareWithin10 <= 1 && k.mape >= 0 && Math.abs(k.spearman) <= 1, JSON.stringify(k));
     }

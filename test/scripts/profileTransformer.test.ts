@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict';
 import { spawnSync } from 'node:child_process';
-import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -31,6 +31,12 @@ describe('hwnas profile --space <transformer space>', () => {
     assert.match(evaluated.stdout, /3 fresh held-out SubTransformers/);
     assert.match(evaluated.stdout, /table +22 +3 .*%/);
     assert.match(evaluated.stdout, /mlp +22 +3 .*%/);
+    const report = JSON.parse(readFileSync(json, 'utf8')) as { kinds: Array<{ kind: string; measurements: number }>; measured: unknown[] };
+    assert.deepEqual(report.kinds.map((k) => k.kind), ['table', 'mlp']);
+    assert.equal(report.measured.length, 3);
+    const sized = run('--evaluate', out, '--subnets', '3', '--sizes', '30', ...loose);
+    assert.equal(sized.status, 1);
+    assert.match(sized.stderr, /--sizes 30: give sizes from 22 .* to the profile's 22 measured SubTransformers/);
   });
 
   it('refuses too few subnets and --resume, naming the fix', () => {
