@@ -16,6 +16,11 @@
  * the residual sums simply lose those channels (there is nothing linear to re-solve in an
  * identity path); the layers reading the stage - the next blocks' first convolutions and
  * projection shortcuts, the head or classifier - are re-solved.
+ *
+ * That is the independent solve (ThiNet; cached per layer and width). By default the layers are
+ * solved sequentially instead (sequentialReconstruction.ts): in forward order, each on the
+ * inputs of the pruned network with the layers before it already re-solved, against the same
+ * uncompressed outputs.
  */
 import type { SubnetConfig } from '../space/types.js';
 import { subnetPlan } from '../space/plan.js';
