@@ -6,7 +6,7 @@
  * times are put at the profile's speed), reporting for each kind the share within +-10%, MAPE
  * and Spearman - each kind having used the same number of measurements.
  */
-import { existsSync } from 'node:fs';
+import { existsSync, rmSync } from 'node:fs';
 import { distinctTransformers, transformerConfigKey } from '../space/transformer/configs.js';
 import type { TransformerConfig } from '../space/transformer/types.js';
 import { parseTransformerProfile, type TransformerProfile } from '../latency/transformer/transformerProfile.js';
@@ -18,6 +18,7 @@ import { atTypicalSpeed } from '../profiling/measureSubnet.js';
 import { measureSubTransformer, referenceGraph, TransformerGraphCache, type TransformerTiming } from '../profiling/transformer/measureTransformer.js';
 import { fitTableModel, measureTransformerProfile, type TransformerProfileOptions } from '../profiling/transformer/profileTransformer.js';
 import { kMinFitSamples } from '../profiling/fitProfile.js';
+import { journalPath } from '../profiling/profileDevice.js';
 import { fitTransformerLatencyMlp, TransformerLatencyMlp } from '../predictors/TransformerLatencyMlp.js';
 import type { MlpTrainOptions } from '../predictors/trainMlp.js';
 import { transformerPartVariants } from '../latency/transformer/transformerParts.js';
@@ -35,17 +36,22 @@ export interface TransformerProfileJobOptions extends TransformerProfileOptions 
   mlp?: MlpTrainOptions;
 }
 
-/** Measures, fits both kinds and writes a transformer profile to `out`. */
+/**
+ * Measures, fits both kinds and writes a transformer profile to `out`; measurements are journaled
+ * to `<out>.partial` as they complete (`resume` continues it) and the journal removed at the end.
+ */
 export async function profileTransformerDevice(
   runtime: BenchRuntime, space: TransformerProfile['space'], out: string, options: TransformerProfileJobOptions = {},
 ): Promise<{ profile: TransformerProfile; seconds: number }> {
   if (existsSync(out) && options.force !== true) throw new Error(`${out} already exists: choose another --out, or pass --force to replace it`);
   const t0 = Date.now();
-  const measured = await measureTransformerProfile(runtime, space, options);
+  const journal = journalPath(out);
+  const measured = await measureTransformerProfile(runtime, space, { ...options, journal });
   const mlp = await fitTransformerLatencyMlp(space, measured.subnets, options.mlp);
   const json = `${JSON.stringify({ ...measured, mlp })}\n`;
   const profile = parseTransformerProfile(JSON.parse(json), out);
   writeFileAtomic(out, json);
+  rmSync(journal, { force: true });
   return { profile, seconds: (Date.now() - t0) / 1000 };
 }
 

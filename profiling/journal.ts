@@ -12,12 +12,12 @@ import type { SearchSpace, SubnetConfig } from '../space/types.js';
 import { machineDifferences, type MachineInfo } from './machine.js';
 import type { SamplerSettings } from './interleaved.js';
 
-export interface JournalHeader {
+export interface JournalHeader<S extends object = SearchSpace> {
   type: 'header';
   target: string;
   threads: number;
   bits: boolean;
-  space: SearchSpace;
+  space: S;
   seed: number;
   measurement: SamplerSettings;
   machine: MachineInfo;
@@ -42,12 +42,12 @@ export interface PartEntry {
   seconds: number;
 }
 
-export interface SubnetEntry {
+export interface SubnetEntry<C = SubnetConfig> {
   type: 'subnet';
   group: string;
   /** configKey of the config. */
   key: string;
-  config: SubnetConfig;
+  config: C;
   ms: number;
   /** The reference subnet timed in the same rounds, when one was given. */
   refMs?: number;
@@ -58,40 +58,42 @@ export interface SubnetEntry {
   seconds: number;
 }
 
-export type JournalEntry = PartEntry | SubnetEntry;
+export type JournalEntry<C = SubnetConfig> = PartEntry | SubnetEntry<C>;
 
-function headerDifferences(a: JournalHeader, b: JournalHeader): string[] {
+function headerDifferences<S extends object>(a: JournalHeader<S>, b: JournalHeader<S>): string[] {
   const out: string[] = [];
   if (a.target !== b.target || a.threads !== b.threads) out.push(`target ${a.target}:${a.threads} vs ${b.target}:${b.threads}`);
   if (a.bits !== b.bits) out.push('bits');
-  if (!sameSpace(a.space, b.space)) out.push(`space '${a.space.name}' vs '${b.space.name}' (or its contents)`);
+  const name = (space: S) => (space as { name?: string }).name;
+  if (!sameSpace(a.space, b.space)) out.push(`space '${name(a.space)}' vs '${name(b.space)}' (or its contents)`);
   if (a.seed !== b.seed) out.push(`seed ${a.seed} vs ${b.seed}`);
   if (JSON.stringify(a.measurement) !== JSON.stringify(b.measurement)) out.push('sampler settings (warm-up, sample length, rounds, target spread)');
   out.push(...machineDifferences(a.machine, b.machine));
   return out;
 }
 
-export class ProfileJournal {
+/** A journal of a CNN profile (the defaults) or of a transformer profile (S and C its space and config types). */
+export class ProfileJournal<S extends object = SearchSpace, C = SubnetConfig> {
   /** Latest entry per part key and per subnet key. */
   readonly parts = new Map<string, PartEntry>();
-  readonly subnets = new Map<string, SubnetEntry>();
+  readonly subnets = new Map<string, SubnetEntry<C>>();
 
   private constructor(
     readonly path: string,
-    readonly header: JournalHeader,
+    readonly header: JournalHeader<S>,
   ) {}
 
   /**
    * Starts a journal at `path`, or with `resume` continues the one there. Throws when a journal
    * exists and `resume` is false, or when the existing one was measured differently.
    */
-  static open(path: string, header: JournalHeader, resume: boolean): ProfileJournal {
+  static open<S extends object = SearchSpace, C = SubnetConfig>(path: string, header: JournalHeader<S>, resume: boolean): ProfileJournal<S, C> {
     if (existsSync(path) && !resume) {
       throw new Error(`${path} holds an unfinished profile: pass --resume to continue it, or delete it to start over`);
     }
     if (!existsSync(path)) {
       mkdirSync(dirname(path), { recursive: true });
-      const journal = new ProfileJournal(path, header);
+      const journal = new ProfileJournal<S, C>(path, header);
       journal.appendLine(header);
       return journal;
     }
@@ -104,7 +106,7 @@ export class ProfileJournal {
     }
     const records = lines.filter((l) => l.length > 0).map((l, i) => {
       try {
-        return JSON.parse(l) as JournalHeader | JournalEntry;
+        return JSON.parse(l) as JournalHeader<S> | JournalEntry<C>;
       } catch {
         throw new Error(`${path} line ${i + 1} is not JSON: the journal is damaged; delete it to start over`);
       }
@@ -115,7 +117,7 @@ export class ProfileJournal {
     if (diffs.length > 0) {
       throw new Error(`cannot resume ${path}: it was measured with a different ${diffs.join(', ')}; use the same settings, or delete it to start over`);
     }
-    const journal = new ProfileJournal(path, first);
+    const journal = new ProfileJournal<S, C>(path, first);
     for (const r of records.slice(1)) {
       if (r.type === 'part') journal.parts.set(r.key, r);
       else if (r.type === 'subnet') journal.subnets.set(r.key, r);
@@ -123,7 +125,7 @@ export class ProfileJournal {
     return journal;
   }
 
-  append(entry: JournalEntry): void {
+  append(entry: JournalEntry<C>): void {
     this.appendLine(entry);
     if (entry.type === 'part') this.parts.set(entry.key, entry);
     else this.subnets.set(entry.key, entry);
@@ -134,7 +136,7 @@ export class ProfileJournal {
     rmSync(this.path, { force: true });
   }
 
-  private appendLine(record: JournalHeader | JournalEntry): void {
+  private appendLine(record: JournalHeader<S> | JournalEntry<C>): void {
     appendFileSync(this.path, `${JSON.stringify(record)}\n`);
     const fd = openSync(this.path, 'r+');
     try {

@@ -21,7 +21,11 @@ export interface TransformerTiming {
   /** Relative precision of `ms`. */
   spread: number;
   noisy: boolean;
+  rounds: number;
   seconds: number;
+  /** Parts: the part's and its baseline's own medians, ms. */
+  partMs?: number;
+  baselineMs?: number;
 }
 
 /** Loads ONNX graphs on a runtime that runs them; refuses one that does not, naming the fix. */
@@ -69,7 +73,7 @@ export async function measureTransformerPart(
   try {
     const m = await measureInterleaved([() => loaded.run(), () => base.run(), () => reference.run()], sampler, { spreadOf, deadlineMs, label: part.key });
     const [p, b, r] = m.timings;
-    return { ms: p.medianMs - b.medianMs, refMs: r.medianMs, spread: m.spread, noisy: m.noisy, seconds: m.seconds };
+    return { ms: p.medianMs - b.medianMs, refMs: r.medianMs, spread: m.spread, noisy: m.noisy, rounds: m.rounds, seconds: m.seconds, partMs: p.medianMs, baselineMs: b.medianMs };
   } finally {
     await loaded.release();
   }
@@ -90,7 +94,7 @@ export async function measureTransformerGraph(
   const spreadOf = (t: readonly GraphTiming[]) => t[0].seMs / t[0].medianMs;
   try {
     const m = await measureInterleaved([() => loaded.run(), () => reference.run()], sampler, { spreadOf, deadlineMs, label });
-    return { ms: m.timings[0].medianMs, refMs: m.timings[1].medianMs, spread: m.spread, noisy: m.noisy, seconds: m.seconds };
+    return { ms: m.timings[0].medianMs, refMs: m.timings[1].medianMs, spread: m.spread, noisy: m.noisy, rounds: m.rounds, seconds: m.seconds };
   } finally {
     await loaded.release();
   }

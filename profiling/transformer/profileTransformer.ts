@@ -23,7 +23,8 @@ import { checkSampler, kDefaultSampler, type SamplerSettings } from '../interlea
 import { machineInfo } from '../machine.js';
 import { atTypicalSpeed } from '../measureSubnet.js';
 import { BudgetClock } from '../profileDevice.js';
-import { measureSubTransformer, measureTransformerPart, referenceGraph, TransformerGraphCache, type TransformerTiming } from './measureTransformer.js';
+import { ProfileJournal, type PartEntry, type SubnetEntry } from '../journal.js';
+import { measureSubTransformer, measureTransformerPart, referenceGraph, TransformerGraphCache } from './measureTransformer.js';
 
 export interface TransformerProfileOptions {
   /** Whole random SubTransformers measured: the MLP's training set, and the table kind's measurement count. */
@@ -31,6 +32,12 @@ export interface TransformerProfileOptions {
   seed?: number;
   sampler?: Partial<SamplerSettings>;
   budgetSeconds?: number;
+  /**
+   * Journal every measurement to this file as it completes (journal.ts); with `resume`,
+   * continue the one there, skipping what it holds. The caller removes it once the profile is written.
+   */
+  journal?: string;
+  resume?: boolean;
   onProgress?: (done: number, total: number) => void;
 }
 
@@ -70,28 +77,37 @@ export async function measureTransformerProfile(runtime: BenchRuntime, space: Tr
   const variants = transformerPartVariants(space);
   const refConfig = referenceTransformer(space);
   const configs = distinctTransformers(space, o.subnets, o.seed, new Set([transformerConfigKey(refConfig)]));
-  const total = variants.length + configs.length;
+  const journal = o.journal === undefined ? undefined : ProfileJournal.open<TransformerSpace, TransformerConfig>(o.journal, {
+    type: 'header', target: runtime.target, threads: runtime.threads, bits: false, space, seed: o.seed, measurement: sampler, machine: machineInfo(runtime),
+  }, o.resume === true);
+  const partsDone = journal?.parts ?? new Map<string, PartEntry>();
+  const subnetsDone = journal?.subnets ?? new Map<string, SubnetEntry<TransformerConfig>>();
+  const total = variants.filter((v) => !partsDone.has(v.key)).length + configs.filter((c) => !subnetsDone.has(transformerConfigKey(c))).length;
   const clock = new BudgetClock(Date.now() + 1000 * o.budgetSeconds, total);
   const cache = new TransformerGraphCache(runtime);
   let done = 0;
-  const step = <T extends { seconds: number }>(started: number, timing: T): T => {
-    clock.finished(Date.now() - started, 1000 * timing.seconds);
+  const step = (started: number, entry: PartEntry | SubnetEntry<TransformerConfig>): void => {
+    clock.finished(Date.now() - started, 1000 * entry.seconds);
+    journal?.append(entry);
+    if (entry.type === 'part') partsDone.set(entry.key, entry);
+    else subnetsDone.set(entry.key, entry);
     o.onProgress?.(++done, total);
-    return timing;
   };
   try {
     const reference = await referenceGraph(cache, space, refConfig);
-    const parts: TransformerTiming[] = [];
-    for (const part of variants) {
+    for (const part of variants.filter((v) => !partsDone.has(v.key))) {
       const started = Date.now();
-      parts.push(step(started, await measureTransformerPart(runtime, cache, space, part, reference, sampler, clock.deadline(started))));
+      const t = await measureTransformerPart(runtime, cache, space, part, reference, sampler, clock.deadline(started));
+      step(started, { type: 'part', key: part.key, ms: t.ms, partMs: t.partMs as number, baselineMs: t.baselineMs as number, refMs: t.refMs, spread: t.spread, rounds: t.rounds, noisy: t.noisy, seconds: t.seconds });
     }
-    const subnets: TransformerTiming[] = [];
-    for (const cfg of configs) {
+    for (const config of configs.filter((c) => !subnetsDone.has(transformerConfigKey(c)))) {
       const started = Date.now();
-      subnets.push(step(started, await measureSubTransformer(runtime, space, cfg, reference, sampler, clock.deadline(started))));
+      const t = await measureSubTransformer(runtime, space, config, reference, sampler, clock.deadline(started));
+      step(started, { type: 'subnet', group: 'fp32', key: transformerConfigKey(config), config, ms: t.ms, refMs: t.refMs, spread: t.spread, rounds: t.rounds, noisy: t.noisy, seconds: t.seconds });
     }
-    const typicalRefMs = median([...parts, ...subnets].map((t) => t.refMs));
+    const parts = variants.map((v) => partsDone.get(v.key) as PartEntry);
+    const subnets = configs.map((c) => subnetsDone.get(transformerConfigKey(c)) as SubnetEntry<TransformerConfig>);
+    const typicalRefMs = median([...parts, ...subnets].map((t) => t.refMs as number));
     const table = Object.fromEntries(variants.map((v, i) => [v.key, round(atTypicalSpeed(parts[i].ms, parts[i].refMs, typicalRefMs))]));
     const measured = configs.map((config, i) => ({ config, ms: round(atTypicalSpeed(subnets[i].ms, subnets[i].refMs, typicalRefMs)), spread: round(subnets[i].spread) }));
     return {

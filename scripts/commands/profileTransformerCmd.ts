@@ -9,6 +9,7 @@ import type { TargetSpec } from '../../latency/targets.js';
 import { transformerPartVariants } from '../../latency/transformer/transformerParts.js';
 import { loadTransformerProfile, type TransformerProfile } from '../../latency/transformer/transformerProfile.js';
 import { createBenchRuntime } from '../../profiling/benchRuntime.js';
+import { journalPath } from '../../profiling/profileDevice.js';
 import { checkTransformerProfileOptions, kDefaultTransformerProfileOptions } from '../../profiling/transformer/profileTransformer.js';
 import {
   evaluateTransformerProfile, kDefaultTransformerEvaluateOptions, profileTransformerDevice, type TransformerEvaluation,
@@ -35,14 +36,15 @@ export async function runTransformerProfile(space: TransformerSpace, spec: Targe
     subnets: opts.subnets === undefined ? d.subnets : parseIntOption('subnets', opts.subnets, 1),
     seed: opts.seed === undefined ? d.seed : parseIntOption('seed', opts.seed, 0),
     sampler: samplerOf(opts), budgetSeconds: opts.budget === undefined ? d.budgetSeconds : positiveNumber('budget', opts.budget), force: opts.force === true,
+    resume: opts.resume === true,
   };
-  if (opts.resume === true) throw new Error('--resume is for CNN profiles: a transformer profile is measured in one run (lower --budget to shorten it)');
   checkTransformerProfileOptions(space, args);
   checkOutputPath(out, { kind: 'file', existing: args.force ? 'replace' : 'refuse' });
   const runtime = await createBenchRuntime(spec.name, spec.threads ?? kDefaultMeasuredThreads);
   warnIfBusy();
   const parts = transformerPartVariants(space).length;
   console.log(`profile ${describe(runtime)}, transformer space ${space.name}: table of ${parts} parts + ${args.subnets} whole SubTransformers -> ${out}`);
+  console.log(`partial results go to ${journalPath(out)} as they are measured (--resume continues from it)`);
   const { profile, seconds } = await withBar('measuring', (onProgress) => profileTransformerDevice(runtime, space, out, { ...args, onProgress }));
   console.log(`wrote ${out}: ${Object.keys(profile.table).length} table entries, ${profile.subnets.length} SubTransformers in ${seconds.toFixed(0)} s`);
   printKinds(profile);

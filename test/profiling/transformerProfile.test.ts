@@ -92,6 +92,19 @@ describe('transformer latency profiles', () => {
     }
   });
 
+  it('journals every measurement, and a resumed run measures nothing twice and gives the same profile', async () => {
+    const journal = join(dir, 'resume.json.partial');
+    const options = { subnets: 22, sampler: fast, budgetSeconds: 20, journal };
+    const first = await measureTransformerProfile(runtime, space, options);
+    let measured = 0;
+    const again = await measureTransformerProfile(runtime, space, { ...options, resume: true, onProgress: () => { measured++; } });
+    assert.equal(measured, 0);
+    assert.deepEqual(again.table, first.table);
+    assert.deepEqual(again.subnets, first.subnets);
+    await assert.rejects(measureTransformerProfile(runtime, space, options), /resume\.json\.partial holds an unfinished profile: pass --resume to continue it, or delete it/);
+    await assert.rejects(measureTransformerProfile(runtime, space, { ...options, seed: 9, resume: true }), /cannot resume .*resume\.json\.partial: it was measured with a different seed 1 vs 9/);
+  });
+
   it('refuses too few subnets, an existing output, a runtime without ONNX and another target, naming the fix', async () => {
     await assert.rejects(measureTransformerProfile(runtime, space, { subnets: 5 }), /--subnets 5 is too few for space 'tiny-vit': its table has 12 parts .* give --subnets 22 or more/);
     await assert.rejects(profileTransformerDevice(runtime, space, out, { subnets: 22 }), /already exists: choose another --out, or pass --force/);
