@@ -2,8 +2,8 @@
  * Verifying what a transformer search chose: each chosen SubTransformer exported from the
  * SuperTransformer checkpoint as fp32 ONNX (exportTransformer), timed on the profile's target
  * beside the profile's reference SubTransformer (so its time is put at the profile's speed, as
- * `hwnas profile --evaluate` does), and its test accuracy measured from the shared weights
- * (the export computes the same logits, within 1e-4: test/supernet/transformer/onnxExport).
+ * `hwnas profile --evaluate` does), and its test accuracy measured on the exported model in
+ * onnxruntime, as the CNN verify does (verifyConfigs.ts).
  * verify.json holds predicted against measured, per chosen config.
  */
 import { readFileSync } from 'node:fs';
@@ -12,7 +12,6 @@ import { transformerConfigKey } from '../space/transformer/configs.js';
 import type { TransformerConfig } from '../space/transformer/types.js';
 import type { DataSplit } from '../supernet/data/types.js';
 import { exportTransformer } from '../supernet/transformer/exportTransformer.js';
-import { evaluateTransformer } from '../supernet/transformer/evaluate.js';
 import type { SuperTransformer } from '../supernet/transformer/SuperTransformer.js';
 import { loadTransformerProfile } from '../latency/transformer/transformerProfile.js';
 import type { BenchRuntime } from '../profiling/benchRuntime.js';
@@ -21,6 +20,7 @@ import { atTypicalSpeed } from '../profiling/measureSubnet.js';
 import { measureTransformerGraph, referenceGraph, TransformerGraphCache } from '../profiling/transformer/measureTransformer.js';
 import { writeFileAtomic } from '../util/atomicWrite.js';
 import type { TransformerResultFile } from './transformerSearch.js';
+import { onnxTestAccuracy } from './verifyConfigs.js';
 
 export interface TransformerVerifyRow {
   config: TransformerConfig;
@@ -55,7 +55,7 @@ export async function verifyTransformerResults(
       const t = await measureTransformerGraph(runtime, { model: readFileSync(onnx), inputShape: [height, width, channels] }, reference,
         { ...kDefaultSampler, ...profile.measurement.sampler, ...sampler }, transformerConfigKey(s.config));
       rows.push({
-        config: s.config, onnx, bytes: exported.bytes, predictedAccuracy: s.accuracy, testAccuracy: evaluateTransformer(net, s.config, test).accuracy,
+        config: s.config, onnx, bytes: exported.bytes, predictedAccuracy: s.accuracy, testAccuracy: await onnxTestAccuracy(onnx, test, net.space.input.classes),
         predictedMs: s.latency, measuredMs: atTypicalSpeed(t.ms, t.refMs, profile.reference.ms), rawMs: t.ms, noisy: t.noisy,
       });
     }
