@@ -9,6 +9,7 @@
  *   result               the finder's result (budget: best and front; pareto: front)
  */
 import { readFileSync } from 'node:fs';
+import { sameSpace } from '../space/sameSpace.js';
 import { resolve } from 'node:path';
 import { parseTransformerConfig } from '../space/transformer/schema.js';
 import type { TransformerSpace } from '../space/transformer/types.js';
@@ -59,7 +60,7 @@ export function transformerFitness(job: TransformerSearchJob): TransformerFitnes
   if (spec !== job.target && `${job.target}:1` !== spec) {
     throw new Error(`profile ${job.profile} was measured for ${spec}, not ${job.target}: give --profile ${job.target}=FILE measured there ('hwnas profile --space ${job.space.name} --target ${job.target} --out FILE')`);
   }
-  if (JSON.stringify(profile.space) !== JSON.stringify(job.space)) {
+  if (!sameSpace(profile.space, job.space)) {
     throw new Error(`profile ${job.profile} was measured for space '${profile.space.name}', not the checkpoint's '${job.space.name}': measure one with 'hwnas profile --space SPACE --target ${spec} --out FILE'`);
   }
   const latency = transformerLatencyModel(profile, job.latencyKind, `profile ${job.profile}`);

@@ -1,4 +1,5 @@
 /** `hwnas verify` of a transformer search's results: export, time and score each chosen SubTransformer. */
+import { sameSpace } from '../../space/sameSpace.js';
 import { transformerConfigKey } from '../../space/transformer/configs.js';
 import type { DataOptions } from '../../supernet/data/loadDataset.js';
 import { loadTrainingData } from '../../supernet/trainingData.js';
@@ -26,7 +27,7 @@ export async function verifyTransformerCommand(files: string[], args: Transforme
   const runtime = await createBenchRuntime(profile.target, profile.threads);
   const { net, meta } = loadSuperTransformer(checkpoint);
   try {
-    if (JSON.stringify(net.space) !== JSON.stringify(results.space)) {
+    if (!sameSpace(net.space, results.space)) {
       throw new Error(`${checkpoint} is a SuperTransformer of space '${net.space.name}', the results are of '${results.space.name}': give the --checkpoint the search used (${results.checkpoint})`);
     }
     const data = await loadTrainingData(args, net.space, meta.data, checkpoint);
