@@ -28,7 +28,8 @@ export function parseProfileArgs(values: readonly string[], targets: readonly Re
     if (target.kind !== 'measured') {
       throw new Error(`--profile ${value}: ${spec} is ${target.kind === 'estimate' ? 'an analytic estimate' : 'a proxy'} and reads no latency profile; profiles are for measured targets (ort-cpu, tfjs-wasm, tfjs-node)`);
     }
-    const matching = targets === null ? [target.spec] : targets.filter((t) => t.spec === target.spec).map((t) => t.given);
+    // A target searched at several budgets is listed once per budget: one profile serves them all.
+    const matching = targets === null ? [target.spec] : [...new Set(targets.filter((t) => t.spec === target.spec).map((t) => t.given))];
     if (matching.length === 0) throw new Error(`--profile ${value}: ${spec} is not one of ${what} (${(targets ?? []).map((t) => t.given).join(', ')})`);
     if (!existsSync(file)) throw new Error(`--profile ${value}: ${file} does not exist: measure one with 'hwnas profile --target ${target.spec} --out ${file}'`);
     for (const t of matching) {

@@ -28,9 +28,23 @@ export function resolveConfig(space: SearchSpace, arg: string): SubnetConfig {
   } catch (err) {
     throw new Error(`config file ${arg} is not valid JSON: ${(err as Error).message}`);
   }
-  // A results file may wrap the config: { config: {...} }.
-  const inner = typeof json === 'object' && json !== null && 'config' in json ? (json as { config: unknown }).config : json;
-  return parseConfig(space, inner);
+  return parseConfig(space, wrappedConfig(json, arg));
+}
+
+/**
+ * The config inside a file's JSON: a bare config, one wrapped as { config }, or the chosen
+ * config of a budget search's results file ({ mode: 'budget', best: { config } }).
+ */
+function wrappedConfig(json: unknown, file: string): unknown {
+  if (typeof json !== 'object' || json === null) return json;
+  const o = json as { config?: unknown; mode?: unknown; best?: { config?: unknown } | null };
+  if ('config' in o) return o.config;
+  if (o.mode === 'pareto') throw new Error(`${file} is the results of a Pareto search (a front of configs): export the one you want as a config JSON, or run 'hwnas search' with --max-latency to choose one`);
+  if (o.mode === 'budget') {
+    if (o.best?.config === undefined) throw new Error(`${file} is the results of a budget search that found no config within its budget: search again with a larger --max-latency`);
+    return o.best.config;
+  }
+  return json;
 }
 
 export interface LoadedSupernet {
