@@ -21,6 +21,7 @@ import {
 import type { EpochRecord, GradientEngine, TrainCallbacks, TrainMeta } from './trainTypes.js';
 import { isTrainingNet, type NetSpace, type TrainingNet } from './trainingNet.js';
 import { cnnTrainingNet } from './cnnTrainingNet.js';
+import { replanRun } from './replan.js';
 
 export class SupernetTrainer<S extends NetSpace = SearchSpace, C = SubnetConfig> {
   readonly space: S;
@@ -94,58 +95,19 @@ export class SupernetTrainer<S extends NetSpace = SearchSpace, C = SubnetConfig>
     return extended;
   }
 
-  /**
-   * Re-plans the unfinished part of the checkpoint's schedule (rewritten atomically, weights and
-   * momentum unchanged): `phases` lists the same phases as the checkpoint, with new epochs,
-   * peak learning rates or random subnets per step. A phase that has ended keeps its settings;
-   * the phase in progress may change its length (not below the steps it has trained) and its
-   * peak learning rate (its schedule continues from the step reached, recomputed for the new
-   * length); later phases may change freely. Returns the new metadata, or undefined when
-   * nothing changes; throws, naming the phase and the fix, for any other change.
-   */
+  /** Re-plans what is left of the checkpoint's schedule (replan.ts), rewriting it atomically; undefined: no change. */
   replanCheckpoint(phases: readonly PhaseSpec[]): TrainMeta<S> | undefined {
     // Not while a run trains it: that run would overwrite the new plan at its next checkpoint.
     const lock = OutputLock.acquire(this.checkpointPath);
     try {
-      return this.replanLocked(phases);
+      const ck = loadCheckpoint<TrainMeta<S>>(this.checkpointPath);
+      this.checkKind(ck.meta);
+      const replanned = replanRun(ck.meta, phases, this.checkpointPath);
+      if (replanned !== undefined) saveCheckpoint(this.checkpointPath, replanned, ck.arrays);
+      return replanned;
     } finally {
       lock.release();
     }
-  }
-
-  private replanLocked(phases: readonly PhaseSpec[]): TrainMeta<S> | undefined {
-    const ck = loadCheckpoint<TrainMeta<S>>(this.checkpointPath);
-    const { meta } = ck;
-    this.checkKind(meta);
-    const kept = meta.options.phases;
-    if (phases.length !== kept.length || phases.some((p, i) => p.name !== kept[i].name)) {
-      throw new Error(`${this.checkpointPath} was planned with phases ${kept.map((p) => p.name).join(', ')}; a resumed run can change their epochs and learning rates but not which phases there are`);
-    }
-    const spe = meta.stepsPerEpoch;
-    let start = 0;
-    let changed = false;
-    const next = kept.map((old, i) => {
-      const asked = phases[i];
-      const phaseStart = start;
-      start += old.epochs * spe;
-      const same = asked.epochs === old.epochs && asked.lr === old.lr && asked.randomSubnets === old.randomSubnets;
-      if (same) return old;
-      const ended = start <= meta.step;
-      if (ended) throw new Error(`phase '${old.name}' of ${this.checkpointPath} has ended (step ${meta.step}); its epochs and learning rate cannot change now: drop those flags, or append a phase with --extend-epochs`);
-      const trainedEpochs = Math.ceil(Math.max(0, meta.step - phaseStart) / spe);
-      if (asked.epochs < Math.max(1, trainedEpochs)) {
-        throw new Error(`phase '${old.name}' of ${this.checkpointPath} has trained ${trainedEpochs} epoch(s) already; give it at least that many`);
-      }
-      if (asked.epochs < old.warmupEpochs) throw new Error(`phase '${old.name}' warms up for ${old.warmupEpochs} epoch(s); give it at least that many`);
-      changed = true;
-      return { ...old, epochs: asked.epochs, lr: asked.lr, randomSubnets: asked.randomSubnets, averageEpochs: Math.min(old.averageEpochs ?? 0, asked.epochs) };
-    });
-    if (!changed) return undefined;
-    const options = validateTrainOptions({ ...meta.options, phases: next });
-    const totalSteps = next.reduce((s, p) => s + p.epochs, 0) * spe;
-    const replanned: TrainMeta<S> = { ...meta, options, totalSteps };
-    saveCheckpoint(this.checkpointPath, replanned, ck.arrays);
-    return replanned;
   }
 
   /** The steps of the whole schedule: the options', or the checkpoint's when resuming. */
