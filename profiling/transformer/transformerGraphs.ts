@@ -7,6 +7,7 @@
  * are seeded random: fp32 kernels do not depend on the values.
  */
 import { hiddenUnits, tokenCount } from '../../space/transformer/cost.js';
+import { subTransformerParams, type LayerDims } from '../../space/transformer/paramLayout.js';
 import type { TransformerConfig, TransformerSpace } from '../../space/transformer/types.js';
 import { Rng } from '../../space/rng.js';
 import type { SubTransformerWeights } from '../../supernet/transformer/extract.js';
@@ -21,42 +22,17 @@ export interface OnnxGraph {
   inputShape: number[];
 }
 
-export interface LayerDims {
-  heads: number;
-  hidden: number;
-}
+export type { LayerDims };
 
 /** Seeded random weights of a SubTransformer of width `d` with `layers` (names as extract.ts gives them). */
 export function syntheticWeights(space: TransformerSpace, d: number, layers: readonly LayerDims[], seed = 1): SubTransformerWeights {
   const rng = new Rng(seed);
   const out: SubTransformerWeights = {};
-  const array = (name: string, shape: number[], scale: number, offset = 0) => {
-    const n = shape.reduce((a, b) => a * b, 1);
+  for (const { name, shape, role } of subTransformerParams(space, d, layers)) {
+    const [scale, offset] = role === 'weight' ? [1 / Math.sqrt(shape[0]), 0] : role === 'gamma' ? [0.1, 1] : [0.02, 0];
+    const n = shape.reduce((x, y) => x * y, 1);
     out[name] = { shape, data: Float32Array.from({ length: n }, () => offset + scale * rng.normal()) };
-  };
-  const linear = (name: string, rows: number, cols: number) => {
-    array(`${name}.weight`, [rows, cols], 1 / Math.sqrt(rows));
-    array(`${name}.bias`, [cols], 0.02);
-  };
-  const norm = (name: string) => {
-    array(`${name}.gamma`, [d], 0.1, 1);
-    array(`${name}.beta`, [d], 0.02);
-  };
-  const p = space.patchSize;
-  linear('patch', p * p * space.input.channels, d);
-  if (space.pool === 'cls') array('cls', [d], 0.02);
-  array('pos', [tokenCount(space), d], 0.02);
-  layers.forEach(({ heads, hidden }, i) => {
-    const a = heads * space.headDim;
-    norm(`layers.${i}.ln1`);
-    for (const part of ['q', 'k', 'v']) linear(`layers.${i}.${part}`, d, a);
-    linear(`layers.${i}.proj`, a, d);
-    norm(`layers.${i}.ln2`);
-    linear(`layers.${i}.fc1`, d, hidden);
-    linear(`layers.${i}.fc2`, hidden, d);
-  });
-  norm('norm');
-  linear('classifier', d, space.input.classes);
+  }
   return out;
 }
 

@@ -5,7 +5,8 @@
  */
 import { tf } from '../backend/tf.js';
 import type { TransformerConfig } from '../../space/transformer/types.js';
-import { hiddenUnits, tokenCount } from '../../space/transformer/cost.js';
+import { hiddenUnits } from '../../space/transformer/cost.js';
+import { subTransformerParams } from '../../space/transformer/paramLayout.js';
 import type { SuperTransformer } from './SuperTransformer.js';
 
 export interface WeightArray {
@@ -17,38 +18,11 @@ export type SubTransformerWeights = Record<string, WeightArray>;
 
 /** Every weight SubTransformer `cfg` reads, sliced to its shape. */
 export function subTransformerWeights(net: SuperTransformer, cfg: TransformerConfig): SubTransformerWeights {
-  const { space } = net;
-  const d = cfg.embedDim;
-  const p = space.patchSize;
+  const layers = cfg.heads.slice(0, cfg.depth).map((heads, i) => ({ heads, hidden: hiddenUnits(cfg.embedDim, cfg.mlpRatios[i]) }));
   const out: SubTransformerWeights = {};
-  const matrix = (name: string, rows: number, cols: number) => {
-    out[name] = { shape: [rows, cols], data: tf.tidy(() => net.matrix(name, rows, cols).dataSync() as Float32Array).slice() };
-  };
-  const vector = (name: string, n: number) => {
-    out[name] = { shape: [n], data: tf.tidy(() => net.vector(name, n).dataSync() as Float32Array).slice() };
-  };
-  const linear = (name: string, rows: number, cols: number) => {
-    matrix(`${name}.weight`, rows, cols);
-    vector(`${name}.bias`, cols);
-  };
-  const norm = (name: string) => {
-    vector(`${name}.gamma`, d);
-    vector(`${name}.beta`, d);
-  };
-  linear('patch', p * p * space.input.channels, d);
-  if (space.pool === 'cls') vector('cls', d);
-  matrix('pos', tokenCount(space), d);
-  for (let i = 0; i < cfg.depth; i++) {
-    const a = cfg.heads[i] * space.headDim;
-    const hidden = hiddenUnits(d, cfg.mlpRatios[i]);
-    norm(`layers.${i}.ln1`);
-    for (const part of ['q', 'k', 'v']) linear(`layers.${i}.${part}`, d, a);
-    linear(`layers.${i}.proj`, a, d);
-    norm(`layers.${i}.ln2`);
-    linear(`layers.${i}.fc1`, d, hidden);
-    linear(`layers.${i}.fc2`, hidden, d);
+  for (const { name, shape } of subTransformerParams(net.space, cfg.embedDim, layers)) {
+    const data = tf.tidy(() => (shape.length === 2 ? net.matrix(name, shape[0], shape[1]) : net.vector(name, shape[0])).dataSync() as Float32Array).slice();
+    out[name] = { shape, data };
   }
-  norm('norm');
-  linear('classifier', d, space.input.classes);
   return out;
 }
