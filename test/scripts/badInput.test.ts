@@ -13,6 +13,8 @@ import { join, relative } from 'node:path';
 import { after, describe, it } from 'node:test';
 import { fileURLToPath } from 'node:url';
 import { lockPath } from '../../util/outputLock.js';
+import { loadCheckpoint, saveCheckpoint } from '../../supernet/train/checkpoint.js';
+import type { TrainMeta } from '../../supernet/train/trainTypes.js';
 
 const cli = fileURLToPath(new URL('../../scripts/cli.js', import.meta.url));
 const root = fileURLToPath(new URL('../../../', import.meta.url));
@@ -25,6 +27,11 @@ const at = (name: string): string => join(dir, name);
 copyFileSync(join(root, 'models/predictors/accuracy-quant.json'), at('predictor.json'));
 writeFileSync(at('model.onnx'), Buffer.from([0x08, 0x07, 0x12, 0x0a, 0x68, 0x77, 0x0a, 0x00, 0xff, 0x01]));
 writeFileSync(at('afile'), 'not a folder\n');
+// A training run paused half-way: the shipped ResNet-8 baseline's checkpoint set back to step 1.
+{
+  const ck = loadCheckpoint<TrainMeta>(join(root, 'models/baselines/resnet8.ckpt'));
+  saveCheckpoint(at('paused.ckpt'), { ...ck.meta, step: 1 }, ck.arrays);
+}
 mkdirSync(at('folder'));
 writeFileSync(at('folder/keep.txt'), 'x');
 mkdirSync(at('loose'));
@@ -78,7 +85,7 @@ const cases: Array<[string, string[] | null, RegExp]> = [
   ['demo: --out is a file', ['demo', '--out', at('afile')], /--out .*afile is a file, not a folder/],
   ['demo: a negative budget', ['demo', '--target', 'rpi4', '--max-latency=-2ms', '--out', at('d')], /invalid --max-latency '-2ms' for rpi4: it is negative/],
   ['compress: a missing --checkpoint', [...compress, '--checkpoint', at('none.ckpt'), '--out', at('c')], /--checkpoint .*none\.ckpt does not exist: train a network with 'hwnas train --config C/],
-  ['compress: a paused training run', [...compress, '--checkpoint', join(root, 'models/training/fashion-hybrid.ckpt'), '--out', at('c')], /is a training run paused at step \d+\/\d+: finish it/],
+  ['compress: a paused training run', [...compress, '--checkpoint', at('paused.ckpt'), '--out', at('c')], /is a training run paused at step \d+\/\d+: finish it/],
   ['compress: a supernet without --config', [...compress, '--checkpoint', join(root, 'models/supernet.ckpt'), '--out', at('c')], /holds a supernet of .* subnets: name the network to compress with --config/],
   ['compress: a target that is not measured', ['compress', '--checkpoint', join(root, 'models/baselines/resnet8.ckpt'), '--target', 'rpi4', '--max-latency', '1ms', '--out', at('c')], /--target rpi4 is not a measured target: compression measures latency/],
   ['compress: a negative budget', [...compress.slice(0, -2), '--max-latency=-1ms', '--checkpoint', join(root, 'models/baselines/resnet8.ckpt'), '--out', at('c')], /invalid --max-latency '-1ms' for ort-cpu:1: it is negative/],
