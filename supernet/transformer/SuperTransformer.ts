@@ -10,6 +10,7 @@ import type { Tensor, Tensor2D, Tensor4D } from '../backend/tf.js';
 import { Rng } from '../../space/rng.js';
 import type { TransformerConfig, TransformerSpace } from '../../space/transformer/types.js';
 import { hiddenUnits, tokenCount } from '../../space/transformer/cost.js';
+import { subTransformerParams } from '../../space/transformer/paramLayout.js';
 import { ParamStore } from '../layers/ParamStore.js';
 import { attention, layerNorm, linear, patchify } from './ops.js';
 
@@ -24,31 +25,15 @@ export class SuperTransformer {
   constructor(space: TransformerSpace, seed = 0) {
     this.space = space;
     const rng = new Rng(seed);
-    const { input, patchSize: p } = space;
-    const d = last(space.embedDims);
-    const a = last(space.heads) * space.headDim;
+    const heads = last(space.heads);
     const hidden = Math.max(...space.embedDims.map((e) => hiddenUnits(e, last(space.mlpRatios))));
-    const linearParams = (name: string, inUnits: number, outUnits: number): void => {
-      this.store.addNormal(`${name}.weight`, [inUnits, outUnits], kInitStd, rng);
-      this.store.addConstant(`${name}.bias`, [outUnits], 0);
-    };
-    const norm = (name: string): void => {
-      this.store.addConstant(`${name}.gamma`, [d], 1);
-      this.store.addConstant(`${name}.beta`, [d], 0);
-    };
-    linearParams('patch', p * p * input.channels, d);
-    if (space.pool === 'cls') this.store.addNormal('cls', [d], kInitStd, rng, false);
-    this.store.addNormal('pos', [tokenCount(space), d], kInitStd, rng, false);
-    for (let i = 0; i < last(space.depths); i++) {
-      norm(`layers.${i}.ln1`);
-      for (const part of ['q', 'k', 'v']) linearParams(`layers.${i}.${part}`, d, a);
-      linearParams(`layers.${i}.proj`, a, d);
-      norm(`layers.${i}.ln2`);
-      linearParams(`layers.${i}.fc1`, d, hidden);
-      linearParams(`layers.${i}.fc2`, hidden, d);
+    const layers = Array.from({ length: last(space.depths) }, () => ({ heads, hidden }));
+    // The largest SubTransformer's parameters (paramLayout.ts), initialised by role.
+    for (const { name, shape, role } of subTransformerParams(space, last(space.embedDims), layers)) {
+      if (role === 'weight') this.store.addNormal(name, shape, kInitStd, rng);
+      else if (role === 'token') this.store.addNormal(name, shape, kInitStd, rng, false);
+      else this.store.addConstant(name, shape, role === 'gamma' ? 1 : 0);
     }
-    norm('norm');
-    linearParams('classifier', d, input.classes);
   }
 
   /** The front `rows x cols` of a stored matrix (the whole variable when it is that size). */
