@@ -108,7 +108,7 @@ try {
       plainAcc.push(a);
       solvedAcc.push(b);
       const seconds = (performance.now() - t0) / 1000;
-      // The fine-tune's teacher (the unpruned config) shares the supernet, so it runs on the policy's reconstructed weights.
+      // The unpruned config on the policy's reconstructed weights: what the fine-tune distilled from before its teacher became a frozen copy of the original network.
       const teacher = await withParams(network, solved.weightsFor(p), () => evaluateSample(network.net, network.policies.toConfig(plain.identity()), problemData.calibration, data.val, { limit: valImages }));
       rows.push([String(i), p.keep.join(' '), (plain.latencyMs(p) / full).toFixed(3), pct(a), pct(b), `${((b - a) * 100).toFixed(2)}`, seconds.toFixed(1), pct(teacher.accuracy)]);
       process.stderr.write(`policy ${i + 1}/${policies.length}: ${pct(a)} -> ${pct(b)}\n`);

@@ -163,6 +163,8 @@ export async function runCompress(job: CompressJob): Promise<CompressReport> {
     const testOf = async (cfg: SubnetConfig, net = network.net): Promise<number> => (await evaluateOnSplit(net, cfg, calibration, data.test)).accuracy;
     // Before the method runs: a method that trains (l1l2) replaces the network's weights.
     const original = { ...problem.original, testAccuracy: await testOf(network.policies.toConfig(network.policies.identity())) };
+    // The fine-tune's teacher: a frozen copy of the network as given, whatever the method does to its weights.
+    const uncompressed = Float32Array.from(network.params);
     let training: Progress | undefined;
     const method = createMethod(job.method, {
       network, data, workers: job.workers, backend: job.backend, out: job.out,
@@ -194,7 +196,7 @@ export async function runCompress(job: CompressJob): Promise<CompressReport> {
       const inherited = weights === network.params ? policiesCheckpoint : join(job.out, 'chosen.ckpt');
       savePolicyCheckpoint(network, inherited, weights);
       const finetuned = o.finetuneEpochs > 0
-        ? await finetunePolicy(network, cfg, data, { out: join(job.out, 'finetune.ckpt'), epochs: o.finetuneEpochs, seed: o.seed, workers: job.workers, backend: job.backend, reporter, calibration }, weights)
+        ? await finetunePolicy(network, cfg, data, { out: join(job.out, 'finetune.ckpt'), epochs: o.finetuneEpochs, seed: o.seed, workers: job.workers, backend: job.backend, reporter, calibration }, weights, uncompressed)
         : null;
       chosen = { ...outcome.best, testAccuracy: await withParams(network, weights, () => testOf(cfg)), finetuned };
       const run: SearchRun = { target, resolved, unit: 'ms', kind: 'measured', max: job.maxLatencyMs, file: `search-${targetSlug(target)}.json` };

@@ -1,8 +1,8 @@
 /**
  * The checkpoints of a compression: the network in its policy space (what a policy is
  * extracted and exported from), and the chosen policy fine-tuned on its own from the network's
- * kept weights, distilling from the uncompressed network (the policy space's identity policy),
- * resumable as any training run.
+ * kept weights, distilling from a frozen copy of the uncompressed network (the policy space's
+ * identity policy), resumable as any training run.
  */
 import { existsSync } from 'node:fs';
 import type { SubnetConfig } from '../space/types.js';
@@ -24,12 +24,17 @@ export function savePolicyCheckpoint(network: CompressibleNetwork, path: string,
 
 /**
  * Fine-tunes policy `cfg` of `network` into `run.out` from the network's (sorted) weights - or
- * from `params`, the policy's reconstructed ones - distilling from the uncompressed network's
- * config; resumable. The teacher runs on the same supernet, so it starts from `params` too: with
- * reconstructed weights its kept slices are the re-solved ones (ResNet-8 teachers measured
- * 2-6 pp below the original, BENCHMARKS.md), as they drift with the student's training anyway.
+ * from `params`, the policy's reconstructed ones - distilling from a frozen copy of the
+ * uncompressed network: the identity policy on `teacherParams` (default the network's weights;
+ * pass a copy taken before a method that retrains them). The teacher is a separate network, so
+ * neither reconstructed weights nor the student's training change it; resumable (a resumed
+ * run distils from the teacher its checkpoint keeps).
  */
-export async function finetunePolicy(network: CompressibleNetwork, cfg: SubnetConfig, data: Dataset, run: Omit<FinetuneRun, 'teacher'>, params = network.params): Promise<FinetuneFigures> {
-  const source = { space: network.policies.space, params, batchSize: network.meta.options.batchSize, hyper: network.meta.options.hyper, from: network.checkpoint };
-  return finetuneSubnet(source, cfg, data, { ...run, teacher: network.policies.toConfig(network.policies.identity()) });
+export async function finetunePolicy(
+  network: CompressibleNetwork, cfg: SubnetConfig, data: Dataset, run: Omit<FinetuneRun, 'teacher'>, params = network.params, teacherParams = network.params,
+): Promise<FinetuneFigures> {
+  const { space } = network.policies;
+  const source = { space, params, batchSize: network.meta.options.batchSize, hyper: network.meta.options.hyper, from: network.checkpoint };
+  const teacher = { space, params: teacherParams, config: network.policies.toConfig(network.policies.identity()), from: network.checkpoint };
+  return finetuneSubnet(source, cfg, data, { ...run, teacher });
 }

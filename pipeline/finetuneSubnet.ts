@@ -1,9 +1,10 @@
 /**
  * Fine-tuning one subnet on its own from inherited weights (OFA fine-tunes the specialised
  * subnet before deploying it; a compressed network is fine-tuned the same way), distilling from
- * a frozen teacher config of the same supernet: a resumable training run into its own
- * checkpoint, then the subnet's val and test accuracy (quantization simulated for a config
- * with bits; the weights train float).
+ * a frozen teacher - a separate network with its own copy of the weights (e.g. the supernet's
+ * largest subnet as it was when fine-tuning started), kept in the checkpoint: a resumable
+ * training run into its own checkpoint, then the subnet's val and test accuracy (quantization
+ * simulated for a config with bits; the weights train float).
  */
 import { existsSync, mkdirSync } from 'node:fs';
 import { dirname } from 'node:path';
@@ -13,6 +14,7 @@ import type { Dataset, ImageSet } from '../supernet/data/types.js';
 import type { SupernetHyper } from '../supernet/train/supernetReplica.js';
 import { loadCheckpoint, readCheckpointMeta } from '../supernet/train/checkpoint.js';
 import type { TrainMeta } from '../supernet/train/trainTypes.js';
+import type { TeacherSource } from '../supernet/train/frozenTeacher.js';
 import { SupernetTrainer } from '../supernet/train/SupernetTrainer.js';
 import { createEngine } from '../supernet/train/engines.js';
 import { Supernet } from '../supernet/Supernet.js';
@@ -41,8 +43,11 @@ export interface FinetuneRun {
   backend?: BackendName | 'auto';
   reporter: Reporter;
   calibration: ImageSet;
-  /** Frozen teacher config of the same supernet (e.g. its largest); undefined: labels only. */
-  teacher?: SubnetConfig;
+  /**
+   * The frozen teacher (its own copy of the weights; a resumed run uses the one its checkpoint
+   * keeps); undefined: labels only.
+   */
+  teacher?: TeacherSource;
 }
 
 export interface FinetuneFigures {
@@ -61,14 +66,13 @@ export async function finetuneSubnet(source: SubnetSource, cfg: SubnetConfig, da
     hyper: source.hyper,
     phases: [{
       name: 'finetune', epochs: run.epochs, lr: run.lr ?? kFinetuneLr, warmupEpochs: 0, sandwich: false, randomSubnets: 0, config: float,
-      ...(run.teacher === undefined ? {} : { teacher: run.teacher }),
     }],
-  });
+  }, run.teacher);
   mkdirSync(dirname(run.out), { recursive: true });
   const done = existsSync(run.out) && ((m) => m.step === m.totalSteps)(readCheckpointMeta<TrainMeta>(run.out));
   if (!done) {
     const resume = existsSync(run.out);
-    const engine = await createEngine(trainer.replicaInit(), run.workers, run.backend);
+    const engine = await createEngine(trainer.replicaInit(resume), run.workers, run.backend);
     const bar = run.reporter.bar(trainer.plannedSteps(resume), trainer.resumeStep(resume), 'fine-tune {bar} {value}/{total} steps | loss {loss} | ETA {eta_formatted}');
     try {
       await trainer.run(engine, resume, { onStep: (p) => bar.update(p.step, { loss: p.loss.toFixed(3) }) }, resume ? undefined : { params: source.params, from: source.from });

@@ -1,10 +1,11 @@
 /**
  * `hwnas search --finetune-epochs N`: each budget search's chosen subnet fine-tuned on its own
- * from the weights it inherits from the supernet, distilling from the supernet's largest subnet
- * (OFA's step before deployment). The fine-tuning runs train into a work folder beside the
- * search's output (`<out>.finetune/`), so a killed search resumes them; each finished checkpoint
- * is then copied into the output folder and the results file points to it, so `hwnas verify`
- * exports the fine-tuned weights. The results record the inherited and fine-tuned accuracies.
+ * from the weights it inherits from the supernet, distilling from a frozen copy of the
+ * supernet's largest subnet (OFA's step before deployment). The fine-tuning runs train into a
+ * work folder beside the search's output (`<out>.finetune/`), so a killed search resumes them
+ * (with the teacher each checkpoint keeps); each finished checkpoint is then copied into the
+ * output folder and the results file points to it, so `hwnas verify` exports the fine-tuned
+ * weights. The results record the inherited and fine-tuned accuracies.
  */
 import { copyFileSync, existsSync, rmSync } from 'node:fs';
 import { basename, join, resolve } from 'node:path';
@@ -79,7 +80,10 @@ export async function finetuneOutcomes(outcomes: SearchOutcome[], runs: readonly
     const tuned = await finetuneSubnet(
       { space: meta.space, params: arrays.params, batchSize: meta.options.batchSize, hyper: meta.options.hyper, from: outcome.checkpoint },
       cfg, data,
-      { out: ckpt, epochs: job.epochs, seed: job.seed, workers: job.workers, backend: job.backend, reporter: job.reporter, calibration, teacher: largestConfig(meta.space) },
+      {
+        out: ckpt, epochs: job.epochs, seed: job.seed, workers: job.workers, backend: job.backend, reporter: job.reporter, calibration,
+        teacher: { space: meta.space, params: arrays.params, config: largestConfig(meta.space), from: outcome.checkpoint },
+      },
     );
     copyFileSync(ckpt, join(dir, name));
     outcomes[k] = {

@@ -1,6 +1,9 @@
 /** The run loop shared by `hwnas train` and `hwnas finetune`: engine, progress bar, per-epoch lines. */
 import { existsSync, mkdirSync } from 'node:fs';
-import { dirname } from 'node:path';
+import { dirname, resolve } from 'node:path';
+import type { SearchSpace, SubnetConfig } from '../space/types.js';
+import { canonicalConfig, configKey } from '../space/searchSpace.js';
+import { resolveConfig } from '../supernet/io.js';
 import type { BackendName } from '../supernet/backend/backend.js';
 import { createEngine } from '../supernet/train/engines.js';
 import type { SupernetTrainer } from '../supernet/train/SupernetTrainer.js';
@@ -43,7 +46,7 @@ export function epochLine(r: EpochRecord): string {
 /** Runs (or resumes) `trainer` (of the CNN supernet or the SuperTransformer) with a progress bar; resolves to the final metadata. */
 export async function runTraining<S extends NetSpace, C>(trainer: SupernetTrainer<S, C>, run: TrainRun): Promise<TrainMeta<S>> {
   mkdirSync(dirname(run.out), { recursive: true });
-  const engine: GradientEngine<C> & { close(): Promise<void> } = await createEngine<C>(trainer.replicaInit(), run.workers, run.backend, trainer.replicaModule);
+  const engine: GradientEngine<C> & { close(): Promise<void> } = await createEngine<C>(trainer.replicaInit(run.resume), run.workers, run.backend, trainer.replicaModule);
   const bar = progressBar(trainer.plannedSteps(run.resume), trainer.resumeStep(run.resume),
     'train |{bar}| {value}/{total} steps | epoch {epoch} {phase} | loss {loss} | {ips} img/s | ETA {eta_formatted}');
   try {
@@ -62,12 +65,19 @@ export async function runTraining<S extends NetSpace, C>(trainer: SupernetTraine
   }
 }
 
+/** The teacher flags of `hwnas finetune` as given: `--teacher`, `--teacher-config`, and false for `--no-distill`. */
+export interface AskedTeacher {
+  teacher?: string;
+  teacherConfig?: string;
+  distill: boolean;
+}
+
 /**
  * A resumed run keeps its checkpoint's settings: refuses a flag given explicitly with another
  * value than the checkpoint's, naming both (silently training on with the old value would
- * ignore the user).
+ * ignore the user). With `teacher` (fine-tuning), the teacher flags too.
  */
-export function refuseChangedSettings(cmd: Command, out: string, asked: Required<TrainOptions>): void {
+export function refuseChangedSettings(cmd: Command, out: string, asked: Required<TrainOptions>, teacher?: AskedTeacher): void {
   if (!existsSync(out)) return;
   const meta = readCheckpointMeta<TrainMeta>(out);
   if (meta.kind !== 'hwnas-supernet' && meta.kind !== 'hwnas-supertransformer') return;
@@ -81,4 +91,35 @@ export function refuseChangedSettings(cmd: Command, out: string, asked: Required
     if (cmd.getOptionValueSource(flag.replace(/-(.)/g, (_, c: string) => c.toUpperCase())) !== 'cli' || given === saved) continue;
     throw new Error(`--${flag} ${String(given)} differs from ${out}'s ${String(saved)}: a resumed run keeps its checkpoint's settings; drop --${flag}, or start a new run with another --out`);
   }
+  if (teacher !== undefined) refuseChangedTeacher(cmd, out, meta, teacher);
+}
+
+/** Refuses teacher flags (given explicitly) that ask for another teacher than the one `out` keeps, naming it. */
+function refuseChangedTeacher(cmd: Command, out: string, meta: TrainMeta, asked: AskedTeacher): void {
+  const given = (name: string): boolean => cmd.getOptionValueSource(name) === 'cli';
+  const kept = meta.teacher;
+  const inPlace = meta.options.phases.some((p) => p.teacher !== undefined);
+  const keptWords = kept !== undefined
+    ? `teacher ${kept.from} (config ${configKey(kept.space, kept.config)})`
+    : inPlace ? 'in-place teacher (a config of its own supernet, from before frozen teachers)' : 'training without a teacher (--no-distill)';
+  const refuse = (flag: string): never => {
+    throw new Error(`${flag} differs from ${out}'s ${keptWords}: a resumed run distils from the teacher its checkpoint keeps; drop ${flag.split(' ')[0]}, or start a new run with another --out`);
+  };
+  if (given('distill') && !asked.distill && (kept !== undefined || inPlace)) refuse('--no-distill');
+  if (given('teacher') && asked.teacher !== undefined && (kept === undefined || resolve(asked.teacher) !== resolve(kept.from))) refuse(`--teacher ${asked.teacher}`);
+  if (given('teacherConfig') && asked.teacherConfig !== undefined) {
+    let config: SubnetConfig | undefined;
+    try {
+      config = kept === undefined ? undefined : resolveConfig(kept.space, asked.teacherConfig);
+    } catch {
+      config = undefined;
+    }
+    if (kept === undefined || config === undefined || !sameConfig(kept.space, config, kept.config)) refuse(`--teacher-config ${asked.teacherConfig}`);
+  }
+}
+
+/** Whether two configs of `space` are the same network, bit widths aside (a teacher runs in float). */
+function sameConfig(space: SearchSpace, a: SubnetConfig, b: SubnetConfig): boolean {
+  const float = ({ wBits: _w, aBits: _a, ...rest }: SubnetConfig): string => JSON.stringify(canonicalConfig(space, rest));
+  return float(a) === float(b);
 }

@@ -19,7 +19,7 @@ export async function loadTrainingData(options: DataOptions, space: Pick<SearchS
 }
 
 /** A class name as a folder can spell it ('T-shirt/top' and 'T-shirt-top' are one class). */
-const classKey = (name: string): string => name.toLowerCase().replace(/[^a-z0-9]+/g, '');
+export const classKey = (name: string): string => name.toLowerCase().replace(/[^a-z0-9]+/g, '');
 
 /**
  * `data` with its labels numbered as the network was trained (`expected`, by class name): a

@@ -4,17 +4,17 @@
  * the largest) - with SGD (Nesterov), linear warm-up and a cosine schedule per phase, seeded
  * data order and subnet sampling, and atomic checkpoints from which a killed run resumes at
  * the exact step it saved. The network is the CNN supernet of a search space, or any other
- * weight-sharing net given as a `TrainingNet` (the SuperTransformer).
+ * weight-sharing net given as a `TrainingNet` (the SuperTransformer). A run of one-config
+ * phases may distil from a frozen teacher, a separate network kept in its checkpoint.
  */
 import { sameSpace } from '../../space/sameSpace.js';
 import { existsSync } from 'node:fs';
 import type { SearchSpace, SubnetConfig } from '../../space/types.js';
 import type { Dataset, ImageSet } from '../data/types.js';
-import { batchAugmentRng, batchIndices, fillBatch, fillLabels } from '../data/batches.js';
+import { batchIndices } from '../data/batches.js';
 import { calibrationSet } from '../evaluate.js';
 import { loadCheckpoint, readCheckpointMeta, saveCheckpoint } from './checkpoint.js';
 import { OutputLock, withOutputLock } from '../../util/outputLock.js';
-import type { SandwichTask } from './supernetReplica.js';
 import {
   addToMean, averagingWindow, learningRate, phaseOf, validateTrainOptions, type PhaseSpec, type TrainOptions,
 } from './schedule.js';
@@ -22,6 +22,8 @@ import type { EpochRecord, GradientEngine, TrainCallbacks, TrainMeta } from './t
 import { isTrainingNet, type NetSpace, type TrainingNet } from './trainingNet.js';
 import { cnnTrainingNet } from './cnnTrainingNet.js';
 import { replanRun } from './replan.js';
+import { checkTeacherInput, checkTeacherPhases, frozenTeacherData, keptTeacher, teacherId, type TeacherSource } from './frozenTeacher.js';
+import { stepTasks } from './stepTasks.js';
 
 export class SupernetTrainer<S extends NetSpace = SearchSpace, C = SubnetConfig> {
   readonly space: S;
@@ -31,8 +33,13 @@ export class SupernetTrainer<S extends NetSpace = SearchSpace, C = SubnetConfig>
   private readonly checkpointPath: string;
   /** The running weight mean of an averaging phase in progress. */
   private average: Float32Array | undefined;
+  /** The frozen teacher of a new run (a resumed run keeps its checkpoint's). */
+  private readonly teacher: TeacherSource | undefined;
+  /** The teacher of the run in progress: its weights (saved with every checkpoint) and id. */
+  private runTeacher: { params: Float32Array; id: string } | undefined;
 
-  constructor(net: S | TrainingNet<S, C>, data: Dataset, checkpointPath: string, options: TrainOptions = {}) {
+  /** `teacher`: a frozen network the config of every (one-config) phase distils from; checkpoints keep it. */
+  constructor(net: S | TrainingNet<S, C>, data: Dataset, checkpointPath: string, options: TrainOptions = {}, teacher?: TeacherSource) {
     this.net = isTrainingNet(net) ? (net as TrainingNet<S, C>) : (cnnTrainingNet(net as unknown as SearchSpace) as unknown as TrainingNet<S, C>);
     const space = this.net.space;
     const { height, width, channels, classes } = space.input;
@@ -49,11 +56,20 @@ export class SupernetTrainer<S extends NetSpace = SearchSpace, C = SubnetConfig>
     if (data.train.n < this.options.batchSize) {
       throw new Error(`${data.name}'s training split has ${data.train.n} images, fewer than one batch (${this.options.batchSize}): lower --batch-size or add images`);
     }
+    if (teacher !== undefined) checkTeacherInput(teacher, space.input, `space '${space.name}'`);
+    if (teacher !== undefined) checkTeacherPhases(this.options.phases);
+    this.teacher = teacher;
   }
 
-  /** The plain-data init of every replica (for `createEngine` with `replicaModule`). */
-  replicaInit(): object {
-    return this.net.replicaInit(this.options.seed, this.options.hyper);
+  /**
+   * The plain-data init of every replica (for `createEngine` with `replicaModule`), with the
+   * run's frozen teacher: the checkpoint's when `resume` continues one that has a teacher.
+   */
+  replicaInit(resume = false): object {
+    const init = this.net.replicaInit(this.options.seed, this.options.hyper);
+    const resumed = resume && existsSync(this.checkpointPath);
+    const teacher = resumed ? keptTeacher(loadCheckpoint<TrainMeta<S>>(this.checkpointPath), this.checkpointPath) : this.teacher;
+    return teacher === undefined ? init : { ...init, teacher: frozenTeacherData(teacher) };
   }
 
   /** The replica module the engine's workers load. */
@@ -131,7 +147,7 @@ export class SupernetTrainer<S extends NetSpace = SearchSpace, C = SubnetConfig>
 
   /**
    * Runs (or resumes, with `resume`) training to the end or to `maxStepsThisRun`. Returns the
-   * final metadata. The engine must have been created from `replicaInit()`.
+   * final metadata. The engine must have been created from `replicaInit(resume)`.
    */
   async run(engine: GradientEngine<C>, resume: boolean, callbacks: TrainCallbacks = {}, init?: { params: Float32Array; from: string }): Promise<TrainMeta<S>> {
     // One writer per checkpoint: a second run on the same file refuses instead of interleaving.
@@ -141,6 +157,7 @@ export class SupernetTrainer<S extends NetSpace = SearchSpace, C = SubnetConfig>
   private async runLocked(engine: GradientEngine<C>, resume: boolean, callbacks: TrainCallbacks, init?: { params: Float32Array; from: string }): Promise<TrainMeta<S>> {
     const { options, space, data } = this;
     let meta = this.initialMeta();
+    let teacher = this.teacher;
     this.average = undefined;
     if (resume) {
       if (!existsSync(this.checkpointPath)) {
@@ -152,6 +169,7 @@ export class SupernetTrainer<S extends NetSpace = SearchSpace, C = SubnetConfig>
         throw new Error(`${this.checkpointPath} was trained on search space '${ck.meta.space.name}' with a different shape; resume with the same space`);
       }
       meta = { ...ck.meta, options: { ...ck.meta.options, maxStepsThisRun: options.maxStepsThisRun } };
+      teacher = keptTeacher(ck, this.checkpointPath);
       await engine.setState([ck.arrays.params, ck.arrays.velocity]);
       if ((meta.averaged ?? 0) > 0) {
         if (!ck.arrays.average) throw new Error(`${this.checkpointPath} counts ${meta.averaged} averaged snapshots but holds no average; it is damaged`);
@@ -167,11 +185,11 @@ export class SupernetTrainer<S extends NetSpace = SearchSpace, C = SubnetConfig>
       await engine.setState([init.params, new Float32Array(velocity.length)]);
       meta.initFrom = init.from;
     }
+    if (!resume && teacher !== undefined) meta.teacher = { space: teacher.space, config: teacher.config, from: teacher.from };
+    this.runTeacher = teacher === undefined ? undefined : { params: teacher.params, id: teacherId(teacher) };
     const o = meta.options;
     const { batchSize, seed } = o;
     const epochs = o.phases.reduce((s, p) => s + p.epochs, 0);
-    const { height, width, channels } = space.input;
-    const px = height * width * channels;
     const calib = o.evalImages > 0 ? calibrationSet(data.train, o.calibrationImages) : undefined;
     let runSteps = 0;
     let epochIndices: Int32Array[] = [];
@@ -189,14 +207,8 @@ export class SupernetTrainer<S extends NetSpace = SearchSpace, C = SubnetConfig>
         epochIndices = batchIndices(data.train.n, batchSize, seed, epoch, { dropLast: true });
         indicesEpoch = epoch;
       }
-      const idx = epochIndices[b];
-      const configs = this.net.stepConfigs(phase, seed, step);
-      const x = new Float32Array(batchSize * px);
-      fillBatch(data.train, idx, x, { augment: true, rng: batchAugmentRng(seed, epoch, b) });
-      const y = new Int32Array(batchSize);
-      fillLabels(data.train.labels, idx, y);
-      const tasks = shard(x, y, batchSize, px, engine.workers, configs, phase.sandwich || phase.teacher !== undefined, phase.teacher !== undefined);
-      if (phase.gateRegularizer !== undefined) for (const task of tasks) task.gateRegularizer = phase.gateRegularizer;
+      const batch = { train: data.train, indices: epochIndices[b], seed, epoch, batch: b };
+      const tasks = stepTasks(batch, this.net.stepConfigs(phase, seed, step), phase, engine.workers, this.runTeacher?.id);
       const lr = learningRate(o.phases, meta.stepsPerEpoch, step);
       const t0 = performance.now();
       const { loss } = await engine.step(tasks, lr);
@@ -264,6 +276,7 @@ export class SupernetTrainer<S extends NetSpace = SearchSpace, C = SubnetConfig>
     const [params, velocity] = await engine.getState();
     const arrays: Record<string, Float32Array> = { params, velocity };
     if (this.average && (meta.averaged ?? 0) > 0) arrays.average = this.average;
+    if (meta.teacher !== undefined && this.runTeacher !== undefined) arrays.teacherParams = this.runTeacher.params;
     saveCheckpoint(this.checkpointPath, meta, arrays);
   }
 
@@ -283,17 +296,4 @@ export class SupernetTrainer<S extends NetSpace = SearchSpace, C = SubnetConfig>
     const { phase: current } = phaseOf(meta.options.phases, epoch);
     return { ...record, ...this.net.epochAccuracy(params, meta.options.seed, current, calib, this.data, limit) };
   }
-}
-
-/** Splits a batch into one task per worker (near-equal shards). */
-function shard<C>(
-  x: Float32Array, y: Int32Array, n: number, px: number, workers: number, configs: C[], distill: boolean, frozenTeacher: boolean,
-): SandwichTask<C>[] {
-  const tasks: SandwichTask<C>[] = [];
-  const per = Math.ceil(n / workers);
-  for (let start = 0; start < n; start += per) {
-    const m = Math.min(per, n - start);
-    tasks.push({ x: x.slice(start * px, (start + m) * px), y: y.slice(start, start + m), n: m, configs, distill, frozenTeacher });
-  }
-  return tasks;
 }

@@ -122,3 +122,24 @@ export function readCheckpointMeta<M>(path: string): M {
     closeSync(fd);
   }
 }
+
+/**
+ * Whether `path` starts as an hwnas checkpoint does (its magic), without reading the rest: tells
+ * a foreign file from a damaged checkpoint. Throws naming the file when it cannot be read.
+ */
+export function hasCheckpointMagic(path: string): boolean {
+  let fd: number;
+  try {
+    fd = openSync(path, 'r');
+  } catch (err) {
+    throw readFailure('checkpoint', path, err, 'give a checkpoint written by hwnas train');
+  }
+  try {
+    const head = Buffer.alloc(kMagic.length);
+    return readSync(fd, head, 0, head.length, 0) === head.length && head.equals(kMagic);
+  } catch (err) {
+    throw readFailure('checkpoint', path, err, 'give a checkpoint written by hwnas train');
+  } finally {
+    closeSync(fd);
+  }
+}

@@ -1,6 +1,6 @@
 /**
  * The training schedule as plain data and pure functions: phases (the largest subnet, the
- * sandwich rule, one fixed config with an optional frozen teacher), options and their
+ * sandwich rule, one fixed config with an optional in-place teacher), options and their
  * defaults and checks, the learning rate per step, weight-averaging windows and the subnets
  * trained at each step (seeded by step, so a resumed run draws the same ones).
  */
@@ -44,7 +44,12 @@ export interface PhaseSpec {
    * instead of the largest subnet or the sandwich; `sandwich` must be false.
    */
   config?: SubnetConfig;
-  /** With `config`: a frozen teacher whose soft predictions the config also learns from (no gradient reaches the teacher). */
+  /**
+   * With `config`: an in-place teacher, a config of the same supernet whose soft predictions the
+   * config also learns from. It gets no gradient of its own but runs on the shared weights being
+   * trained, so it drifts as they train (fine-tuning runs from before frozen teachers). A frozen
+   * teacher with weights of its own is the trainer's `teacher` (frozenTeacher.ts).
+   */
   teacher?: SubnetConfig;
   /**
    * With `config`: adds the l1/l2 latency surrogate of per-channel gates (BatchNorm scales) to

@@ -2,7 +2,9 @@
  * The supernet as a data-parallel replica: one sandwich step (OFA/BigNAS) per task - the
  * largest subnet learns from the labels (with label smoothing), every other subnet of the
  * step from the labels and from the largest subnet's soft predictions (in-place
- * distillation) - and SGD with Nesterov momentum and decoupled-from-BN weight decay.
+ * distillation) - and SGD with Nesterov momentum and decoupled-from-BN weight decay. A replica
+ * given a frozen teacher (`init.teacher`) holds it as a separate network with its own weights,
+ * which no step changes, for the configs that distil from it (fine-tuning).
  */
 import { tf } from '../backend/tf.js';
 import type { Tensor2D, Tensor4D } from '../backend/tf.js';
@@ -15,6 +17,7 @@ import type { GradientResult, Replica } from './replica.js';
 import type { GateRegularizer } from './gateRegularizer.js';
 import { gateRegularizerLoss } from './gateLoss.js';
 import { adamWSlots, adamWStep, kAdamWDefaults } from './adamw.js';
+import { buildTeacherNet, type FrozenTeacher, type TeacherNet } from './frozenTeacher.js';
 
 export interface SupernetHyper {
   momentum: number;
@@ -34,6 +37,8 @@ export interface SupernetReplicaInit {
   seed: number;
   hyper: SupernetHyper;
   backend?: BackendName;
+  /** A separate frozen network that tasks with `teacherNet` distil from (built once per replica). */
+  teacher?: FrozenTeacher;
 }
 
 export interface SandwichTask<C = SubnetConfig> {
@@ -42,13 +47,18 @@ export interface SandwichTask<C = SubnetConfig> {
   y: Int32Array;
   n: number;
   /**
-   * Subnets trained this step. With `distill`, the first is the teacher (the largest) and the
-   * others learn from its soft predictions too.
+   * Subnets trained this step. With `distill` (and no `teacherNet`), the first is the teacher
+   * (the largest) and the others learn from its soft predictions too.
    */
   configs: C[];
   distill: boolean;
   /** With `distill`: the teacher only predicts (no loss, no gradient); the others train. */
   frozenTeacher?: boolean;
+  /**
+   * With `distill`: the soft predictions come from the replica's own frozen teacher network
+   * (`init.teacher`), whose `teacherId` this is, and every config of the step trains.
+   */
+  teacherNet?: string;
   /** Added once per task, to the loss of the first config that trains (the gates are shared weights). */
   gateRegularizer?: GateRegularizer;
 }
@@ -64,6 +74,8 @@ export interface ReplicaNet<C> {
 export class SupernetReplica<C = SubnetConfig> implements Replica<SandwichTask<C>> {
   readonly net: ReplicaNet<C>;
   readonly paramCount: number;
+  /** The frozen teacher network, when the replica was given one. */
+  readonly teacher: TeacherNet | undefined;
   private readonly hyper: SupernetHyper;
   private params: Float32Array;
   private velocity: Float32Array;
@@ -71,8 +83,9 @@ export class SupernetReplica<C = SubnetConfig> implements Replica<SandwichTask<C
 
   /** The CNN supernet of `init.space`, or (another weight-sharing net) `net`, trained with `init.hyper`. */
   constructor(init: SupernetReplicaInit);
-  constructor(init: { hyper: SupernetHyper }, net: ReplicaNet<C>);
-  constructor(init: { hyper: SupernetHyper; space?: SearchSpace; seed?: number }, net?: ReplicaNet<C>) {
+  constructor(init: { hyper: SupernetHyper; teacher?: FrozenTeacher }, net: ReplicaNet<C>);
+  constructor(init: { hyper: SupernetHyper; space?: SearchSpace; seed?: number; teacher?: FrozenTeacher }, net?: ReplicaNet<C>) {
+    this.teacher = init.teacher === undefined ? undefined : buildTeacherNet(init.teacher);
     this.net = net ?? (new Supernet(init.space as SearchSpace, init.seed) as unknown as ReplicaNet<C>);
     this.hyper = init.hyper;
     this.params = this.net.store.flatten();
@@ -93,8 +106,9 @@ export class SupernetReplica<C = SubnetConfig> implements Replica<SandwichTask<C
     const x = tf.tensor4d(task.x, [task.n, height, width, channels]) as Tensor4D;
     const labels = tf.tidy(() => tf.oneHot(tf.tensor1d(task.y, 'int32'), classes)) as Tensor2D;
     try {
+      if (task.distill && task.teacherNet !== undefined) teacher = this.teacherPredictions(x, task.teacherNet);
       task.configs.forEach((cfg, i) => {
-        const isTeacher = task.distill && i === 0;
+        const isTeacher = task.distill && task.teacherNet === undefined && i === 0;
         if (isTeacher && task.frozenTeacher === true) {
           teacher = tf.tidy(() => tf.softmax(this.net.forward(cfg, x, { kind: 'train' })));
           return;
@@ -125,6 +139,21 @@ export class SupernetReplica<C = SubnetConfig> implements Replica<SandwichTask<C
       tf.dispose(teacher ? [x, labels, teacher] : [x, labels]);
     }
     return { loss: total, count: task.n, grads };
+  }
+
+  /**
+   * The frozen teacher's soft predictions for `x` (BatchNorm on batch statistics, as the
+   * trained configs run; no gradient). `id` is the teacher the task expects.
+   */
+  teacherPredictions(x: Tensor4D, id: string): Tensor2D {
+    const t = this.teacher;
+    if (t === undefined || t.id !== id) {
+      throw new Error(
+        `the step distils from frozen teacher ${id} but this replica holds ${t === undefined ? 'no teacher' : `teacher ${t.id}`}: ` +
+          "create the engine from the trainer's replicaInit(resume), which carries the run's teacher",
+      );
+    }
+    return tf.tidy(() => tf.softmax(t.net.forward(t.config, x, { kind: 'train' })));
   }
 
   /** Values of the optimizer state (the `velocity` of checkpoints): SGD's velocity, or AdamW's slots. */
@@ -167,6 +196,7 @@ export class SupernetReplica<C = SubnetConfig> implements Replica<SandwichTask<C
 
   dispose(): void {
     this.net.dispose();
+    this.teacher?.net.dispose();
   }
 }
 

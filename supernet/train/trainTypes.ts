@@ -3,6 +3,7 @@ import type { SearchSpace, SubnetConfig } from '../../space/types.js';
 import type { DatasetFormat, ImageShape, Normalization } from '../data/types.js';
 import type { TrainOptions } from './schedule.js';
 import type { SandwichTask } from './supernetReplica.js';
+import type { TeacherRecord } from './frozenTeacher.js';
 
 export interface EpochRecord {
   epoch: number;
@@ -28,7 +29,7 @@ export interface TrainDataMeta {
 /** A training checkpoint of the CNN supernet, or of the SuperTransformer. */
 export type TrainCheckpointKind = 'hwnas-supernet' | 'hwnas-supertransformer';
 
-/** Plain-data checkpoint metadata (the arrays hold parameters and momentum). */
+/** Plain-data checkpoint metadata (the arrays hold parameters and momentum, and a frozen teacher's weights). */
 export interface TrainMeta<S = SearchSpace> {
   kind: TrainCheckpointKind;
   space: S;
@@ -44,6 +45,8 @@ export interface TrainMeta<S = SearchSpace> {
   data?: TrainDataMeta;
   /** Weight snapshots in the running mean of an averaging phase (stored as array `average`). */
   averaged?: number;
+  /** The frozen teacher the trained config distils from (its weights: array `teacherParams`), if any. */
+  teacher?: TeacherRecord;
 }
 
 export interface StepProgress {

@@ -1,0 +1,118 @@
+/**
+ * `hwnas finetune --teacher` through the built CLI: a network trained on its own teaches a
+ * subnet of a supernet; the fine-tuning checkpoint keeps the teacher, so a resume needs the
+ * teacher's file no more and refuses another teacher; bad teachers end with exit 1, a message
+ * naming the problem and the fix, and nothing written.
+ */
+import assert from 'node:assert/strict';
+import { spawnSync } from 'node:child_process';
+import { createHash } from 'node:crypto';
+import { readdirSync, readFileSync, renameSync, rmSync, mkdtempSync, statSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { after, describe, it } from 'node:test';
+import { fileURLToPath } from 'node:url';
+import { largestConfig, smallestConfig } from '../../space/searchSpace.js';
+import { loadCheckpoint, saveCheckpoint } from '../../supernet/train/checkpoint.js';
+import type { TrainMeta } from '../../supernet/train/trainTypes.js';
+import { microSpace } from '../fixtures/data.js';
+import { fashionDataMeta, writeStandaloneCheckpoint, writeSupernetCheckpoint } from '../fixtures/trainingCheckpoints.js';
+import { tinySpace } from '../space/tinySpace.js';
+
+const cli = fileURLToPath(new URL('../../scripts/cli.js', import.meta.url));
+const dir = mkdtempSync(join(tmpdir(), 'hwnas-finetune-teacher-'));
+after(() => rmSync(dir, { recursive: true, force: true }));
+const at = (name: string): string => join(dir, name);
+const run = (...args: string[]) => spawnSync(process.execPath, [cli, 'finetune', ...args], { cwd: dir, encoding: 'utf8', env: { ...process.env, HWNAS_DEBUG: '' }, timeout: 120_000 });
+
+const space = microSpace();
+const network = { depths: [2, 2], kernels: [3, 5, 5, 5], expands: [2, 2, 2, 2], widths: [0.5, 0.5] };
+const studentParams = writeSupernetCheckpoint(at('supernet.ckpt'), space);
+const teacher = writeStandaloneCheckpoint(at('standalone.ckpt'), space, network, 4, fashionDataMeta());
+writeStandaloneCheckpoint(at('other.ckpt'), space, network, 7, fashionDataMeta());
+writeSupernetCheckpoint(at('tiny.ckpt'), tinySpace());
+saveCheckpoint(at('vit.ckpt'), { kind: 'hwnas-supertransformer', space: { name: 'fashion-vit' }, options: { phases: [] } }, { params: new Float32Array(4) });
+writeFileSync(at('notes.json'), '{"not":"a checkpoint"}\n');
+writeFileSync(at('micro-smallest.json'), JSON.stringify(smallestConfig(space)));
+const base = ['--checkpoint', at('supernet.ckpt'), '--config', 'smallest', '--epochs', '1', '--batch-size', '8', '--eval-images', '0', '--workers', '1', '--backend', 'wasm'];
+
+/** Every file under the folder: name -> size and hash. */
+function snapshot(): Map<string, string> {
+  return new Map(readdirSync(dir).map((name) => [name, `${statSync(at(name)).size}:${createHash('sha256').update(readFileSync(at(name))).digest('hex')}`]));
+}
+
+describe('hwnas finetune --teacher', () => {
+  it('refuses a teacher that cannot teach, before any work: exit 1, the problem and the fix, nothing written', () => {
+    const cases: Array<[string, string[], RegExp]> = [
+      ['a missing teacher', ['--teacher', at('none.ckpt')], /--teacher: cannot read checkpoint .*none\.ckpt: it does not exist/],
+      ['a file that is no checkpoint', ['--teacher', at('notes.json')], /--teacher .*notes\.json is not a checkpoint of hwnas: give a CNN training checkpoint written by hwnas train/],
+      ['a SuperTransformer checkpoint', ['--teacher', at('vit.ckpt')], /--teacher .*vit\.ckpt is a SuperTransformer training checkpoint: give a CNN training checkpoint/],
+      ['a teacher of other images', ['--teacher', at('tiny.ckpt')], /teacher .*tiny\.ckpt takes 8x8x1 images of 3 classes, but .*supernet\.ckpt takes 28x28x1 images of 10 classes: give a teacher trained on the same data/],
+      ['a --teacher-config outside the teacher\'s space', ['--teacher', at('standalone.ckpt'), '--teacher-config', at('micro-smallest.json')], /--teacher-config .*micro-smallest\.json is not a config of .*standalone\.ckpt's space 'micro-standalone' \(config\.depths.*\): give a config of that space, or largest/],
+      ['--teacher with --no-distill', ['--teacher', at('standalone.ckpt'), '--no-distill'], /--teacher names the network to distil from, but --no-distill turns distillation off: drop one of them/],
+      ['--teacher-config with --no-distill', ['--teacher-config', 'largest', '--no-distill'], /--teacher-config names the network to distil from, but --no-distill turns distillation off/],
+    ];
+    const before = snapshot();
+    for (const [name, args, message] of cases) {
+      const r = run(...base, ...args, '--out', at('ft.ckpt'));
+      assert.equal(r.status, 1, `${name}: exit ${r.status}\n${r.stderr}`);
+      assert.match(r.stderr, message, name);
+      assert.doesNotMatch(r.stderr, /\bE[A-Z]{3,}\b|\n\s+at /, `${name}: errno code or stack trace`);
+    }
+    assert.deepEqual([...snapshot()].sort(), [...before].sort(), 'a refused run wrote, changed or removed a file');
+  });
+
+  it('distils from a network trained on its own, keeps it for --resume, and refuses another teacher on resume', () => {
+    const out = at('ft.ckpt');
+    const first = run(...base, '--teacher', at('standalone.ckpt'), '--max-steps', '2', '--out', out);
+    assert.equal(first.status, 0, first.stderr);
+    assert.match(first.stdout, /distilling from .*standalone\.ckpt's d2,2\|r0\.5,0\.5\|k3:5,5:5\|e2:2,2:2 \(a frozen copy\)/);
+    const ck = loadCheckpoint<TrainMeta>(out);
+    assert.equal(ck.meta.step, 2);
+    assert.equal(ck.meta.teacher?.from, at('standalone.ckpt'));
+    assert.deepEqual(ck.meta.teacher?.config, teacher.config);
+    assert.deepEqual(ck.arrays.teacherParams, teacher.params);
+
+    const kept = snapshot().get('ft.ckpt');
+    const other = run(...base, '--resume', '--teacher', at('other.ckpt'), '--max-steps', '1', '--out', out);
+    assert.equal(other.status, 1);
+    assert.match(other.stderr, /--teacher .*other\.ckpt differs from .*ft\.ckpt's teacher .*standalone\.ckpt \(config d2,2\|r0\.5,0\.5\|k3:5,5:5\|e2:2,2:2\): a resumed run distils from the teacher its checkpoint keeps; drop --teacher, or start a new run with another --out/);
+    const plain = run(...base, '--resume', '--no-distill', '--max-steps', '1', '--out', out);
+    assert.equal(plain.status, 1);
+    assert.match(plain.stderr, /--no-distill differs from .*ft\.ckpt's teacher .*standalone\.ckpt/);
+    const config = run(...base, '--resume', '--teacher-config', 'smallest', '--max-steps', '1', '--out', out);
+    assert.equal(config.status, 1);
+    assert.match(config.stderr, /--teacher-config smallest differs from .*ft\.ckpt's teacher/);
+    assert.equal(snapshot().get('ft.ckpt'), kept, 'a refused resume changed the checkpoint');
+
+    // The teacher's file gone: the checkpoint still holds its weights.
+    renameSync(at('standalone.ckpt'), at('moved.ckpt'));
+    try {
+      const resumed = run(...base, '--resume', '--max-steps', '1', '--out', out);
+      assert.equal(resumed.status, 0, resumed.stderr);
+      const same = run(...base, '--resume', '--teacher', at('standalone.ckpt'), '--max-steps', '1', '--out', out);
+      assert.equal(same.status, 0, `naming the kept teacher is no change: ${same.stderr}`);
+    } finally {
+      renameSync(at('moved.ckpt'), at('standalone.ckpt'));
+    }
+    const after = loadCheckpoint<TrainMeta>(out);
+    assert.equal(after.meta.step, 4);
+    assert.deepEqual(after.arrays.teacherParams, teacher.params);
+  });
+
+  it("by default distils from a frozen copy of the supernet's largest subnet", () => {
+    const out = at('default.ckpt');
+    const r = run(...base, '--max-steps', '1', '--out', out);
+    assert.equal(r.status, 0, r.stderr);
+    const ck = loadCheckpoint<TrainMeta>(out);
+    assert.equal(ck.meta.teacher?.from, at('supernet.ckpt'));
+    assert.deepEqual(ck.meta.teacher?.config, largestConfig(space));
+    assert.deepEqual(ck.arrays.teacherParams, studentParams);
+    assert.equal(ck.meta.options.phases[0].teacher, undefined, 'no in-place teacher on the shared weights');
+    const none = run(...base, '--no-distill', '--max-steps', '1', '--out', at('labels.ckpt'));
+    assert.equal(none.status, 0, none.stderr);
+    const labels = loadCheckpoint<TrainMeta>(at('labels.ckpt'));
+    assert.equal(labels.meta.teacher, undefined);
+    assert.deepEqual(Object.keys(labels.arrays), ['params', 'velocity']);
+  });
+});

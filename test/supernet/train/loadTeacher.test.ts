@@ -1,0 +1,100 @@
+import { before, describe, it } from 'node:test';
+import assert from 'node:assert/strict';
+import { mkdtempSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { initBackend } from '../../../supernet/backend/backend.js';
+import { largestConfig, smallestConfig } from '../../../space/searchSpace.js';
+import type { SubnetConfig } from '../../../space/types.js';
+import { loadCheckpoint, saveCheckpoint } from '../../../supernet/train/checkpoint.js';
+import { createEngine } from '../../../supernet/train/engines.js';
+import { checkTeacherFits, loadTeacher, trainedConfig } from '../../../supernet/train/loadTeacher.js';
+import { SupernetTrainer } from '../../../supernet/train/SupernetTrainer.js';
+import type { TrainMeta } from '../../../supernet/train/trainTypes.js';
+import { kFashionMnistClasses } from '../../../supernet/data/fashionMnist.js';
+import { microSpace, smallFashionMnist } from '../../fixtures/data.js';
+import { fashionDataMeta, writeStandaloneCheckpoint, writeSupernetCheckpoint } from '../../fixtures/trainingCheckpoints.js';
+
+describe('loadTeacher', () => {
+  before(async () => {
+    await initBackend({ backend: 'wasm' });
+  });
+
+  const space = microSpace();
+  // A network whose kernels differ by block (so the largest subnet of its own space is another
+  // network), at half width (so its own space is smaller than the supernet's).
+  const network: SubnetConfig = { depths: [2, 2], kernels: [3, 5, 5, 5], expands: [2, 2, 2, 2], widths: [0.5, 0.5] };
+
+  it('takes the network a standalone checkpoint trained, a supernet\'s largest, or the config asked for (in float)', () => {
+    const dir = mkdtempSync(join(tmpdir(), 'hwnas-load-teacher-'));
+    const standalone = join(dir, 'standalone.ckpt');
+    const own = writeStandaloneCheckpoint(standalone, space, network, 4, fashionDataMeta());
+    assert.notDeepEqual(own.config, largestConfig(own.space), 'the fixture must tell its own config from its largest');
+    const t = loadTeacher(standalone);
+    assert.equal(t.space.name, 'micro-standalone');
+    assert.deepEqual(t.config, own.config);
+    assert.deepEqual(t.params, own.params);
+    assert.equal(t.from, standalone);
+    assert.deepEqual(t.data?.classNames, [...kFashionMnistClasses]);
+    assert.deepEqual(loadTeacher(standalone, 'largest').config, largestConfig(own.space));
+    assert.deepEqual(trainedConfig(loadCheckpoint<TrainMeta>(standalone).meta), own.config);
+
+    const supernet = join(dir, 'supernet.ckpt');
+    writeSupernetCheckpoint(supernet, space);
+    assert.deepEqual(loadTeacher(supernet).config, largestConfig(space));
+    const quantised = join(dir, 'quantised.json');
+    const small = smallestConfig(space, { quant: 'mixed' });
+    writeFileSync(quantised, JSON.stringify(small));
+    const { wBits: _w, aBits: _a, ...float } = small;
+    assert.deepEqual(loadTeacher(supernet, quantised).config, float, 'a teacher runs in float');
+    assert.deepEqual(loadTeacher(supernet, 'smallest', (m) => largestConfig(m.space)).config, smallestConfig(space));
+  });
+
+  it('refuses what cannot teach, naming the flag and the fix', () => {
+    const dir = mkdtempSync(join(tmpdir(), 'hwnas-load-teacher-'));
+    const standalone = join(dir, 'standalone.ckpt');
+    writeStandaloneCheckpoint(standalone, space, network);
+    const configFile = join(dir, 'micro-smallest.json');
+    writeFileSync(configFile, JSON.stringify(smallestConfig(space)));
+    assert.throws(() => loadTeacher(standalone, configFile), /--teacher-config .*micro-smallest\.json is not a config of .*standalone\.ckpt's space 'micro-standalone' \(.*\): give a config of that space, or largest/);
+    assert.throws(() => loadTeacher(join(dir, 'none.ckpt')), /--teacher: cannot read checkpoint .*none\.ckpt: it does not exist/);
+    assert.throws(() => loadTeacher(dir), /--teacher: cannot read checkpoint .*: it is a folder, not a file/);
+    writeFileSync(join(dir, 'foreign.json'), '{"format":"something else"}');
+    assert.throws(() => loadTeacher(join(dir, 'foreign.json')), /--teacher .*foreign\.json is not a checkpoint of hwnas: give a CNN training checkpoint written by hwnas train/);
+    saveCheckpoint(join(dir, 'vit.ckpt'), { kind: 'hwnas-supertransformer', space: { name: 'vit' }, options: { phases: [] } }, { params: new Float32Array(3) });
+    assert.throws(() => loadTeacher(join(dir, 'vit.ckpt')), /vit\.ckpt is a SuperTransformer training checkpoint: give a CNN training checkpoint/);
+    saveCheckpoint(join(dir, 'other.ckpt'), { kind: 'something' }, { params: new Float32Array(3) });
+    assert.throws(() => loadTeacher(join(dir, 'other.ckpt')), /other\.ckpt is not a training checkpoint \(kind something\)/);
+  });
+
+  it('checks that the teacher predicts the student\'s classes, in the same order', () => {
+    const dir = mkdtempSync(join(tmpdir(), 'hwnas-load-teacher-'));
+    const path = join(dir, 'standalone.ckpt');
+    writeStandaloneCheckpoint(path, space, network, 0, fashionDataMeta([...kFashionMnistClasses].reverse()));
+    const t = loadTeacher(path);
+    assert.doesNotThrow(() => checkTeacherFits(t, space.input, 'student.ckpt'));
+    assert.doesNotThrow(() => checkTeacherFits(t, space.input, 'student.ckpt', fashionDataMeta([...kFashionMnistClasses].reverse().map((c) => c.toUpperCase()))));
+    assert.throws(() => checkTeacherFits(t, space.input, 'student.ckpt', fashionDataMeta()), /teacher .*standalone\.ckpt was trained on the classes Ankle boot, Bag, .*student\.ckpt on T-shirt\/top, .*: give a teacher trained on the same data, with its classes in the same order/);
+    assert.throws(() => checkTeacherFits(t, { ...space.input, classes: 5 }, 'student.ckpt'), /takes 28x28x1 images of 10 classes, but student\.ckpt takes 28x28x1 images of 5 classes/);
+  });
+
+  it('a network trained on its own teaches a subnet of a supernet', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'hwnas-load-teacher-'));
+    const standalone = join(dir, 'standalone.ckpt');
+    writeStandaloneCheckpoint(standalone, space, network, 4);
+    const teacher = loadTeacher(standalone);
+    const data = smallFashionMnist(32, 16, 16);
+    const phases = [{ name: 'finetune', epochs: 1, lr: 0.05, warmupEpochs: 0, sandwich: false, randomSubnets: 0, config: smallestConfig(space) }];
+    const out = join(dir, 'ft.ckpt');
+    const trainer = new SupernetTrainer(space, data, out, { batchSize: 16, evalImages: 0, phases }, teacher);
+    const engine = await createEngine(trainer.replicaInit(), 1);
+    const meta = await trainer.run(engine, false);
+    await engine.close();
+    assert.equal(meta.step, 2);
+    const ck = loadCheckpoint<TrainMeta>(out);
+    assert.equal(ck.meta.teacher?.space.name, 'micro-standalone');
+    assert.deepEqual(ck.meta.teacher?.config, teacher.config);
+    assert.deepEqual(ck.arrays.teacherParams, teacher.params);
+    assert.notEqual(ck.arrays.teacherParams.length, ck.arrays.params.length, 'the teacher is a network of its own space');
+  });
+});
