@@ -1,6 +1,6 @@
 /**
  * The latency model of a measured target: a profile's lookup table plus its fitted linear model
- * (latencyFeatures.ts). Per config: lower it, add up its parts' table entries (latencyParts.ts),
+ * (latencyFeatures.ts; format 4 adds the runtime features of runtimeFeatures.ts). Per config: lower it, add up its parts' table entries (latencyParts.ts),
  * build the feature vector and take its dot product with the weights of the config's precision
  * group (float, or quantized when the config has bits and the runtime executes them). Plain
  * data and arithmetic: this runs inside the search.
@@ -8,7 +8,8 @@
 import { largestConfig, smallestConfig } from '../space/searchSpace.js';
 import { layersOf } from '../space/layers.js';
 import type { SubnetConfig } from '../space/types.js';
-import { latencyFeatures, linearLatency } from './latencyFeatures.js';
+import { linearLatency, modelFeatures } from './latencyFeatures.js';
+import type { RuntimeLayout } from './runtimeFeatures.js';
 import { latencyParts } from './latencyParts.js';
 import type { LatencyProfile, LinearModel } from './latencyProfile.js';
 import type { LowerFn, TargetModel } from './target.js';
@@ -30,9 +31,12 @@ export function tableSum(table: ReadonlyMap<string, number>, layers: readonly La
   return sum;
 }
 
-/** The model's feature vector of a lowered network (see latencyFeatures.ts). */
-export function profileFeatures(table: ReadonlyMap<string, number>, layers: readonly LayerDesc[], bits: boolean, origin?: string): Float64Array {
-  return latencyFeatures(layers, bits, tableSum(table, layers, bits, origin));
+/**
+ * The model's feature vector of a lowered network (see latencyFeatures.ts): the runtime feature
+ * set with `layout` (format 4 models), kLatencyFeatures without.
+ */
+export function profileFeatures(table: ReadonlyMap<string, number>, layers: readonly LayerDesc[], bits: boolean, origin?: string, layout?: RuntimeLayout): Float64Array {
+  return modelFeatures(layers, bits, tableSum(table, layers, bits, origin), layout);
 }
 
 /** Whether a lowered network runs any quantized operator on a runtime (`bits`: it executes bits). */
@@ -83,11 +87,11 @@ export class ProfileLatencyModel implements TargetModel {
   /** Predicted median latency of each config, ms. */
   predict(configs: SubnetConfig[]): Float64Array {
     const out = new Float64Array(configs.length);
-    const { float, quantized } = this.profile.model;
+    const { float, quantized, layout } = this.profile.model;
     for (let i = 0; i < configs.length; i++) {
       const layers = this.lower(configs[i]);
       const model = runsQuantized(layers, this.profile.bits) ? (quantized as LinearModel) : float;
-      out[i] = linearLatency(model.weights, profileFeatures(this.table, layers, this.profile.bits, this.origin));
+      out[i] = linearLatency(model.weights, profileFeatures(this.table, layers, this.profile.bits, this.origin, layout));
     }
     return out;
   }

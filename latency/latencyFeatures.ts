@@ -28,6 +28,7 @@
  */
 import { kFloatBits } from '../space/types.js';
 import type { LayerDesc } from '../space/layerDesc.js';
+import { addRuntimeFeatures, kRuntimeFeatures, type RuntimeLayout } from './runtimeFeatures.js';
 
 const kPrecisions = ['ff', 'fq', 'qf', 'qq'] as const;
 const kKinds = ['stem', 'pw', 'dw', 'se', 'pool', 'fc', 'add'] as const;
@@ -111,6 +112,27 @@ export function latencyFeatures(layers: readonly LayerDesc[], bits: boolean, tab
     }
     previous = a;
   }
+  return x;
+}
+
+/**
+ * The runtime feature set: the features above followed by the whole-graph features of what
+ * onnxruntime dispatches (runtimeFeatures.ts), which depend on the CPU's layout. Profiles
+ * fitted since format 4 use it; a model whose features are kLatencyFeatures alone (formats 2
+ * and 3) predicts exactly as before.
+ */
+export const kRuntimeLatencyFeatures: readonly string[] = Object.freeze([...kLatencyFeatures, ...kRuntimeFeatures]);
+
+/**
+ * The feature vector of a model: kLatencyFeatures without `layout`, kRuntimeLatencyFeatures
+ * with it (see latencyFeatures for the other arguments).
+ */
+export function modelFeatures(layers: readonly LayerDesc[], bits: boolean, tableMs: number, layout?: RuntimeLayout): Float64Array {
+  const base = latencyFeatures(layers, bits, tableMs);
+  if (layout === undefined) return base;
+  const x = new Float64Array(kRuntimeLatencyFeatures.length);
+  x.set(base);
+  addRuntimeFeatures(x, base.length, layers, bits, layout);
   return x;
 }
 

@@ -18,7 +18,7 @@
 import { layersOf } from '../space/layers.js';
 import { configKey } from '../space/searchSpace.js';
 import type { SubnetConfig } from '../space/types.js';
-import { kLatencyFeatures, linearLatency } from '../latency/latencyFeatures.js';
+import { kLatencyFeatures, kRuntimeLatencyFeatures, linearLatency } from '../latency/latencyFeatures.js';
 import { kProfileVersion, parseLatencyProfile, type LatencyProfile, type LinearModel } from '../latency/latencyProfile.js';
 import { profileFeatures, runsQuantized } from '../latency/ProfileLatencyModel.js';
 import { leastSquares, mape, median, shareWithin } from '../util/stats.js';
@@ -31,19 +31,23 @@ import { atTypicalSpeed, measureSubnet, referenceConfig, subnetGraph } from './m
 import { sampleSubnets, splitCount, subnetGroups } from './subnetSets.js';
 import { compareInt8Containers } from './int8Container.js';
 
-/** The feature class of a feature name: the scale the adaptation fits for it. */
+/** The feature class of a feature name (of either feature set): the scale the adaptation fits for it. */
 export function featureClass(name: string): string {
   const [head, kind] = name.split(':');
-  if (head === 'mMacs') {
-    if (kind === 'pw' || kind === 'stem' || kind === 'fc') return 'mMacs:dense';
+  if (head.startsWith('mMacs')) {
+    if (kind === 'pw' || kind === 'stem' || kind === 'fc' || kind === 'kxk' || kind === 'conv') return 'mMacs:dense';
     if (kind.startsWith('dw')) return 'mMacs:dw';
     return 'mMacs:other';
   }
   if (head === 'kConvert' || head === 'converts') return 'convert';
+  if (head === 'kReorder' || head === 'reorders') return 'reorder';
   return head;
 }
 
-export const kFeatureClasses: readonly string[] = Object.freeze([...new Set(kLatencyFeatures.map(featureClass))]);
+export const kFeatureClasses: readonly string[] = Object.freeze([...new Set(kRuntimeLatencyFeatures.map(featureClass))]);
+
+/** Class index of each feature of a model's feature list. */
+const classIndices = (features: readonly string[]): number[] => features.map((f) => kFeatureClasses.indexOf(featureClass(f)));
 
 /** Penalties tried on the per-class departures (per sample); null: the common ratio only. */
 export const kAdaptRidgeGrid: readonly (number | null)[] = Object.freeze([null, 10, 1, 0.1, 0.01, 0.001]);
@@ -66,10 +70,10 @@ export interface GroupAdaptation {
   source: FitQuality;
 }
 
-/** Per-class contributions of the source model to one config's prediction (kFeatureClasses order). */
-function contributions(weights: readonly number[], x: Float64Array): Float64Array {
+/** Per-class contributions of the source model to one config's prediction (kFeatureClasses order); `classes` from classIndices. */
+function contributions(weights: readonly number[], x: Float64Array, classes: readonly number[]): Float64Array {
   const c = new Float64Array(kFeatureClasses.length);
-  for (let j = 0; j < x.length; j++) c[kFeatureClasses.indexOf(featureClass(kLatencyFeatures[j]))] += weights[j] * x[j];
+  for (let j = 0; j < x.length; j++) c[classes[j]] += weights[j] * x[j];
   return c;
 }
 
@@ -118,8 +122,11 @@ function leaveOneOut(rows: readonly Row[], ridge: number | null): FitQuality {
   return quality(predicted, rows);
 }
 
-/** The adaptation of one precision group's model to `rows`; the common ratio only below 3 samples. */
-export function adaptGroup(weights: readonly number[], rows: readonly Row[]): { weights: number[]; adaptation: GroupAdaptation } {
+/**
+ * The adaptation of one precision group's model (weights of `features`, default
+ * kLatencyFeatures) to `rows`; the common ratio only below 3 samples.
+ */
+export function adaptGroup(weights: readonly number[], rows: readonly Row[], features: readonly string[] = kLatencyFeatures): { weights: number[]; adaptation: GroupAdaptation } {
   const ones = new Float64Array(kFeatureClasses.length).fill(1);
   const source = quality(rows.map((r) => predictRow(r, ones)), rows);
   let best: { ridge: number | null; q: FitQuality } = { ridge: null, q: rows.length >= 2 ? leaveOneOut(rows, null) : source };
@@ -131,7 +138,8 @@ export function adaptGroup(weights: readonly number[], rows: readonly Row[]): { 
     }
   }
   const a = fitScales(rows, best.ridge);
-  const scaled = weights.map((w, j) => w * a[kFeatureClasses.indexOf(featureClass(kLatencyFeatures[j]))]);
+  const classes = classIndices(features);
+  const scaled = weights.map((w, j) => w * a[classes[j]]);
   const scales = Object.fromEntries(kFeatureClasses.map((name, i) => [name, Number(a[i].toPrecision(6))]));
   return { weights: scaled, adaptation: { samples: rows.length, ridge: best.ridge, scales, leaveOneOut: best.q, source } };
 }
@@ -149,20 +157,23 @@ export interface AdaptedModel {
 export function adaptModel(source: LatencyProfile, samples: readonly AdaptSample[]): AdaptedModel {
   if (samples.length === 0) throw new RangeError('adapting a profile needs at least one measured subnet');
   const table = new Map(Object.entries(source.table));
+  const { features, layout } = source.model;
+  const classes = classIndices(features);
   const rowsOf = (quantized: boolean, model: LinearModel): Row[] => samples.flatMap((s) => {
     const layers = layersOf(source.space, s.config);
     if (runsQuantized(layers, source.bits) !== quantized) return [];
-    return [{ c: contributions(model.weights, profileFeatures(table, layers, source.bits)), ms: s.ms, weight: s.weight ?? 1 }];
+    return [{ c: contributions(model.weights, profileFeatures(table, layers, source.bits, undefined, layout), classes), ms: s.ms, weight: s.weight ?? 1 }];
   });
   const groups: Record<string, GroupAdaptation> = {};
   const adaptOne = (name: 'float' | 'quantized', m: LinearModel, fallback: number): LinearModel => {
     const rows = rowsOf(name === 'quantized', m);
     if (rows.length === 0) return { ...m, weights: m.weights.map((w) => w * fallback) };
-    const { weights, adaptation } = adaptGroup(m.weights, rows);
+    const { weights, adaptation } = adaptGroup(m.weights, rows, features);
     groups[name] = adaptation;
     return { weights, ridge: m.ridge, crossValidated: adaptation.leaveOneOut };
   };
-  const model: LatencyProfile['model'] = { features: [...source.model.features], float: source.model.float };
+  // The source's layout stays: its weights were fitted to features computed with it.
+  const model: LatencyProfile['model'] = { features: [...features], ...(layout !== undefined ? { layout } : {}), float: source.model.float };
   const quantizedFirst = source.model.quantized !== undefined && rowsOf(false, source.model.float).length === 0;
   if (quantizedFirst) {
     model.quantized = adaptOne('quantized', source.model.quantized as LinearModel, 1);

@@ -5,8 +5,10 @@
  * judges - and by the sample's own weight (its measurement's precision). Columns are scaled to unit RMS before the penalty, so it treats MACs, elements and
  * counts alike; columns that never vary in the samples (a precision the group does not use)
  * get weight 0. The penalty is chosen by 5-fold cross-validation (most held-out predictions
- * within +-10%, then the lowest MAPE), and the cross-validated figures are what the profile
- * reports as its fit quality: they are honest estimates of error on unseen subnets.
+ * within +-10%, then the lowest MAPE). The figures the profile reports as its fit quality are
+ * nested: each outer fold is predicted by a model whose penalty was chosen on the other four
+ * alone, so they are honest estimates of error on unseen subnets. Folds are grouped: samples
+ * with one `group` key (the architecture, whatever its bits) always fall in the same fold.
  */
 import { linearLatency } from '../latency/latencyFeatures.js';
 import { leastSquares, mape, shareWithin } from '../util/stats.js';
@@ -16,6 +18,8 @@ export interface FitSample {
   ms: number;
   /** Weight of the sample in the fit (default 1): noisier measurements weigh less. */
   weight?: number;
+  /** Cross-validation group: samples with one key share a fold (default: the sample alone). */
+  group?: string;
 }
 
 export interface FitQuality {
@@ -29,7 +33,7 @@ export interface LinearFit {
   weights: number[];
   /** The chosen penalty (relative to the scaled columns' unit RMS, per sample). */
   ridge: number;
-  /** Cross-validated agreement at that penalty. */
+  /** Nested, grouped cross-validated agreement (see the file comment). */
   crossValidated: FitQuality;
 }
 
@@ -58,18 +62,63 @@ export function fitWeights(samples: readonly FitSample[], ridge: number): number
   return weights;
 }
 
-/** Fold of sample i: a fixed interleaving, so the split does not depend on the sample order's meaning. */
-function crossValidate(samples: readonly FitSample[], ridge: number): FitQuality {
-  const predicted = new Array<number>(samples.length);
-  for (let fold = 0; fold < kFolds; fold++) {
-    const train = samples.filter((_, i) => i % kFolds !== fold);
-    const weights = fitWeights(train, ridge);
-    samples.forEach((s, i) => {
-      if (i % kFolds === fold) predicted[i] = linearLatency(weights, s.features);
-    });
-  }
+/** FNV-1a hash of a string: a fold that does not depend on where a sample sits in the list. */
+function hash(text: string): number {
+  let h = 2166136261;
+  for (let i = 0; i < text.length; i++) h = Math.imul(h ^ text.charCodeAt(i), 16777619);
+  return h >>> 0;
+}
+
+/** Fold of each sample: by its group's hash, else a fixed interleaving of the list; `salt` gives inner folds another split. */
+function foldsOf(samples: readonly FitSample[], salt = ''): number[] {
+  const folds = samples.map((s, i) => (s.group === undefined ? (i + salt.length) % kFolds : hash(`${salt}${s.group}`) % kFolds));
+  // A handful of groups can hash into one fold: interleave them instead.
+  return new Set(folds).size >= 2 ? folds : samples.map((_, i) => i % kFolds);
+}
+
+function quality(predicted: readonly number[], samples: readonly FitSample[]): FitQuality {
   const actual = samples.map((s) => s.ms);
   return { samples: samples.length, shareWithin10: shareWithin(predicted, actual, 10), mape: mape(predicted, actual) };
+}
+
+/** Held-out predictions of each sample by `fit` trained on the other folds. */
+function heldOut(samples: readonly FitSample[], folds: readonly number[], fit: (train: FitSample[]) => number[]): number[] {
+  const predicted = new Array<number>(samples.length).fill(NaN);
+  for (let fold = 0; fold < kFolds; fold++) {
+    const train = samples.filter((_, i) => folds[i] !== fold);
+    if (train.length === samples.length) continue;
+    const weights = fit(train);
+    samples.forEach((s, i) => {
+      if (folds[i] === fold) predicted[i] = linearLatency(weights, s.features);
+    });
+  }
+  return predicted;
+}
+
+const better = (a: FitQuality, b: FitQuality): boolean => a.shareWithin10 > b.shareWithin10 || (a.shareWithin10 === b.shareWithin10 && a.mape < b.mape);
+
+/** The penalty of kRidgeGrid with the best cross-validated agreement on `samples`. */
+function chooseRidge(samples: readonly FitSample[], salt: string): number {
+  const folds = foldsOf(samples, salt);
+  let best: { ridge: number; q: FitQuality } | undefined;
+  for (const ridge of kRidgeGrid) {
+    const q = quality(heldOut(samples, folds, (train) => fitWeights(train, ridge)), samples);
+    if (best === undefined || better(q, best.q)) best = { ridge, q };
+  }
+  return (best as { ridge: number }).ridge;
+}
+
+/**
+ * Held-out prediction of every sample by nested, grouped 5-fold cross-validation: each outer
+ * fold predicted by a fit on the other folds, at a penalty chosen on those folds alone.
+ */
+export function nestedHeldOut(samples: readonly FitSample[]): number[] {
+  return heldOut(samples, foldsOf(samples), (train) => fitWeights(train, chooseRidge(train, 'inner:')));
+}
+
+/** The agreement of nestedHeldOut's predictions with the measurements. */
+export function nestedCrossValidation(samples: readonly FitSample[]): FitQuality {
+  return quality(nestedHeldOut(samples), samples);
 }
 
 /**
@@ -83,14 +132,6 @@ export function fitLatencyModel(samples: readonly FitSample[], what: string): Li
         'measure more subnets (--subnets), or re-measure flagged ones on an idle machine (--resume)',
     );
   }
-  let best: { ridge: number; quality: FitQuality } | undefined;
-  for (const ridge of kRidgeGrid) {
-    const quality = crossValidate(samples, ridge);
-    if (best === undefined || quality.shareWithin10 > best.quality.shareWithin10 ||
-      (quality.shareWithin10 === best.quality.shareWithin10 && quality.mape < best.quality.mape)) {
-      best = { ridge, quality };
-    }
-  }
-  const chosen = best as { ridge: number; quality: FitQuality };
-  return { weights: fitWeights(samples, chosen.ridge), ridge: chosen.ridge, crossValidated: chosen.quality };
+  const ridge = chooseRidge(samples, '');
+  return { weights: fitWeights(samples, ridge), ridge, crossValidated: nestedCrossValidation(samples) };
 }

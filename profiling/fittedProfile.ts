@@ -1,11 +1,15 @@
 /**
  * A latency profile's model fitted on its measured subnets (one per precision group), each
  * subnet weighted by its spread; and `refitProfile`, which fits a stored profile's
- * measurements again with this version's model, without measuring.
+ * measurements again with this version's model, without measuring. The model uses the
+ * runtime feature set (latencyFeatures.ts, runtimeFeatures.ts) with the NCHWc layout of the
+ * CPU the profile was measured on.
  */
 import { layersOf } from '../space/layers.js';
 import { kProfileFormat, kProfileVersion, parseLatencyProfile, type LatencyProfile } from '../latency/latencyProfile.js';
-import { kLatencyFeatures } from '../latency/latencyFeatures.js';
+import { kRuntimeLatencyFeatures } from '../latency/latencyFeatures.js';
+import { nchwcBlockOf, type RuntimeLayout } from '../latency/runtimeFeatures.js';
+import { configKey } from '../space/searchSpace.js';
 import { profileFeatures, runsQuantized } from '../latency/ProfileLatencyModel.js';
 import { fitLatencyModel, type FitSample } from './fitProfile.js';
 
@@ -23,15 +27,35 @@ export function spreadWeight(spread: number | undefined): number {
 /** What a profile holds besides its fitted model. */
 export type ProfileMeasurements = Omit<LatencyProfile, 'format' | 'version' | 'model'>;
 
+/** A measured subnet as a fit sample, and which model (float or quantized) fits it. */
+export interface ProfileSample {
+  quantized: boolean;
+  sample: FitSample;
+}
+
+/**
+ * The fit samples of a profile's measured subnets (in their order): runtime features with
+ * `layout`, kLatencyFeatures without; weighted by spread; grouped by architecture, so that one
+ * architecture at several precisions stays in one cross-validation fold.
+ */
+export function profileSamples(m: Pick<ProfileMeasurements, 'space' | 'table' | 'bits' | 'subnets'>, layout?: RuntimeLayout): ProfileSample[] {
+  const table = new Map(Object.entries(m.table));
+  return m.subnets.map((s) => {
+    const layers = layersOf(m.space, s.config);
+    const { wBits: _w, aBits: _a, ...architecture } = s.config;
+    return {
+      quantized: runsQuantized(layers, m.bits),
+      sample: { features: profileFeatures(table, layers, m.bits, undefined, layout), ms: s.ms, weight: spreadWeight(s.spread), group: configKey(m.space, architecture) },
+    };
+  });
+}
+
 /** The profile of `m` with its latency model fitted (one per precision group). */
 export function fittedProfile(m: ProfileMeasurements): LatencyProfile {
-  const table = new Map(Object.entries(m.table));
-  const samples = m.subnets.map((s) => {
-    const layers = layersOf(m.space, s.config);
-    return { quantized: runsQuantized(layers, m.bits), sample: { features: profileFeatures(table, layers, m.bits), ms: s.ms, weight: spreadWeight(s.spread) } };
-  });
+  const layout = { nchwcBlock: nchwcBlockOf(m.machine, m.target) };
+  const samples = profileSamples(m, layout);
   const group = (quantized: boolean): FitSample[] => samples.filter((s) => s.quantized === quantized).map((s) => s.sample);
-  const model: LatencyProfile['model'] = { features: [...kLatencyFeatures], float: fitLatencyModel(group(false), 'float') };
+  const model: LatencyProfile['model'] = { features: [...kRuntimeLatencyFeatures], layout, float: fitLatencyModel(group(false), 'float') };
   if (m.bits) model.quantized = fitLatencyModel(group(true), 'quantized');
   return { format: kProfileFormat, version: kProfileVersion, ...m, model };
 }
@@ -50,11 +74,11 @@ export function refitProfile(data: unknown, origin: string): LatencyProfile {
   // Validate the measurements by validating a complete profile around them.
   const draft = fittedProfile(parseLatencyProfile({
     format: kProfileFormat, version: kProfileVersion, ...measurements,
-    model: { features: [...kLatencyFeatures], float: kPlaceholderModel, ...(measurements.bits === true ? { quantized: kPlaceholderModel } : {}) },
+    model: { features: [...kRuntimeLatencyFeatures], layout: { nchwcBlock: 1 }, float: kPlaceholderModel, ...(measurements.bits === true ? { quantized: kPlaceholderModel } : {}) },
   }, origin));
   return parseLatencyProfile(JSON.parse(JSON.stringify(draft)), origin);
 }
 
 const kPlaceholderModel = Object.freeze({
-  weights: new Array<number>(kLatencyFeatures.length).fill(0), ridge: 0, crossValidated: { samples: 0, shareWithin10: 0, mape: 0 },
+  weights: new Array<number>(kRuntimeLatencyFeatures.length).fill(0), ridge: 0, crossValidated: { samples: 0, shareWithin10: 0, mape: 0 },
 });

@@ -3,6 +3,7 @@ import { mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, it } from 'node:test';
+import { kRuntimeLatencyFeatures } from '../../latency/latencyFeatures.js';
 import { loadLatencyProfile, parseLatencyProfile } from '../../latency/latencyProfile.js';
 import { largestConfig } from '../../space/searchSpace.js';
 import { nanoSpace, syntheticProfile, writeProfile } from '../fixtures/latencyProfiles.js';
@@ -36,7 +37,9 @@ describe('latency profile files', () => {
       [{ ...good, threads: 0 }, /threads: Too small/],
       [{ ...good, table: { 'stem:x': 'fast' } }, /table\.stem:x: Invalid input: expected number/],
       [{ ...good, model: { features: good.model.features, float: good.model.float } }, /model\.quantized: a profile with bits needs a quantized model/],
-      [{ ...good, model: { ...good.model, float: { ...good.model.float, weights: [1, 2] } } }, /model\.float\.weights: Too small/],
+      [{ ...good, model: { ...good.model, float: { ...good.model.float, weights: [1, 2] } } }, /model\.float\.weights: expected 58 weights, one per feature \(got 2\)/],
+      [{ ...good, model: { ...good.model, layout: { nchwcBlock: 16 } } }, /model\.layout: only a model of the runtime features has a layout/],
+      [{ ...good, model: { ...good.model, features: [...kRuntimeLatencyFeatures] } }, /model\.layout: a model of the runtime features needs its layout/],
       [{ ...good, model: { ...good.model, features: ['intercept', 'scale'] } }, /model\.features: the model uses other features than this version of hwnas: re-fit it with 'hwnas profile --refit FILE'/],
       [{ ...good, extra: 1 }, /\(root\): Unrecognized key: "extra"/],
       [{ ...good, subnets: [{ config: { ...largestConfig(space), kernels: [3, 4, 3, 3] }, ms: 1 }] }, /subnets\.0\.config: config\.kernels\[1\] = 4 is not one of/],

@@ -37,7 +37,10 @@ describe('adaptModel', () => {
     assert.equal(featureClass('mMacs:se:ff'), 'mMacs:other');
     assert.equal(featureClass('converts:fq'), 'convert');
     assert.equal(featureClass('table'), 'table');
-    assert.ok(kFeatureClasses.length >= 8 && kFeatureClasses.length <= 12, kFeatureClasses.join());
+    assert.equal(featureClass('mMacsNchwc:kxk'), 'mMacs:dense');
+    assert.equal(featureClass('mMacsQ:dw'), 'mMacs:dw');
+    assert.equal(featureClass('reorders'), 'reorder');
+    assert.ok(kFeatureClasses.length >= 8 && kFeatureClasses.length <= 14, kFeatureClasses.join());
   });
 
   it('recovers a machine that is uniformly faster from a handful of samples', () => {

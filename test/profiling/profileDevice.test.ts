@@ -5,6 +5,7 @@ import { join } from 'node:path';
 import { describe, it } from 'node:test';
 import { loadLatencyProfile } from '../../latency/latencyProfile.js';
 import { ProfileLatencyModel } from '../../latency/ProfileLatencyModel.js';
+import { nchwcBlockOf } from '../../latency/runtimeFeatures.js';
 import { refitProfile, spreadWeight } from '../../profiling/fittedProfile.js';
 import { BudgetClock, journalPath, profileDevice, type ProfileOptions } from '../../profiling/profileDevice.js';
 import { partVariants } from '../../profiling/variants.js';
@@ -35,7 +36,8 @@ describe('profileDevice', () => {
     assert.equal(profile.target, 'ort-cpu');
     assert.equal(profile.machine.runtime.name, 'fake-runtime');
     assert.deepEqual(profile.measurement, { sampler, budgetSeconds: 200 });
-    assert.equal(profile.version, 3);
+    assert.equal(profile.version, 4);
+    assert.deepEqual(profile.model.layout, { nchwcBlock: nchwcBlockOf(profile.machine, profile.target) }, 'the model records the NCHWc block of the CPU it was measured on');
     assert.ok(Array.isArray(profile.machine.cpuFlags), 'the fingerprint lists the cpu flags');
     assert.equal(Object.keys(profile.tableSpread ?? {}).length, tableSize);
     assert.ok(profile.subnets.every((s) => s.spread !== undefined && s.spread >= 0));
@@ -72,7 +74,8 @@ describe('profileDevice', () => {
     assert.equal(profile.bits, false);
     assert.equal(Object.keys(profile.table).length, partVariants(space, { bits: false }).length);
     assert.ok(Object.keys(profile.table).every((k) => !k.includes('wq') && !k.includes('aq')));
-    assert.deepEqual(Object.keys(profile.model), ['features', 'float']);
+    assert.deepEqual(Object.keys(profile.model), ['features', 'layout', 'float']);
+    assert.deepEqual(profile.model.layout, { nchwcBlock: 1 }, 'no NCHWc outside onnxruntime');
     assert.ok(profile.subnets.every((s) => s.config.wBits === undefined));
   });
 

@@ -1,0 +1,108 @@
+import assert from 'node:assert/strict';
+import { readFileSync } from 'node:fs';
+import { describe, it } from 'node:test';
+import { kLatencyFeatures, kRuntimeLatencyFeatures, latencyFeatures, linearLatency, modelFeatures } from '../../latency/latencyFeatures.js';
+import { latencyParts } from '../../latency/latencyParts.js';
+import { parseLatencyProfile, type LatencyProfile } from '../../latency/latencyProfile.js';
+import { ProfileLatencyModel, tableSum } from '../../latency/ProfileLatencyModel.js';
+import { fitLatencyModel } from '../../profiling/fitProfile.js';
+import { fittedProfile, profileSamples, refitProfile, type ProfileMeasurements } from '../../profiling/fittedProfile.js';
+import { crossValidateProfile, agreementOf } from '../../profiling/crossValidateProfile.js';
+import { sampleSubnets } from '../../profiling/subnetSets.js';
+import { fashionHybrid } from '../../space/defaultSpace.js';
+import { layersOf } from '../../space/layers.js';
+import type { SubnetConfig } from '../../space/types.js';
+import { mape, shareWithin } from '../../util/stats.js';
+
+const space = fashionHybrid;
+const machine = {
+  cpuModel: 'Test CPU', cpuFlags: ['avx', 'avx2', 'avx512f', 'fma'], cores: 2, platform: 'linux', arch: 'x64', node: '20.0.0',
+  runtime: { name: 'onnxruntime-node', version: '1.30.0' }, createdAt: '2026-01-01T00:00:00.000Z',
+};
+const configs = (seed: number, n: number): SubnetConfig[] => [
+  ...sampleSubnets(space, 'fp32', n, seed), ...sampleSubnets(space, 'int8', n, seed + 1), ...sampleSubnets(space, 'mixed', n, seed + 2),
+];
+const train = configs(1, 60);
+const fresh = configs(500, 20);
+
+// Isolated parts cost what their MACs and operators say; the whole graph adds what onnxruntime
+// dispatches between them - NCHWc reorders on this AVX-512 CPU - which no sum of parts and no
+// per-operator feature of the format-3 model can represent.
+const table: Record<string, number> = {};
+for (const cfg of [...train, ...fresh]) {
+  const layers = layersOf(space, cfg);
+  for (const part of latencyParts(layers)) {
+    const ops = layers.slice(part.start, part.end);
+    table[part.key] = 0.002 * ops.length + ops.reduce((s, l) => s + l.macs, 0) * (ops[0].wBits < 32 ? 1.5e-9 : 3e-9);
+  }
+}
+const at = (x: Float64Array, name: string) => x[kRuntimeLatencyFeatures.indexOf(name)];
+function truth(cfg: SubnetConfig): number {
+  const layers = layersOf(space, cfg);
+  const x = modelFeatures(layers, true, 0, { nchwcBlock: 16 });
+  return 0.02 + tableSum(new Map(Object.entries(table)), layers, true) + 0.006 * at(x, 'reorders') + 0.002 * at(x, 'kReorder');
+}
+const measurements: ProfileMeasurements = {
+  target: 'ort-cpu', threads: 1, bits: true, space, machine,
+  measurement: { sampler: { warmupRuns: 5, minSampleMs: 0.25, minRounds: 10, maxRounds: 120, targetSpread: 0.02 }, budgetSeconds: 200 },
+  table, subnets: train.map((config) => ({ config, ms: truth(config) })),
+};
+
+describe('the runtime-feature latency model', () => {
+  it('recovers a whole-graph reorder cost the per-operator model cannot represent', () => {
+    const profile = parseLatencyProfile(JSON.parse(JSON.stringify(fittedProfile(measurements))), 'fit.json');
+    assert.equal(profile.version, 4);
+    assert.deepEqual(profile.model.layout, { nchwcBlock: 16 });
+    const model = new ProfileLatencyModel(profile, (cfg) => layersOf(space, cfg));
+    const predicted = model.predict(fresh);
+    const actual = fresh.map(truth);
+    assert.ok(mape(predicted, actual) < 0.5, `new model MAPE ${mape(predicted, actual)}% on fresh subnets`);
+    for (const m of [profile.model.float, profile.model.quantized!]) assert.ok(m.crossValidated.mape < 0.5, JSON.stringify(m.crossValidated));
+    // The format-3 model on the same measurements, fitted the same way.
+    const old = profileSamples(measurements);
+    const oldModel = (quantized: boolean) => fitLatencyModel(old.filter((s) => s.quantized === quantized).map((s) => s.sample), 'old');
+    const oldFit = { float: oldModel(false), quantized: oldModel(true) };
+    const oldPredicted = fresh.map((cfg) => {
+      const layers = layersOf(space, cfg);
+      const m = cfg.wBits === undefined ? oldFit.float : oldFit.quantized;
+      return linearLatency(m.weights, latencyFeatures(layers, true, tableSum(new Map(Object.entries(table)), layers, true)));
+    });
+    assert.ok(mape(oldPredicted, actual) > 5 * mape(predicted, actual) && mape(oldPredicted, actual) > 2, `old MAPE ${mape(oldPredicted, actual)}%`);
+    assert.ok(shareWithin(predicted, actual, 2) === 1, 'every fresh subnet within 2%');
+  });
+
+  it('cross-validates both models offline, per precision group', () => {
+    const profile = fittedProfile(measurements);
+    const held = { operators: crossValidateProfile(profile, 'operators'), runtime: crossValidateProfile(profile, 'runtime') };
+    for (const group of ['fp32', 'int8', 'mixed']) {
+      const [old, now] = [held.operators, held.runtime].map((h) => agreementOf(h.filter((r) => r.group === group)));
+      assert.equal(now.subnets, 60);
+      assert.ok(now.mape < 0.5 && now.shareWithin10 === 1, `${group}: ${JSON.stringify(now)}`);
+      assert.ok(old.mape > now.mape, `${group}: old ${JSON.stringify(old)}`);
+    }
+    // Float graphs are where NCHWc reorders are (quantized layers run NHWC): the old model is far off there.
+    const oldFloat = agreementOf(held.operators.filter((r) => r.group === 'fp32'));
+    assert.ok(oldFloat.mape > 5 && oldFloat.shareWithin10 < 0.6, JSON.stringify(oldFloat));
+  });
+
+  it('loads an old profile and predicts with its stored model exactly as before; --refit fits the new one', () => {
+    const path = 'models/profiles/ort-cpu-1.json';
+    const data = JSON.parse(readFileSync(path, 'utf8')) as { version: number; model: { features: string[] } };
+    assert.equal(data.version, 2);
+    const old = parseLatencyProfile(data, path);
+    assert.deepEqual(old.model.features, [...kLatencyFeatures]);
+    const model = new ProfileLatencyModel(old, (cfg) => layersOf(old.space, cfg));
+    const cfgs = sampleSubnets(old.space, 'mixed', 5, 3);
+    const tableOf = new Map(Object.entries(old.table));
+    const expected = cfgs.map((cfg) => {
+      const layers = layersOf(old.space, cfg);
+      return linearLatency(old.model.quantized!.weights, latencyFeatures(layers, true, tableSum(tableOf, layers, true)));
+    });
+    assert.deepEqual([...model.predict(cfgs)], expected);
+    const refit: LatencyProfile = refitProfile(data, path);
+    assert.equal(refit.version, 4);
+    assert.deepEqual(refit.model.layout, { nchwcBlock: 8 }, 'a format-2 profile records no cpu flags: the AVX2 block');
+    assert.deepEqual(refit.model.features, [...kRuntimeLatencyFeatures]);
+    assert.deepEqual(refit.subnets, old.subnets);
+  });
+});
