@@ -118,6 +118,17 @@ function refuseChangedTeacher(cmd: Command, out: string, meta: TrainMeta, asked:
   }
 }
 
+/**
+ * Refuses to resume the one-config run at `out` (a fine-tune) with another `config` than the one
+ * it trains, naming the kept config: the weights it has trained are that network's.
+ */
+export function refuseChangedConfig(out: string, space: SearchSpace, config: SubnetConfig): void {
+  if (!existsSync(out)) return;
+  const kept = readCheckpointMeta<TrainMeta>(out).options.phases[0]?.config;
+  if (kept === undefined || sameConfig(space, config, kept)) return;
+  throw new Error(`--config ${configKey(space, config)} differs from the config ${out} trains (${configKey(space, kept)}): a resumed fine-tune continues its own network; pass that config, or start a new run with another --out`);
+}
+
 /** Whether two configs of `space` are the same network, bit widths aside (a teacher runs in float). */
 function sameConfig(space: SearchSpace, a: SubnetConfig, b: SubnetConfig): boolean {
   const float = ({ wBits: _w, aBits: _a, ...rest }: SubnetConfig): string => JSON.stringify(canonicalConfig(space, rest));

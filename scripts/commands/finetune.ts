@@ -18,7 +18,7 @@ import { checkTeacherFits, loadTeacher } from '../../supernet/train/loadTeacher.
 import type { TrainMeta } from '../../supernet/train/trainTypes.js';
 import { addBackendOption, addCheckpointOption, addDataDirOption, type CommonOptions, parseIntOption } from '../options.js';
 import { startBackend } from '../runtime.js';
-import { addTrainingRunOptions, refuseChangedSettings, runTraining } from '../trainRun.js';
+import { addTrainingRunOptions, refuseChangedConfig, refuseChangedSettings, runTraining } from '../trainRun.js';
 
 interface FinetuneCliOptions extends CommonOptions {
   checkpoint: string;
@@ -93,7 +93,15 @@ export function registerFinetune(program: Command): void {
     await startBackend(opts);
     const data = await loadTrainingData(opts, space, ck.meta.data, opts.checkpoint);
     const trainer = new SupernetTrainer(space, data, opts.out, options, teacher);
-    if (resume) refuseChangedSettings(cmd, opts.out, trainer.options, { teacher: opts.teacher, teacherConfig: opts.teacherConfig, distill: opts.distill });
+    if (resume) {
+      refuseChangedSettings(cmd, opts.out, trainer.options, { teacher: opts.teacher, teacherConfig: opts.teacherConfig, distill: opts.distill });
+      refuseChangedConfig(opts.out, space, config);
+    }
+    // --epochs or --lr given with --resume re-plan what is left of the run (never silently ignored).
+    if (kept && ['epochs', 'lr'].some((flag) => cmd.getOptionValueSource(flag) === 'cli')) {
+      const replanned = trainer.replanCheckpoint(options.phases);
+      if (replanned !== undefined) console.log(`re-planned ${opts.out} from step ${replanned.step}: ${epochs} epochs at peak lr ${lr}; ${replanned.totalSteps} steps in all`);
+    }
     if (teacher !== undefined) console.log(`distilling from ${teacher.from}'s ${configKey(teacher.space, teacher.config)} (a frozen copy)`);
     await runTraining(trainer, {
       out: opts.out, workers, backend: opts.backend, resume,

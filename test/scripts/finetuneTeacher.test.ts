@@ -35,6 +35,8 @@ saveCheckpoint(at('vit.ckpt'), { kind: 'hwnas-supertransformer', space: { name: 
 writeFileSync(at('notes.json'), '{"not":"a checkpoint"}\n');
 writeFileSync(at('micro-smallest.json'), JSON.stringify(smallestConfig(space)));
 const base = ['--checkpoint', at('supernet.ckpt'), '--config', 'smallest', '--epochs', '1', '--batch-size', '8', '--eval-images', '0', '--workers', '1', '--backend', 'wasm'];
+/** `base` with the value of `flag` replaced. */
+const baseWith = (flag: string, value: string): string[] => base.map((a, i) => (base[i - 1] === flag ? value : a));
 
 /** Every file under the folder: name -> size and hash. */
 function snapshot(): Map<string, string> {
@@ -109,6 +111,18 @@ describe('hwnas finetune --teacher', () => {
     assert.deepEqual(ck.meta.teacher?.config, largestConfig(space));
     assert.deepEqual(ck.arrays.teacherParams, studentParams);
     assert.equal(ck.meta.options.phases[0].teacher, undefined, 'no in-place teacher on the shared weights');
+    // Another subnet is refused on resume, naming the kept one; --epochs re-plans what is left.
+    const kept = snapshot().get('default.ckpt');
+    const other = run(...baseWith('--config', 'largest'), '--resume', '--max-steps', '1', '--out', out);
+    assert.equal(other.status, 1, other.stderr);
+    assert.match(other.stderr, /--config .* differs from the config .*default\.ckpt trains \(.*\): a resumed fine-tune continues its own network; pass that config, or start a new run with another --out/);
+    assert.equal(snapshot().get('default.ckpt'), kept, 'a refused resume changed the checkpoint');
+    const longer = run(...baseWith('--epochs', '2'), '--resume', '--max-steps', '1', '--out', out);
+    assert.equal(longer.status, 0, longer.stderr);
+    assert.match(longer.stdout, /re-planned .*default\.ckpt from step 1: 2 epochs at peak lr 0\.02/);
+    const replanned = loadCheckpoint<TrainMeta>(out).meta;
+    assert.equal(replanned.options.phases[0].epochs, 2);
+    assert.equal(replanned.totalSteps, 2 * replanned.stepsPerEpoch);
     const none = run(...base, '--no-distill', '--max-steps', '1', '--out', at('labels.ckpt'));
     assert.equal(none.status, 0, none.stderr);
     const labels = loadCheckpoint<TrainMeta>(at('labels.ckpt'));
