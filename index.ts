@@ -19,8 +19,9 @@
  *   exportTransformer, transformerToOnnx; their latency (transformerParts, transformerFeatures,
  *   TransformerTableModel, loadTransformerProfile, TransformerLatencyMlp, profileTransformerDevice,
  *   evaluateTransformerProfile), accuracy predictor (TransformerEncoder,
- *   TransformerAccuracyPredictor, collectTransformers) and search (TransformerEvolutionFinder,
- *   runTransformerSearch, verifyTransformerResults)
+ *   TransformerAccuracyPredictor, collectTransformers), search (TransformerEvolutionFinder,
+ *   runTransformerSearch, verifyTransformerResults, timeTransformerOnnx) and the demo's job
+ *   (transformerBudgets, searchAndVerifyTransformers)
  * - compression of a trained network: compress/index.ts (its policy space and problem, AMC,
  *   Galen, Condensa, the l1/l2 surrogate, evolution) and the job runCompress
  * - utilities: Rng
@@ -93,7 +94,8 @@ export { collectTransformers, loadTransformerDataset } from './predictors/collec
 export { TransformerEvolutionFinder, type TransformerFitness } from './evolution/TransformerEvolutionFinder.js';
 export { profileTransformerDevice, evaluateTransformerProfile, transformerLatencyModel } from './pipeline/transformerProfile.js';
 export { runTransformerSearch, readTransformerResult } from './pipeline/transformerSearch.js';
-export { verifyTransformerResults } from './pipeline/transformerVerify.js';
+export { verifyTransformerResults, timeTransformerOnnx } from './pipeline/transformerVerify.js';
+export { transformerBudgets, searchAndVerifyTransformers } from './pipeline/transformerDemo.js';
 export type { TrainingNet, NetSpace } from './supernet/train/trainingNet.js';
 export * from './compress/index.js';
 export { runCompress, kDefaultCompressOptions, type CompressJob, type CompressOptions, type CompressReport } from './pipeline/compress.js';

@@ -10,7 +10,7 @@ import type { SearchSpace } from '../space/types.js';
 import type { BudgetBasis } from './demoReport.js';
 import { planSearchRuns } from './search.js';
 import type { SearchRun } from './searchOutput.js';
-import { kShipped, type ShippedArtifact } from './shippedModels.js';
+import { kShipped, type ShippedArtifact, type ShippedTransformer } from './shippedModels.js';
 
 export const kDemoTargets = Object.freeze(['ort-cpu:1', 'ort-cpu:2']);
 /** Budgets as fractions of the largest subnet's predicted latency on each target. */
@@ -18,6 +18,25 @@ export const kDemoBudgetFractions = Object.freeze([0.5, 0.75]);
 export const kDemoPopulation = 100;
 /** Finalists of each search measured on val before choosing (`hwnas search --rerank`). */
 export const kDemoRerank = 5;
+
+/** The demo `--space` asks for: the CNN one on the shipped supernet, or the transformer one (pipeline/transformerDemo.ts). */
+export type DemoSpace = { kind: 'cnn' } | { kind: 'transformer'; shipped: ShippedTransformer };
+
+/**
+ * The demo of `--space name` (none: the CNN one). hwnas ships artifacts for two spaces: its
+ * supernet's (`cnnSpace()`, read from the checkpoint only when needed) and kShipped.transformer's.
+ */
+export function demoSpace(name: string | undefined, cnnSpace: () => string): DemoSpace {
+  const vit = kShipped.transformer;
+  if (name === undefined) return { kind: 'cnn' };
+  if (name === vit.space) return { kind: 'transformer', shipped: vit };
+  const cnn = cnnSpace();
+  if (name === cnn) return { kind: 'cnn' };
+  throw new Error(
+    `--space ${name}: the demo runs on shipped artifacts, which hwnas has for spaces ${cnn} (${kShipped.supernet.file}) and ${vit.space} (${vit.supernet.file}) only: ` +
+      `give one of those, or search and verify a checkpoint of your own with 'hwnas search --checkpoint FILE' and 'hwnas verify'`,
+  );
+}
 
 /**
  * The shipped profile of each measured target (keyed by the spec as given) that `given` (the

@@ -62,7 +62,8 @@ function latencySource(t: ResolvedTarget, profiles: Record<string, string>): str
   return t.kind === 'measured' ? `predicted from the latency profile ${profiles[t.given]}; ${t.description}` : t.description;
 }
 
-function budgetLine(b: BudgetBasis): string {
+/** How a target's budgets were set, as a list item. */
+export function budgetLine(b: BudgetBasis): string {
   if (b.largest === undefined || b.fractions === undefined) return `- ${b.target}: budgets given on the command line`;
   const parts = b.fractions.map((f) => `${Math.round(100 * f)}% = ${formatLatency(f * b.largest!, b.unit)}`);
   return `- ${b.target}: the largest subnet's predicted latency is ${formatLatency(b.largest, b.unit)}; budgets ${parts.join(', ')}`;
@@ -89,16 +90,16 @@ function configSection(r: DemoReport, k: number): string[] {
   ];
 }
 
+/** The report's title, when and how long it ran, and the heading of its first section, 'What ran'. */
+export function reportHeading(createdAt: Date, seconds: number): string[] {
+  return ['# hwnas demo', '', `Searched, exported and verified on ${createdAt.toISOString()} in ${seconds.toFixed(0)} s.`, '', '## What ran', ''];
+}
+
 /** report.md */
 export function demoMarkdown(r: DemoReport): string {
   const targets = [...new Set(r.runs.map((run) => run.target))];
   return [
-    '# hwnas demo',
-    '',
-    `Searched, exported and verified on ${r.createdAt.toISOString()} in ${r.seconds.toFixed(0)} s.`,
-    '',
-    '## What ran',
-    '',
+    ...reportHeading(r.createdAt, r.seconds),
     `- supernet: ${r.supernet} (space ${r.space.name}, ${r.supernetSteps} training steps)`,
     `- accuracy predictor: ${r.predictor} (${r.predictorKind})`,
     ...runTargets(r.runs).map((t) => `- latency on ${t.given}: ${latencySource(t, r.profiles)}`),
@@ -120,8 +121,11 @@ export function demoMarkdown(r: DemoReport): string {
     '## Chosen configs',
     '',
     ...r.rows.flatMap((_, k) => configSection(r, k)),
-    '## Pareto plots (predicted)',
-    '',
-    ...targets.flatMap((t) => [`![${t}](search/pareto-${targetSlug(t)}.svg)`, '']),
+    ...paretoSection(targets),
   ].join('\n');
+}
+
+/** The report's last section: the Pareto plot (predicted) of each target, written by writePlots into search/. */
+export function paretoSection(targets: readonly string[]): string[] {
+  return ['## Pareto plots (predicted)', '', ...targets.flatMap((t) => [`![${t}](search/pareto-${targetSlug(t)}.svg)`, ''])];
 }

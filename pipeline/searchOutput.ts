@@ -9,7 +9,7 @@ import type { ParetoResult, ScoredConfig, SearchResult } from '../evolution/type
 import type { ResolvedTarget } from '../latency/targets.js';
 import type { SearchSpace } from '../space/types.js';
 import { formatLatency } from './latencyArg.js';
-import { paretoPlotSvg, type PlotSeries } from './paretoPlot.js';
+import { paretoPlotSvg, type PlotPoint, type PlotSeries } from './paretoPlot.js';
 import { formatTable } from './table.js';
 
 /** One search of the command: a target and, in budget mode, its budget. */
@@ -90,8 +90,11 @@ function kindNote(kind: string): string {
   return kind === 'estimate' ? ', analytic estimate' : kind === 'proxy' ? ', a proxy' : '';
 }
 
+/** What a plot shows of a search result, a CNN or a transformer one: its front and, in budget mode, its chosen point. */
+export type PlottedResult = { mode: 'pareto'; front: PlotPoint[] } | { mode: 'budget'; front: PlotPoint[]; best: PlotPoint };
+
 /** One SVG per target with every run on it; returns the paths written. */
-export function writePlots(dir: string, runs: readonly SearchRun[], outcomes: readonly SearchOutcome[]): string[] {
+export function writePlots(dir: string, runs: readonly SearchRun[], outcomes: readonly PlottedResult[]): string[] {
   const paths: string[] = [];
   const targets = [...new Set(runs.map((r) => r.target))];
   for (const target of targets) {

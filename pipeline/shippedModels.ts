@@ -2,7 +2,8 @@
  * The artifacts hwnas ships under models/: the one table of their paths, what each is and how
  * to make it. `hwnas demo` runs on exactly these and the other commands take them as defaults.
  * Paths are relative to the package root, so an installed hwnas finds them from any folder;
- * the profiles' paths are the ones the measured targets read by default (latency/measuredTarget.ts).
+ * the CNN profiles' paths are the ones the measured targets read by default (latency/measuredTarget.ts).
+ * `transformer` holds the transformer space's own: its SuperTransformer, predictor and profiles.
  */
 import { existsSync } from 'node:fs';
 import { join, relative } from 'node:path';
@@ -18,12 +19,24 @@ export interface ShippedArtifact {
   make: string;
 }
 
+/** The artifacts of the transformer space: what `hwnas demo --space <space>` runs on. */
+export interface ShippedTransformer {
+  /** The transformer space they are of (e.g. 'fashion-vit'). */
+  space: string;
+  supernet: ShippedArtifact;
+  /** Accuracy predictor of its SubTransformers (fp32: they are searched without bits). */
+  predictor: ShippedArtifact;
+  /** Transformer latency profiles by target spec. */
+  profiles: Readonly<Record<string, ShippedArtifact>>;
+}
+
 export interface ShippedTable {
   supernet: ShippedArtifact;
   /** Accuracy predictors by genome: 'mixed' encodes per-block bits (quantization-aware), 'fp32' does not. */
   predictors: Readonly<Record<QuantMode, ShippedArtifact>>;
   /** Latency profiles by target spec. */
   profiles: Readonly<Record<string, ShippedArtifact>>;
+  transformer: Readonly<ShippedTransformer>;
 }
 
 const kRoot = findPackageRoot(import.meta.url);
@@ -36,6 +49,17 @@ function profile(target: string, threads: number): ShippedArtifact {
     file,
     what: `latency profile of ${target}:${threads}`,
     make: `measure it with 'hwnas profile --target ${target}:${threads} --out ${file}' on an idle machine of the kind it is for`,
+  };
+}
+
+const kVit = 'models/training/fashion-vit.ckpt';
+
+function vitProfile(threads: number): ShippedArtifact {
+  const file = `models/vit/ort-cpu-${threads}.json`;
+  return {
+    file,
+    what: `transformer latency profile of fashion-vit on ort-cpu:${threads}`,
+    make: `measure it with 'hwnas profile --space fashion-vit --target ort-cpu:${threads} --out ${file}' on an idle machine of the kind it is for`,
   };
 }
 
@@ -55,6 +79,17 @@ export const kShipped: Readonly<ShippedTable> = Object.freeze({
     },
   }),
   profiles: Object.freeze({ 'ort-cpu:1': profile('ort-cpu', 1), 'ort-cpu:2': profile('ort-cpu', 2) }),
+  transformer: Object.freeze({
+    space: 'fashion-vit',
+    supernet: { file: kVit, what: 'fashion-vit SuperTransformer checkpoint', make: `train it with 'hwnas train --space fashion-vit --out ${kVit}'` },
+    predictor: {
+      file: 'models/vit/accuracy-fp32.json',
+      what: 'fashion-vit accuracy predictor',
+      make: `collect samples with 'hwnas collect --checkpoint ${kVit} --out vit.jsonl', then fit it with ` +
+        "'hwnas fit --space fashion-vit --data vit.jsonl --out models/vit/accuracy-fp32.json'",
+    },
+    profiles: Object.freeze({ 'ort-cpu:1': vitProfile(1), 'ort-cpu:2': vitProfile(2) }),
+  }),
 });
 
 /** Absolute path of a shipped artifact. */

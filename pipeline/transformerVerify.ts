@@ -7,13 +7,13 @@
  * verify.json holds predicted against measured, per chosen config.
  */
 import { readFileSync } from 'node:fs';
-import { join } from 'node:path';
+import { basename, join } from 'node:path';
 import { transformerConfigKey } from '../space/transformer/configs.js';
 import type { TransformerConfig } from '../space/transformer/types.js';
 import type { DataSplit } from '../supernet/data/types.js';
 import { exportTransformer } from '../supernet/transformer/exportTransformer.js';
 import type { SuperTransformer } from '../supernet/transformer/SuperTransformer.js';
-import { loadTransformerProfile } from '../latency/transformer/transformerProfile.js';
+import { loadTransformerProfile, type TransformerProfile } from '../latency/transformer/transformerProfile.js';
 import type { BenchRuntime } from '../profiling/benchRuntime.js';
 import { kDefaultSampler, type SamplerSettings } from '../profiling/interleaved.js';
 import { atTypicalSpeed } from '../profiling/measureSubnet.js';
@@ -24,6 +24,7 @@ import { onnxTestAccuracy } from './verifyConfigs.js';
 
 export interface TransformerVerifyRow {
   config: TransformerConfig;
+  /** The exported file's name inside the output folder (the folder is built under another name, then renamed). */
   onnx: string;
   bytes: number;
   predictedAccuracy: number;
@@ -33,6 +34,29 @@ export interface TransformerVerifyRow {
   measuredMs: number;
   rawMs: number;
   noisy: boolean;
+}
+
+/** A whole exported SubTransformer timed beside a profile's reference. */
+export interface TransformerTimed {
+  /** Median at the profile's speed, ms, and as measured. */
+  measuredMs: number;
+  rawMs: number;
+  noisy: boolean;
+}
+
+/**
+ * Times the ONNX file `onnx` on `runtime` (the profile's target) beside `profile`'s reference
+ * SubTransformer (loaded once into `cache`), with the profile's sampler, in interleaved rounds;
+ * its median is put at the profile's speed by the reference's time now against its profiled one.
+ */
+export async function timeTransformerOnnx(
+  runtime: BenchRuntime, profile: TransformerProfile, cache: TransformerGraphCache, onnx: string, sampler: Partial<SamplerSettings> = {},
+): Promise<TransformerTimed> {
+  const reference = await referenceGraph(cache, profile.space, profile.reference.config);
+  const { height, width, channels } = profile.space.input;
+  const t = await measureTransformerGraph(runtime, { model: readFileSync(onnx), inputShape: [height, width, channels] }, reference,
+    { ...kDefaultSampler, ...profile.measurement.sampler, ...sampler }, basename(onnx));
+  return { measuredMs: atTypicalSpeed(t.ms, t.refMs, profile.reference.ms), rawMs: t.ms, noisy: t.noisy };
 }
 
 /** Exports, measures and scores every chosen config of `results`; writes the models and verify.json to `dir`. */
@@ -47,16 +71,14 @@ export async function verifyTransformerResults(
   const cache = new TransformerGraphCache(runtime);
   const rows: TransformerVerifyRow[] = [];
   try {
-    const reference = await referenceGraph(cache, net.space, profile.reference.config);
     for (const s of chosen) {
-      const onnx = join(dir, `${transformerConfigKey(s.config)}.onnx`);
+      const file = `${transformerConfigKey(s.config)}.onnx`;
+      const onnx = join(dir, file);
       const exported = exportTransformer(net, s.config, onnx, { overwrite: true });
-      const { height, width, channels } = net.space.input;
-      const t = await measureTransformerGraph(runtime, { model: readFileSync(onnx), inputShape: [height, width, channels] }, reference,
-        { ...kDefaultSampler, ...profile.measurement.sampler, ...sampler }, transformerConfigKey(s.config));
+      const timed = await timeTransformerOnnx(runtime, profile, cache, onnx, sampler);
       rows.push({
-        config: s.config, onnx, bytes: exported.bytes, predictedAccuracy: s.accuracy, testAccuracy: await onnxTestAccuracy(onnx, test, net.space.input.classes),
-        predictedMs: s.latency, measuredMs: atTypicalSpeed(t.ms, t.refMs, profile.reference.ms), rawMs: t.ms, noisy: t.noisy,
+        config: s.config, onnx: file, bytes: exported.bytes, predictedAccuracy: s.accuracy, testAccuracy: await onnxTestAccuracy(onnx, test, net.space.input.classes),
+        predictedMs: s.latency, ...timed,
       });
     }
   } finally {

@@ -103,9 +103,10 @@ export function verifyMarkdownTable(rows: readonly VerifyRow[], modelDir = '.'):
   ].join('\n');
 }
 
-/** The machine in one line. */
+/** The machine in one line: the CPU with its kernel-relevant flags (profiling/machine.ts), cores, platform, Node, runtime. */
 export function describeMachine(m: MachineInfo): string {
-  return `${m.cpuModel}, ${m.cores} cores, ${m.platform}/${m.arch}, Node ${m.node}, ${m.runtime.name} ${m.runtime.version}`;
+  const flags = m.cpuFlags === undefined ? 'cpu flags unknown' : `cpu flags ${m.cpuFlags.length > 0 ? m.cpuFlags.join(' ') : '(none listed)'}`;
+  return `${m.cpuModel} (${flags}), ${m.cores} cores, ${m.platform}/${m.arch}, Node ${m.node}, ${m.runtime.name} ${m.runtime.version}`;
 }
 
 /** verify.md */

@@ -4,7 +4,8 @@
  * two budgets (50% and 75% of the largest subnet's predicted latency there, or the given
  * --max-latency values), exports the chosen configs, verifies them (test accuracy of the
  * exported model, latency measured on measured targets) and writes the results, the Pareto
- * plots, the models and report.md into --out - all of it, or nothing.
+ * plots, the models and report.md into --out - all of it, or nothing. `--space fashion-vit` runs
+ * the same job on the shipped SuperTransformer (demoTransformerCmd.ts).
  */
 import { mkdirSync, writeFileSync } from 'node:fs';
 import { availableParallelism } from 'node:os';
@@ -29,14 +30,17 @@ import { searchTable, writePlots, writeSearchMarker, type SearchOutcome } from '
 import { chosenConfig } from '../../pipeline/searchResultFile.js';
 import { checkShipped, kShipped, shippedPath } from '../../pipeline/shippedModels.js';
 import { verifyTable } from '../../pipeline/verifyReport.js';
-import { computedBudgets, demoProfiles, demoRuns, kDemoBudgetFractions, kDemoPopulation, kDemoRerank, kDemoTargets } from '../../pipeline/demo.js';
+import { computedBudgets, demoProfiles, demoRuns, demoSpace, kDemoBudgetFractions, kDemoPopulation, kDemoRerank, kDemoTargets } from '../../pipeline/demo.js';
 import { populationOptions, rerankEvaluator, runSearches } from '../../pipeline/search.js';
 import { runVerify } from '../../pipeline/verify.js';
 import { baselinesMarkdown, timeBaselines } from '../../pipeline/baselines.js';
 import { timingInput } from '../../pipeline/verifyConfigs.js';
 import { cliReporter } from '../progress.js';
+import { readCheckpointMeta } from '../../supernet/train/checkpoint.js';
+import { demoTransformerCommand } from './demoTransformerCmd.js';
 
 interface DemoCliOptions extends CommonOptions {
+  space?: string;
   target: string[];
   maxLatency: string[];
   quant: QuantMode;
@@ -51,10 +55,17 @@ function collect(value: string, previous: string[]): string[] {
   return [...previous, value];
 }
 
+/** The space of the shipped supernet, read from its checkpoint (which must exist). */
+function shippedCnnSpace(): string {
+  checkShipped([kShipped.supernet]);
+  return readCheckpointMeta<{ space: { name: string } }>(shippedPath(kShipped.supernet)).space.name;
+}
+
 export function registerDemo(program: Command): void {
   const cmd = program
     .command('demo')
     .description('the end-to-end run on the shipped supernet, predictor and latency profiles: search two targets at two budgets each, export, verify, report')
+    .option('--space <name>', `the shipped space to run on: the supernet's (default) or ${kShipped.transformer.space} (its SuperTransformer, ${kShipped.transformer.predictor.file} and transformer profiles)`)
     .option('--target <spec>', `target NAME[:THREADS]; repeat for several (default: ${kDemoTargets.join(' and ')})`, collect, [])
     .option('--max-latency <value>', `budget of the --target in the same position (default: ${kDemoBudgetFractions.map((f) => `${100 * f}%`).join(' and ')} of the largest subnet's predicted latency)`, collect, [])
     .addOption(new Option('--quant <mode>', `genome and predictor: 'mixed' per-block bits (${kShipped.predictors.mixed.file}) or 'fp32' (${kShipped.predictors.fp32.file})`).choices(['mixed', 'fp32']).default('mixed'))
@@ -66,6 +77,11 @@ export function registerDemo(program: Command): void {
   addBackendOption(cmd);
   addDataDirOption(cmd);
   cmd.action(async (opts: DemoCliOptions) => {
+    const demo = demoSpace(opts.space, shippedCnnSpace);
+    if (demo.kind === 'transformer') {
+      const cnnOnly = ['quant', 'rerank'].filter((o) => cmd.getOptionValueSource(o) === 'cli').map((o) => `--${o}`);
+      return demoTransformerCommand(demo.shipped, opts, cnnOnly);
+    }
     const t0 = Date.now();
     // Every option and input before any work.
     const targets = opts.target.length > 0 ? opts.target : [...kDemoTargets];
