@@ -87,8 +87,11 @@ export function parseFractions(flag: string, text: string): number[] {
   return values;
 }
 
-/** Checks the shared flags; `defaultOut` is the output folder when --out is not given. */
-export function searchBenchSettings(args: FlagValues, defaultOut: string): SearchBenchSettings {
+/**
+ * Checks the shared flags; `defaultOut` is the output folder when --out is not given, `shipped`
+ * the checkpoint and predictor taken when those flags are not (default the CNN supernet's).
+ */
+export function searchBenchSettings(args: FlagValues, defaultOut: string, shipped?: { checkpoint: ShippedArtifact; predictor: ShippedArtifact }): SearchBenchSettings {
   const quant = args.quant;
   if (quant !== 'mixed' && quant !== 'fp32') throw new Error(`--quant must be 'mixed' or 'fp32' (got '${quant}')`);
   const backend = args.backend;
@@ -97,8 +100,8 @@ export function searchBenchSettings(args: FlagValues, defaultOut: string): Searc
   const out = args.out ?? defaultOut;
   if (existsSync(out) && args.force !== true) throw new Error(`${out} already exists: choose another --out, or pass --force to replace it`);
   return {
-    checkpoint: inputFile('checkpoint', args.checkpoint, kShipped.supernet),
-    predictor: inputFile('predictor', args.predictor, kShipped.predictors[quant]),
+    checkpoint: inputFile('checkpoint', args.checkpoint, shipped?.checkpoint ?? kShipped.supernet),
+    predictor: inputFile('predictor', args.predictor, shipped?.predictor ?? kShipped.predictors[quant]),
     quant,
     population,
     search: {

@@ -3,7 +3,10 @@
  *
  *   npm run bench:specialise -- [--targets ort-cpu:1,ort-cpu:2,rpi4,phone-big,gpu-small] [--fraction 0.6]
  *     [--population 100] [--generations 500] [--seed 0] [--checkpoint F] [--predictor F]
- *     [--quant mixed|fp32] [--workers 2] [--out runs/bench-specialise] [--force] [--json FILE]
+ *     [--quant mixed|fp32] [--workers 2] [--profile TARGET=FILE ...] [--out runs/bench-specialise] [--force] [--json FILE]
+ *
+ * With a SuperTransformer --checkpoint (e.g. models/training/fashion-vit.ckpt) the same table for
+ * its SubTransformers on ort-cpu targets (default ort-cpu:1,ort-cpu:2): bench/specialiseTransformer.ts.
  *
  * For each target, a budget search (runSearches, exactly as `hwnas search`) at --fraction of the
  * largest fp32 subnet's predicted latency there, all on one fitness that scores every target, so
@@ -14,12 +17,12 @@
  * targets are ort-cpu:N with hwnas's shipped profiles; analytic targets (rpi4, phone-big,
  * gpu-small) cannot be measured here and show their estimates, marked "est.".
  *
- * The table: a row per config (the one searched for target T), a column per target with its
- * latency there, the diagonal in bold; below it, per target, which configs fit its budget and
- * which of those is the most accurate.
+ * The table (bench/specialiseTable.ts): a row per config (the one searched for target T), a
+ * column per target with its latency there, the diagonal in bold; below it, per target, which
+ * configs fit its budget, which of those is the most accurate, and which is fastest measured.
  */
 import { join } from 'node:path';
-import { mkdirSync } from 'node:fs';
+import { existsSync, mkdirSync } from 'node:fs';
 import type { parseArgs } from 'node:util';
 import type { ScoredConfig } from '../evolution/types.js';
 import type { TargetKind } from '../latency/target.js';
@@ -34,26 +37,35 @@ import { bitsSummary } from '../pipeline/demoReport.js';
 import { formatLatency } from '../pipeline/latencyArg.js';
 import { chosenConfig } from '../pipeline/searchResultFile.js';
 import { checkShipped, kShipped, shippedPath } from '../pipeline/shippedModels.js';
-import { markdownTable } from '../pipeline/table.js';
+import { parseProfileArgs } from '../pipeline/profileArgs.js';
+import { hasCheckpointMagic, readCheckpointMeta } from '../supernet/train/checkpoint.js';
 import { measureOnnxOnTarget, timingInput, type LatencyCheck, type VerifyRow } from '../pipeline/verifyConfigs.js';
 import { describeMachine, latencyCell } from '../pipeline/verifyReport.js';
 import {
-  kSearchBenchFlags, kSearchBenchUsage, parseFractions, pct, runBench, searchBenchSettings, startSearchBench, writeBenchJson,
+  kSearchBenchFlags, kSearchBenchUsage, parseFractions, runBench, searchBenchSettings, startSearchBench, writeBenchJson,
 } from './searchBench.js';
+import { ownBest, specialiseMarkdown, specialiseTargets, type SpecialiseRow } from './specialiseTable.js';
+import { kTransformerBenchShipped, kTransformerSpecialiseTargets, transformerSpecialiseMain } from './specialiseTransformer.js';
 
 const kDefaultTargets = 'ort-cpu:1,ort-cpu:2,rpi4,phone-big,gpu-small';
 
 const kFlags = {
   ...kSearchBenchFlags,
-  targets: { type: 'string', default: kDefaultTargets },
+  targets: { type: 'string' },
   fraction: { type: 'string', default: '0.6' },
+  profile: { type: 'string', multiple: true },
 } as const;
 
 const kUsage = [
   'npm run bench:specialise -- [flags]',
-  `--targets T,T,...   targets: ort-cpu:N (measured, shipped profiles) and analytic devices (default ${kDefaultTargets})`,
+  `--targets T,T,...   targets: ort-cpu:N (measured, shipped profiles) and analytic devices (default ${kDefaultTargets}; ` +
+    `with a SuperTransformer --checkpoint ort-cpu:N only, default ${kTransformerSpecialiseTargets})`,
   "--fraction F        each target's budget as a fraction of the largest fp32 subnet's predicted latency there (default 0.6)",
+  '--profile T=FILE    the latency profile of measured target T instead of the shipped one (a transformer profile for a SuperTransformer); repeat for several',
   ...kSearchBenchUsage,
+  `--checkpoint <SuperTransformer> (e.g. ${kShipped.transformer.supernet.file}): the bench on its SubTransformers - ort-cpu targets, ` +
+    `their transformer profiles (shipped: ${Object.values(kShipped.transformer.profiles).map((p) => p.file).join(', ')}), ` +
+    `--predictor default ${kTransformerBenchShipped.predictor.file}; --quant and --workers do not apply`,
 ].join('\n  ');
 
 interface TargetColumn {
@@ -74,18 +86,24 @@ interface MatrixRow {
   measured: Record<string, LatencyCheck>;
 }
 
-/** The targets, checked: measured ones must be ort-cpu with a shipped profile (returned by spec), no proxies. */
-function targetProfiles(targets: readonly ResolvedTarget[]): Record<string, string> {
-  const given = targets.map((t) => t.given);
-  if (new Set(given).size !== given.length) throw new Error(`--targets names a target twice (got '${given.join(',')}')`);
+/**
+ * The targets, checked: measured ones must be ort-cpu with a profile - given (`given`, by spec
+ * as given) or shipped - returned by spec; no proxies.
+ */
+function targetProfiles(targets: readonly ResolvedTarget[], given: Record<string, string>): Record<string, string> {
   const profiles: Record<string, string> = {};
   for (const t of targets) {
     const { name, given: target } = t;
     if (t.kind === 'proxy') throw new Error(`--targets ${target} is a proxy in ${t.unit}, not a device: give measured (ort-cpu:N) or analytic (rpi4, phone-big, gpu-small) targets`);
     if (t.kind !== 'measured') continue;
+    if (name !== 'ort-cpu') throw new Error(`--targets ${target}: measured targets are timed by running the exported ONNX file in onnxruntime: give ort-cpu:N`);
+    if (given[target] !== undefined) {
+      profiles[target] = given[target];
+      continue;
+    }
     const shipped = kShipped.profiles[t.spec];
-    if (name !== 'ort-cpu' || shipped === undefined) {
-      throw new Error(`--targets ${target}: measured targets are timed by running the exported ONNX file with hwnas's shipped profiles, which exist for ${Object.keys(kShipped.profiles).join(' and ')} only`);
+    if (shipped === undefined) {
+      throw new Error(`--targets ${target}: hwnas ships latency profiles for ${Object.keys(kShipped.profiles).join(' and ')} only: use one of those, or give one of your own with --profile ${target}=FILE`);
     }
     checkShipped([shipped]);
     profiles[target] = shippedPath(shipped);
@@ -93,59 +111,36 @@ function targetProfiles(targets: readonly ResolvedTarget[]): Record<string, stri
   return profiles;
 }
 
-/** The latency cell of `row` on `col`: measured (with the prediction) or "est.", bold on the diagonal, marked over budget. */
-function cell(row: MatrixRow, col: TargetColumn): string {
-  const predicted = row.best.latencies[col.target];
-  const check = row.measured[col.target];
-  let text = check === undefined ? `est. ${formatLatency(predicted, col.unit)}` : `${latencyCell(check)}; pred ${formatLatency(predicted, col.unit)}`;
-  if (predicted > col.budget) text += ', over budget';
-  return row.searchedFor === col.target ? `**${text}**` : text;
+/** The rows as the shared table shows them. */
+function tableRows(space: SearchSpace, rows: readonly MatrixRow[]): SpecialiseRow[] {
+  return rows.map((r) => ({
+    searchedFor: r.searchedFor, key: configKey(space, r.best.config), predictedAccuracy: r.best.accuracy, testAccuracy: r.verified.testAccuracy,
+    predicted: r.best.latencies,
+    measured: Object.fromEntries(Object.entries(r.measured).map(([t, c]) => {
+      const m = c.measurement;
+      return [t, { text: latencyCell(c), ms: m === null || m.flagged ? null : m.medianMs, ...(m?.flagged ? { note: `FLAGGED as too noisy (${m.reason})` } : {}) }];
+    })),
+    extra: [`${(r.verified.model.macs / 1e6).toFixed(2)}M`, bitsSummary(space, r.best.config)],
+  }));
 }
 
-/** Per target: the configs within its budget (predicted) and the most accurate of them. */
-function ownBest(rows: readonly MatrixRow[], columns: readonly TargetColumn[]): Array<{ target: string; within: string[]; bestPredicted: string | null; bestTest: string | null }> {
-  return columns.map((col) => {
-    const within = rows.filter((r) => r.best.latencies[col.target] <= col.budget);
-    const top = (key: (r: MatrixRow) => number): string | null => (within.length === 0 ? null : within.reduce((a, b) => (key(b) > key(a) ? b : a)).searchedFor);
-    return { target: col.target, within: within.map((r) => r.searchedFor), bestPredicted: top((r) => r.best.accuracy), bestTest: top((r) => r.verified.testAccuracy) };
-  });
-}
+const kTableNote = 'Measured cells: median (IQR) with the harness, batch 1, and the prediction; "est.": an analytic estimate, not measurable here.';
 
-function matrixMarkdown(space: SearchSpace, rows: readonly MatrixRow[], columns: readonly TargetColumn[]): string {
-  const header = [
-    'config searched for', ...columns.map((c) => `${c.target} (budget ${formatLatency(c.budget, c.unit)})`),
-    'predicted acc (val)', 'test acc (ONNX)', 'MACs', 'bits',
-  ];
-  const body = rows.map((r) => [
-    r.searchedFor, ...columns.map((c) => cell(r, c)), pct(r.best.accuracy), pct(r.verified.testAccuracy),
-    `${(r.verified.model.macs / 1e6).toFixed(2)}M`, bitsSummary(space, r.best.config),
-  ]);
-  const distinct = new Set(rows.map((r) => configKey(space, r.best.config))).size;
-  const summary = ownBest(rows, columns).map((b) => {
-    const own = (who: string | null): string => (who === null ? 'none' : `${who}'s${who === b.target ? ' (its own)' : ''}`);
-    return `- ${b.target}: ${b.within.length} of ${rows.length} configs fit its budget (predicted: ${b.within.join(', ') || 'none'}); ` +
-      `most accurate of them: ${own(b.bestPredicted)} by predicted val accuracy, ${own(b.bestTest)} by test accuracy`;
-  });
-  const flagged = rows.flatMap((r) => Object.entries(r.measured).filter(([, c]) => c.measurement?.flagged).map(([t, c]) => `- ${r.searchedFor}'s config on ${t}: FLAGGED as too noisy (${c.measurement?.reason})`));
-  return [
-    markdownTable(header, body),
-    '',
-    `Measured cells: median (IQR) with the harness, batch 1, and the prediction; "est.": an analytic estimate, not measurable here. ${distinct} distinct configs of ${rows.length}.`,
-    '',
-    ...summary,
-    ...flagged,
-  ].join('\n');
+/** Whether `path` is a SuperTransformer checkpoint (false for anything else; a missing file is left to inputFile to name). */
+function isSuperTransformer(path: string | undefined): boolean {
+  return path !== undefined && existsSync(path) && hasCheckpointMagic(path) && readCheckpointMeta<{ kind?: string }>(path).kind === 'hwnas-supertransformer';
 }
 
 async function main(args: ReturnType<typeof parseArgs<{ options: typeof kFlags }>>['values']): Promise<void> {
   const t0 = Date.now();
-  const s = searchBenchSettings(args, 'runs/bench-specialise');
-  const targets = args.targets.split(',').map((t) => t.trim()).filter((t) => t !== '');
-  if (targets.length === 0) throw new Error(`--targets must name at least one target (got '${args.targets}')`);
-  const resolved = targets.map((t) => resolveTarget(t));
-  const profiles = targetProfiles(resolved);
+  const transformer = isSuperTransformer(args.checkpoint);
+  const s = searchBenchSettings(args, 'runs/bench-specialise', transformer ? kTransformerBenchShipped : undefined);
+  const targets = specialiseTargets(args.targets ?? (transformer ? kTransformerSpecialiseTargets : kDefaultTargets));
   const fractions = parseFractions('fraction', args.fraction);
   if (fractions.length !== 1) throw new Error(`--fraction takes one fraction (got '${args.fraction}')`);
+  if (transformer) return transformerSpecialiseMain(s, targets, fractions[0], args.profile ?? []);
+  const resolved = targets.map((t) => resolveTarget(t));
+  const profiles = targetProfiles(resolved, parseProfileArgs(args.profile ?? [], resolved, 'the --targets values'));
   const ctx = await startSearchBench(s);
   try {
     const space = ctx.loaded.net.space;
@@ -161,7 +156,7 @@ async function main(args: ReturnType<typeof parseArgs<{ options: typeof kFlags }
       });
       const chosen = outcomes.map((o, k) => chosenConfig(join(s.out, 'search', runs[k].file), o));
       mkdirSync(join(dir, 'verify'));
-      const verified = await runVerify(chosen, ctx.loaded, s.checkpoint, ctx.data, join(dir, 'verify'));
+      const verified = await runVerify(chosen, ctx.loaded, s.checkpoint, ctx.data, join(dir, 'verify'), undefined, profiles);
       const input = timingInput(space, ctx.data.test);
       const rows: MatrixRow[] = [];
       for (const [k, row] of verified.rows.entries()) {
@@ -183,7 +178,7 @@ async function main(args: ReturnType<typeof parseArgs<{ options: typeof kFlags }
         },
         targets: columns,
         rows: rows.map((r) => ({ searchedFor: r.searchedFor, ...r.best, testAccuracy: r.verified.testAccuracy, model: r.verified.model, measured: r.measured })),
-        ownBest: ownBest(rows, columns),
+        ownBest: ownBest(tableRows(space, rows), columns),
       };
       writeBenchJson(join(dir, 'specialise.json'), report);
       return { report, rows, machine: verified.provenance.machine };
@@ -192,7 +187,7 @@ async function main(args: ReturnType<typeof parseArgs<{ options: typeof kFlags }
     console.log(`Specialisation (${describeMachine(done.machine)}); budgets at ${Math.round(100 * fractions[0])}% of the largest subnet's predicted latency per target; ` +
       `${s.quant} genome, population ${s.population}, ${s.search.generations} generations, seed ${s.search.seed}; predictor ${s.predictor}.`);
     console.log('');
-    console.log(matrixMarkdown(space, done.rows, columns));
+    console.log(specialiseMarkdown(tableRows(space, done.rows), columns, ['MACs', 'bits'], kTableNote));
     console.error(`wrote ${s.out} in ${((Date.now() - t0) / 1000).toFixed(0)} s`);
   } finally {
     ctx.loaded.net.dispose();
