@@ -8,7 +8,7 @@ import type { BackendName } from '../supernet/backend/backend.js';
 import { createEngine } from '../supernet/train/engines.js';
 import type { SupernetTrainer } from '../supernet/train/SupernetTrainer.js';
 import type { NetSpace } from '../supernet/train/trainingNet.js';
-import type { EpochRecord, GradientEngine, TrainMeta } from '../supernet/train/trainTypes.js';
+import type { EpochRecord, GradientEngine, TrainCheckpointKind, TrainMeta } from '../supernet/train/trainTypes.js';
 import type { Command } from 'commander';
 import { kDefaultTrainOptions, type TrainOptions } from '../supernet/train/schedule.js';
 import { readCheckpointMeta } from '../supernet/train/checkpoint.js';
@@ -44,7 +44,7 @@ export function epochLine(r: EpochRecord): string {
 }
 
 /** Runs (or resumes) `trainer` (of the CNN supernet or the SuperTransformer) with a progress bar; resolves to the final metadata. */
-export async function runTraining<S extends NetSpace, C>(trainer: SupernetTrainer<S, C>, run: TrainRun): Promise<TrainMeta<S>> {
+export async function runTraining<S extends NetSpace, C>(trainer: SupernetTrainer<S, C>, run: TrainRun): Promise<TrainMeta<S, C>> {
   mkdirSync(dirname(run.out), { recursive: true });
   const engine: GradientEngine<C> & { close(): Promise<void> } = await createEngine<C>(trainer.replicaInit(run.resume), run.workers, run.backend, trainer.replicaModule);
   const bar = progressBar(trainer.plannedSteps(run.resume), trainer.resumeStep(run.resume),
@@ -65,11 +65,37 @@ export async function runTraining<S extends NetSpace, C>(trainer: SupernetTraine
   }
 }
 
+/**
+ * How a fine-tuning command names, reads and compares the configs of its net (CNN subnets, or
+ * SubTransformers), and the kind of checkpoint it writes: what its resume checks need.
+ */
+export interface ConfigTerms<S, C> {
+  kind: TrainCheckpointKind;
+  /** What the command fine-tunes, for messages ('subnet', 'SubTransformer'). */
+  what: string;
+  key(space: S, cfg: C): string;
+  resolve(space: S, arg: string): C;
+  same(space: S, a: C, b: C): boolean;
+}
+
+/** Whether two configs of `space` are the same network, bit widths aside (a teacher runs in float). */
+function sameConfig(space: SearchSpace, a: SubnetConfig, b: SubnetConfig): boolean {
+  const float = ({ wBits: _w, aBits: _a, ...rest }: SubnetConfig): string => JSON.stringify(canonicalConfig(space, rest));
+  return float(a) === float(b);
+}
+
+/** The CNN supernet's configs. */
+export const kCnnConfigTerms: ConfigTerms<SearchSpace, SubnetConfig> = Object.freeze({
+  kind: 'hwnas-supernet', what: 'subnet', key: configKey, resolve: resolveConfig, same: sameConfig,
+});
+
 /** The teacher flags of `hwnas finetune` as given: `--teacher`, `--teacher-config`, and false for `--no-distill`. */
-export interface AskedTeacher {
+export interface AskedTeacher<S, C> {
   teacher?: string;
   teacherConfig?: string;
   distill: boolean;
+  /** The configs of the fine-tuned net (and of its teacher). */
+  terms: ConfigTerms<S, C>;
 }
 
 /**
@@ -77,9 +103,9 @@ export interface AskedTeacher {
  * value than the checkpoint's, naming both (silently training on with the old value would
  * ignore the user). With `teacher` (fine-tuning), the teacher flags too.
  */
-export function refuseChangedSettings(cmd: Command, out: string, asked: Required<TrainOptions>, teacher?: AskedTeacher): void {
+export function refuseChangedSettings<S, C>(cmd: Command, out: string, asked: Required<TrainOptions<unknown>>, teacher?: AskedTeacher<S, C>): void {
   if (!existsSync(out)) return;
-  const meta = readCheckpointMeta<TrainMeta>(out);
+  const meta = readCheckpointMeta<TrainMeta<S, C>>(out);
   if (meta.kind !== 'hwnas-supernet' && meta.kind !== 'hwnas-supertransformer') return;
   const kept = meta.options;
   const checks: Array<[string, unknown, unknown]> = [
@@ -95,12 +121,13 @@ export function refuseChangedSettings(cmd: Command, out: string, asked: Required
 }
 
 /** Refuses teacher flags (given explicitly) that ask for another teacher than the one `out` keeps, naming it. */
-function refuseChangedTeacher(cmd: Command, out: string, meta: TrainMeta, asked: AskedTeacher): void {
+function refuseChangedTeacher<S, C>(cmd: Command, out: string, meta: TrainMeta<S, C>, asked: AskedTeacher<S, C>): void {
   const given = (name: string): boolean => cmd.getOptionValueSource(name) === 'cli';
+  const { terms } = asked;
   const kept = meta.teacher;
   const inPlace = meta.options.phases.some((p) => p.teacher !== undefined);
   const keptWords = kept !== undefined
-    ? `teacher ${kept.from} (config ${configKey(kept.space, kept.config)})`
+    ? `teacher ${kept.from} (config ${terms.key(kept.space, kept.config)})`
     : inPlace ? 'in-place teacher (a config of its own supernet, from before frozen teachers)' : 'training without a teacher (--no-distill)';
   const refuse = (flag: string): never => {
     throw new Error(`${flag} differs from ${out}'s ${keptWords}: a resumed run distils from the teacher its checkpoint keeps; drop ${flag.split(' ')[0]}, or start a new run with another --out`);
@@ -108,29 +135,31 @@ function refuseChangedTeacher(cmd: Command, out: string, meta: TrainMeta, asked:
   if (given('distill') && !asked.distill && (kept !== undefined || inPlace)) refuse('--no-distill');
   if (given('teacher') && asked.teacher !== undefined && (kept === undefined || resolve(asked.teacher) !== resolve(kept.from))) refuse(`--teacher ${asked.teacher}`);
   if (given('teacherConfig') && asked.teacherConfig !== undefined) {
-    let config: SubnetConfig | undefined;
+    let config: C | undefined;
     try {
-      config = kept === undefined ? undefined : resolveConfig(kept.space, asked.teacherConfig);
+      config = kept === undefined ? undefined : terms.resolve(kept.space, asked.teacherConfig);
     } catch {
       config = undefined;
     }
-    if (kept === undefined || config === undefined || !sameConfig(kept.space, config, kept.config)) refuse(`--teacher-config ${asked.teacherConfig}`);
+    if (kept === undefined || config === undefined || !terms.same(kept.space, config, kept.config)) refuse(`--teacher-config ${asked.teacherConfig}`);
   }
 }
 
 /**
- * Refuses to resume the one-config run at `out` (a fine-tune) with another `config` than the one
- * it trains, naming the kept config: the weights it has trained are that network's.
+ * Refuses to resume `out` unless it is a one-config run (a fine-tune) of the command's kind that
+ * trains `config`, naming what it is or the config it trains: the weights it has trained are
+ * that network's.
  */
-export function refuseChangedConfig(out: string, space: SearchSpace, config: SubnetConfig): void {
+export function refuseChangedConfig<S, C>(out: string, space: S, config: C, terms: ConfigTerms<S, C>): void {
   if (!existsSync(out)) return;
-  const kept = readCheckpointMeta<TrainMeta>(out).options.phases[0]?.config;
-  if (kept === undefined || sameConfig(space, config, kept)) return;
-  throw new Error(`--config ${configKey(space, config)} differs from the config ${out} trains (${configKey(space, kept)}): a resumed fine-tune continues its own network; pass that config, or start a new run with another --out`);
-}
-
-/** Whether two configs of `space` are the same network, bit widths aside (a teacher runs in float). */
-function sameConfig(space: SearchSpace, a: SubnetConfig, b: SubnetConfig): boolean {
-  const float = ({ wBits: _w, aBits: _a, ...rest }: SubnetConfig): string => JSON.stringify(canonicalConfig(space, rest));
-  return float(a) === float(b);
+  const meta = readCheckpointMeta<TrainMeta<S, C>>(out);
+  if (meta.kind !== terms.kind) {
+    throw new Error(`--out ${out} is a checkpoint of kind ${String(meta.kind)}, but this --checkpoint fine-tunes into ${terms.kind} checkpoints: start the fine-tune with another --out`);
+  }
+  const kept = meta.options.phases[0]?.config;
+  if (kept === undefined) {
+    throw new Error(`--out ${out} trains a whole supernet, not one ${terms.what} (resume it with hwnas train --resume): start the fine-tune with another --out`);
+  }
+  if (terms.same(space, config, kept)) return;
+  throw new Error(`--config ${terms.key(space, config)} differs from the config ${out} trains (${terms.key(space, kept)}): a resumed fine-tune continues its own network; pass that config, or start a new run with another --out`);
 }

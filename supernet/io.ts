@@ -7,6 +7,7 @@ import type { TrainMeta } from './train/trainTypes.js';
 import { parseConfig, parseSearchSpace } from '../space/schema.js';
 import { spaceByName } from '../space/defaultSpace.js';
 import { largestConfig, smallestConfig } from '../space/searchSpace.js';
+import { isTransformerJson } from '../space/transformer/types.js';
 
 /** A built-in space name, or a path to a space JSON file. */
 export function resolveSpace(nameOrPath: string): SearchSpace {
@@ -28,7 +29,10 @@ export function resolveConfig(space: SearchSpace, arg: string): SubnetConfig {
   } catch (err) {
     throw new Error(`config file ${arg} is not valid JSON: ${(err as Error).message}`);
   }
-  return parseConfig(space, wrappedConfig(json, arg));
+  const inner = wrappedConfig(json, arg);
+  const vit = isTransformerJson(inner) || isTransformerJson((json as { result?: { best?: { config?: unknown } } } | null)?.result?.best?.config);
+  if (vit) throw new Error(`config ${arg} is a SubTransformer config (kind 'vit'), not a subnet of CNN space '${space.name}': give a config of that space, or largest/smallest`);
+  return parseConfig(space, inner);
 }
 
 /**

@@ -1,30 +1,38 @@
 /**
  * `hwnas finetune`: trains one subnet of a trained supernet on its own, from its inherited
- * weights (OFA fine-tunes the specialised subnet before deploying it), distilling from a frozen
- * teacher: a copy of the supernet's largest subnet taken when fine-tuning starts, or the network
- * of another training checkpoint (`--teacher`, e.g. a baseline trained on its own). The result
- * is a training checkpoint of the same space, holding the teacher's weights too so a resumed
- * run distils from the same teacher; export and verify the config from it as from the supernet.
+ * weights (OFA fine-tunes the specialised subnet before deploying it; HAT trains its chosen
+ * SubTransformer further), distilling from a frozen teacher: a copy of the supernet's largest
+ * subnet taken when fine-tuning starts, or the network of another training checkpoint
+ * (`--teacher`, e.g. a baseline trained on its own). A SuperTransformer checkpoint fine-tunes a
+ * SubTransformer the same way (finetuneTransformerCmd.ts). The result is a training checkpoint of
+ * the same space and kind, holding the teacher's weights too so a resumed run distils from the
+ * same teacher; export, evaluate and verify the config from it as from the supernet.
  */
 import { existsSync } from 'node:fs';
 import { checkOutputPath } from '../../util/fsErrors.js';
 import type { Command } from 'commander';
-import { configKey, largestConfig } from '../../space/searchSpace.js';
+import { largestConfig } from '../../space/searchSpace.js';
+import type { SearchSpace, SubnetConfig } from '../../space/types.js';
 import { loadTrainingData } from '../../supernet/trainingData.js';
-import { resolveConfig } from '../../supernet/io.js';
 import { SupernetTrainer } from '../../supernet/train/SupernetTrainer.js';
-import { loadCheckpoint } from '../../supernet/train/checkpoint.js';
+import { loadCheckpoint, readCheckpointMeta } from '../../supernet/train/checkpoint.js';
+import { cnnTrainingNet } from '../../supernet/train/cnnTrainingNet.js';
+import type { TeacherSource } from '../../supernet/train/frozenTeacher.js';
 import { checkTeacherFits, loadTeacher } from '../../supernet/train/loadTeacher.js';
+import type { PhaseSpec } from '../../supernet/train/schedule.js';
+import type { NetSpace, TrainingNet } from '../../supernet/train/trainingNet.js';
 import type { TrainMeta } from '../../supernet/train/trainTypes.js';
+import { kTransformerRecipe } from '../../supernet/transformer/trainingNet.js';
 import { addBackendOption, addCheckpointOption, addDataDirOption, type CommonOptions, parseIntOption } from '../options.js';
 import { startBackend } from '../runtime.js';
-import { addTrainingRunOptions, refuseChangedConfig, refuseChangedSettings, runTraining } from '../trainRun.js';
+import { addTrainingRunOptions, kCnnConfigTerms, refuseChangedConfig, refuseChangedSettings, runTraining, type ConfigTerms } from '../trainRun.js';
+import { kTransformerFinetune } from './finetuneTransformerCmd.js';
 
-interface FinetuneCliOptions extends CommonOptions {
+export interface FinetuneCliOptions extends CommonOptions {
   checkpoint: string;
   config: string;
   epochs: string;
-  lr: string;
+  lr?: string;
   distill: boolean;
   teacher?: string;
   teacherConfig?: string;
@@ -40,6 +48,26 @@ interface FinetuneCliOptions extends CommonOptions {
 /** The fine-tuning recipe: a short cosine schedule from a low peak, no warm-up. */
 export const kFinetuneRecipe = Object.freeze({ epochs: 10, lr: 0.02 });
 
+/** What fine-tuning needs to know of a checkpoint's kind of net: the CNN supernet, or the SuperTransformer. */
+export interface FinetuneNet<S extends NetSpace, C> {
+  terms: ConfigTerms<S, C>;
+  /** The default peak learning rate (the checkpoint's optimizer trains on). */
+  lr: number;
+  /** The space of a checkpoint of this kind. */
+  space(meta: TrainMeta<unknown, unknown>): S;
+  trainingNet(space: S): TrainingNet<S, C>;
+  /** The teacher in checkpoint `path`: config `configArg`, by default its largest (`largest`) or the network it trained. */
+  teacher(path: string, configArg: string | undefined, largest: boolean): TeacherSource<S, C>;
+}
+
+const kCnnFinetune: FinetuneNet<SearchSpace, SubnetConfig> = {
+  terms: kCnnConfigTerms,
+  lr: kFinetuneRecipe.lr,
+  space: (meta) => meta.space as SearchSpace,
+  trainingNet: cnnTrainingNet,
+  teacher: (path, configArg, largest) => loadTeacher(path, configArg, largest ? (meta) => largestConfig(meta.space) : undefined),
+};
+
 function positive(name: string, value: string): number {
   const n = Number(value);
   if (!(n > 0)) throw new Error(`--${name} must be a positive number (got '${value}')`);
@@ -49,16 +77,16 @@ function positive(name: string, value: string): number {
 export function registerFinetune(program: Command): void {
   const cmd = program
     .command('finetune')
-    .description("train one subnet on its own from the supernet's weights (distilling from a frozen teacher: the supernet's largest subnet, or --teacher), into a checkpoint to export and verify it from")
-    .requiredOption('--config <file>', 'the subnet: a config JSON (or a search results file), or largest/smallest')
+    .description("train one subnet (or SubTransformer) on its own from the supernet's (or SuperTransformer's) weights, distilling from a frozen teacher: the supernet's largest, or --teacher; into a checkpoint to export, evaluate and verify it from")
+    .requiredOption('--config <file>', "the subnet: a config JSON (or a search results file), or largest/smallest; for a SuperTransformer --checkpoint a SubTransformer config (\"kind\": \"vit\")")
     .option('--epochs <n>', 'fine-tuning epochs', String(kFinetuneRecipe.epochs))
-    .option('--lr <x>', 'peak learning rate (cosine decay to 0)', String(kFinetuneRecipe.lr))
+    .option('--lr <x>', `peak learning rate (cosine decay to 0, no warm-up): default ${kFinetuneRecipe.lr} for a CNN supernet (SGD), ${kTransformerRecipe.finetuneLr} for a SuperTransformer (AdamW, as it trained; its sandwich peaked at ${kTransformerRecipe.subnetsLr})`)
     .option('--no-distill', "train on the labels alone (default: also learn a frozen teacher's soft predictions: a copy of the supernet's largest subnet taken at the start, or --teacher)")
-    .option('--teacher <ckpt>', 'distil from the network of this training checkpoint (hwnas train: a network trained with --config, or a supernet; hwnas finetune), frozen; --out keeps its weights, so --resume needs the file no more')
+    .option('--teacher <ckpt>', 'distil from the network of this training checkpoint (hwnas train: a network trained with --config, or a supernet; hwnas finetune; for a SuperTransformer --checkpoint, a SuperTransformer checkpoint), frozen; --out keeps its weights, so --resume needs the file no more')
     .option('--teacher-config <file>', "the teacher's config: a config JSON of its space, or largest (default: the network a --teacher checkpoint trained, a supernet's largest)")
     .option('--out <path>', 'checkpoint of the fine-tuned subnet (written atomically, resumable)', 'runs/finetune.ckpt');
   addTrainingRunOptions(cmd, 'data order and augmentation');
-  addCheckpointOption(cmd, 'trained supernet whose weights the subnet inherits');
+  addCheckpointOption(cmd, 'trained supernet (or SuperTransformer) whose weights the subnet inherits');
   addBackendOption(cmd);
   addDataDirOption(cmd);
   cmd.action(async (opts: FinetuneCliOptions) => {
@@ -68,44 +96,53 @@ export function registerFinetune(program: Command): void {
       const flag = opts.teacher !== undefined ? '--teacher' : '--teacher-config';
       throw new Error(`${flag} names the network to distil from, but --no-distill turns distillation off: drop one of them`);
     }
-    const ck = loadCheckpoint<TrainMeta>(opts.checkpoint);
-    if (ck.meta.kind !== 'hwnas-supernet') throw new Error(`${opts.checkpoint} is not a supernet checkpoint (kind ${String(ck.meta.kind)}): pass one written by hwnas train`);
-    const space = ck.meta.space;
-    const config = resolveConfig(space, opts.config);
-    const epochs = parseIntOption('epochs', opts.epochs, 1);
-    const lr = positive('lr', opts.lr);
-    const workers = parseIntOption('workers', opts.workers, 1);
-    const resume = opts.resume === true;
-    // A resumed run distils from the teacher its checkpoint keeps (refuseChangedSettings refuses another).
-    const kept = resume && existsSync(opts.out);
-    const teacher = kept || !opts.distill ? undefined : opts.teacher === undefined
-      ? loadTeacher(opts.checkpoint, opts.teacherConfig, (meta) => largestConfig(meta.space))
-      : loadTeacher(opts.teacher, opts.teacherConfig);
-    if (teacher !== undefined) checkTeacherFits(teacher, space.input, opts.checkpoint, ck.meta.data);
-    const options = {
-      batchSize: parseIntOption('batch-size', opts.batchSize, 2),
-      seed: parseIntOption('seed', opts.seed, 0),
-      evalImages: parseIntOption('eval-images', opts.evalImages, 0),
-      maxStepsThisRun: parseIntOption('max-steps', opts.maxSteps, 0),
-      hyper: ck.meta.options.hyper,
-      phases: [{ name: 'finetune', epochs, lr, warmupEpochs: 0, sandwich: false, randomSubnets: 0, config }],
-    };
-    await startBackend(opts);
-    const data = await loadTrainingData(opts, space, ck.meta.data, opts.checkpoint);
-    const trainer = new SupernetTrainer(space, data, opts.out, options, teacher);
-    if (resume) {
-      refuseChangedSettings(cmd, opts.out, trainer.options, { teacher: opts.teacher, teacherConfig: opts.teacherConfig, distill: opts.distill });
-      refuseChangedConfig(opts.out, space, config);
-    }
-    // --epochs or --lr given with --resume re-plan what is left of the run (never silently ignored).
-    if (kept && ['epochs', 'lr'].some((flag) => cmd.getOptionValueSource(flag) === 'cli')) {
-      const replanned = trainer.replanCheckpoint(options.phases);
-      if (replanned !== undefined) console.log(`re-planned ${opts.out} from step ${replanned.step}: ${epochs} epochs at peak lr ${lr}; ${replanned.totalSteps} steps in all`);
-    }
-    if (teacher !== undefined) console.log(`distilling from ${teacher.from}'s ${configKey(teacher.space, teacher.config)} (a frozen copy)`);
-    await runTraining(trainer, {
-      out: opts.out, workers, backend: opts.backend, resume,
-      ...(resume ? {} : { init: { params: ck.arrays.params, from: opts.checkpoint } }),
-    });
+    const kind = readCheckpointMeta<{ kind?: unknown }>(opts.checkpoint).kind;
+    if (kind === 'hwnas-supertransformer') await finetune(cmd, opts, kTransformerFinetune);
+    else if (kind === 'hwnas-supernet') await finetune(cmd, opts, kCnnFinetune);
+    else throw new Error(`${opts.checkpoint} is not a supernet or SuperTransformer checkpoint (kind ${String(kind)}): pass one written by hwnas train`);
   });
+}
+
+/** Fine-tunes `opts.config` of the `net`-kind checkpoint `opts.checkpoint` into `opts.out`. */
+async function finetune<S extends NetSpace, C>(cmd: Command, opts: FinetuneCliOptions, net: FinetuneNet<S, C>): Promise<void> {
+  const ck = loadCheckpoint<TrainMeta<S, C>>(opts.checkpoint);
+  const space = net.space(ck.meta);
+  const config = net.terms.resolve(space, opts.config);
+  const epochs = parseIntOption('epochs', opts.epochs, 1);
+  const lr = opts.lr === undefined ? net.lr : positive('lr', opts.lr);
+  const workers = parseIntOption('workers', opts.workers, 1);
+  const resume = opts.resume === true;
+  // A resumed run distils from the teacher its checkpoint keeps (refuseChangedSettings refuses another).
+  const kept = resume && existsSync(opts.out);
+  if (kept) refuseChangedConfig(opts.out, space, config, net.terms);
+  const teacher = kept || !opts.distill ? undefined : opts.teacher === undefined
+    ? net.teacher(opts.checkpoint, opts.teacherConfig, true)
+    : net.teacher(opts.teacher, opts.teacherConfig, false);
+  if (teacher !== undefined) checkTeacherFits(teacher, space.input, opts.checkpoint, ck.meta.data);
+  const phases: PhaseSpec<C>[] = [{ name: 'finetune', epochs, lr, warmupEpochs: 0, sandwich: false, randomSubnets: 0, config }];
+  const options = {
+    batchSize: parseIntOption('batch-size', opts.batchSize, 2),
+    seed: parseIntOption('seed', opts.seed, 0),
+    evalImages: parseIntOption('eval-images', opts.evalImages, 0),
+    maxStepsThisRun: parseIntOption('max-steps', opts.maxSteps, 0),
+    hyper: ck.meta.options.hyper,
+    phases,
+  };
+  await startBackend(opts);
+  const data = await loadTrainingData(opts, space, ck.meta.data, opts.checkpoint);
+  const trainer = new SupernetTrainer(net.trainingNet(space), data, opts.out, options, teacher);
+  if (resume) refuseChangedSettings(cmd, opts.out, trainer.options, { teacher: opts.teacher, teacherConfig: opts.teacherConfig, distill: opts.distill, terms: net.terms });
+  // --epochs or --lr given with --resume re-plan what is left of the run (never silently ignored).
+  if (kept && ['epochs', 'lr'].some((flag) => cmd.getOptionValueSource(flag) === 'cli')) {
+    const replanned = trainer.replanCheckpoint(phases);
+    if (replanned !== undefined) console.log(`re-planned ${opts.out} from step ${replanned.step}: ${epochs} epochs at peak lr ${lr}; ${replanned.totalSteps} steps in all`);
+  }
+  if (teacher !== undefined) console.log(`distilling from ${teacher.from}'s ${net.terms.key(teacher.space, teacher.config)} (a frozen copy)`);
+  const meta = await runTraining(trainer, {
+    out: opts.out, workers, backend: opts.backend, resume,
+    ...(resume ? {} : { init: { params: ck.arrays.params, from: opts.checkpoint } }),
+  });
+  if (meta.step === meta.totalSteps) {
+    console.log(`export or evaluate the fine-tuned ${net.terms.what} from it: hwnas export --checkpoint ${opts.out} --config ${opts.config} --out FILE; hwnas eval --checkpoint ${opts.out} --config ${opts.config}`);
+  }
 }

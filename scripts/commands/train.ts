@@ -108,14 +108,14 @@ export function registerTrain(program: Command): void {
     // A resumed run keeps the rule its checkpoint was planned with unless --rule is given.
     const rule = !given('rule') && opts.resume === true && existsSync(opts.out)
       && readCheckpointMeta<TrainMeta>(opts.out).options.phases.some((p) => p.uniform === true) ? 'hat' : opts.rule;
-    const phases: PhaseSpec[] = standalone !== undefined
-      ? [standalonePhase(standalone, parseIntOption('epochs', opts.epochs, 1), lr)]
-      : [
-        { ...largest, epochs: parseIntOption('largest-epochs', opts.largestEpochs, 1), lr },
-        rule === 'hat'
-          ? { name: 'hat', epochs: subnetsEpochs, lr: subnetsLr, warmupEpochs: 0, sandwich: false, uniform: true, randomSubnets: 1, sortChannels: sandwich.sortChannels }
-          : { ...sandwich, epochs: subnetsEpochs, lr: subnetsLr, randomSubnets: parseIntOption('sandwich-random', opts.sandwichRandom, 0) },
-      ];
+    // A supernet's phases train no one config: they are phases of the CNN supernet and the SuperTransformer alike.
+    const supernetPhases: PhaseSpec<never>[] = standalone !== undefined ? [] : [
+      { ...largest, epochs: parseIntOption('largest-epochs', opts.largestEpochs, 1), lr },
+      rule === 'hat'
+        ? { name: 'hat', epochs: subnetsEpochs, lr: subnetsLr, warmupEpochs: 0, sandwich: false, uniform: true, randomSubnets: 1, sortChannels: sandwich.sortChannels }
+        : { ...sandwich, epochs: subnetsEpochs, lr: subnetsLr, randomSubnets: parseIntOption('sandwich-random', opts.sandwichRandom, 0) },
+    ];
+    const phases: PhaseSpec[] = standalone !== undefined ? [standalonePhase(standalone, parseIntOption('epochs', opts.epochs, 1), lr)] : supernetPhases;
     const hyper = vit !== undefined ? kTransformerRecipe.hyper : kDefaultTrainOptions.hyper;
     const weightDecay = opts.weightDecay === undefined
       ? (standalone !== undefined ? kStandaloneRecipe.weightDecay : hyper.weightDecay)
@@ -131,7 +131,7 @@ export function registerTrain(program: Command): void {
       evalImages: parseIntOption('eval-images', opts.evalImages, 0),
     };
     const trainer: SupernetTrainer<NetSpace, unknown> = vit !== undefined
-      ? new SupernetTrainer(transformerTrainingNet(vit), data, opts.out, options)
+      ? new SupernetTrainer(transformerTrainingNet(vit), data, opts.out, { ...options, phases: supernetPhases })
       : new SupernetTrainer(reduced?.space ?? cnnSpace!, data, opts.out, options);
     let resume = opts.resume === true;
     if (resume || opts.extendEpochs !== undefined) refuseChangedSettings(cmd, opts.out, trainer.options);

@@ -16,7 +16,7 @@ import { calibrationSet } from '../evaluate.js';
 import { loadCheckpoint, readCheckpointMeta, saveCheckpoint } from './checkpoint.js';
 import { OutputLock, withOutputLock } from '../../util/outputLock.js';
 import {
-  addToMean, averagingWindow, learningRate, phaseOf, validateTrainOptions, type PhaseSpec, type TrainOptions,
+  addToMean, averagingWindow, learningRate, onlyConfig, phaseOf, validateTrainOptions, type PhaseSpec, type TrainOptions,
 } from './schedule.js';
 import type { EpochRecord, GradientEngine, TrainCallbacks, TrainMeta } from './trainTypes.js';
 import { isTrainingNet, type NetSpace, type TrainingNet } from './trainingNet.js';
@@ -28,18 +28,18 @@ import { stepTasks } from './stepTasks.js';
 export class SupernetTrainer<S extends NetSpace = SearchSpace, C = SubnetConfig> {
   readonly space: S;
   readonly net: TrainingNet<S, C>;
-  readonly options: Required<TrainOptions>;
+  readonly options: Required<TrainOptions<C>>;
   private readonly data: Dataset;
   private readonly checkpointPath: string;
   /** The running weight mean of an averaging phase in progress. */
   private average: Float32Array | undefined;
   /** The frozen teacher of a new run (a resumed run keeps its checkpoint's). */
-  private readonly teacher: TeacherSource | undefined;
+  private readonly teacher: TeacherSource<S, C> | undefined;
   /** The teacher of the run in progress: its weights (saved with every checkpoint) and id. */
   private runTeacher: { params: Float32Array; id: string } | undefined;
 
   /** `teacher`: a frozen network the config of every (one-config) phase distils from; checkpoints keep it. */
-  constructor(net: S | TrainingNet<S, C>, data: Dataset, checkpointPath: string, options: TrainOptions = {}, teacher?: TeacherSource) {
+  constructor(net: S | TrainingNet<S, C>, data: Dataset, checkpointPath: string, options: TrainOptions<C> = {}, teacher?: TeacherSource<S, C>) {
     this.net = isTrainingNet(net) ? (net as TrainingNet<S, C>) : (cnnTrainingNet(net as unknown as SearchSpace) as unknown as TrainingNet<S, C>);
     const space = this.net.space;
     const { height, width, channels, classes } = space.input;
@@ -61,14 +61,12 @@ export class SupernetTrainer<S extends NetSpace = SearchSpace, C = SubnetConfig>
     this.teacher = teacher;
   }
 
-  /**
-   * The plain-data init of every replica (for `createEngine` with `replicaModule`), with the
-   * run's frozen teacher: the checkpoint's when `resume` continues one that has a teacher.
-   */
+  /** The plain-data init of every replica (for `createEngine`): with the run's frozen teacher and one trained config, if any (the checkpoint's when `resume`). */
   replicaInit(resume = false): object {
-    const init = this.net.replicaInit(this.options.seed, this.options.hyper);
-    const resumed = resume && existsSync(this.checkpointPath);
-    const teacher = resumed ? keptTeacher(loadCheckpoint<TrainMeta<S>>(this.checkpointPath), this.checkpointPath) : this.teacher;
+    const ck = resume && existsSync(this.checkpointPath) ? loadCheckpoint<TrainMeta<S, C>>(this.checkpointPath) : undefined;
+    const teacher = ck === undefined ? this.teacher : keptTeacher(ck, this.checkpointPath);
+    const only = onlyConfig((ck?.meta.options ?? this.options).phases);
+    const init = { ...this.net.replicaInit(this.options.seed, this.options.hyper), ...(only === undefined ? {} : { decayOnly: only }) };
     return teacher === undefined ? init : { ...init, teacher: frozenTeacherData(teacher) };
   }
 
@@ -78,7 +76,7 @@ export class SupernetTrainer<S extends NetSpace = SearchSpace, C = SubnetConfig>
   }
 
   /** Fresh metadata, or the checkpoint's when resuming (options must match). */
-  initialMeta(): TrainMeta<S> {
+  initialMeta(): TrainMeta<S, C> {
     const stepsPerEpoch = Math.floor(this.data.train.n / this.options.batchSize);
     const epochs = this.options.phases.reduce((s, p) => s + p.epochs, 0);
     return {
@@ -97,26 +95,26 @@ export class SupernetTrainer<S extends NetSpace = SearchSpace, C = SubnetConfig>
    * warm restart of the learning rate, for a supernet that was still improving at its end.
    * Throws when the checkpoint is missing or has not finished its own schedule yet.
    */
-  extendCheckpoint(phase: PhaseSpec): TrainMeta<S> {
+  extendCheckpoint(phase: PhaseSpec<C>): TrainMeta<S, C> {
     if (!existsSync(this.checkpointPath)) throw new Error(`cannot extend ${this.checkpointPath}: no such checkpoint`);
-    const ck = loadCheckpoint<TrainMeta<S>>(this.checkpointPath);
+    const ck = loadCheckpoint<TrainMeta<S, C>>(this.checkpointPath);
     const { meta } = ck;
     this.checkKind(meta);
     if (meta.step < meta.totalSteps) {
       throw new Error(`cannot extend ${this.checkpointPath}: it is at step ${meta.step} of ${meta.totalSteps}; finish it with --resume first`);
     }
     const options = validateTrainOptions({ ...meta.options, phases: [...meta.options.phases, phase] });
-    const extended: TrainMeta<S> = { ...meta, options, totalSteps: meta.totalSteps + phase.epochs * meta.stepsPerEpoch };
+    const extended: TrainMeta<S, C> = { ...meta, options, totalSteps: meta.totalSteps + phase.epochs * meta.stepsPerEpoch };
     saveCheckpoint(this.checkpointPath, extended, ck.arrays);
     return extended;
   }
 
   /** Re-plans what is left of the checkpoint's schedule (replan.ts), rewriting it atomically; undefined: no change. */
-  replanCheckpoint(phases: readonly PhaseSpec[]): TrainMeta<S> | undefined {
+  replanCheckpoint(phases: readonly PhaseSpec<C>[]): TrainMeta<S, C> | undefined {
     // Not while a run trains it: that run would overwrite the new plan at its next checkpoint.
     const lock = OutputLock.acquire(this.checkpointPath);
     try {
-      const ck = loadCheckpoint<TrainMeta<S>>(this.checkpointPath);
+      const ck = loadCheckpoint<TrainMeta<S, C>>(this.checkpointPath);
       this.checkKind(ck.meta);
       const replanned = replanRun(ck.meta, phases, this.checkpointPath);
       if (replanned !== undefined) saveCheckpoint(this.checkpointPath, replanned, ck.arrays);
@@ -129,17 +127,17 @@ export class SupernetTrainer<S extends NetSpace = SearchSpace, C = SubnetConfig>
   /** The steps of the whole schedule: the options', or the checkpoint's when resuming. */
   plannedSteps(resume: boolean): number {
     if (!resume || !existsSync(this.checkpointPath)) return this.initialMeta().totalSteps;
-    return readCheckpointMeta<TrainMeta<S>>(this.checkpointPath).totalSteps;
+    return readCheckpointMeta<TrainMeta<S, C>>(this.checkpointPath).totalSteps;
   }
 
   /** The step a run starts from: 0, or the checkpoint's step when resuming. */
   resumeStep(resume: boolean): number {
     if (!resume || !existsSync(this.checkpointPath)) return 0;
-    return readCheckpointMeta<TrainMeta<S>>(this.checkpointPath).step;
+    return readCheckpointMeta<TrainMeta<S, C>>(this.checkpointPath).step;
   }
 
   /** Throws unless `meta` is a checkpoint of this trainer's kind of net. */
-  private checkKind(meta: TrainMeta<S>): void {
+  private checkKind(meta: TrainMeta<S, C>): void {
     if (meta.kind === this.net.checkpointKind) return;
     if (this.net.checkpointKind === 'hwnas-supernet') throw new Error(`${this.checkpointPath} is not a supernet training checkpoint`);
     throw new Error(`${this.checkpointPath} is not a ${this.net.checkpointKind} training checkpoint (kind ${String(meta.kind)}): use another --out, or train it with its own space`);
@@ -149,12 +147,12 @@ export class SupernetTrainer<S extends NetSpace = SearchSpace, C = SubnetConfig>
    * Runs (or resumes, with `resume`) training to the end or to `maxStepsThisRun`. Returns the
    * final metadata. The engine must have been created from `replicaInit(resume)`.
    */
-  async run(engine: GradientEngine<C>, resume: boolean, callbacks: TrainCallbacks = {}, init?: { params: Float32Array; from: string }): Promise<TrainMeta<S>> {
+  async run(engine: GradientEngine<C>, resume: boolean, callbacks: TrainCallbacks = {}, init?: { params: Float32Array; from: string }): Promise<TrainMeta<S, C>> {
     // One writer per checkpoint: a second run on the same file refuses instead of interleaving.
     return withOutputLock(this.checkpointPath, () => this.runLocked(engine, resume, callbacks, init));
   }
 
-  private async runLocked(engine: GradientEngine<C>, resume: boolean, callbacks: TrainCallbacks, init?: { params: Float32Array; from: string }): Promise<TrainMeta<S>> {
+  private async runLocked(engine: GradientEngine<C>, resume: boolean, callbacks: TrainCallbacks, init?: { params: Float32Array; from: string }): Promise<TrainMeta<S, C>> {
     const { options, space, data } = this;
     let meta = this.initialMeta();
     let teacher = this.teacher;
@@ -163,7 +161,7 @@ export class SupernetTrainer<S extends NetSpace = SearchSpace, C = SubnetConfig>
       if (!existsSync(this.checkpointPath)) {
         throw new Error(`--resume: no checkpoint at ${this.checkpointPath}; start without --resume`);
       }
-      const ck = loadCheckpoint<TrainMeta<S>>(this.checkpointPath);
+      const ck = loadCheckpoint<TrainMeta<S, C>>(this.checkpointPath);
       this.checkKind(ck.meta);
       if (!sameSpace(ck.meta.space, space)) {
         throw new Error(`${this.checkpointPath} was trained on search space '${ck.meta.space.name}' with a different shape; resume with the same space`);
@@ -246,7 +244,7 @@ export class SupernetTrainer<S extends NetSpace = SearchSpace, C = SubnetConfig>
   }
 
   /** Re-organises channels by importance in every replica (weights and momentum alike), when the net has channels to sort. */
-  private async sortChannels(engine: GradientEngine<C>, meta: TrainMeta<S>): Promise<void> {
+  private async sortChannels(engine: GradientEngine<C>, meta: TrainMeta<S, C>): Promise<void> {
     if (this.net.sortChannels === undefined) return;
     const state = await engine.getState();
     this.net.sortChannels(state, meta.options.seed);
@@ -257,7 +255,7 @@ export class SupernetTrainer<S extends NetSpace = SearchSpace, C = SubnetConfig>
    * Inside an averaging window: adds the weights after this step to the running mean, and at
    * the window's end (the phase's end) makes the mean the weights of every replica.
    */
-  private async updateAverage(engine: GradientEngine<C>, meta: TrainMeta<S>, epoch: number): Promise<void> {
+  private async updateAverage(engine: GradientEngine<C>, meta: TrainMeta<S, C>, epoch: number): Promise<void> {
     const window = averagingWindow(meta.options.phases, meta.stepsPerEpoch, epoch);
     if (!window || meta.step <= window.from) return;
     const [params, velocity] = await engine.getState();
@@ -272,7 +270,7 @@ export class SupernetTrainer<S extends NetSpace = SearchSpace, C = SubnetConfig>
     }
   }
 
-  private async save(engine: GradientEngine<C>, meta: TrainMeta<S>): Promise<void> {
+  private async save(engine: GradientEngine<C>, meta: TrainMeta<S, C>): Promise<void> {
     const [params, velocity] = await engine.getState();
     const arrays: Record<string, Float32Array> = { params, velocity };
     if (this.average && (meta.averaged ?? 0) > 0) arrays.average = this.average;
@@ -281,7 +279,7 @@ export class SupernetTrainer<S extends NetSpace = SearchSpace, C = SubnetConfig>
   }
 
   private async epochRecord(
-    engine: GradientEngine<C>, epoch: number, phase: string, meta: TrainMeta<S>,
+    engine: GradientEngine<C>, epoch: number, phase: string, meta: TrainMeta<S, C>,
     calib: ImageSet | undefined, seconds: number,
   ): Promise<EpochRecord> {
     const trainLoss = meta.epochLoss.n > 0 ? meta.epochLoss.sum / meta.epochLoss.n : NaN;

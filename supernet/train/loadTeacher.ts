@@ -11,6 +11,8 @@ import { resolveConfig } from '../io.js';
 import { classKey } from '../trainingData.js';
 import { hasCheckpointMagic, loadCheckpoint } from './checkpoint.js';
 import { checkTeacherInput, type TeacherSource } from './frozenTeacher.js';
+import { onlyConfig } from './schedule.js';
+import type { NetSpace } from './trainingNet.js';
 import type { TrainDataMeta, TrainMeta } from './trainTypes.js';
 
 const kWhatToGive = 'give a CNN training checkpoint written by hwnas train (a supernet, or a network trained with --config) or by hwnas finetune';
@@ -20,9 +22,7 @@ const kWhatToGive = 'give a CNN training checkpoint written by hwnas train (a su
  * `--config`, or a fine-tuned subnet), or the largest subnet of its supernet.
  */
 export function trainedConfig(meta: Pick<TrainMeta, 'space' | 'options'>): SubnetConfig {
-  const configs = new Set(meta.options.phases.map((p) => (p.config === undefined ? '' : JSON.stringify(p.config))));
-  const [only] = [...configs];
-  return configs.size === 1 && only !== '' ? (JSON.parse(only) as SubnetConfig) : largestConfig(meta.space);
+  return onlyConfig(meta.options.phases) ?? largestConfig(meta.space);
 }
 
 /**
@@ -65,7 +65,7 @@ export function loadTeacher(
  * `student`): the same image shape and class count, and (when both checkpoints record their
  * data) the same classes in the same order.
  */
-export function checkTeacherFits(teacher: Pick<TeacherSource, 'space' | 'from' | 'data'>, input: InputSpec, student: string, studentData?: TrainDataMeta): void {
+export function checkTeacherFits(teacher: Pick<TeacherSource<NetSpace, unknown>, 'space' | 'from' | 'data'>, input: InputSpec, student: string, studentData?: TrainDataMeta): void {
   checkTeacherInput(teacher, input, student);
   const tc = teacher.data?.classNames;
   const sc = studentData?.classNames;

@@ -7,7 +7,7 @@ import { validateTrainOptions, type PhaseSpec, type TrainOptions } from './sched
 
 /** What re-planning needs of a checkpoint's metadata. */
 export interface PlannedRun {
-  options: Required<TrainOptions>;
+  options: Required<TrainOptions<unknown>>;
   step: number;
   totalSteps: number;
   stepsPerEpoch: number;
@@ -20,7 +20,7 @@ export interface PlannedRun {
  * schedule continues from the step reached, recomputed for the new length); later phases may
  * change freely. Throws, naming the phase (of `what`) and the fix, for any other change.
  */
-export function replanRun<M extends PlannedRun>(run: M, phases: readonly PhaseSpec[], what: string): M | undefined {
+export function replanRun<M extends PlannedRun>(run: M, phases: readonly PhaseSpec<unknown>[], what: string): M | undefined {
   const kept = run.options.phases;
   if (phases.length !== kept.length || phases.some((p, i) => p.name !== kept[i].name)) {
     throw new Error(`${what} was planned with phases ${kept.map((p) => p.name).join(', ')}; a resumed run can change their epochs and learning rates but not which phases there are`);

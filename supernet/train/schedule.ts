@@ -11,7 +11,11 @@ import { largestConfig, largestOfFamily, sampleConfig, smallestConfig, spaceFami
 import type { SupernetHyper } from './supernetReplica.js';
 import { checkGateRegularizer, type GateRegularizer } from './gateRegularizer.js';
 
-export interface PhaseSpec {
+/**
+ * One phase of a training run. `C` is the net's config type (a CNN subnet config by default; a
+ * SubTransformer config for the SuperTransformer), the type of `config` and `teacher`.
+ */
+export interface PhaseSpec<C = SubnetConfig> {
   name: string;
   epochs: number;
   /** Peak learning rate of the phase (after warm-up), decayed by a cosine to 0 at its end. */
@@ -43,14 +47,14 @@ export interface PhaseSpec {
    * Train this one config only (standalone training from scratch, or fine-tuning a subnet)
    * instead of the largest subnet or the sandwich; `sandwich` must be false.
    */
-  config?: SubnetConfig;
+  config?: C;
   /**
    * With `config`: an in-place teacher, a config of the same supernet whose soft predictions the
    * config also learns from. It gets no gradient of its own but runs on the shared weights being
    * trained, so it drifts as they train (fine-tuning runs from before frozen teachers). A frozen
    * teacher with weights of its own is the trainer's `teacher` (frozenTeacher.ts).
    */
-  teacher?: SubnetConfig;
+  teacher?: C;
   /**
    * With `config`: adds the l1/l2 latency surrogate of per-channel gates (BatchNorm scales) to
    * the loss of every step (see gateRegularizer.ts). Absent: the loss is the task loss alone.
@@ -58,10 +62,10 @@ export interface PhaseSpec {
   gateRegularizer?: GateRegularizer;
 }
 
-export interface TrainOptions {
+export interface TrainOptions<C = SubnetConfig> {
   batchSize?: number;
   seed?: number;
-  phases?: PhaseSpec[];
+  phases?: PhaseSpec<C>[];
   hyper?: SupernetHyper;
   /** Write a checkpoint every this many steps (and at each epoch end). */
   checkpointEvery?: number;
@@ -73,7 +77,8 @@ export interface TrainOptions {
   maxStepsThisRun?: number;
 }
 
-export const kDefaultTrainOptions: Required<TrainOptions> = {
+/** The defaults (their phases train no one config, so they are options of any net's run). */
+export const kDefaultTrainOptions: Required<TrainOptions<never>> = {
   batchSize: 128,
   seed: 0,
   phases: [
@@ -87,8 +92,8 @@ export const kDefaultTrainOptions: Required<TrainOptions> = {
   maxStepsThisRun: 0,
 };
 
-export function validateTrainOptions(options: TrainOptions): Required<TrainOptions> {
-  const o = { ...kDefaultTrainOptions, ...options };
+export function validateTrainOptions<C = SubnetConfig>(options: TrainOptions<C>): Required<TrainOptions<C>> {
+  const o: Required<TrainOptions<C>> = { ...kDefaultTrainOptions, ...options };
   const posInt = (name: string, v: number, min = 1) => {
     if (!Number.isInteger(v) || v < min) throw new Error(`options.${name} must be an integer >= ${min} (got ${v})`);
   };
@@ -129,7 +134,7 @@ export function validateTrainOptions(options: TrainOptions): Required<TrainOptio
 }
 
 /** The phase that epoch `epoch` belongs to, with the epoch's index inside it. */
-export function phaseOf(phases: readonly PhaseSpec[], epoch: number): { phase: PhaseSpec; start: number } {
+export function phaseOf<P extends PhaseSpec<unknown>>(phases: readonly P[], epoch: number): { phase: P; start: number } {
   let start = 0;
   for (const phase of phases) {
     if (epoch < start + phase.epochs) return { phase, start };
@@ -139,7 +144,7 @@ export function phaseOf(phases: readonly PhaseSpec[], epoch: number): { phase: P
 }
 
 /** Learning rate at global step `step`: linear warm-up, then cosine decay to 0 (or constant) within the phase. */
-export function learningRate(phases: readonly PhaseSpec[], stepsPerEpoch: number, step: number): number {
+export function learningRate(phases: readonly PhaseSpec<unknown>[], stepsPerEpoch: number, step: number): number {
   const epoch = Math.floor(step / stepsPerEpoch);
   const { phase, start } = phaseOf(phases, epoch);
   const t = step - start * stepsPerEpoch;
@@ -152,7 +157,7 @@ export function learningRate(phases: readonly PhaseSpec[], stepsPerEpoch: number
 
 /** The steps [from, to) whose weights the running mean of `epoch`'s phase takes in, or undefined. */
 export function averagingWindow(
-  phases: readonly PhaseSpec[], stepsPerEpoch: number, epoch: number,
+  phases: readonly PhaseSpec<unknown>[], stepsPerEpoch: number, epoch: number,
 ): { from: number; to: number } | undefined {
   const { phase, start } = phaseOf(phases, epoch);
   const epochs = phase.averageEpochs ?? 0;
@@ -166,6 +171,17 @@ export function addToMean(mean: Float32Array, x: Float32Array, count: number): v
   if (mean.length !== x.length) throw new Error(`running mean of ${mean.length} weights cannot take ${x.length}`);
   const w = 1 / (count + 1);
   for (let i = 0; i < mean.length; i++) mean[i] += (x[i] - mean[i]) * w;
+}
+
+/**
+ * The one config every phase of `phases` trains (a network trained on its own, a fine-tuned
+ * subnet), or undefined when a phase trains other subnets (a supernet).
+ */
+export function onlyConfig<C>(phases: readonly PhaseSpec<C>[]): C | undefined {
+  const first = phases[0]?.config;
+  if (first === undefined) return undefined;
+  const key = JSON.stringify(first);
+  return phases.every((p) => p.config !== undefined && JSON.stringify(p.config) === key) ? first : undefined;
 }
 
 /** The subnets trained at `step`: seeded by (seed, step), so a resumed run draws the same ones. */

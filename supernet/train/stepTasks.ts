@@ -23,7 +23,7 @@ export interface StepBatch {
  * (the id of the run's frozen teacher) a one-config phase distils from that teacher, while the
  * sandwich distils in place from its largest subnet and an in-place `phase.teacher` from itself.
  */
-export function stepTasks<C>(b: StepBatch, configs: C[], phase: PhaseSpec, workers: number, teacherNet?: string): SandwichTask<C>[] {
+export function stepTasks<C>(b: StepBatch, configs: C[], phase: PhaseSpec<C>, workers: number, teacherNet?: string): SandwichTask<C>[] {
   const { train, indices } = b;
   const n = indices.length;
   const px = train.height * train.width * train.channels;

@@ -4,7 +4,9 @@
  * step from the labels and from the largest subnet's soft predictions (in-place
  * distillation) - and SGD with Nesterov momentum and decoupled-from-BN weight decay. A replica
  * given a frozen teacher (`init.teacher`) holds it as a separate network with its own weights,
- * which no step changes, for the configs that distil from it (fine-tuning).
+ * which no step changes, for the configs that distil from it (fine-tuning). A replica of a run
+ * that trains one config (`init.decayOnly`) decays that config's weights only, as the network
+ * extracted would train, when its net can tell which weights a config reads (`readMask`).
  */
 import { tf } from '../backend/tf.js';
 import type { Tensor2D, Tensor4D } from '../backend/tf.js';
@@ -14,6 +16,7 @@ import type { ParamStore } from '../layers/ParamStore.js';
 import type { BnMode } from '../net/batchNormMode.js';
 import type { InputSpec, SearchSpace, SubnetConfig } from '../../space/types.js';
 import type { GradientResult, Replica } from './replica.js';
+import type { NetSpace } from './trainingNet.js';
 import type { GateRegularizer } from './gateRegularizer.js';
 import { gateRegularizerLoss } from './gateLoss.js';
 import { adamWSlots, adamWStep, kAdamWDefaults } from './adamw.js';
@@ -32,12 +35,20 @@ export interface SupernetHyper {
   optimizer?: 'sgd' | 'adamw';
 }
 
-export interface SupernetReplicaInit {
+/** How a replica trains, whatever its net: the optimizer, a frozen teacher, the one config a run trains. */
+export interface ReplicaSettings<C> {
+  hyper: SupernetHyper;
+  /** A separate frozen network that tasks with `teacherNet` distil from (built once per replica). */
+  teacher?: FrozenTeacher<NetSpace, C>;
+  /** The one config the run trains: weight decay on its weights only (for nets with `readMask`). */
+  decayOnly?: C;
+}
+
+/** A replica of the CNN supernet of `space`. */
+export interface SupernetReplicaInit extends ReplicaSettings<SubnetConfig> {
   space: SearchSpace;
   seed: number;
-  hyper: SupernetHyper;
   backend?: BackendName;
-  /** A separate frozen network that tasks with `teacherNet` distil from (built once per replica). */
   teacher?: FrozenTeacher;
 }
 
@@ -68,6 +79,8 @@ export interface ReplicaNet<C> {
   readonly space: { input: InputSpec };
   readonly store: ParamStore;
   forward(cfg: C, x: Tensor4D, mode: BnMode): Tensor2D;
+  /** 1 for every flat parameter config `cfg` reads, 0 elsewhere; absent when the net cannot tell. */
+  readMask?(cfg: C): Uint8Array;
   dispose(): void;
 }
 
@@ -75,17 +88,21 @@ export class SupernetReplica<C = SubnetConfig> implements Replica<SandwichTask<C
   readonly net: ReplicaNet<C>;
   readonly paramCount: number;
   /** The frozen teacher network, when the replica was given one. */
-  readonly teacher: TeacherNet | undefined;
+  readonly teacher: TeacherNet<C> | undefined;
   private readonly hyper: SupernetHyper;
   private params: Float32Array;
   private velocity: Float32Array;
   private readonly decayMask: Uint8Array;
 
-  /** The CNN supernet of `init.space`, or (another weight-sharing net) `net`, trained with `init.hyper`. */
+  /**
+   * The CNN supernet of `init.space`, or (another weight-sharing net) `net`, trained with
+   * `init.hyper`; `netOf` builds a fresh net of a space, for the frozen teacher `init.teacher`.
+   */
   constructor(init: SupernetReplicaInit);
-  constructor(init: { hyper: SupernetHyper; teacher?: FrozenTeacher }, net: ReplicaNet<C>);
-  constructor(init: { hyper: SupernetHyper; space?: SearchSpace; seed?: number; teacher?: FrozenTeacher }, net?: ReplicaNet<C>) {
-    this.teacher = init.teacher === undefined ? undefined : buildTeacherNet(init.teacher);
+  constructor(init: ReplicaSettings<C>, net: ReplicaNet<C>, netOf: (space: NetSpace) => ReplicaNet<C>);
+  constructor(init: ReplicaSettings<C> & { space?: SearchSpace; seed?: number }, net?: ReplicaNet<C>, netOf?: (space: NetSpace) => ReplicaNet<C>) {
+    const build = netOf ?? ((space: NetSpace) => new Supernet(space as SearchSpace, 0) as unknown as ReplicaNet<C>);
+    this.teacher = init.teacher === undefined ? undefined : buildTeacherNet(init.teacher, build);
     this.net = net ?? (new Supernet(init.space as SearchSpace, init.seed) as unknown as ReplicaNet<C>);
     this.hyper = init.hyper;
     this.params = this.net.store.flatten();
@@ -93,6 +110,8 @@ export class SupernetReplica<C = SubnetConfig> implements Replica<SandwichTask<C
     this.velocity = new Float32Array(this.slotCount);
     this.decayMask = new Uint8Array(this.paramCount);
     for (const p of this.net.store.params) if (p.decay) this.decayMask.fill(1, p.offset, p.offset + p.size);
+    const read = init.decayOnly === undefined ? undefined : this.net.readMask?.(init.decayOnly);
+    if (read !== undefined) for (let i = 0; i < read.length; i++) this.decayMask[i] &= read[i];
   }
 
   computeGradients(task: SandwichTask<C>): GradientResult {

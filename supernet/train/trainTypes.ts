@@ -29,11 +29,14 @@ export interface TrainDataMeta {
 /** A training checkpoint of the CNN supernet, or of the SuperTransformer. */
 export type TrainCheckpointKind = 'hwnas-supernet' | 'hwnas-supertransformer';
 
-/** Plain-data checkpoint metadata (the arrays hold parameters and momentum, and a frozen teacher's weights). */
-export interface TrainMeta<S = SearchSpace> {
+/**
+ * Plain-data checkpoint metadata (the arrays hold parameters and momentum, and a frozen
+ * teacher's weights) of a net of space `S` and configs `C`.
+ */
+export interface TrainMeta<S = SearchSpace, C = SubnetConfig> {
   kind: TrainCheckpointKind;
   space: S;
-  options: Required<TrainOptions>;
+  options: Required<TrainOptions<C>>;
   step: number;
   totalSteps: number;
   stepsPerEpoch: number;
@@ -46,7 +49,7 @@ export interface TrainMeta<S = SearchSpace> {
   /** Weight snapshots in the running mean of an averaging phase (stored as array `average`). */
   averaged?: number;
   /** The frozen teacher the trained config distils from (its weights: array `teacherParams`), if any. */
-  teacher?: TeacherRecord;
+  teacher?: TeacherRecord<S, C>;
 }
 
 export interface StepProgress {

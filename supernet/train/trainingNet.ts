@@ -25,7 +25,7 @@ export interface TrainingNet<S extends NetSpace, C> {
   /** The plain-data init of every replica. */
   replicaInit(seed: number, hyper: SupernetHyper): object;
   /** The subnets trained at `step` of `phase`: seeded by (seed, step), so a resumed run draws the same ones. */
-  stepConfigs(phase: PhaseSpec, seed: number, step: number): C[];
+  stepConfigs(phase: PhaseSpec<C>, seed: number, step: number): C[];
   /**
    * Re-organises the replica state (`[params, velocity]`, changed in place) before a phase that
    * sorts channels by importance; absent when the net has nothing to sort.
@@ -33,7 +33,7 @@ export interface TrainingNet<S extends NetSpace, C> {
   sortChannels?(state: Float32Array[], seed: number): void;
   /** Accuracy at an epoch end of the weights `params` on at most `limit` val and test images. */
   epochAccuracy(
-    params: Float32Array, seed: number, phase: PhaseSpec, calibration: ImageSet, data: Dataset, limit: number,
+    params: Float32Array, seed: number, phase: PhaseSpec<C>, calibration: ImageSet, data: Dataset, limit: number,
   ): Pick<EpochRecord, 'largest' | 'smallest' | 'trained'>;
 }
 

@@ -104,6 +104,23 @@ export class SuperTransformer {
     return this.linear('classifier', pooled as Tensor2D, d, this.space.input.classes);
   }
 
+  /**
+   * 1 for every flat parameter (in the store's order) SubTransformer `cfg` reads - the front
+   * slices its forward pass takes - and 0 elsewhere.
+   */
+  readMask(cfg: TransformerConfig): Uint8Array {
+    const mask = new Uint8Array(this.store.size);
+    const infos = new Map(this.store.params.map((p) => [p.name, p]));
+    const layers = cfg.heads.slice(0, cfg.depth).map((heads, i) => ({ heads, hidden: hiddenUnits(cfg.embedDim, cfg.mlpRatios[i]) }));
+    for (const { name, shape } of subTransformerParams(this.space, cfg.embedDim, layers)) {
+      const { offset, shape: full } = infos.get(name)!;
+      const [rows, cols] = shape.length === 2 ? shape : [1, shape[0]];
+      const stride = full.length === 2 ? full[1] : full[0];
+      for (let r = 0; r < rows; r++) mask.fill(1, offset + r * stride, offset + r * stride + cols);
+    }
+    return mask;
+  }
+
   dispose(): void {
     this.store.dispose();
   }

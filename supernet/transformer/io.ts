@@ -27,24 +27,39 @@ export function resolveTransformerSpace(nameOrPath: string): TransformerSpace | 
   return isTransformerJson(json) ? parseTransformerSpace(json) : undefined;
 }
 
-/** 'largest', 'smallest', or a config JSON file (or a results file wrapping it as `config`), validated against `space`. */
+/** The config a parsed config file `file` holds: itself, its `config`, or a budget search's chosen one (`result.best.config`). */
+function configIn(json: unknown, file: string): unknown {
+  if (typeof json !== 'object' || json === null) return json;
+  if ('config' in json) return (json as { config: unknown }).config;
+  const result = (json as { result?: { mode?: unknown; best?: { config?: unknown } } }).result;
+  if (result?.mode === 'pareto') throw new Error(`${file} is the results of a Pareto search (a front of SubTransformers): save the one you want as a config JSON, or search with --max-latency to choose one`);
+  return result?.best?.config ?? json;
+}
+
+/**
+ * 'largest', 'smallest', or a config JSON file (or a results file wrapping it as `config`, or a
+ * transformer budget search's results), validated against `space`. A CNN subnet config is
+ * refused as such.
+ */
 export function resolveTransformerConfig(space: TransformerSpace, arg: string): TransformerConfig {
   if (arg === 'largest') return largestTransformer(space);
   if (arg === 'smallest') return smallestTransformer(space);
   if (!existsSync(arg)) throw new Error(`config ${arg} is neither 'largest', 'smallest' nor an existing JSON file`);
-  const json = readJson(arg, 'config file');
-  const inner = typeof json === 'object' && json !== null && 'config' in json ? (json as { config: unknown }).config : json;
+  const inner = configIn(readJson(arg, 'config file'), arg);
+  if (typeof inner === 'object' && inner !== null && !isTransformerJson(inner) && 'depths' in inner && 'widths' in inner) {
+    throw new Error(`config ${arg} is a CNN subnet config, not a SubTransformer of space '${space.name}': give a config with "kind": "vit" (e.g. one 'hwnas search --checkpoint <SuperTransformer>' chose), or largest/smallest`);
+  }
   return parseTransformerConfig(space, inner);
 }
 
 export interface LoadedSuperTransformer {
   net: SuperTransformer;
-  meta: TrainMeta<TransformerSpace>;
+  meta: TrainMeta<TransformerSpace, TransformerConfig>;
 }
 
 /** A trained SuperTransformer from its training checkpoint. */
 export function loadSuperTransformer(path: string): LoadedSuperTransformer {
-  const { meta, arrays } = loadCheckpoint<TrainMeta<TransformerSpace>>(path);
+  const { meta, arrays } = loadCheckpoint<TrainMeta<TransformerSpace, TransformerConfig>>(path);
   if (meta.kind !== 'hwnas-supertransformer') {
     throw new Error(`${path} is not a SuperTransformer checkpoint (kind ${String(meta.kind)}): pass one written by 'hwnas train --space fashion-vit'`);
   }

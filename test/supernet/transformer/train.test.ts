@@ -15,13 +15,13 @@ import type { TransformerConfig } from '../../../space/transformer/types.js';
 import { microSpace, smallFashionMnist } from '../../fixtures/data.js';
 import { tinyVitSpace } from '../../fixtures/vit.js';
 
-const phases: PhaseSpec[] = [
+const phases: PhaseSpec<never>[] = [
   { name: 'largest', epochs: 1, lr: 2e-3, warmupEpochs: 1, sandwich: false, randomSubnets: 0 },
   { name: 'hat', epochs: 1, lr: 1e-3, warmupEpochs: 0, sandwich: false, uniform: true, randomSubnets: 1 },
   { name: 'sandwich', epochs: 1, lr: 1e-3, warmupEpochs: 0, sandwich: true, randomSubnets: 1 },
 ];
 /** AdamW, as `hwnas train` trains a SuperTransformer: its slots (and step count) must resume exactly too. */
-const options: TrainOptions = { batchSize: 16, phases, checkpointEvery: 3, evalImages: 32, calibrationImages: 16, hyper: { ...kTransformerRecipe.hyper } };
+const options: TrainOptions<never> = { batchSize: 16, phases, checkpointEvery: 3, evalImages: 32, calibrationImages: 16, hyper: { ...kTransformerRecipe.hyper } };
 
 function maxDiff(a: Float32Array, b: Float32Array): number {
   let d = 0;
@@ -45,7 +45,10 @@ describe('SuperTransformer training in the supernet trainer', () => {
     const three = transformerStepConfigs(space, sandwich, 0, 5);
     assert.deepEqual(three.slice(0, 2), [largestTransformer(space), smallestTransformer(space)]);
     assert.equal(three.length, 3);
-    assert.throws(() => transformerStepConfigs(space, { ...largest, config: { depths: [1], kernels: [3], expands: [3], widths: [1] } }, 0, 0), /trains one CNN config.*drop --config/);
+    const one: TransformerConfig = { kind: 'vit', embedDim: 16, depth: 2, heads: [2, 1], mlpRatios: [1, 2] };
+    assert.deepEqual(transformerStepConfigs(space, { ...largest, name: 'finetune', config: one }, 0, 7), [one], 'a one-config phase trains that SubTransformer alone');
+    const cnn = { depths: [1], kernels: [3], expands: [3], widths: [1] } as unknown as TransformerConfig;
+    assert.throws(() => transformerStepConfigs(space, { ...largest, config: cnn }, 0, 0), /phase 'largest' trains a CNN config: a SuperTransformer trains SubTransformer configs \(kind 'vit'\); give one of space 'tiny-vit'/);
   });
 
   it('trains largest, HAT and sandwich phases; a paused run resumes to exactly the same weights; two workers agree', async () => {
@@ -115,7 +118,7 @@ describe('SuperTransformer training in the supernet trainer', () => {
   it('the training loss falls on a small subset (largest, then one HAT epoch), the val accuracy well above chance', async () => {
     const dir = mkdtempSync(join(tmpdir(), 'hwnas-vit-train-'));
     const data = smallFashionMnist(2048, 200, 64);
-    const learn: PhaseSpec[] = [
+    const learn: PhaseSpec<never>[] = [
       { name: 'largest', epochs: 4, lr: 3e-3, warmupEpochs: 1, sandwich: false, randomSubnets: 0 },
       { name: 'hat', epochs: 1, lr: 1e-3, warmupEpochs: 0, sandwich: false, uniform: true, randomSubnets: 1 },
     ];
