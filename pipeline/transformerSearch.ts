@@ -7,6 +7,8 @@
  *   checkpoint, predictor, profile (absolute paths), latencyKind ('table' | 'mlp')
  *   space                the transformer space
  *   result               the finder's result (budget: best and front; pareto: front)
+ *   finetune             with --finetune-epochs: epochs, from (the SuperTransformer), inherited and
+ *                        finetuned val/test accuracy; `checkpoint` then names the fine-tuned one
  */
 import { readFileSync } from 'node:fs';
 import { sameSpace } from '../space/sameSpace.js';
@@ -50,6 +52,22 @@ export interface TransformerResultFile {
   latencyKind: TransformerLatencyKind;
   space: TransformerSpace;
   result: TransformerSearchResult | TransformerParetoResult;
+  /** With `--finetune-epochs`: the chosen SubTransformer fine-tuned (`checkpoint` is then its checkpoint). */
+  finetune?: TransformerFinetuneRecord;
+}
+
+/** Val and test accuracy of one SubTransformer. */
+export interface TransformerAccuracy {
+  valAccuracy: number;
+  testAccuracy: number;
+}
+
+/** A budget search's chosen SubTransformer fine-tuned on its own for `epochs` from SuperTransformer `from`. */
+export interface TransformerFinetuneRecord {
+  epochs: number;
+  from: string;
+  inherited: TransformerAccuracy;
+  finetuned: TransformerAccuracy;
 }
 
 /** The fitness of a job: predictor and latency model loaded once. Throws naming a mismatched file. */

@@ -83,7 +83,7 @@ export function registerSearch(program: Command): void {
     .option('--workers <n>', 'fitness worker threads', String(Math.min(2, availableParallelism())))
     .option('--out <dir>', 'output folder for results JSON and Pareto plots (it appears only when every file is written)', 'runs/search')
     .option('--force', 'replace an existing --out folder (atomically, once the new one is complete)')
-    .option('--finetune-epochs <n>', "budget mode: fine-tune each chosen subnet on its own for n epochs from its inherited weights, distilling from the supernet's largest (needs --checkpoint; resumable in <out>.finetune/); the results then name the fine-tuned checkpoint", '0')
+    .option('--finetune-epochs <n>', "budget mode: fine-tune each chosen subnet (or SubTransformer, with AdamW as hwnas finetune does) on its own for n epochs from its inherited weights, distilling from the supernet's largest (needs --checkpoint; resumable in <out>.finetune/); the results then name the fine-tuned checkpoint", '0')
     .option('--latency-kind <kind>', 'with a SuperTransformer --checkpoint: which model of its transformer profile scores latency, table (parts + overhead) or mlp (HAT\'s predictor); default table')
     .option('--rerank <k>', "budget mode: measure the k most accurate configs of each front on the val split (the --checkpoint's supernet, or the shipped one) and choose the most accurate measured; 0 = choose by the predictor alone", '0');
   addProfileOption(cmd);

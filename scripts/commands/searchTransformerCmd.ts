@@ -2,7 +2,8 @@
  * `hwnas search --checkpoint <SuperTransformer>`: HAT's evolutionary search over its
  * SubTransformers on one measured target, scored by a transformer accuracy predictor (hwnas fit
  * --space) and a transformer latency profile (hwnas profile --space), budget or --pareto mode;
- * writes <out>/results.json for `hwnas verify`.
+ * writes <out>/results.json for `hwnas verify`. With --finetune-epochs the chosen SubTransformer
+ * is fine-tuned (pipeline/finetuneTransformer.ts) and the results name its checkpoint.
  */
 import { join } from 'node:path';
 import { parseTransformerSpace } from '../../space/transformer/schema.js';
@@ -15,9 +16,17 @@ import { readCheckpointMeta } from '../../supernet/train/checkpoint.js';
 import { buildFolderAtomic } from '../../util/atomicWrite.js';
 import { checkOutputPath } from '../../util/fsErrors.js';
 import { withOutputLock } from '../../util/outputLock.js';
-import { parseIntOption } from '../options.js';
+import { type CommonOptions, parseIntOption } from '../options.js';
+import { cliReporter } from '../progress.js';
+import { startBackend } from '../runtime.js';
+import type { TransformerSpace } from '../../space/transformer/types.js';
+import type { DataOptions } from '../../supernet/data/loadDataset.js';
+import { loadTrainingData } from '../../supernet/trainingData.js';
+import type { TrainMeta } from '../../supernet/train/trainTypes.js';
+import { finetuneTransformerResult } from '../../pipeline/finetuneTransformer.js';
+import { removeFinetuneWork } from '../../pipeline/searchFinetune.js';
 
-export interface TransformerSearchArgs {
+export interface TransformerSearchArgs extends DataOptions, CommonOptions {
   checkpoint: string;
   predictor?: string;
   target: string[];
@@ -32,13 +41,14 @@ export interface TransformerSearchArgs {
   force?: boolean;
   rerank: string;
   finetuneEpochs: string;
+  workers: string;
   quant?: string;
   strategy?: string;
 }
 
 function refuseCnnOnly(args: TransformerSearchArgs): void {
   const given = [
-    ...(Number(args.rerank) > 0 ? ['--rerank'] : []), ...(Number(args.finetuneEpochs) > 0 ? ['--finetune-epochs'] : []),
+    ...(Number(args.rerank) > 0 ? ['--rerank'] : []),
     ...(args.quant !== undefined ? ['--quant'] : []), ...(args.strategy === 'random' ? ['--strategy random'] : []),
   ];
   if (given.length > 0) throw new Error(`${args.checkpoint} is a SuperTransformer: ${given.join(', ')} ${given.length === 1 ? 'applies' : 'apply'} to CNN supernets only; drop ${given.length === 1 ? 'it' : 'them'}`);
@@ -65,12 +75,28 @@ export async function searchTransformerCommand(args: TransformerSearchArgs): Pro
     generations: parseIntOption('generations', args.generations, 0),
     seed: parseIntOption('seed', args.seed, 0),
   };
+  const finetuneEpochs = parseIntOption('finetune-epochs', args.finetuneEpochs, 0);
+  if (finetuneEpochs > 0 && args.pareto === true) throw new Error('--finetune-epochs fine-tunes the SubTransformer a budget search chose: it does not apply to --pareto; drop one of them');
+  const workers = parseIntOption('workers', args.workers, 1);
   checkOutputPath(args.out, { kind: 'folder', existing: args.force === true ? 'replace' : 'refuse' });
   const job = { checkpoint: args.checkpoint, space, predictor: args.predictor, profile, latencyKind, target, maxLatency, pareto: args.pareto === true, options };
-  const file = await withOutputLock(args.out, () => buildFolderAtomic(args.out, (dir) => runTransformerSearch(job, join(dir, 'results.json'))));
+  // The data is checked before any search: a wrong --data stops the job before it writes anything.
+  if (finetuneEpochs > 0) await startBackend(args);
+  const data = finetuneEpochs > 0 ? await loadTrainingData(args, space, readCheckpointMeta<TrainMeta<TransformerSpace>>(args.checkpoint).data, args.checkpoint) : undefined;
+  const file = await withOutputLock(args.out, () => buildFolderAtomic(args.out, async (dir) => {
+    const found = await runTransformerSearch(job, join(dir, 'results.json'));
+    if (data === undefined) return found;
+    return finetuneTransformerResult(found, dir, args.out, { epochs: finetuneEpochs, seed: options.seed, workers, backend: args.backend, reporter: cliReporter, data });
+  }));
+  if (data !== undefined) removeFinetuneWork(args.out);
   const { result } = file;
   const rows = result.mode === 'budget' ? [result.best] : result.front;
   console.log(`${result.mode === 'budget' ? `most accurate within ${maxLatency} ms` : 'Pareto front'} on ${result.target} (${latencyKind} latency model, ${result.scored} SubTransformers scored):`);
   for (const s of rows) console.log(`  ${transformerConfigKey(s.config).padEnd(36)} predicted ${(100 * s.accuracy).toFixed(2)}%  ${s.latency.toFixed(4)} ms`);
+  if (file.finetune !== undefined) {
+    const pct = (x: number): string => `${(100 * x).toFixed(2)}%`;
+    const { inherited, finetuned, epochs } = file.finetune;
+    console.log(`fine-tuned ${epochs} epochs: val ${pct(inherited.valAccuracy)} -> ${pct(finetuned.valAccuracy)}, test ${pct(inherited.testAccuracy)} -> ${pct(finetuned.testAccuracy)} (${file.checkpoint})`);
+  }
   console.log(`wrote ${join(args.out, 'results.json')}; export and measure it with 'hwnas verify ${join(args.out, 'results.json')}'`);
 }
