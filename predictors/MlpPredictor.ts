@@ -17,7 +17,8 @@
  *     "meta": { ... }                               // free-form provenance and metrics
  *   }
  * Loading checks the shape with a schema, that the layers chain from the encoder's width to one
- * output, that each array has its stated length and that every number is finite.
+ * output, that each array is base64 of its stated length and that every number is finite
+ * (util/float32Base64.ts, shared with the transformer latency profiles).
  */
 import { readFailure } from '../util/fsErrors.js';
 import { readFileSync } from 'node:fs';
@@ -26,6 +27,7 @@ import type { SearchSpace, SubnetConfig } from '../space/types.js';
 import type { AccuracyPredictor } from './types.js';
 import { ConfigEncoder, type EncoderSpec } from './ConfigEncoder.js';
 import { writeFileAtomic } from '../util/atomicWrite.js';
+import { float32FromBase64, float32ToBase64 } from '../util/float32Base64.js';
 import { mlpForward, type DenseLayer, type MlpForward } from './mlpForward.js';
 
 export type { DenseLayer } from './mlpForward.js';
@@ -71,21 +73,6 @@ export type MlpOutput = { kind: 'linear' } | z.infer<typeof outputSchema>;
 /** softplus(x) = log(1 + e^x), without overflow for large x. */
 export function softplus(x: number): number {
   return x > 0 ? x + Math.log1p(Math.exp(-x)) : Math.log1p(Math.exp(x));
-}
-
-export function toBase64(a: Float32Array): string {
-  return Buffer.from(a.buffer, a.byteOffset, a.byteLength).toString('base64');
-}
-
-export function fromBase64(s: string, length: number, what: string): Float32Array {
-  const bytes = Buffer.from(s, 'base64');
-  if (bytes.length !== length * 4) throw new Error(`${what} holds ${bytes.length} bytes, expected ${length * 4} (${length} float32 values)`);
-  const out = new Float32Array(length);
-  Buffer.from(out.buffer).set(bytes);
-  for (let i = 0; i < length; i++) {
-    if (!Number.isFinite(out[i])) throw new Error(`${what}[${i}] is ${out[i]}: the predictor was saved from a diverged training run`);
-  }
-  return out;
 }
 
 /**
@@ -176,7 +163,7 @@ export class MlpPredictor implements AccuracyPredictor {
       format: kPredictorFormat,
       version: 1,
       encoder: structuredClone(this.encoder.spec),
-      layers: this.layers.map((l) => ({ inputs: l.inputs, outputs: l.outputs, weights: toBase64(l.weights), bias: toBase64(l.bias) })),
+      layers: this.layers.map((l) => ({ inputs: l.inputs, outputs: l.outputs, weights: float32ToBase64(l.weights), bias: float32ToBase64(l.bias) })),
       meta: this.meta,
       ...(this.output.kind === 'penalty' ? { output: { ...this.output } } : {}),
       ...(this.base ? { base: this.base.toJSON() as z.infer<typeof baseSchema> } : {}),
@@ -209,8 +196,8 @@ export class MlpPredictor implements AccuracyPredictor {
       const layers = f.layers.map((l, i) => ({
         inputs: l.inputs,
         outputs: l.outputs,
-        weights: fromBase64(l.weights, l.inputs * l.outputs, `${where}layers[${i}].weights`),
-        bias: fromBase64(l.bias, l.outputs, `${where}layers[${i}].bias`),
+        weights: float32FromBase64(l.weights, l.inputs * l.outputs, `${where}layers[${i}].weights`),
+        bias: float32FromBase64(l.bias, l.outputs, `${where}layers[${i}].bias`),
       }));
       return new MlpPredictor(encoder, layers, f.meta, base, output);
     };

@@ -9,8 +9,9 @@ import { z } from 'zod';
 import type { TransformerConfig, TransformerSpace } from '../space/transformer/types.js';
 import { readFailure } from '../util/fsErrors.js';
 import { writeFileAtomic } from '../util/atomicWrite.js';
+import { float32FromBase64, float32ToBase64 } from '../util/float32Base64.js';
 import { mlpForward, type DenseLayer, type MlpForward } from './mlpForward.js';
-import { fromBase64, toBase64, type PredictorMeta } from './MlpPredictor.js';
+import type { PredictorMeta } from './MlpPredictor.js';
 import { TransformerEncoder } from './TransformerEncoder.js';
 import { trainMlp, type MlpTrainOptions, type MlpTrainResult } from './trainMlp.js';
 import type { TransformerSample } from './types.js';
@@ -48,7 +49,7 @@ export class TransformerAccuracyPredictor {
   toJSON(): z.infer<typeof fileSchema> {
     return {
       format: kTransformerPredictorFormat, version: 1, encoder: structuredClone(this.encoder.spec),
-      layers: this.layers.map((l) => ({ inputs: l.inputs, outputs: l.outputs, weights: toBase64(l.weights), bias: toBase64(l.bias) })),
+      layers: this.layers.map((l) => ({ inputs: l.inputs, outputs: l.outputs, weights: float32ToBase64(l.weights), bias: float32ToBase64(l.bias) })),
       meta: this.meta,
     };
   }
@@ -81,11 +82,15 @@ export class TransformerAccuracyPredictor {
     if (space !== undefined && !encoder.sameAs(TransformerEncoder.forSpace(space))) {
       throw new Error(`predictor ${path} was trained for another transformer space than '${space.name}': fit one on samples of this space with 'hwnas fit --space ${space.name}'`);
     }
-    const layers = file.layers.map((l, i) => ({
-      inputs: l.inputs, outputs: l.outputs,
-      weights: fromBase64(l.weights, l.inputs * l.outputs, `layers[${i}].weights`), bias: fromBase64(l.bias, l.outputs, `layers[${i}].bias`),
-    }));
-    return new TransformerAccuracyPredictor(encoder, layers, file.meta);
+    try {
+      const layers = file.layers.map((l, i) => ({
+        inputs: l.inputs, outputs: l.outputs,
+        weights: float32FromBase64(l.weights, l.inputs * l.outputs, `layers[${i}].weights`), bias: float32FromBase64(l.bias, l.outputs, `layers[${i}].bias`),
+      }));
+      return new TransformerAccuracyPredictor(encoder, layers, file.meta);
+    } catch (err) {
+      throw new Error(`predictor ${path} is damaged: ${(err as Error).message}: fit it again with 'hwnas fit --space SPACE --data DATASET'`);
+    }
   }
 }
 

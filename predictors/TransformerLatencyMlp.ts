@@ -2,7 +2,8 @@
  * HAT's latency predictor: a ReLU MLP (3 hidden layers of 400, as in HAT) on a SubTransformer's
  * architecture features (latency/transformer/transformerFeatures.ts), trained with the accuracy
  * predictors' trainer (trainMlp.ts: Adam on squared error, early stopping) on measured whole
- * SubTransformer latencies, and run with their forward pass (mlpForward.ts).
+ * SubTransformer latencies, and run with their forward pass (mlpForward.ts). Its weights are
+ * kept as the profile stores them, tagged base64 float32 (util/float32Base64.ts).
  */
 import type { TransformerConfig, TransformerSpace } from '../space/transformer/types.js';
 import { transformerFeatureNames, transformerFeatures } from '../latency/transformer/transformerFeatures.js';
@@ -10,6 +11,7 @@ import type { TransformerProfile } from '../latency/transformer/transformerProfi
 import type { TransformerLatencyModel } from '../latency/transformer/types.js';
 import { mlpForward, type DenseLayer, type MlpForward } from './mlpForward.js';
 import { trainMlp, type MlpTrainOptions } from './trainMlp.js';
+import { decodeFloat32, encodeFloat32 } from '../util/float32Base64.js';
 
 /** The profile's `mlp` entry. */
 export type LatencyMlpEntry = TransformerProfile['mlp'];
@@ -29,7 +31,9 @@ export async function fitTransformerLatencyMlp(
   const train = await trainMlp(featureMatrix(space, subnets.map((s) => s.config)), subnets.map((s) => s.ms), names.length, { hidden: [400, 400, 400], ...options });
   return {
     features: names,
-    layers: train.layers.map((l) => ({ inputs: l.inputs, outputs: l.outputs, weights: Array.from(l.weights), bias: Array.from(l.bias) })),
+    layers: train.layers.map((l) => ({
+      inputs: l.inputs, outputs: l.outputs, weights: encodeFloat32(l.weights, [l.inputs, l.outputs]), bias: encodeFloat32(l.bias, [l.outputs]),
+    })),
     subnets: subnets.length,
     holdOutRmseMs: train.holdOutRmse,
   };
@@ -43,7 +47,10 @@ export class TransformerLatencyMlp implements TransformerLatencyModel {
 
   constructor(private readonly profile: Pick<TransformerProfile, 'target' | 'threads' | 'space' | 'mlp'>) {
     this.target = `${profile.target}:${profile.threads}`;
-    const layers: DenseLayer[] = profile.mlp.layers.map((l) => ({ inputs: l.inputs, outputs: l.outputs, weights: Float32Array.from(l.weights), bias: Float32Array.from(l.bias) }));
+    const layers: DenseLayer[] = profile.mlp.layers.map((l, i) => ({
+      inputs: l.inputs, outputs: l.outputs,
+      weights: decodeFloat32(l.weights, [l.inputs, l.outputs], `mlp.layers.${i}.weights`), bias: decodeFloat32(l.bias, [l.outputs], `mlp.layers.${i}.bias`),
+    }));
     this.forward = mlpForward(layers);
   }
 

@@ -15,7 +15,11 @@
  *                          fitted on the first `subnets` measured SubTransformers, so that table
  *                          entries plus those subnets are as many measurements as the MLP uses)
  *   mlp                    HAT's predictor: a ReLU MLP on transformerFeatures, trained on every
- *                          measured SubTransformer (layers as plain arrays; ms out)
+ *                          measured SubTransformer (ms out); each layer's `weights` ([inputs,
+ *                          outputs], row-major) and `bias` ([outputs]) are tagged float32 arrays,
+ *                          base64 of their bytes (util/float32Base64.ts). Files written before
+ *                          that hold plain arrays of numbers there: they load as before, turned
+ *                          into the tagged form, so past this boundary there is one form.
  */
 import { readFileSync } from 'node:fs';
 import { z } from 'zod';
@@ -24,6 +28,7 @@ import { transformerConfigProblems, transformerConfigSchema, transformerSpacePro
 import type { TransformerConfig, TransformerSpace } from '../../space/transformer/types.js';
 import { kTransformerTableFeatures } from './transformerParts.js';
 import { transformerFeatureNames } from './transformerFeatures.js';
+import { decodeFloat32, encodeFloat32, type Float32Base64 } from '../../util/float32Base64.js';
 
 export const kTransformerProfileFormat = 'hwnas-transformer-latency-profile';
 export const kTransformerProfileVersion = 1;
@@ -31,12 +36,35 @@ export const kTransformerProfileVersion = 1;
 const finite = z.number().finite();
 const positive = finite.positive();
 
+/** A float32 array: tagged base64, or (files written before it) plain numbers. */
+const float32Schema = z.union([
+  z.strictObject({ dtype: z.literal('float32'), shape: z.array(z.number().int().nonnegative()), base64: z.string() }),
+  z.array(finite),
+]);
+
+/** A dense layer, its arrays checked against its shape and turned into the tagged form. */
 const denseSchema = z.strictObject({
   inputs: z.number().int().positive(),
   outputs: z.number().int().positive(),
-  weights: z.array(finite),
-  bias: z.array(finite),
-}).refine((l) => l.weights.length === l.inputs * l.outputs && l.bias.length === l.outputs, { message: 'a layer needs inputs x outputs weights and outputs biases' });
+  weights: float32Schema,
+  bias: float32Schema,
+}).transform((l, ctx) => {
+  const field = (name: 'weights' | 'bias', shape: number[]): Float32Base64 => {
+    const stored = l[name];
+    try {
+      if (!Array.isArray(stored)) {
+        decodeFloat32(stored, shape, name);
+        return stored;
+      }
+      if (stored.length !== shape.reduce((n, d) => n * d, 1)) throw new Error(`${name} holds ${stored.length} numbers, expected [${shape.join(', ')}]`);
+      return encodeFloat32(stored, shape);
+    } catch (err) {
+      ctx.addIssue({ code: 'custom', path: [name], message: (err as Error).message });
+      return z.NEVER;
+    }
+  };
+  return { inputs: l.inputs, outputs: l.outputs, weights: field('weights', [l.inputs, l.outputs]), bias: field('bias', [l.outputs]) };
+});
 
 export const transformerProfileSchema = z.strictObject({
   format: z.literal(kTransformerProfileFormat),

@@ -91,6 +91,8 @@ describe('MlpPredictor', () => {
     assert.throws(() => MlpPredictor.load(write('ver.json', { ...good, version: 2 })), /version/);
     const short = { ...good, layers: good.layers.map((l, i) => (i === 1 ? { ...l, weights: l.weights.slice(0, 8) } : l)) };
     assert.throws(() => MlpPredictor.load(write('short.json', short)), /damaged: layers\[1\]\.weights holds 6 bytes, expected 512 \(128 float32 values\)/);
+    const corrupt = { ...good, layers: good.layers.map((l, i) => (i === 0 ? { ...l, weights: `*${l.weights.slice(1)}` } : l)) };
+    assert.throws(() => MlpPredictor.load(write('corrupt.json', corrupt)), /predictor .*corrupt\.json is damaged: layers\[0\]\.weights is not base64/);
     const nan = Buffer.from(new Float32Array([NaN]).buffer).toString('base64');
     const bad = { ...good, layers: good.layers.map((l, i) => (i === 2 ? { ...l, bias: nan } : l)) };
     assert.throws(() => MlpPredictor.load(write('nan.json', bad)), /layers\[2\]\.bias\[0\] is NaN/);

@@ -57,6 +57,10 @@ describe('transformer accuracy predictor', () => {
     assert.throws(() => TransformerAccuracyPredictor.load(path, tinyVitSpace()), /trained for another transformer space than 'tiny-vit'.*hwnas fit --space tiny-vit/);
     writeFileSync(join(dir, 'bad.json'), JSON.stringify({ format: 'hwnas-accuracy-predictor' }));
     assert.throws(() => TransformerAccuracyPredictor.load(join(dir, 'bad.json')), /is not a transformer accuracy predictor .*\n.*\n?.*fit one with 'hwnas fit --space SPACE/s);
+    const short = JSON.parse(readFileSync(path, 'utf8')) as { layers: Array<{ bias: string }> };
+    short.layers[2].bias = 'AAAA';
+    writeFileSync(join(dir, 'short.json'), JSON.stringify(short));
+    assert.throws(() => TransformerAccuracyPredictor.load(join(dir, 'short.json')), /predictor .*short\.json is damaged: layers\[2\]\.bias holds 3 bytes, expected 4 \(1 float32 values\): fit it again/);
   });
 
   it('collects SubTransformers of a SuperTransformer into a resumable dataset and reads it back', async () => {

@@ -1,5 +1,5 @@
 import assert from 'node:assert/strict';
-import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, describe, it } from 'node:test';
@@ -73,6 +73,9 @@ describe('transformer latency profiles', () => {
     assert.equal(profile.mlp.subnets, subnets);
     assert.deepEqual(profile.mlp.layers.map((l) => [l.inputs, l.outputs]), [[8, 32], [32, 32], [32, 1]]);
     assert.deepEqual(loadTransformerProfile(out), profile);
+    // The file stores the MLP's arrays as tagged base64 float32, not as decimal numbers.
+    const stored = (JSON.parse(readFileSync(out, 'utf8')) as { mlp: { layers: Array<{ weights: { dtype: string; shape: number[] } }> } }).mlp.layers;
+    assert.deepEqual(stored.map((l) => [l.weights.dtype, l.weights.shape]), [['float32', [8, 32]], ['float32', [32, 32]], ['float32', [32, 1]]]);
     for (const kind of ['table', 'mlp'] as const) {
       const ms = transformerLatencyModel(profile, kind).predict(profile.subnets.map((s) => s.config));
       assert.ok(ms.every((v) => Number.isFinite(v)), kind);
