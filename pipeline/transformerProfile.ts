@@ -4,7 +4,9 @@
  * SubTransformers, and write the profile atomically; evaluate both kinds on fresh held-out
  * SubTransformers measured now (same sampler, each beside the profile's reference, so their
  * times are put at the profile's speed), reporting for each kind the share within +-10%, MAPE
- * and Spearman - each kind having used the same number of measurements.
+ * and Spearman - each kind having used the same number of measurements - beside the ceiling the
+ * measurements set: a few held-out SubTransformers re-measured, each time in a fresh
+ * onnxruntime session (measurementNoise.ts).
  */
 import { existsSync, rmSync } from 'node:fs';
 import { distinctTransformers, transformerConfigKey } from '../space/transformer/configs.js';
@@ -14,6 +16,8 @@ import { TransformerTableModel } from '../latency/transformer/TransformerTableMo
 import type { TransformerLatencyKind, TransformerLatencyModel } from '../latency/transformer/types.js';
 import type { BenchRuntime } from '../profiling/benchRuntime.js';
 import { checkSampler, kDefaultSampler, type SamplerSettings } from '../profiling/interleaved.js';
+import { kDefaultEvaluateOptions } from '../profiling/evaluateProfile.js';
+import { measurementNoise, type MeasurementNoise } from '../profiling/measurementNoise.js';
 import { atTypicalSpeed } from '../profiling/measureSubnet.js';
 import { measureSubTransformer, referenceGraph, TransformerGraphCache, type TransformerTiming } from '../profiling/transformer/measureTransformer.js';
 import { fitTableModel, measureTransformerProfile, type TransformerProfileOptions } from '../profiling/transformer/profileTransformer.js';
@@ -72,7 +76,10 @@ export interface TransformerEvaluation {
   referenceRatio: number;
   noisy: number;
   kinds: KindAgreement[];
+  /** The held-out SubTransformers' times at the profile's speed (the first `noise.models` re-measured). */
   measured: Array<{ config: TransformerConfig; ms: number }>;
+  /** Their re-measurement noise: what a perfect model could reach against one measurement. */
+  noise: MeasurementNoise;
   seconds: number;
 }
 
@@ -85,18 +92,30 @@ export interface TransformerEvaluateOptions {
    * held-out SubTransformers: the comparison at several equal measurement counts.
    */
   sizes?: number[];
+  /**
+   * Held-out SubTransformers re-measured for the noise ceiling, and measurements of each; each
+   * measurement loads the SubTransformer anew (runtime.loadOnnx: a fresh onnxruntime session
+   * on ort-cpu), beside the same reference as the others.
+   */
+  noiseModels?: number;
+  noiseRepeats?: number;
   /** Training of the rebuilt MLPs (default trainMlp's, 3 x 400 hidden). */
   mlp?: MlpTrainOptions;
   sampler?: Partial<SamplerSettings>;
   onProgress?: (done: number, total: number) => void;
 }
 
-export const kDefaultTransformerEvaluateOptions = Object.freeze({ subnets: 100, seed: 1001 });
+export const kDefaultTransformerEvaluateOptions = Object.freeze({
+  subnets: 100, seed: 1001, noiseModels: kDefaultEvaluateOptions.noiseModels, noiseRepeats: kDefaultEvaluateOptions.noiseRepeats,
+});
 
 /** Both kinds of `profile` against fresh held-out SubTransformers measured on `runtime` now. */
 export async function evaluateTransformerProfile(runtime: BenchRuntime, profile: TransformerProfile, options: TransformerEvaluateOptions = {}): Promise<TransformerEvaluation> {
   const o = { ...kDefaultTransformerEvaluateOptions, ...options };
   if (!Number.isInteger(o.subnets) || o.subnets < 2) throw new RangeError(`--subnets must be an integer >= 2 to rank held-out SubTransformers (got ${o.subnets})`);
+  for (const name of ['noiseModels', 'noiseRepeats'] as const) {
+    if (!Number.isInteger(o[name]) || o[name] < 1) throw new RangeError(`options.${name} must be a positive integer (got ${o[name]})`);
+  }
   if (runtime.target !== profile.target || runtime.threads !== profile.threads) {
     throw new Error(`the profile was measured on ${profile.target}:${profile.threads}, the runtime is ${runtime.target}:${runtime.threads}: evaluate it on its own target`);
   }
@@ -115,18 +134,34 @@ export async function evaluateTransformerProfile(runtime: BenchRuntime, profile:
   const exclude = new Set([profile.reference.config, ...profile.subnets.map((s) => s.config)].map(transformerConfigKey));
   const configs = distinctTransformers(space, o.subnets, o.seed, exclude);
   const cache = new TransformerGraphCache(runtime);
+  const noiseModels = Math.min(o.noiseModels, configs.length);
+  const total = configs.length + noiseModels * (o.noiseRepeats - 1);
+  let done = 0;
   const timings: TransformerTiming[] = [];
+  const repeats: number[][] = [];
+  const atProfileSpeed = (t: TransformerTiming) => atTypicalSpeed(t.ms, t.refMs, profile.reference.ms);
   try {
     const reference = await referenceGraph(cache, space, profile.reference.config);
-    for (const cfg of configs) {
-      timings.push(await measureSubTransformer(runtime, space, cfg, reference, sampler));
-      o.onProgress?.(timings.length, configs.length);
+    for (const [i, cfg] of configs.entries()) {
+      // measureSubTransformer loads the graph anew each call: every repeat is a fresh session.
+      const timeOnce = async () => {
+        const t = await measureSubTransformer(runtime, space, cfg, reference, sampler);
+        o.onProgress?.(++done, total);
+        return t;
+      };
+      const first = await timeOnce();
+      timings.push(first);
+      if (i < noiseModels) {
+        const times = [atProfileSpeed(first)];
+        for (let r = 1; r < o.noiseRepeats; r++) times.push(atProfileSpeed(await timeOnce()));
+        repeats.push(times);
+      }
     }
   } finally {
     await cache.release();
   }
   const nowRefMs = median(timings.map((t) => t.refMs));
-  const actual = timings.map((t) => atTypicalSpeed(t.ms, t.refMs, profile.reference.ms));
+  const actual = timings.map(atProfileSpeed);
   const agreement = (kind: TransformerLatencyKind, p: TransformerProfile): KindAgreement => {
     const predicted = transformerLatencyModel(p, kind).predict(configs);
     return {
@@ -142,6 +177,6 @@ export async function evaluateTransformerProfile(runtime: BenchRuntime, profile:
   }
   return {
     subnets: configs.length, medianMs: median(actual), referenceRatio: nowRefMs / profile.reference.ms, noisy: timings.filter((t) => t.noisy).length,
-    kinds, measured: configs.map((config, i) => ({ config, ms: actual[i] })), seconds: (Date.now() - t0) / 1000,
+    kinds, measured: configs.map((config, i) => ({ config, ms: actual[i] })), noise: measurementNoise(repeats, o.noiseRepeats), seconds: (Date.now() - t0) / 1000,
   };
 }

@@ -24,7 +24,8 @@ export interface BenchRuntime {
   load(timed: TimedGraph): Promise<LoadedGraph>;
   /**
    * A serialised ONNX model with one float input of `[1, ...inputShape]` (runtimes that run
-   * ONNX: ort-cpu); what transformer profiles time.
+   * ONNX: ort-cpu); what transformer profiles time. Each call loads the model anew (on ort-cpu
+   * a fresh, uncached session), so re-loading a model re-measures its session's speed too.
    */
   loadOnnx?(model: Uint8Array, inputShape: readonly number[]): Promise<LoadedGraph>;
   /**

@@ -6,18 +6,19 @@
  * the profile's training subnets of the same precision) and the measurement noise floor (a few
  * subnets re-measured several times: the coefficient of variation of their medians, and how
  * often a re-measurement lands within +-10% of the subnet's mean - what a perfect predictor of
- * one measurement could reach).
+ * one measurement could reach; measurementNoise.ts, shared with transformer profiles).
  */
 import { configKey } from '../space/searchSpace.js';
 import { layersOf, macs } from '../space/layers.js';
 import type { SubnetConfig } from '../space/types.js';
 import type { LatencyProfile } from '../latency/latencyProfile.js';
 import { ProfileLatencyModel } from '../latency/ProfileLatencyModel.js';
-import { coefficientOfVariation, leastSquares, mape, mean, median, shareWithin, spearman } from '../util/stats.js';
+import { leastSquares, mape, median, shareWithin, spearman } from '../util/stats.js';
 import type { BenchRuntime } from './benchRuntime.js';
 import { machineDifferences, machineInfo, type MachineInfo } from './machine.js';
 import { atTypicalSpeed, measureSubnet, subnetGraph } from './measureSubnet.js';
 import { checkSampler, kDefaultSampler, type SamplerSettings } from './interleaved.js';
+import { measurementNoise, type MeasurementNoise } from './measurementNoise.js';
 import { sampleSubnets, subnetGroups, type SubnetGroup } from './subnetSets.js';
 
 export interface EvaluateOptions {
@@ -48,7 +49,7 @@ export interface GroupEvaluation {
   medianMs: number;
   profile: Agreement;
   macsOnly: Agreement;
-  noise: { models: number; repeats: number; medianCv: number; shareWithin10OfMean: number };
+  noise: MeasurementNoise;
 }
 
 export interface ProfileEvaluation {
@@ -133,7 +134,6 @@ export async function evaluateProfile(runtime: BenchRuntime, profile: LatencyPro
     const actual = measured.map((m) => m.ms);
     const quantized = profile.bits && group !== 'fp32';
     const macsOnly = macsPredictor(profile, quantized);
-    const again = repeats.filter((t) => t.length >= 2);
     out.push({
       group,
       subnets: measured.length,
@@ -141,14 +141,7 @@ export async function evaluateProfile(runtime: BenchRuntime, profile: LatencyPro
       medianMs: median(actual),
       profile: agreement(model.predict(measured.map((m) => m.config)), actual),
       macsOnly: agreement(measured.map((m) => macsOnly(m.config)), actual),
-      noise: {
-        models: again.length,
-        repeats: o.noiseRepeats,
-        medianCv: again.length > 0 ? median(again.map((t) => coefficientOfVariation(t))) : NaN,
-        shareWithin10OfMean: again.length > 0
-          ? shareWithin(again.flatMap((t) => t.map(() => mean(t))), again.flat(), 10)
-          : NaN,
-      },
+      noise: measurementNoise(repeats, o.noiseRepeats),
     });
   }
   const machine = machineInfo(runtime);

@@ -211,8 +211,8 @@ export function registerProfile(program: Command): void {
     .option('--max-rounds <n>', 'most rounds per measurement; a measurement still imprecise then is kept with its spread', String(kDefaultSampler.maxRounds))
     .option('--target-spread <x>', 'relative precision at which a measurement stops early', String(kDefaultSampler.targetSpread))
     .option('--budget <seconds>', `time a profile's measurements aim to fit in (default ${kDefaultProfileOptions.budgetSeconds})`)
-    .option('--noise-models <n>', 'with --evaluate: subnets per group re-measured for the noise floor', String(kDefaultEvaluateOptions.noiseModels))
-    .option('--noise-repeats <n>', 'with --evaluate: measurements of each of those', String(kDefaultEvaluateOptions.noiseRepeats))
+    .option('--noise-models <n>', 'with --evaluate: subnets per group (of a transformer profile: SubTransformers) re-measured for the noise floor', String(kDefaultEvaluateOptions.noiseModels))
+    .option('--noise-repeats <n>', 'with --evaluate: measurements of each of those (of a SubTransformer: each in a fresh session)', String(kDefaultEvaluateOptions.noiseRepeats))
     .option('--json <file>', 'with --evaluate: also write the report as JSON')
     .option('--sizes <list>', 'with --evaluate of a transformer profile: also rebuild both latency kinds from the first N measurements for each N (e.g. 100,200) and score them on the same held-out SubTransformers')
     .action(async (opts: ProfileCliOptions) => {

@@ -15,6 +15,7 @@ import {
   evaluateTransformerProfile, kDefaultTransformerEvaluateOptions, profileTransformerDevice, type TransformerEvaluation,
 } from '../../pipeline/transformerProfile.js';
 import { formatTable } from '../../pipeline/table.js';
+import { kMinNoiseModelsForSpearman } from '../../profiling/measurementNoise.js';
 import { writeFileAtomic } from '../../util/atomicWrite.js';
 import { checkOutputPath } from '../../util/fsErrors.js';
 import { parseIntOption } from '../options.js';
@@ -60,10 +61,25 @@ function printKinds(profile: TransformerProfile): void {
   ]));
 }
 
+/** Both kinds against the held-out SubTransformers, and beneath them the re-measurements against their own median. */
 export function evaluationTable(e: TransformerEvaluation): string {
   const rows = [...e.kinds].sort((a, b) => a.measurements - b.measurements || a.kind.localeCompare(b.kind));
-  return formatTable(['kind', 'measurements', 'held-out', 'median ms', 'within 10%', 'MAPE %', 'Spearman'],
-    rows.map((k) => [k.kind, String(k.measurements), String(e.subnets), num(e.medianMs), pct(k.shareWithin10), num(k.mape, 1), num(k.spearman)]));
+  const n = e.noise;
+  const noise = n.models > 0 ? [['re-measured', `${n.models} x ${n.repeats}`, String(n.models), '-', pct(n.shareWithin10OfMedian), '-', num(n.spearman)]] : [];
+  return formatTable(['kind', 'measurements', 'held-out', 'median ms', 'within 10%', 'MAPE %', 'Spearman'], [
+    ...rows.map((k) => [k.kind, String(k.measurements), String(e.subnets), num(e.medianMs), pct(k.shareWithin10), num(k.mape, 1), num(k.spearman)]),
+    ...noise,
+  ]);
+}
+
+/** What the re-measured row is, with each SubTransformer's CV. */
+export function noiseNote(e: TransformerEvaluation): string {
+  const n = e.noise;
+  if (n.models === 0) return 'noise: no SubTransformer re-measured (--noise-repeats 1)';
+  return `noise ceiling: ${n.models} held-out SubTransformers measured ${n.repeats} times each, every time in a fresh onnxruntime session ` +
+    `beside the same reference; CV ${n.cvs.map((cv) => num(100 * cv, 1)).join(', ')}% (median ${num(100 * n.medianCv, 1)}%). ` +
+    `'re-measured' is their measurements against their own median (within 10%) and two repeats against each other ` +
+    `(Spearman, given ${kMinNoiseModelsForSpearman} or more SubTransformers): about what a perfect model could reach`;
 }
 
 /** Evaluates both kinds of the transformer profile at `path` on held-out SubTransformers measured now. */
@@ -74,13 +90,16 @@ export async function runTransformerEvaluate(path: string, opts: ProfileCliOptio
   const seed = opts.seed === undefined ? d.seed : parseIntOption('seed', opts.seed, 0);
   const sampler = samplerOf(opts);
   const sizes = opts.sizes === undefined ? [] : opts.sizes.split(',').map((v) => parseIntOption('sizes', v.trim(), 1));
+  const noiseModels = parseIntOption('noise-models', opts.noiseModels, 1);
+  const noiseRepeats = parseIntOption('noise-repeats', opts.noiseRepeats, 2);
   if (opts.json !== undefined) checkOutputPath(opts.json, { kind: 'file', flag: '--json', existing: 'replace' });
   const runtime = await createBenchRuntime(profile.target, profile.threads);
   warnIfBusy();
   console.log(`evaluate ${path} on ${describe(runtime)}: ${subnets} fresh held-out SubTransformers`);
-  const e = await withBar('measuring', (onProgress) => evaluateTransformerProfile(runtime, profile, { subnets, seed, sampler, sizes, onProgress }));
+  const e = await withBar('measuring', (onProgress) => evaluateTransformerProfile(runtime, profile, { subnets, seed, sampler, sizes, noiseModels, noiseRepeats, onProgress }));
   console.log(`the profile's reference SubTransformer runs at ${e.referenceRatio.toFixed(2)}x its profiled time now; held-out times are put at the profile's speed with it`);
   console.log(evaluationTable(e));
+  console.log(noiseNote(e));
   if (e.noisy > 0) console.log(`${e.noisy} SubTransformers stayed above the target spread after their rounds (kept)`);
   console.log(`evaluated in ${e.seconds.toFixed(0)} s`);
   if (opts.json !== undefined) {
