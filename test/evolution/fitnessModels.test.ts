@@ -1,6 +1,4 @@
 import assert from 'node:assert/strict';
-import { mkdtempSync } from 'node:fs';
-import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, it } from 'node:test';
 import { FitnessPool } from '../../evolution/FitnessPool.js';
@@ -11,11 +9,12 @@ import { Rng } from '../../space/rng.js';
 import { layersOf } from '../../space/layers.js';
 import { sampleConfig } from '../../space/searchSpace.js';
 import { linearModel, nanoSpace, syntheticProfile, writeProfile } from '../fixtures/latencyProfiles.js';
+import { tempDir } from '../fixtures/tempDir.js';
 
 const filename = new URL('../fixtures/linearFitnessWorker.js', import.meta.url).href;
 
 describe('fitness workers with measured targets', () => {
-  const dir = mkdtempSync(join(tmpdir(), 'hwnas-fitness-profiles-'));
+  const dir = tempDir('hwnas-fitness-profiles-');
   const space = nanoSpace();
 
   it('load each measured target\'s profile named in the spec and score with it', async () => {

@@ -1,14 +1,14 @@
 import assert from 'node:assert/strict';
-import { mkdtempSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, it } from 'node:test';
 import { kRuntimeLatencyFeatures } from '../../latency/latencyFeatures.js';
 import { loadLatencyProfile, parseLatencyProfile } from '../../latency/latencyProfile.js';
 import { largestConfig } from '../../space/searchSpace.js';
 import { nanoSpace, syntheticProfile, writeProfile } from '../fixtures/latencyProfiles.js';
+import { tempDir } from '../fixtures/tempDir.js';
 
-const dir = mkdtempSync(join(tmpdir(), 'hwnas-profile-schema-'));
+const dir = tempDir('hwnas-profile-schema-');
 const space = nanoSpace();
 
 describe('latency profile files', () => {

@@ -2,14 +2,13 @@ import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import { createTargetModel, getTarget, kTargetNames, listTargets, parseTargetSpec, resolveTarget } from '../../latency/targets.js';
 import { cfg, lowerStub } from './layerFixtures.js';
-import { mkdtempSync } from 'node:fs';
-import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { defaultProfilePath } from '../../latency/measuredTarget.js';
 import { layersOf } from '../../space/layers.js';
 import { smallestConfig } from '../../space/searchSpace.js';
 import type { SubnetConfig } from '../../space/types.js';
 import { nanoSpace, syntheticProfile, writeProfile } from '../fixtures/latencyProfiles.js';
+import { tempDir } from '../fixtures/tempDir.js';
 
 const valid = 'macs, params, bitops, bytes, rpi4, phone-big, gpu-small, ort-cpu, tfjs-wasm, tfjs-node';
 
@@ -114,7 +113,7 @@ describe('createTargetModel', () => {
 });
 
 describe('measured targets', () => {
-  const dir = mkdtempSync(join(tmpdir(), 'hwnas-measured-targets-'));
+  const dir = tempDir('hwnas-measured-targets-');
   const space = nanoSpace();
   const lower = (c: SubnetConfig) => layersOf(space, c);
 

@@ -1,11 +1,9 @@
 import assert from 'node:assert/strict';
-import { mkdtempSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
 import { describe, it } from 'node:test';
 import { resolveTarget } from '../../latency/targets.js';
 import { baselineNetwork, baselinesMarkdown, kBaselines, parseBaselineNames, timeBaselines } from '../../pipeline/baselines.js';
 import { macs, params } from '../../space/layers.js';
+import { tempDir } from '../fixtures/tempDir.js';
 
 describe('baselines', () => {
   it('ResNet-8 and ResNet-14 are the textbook networks, each in its own one-network space', () => {
@@ -38,7 +36,7 @@ describe('baselines', () => {
   });
 
   it('reports untrained baselines with the command that trains them, and trained ones in a table', async () => {
-    const empty = mkdtempSync(join(tmpdir(), 'hwnas-baselines-'));
+    const empty = tempDir('hwnas-baselines-');
     const { rows, missing } = await timeBaselines([resolveTarget('ort-cpu:1')], { image: new Float32Array(784), dims: [1, 28, 28, 1] }, empty);
     assert.deepEqual(rows, []);
     assert.deepEqual(missing, ['resnet8', 'resnet14', 'vgg4']);

@@ -6,8 +6,7 @@
  */
 import { before, describe, it } from 'node:test';
 import assert from 'node:assert/strict';
-import { existsSync, mkdirSync, mkdtempSync, readFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { existsSync, mkdirSync, readFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { initBackend } from '../../supernet/backend/backend.js';
 import { loadCheckpoint, readCheckpointMeta } from '../../supernet/train/checkpoint.js';
@@ -24,6 +23,7 @@ import { kTransformerResultFormat, readTransformerResult, type TransformerResult
 import { smallFashionMnist } from '../fixtures/data.js';
 import { tinyVitSpace } from '../fixtures/vit.js';
 import { writeSuperTransformerCheckpoint } from '../fixtures/vitCheckpoints.js';
+import { tempDir } from '../fixtures/tempDir.js';
 
 type Meta = TrainMeta<TransformerSpace, TransformerConfig>;
 
@@ -44,7 +44,7 @@ describe('fine-tuning the SubTransformer a budget search chose', () => {
   });
 
   it('trains it in the work folder, copies the checkpoint into the output and names it in the results; resumes, replaces a run of another', async () => {
-    const root = mkdtempSync(join(tmpdir(), 'hwnas-vit-search-ft-'));
+    const root = tempDir('hwnas-vit-search-ft-');
     const checkpoint = join(root, 'vit.ckpt');
     const superParams = writeSuperTransformerCheckpoint(checkpoint, space, 0);
     const out = join(root, 'search');

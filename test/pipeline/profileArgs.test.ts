@@ -1,13 +1,13 @@
 import { describe, it } from 'node:test';
 import assert from 'node:assert/strict';
-import { mkdtempSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { writeFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { parseProfileArgs } from '../../pipeline/profileArgs.js';
 import { resolveTarget } from '../../latency/targets.js';
+import { tempDir } from '../fixtures/tempDir.js';
 
 describe('parseProfileArgs', () => {
-  const dir = mkdtempSync(join(tmpdir(), 'hwnas-profile-args-'));
+  const dir = tempDir('hwnas-profile-args-');
   const file = join(dir, 'p.json');
   writeFileSync(file, '{}');
 

@@ -4,8 +4,6 @@ import { initBackend } from '../../supernet/backend/backend.js';
 import { fitPredictor } from '../../predictors/fitPredictor.js';
 import { fitQuantAware, quantAwareFromFp32 } from '../../predictors/QuantAwarePredictor.js';
 import { MlpPredictor } from '../../predictors/MlpPredictor.js';
-import { mkdtempSync } from 'node:fs';
-import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { blockSlots, largestOfFamily, sampleConfig } from '../../space/searchSpace.js';
@@ -14,6 +12,7 @@ import type { SubnetConfig, WeightBits } from '../../space/types.js';
 import { fashionHybrid, fashionMbv3 } from '../../space/defaultSpace.js';
 import { microSpace } from '../fixtures/data.js';
 import { syntheticAccuracy, syntheticSamples } from './synthetic.js';
+import { tempDir } from '../fixtures/tempDir.js';
 
 const space = microSpace();
 const small = { hidden: [32, 32], maxEpochs: 150, patience: 20, batchSize: 16 };
@@ -75,7 +74,7 @@ describe('quantization-aware predictor', () => {
     const fit = await fitQuantAware(space, syntheticSamples(space, 80, 4, 'mixed'), { ...small, from: fp32, maxEpochs: 5 });
     const q = fit.predictor;
     assert.equal(q.base, fp32);
-    const dir = mkdtempSync(join(tmpdir(), 'hwnas-quant-pred-'));
+    const dir = tempDir('hwnas-quant-pred-');
     q.save(join(dir, 'q.json'));
     const loaded = MlpPredictor.load(join(dir, 'q.json'), space);
     assert.ok(loaded.base !== undefined && !loaded.base.encoder.hasBits);
@@ -145,7 +144,7 @@ describe('predictors of fashion-hybrid (block families, elastic stem stride)', (
   });
 
   it('saves and loads with its families and stem strides, and refuses the other space', () => {
-    const dir = mkdtempSync(join(tmpdir(), 'hwnas-hybrid-pred-'));
+    const dir = tempDir('hwnas-hybrid-pred-');
     const path = join(dir, 'fp32.json');
     fp32.save(path);
     const loaded = MlpPredictor.load(path, hybrid);

@@ -1,6 +1,4 @@
 import assert from 'node:assert/strict';
-import { mkdtempSync } from 'node:fs';
-import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, it } from 'node:test';
 import { kLatencyFeatures } from '../../latency/latencyFeatures.js';
@@ -16,6 +14,7 @@ import { mape } from '../../util/stats.js';
 import { fakeRuntime } from '../fixtures/fakeBenchRuntime.js';
 import { linearModel, nanoSpace, syntheticProfile } from '../fixtures/latencyProfiles.js';
 import { microSpace } from '../fixtures/data.js';
+import { tempDir } from '../fixtures/tempDir.js';
 
 const space = microSpace();
 const source = syntheticProfile(space);
@@ -77,7 +76,7 @@ describe('adaptModel', () => {
 describe('adaptProfile', () => {
   it('measures subnets here and writes a profile of this machine that refit refuses', async () => {
     const nano = nanoSpace();
-    const out = join(mkdtempSync(join(tmpdir(), 'hwnas-adapt-')), 'p.json');
+    const out = join(tempDir('hwnas-adapt-'), 'p.json');
     const sampler = { warmupRuns: 2, minSampleMs: 0, minRounds: 5, maxRounds: 10, targetSpread: 0.05 };
     const made = (await profileDevice(fakeRuntime({ overheadUs: 40 }), nano, out, { subnets: 30, sampler })).profile;
     // "Another machine": 300 us more per inference.

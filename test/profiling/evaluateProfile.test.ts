@@ -1,6 +1,4 @@
 import assert from 'node:assert/strict';
-import { mkdtempSync } from 'node:fs';
-import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { before, describe, it } from 'node:test';
 import type { LatencyProfile } from '../../latency/latencyProfile.js';
@@ -10,6 +8,7 @@ import { groupOf, sampleSubnets, splitCount, subnetGroups } from '../../profilin
 import { configKey } from '../../space/searchSpace.js';
 import { fakeRuntime } from '../fixtures/fakeBenchRuntime.js';
 import { nanoSpace } from '../fixtures/latencyProfiles.js';
+import { tempDir } from '../fixtures/tempDir.js';
 
 const space = nanoSpace();
 const sampler = { warmupRuns: 2, minSampleMs: 0, minRounds: 5, maxRounds: 10, targetSpread: 0.05 };
@@ -44,7 +43,7 @@ describe('evaluateProfile', () => {
   let profile: LatencyProfile;
 
   before(async () => {
-    const out = join(mkdtempSync(join(tmpdir(), 'hwnas-evaluate-')), 'p.json');
+    const out = join(tempDir('hwnas-evaluate-'), 'p.json');
     profile = (await profileDevice(fakeRuntime(), space, out, { subnets: 30, sampler })).profile;
   });
 

@@ -5,10 +5,9 @@ import { resolveTarget } from '../../latency/targets.js';
 import { compareInt8Containers, weightTypeForTarget } from '../../profiling/int8Container.js';
 import { fakeRuntime } from '../fixtures/fakeBenchRuntime.js';
 import { nanoSpace, syntheticProfile, writeProfile } from '../fixtures/latencyProfiles.js';
-import { mkdtempSync } from 'node:fs';
-import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { OnnxWeightType } from '../../supernet/export/onnx/toOnnx.js';
+import { tempDir } from '../fixtures/tempDir.js';
 
 const space = nanoSpace();
 const sampler = { warmupRuns: 2, minSampleMs: 0, minRounds: 5, maxRounds: 10, targetSpread: 0.05 };
@@ -59,7 +58,7 @@ describe('compareInt8Containers', () => {
   });
 
   it('gives exports for a target the container its profile chose, else uint8', () => {
-    const dir = mkdtempSync(join(tmpdir(), 'hwnas-int8-'));
+    const dir = tempDir('hwnas-int8-');
     const int8 = { weightType: 'int8' as const, int8OverUint8: 0.8, int8Exact: true, maxRelativeDifference: 0, subnets: 4 };
     const path = writeProfile(join(dir, 'p.json'), { ...syntheticProfile(space), int8 });
     assert.equal(weightTypeForTarget(resolveTarget('ort-cpu:1'), path), 'int8');

@@ -1,10 +1,9 @@
 import { after, describe, it } from 'node:test';
 import assert from 'node:assert/strict';
-import { mkdtempSync } from 'node:fs';
-import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { cachedSession, createSession, releaseCachedSessions } from '../../profiling/ort.js';
 import { encodeModel, OnnxDataType } from '../../supernet/export/onnx/schema.js';
+import { tempDir } from '../fixtures/tempDir.js';
 
 /** y = relu(x) for x of shape [N, 3]. */
 function reluModel(): Uint8Array {
@@ -42,7 +41,7 @@ describe('onnxruntime adapter', () => {
   });
 
   it('profiles kernel time per operator type', async () => {
-    const prefix = join(mkdtempSync(join(tmpdir(), 'hwnas-ort-')), 'relu');
+    const prefix = join(tempDir('hwnas-ort-'), 'relu');
     const s = await createSession(reluModel(), { profilePrefix: prefix });
     for (let i = 0; i < 3; i++) await s.run(Float32Array.of(-1, 2, 3), [1, 3]);
     const profile = s.endProfile();

@@ -1,6 +1,5 @@
 import assert from 'node:assert/strict';
-import { appendFileSync, existsSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { appendFileSync, existsSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, it } from 'node:test';
 import { loadLatencyProfile } from '../../latency/latencyProfile.js';
@@ -13,8 +12,9 @@ import { shareWithin } from '../../util/stats.js';
 import { layersOf } from '../../space/layers.js';
 import { fakeRuntime } from '../fixtures/fakeBenchRuntime.js';
 import { nanoSpace } from '../fixtures/latencyProfiles.js';
+import { tempDir } from '../fixtures/tempDir.js';
 
-const dir = mkdtempSync(join(tmpdir(), 'hwnas-profile-device-'));
+const dir = tempDir('hwnas-profile-device-');
 const space = nanoSpace();
 const tableSize = partVariants(space, { bits: true }).length;
 // Robust to a busy test machine: the fake runtime's times are fixed, only preemption adds noise.

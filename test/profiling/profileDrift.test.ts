@@ -1,6 +1,4 @@
 import assert from 'node:assert/strict';
-import { mkdtempSync } from 'node:fs';
-import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { before, describe, it } from 'node:test';
 import type { LatencyProfile } from '../../latency/latencyProfile.js';
@@ -8,6 +6,7 @@ import { profileDevice } from '../../profiling/profileDevice.js';
 import { profileDrift } from '../../profiling/profileDrift.js';
 import { fakeRuntime } from '../fixtures/fakeBenchRuntime.js';
 import { nanoSpace } from '../fixtures/latencyProfiles.js';
+import { tempDir } from '../fixtures/tempDir.js';
 
 const space = nanoSpace();
 const sampler = { warmupRuns: 2, minSampleMs: 0, minRounds: 5, maxRounds: 10, targetSpread: 0.05 };
@@ -15,7 +14,7 @@ const sampler = { warmupRuns: 2, minSampleMs: 0, minRounds: 5, maxRounds: 10, ta
 describe('profileDrift', () => {
   let profile: LatencyProfile;
   before(async () => {
-    const out = join(mkdtempSync(join(tmpdir(), 'hwnas-drift-')), 'p.json');
+    const out = join(tempDir('hwnas-drift-'), 'p.json');
     profile = (await profileDevice(fakeRuntime({ overheadUs: 40 }), space, out, { subnets: 30, sampler })).profile;
   });
 

@@ -1,6 +1,4 @@
 import assert from 'node:assert/strict';
-import { mkdtempSync } from 'node:fs';
-import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, it } from 'node:test';
 import { checkProfileMachine, checkProfileMachines, describeMachineChecks } from '../../profiling/profileMachine.js';
@@ -8,6 +6,7 @@ import { machineInfo } from '../../profiling/machine.js';
 import { ortVersion } from '../../profiling/ort.js';
 import { microSpace } from '../fixtures/data.js';
 import { syntheticProfile, writeProfile } from '../fixtures/latencyProfiles.js';
+import { tempDir } from '../fixtures/tempDir.js';
 
 const space = microSpace();
 const here = machineInfo({ runtime: { name: 'onnxruntime-node', version: ortVersion() } });
@@ -28,7 +27,7 @@ describe('profile machine checks', () => {
   });
 
   it('loads the profiles by file and leaves unreadable ones to the job', async () => {
-    const dir = mkdtempSync(join(tmpdir(), 'hwnas-machine-'));
+    const dir = tempDir('hwnas-machine-');
     const { cpuFlags: _, ...unknownFlags } = here;
     const path = writeProfile(join(dir, 'p.json'), { ...syntheticProfile(space), machine: unknownFlags });
     const checks = await checkProfileMachines({ 'ort-cpu:1': path, 'ort-cpu:2': join(dir, 'missing.json') });

@@ -1,5 +1,5 @@
 import assert from 'node:assert/strict';
-import { mkdtempSync, readFileSync } from 'node:fs';
+import { readFileSync } from 'node:fs';
 import os from 'node:os';
 import { join } from 'node:path';
 import { describe, it } from 'node:test';
@@ -14,8 +14,9 @@ import { toOnnx } from '../../supernet/export/onnx/toOnnx.js';
 import { fashionHybrid, fashionMbv3 } from '../../space/defaultSpace.js';
 import { layersOf } from '../../space/layers.js';
 import type { SearchSpace } from '../../space/types.js';
+import { tempDir } from '../fixtures/tempDir.js';
 
-const dir = mkdtempSync(join(os.tmpdir(), 'hwnas-runtime-features-'));
+const dir = tempDir('hwnas-runtime-features-');
 const block = nchwcBlockOf({ arch: os.arch(), cpuFlags: cpuFlags() });
 
 /** Node types (`domain:op`) of onnxruntime's optimised graph of a subnet (no timing: the session is only created). */

@@ -1,8 +1,7 @@
 import { before, describe, it } from 'node:test';
 import assert from 'node:assert/strict';
 import { spawnSync } from 'node:child_process';
-import { existsSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { existsSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { initBackend } from '../../supernet/backend/backend.js';
@@ -13,6 +12,7 @@ import type { TrainMeta } from '../../supernet/train/trainTypes.js';
 import { largestConfig } from '../../space/searchSpace.js';
 import { decodeModel } from '../../supernet/export/onnx/schema.js';
 import { microSpace } from '../fixtures/data.js';
+import { tempDir } from '../fixtures/tempDir.js';
 
 const cli = fileURLToPath(new URL('../../scripts/cli.js', import.meta.url));
 
@@ -22,7 +22,7 @@ describe('hwnas export', () => {
 
   before(async () => {
     await initBackend({ backend: 'wasm' });
-    dir = mkdtempSync(join(tmpdir(), 'hwnas-export-cli-'));
+    dir = tempDir('hwnas-export-cli-');
     ckpt = join(dir, 'micro.ckpt');
     const space = microSpace();
     const net = new Supernet(space, 4);

@@ -1,15 +1,15 @@
 import assert from 'node:assert/strict';
 import { spawnSync } from 'node:child_process';
-import { existsSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { existsSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { describe, it } from 'node:test';
 import { loadLatencyProfile } from '../../latency/latencyProfile.js';
 import { nanoSpace } from '../fixtures/latencyProfiles.js';
+import { tempDir } from '../fixtures/tempDir.js';
 
 const cli = fileURLToPath(new URL('../../scripts/cli.js', import.meta.url));
-const dir = mkdtempSync(join(tmpdir(), 'hwnas-profile-cli-'));
+const dir = tempDir('hwnas-profile-cli-');
 const spaceFile = join(dir, 'nano.json');
 writeFileSync(spaceFile, JSON.stringify(nanoSpace()));
 // Short measurements: a few interleaved rounds each.

@@ -1,16 +1,16 @@
 import assert from 'node:assert/strict';
-import { existsSync, mkdtempSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { existsSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, it } from 'node:test';
 import { loadLatencyProfile } from '../../latency/latencyProfile.js';
 import { resolveTarget } from '../../latency/targets.js';
 import { adaptForeignProfiles } from '../../scripts/profileMachineNote.js';
 import { nanoSpace, syntheticProfile, writeProfile } from '../fixtures/latencyProfiles.js';
+import { tempDir } from '../fixtures/tempDir.js';
 
 describe('adaptForeignProfiles', () => {
   it('adapts a profile of another machine to this one once, reuses the adaptation, and leaves chosen profiles alone', async () => {
-    const dir = mkdtempSync(join(tmpdir(), 'hwnas-foreign-'));
+    const dir = tempDir('hwnas-foreign-');
     const foreign = syntheticProfile(nanoSpace());
     foreign.machine = { ...foreign.machine, cpuModel: 'Another CPU', cpuFlags: ['avx2', 'fma'] };
     const path = writeProfile(join(dir, 'shipped.json'), foreign);

@@ -1,12 +1,12 @@
 import { describe, it } from 'node:test';
 import assert from 'node:assert/strict';
 import { spawn, spawnSync } from 'node:child_process';
-import { existsSync, mkdtempSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { existsSync } from 'node:fs';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { loadCheckpoint } from '../../supernet/train/checkpoint.js';
 import { fixturePath } from '../fixtures/data.js';
+import { tempDir } from '../fixtures/tempDir.js';
 
 const cli = fileURLToPath(new URL('../../scripts/cli.js', import.meta.url));
 
@@ -21,7 +21,7 @@ function stepOf(path: string): number {
 
 describe('hwnas train, killed and resumed', () => {
   it('continues from the last checkpoint after SIGKILL', async () => {
-    const out = join(mkdtempSync(join(tmpdir(), 'hwnas-kill-')), 'run.ckpt');
+    const out = join(tempDir('hwnas-kill-'), 'run.ckpt');
     const child = spawn(process.execPath, trainArgs(out), { stdio: 'ignore' });
     const started = Date.now();
     // Wait until at least two checkpoints have been written, then kill without warning.
@@ -42,7 +42,7 @@ describe('hwnas train, killed and resumed', () => {
   });
 
   it('refuses to start over an existing checkpoint and exits non-zero with the fix', () => {
-    const out = join(mkdtempSync(join(tmpdir(), 'hwnas-kill-')), 'run.ckpt');
+    const out = join(tempDir('hwnas-kill-'), 'run.ckpt');
     const first = spawnSync(process.execPath, [...trainArgs(out), '--max-steps', '1'], { encoding: 'utf8' });
     assert.equal(first.status, 0, first.stderr);
     const again = spawnSync(process.execPath, [...trainArgs(out), '--max-steps', '1'], { encoding: 'utf8' });
@@ -51,7 +51,7 @@ describe('hwnas train, killed and resumed', () => {
   });
 
   it('names a weight-averaging window longer than the appended phase, and an unknown schedule', () => {
-    const out = join(mkdtempSync(join(tmpdir(), 'hwnas-kill-')), 'run.ckpt');
+    const out = join(tempDir('hwnas-kill-'), 'run.ckpt');
     const long = spawnSync(process.execPath, [...trainArgs(out), '--extend-epochs', '2', '--extend-average', '3'], { encoding: 'utf8' });
     assert.equal(long.status, 1);
     assert.match(long.stderr, /--extend-average 3 is more than the 2 appended epochs; average at most --extend-epochs/);
@@ -62,7 +62,7 @@ describe('hwnas train, killed and resumed', () => {
   });
 
   it('a resumed run refuses a changed --batch-size or --seed, naming the value it keeps, and leaves the checkpoint as it was', () => {
-    const dir = mkdtempSync(join(tmpdir(), 'hwnas-train-resume-'));
+    const dir = tempDir('hwnas-train-resume-');
     const out = join(dir, 'a.ckpt');
     const first = spawnSync(process.execPath, [...trainArgs(out), '--max-steps', '1'], { encoding: 'utf8' });
     assert.equal(first.status, 0, first.stderr);

@@ -1,8 +1,7 @@
 import { describe, it } from 'node:test';
 import assert from 'node:assert/strict';
 import { spawnSync } from 'node:child_process';
-import { mkdtempSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { loadCheckpoint } from '../../supernet/train/checkpoint.js';
@@ -10,6 +9,7 @@ import type { TrainMeta } from '../../supernet/train/trainTypes.js';
 import type { TransformerSpace } from '../../space/transformer/types.js';
 import { kTransformerRecipe } from '../../supernet/transformer/trainingNet.js';
 import { tinyVitSpace } from '../fixtures/vit.js';
+import { tempDir } from '../fixtures/tempDir.js';
 
 const cli = fileURLToPath(new URL('../../scripts/cli.js', import.meta.url));
 
@@ -19,7 +19,7 @@ function hwnas(args: string[]): { status: number | null; stdout: string; stderr:
 
 describe('hwnas train --space <transformer space>', () => {
   it('trains the SuperTransformer with the trainer\'s flags, HAT\'s rule or the sandwich, resumes it; eval and export take its checkpoint', () => {
-    const dir = mkdtempSync(join(tmpdir(), 'hwnas-vit-cli-'));
+    const dir = tempDir('hwnas-vit-cli-');
     const spaceFile = join(dir, 'tiny-vit.json');
     writeFileSync(spaceFile, JSON.stringify(tinyVitSpace()));
     const out = join(dir, 'vit.ckpt');
@@ -66,7 +66,7 @@ describe('hwnas train --space <transformer space>', () => {
   });
 
   it('refuses --config and a bad transformer space file, naming the fix', () => {
-    const dir = mkdtempSync(join(tmpdir(), 'hwnas-vit-cli-'));
+    const dir = tempDir('hwnas-vit-cli-');
     const config = hwnas(['train', '--space', 'fashion-vit', '--config', 'largest', '--out', join(dir, 'c.ckpt'), '--backend', 'wasm']);
     assert.equal(config.status, 1);
     assert.match(config.stderr, /--config trains one CNN subnet on its own: it does not apply to transformer space 'fashion-vit'; drop --config/);

@@ -1,14 +1,14 @@
 import { describe, it } from 'node:test';
 import assert from 'node:assert/strict';
-import { mkdtempSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { resolveConfig } from '../../supernet/io.js';
 import { fashionHybrid } from '../../space/defaultSpace.js';
 import { smallestConfig } from '../../space/searchSpace.js';
+import { tempDir } from '../fixtures/tempDir.js';
 
 describe('resolveConfig', () => {
-  const dir = mkdtempSync(join(tmpdir(), 'hwnas-config-'));
+  const dir = tempDir('hwnas-config-');
   const write = (name: string, json: unknown): string => {
     const path = join(dir, name);
     writeFileSync(path, JSON.stringify(json));

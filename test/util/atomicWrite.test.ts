@@ -1,14 +1,14 @@
 import { describe, it } from 'node:test';
 import assert from 'node:assert/strict';
 import { spawnSync } from 'node:child_process';
-import { mkdirSync, mkdtempSync, readFileSync, readdirSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { mkdirSync, readFileSync, readdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { buildFolderAtomic, writeFileAtomic, writeFolderAtomic } from '../../util/atomicWrite.js';
+import { tempDir } from '../fixtures/tempDir.js';
 
 describe('atomic writes', () => {
   it('a failing write leaves the existing file untouched and no temporary behind', () => {
-    const dir = mkdtempSync(join(tmpdir(), 'hwnas-atomic-'));
+    const dir = tempDir('hwnas-atomic-');
     const path = join(dir, 'model.onnx');
     writeFileSync(path, 'precious');
     assert.throws(() => writeFileAtomic(path, () => {
@@ -22,7 +22,7 @@ describe('atomic writes', () => {
   });
 
   it('a folder is replaced only when the new one is complete', () => {
-    const dir = mkdtempSync(join(tmpdir(), 'hwnas-atomic-'));
+    const dir = tempDir('hwnas-atomic-');
     const out = join(dir, 'model');
     writeFolderAtomic(out, { 'a.txt': 'old', 'b.bin': new Uint8Array([9]) });
     writeFolderAtomic(out, { 'a.txt': 'new' });
@@ -32,7 +32,7 @@ describe('atomic writes', () => {
   });
 
   it('a folder built by any code appears only when the build resolves', async () => {
-    const dir = mkdtempSync(join(tmpdir(), 'hwnas-atomic-'));
+    const dir = tempDir('hwnas-atomic-');
     const out = join(dir, 'run');
     writeFolderAtomic(out, { 'old.txt': 'precious' });
     await assert.rejects(buildFolderAtomic(out, async (tmp) => {
@@ -53,7 +53,7 @@ describe('atomic writes', () => {
   });
 
   it('removes the temporaries a writer killed with -9 left, and keeps those of running writers', async () => {
-    const dir = mkdtempSync(join(tmpdir(), 'hwnas-atomic-'));
+    const dir = tempDir('hwnas-atomic-');
     const dead = spawnSync(process.execPath, ['-e', '0']).pid as number;
     const out = join(dir, 'verify');
     mkdirSync(join(dir, `.verify.tmp-${dead}-abc`));

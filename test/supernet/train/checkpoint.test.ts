@@ -1,13 +1,13 @@
 import assert from 'node:assert/strict';
-import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, it } from 'node:test';
 import { loadCheckpoint, readCheckpointMeta, saveCheckpoint } from '../../../supernet/train/checkpoint.js';
+import { tempDir } from '../../fixtures/tempDir.js';
 
 describe('readCheckpointMeta', () => {
   it('reads the metadata from the header alone: a checkpoint whose weights are damaged still names its meta', () => {
-    const dir = mkdtempSync(join(tmpdir(), 'hwnas-ckmeta-'));
+    const dir = tempDir('hwnas-ckmeta-');
     const path = join(dir, 'a.ckpt');
     saveCheckpoint(path, { kind: 'x', step: 7 }, { params: new Float32Array([1, 2, 3]) });
     assert.deepEqual(readCheckpointMeta(path), { kind: 'x', step: 7 });

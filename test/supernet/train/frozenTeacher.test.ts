@@ -1,7 +1,6 @@
 import { before, describe, it } from 'node:test';
 import assert from 'node:assert/strict';
-import { copyFileSync, mkdtempSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { copyFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { initBackend } from '../../../supernet/backend/backend.js';
 import { tf } from '../../../supernet/backend/tf.js';
@@ -19,6 +18,7 @@ import type { PhaseSpec, TrainOptions } from '../../../supernet/train/schedule.j
 import type { TrainMeta } from '../../../supernet/train/trainTypes.js';
 import { microSpace, smallFashionMnist } from '../../fixtures/data.js';
 import { tinySpace } from '../../space/tinySpace.js';
+import { tempDir } from '../../fixtures/tempDir.js';
 
 const hyper: SupernetHyper = { momentum: 0.9, weightDecay: 5e-5, labelSmoothing: 0.1, kdWeight: 1 };
 
@@ -129,7 +129,7 @@ describe('fine-tuning with a frozen teacher (SupernetTrainer)', () => {
   const options: TrainOptions = { batchSize: 16, checkpointEvery: 2, evalImages: 0, phases: [phase] };
 
   it('resumes a paused run to exactly the weights of an uninterrupted one, from the teacher its checkpoint keeps', async () => {
-    const dir = mkdtempSync(join(tmpdir(), 'hwnas-teacher-'));
+    const dir = tempDir('hwnas-teacher-');
     const data = smallFashionMnist(64, 32, 32); // 4 steps per epoch, 8 in all
     const init = { params: weightsOf(space, 0), from: 'init.ckpt' };
     const teacher: TeacherSource = { space, params: weightsOf(space, 5), config: largestConfig(space), from: 'teacher.ckpt' };

@@ -1,7 +1,6 @@
 import { before, describe, it } from 'node:test';
 import assert from 'node:assert/strict';
-import { mkdtempSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { initBackend } from '../../../supernet/backend/backend.js';
 import { largestConfig, smallestConfig } from '../../../space/searchSpace.js';
@@ -14,6 +13,7 @@ import type { TrainMeta } from '../../../supernet/train/trainTypes.js';
 import { kFashionMnistClasses } from '../../../supernet/data/fashionMnist.js';
 import { microSpace, smallFashionMnist } from '../../fixtures/data.js';
 import { fashionDataMeta, writeStandaloneCheckpoint, writeSupernetCheckpoint } from '../../fixtures/trainingCheckpoints.js';
+import { tempDir } from '../../fixtures/tempDir.js';
 
 describe('loadTeacher', () => {
   before(async () => {
@@ -26,7 +26,7 @@ describe('loadTeacher', () => {
   const network: SubnetConfig = { depths: [2, 2], kernels: [3, 5, 5, 5], expands: [2, 2, 2, 2], widths: [0.5, 0.5] };
 
   it('takes the network a standalone checkpoint trained, a supernet\'s largest, or the config asked for (in float)', () => {
-    const dir = mkdtempSync(join(tmpdir(), 'hwnas-load-teacher-'));
+    const dir = tempDir('hwnas-load-teacher-');
     const standalone = join(dir, 'standalone.ckpt');
     const own = writeStandaloneCheckpoint(standalone, space, network, 4, fashionDataMeta());
     assert.notDeepEqual(own.config, largestConfig(own.space), 'the fixture must tell its own config from its largest');
@@ -51,7 +51,7 @@ describe('loadTeacher', () => {
   });
 
   it('refuses what cannot teach, naming the flag and the fix', () => {
-    const dir = mkdtempSync(join(tmpdir(), 'hwnas-load-teacher-'));
+    const dir = tempDir('hwnas-load-teacher-');
     const standalone = join(dir, 'standalone.ckpt');
     writeStandaloneCheckpoint(standalone, space, network);
     const configFile = join(dir, 'micro-smallest.json');
@@ -68,7 +68,7 @@ describe('loadTeacher', () => {
   });
 
   it('checks that the teacher predicts the student\'s classes, in the same order', () => {
-    const dir = mkdtempSync(join(tmpdir(), 'hwnas-load-teacher-'));
+    const dir = tempDir('hwnas-load-teacher-');
     const path = join(dir, 'standalone.ckpt');
     writeStandaloneCheckpoint(path, space, network, 0, fashionDataMeta([...kFashionMnistClasses].reverse()));
     const t = loadTeacher(path);
@@ -79,7 +79,7 @@ describe('loadTeacher', () => {
   });
 
   it('a network trained on its own teaches a subnet of a supernet', async () => {
-    const dir = mkdtempSync(join(tmpdir(), 'hwnas-load-teacher-'));
+    const dir = tempDir('hwnas-load-teacher-');
     const standalone = join(dir, 'standalone.ckpt');
     writeStandaloneCheckpoint(standalone, space, network, 4);
     const teacher = loadTeacher(standalone);

@@ -1,7 +1,6 @@
 import { before, describe, it } from 'node:test';
 import assert from 'node:assert/strict';
-import { copyFileSync, mkdtempSync, readFileSync, truncateSync, writeFileSync, statSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { copyFileSync, readFileSync, truncateSync, writeFileSync, statSync } from 'node:fs';
 import { join } from 'node:path';
 import { initBackend } from '../../../supernet/backend/backend.js';
 import { tf } from '../../../supernet/backend/tf.js';
@@ -13,6 +12,7 @@ import { subnetPlan } from '../../../space/plan.js';
 import { createEngine } from '../../../supernet/train/engines.js';
 import { loadCheckpoint } from '../../../supernet/train/checkpoint.js';
 import { microSpace, smallFashionMnist } from '../../fixtures/data.js';
+import { tempDir } from '../../fixtures/tempDir.js';
 
 const phases: PhaseSpec[] = [
   { name: 'largest', epochs: 1, lr: 0.1, warmupEpochs: 1, sandwich: false, randomSubnets: 0 },
@@ -26,7 +26,7 @@ describe('SupernetTrainer', () => {
   });
 
   it('resumes a paused run to exactly the weights of an uninterrupted run', async () => {
-    const dir = mkdtempSync(join(tmpdir(), 'hwnas-train-'));
+    const dir = tempDir('hwnas-train-');
     const space = microSpace();
     const data = smallFashionMnist(64, 32, 32); // 4 steps per epoch, 8 in all
     const straight = new SupernetTrainer(space, data, join(dir, 'a.ckpt'), options);
@@ -78,7 +78,7 @@ describe('SupernetTrainer', () => {
   });
 
   it('extends a finished checkpoint by a further phase, and only a finished one', async () => {
-    const dir = mkdtempSync(join(tmpdir(), 'hwnas-train-'));
+    const dir = tempDir('hwnas-train-');
     const space = microSpace();
     const data = smallFashionMnist(64, 32, 32);
     const path = join(dir, 'e.ckpt');
@@ -105,7 +105,7 @@ describe('SupernetTrainer', () => {
   });
 
   it('re-plans the unfinished phases of a paused run, and refuses to change an ended one', async () => {
-    const dir = mkdtempSync(join(tmpdir(), 'hwnas-train-'));
+    const dir = tempDir('hwnas-train-');
     const space = microSpace();
     const data = smallFashionMnist(64, 32, 32); // 4 steps per epoch
     const path = join(dir, 'r.ckpt');
@@ -136,7 +136,7 @@ describe('SupernetTrainer', () => {
   });
 
   it('averages the weights of the last epochs of a phase (SWA), and a resumed run keeps the running mean', async () => {
-    const dir = mkdtempSync(join(tmpdir(), 'hwnas-train-'));
+    const dir = tempDir('hwnas-train-');
     const space = microSpace();
     const data = smallFashionMnist(64, 32, 32); // 4 steps per epoch
     const swa: TrainOptions = {
@@ -190,7 +190,7 @@ describe('SupernetTrainer', () => {
   });
 
   it('refuses a truncated or corrupt checkpoint with a clear error', async () => {
-    const dir = mkdtempSync(join(tmpdir(), 'hwnas-train-'));
+    const dir = tempDir('hwnas-train-');
     const path = join(dir, 'c.ckpt');
     const trainer = new SupernetTrainer(microSpace(), smallFashionMnist(32), path, { ...options, maxStepsThisRun: 1, calibrationImages: 16 });
     const engine = await createEngine(trainer.replicaInit(), 1);
@@ -207,7 +207,7 @@ describe('SupernetTrainer', () => {
   });
 
   it('will not overwrite an existing checkpoint without --resume, nor resume a missing one', async () => {
-    const dir = mkdtempSync(join(tmpdir(), 'hwnas-train-'));
+    const dir = tempDir('hwnas-train-');
     const path = join(dir, 'd.ckpt');
     writeFileSync(path, 'x');
     const trainer = new SupernetTrainer(microSpace(), smallFashionMnist(32), path, options);
@@ -253,7 +253,7 @@ describe('one-config phases (standalone training, fine-tuning)', () => {
   });
 
   it('fine-tunes from given weights: the teacher gets no gradient, the config improves, epochs report the config', async () => {
-    const dir = mkdtempSync(join(tmpdir(), 'hwnas-train-'));
+    const dir = tempDir('hwnas-train-');
     const space = microSpace();
     const data = smallFashionMnist(64, 32, 32);
     const config = smallestConfig(space);

@@ -6,8 +6,6 @@
  */
 import { before, describe, it } from 'node:test';
 import assert from 'node:assert/strict';
-import { mkdtempSync } from 'node:fs';
-import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { initBackend } from '../../../supernet/backend/backend.js';
 import { tf } from '../../../supernet/backend/tf.js';
@@ -30,6 +28,7 @@ import { Rng } from '../../../space/rng.js';
 import { smallFashionMnist } from '../../fixtures/data.js';
 import { tinyVitSpace } from '../../fixtures/vit.js';
 import { superTransformerWeights } from '../../fixtures/vitCheckpoints.js';
+import { tempDir } from '../../fixtures/tempDir.js';
 
 type Meta = TrainMeta<TransformerSpace, TransformerConfig>;
 
@@ -131,7 +130,7 @@ describe('fine-tuning one SubTransformer', () => {
   });
 
   it('trains that SubTransformer alone, from the frozen teacher its checkpoint keeps; a paused run resumes exactly; two workers agree', async () => {
-    const dir = mkdtempSync(join(tmpdir(), 'hwnas-vit-finetune-'));
+    const dir = tempDir('hwnas-vit-finetune-');
     const net = transformerTrainingNet(space);
     const data = smallFashionMnist(64, 32, 32); // 4 steps per epoch, 8 in all
     const init = { params: superTransformerWeights(space, 0), from: 'super.ckpt' };

@@ -1,7 +1,5 @@
 import { before, describe, it } from 'node:test';
 import assert from 'node:assert/strict';
-import { mkdtempSync } from 'node:fs';
-import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { initBackend } from '../../../supernet/backend/backend.js';
 import { tf } from '../../../supernet/backend/tf.js';
@@ -14,6 +12,7 @@ import { largestTransformer, smallestTransformer } from '../../../space/transfor
 import type { TransformerConfig } from '../../../space/transformer/types.js';
 import { microSpace, smallFashionMnist } from '../../fixtures/data.js';
 import { tinyVitSpace } from '../../fixtures/vit.js';
+import { tempDir } from '../../fixtures/tempDir.js';
 
 const phases: PhaseSpec<never>[] = [
   { name: 'largest', epochs: 1, lr: 2e-3, warmupEpochs: 1, sandwich: false, randomSubnets: 0 },
@@ -52,7 +51,7 @@ describe('SuperTransformer training in the supernet trainer', () => {
   });
 
   it('trains largest, HAT and sandwich phases; a paused run resumes to exactly the same weights; two workers agree', async () => {
-    const dir = mkdtempSync(join(tmpdir(), 'hwnas-vit-train-'));
+    const dir = tempDir('hwnas-vit-train-');
     const net = transformerTrainingNet(tinyVitSpace());
     const data = smallFashionMnist(64, 32, 32); // 4 steps per epoch, 12 in all
     const straight = new SupernetTrainer(net, data, join(dir, 'a.ckpt'), options);
@@ -96,7 +95,7 @@ describe('SuperTransformer training in the supernet trainer', () => {
   });
 
   it('refuses to resume a CNN checkpoint as a SuperTransformer, and the other way round', async () => {
-    const dir = mkdtempSync(join(tmpdir(), 'hwnas-vit-train-'));
+    const dir = tempDir('hwnas-vit-train-');
     const data = smallFashionMnist(32, 16, 16);
     const one = { ...options, maxStepsThisRun: 1, evalImages: 0 };
     const { hyper: _adamw, ...cnnOne } = one;
@@ -116,7 +115,7 @@ describe('SuperTransformer training in the supernet trainer', () => {
   });
 
   it('the training loss falls on a small subset (largest, then one HAT epoch), the val accuracy well above chance', async () => {
-    const dir = mkdtempSync(join(tmpdir(), 'hwnas-vit-train-'));
+    const dir = tempDir('hwnas-vit-train-');
     const data = smallFashionMnist(2048, 200, 64);
     const learn: PhaseSpec<never>[] = [
       { name: 'largest', epochs: 4, lr: 3e-3, warmupEpochs: 1, sandwich: false, randomSubnets: 0 },
