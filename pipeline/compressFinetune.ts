@@ -8,6 +8,7 @@ import { existsSync } from 'node:fs';
 import type { SubnetConfig } from '../space/types.js';
 import type { Dataset } from '../supernet/data/types.js';
 import { saveCheckpoint } from '../supernet/train/checkpoint.js';
+import type { TeacherSource } from '../supernet/train/frozenTeacher.js';
 import type { TrainMeta } from '../supernet/train/trainTypes.js';
 import type { CompressibleNetwork } from '../compress/network.js';
 import { finetuneSubnet, type FinetuneFigures, type FinetuneRun } from './finetuneSubnet.js';
@@ -35,6 +36,6 @@ export async function finetunePolicy(
 ): Promise<FinetuneFigures> {
   const { space } = network.policies;
   const source = { space, params, batchSize: network.meta.options.batchSize, hyper: network.meta.options.hyper, from: network.checkpoint };
-  const teacher = { space, params: teacherParams, config: network.policies.toConfig(network.policies.identity()), from: network.checkpoint };
+  const teacher: TeacherSource = { kind: 'hwnas-supernet', space, params: teacherParams, config: network.policies.toConfig(network.policies.identity()), from: network.checkpoint };
   return finetuneSubnet(source, cfg, data, { ...run, teacher });
 }

@@ -63,7 +63,7 @@ export async function finetuneTransformer(checkpoint: string, cfg: TransformerCo
   const trainer = new SupernetTrainer(transformerTrainingNet(space), job.data, out, {
     batchSize: meta.options.batchSize, seed: job.seed, evalImages: 0, hyper: meta.options.hyper,
     phases: [{ name: 'finetune', epochs: job.epochs, lr: kTransformerRecipe.finetuneLr, warmupEpochs: 0, sandwich: false, randomSubnets: 0, config: cfg }],
-  }, { space, params: arrays.params, config: largestTransformer(space), from: checkpoint });
+  }, { kind: 'hwnas-supertransformer', space, params: arrays.params, config: largestTransformer(space), from: checkpoint });
   const done = existsSync(out) && ((m) => m.step === m.totalSteps)(readCheckpointMeta<TransformerMeta>(out));
   if (!done) {
     const resume = existsSync(out);

@@ -82,7 +82,7 @@ export async function finetuneOutcomes(outcomes: SearchOutcome[], runs: readonly
       cfg, data,
       {
         out: ckpt, epochs: job.epochs, seed: job.seed, workers: job.workers, backend: job.backend, reporter: job.reporter, calibration,
-        teacher: { space: meta.space, params: arrays.params, config: largestConfig(meta.space), from: outcome.checkpoint },
+        teacher: { kind: 'hwnas-supernet', space: meta.space, params: arrays.params, config: largestConfig(meta.space), from: outcome.checkpoint },
       },
     );
     copyFileSync(ckpt, join(dir, name));

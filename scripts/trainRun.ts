@@ -1,14 +1,12 @@
 /** The run loop shared by `hwnas train` and `hwnas finetune`: engine, progress bar, per-epoch lines. */
 import { existsSync, mkdirSync } from 'node:fs';
 import { dirname, resolve } from 'node:path';
-import type { SearchSpace, SubnetConfig } from '../space/types.js';
-import { canonicalConfig, configKey } from '../space/searchSpace.js';
-import { resolveConfig } from '../supernet/io.js';
 import type { BackendName } from '../supernet/backend/backend.js';
 import { createEngine } from '../supernet/train/engines.js';
 import type { SupernetTrainer } from '../supernet/train/SupernetTrainer.js';
 import type { NetSpace } from '../supernet/train/trainingNet.js';
-import type { EpochRecord, GradientEngine, TrainCheckpointKind, TrainMeta } from '../supernet/train/trainTypes.js';
+import type { EpochRecord, GradientEngine, TrainMeta } from '../supernet/train/trainTypes.js';
+import { isNetKind, netKind, type NetKind } from '../supernet/train/netKinds.js';
 import type { Command } from 'commander';
 import { kDefaultTrainOptions, type TrainOptions } from '../supernet/train/schedule.js';
 import { readCheckpointMeta } from '../supernet/train/checkpoint.js';
@@ -65,37 +63,12 @@ export async function runTraining<S extends NetSpace, C>(trainer: SupernetTraine
   }
 }
 
-/**
- * How a fine-tuning command names, reads and compares the configs of its net (CNN subnets, or
- * SubTransformers), and the kind of checkpoint it writes: what its resume checks need.
- */
-export interface ConfigTerms<S, C> {
-  kind: TrainCheckpointKind;
-  /** What the command fine-tunes, for messages ('subnet', 'SubTransformer'). */
-  what: string;
-  key(space: S, cfg: C): string;
-  resolve(space: S, arg: string): C;
-  same(space: S, a: C, b: C): boolean;
-}
-
-/** Whether two configs of `space` are the same network, bit widths aside (a teacher runs in float). */
-function sameConfig(space: SearchSpace, a: SubnetConfig, b: SubnetConfig): boolean {
-  const float = ({ wBits: _w, aBits: _a, ...rest }: SubnetConfig): string => JSON.stringify(canonicalConfig(space, rest));
-  return float(a) === float(b);
-}
-
-/** The CNN supernet's configs. */
-export const kCnnConfigTerms: ConfigTerms<SearchSpace, SubnetConfig> = Object.freeze({
-  kind: 'hwnas-supernet', what: 'subnet', key: configKey, resolve: resolveConfig, same: sameConfig,
-});
-
-/** The teacher flags of `hwnas finetune` as given: `--teacher`, `--teacher-config`, and false for `--no-distill`. */
-export interface AskedTeacher<S, C> {
+/** The teacher flags of `hwnas finetune` as given: `--teacher`, `--teacher-config`, `--distill-mode`, and false for `--no-distill`. */
+export interface AskedTeacher {
   teacher?: string;
   teacherConfig?: string;
+  distillMode?: string;
   distill: boolean;
-  /** The configs of the fine-tuned net (and of its teacher). */
-  terms: ConfigTerms<S, C>;
 }
 
 /**
@@ -103,10 +76,10 @@ export interface AskedTeacher<S, C> {
  * value than the checkpoint's, naming both (silently training on with the old value would
  * ignore the user). With `teacher` (fine-tuning), the teacher flags too.
  */
-export function refuseChangedSettings<S, C>(cmd: Command, out: string, asked: Required<TrainOptions<unknown>>, teacher?: AskedTeacher<S, C>): void {
+export function refuseChangedSettings(cmd: Command, out: string, asked: Required<TrainOptions<unknown>>, teacher?: AskedTeacher): void {
   if (!existsSync(out)) return;
-  const meta = readCheckpointMeta<TrainMeta<S, C>>(out);
-  if (meta.kind !== 'hwnas-supernet' && meta.kind !== 'hwnas-supertransformer') return;
+  const meta = readCheckpointMeta<TrainMeta<unknown, unknown>>(out);
+  if (!isNetKind(meta.kind)) return;
   const kept = meta.options;
   const checks: Array<[string, unknown, unknown]> = [
     ['batch-size', asked.batchSize, kept.batchSize],
@@ -120,14 +93,18 @@ export function refuseChangedSettings<S, C>(cmd: Command, out: string, asked: Re
   if (teacher !== undefined) refuseChangedTeacher(cmd, out, meta, teacher);
 }
 
-/** Refuses teacher flags (given explicitly) that ask for another teacher than the one `out` keeps, naming it. */
-function refuseChangedTeacher<S, C>(cmd: Command, out: string, meta: TrainMeta<S, C>, asked: AskedTeacher<S, C>): void {
+/**
+ * Refuses teacher flags (given explicitly) that ask for another teacher than the one `out` keeps,
+ * naming it; its configs are of its own kind (a record without one: the student's).
+ */
+function refuseChangedTeacher(cmd: Command, out: string, meta: TrainMeta<unknown, unknown>, asked: AskedTeacher): void {
   const given = (name: string): boolean => cmd.getOptionValueSource(name) === 'cli';
-  const { terms } = asked;
   const kept = meta.teacher;
+  const terms = netKind(kept?.kind ?? meta.kind);
+  const keptMode = kept?.mode ?? 'soft';
   const inPlace = meta.options.phases.some((p) => p.teacher !== undefined);
   const keptWords = kept !== undefined
-    ? `teacher ${kept.from} (config ${terms.key(kept.space, kept.config)})`
+    ? `teacher ${kept.from} (config ${terms.key(kept.space, kept.config)}${keptMode === 'soft' ? '' : `, ${keptMode} distillation`})`
     : inPlace ? 'in-place teacher (a config of its own supernet, from before frozen teachers)' : 'training without a teacher (--no-distill)';
   const refuse = (flag: string): never => {
     throw new Error(`${flag} differs from ${out}'s ${keptWords}: a resumed run distils from the teacher its checkpoint keeps; drop ${flag.split(' ')[0]}, or start a new run with another --out`);
@@ -135,7 +112,7 @@ function refuseChangedTeacher<S, C>(cmd: Command, out: string, meta: TrainMeta<S
   if (given('distill') && !asked.distill && (kept !== undefined || inPlace)) refuse('--no-distill');
   if (given('teacher') && asked.teacher !== undefined && (kept === undefined || resolve(asked.teacher) !== resolve(kept.from))) refuse(`--teacher ${asked.teacher}`);
   if (given('teacherConfig') && asked.teacherConfig !== undefined) {
-    let config: C | undefined;
+    let config: unknown;
     try {
       config = kept === undefined ? undefined : terms.resolve(kept.space, asked.teacherConfig);
     } catch {
@@ -143,6 +120,7 @@ function refuseChangedTeacher<S, C>(cmd: Command, out: string, meta: TrainMeta<S
     }
     if (kept === undefined || config === undefined || !terms.same(kept.space, config, kept.config)) refuse(`--teacher-config ${asked.teacherConfig}`);
   }
+  if (given('distillMode') && asked.distillMode !== undefined && (kept === undefined || asked.distillMode !== keptMode)) refuse(`--distill-mode ${asked.distillMode}`);
 }
 
 /**
@@ -150,7 +128,7 @@ function refuseChangedTeacher<S, C>(cmd: Command, out: string, meta: TrainMeta<S
  * trains `config`, naming what it is or the config it trains: the weights it has trained are
  * that network's.
  */
-export function refuseChangedConfig<S, C>(out: string, space: S, config: C, terms: ConfigTerms<S, C>): void {
+export function refuseChangedConfig<S extends NetSpace, C>(out: string, space: S, config: C, terms: NetKind<S, C>): void {
   if (!existsSync(out)) return;
   const meta = readCheckpointMeta<TrainMeta<S, C>>(out);
   if (meta.kind !== terms.kind) {

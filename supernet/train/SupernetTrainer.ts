@@ -22,7 +22,7 @@ import type { EpochRecord, GradientEngine, TrainCallbacks, TrainMeta } from './t
 import { isTrainingNet, type NetSpace, type TrainingNet } from './trainingNet.js';
 import { cnnTrainingNet } from './cnnTrainingNet.js';
 import { replanRun } from './replan.js';
-import { checkTeacherInput, checkTeacherPhases, frozenTeacherData, keptTeacher, teacherId, type TeacherSource } from './frozenTeacher.js';
+import { checkTeacherInput, checkTeacherPhases, frozenTeacherData, keptTeacher, teacherId, teacherRecord, type TeacherSource } from './frozenTeacher.js';
 import { stepTasks } from './stepTasks.js';
 
 export class SupernetTrainer<S extends NetSpace = SearchSpace, C = SubnetConfig> {
@@ -33,13 +33,13 @@ export class SupernetTrainer<S extends NetSpace = SearchSpace, C = SubnetConfig>
   private readonly checkpointPath: string;
   /** The running weight mean of an averaging phase in progress. */
   private average: Float32Array | undefined;
-  /** The frozen teacher of a new run (a resumed run keeps its checkpoint's). */
-  private readonly teacher: TeacherSource<S, C> | undefined;
+  /** The frozen teacher of a new run, of either kind (a resumed run keeps its checkpoint's). */
+  private readonly teacher: TeacherSource | undefined;
   /** The teacher of the run in progress: its weights (saved with every checkpoint) and id. */
   private runTeacher: { params: Float32Array; id: string } | undefined;
 
-  /** `teacher`: a frozen network the config of every (one-config) phase distils from; checkpoints keep it. */
-  constructor(net: S | TrainingNet<S, C>, data: Dataset, checkpointPath: string, options: TrainOptions<C> = {}, teacher?: TeacherSource<S, C>) {
+  /** `teacher`: a frozen network (of either kind) the config of every (one-config) phase distils from; checkpoints keep it. */
+  constructor(net: S | TrainingNet<S, C>, data: Dataset, checkpointPath: string, options: TrainOptions<C> = {}, teacher?: TeacherSource) {
     this.net = isTrainingNet(net) ? (net as TrainingNet<S, C>) : (cnnTrainingNet(net as unknown as SearchSpace) as unknown as TrainingNet<S, C>);
     const space = this.net.space;
     const { height, width, channels, classes } = space.input;
@@ -183,7 +183,7 @@ export class SupernetTrainer<S extends NetSpace = SearchSpace, C = SubnetConfig>
       await engine.setState([init.params, new Float32Array(velocity.length)]);
       meta.initFrom = init.from;
     }
-    if (!resume && teacher !== undefined) meta.teacher = { space: teacher.space, config: teacher.config, from: teacher.from };
+    if (!resume && teacher !== undefined) meta.teacher = teacherRecord(teacher);
     this.runTeacher = teacher === undefined ? undefined : { params: teacher.params, id: teacherId(teacher) };
     const o = meta.options;
     const { batchSize, seed } = o;

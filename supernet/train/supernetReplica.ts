@@ -3,8 +3,9 @@
  * largest subnet learns from the labels (with label smoothing), every other subnet of the
  * step from the labels and from the largest subnet's soft predictions (in-place
  * distillation) - and SGD with Nesterov momentum and decoupled-from-BN weight decay. A replica
- * given a frozen teacher (`init.teacher`) holds it as a separate network with its own weights,
- * which no step changes, for the configs that distil from it (fine-tuning). A replica of a run
+ * given a frozen teacher (`init.teacher`, of either kind: a CNN or a SuperTransformer, whatever
+ * the replica's net) holds it as a separate network with its own weights, which no step changes,
+ * for the configs that distil from it (fine-tuning). A replica of a run
  * that trains one config (`init.decayOnly`) decays that config's weights only, as the network
  * extracted would train, when its net can tell which weights a config reads (`readMask`).
  */
@@ -16,7 +17,6 @@ import type { ParamStore } from '../layers/ParamStore.js';
 import type { BnMode } from '../net/batchNormMode.js';
 import type { InputSpec, SearchSpace, SubnetConfig } from '../../space/types.js';
 import type { GradientResult, Replica } from './replica.js';
-import type { NetSpace } from './trainingNet.js';
 import type { GateRegularizer } from './gateRegularizer.js';
 import { gateRegularizerLoss } from './gateLoss.js';
 import { adamWSlots, adamWStep, kAdamWDefaults } from './adamw.js';
@@ -38,8 +38,8 @@ export interface SupernetHyper {
 /** How a replica trains, whatever its net: the optimizer, a frozen teacher, the one config a run trains. */
 export interface ReplicaSettings<C> {
   hyper: SupernetHyper;
-  /** A separate frozen network that tasks with `teacherNet` distil from (built once per replica). */
-  teacher?: FrozenTeacher<NetSpace, C>;
+  /** A separate frozen network, of either kind, that tasks with `teacherNet` distil from (built once per replica). */
+  teacher?: FrozenTeacher;
   /** The one config the run trains: weight decay on its weights only (for nets with `readMask`). */
   decayOnly?: C;
 }
@@ -49,7 +49,6 @@ export interface SupernetReplicaInit extends ReplicaSettings<SubnetConfig> {
   space: SearchSpace;
   seed: number;
   backend?: BackendName;
-  teacher?: FrozenTeacher;
 }
 
 export interface SandwichTask<C = SubnetConfig> {
@@ -88,7 +87,7 @@ export class SupernetReplica<C = SubnetConfig> implements Replica<SandwichTask<C
   readonly net: ReplicaNet<C>;
   readonly paramCount: number;
   /** The frozen teacher network, when the replica was given one. */
-  readonly teacher: TeacherNet<C> | undefined;
+  readonly teacher: TeacherNet | undefined;
   private readonly hyper: SupernetHyper;
   private params: Float32Array;
   private velocity: Float32Array;
@@ -96,13 +95,12 @@ export class SupernetReplica<C = SubnetConfig> implements Replica<SandwichTask<C
 
   /**
    * The CNN supernet of `init.space`, or (another weight-sharing net) `net`, trained with
-   * `init.hyper`; `netOf` builds a fresh net of a space, for the frozen teacher `init.teacher`.
+   * `init.hyper`; the frozen teacher `init.teacher` is built as a net of its own kind.
    */
   constructor(init: SupernetReplicaInit);
-  constructor(init: ReplicaSettings<C>, net: ReplicaNet<C>, netOf: (space: NetSpace) => ReplicaNet<C>);
-  constructor(init: ReplicaSettings<C> & { space?: SearchSpace; seed?: number }, net?: ReplicaNet<C>, netOf?: (space: NetSpace) => ReplicaNet<C>) {
-    const build = netOf ?? ((space: NetSpace) => new Supernet(space as SearchSpace, 0) as unknown as ReplicaNet<C>);
-    this.teacher = init.teacher === undefined ? undefined : buildTeacherNet(init.teacher, build);
+  constructor(init: ReplicaSettings<C>, net: ReplicaNet<C>);
+  constructor(init: ReplicaSettings<C> & { space?: SearchSpace; seed?: number }, net?: ReplicaNet<C>) {
+    this.teacher = init.teacher === undefined ? undefined : buildTeacherNet(init.teacher);
     this.net = net ?? (new Supernet(init.space as SearchSpace, init.seed) as unknown as ReplicaNet<C>);
     this.hyper = init.hyper;
     this.params = this.net.store.flatten();
@@ -122,10 +120,17 @@ export class SupernetReplica<C = SubnetConfig> implements Replica<SandwichTask<C
     let total = 0;
     let teacher: Tensor2D | undefined;
     let regularised = false;
+    // DeiT's hard-label distillation: the frozen teacher's argmax, a second set of labels.
+    let hard = false;
     const x = tf.tensor4d(task.x, [task.n, height, width, channels]) as Tensor4D;
     const labels = tf.tidy(() => tf.oneHot(tf.tensor1d(task.y, 'int32'), classes)) as Tensor2D;
     try {
-      if (task.distill && task.teacherNet !== undefined) teacher = this.teacherPredictions(x, task.teacherNet);
+      if (task.distill && task.teacherNet !== undefined) {
+        const soft = this.teacherPredictions(x, task.teacherNet);
+        hard = this.teacher?.mode === 'hard';
+        teacher = hard ? tf.tidy(() => tf.cast(tf.oneHot(tf.argMax(soft, 1), classes), 'float32') as Tensor2D) : soft;
+        if (hard) soft.dispose();
+      }
       task.configs.forEach((cfg, i) => {
         const isTeacher = task.distill && task.teacherNet === undefined && i === 0;
         if (isTeacher && task.frozenTeacher === true) {
@@ -139,7 +144,10 @@ export class SupernetReplica<C = SubnetConfig> implements Replica<SandwichTask<C
           const logits = this.net.forward(cfg, x, { kind: 'train' });
           if (isTeacher) logitsKept = tf.keep(logits.clone());
           let loss = tf.losses.softmaxCrossEntropy(labels, logits, undefined, this.hyper.labelSmoothing);
-          if (task.distill && teacher) {
+          if (task.distill && teacher && hard) {
+            const kd = tf.losses.softmaxCrossEntropy(teacher, logits, undefined, this.hyper.labelSmoothing);
+            loss = tf.mul(tf.add(loss, kd), 0.5);
+          } else if (task.distill && teacher) {
             const kd = tf.neg(tf.mean(tf.sum(tf.mul(teacher, tf.logSoftmax(logits)), 1)));
             loss = tf.add(loss, tf.mul(kd, this.hyper.kdWeight));
           }
@@ -161,8 +169,9 @@ export class SupernetReplica<C = SubnetConfig> implements Replica<SandwichTask<C
   }
 
   /**
-   * The frozen teacher's soft predictions for `x` (BatchNorm on batch statistics, as the
-   * trained configs run; no gradient). `id` is the teacher the task expects.
+   * The frozen teacher's soft predictions for `x`, forwarded in its own kind (a CNN's BatchNorm
+   * on batch statistics, as the trained configs run; no gradient). `id` is the teacher the task
+   * expects.
    */
   teacherPredictions(x: Tensor4D, id: string): Tensor2D {
     const t = this.teacher;
@@ -172,7 +181,7 @@ export class SupernetReplica<C = SubnetConfig> implements Replica<SandwichTask<C
           "create the engine from the trainer's replicaInit(resume), which carries the run's teacher",
       );
     }
-    return tf.tidy(() => tf.softmax(t.net.forward(t.config, x, { kind: 'train' })));
+    return t.predict(x);
   }
 
   /** Values of the optimizer state (the `velocity` of checkpoints): SGD's velocity, or AdamW's slots. */
@@ -215,7 +224,7 @@ export class SupernetReplica<C = SubnetConfig> implements Replica<SandwichTask<C
 
   dispose(): void {
     this.net.dispose();
-    this.teacher?.net.dispose();
+    this.teacher?.dispose();
   }
 }
 

@@ -48,8 +48,8 @@ export interface TrainMeta<S = SearchSpace, C = SubnetConfig> {
   data?: TrainDataMeta;
   /** Weight snapshots in the running mean of an averaging phase (stored as array `average`). */
   averaged?: number;
-  /** The frozen teacher the trained config distils from (its weights: array `teacherParams`), if any. */
-  teacher?: TeacherRecord<S, C>;
+  /** The frozen teacher the trained config distils from, of either kind (its weights: array `teacherParams`), if any. */
+  teacher?: TeacherRecord;
 }
 
 export interface StepProgress {

@@ -46,7 +46,7 @@ describe('finetunePolicy', () => {
       const straight = await finetunePolicy(network, cfg, data, run('a.ckpt'), student, uncompressed);
       const a = loadCheckpoint<TrainMeta>(join(dir, 'a.ckpt'));
       assert.equal(a.meta.step, 4);
-      assert.deepEqual(a.meta.teacher, { space: policies.space, config: identity, from: path });
+      assert.deepEqual(a.meta.teacher, { kind: 'hwnas-supernet', space: policies.space, config: identity, from: path, mode: 'soft' });
       assert.deepEqual(a.arrays.teacherParams, uncompressed);
       assert.equal(a.meta.options.phases[0].teacher, undefined, 'no in-place teacher on the shared weights');
       assert.ok(straight.valAccuracy >= 0 && straight.valAccuracy <= 1);
@@ -54,7 +54,7 @@ describe('finetunePolicy', () => {
       // A run killed after one step: finetunePolicy resumes it with the teacher it keeps.
       const { wBits: _w, aBits: _a, ...float } = cfg;
       const phases = [{ name: 'finetune', epochs: 2, lr: kFinetuneLr, warmupEpochs: 0, sandwich: false, randomSubnets: 0, config: float }];
-      const teacher = { space: policies.space, params: uncompressed, config: identity, from: path };
+      const teacher = { kind: 'hwnas-supernet' as const, space: policies.space, params: uncompressed, config: identity, from: path };
       const paused = new SupernetTrainer(policies.space, data, join(dir, 'b.ckpt'), {
         batchSize: network.meta.options.batchSize, seed: 1, evalImages: 0, hyper: network.meta.options.hyper, phases, maxStepsThisRun: 1,
       }, teacher);

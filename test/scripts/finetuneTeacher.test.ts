@@ -1,8 +1,8 @@
 /**
- * `hwnas finetune --teacher` through the built CLI: a network trained on its own teaches a
- * subnet of a supernet; the fine-tuning checkpoint keeps the teacher, so a resume needs the
- * teacher's file no more and refuses another teacher; bad teachers end with exit 1, a message
- * naming the problem and the fix, and nothing written.
+ * `hwnas finetune --teacher` through the built CLI: a network trained on its own, or a
+ * SuperTransformer's SubTransformer, teaches a subnet of a supernet; the fine-tuning checkpoint
+ * keeps the teacher, so a resume needs the teacher's file no more and refuses another teacher;
+ * bad teachers end with exit 1, a message naming the problem and the fix, and nothing written.
  */
 import assert from 'node:assert/strict';
 import { spawnSync } from 'node:child_process';
@@ -13,11 +13,14 @@ import { join } from 'node:path';
 import { after, describe, it } from 'node:test';
 import { fileURLToPath } from 'node:url';
 import { largestConfig, smallestConfig } from '../../space/searchSpace.js';
+import { largestTransformer } from '../../space/transformer/configs.js';
 import { loadCheckpoint, saveCheckpoint } from '../../supernet/train/checkpoint.js';
 import type { TrainMeta } from '../../supernet/train/trainTypes.js';
 import { microSpace } from '../fixtures/data.js';
 import { fashionDataMeta, writeStandaloneCheckpoint, writeSupernetCheckpoint } from '../fixtures/trainingCheckpoints.js';
 import { tinySpace } from '../space/tinySpace.js';
+import { tinyVitSpace } from '../fixtures/vit.js';
+import { writeSuperTransformerCheckpoint } from '../fixtures/vitCheckpoints.js';
 
 const cli = fileURLToPath(new URL('../../scripts/cli.js', import.meta.url));
 const dir = mkdtempSync(join(tmpdir(), 'hwnas-finetune-teacher-'));
@@ -31,7 +34,10 @@ const studentParams = writeSupernetCheckpoint(at('supernet.ckpt'), space);
 const teacher = writeStandaloneCheckpoint(at('standalone.ckpt'), space, network, 4, fashionDataMeta());
 writeStandaloneCheckpoint(at('other.ckpt'), space, network, 7, fashionDataMeta());
 writeSupernetCheckpoint(at('tiny.ckpt'), tinySpace());
-saveCheckpoint(at('vit.ckpt'), { kind: 'hwnas-supertransformer', space: { name: 'fashion-vit' }, options: { phases: [] } }, { params: new Float32Array(4) });
+const vitParams = writeSuperTransformerCheckpoint(at('vit.ckpt'), tinyVitSpace(), 2);
+const vit3 = tinyVitSpace();
+writeSuperTransformerCheckpoint(at('vit-3.ckpt'), { ...vit3, name: 'tiny-vit-3', input: { ...vit3.input, classes: 3 } }, 0);
+saveCheckpoint(at('report.ckpt'), { kind: 'hwnas-report' }, { params: new Float32Array(4) });
 writeFileSync(at('notes.json'), '{"not":"a checkpoint"}\n');
 writeFileSync(at('micro-smallest.json'), JSON.stringify(smallestConfig(space)));
 const base = ['--checkpoint', at('supernet.ckpt'), '--config', 'smallest', '--epochs', '1', '--batch-size', '8', '--eval-images', '0', '--workers', '1', '--backend', 'wasm'];
@@ -47,10 +53,11 @@ describe('hwnas finetune --teacher', () => {
   it('refuses a teacher that cannot teach, before any work: exit 1, the problem and the fix, nothing written', () => {
     const cases: Array<[string, string[], RegExp]> = [
       ['a missing teacher', ['--teacher', at('none.ckpt')], /--teacher: cannot read checkpoint .*none\.ckpt: it does not exist/],
-      ['a file that is no checkpoint', ['--teacher', at('notes.json')], /--teacher .*notes\.json is not a checkpoint of hwnas: give a CNN training checkpoint written by hwnas train/],
-      ['a SuperTransformer checkpoint', ['--teacher', at('vit.ckpt')], /--teacher .*vit\.ckpt is a SuperTransformer training checkpoint: give a CNN training checkpoint/],
+      ['a file that is no checkpoint', ['--teacher', at('notes.json')], /--teacher .*notes\.json is not a checkpoint of hwnas: give a training checkpoint written by hwnas train/],
+      ['a checkpoint of no training run', ['--teacher', at('report.ckpt')], /--teacher .*report\.ckpt is not a training checkpoint \(kind hwnas-report\): give a training checkpoint written by hwnas train/],
+      ['a SuperTransformer of other classes', ['--teacher', at('vit-3.ckpt')], /teacher .*vit-3\.ckpt takes 28x28x1 images of 3 classes, but .*supernet\.ckpt takes 28x28x1 images of 10 classes: give a teacher trained on the same data/],
       ['a teacher of other images', ['--teacher', at('tiny.ckpt')], /teacher .*tiny\.ckpt takes 8x8x1 images of 3 classes, but .*supernet\.ckpt takes 28x28x1 images of 10 classes: give a teacher trained on the same data/],
-      ['a --teacher-config outside the teacher\'s space', ['--teacher', at('standalone.ckpt'), '--teacher-config', at('micro-smallest.json')], /--teacher-config .*micro-smallest\.json is not a config of .*standalone\.ckpt's space 'micro-standalone' \(config\.depths.*\): give a config of that space, or largest/],
+      ['a --teacher-config outside the teacher\'s space', ['--teacher', at('standalone.ckpt'), '--teacher-config', at('micro-smallest.json')], /--teacher-config .*micro-smallest\.json is not a subnet of .*standalone\.ckpt's space 'micro-standalone' \(config\.depths.*\): give a config of that space, or largest/],
       ['--teacher with --no-distill', ['--teacher', at('standalone.ckpt'), '--no-distill'], /--teacher names the network to distil from, but --no-distill turns distillation off: drop one of them/],
       ['--teacher-config with --no-distill', ['--teacher-config', 'largest', '--no-distill'], /--teacher-config names the network to distil from, but --no-distill turns distillation off/],
     ];
@@ -128,5 +135,21 @@ describe('hwnas finetune --teacher', () => {
     const labels = loadCheckpoint<TrainMeta>(at('labels.ckpt'));
     assert.equal(labels.meta.teacher, undefined);
     assert.deepEqual(Object.keys(labels.arrays), ['params', 'velocity']);
+  });
+  it("distils from a SuperTransformer's SubTransformer, a teacher of the other kind, and keeps its kind", () => {
+    const out = at('vit-taught.ckpt');
+    const r = run(...base, '--teacher', at('vit.ckpt'), '--max-steps', '1', '--out', out);
+    assert.equal(r.status, 0, r.stderr);
+    assert.match(r.stdout, /distilling from .*vit\.ckpt's d24-L2-h2\.2-r2\.2 \(a frozen copy\)/);
+    const ck = loadCheckpoint<TrainMeta>(out);
+    assert.equal(ck.meta.kind, 'hwnas-supernet');
+    assert.deepEqual(ck.meta.teacher, { kind: 'hwnas-supertransformer', space: tinyVitSpace(), config: largestTransformer(tinyVitSpace()), from: at('vit.ckpt'), mode: 'soft' });
+    assert.deepEqual(ck.arrays.teacherParams, vitParams);
+    const other = run(...base, '--resume', '--teacher', at('standalone.ckpt'), '--max-steps', '1', '--out', out);
+    assert.equal(other.status, 1);
+    assert.match(other.stderr, /--teacher .*standalone\.ckpt differs from .*vit-taught\.ckpt's teacher .*vit\.ckpt \(config d24-L2-h2\.2-r2\.2\)/);
+    const resumed = run(...base, '--resume', '--teacher-config', 'largest', '--max-steps', '1', '--out', out);
+    assert.equal(resumed.status, 0, `the kept SubTransformer teacher's own largest is no change: ${resumed.stderr}`);
+    assert.equal(loadCheckpoint<TrainMeta>(out).meta.step, 2);
   });
 });

@@ -1,14 +1,15 @@
 /**
  * `hwnas finetune --checkpoint <SuperTransformer>` through the built CLI: one SubTransformer
- * trained on its own with AdamW, distilling from a frozen copy of the largest (or another
- * SuperTransformer's, --teacher); resumable with the CNN path's refusals; its checkpoint is a
- * SuperTransformer's that eval and export take. Bad input ends with exit 1, a message naming
- * the problem and the fix, and nothing written.
+ * trained on its own with AdamW, distilling from a frozen copy of the largest (or, --teacher,
+ * another SuperTransformer's, or a CNN trained on its own as DeiT's convnet teaches its ViT;
+ * softly or, --distill-mode hard, from its argmax); resumable with the CNN path's refusals; its
+ * checkpoint is a SuperTransformer's that eval and export take. Bad input ends with exit 1, a
+ * message naming the problem and the fix, and nothing written.
  */
 import assert from 'node:assert/strict';
 import { spawnSync } from 'node:child_process';
 import { createHash } from 'node:crypto';
-import { copyFileSync, mkdtempSync, readdirSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
+import { copyFileSync, mkdtempSync, readdirSync, readFileSync, renameSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, describe, it } from 'node:test';
@@ -19,8 +20,11 @@ import type { TransformerConfig, TransformerSpace } from '../../space/transforme
 import { loadCheckpoint } from '../../supernet/train/checkpoint.js';
 import type { TrainMeta } from '../../supernet/train/trainTypes.js';
 import { kTransformerRecipe } from '../../supernet/transformer/trainingNet.js';
+import { kFashionMnistClasses } from '../../supernet/data/fashionMnist.js';
 import { microSpace } from '../fixtures/data.js';
-import { fashionDataMeta, writeSupernetCheckpoint } from '../fixtures/trainingCheckpoints.js';
+import { hybridMicroSpace, kHybridCases } from '../fixtures/hybridSpace.js';
+import { fashionDataMeta, writeStandaloneCheckpoint, writeSupernetCheckpoint } from '../fixtures/trainingCheckpoints.js';
+import { tinySpace } from '../space/tinySpace.js';
 import { tinyVitSpace } from '../fixtures/vit.js';
 import { writeSuperTransformerCheckpoint } from '../fixtures/vitCheckpoints.js';
 
@@ -38,6 +42,10 @@ const superParams = writeSuperTransformerCheckpoint(at('vit.ckpt'), space, 0);
 const otherParams = writeSuperTransformerCheckpoint(at('other-vit.ckpt'), space, 5);
 writeSuperTransformerCheckpoint(at('three-classes.ckpt'), { ...space, name: 'tiny-vit-3', input: { ...space.input, classes: 3 } }, 0);
 writeSupernetCheckpoint(at('cnn.ckpt'), microSpace(), 0, fashionDataMeta());
+// A ResNet-like network trained on its own (as models/baselines/resnet14.ckpt is), and CNNs of other data.
+const resnet = writeStandaloneCheckpoint(at('resnet.ckpt'), hybridMicroSpace(), kHybridCases[0].config, 4, fashionDataMeta());
+writeStandaloneCheckpoint(at('resnet-reordered.ckpt'), hybridMicroSpace(), kHybridCases[0].config, 4, fashionDataMeta([...kFashionMnistClasses].reverse()));
+writeSupernetCheckpoint(at('tiny-cnn.ckpt'), tinySpace());
 writeFileSync(at('cnn-smallest.json'), JSON.stringify(smallestConfig(microSpace())));
 writeFileSync(at('vit-smallest.json'), JSON.stringify(smallestTransformer(space)));
 writeFileSync(at('vit-wide.json'), JSON.stringify({ ...largestTransformer(space), embedDim: 32 }));
@@ -58,8 +66,11 @@ describe('hwnas finetune --checkpoint <SuperTransformer>', () => {
       ['a CNN config for a SuperTransformer', baseWith('--config', at('cnn-smallest.json')), /config .*cnn-smallest\.json is a CNN subnet config, not a SubTransformer of space 'tiny-vit': give a config with "kind": "vit"/],
       ['a SubTransformer config for a CNN supernet', ['--checkpoint', at('cnn.ckpt'), '--config', at('vit-smallest.json'), ...opts], /config .*vit-smallest\.json is a SubTransformer config \(kind 'vit'\), not a subnet of CNN space 'micro': give a config of that space, or largest\/smallest/],
       ['a SubTransformer outside the space', baseWith('--config', at('vit-wide.json')), /invalid SubTransformer config for space 'tiny-vit':\n {2}config\.embedDim = 32 is not one of the space's embedDims \[16, 24\]/],
-      ['a CNN teacher for a SubTransformer', [...base, '--teacher', at('cnn.ckpt')], /--teacher .*cnn\.ckpt is a CNN training checkpoint .*, and a SubTransformer learns from a SuperTransformer: give a SuperTransformer checkpoint/],
-      ['a SuperTransformer teacher for a CNN subnet', ['--checkpoint', at('cnn.ckpt'), '--config', 'smallest', ...opts, '--teacher', at('vit.ckpt')], /--teacher .*vit\.ckpt is a SuperTransformer training checkpoint: give a CNN training checkpoint/],
+      ['a CNN teacher of other images', [...base, '--teacher', at('tiny-cnn.ckpt')], /teacher .*tiny-cnn\.ckpt takes 8x8x1 images of 3 classes, but .*vit\.ckpt takes 28x28x1 images of 10 classes: give a teacher trained on the same data/],
+      ['a CNN teacher of the classes in another order', [...base, '--teacher', at('resnet-reordered.ckpt')], /teacher .*resnet-reordered\.ckpt was trained on the classes Ankle boot, Bag, .*vit\.ckpt on T-shirt\/top, .*: give a teacher trained on the same data, with its classes in the same order/],
+      ["a --teacher-config outside a CNN teacher's space", [...base, '--teacher', at('resnet.ckpt'), '--teacher-config', at('cnn-smallest.json')], /--teacher-config .*cnn-smallest\.json is not a subnet of .*resnet\.ckpt's space 'micro-hybrid-standalone' \(.*\): give a config of that space, or largest/],
+      ['an unknown --distill-mode', [...base, '--distill-mode', 'sharp'], /--distill-mode must be one of soft, hard \(got 'sharp'\)/],
+      ['--distill-mode with --no-distill', [...base, '--distill-mode', 'hard', '--no-distill'], /--distill-mode says how to learn from the teacher, but --no-distill turns distillation off: drop one of them/],
       ['a teacher of other classes', [...base, '--teacher', at('three-classes.ckpt')], /teacher .*three-classes\.ckpt takes 28x28x1 images of 3 classes, but .*vit\.ckpt takes 28x28x1 images of 10 classes: give a teacher trained on the same data/],
       ["a --teacher-config outside the teacher's space", [...base, '--teacher', at('other-vit.ckpt'), '--teacher-config', at('vit-wide.json')], /--teacher-config .*vit-wide\.json is not a SubTransformer of .*other-vit\.ckpt's space 'tiny-vit' \(config\.embedDim = 32 .*\): give a config of that space, or largest/],
       ['a zero learning rate', [...base, '--lr', '0'], /--lr must be a positive number \(got '0'\)/],
@@ -130,12 +141,51 @@ describe('hwnas finetune --checkpoint <SuperTransformer>', () => {
     assert.equal(r.status, 0, r.stderr);
     assert.match(r.stdout, /distilling from .*other-vit\.ckpt's d16-L1-h1-r1 \(a frozen copy\)/);
     const ck = loadCheckpoint<Meta>(at('t.ckpt'));
-    assert.deepEqual(ck.meta.teacher, { space, config: smallestTransformer(space), from: at('other-vit.ckpt') });
+    assert.deepEqual(ck.meta.teacher, { kind: 'hwnas-supertransformer', space, config: smallestTransformer(space), from: at('other-vit.ckpt'), mode: 'soft' });
     assert.deepEqual(ck.arrays.teacherParams, otherParams);
     const none = run(...base, '--no-distill', '--max-steps', '1', '--out', at('labels.ckpt'));
     assert.equal(none.status, 0, none.stderr);
     const labels = loadCheckpoint<Meta>(at('labels.ckpt'));
     assert.equal(labels.meta.teacher, undefined);
     assert.deepEqual(Object.keys(labels.arrays), ['params', 'velocity']);
+  });
+  it("distils from a ResNet-like CNN trained on its own (DeiT), keeps it for --resume without its file, and refuses another teacher or mode on resume", () => {
+    const out = at('deit.ckpt');
+    const first = run(...base, '--teacher', at('resnet.ckpt'), '--max-steps', '2', '--out', out);
+    assert.equal(first.status, 0, first.stderr);
+    assert.match(first.stdout, /distilling from .*resnet\.ckpt's d2,2\|.* \(a frozen copy\)/);
+    const ck = loadCheckpoint<Meta>(out);
+    assert.equal(ck.meta.kind, 'hwnas-supertransformer', 'the student stays a SuperTransformer checkpoint');
+    assert.deepEqual(ck.meta.teacher, { kind: 'hwnas-supernet', space: resnet.space, config: resnet.config, from: at('resnet.ckpt'), mode: 'soft' });
+    assert.deepEqual(ck.arrays.teacherParams, resnet.params);
+
+    const kept = snapshot().get('deit.ckpt');
+    const refusals: Array<[string[], RegExp]> = [
+      [['--teacher', at('vit.ckpt')], /--teacher .*vit\.ckpt differs from .*deit\.ckpt's teacher .*resnet\.ckpt \(config d2,2\|.*\): a resumed run distils from the teacher its checkpoint keeps; drop --teacher/],
+      [['--distill-mode', 'hard'], /--distill-mode hard differs from .*deit\.ckpt's teacher .*resnet\.ckpt/],
+      [['--teacher-config', at('vit-smallest.json')], /--teacher-config .*vit-smallest\.json differs from .*deit\.ckpt's teacher .*resnet\.ckpt/],
+    ];
+    for (const [args, message] of refusals) {
+      const r = run(...base, ...args, '--resume', '--max-steps', '1', '--out', out);
+      assert.equal(r.status, 1, `${args.join(' ')}: exit ${r.status}\n${r.stderr}`);
+      assert.match(r.stderr, message);
+    }
+    assert.equal(snapshot().get('deit.ckpt'), kept, 'a refused resume changed the checkpoint');
+    // The teacher's file gone: the checkpoint still holds its weights, and its kind.
+    renameSync(at('resnet.ckpt'), at('resnet-moved.ckpt'));
+    try {
+      const resumed = run(...base, '--resume', '--distill-mode', 'soft', '--max-steps', '1', '--out', out);
+      assert.equal(resumed.status, 0, resumed.stderr);
+    } finally {
+      renameSync(at('resnet-moved.ckpt'), at('resnet.ckpt'));
+    }
+    const after = loadCheckpoint<Meta>(out);
+    assert.equal(after.meta.step, 3);
+    assert.deepEqual(after.arrays.teacherParams, resnet.params);
+
+    const hard = run(...base, '--teacher', at('resnet.ckpt'), '--distill-mode', 'hard', '--max-steps', '1', '--out', at('deit-hard.ckpt'));
+    assert.equal(hard.status, 0, hard.stderr);
+    assert.match(hard.stdout, /distilling from .*resnet\.ckpt's .* \(a frozen copy; its argmax as labels, DeiT's hard distillation\)/);
+    assert.equal(loadCheckpoint<Meta>(at('deit-hard.ckpt')).meta.teacher?.mode, 'hard');
   });
 });

@@ -53,7 +53,7 @@ describe('a frozen teacher in the replica', () => {
     const largest = largestConfig(space);
     const tensorsBefore = tf.memory().numTensors;
     // The teacher starts as the student's own largest subnet (the same weights, copied).
-    const replica = new SupernetReplica({ space, seed: 3, hyper, teacher: { space, params: weightsOf(space, 3), config: largest } });
+    const replica = new SupernetReplica({ space, seed: 3, hyper, teacher: { kind: 'hwnas-supernet', space, params: weightsOf(space, 3), config: largest } });
     const id = replica.teacher!.id;
     const xt = tf.tensor4d(x, [n, 28, 28, 1]) as Tensor4D;
     const frozen = (): Float32Array => {
@@ -93,7 +93,7 @@ describe('a frozen teacher in the replica', () => {
     const x = new Float32Array(n * 28 * 28);
     fillBatch(data.train, Int32Array.from({ length: n }, (_, i) => i), x, { augment: false });
     const y = Int32Array.from(data.train.labels.subarray(0, n));
-    const teacherOf = (seed: number) => ({ space, params: weightsOf(space, seed), config: largestConfig(space) });
+    const teacherOf = (seed: number) => ({ kind: 'hwnas-supernet' as const, space, params: weightsOf(space, seed), config: largestConfig(space) });
     const a = new SupernetReplica({ space, seed: 3, hyper, teacher: teacherOf(3) });
     const b = new SupernetReplica({ space, seed: 3, hyper, teacher: teacherOf(4) });
     const none = new SupernetReplica({ space, seed: 3, hyper });
@@ -132,7 +132,7 @@ describe('fine-tuning with a frozen teacher (SupernetTrainer)', () => {
     const dir = tempDir('hwnas-teacher-');
     const data = smallFashionMnist(64, 32, 32); // 4 steps per epoch, 8 in all
     const init = { params: weightsOf(space, 0), from: 'init.ckpt' };
-    const teacher: TeacherSource = { space, params: weightsOf(space, 5), config: largestConfig(space), from: 'teacher.ckpt' };
+    const teacher: TeacherSource = { kind: 'hwnas-supernet', space, params: weightsOf(space, 5), config: largestConfig(space), from: 'teacher.ckpt' };
     const teacherCopy = teacher.params.slice();
 
     const straight = new SupernetTrainer(space, data, join(dir, 'a.ckpt'), options, teacher);
@@ -148,7 +148,7 @@ describe('fine-tuning with a frozen teacher (SupernetTrainer)', () => {
     await engineB.close();
     const paused = loadCheckpoint<TrainMeta>(path);
     assert.equal(paused.meta.step, 3);
-    assert.deepEqual(paused.meta.teacher, { space, config: largestConfig(space), from: 'teacher.ckpt' });
+    assert.deepEqual(paused.meta.teacher, { kind: 'hwnas-supernet', space, config: largestConfig(space), from: 'teacher.ckpt', mode: 'soft' });
     assert.deepEqual(paused.arrays.teacherParams, teacherCopy, "the checkpoint keeps the teacher's weights exactly");
     copyFileSync(path, join(dir, 'c.ckpt'));
 
@@ -183,13 +183,13 @@ describe('fine-tuning with a frozen teacher (SupernetTrainer)', () => {
 
   it('refuses a teacher for phases it cannot teach, or of other images', () => {
     const data = smallFashionMnist(32);
-    const teacher: TeacherSource = { space, params: weightsOf(space, 5), config: largestConfig(space), from: 'teacher.ckpt' };
+    const teacher: TeacherSource = { kind: 'hwnas-supernet', space, params: weightsOf(space, 5), config: largestConfig(space), from: 'teacher.ckpt' };
     const sandwich: PhaseSpec = { name: 'sandwich', epochs: 1, lr: 0.05, warmupEpochs: 0, sandwich: true, randomSubnets: 1 };
     assert.throws(() => new SupernetTrainer(space, data, 'x.ckpt', { ...options, phases: [sandwich] }, teacher), /options\.phases\[0\] \('sandwich'\) has no config: give it one, or drop the teacher/);
     assert.throws(() => new SupernetTrainer(space, data, 'x.ckpt', { ...options, phases: [{ ...phase, teacher: largestConfig(space) }] }, teacher), /phases\[0\]\.teacher and a frozen teacher are two teachers/);
     const tiny = tinySpace();
     assert.throws(
-      () => new SupernetTrainer(space, data, 'x.ckpt', options, { space: tiny, params: weightsOf(tiny, 0), config: largestConfig(tiny), from: 'tiny.ckpt' }),
+      () => new SupernetTrainer(space, data, 'x.ckpt', options, { kind: 'hwnas-supernet', space: tiny, params: weightsOf(tiny, 0), config: largestConfig(tiny), from: 'tiny.ckpt' }),
       /teacher tiny\.ckpt takes 8x8x1 images of 3 classes, but space 'micro' takes 28x28x1 images of 10 classes: give a teacher trained on the same data/,
     );
   });

@@ -7,13 +7,17 @@ import { largestConfig, smallestConfig } from '../../../space/searchSpace.js';
 import type { SubnetConfig } from '../../../space/types.js';
 import { loadCheckpoint, saveCheckpoint } from '../../../supernet/train/checkpoint.js';
 import { createEngine } from '../../../supernet/train/engines.js';
-import { checkTeacherFits, loadTeacher, trainedConfig } from '../../../supernet/train/loadTeacher.js';
+import { checkTeacherFits, loadTeacher } from '../../../supernet/train/loadTeacher.js';
+import { kCnnNet, trainedConfig } from '../../../supernet/train/netKinds.js';
 import { SupernetTrainer } from '../../../supernet/train/SupernetTrainer.js';
 import type { TrainMeta } from '../../../supernet/train/trainTypes.js';
 import { kFashionMnistClasses } from '../../../supernet/data/fashionMnist.js';
 import { microSpace, smallFashionMnist } from '../../fixtures/data.js';
 import { fashionDataMeta, writeStandaloneCheckpoint, writeSupernetCheckpoint } from '../../fixtures/trainingCheckpoints.js';
 import { tempDir } from '../../fixtures/tempDir.js';
+import { tinyVitSpace } from '../../fixtures/vit.js';
+import { writeSuperTransformerCheckpoint } from '../../fixtures/vitCheckpoints.js';
+import { largestTransformer, smallestTransformer } from '../../../space/transformer/configs.js';
 
 describe('loadTeacher', () => {
   before(async () => {
@@ -37,7 +41,9 @@ describe('loadTeacher', () => {
     assert.equal(t.from, standalone);
     assert.deepEqual(t.data?.classNames, [...kFashionMnistClasses]);
     assert.deepEqual(loadTeacher(standalone, 'largest').config, largestConfig(own.space));
-    assert.deepEqual(trainedConfig(loadCheckpoint<TrainMeta>(standalone).meta), own.config);
+    const { meta } = loadCheckpoint<TrainMeta>(standalone);
+    assert.deepEqual(trainedConfig(kCnnNet, meta.space, meta.options.phases), own.config);
+    assert.equal(t.kind, 'hwnas-supernet');
 
     const supernet = join(dir, 'supernet.ckpt');
     writeSupernetCheckpoint(supernet, space);
@@ -47,7 +53,27 @@ describe('loadTeacher', () => {
     writeFileSync(quantised, JSON.stringify(small));
     const { wBits: _w, aBits: _a, ...float } = small;
     assert.deepEqual(loadTeacher(supernet, quantised).config, float, 'a teacher runs in float');
-    assert.deepEqual(loadTeacher(supernet, 'smallest', (m) => largestConfig(m.space)).config, smallestConfig(space));
+    assert.deepEqual(loadTeacher(supernet, 'smallest', 'largest').config, smallestConfig(space));
+    assert.deepEqual(loadTeacher(standalone, undefined, 'largest').config, largestConfig(own.space));
+  });
+
+  it("takes a SuperTransformer checkpoint as a teacher of its own kind: its largest SubTransformer, or the one asked for", () => {
+    const dir = tempDir('hwnas-load-teacher-');
+    const path = join(dir, 'vit.ckpt');
+    const vit = tinyVitSpace();
+    const params = writeSuperTransformerCheckpoint(path, vit, 2);
+    const t = loadTeacher(path);
+    assert.equal(t.kind, 'hwnas-supertransformer');
+    assert.deepEqual(t.space, vit);
+    assert.deepEqual(t.config, largestTransformer(vit));
+    assert.deepEqual(t.params, params);
+    assert.deepEqual(t.data?.classNames, [...kFashionMnistClasses]);
+    assert.deepEqual(loadTeacher(path, 'smallest').config, smallestTransformer(vit));
+    const wide = join(dir, 'wide.json');
+    writeFileSync(wide, JSON.stringify({ ...largestTransformer(vit), embedDim: 32 }));
+    assert.throws(() => loadTeacher(path, wide), /--teacher-config .*wide\.json is not a SubTransformer of .*vit\.ckpt's space 'tiny-vit' \(config\.embedDim = 32 .*\): give a config of that space, or largest/);
+    // Images and classes decide, not the kind: it fits a CNN student of the same data.
+    assert.doesNotThrow(() => checkTeacherFits(t, space.input, 'student.ckpt', fashionDataMeta()));
   });
 
   it('refuses what cannot teach, naming the flag and the fix', () => {
@@ -56,15 +82,13 @@ describe('loadTeacher', () => {
     writeStandaloneCheckpoint(standalone, space, network);
     const configFile = join(dir, 'micro-smallest.json');
     writeFileSync(configFile, JSON.stringify(smallestConfig(space)));
-    assert.throws(() => loadTeacher(standalone, configFile), /--teacher-config .*micro-smallest\.json is not a config of .*standalone\.ckpt's space 'micro-standalone' \(.*\): give a config of that space, or largest/);
+    assert.throws(() => loadTeacher(standalone, configFile), /--teacher-config .*micro-smallest\.json is not a subnet of .*standalone\.ckpt's space 'micro-standalone' \(.*\): give a config of that space, or largest/);
     assert.throws(() => loadTeacher(join(dir, 'none.ckpt')), /--teacher: cannot read checkpoint .*none\.ckpt: it does not exist/);
     assert.throws(() => loadTeacher(dir), /--teacher: cannot read checkpoint .*: it is a folder, not a file/);
     writeFileSync(join(dir, 'foreign.json'), '{"format":"something else"}');
-    assert.throws(() => loadTeacher(join(dir, 'foreign.json')), /--teacher .*foreign\.json is not a checkpoint of hwnas: give a CNN training checkpoint written by hwnas train/);
-    saveCheckpoint(join(dir, 'vit.ckpt'), { kind: 'hwnas-supertransformer', space: { name: 'vit' }, options: { phases: [] } }, { params: new Float32Array(3) });
-    assert.throws(() => loadTeacher(join(dir, 'vit.ckpt')), /vit\.ckpt is a SuperTransformer training checkpoint: give a CNN training checkpoint/);
+    assert.throws(() => loadTeacher(join(dir, 'foreign.json')), /--teacher .*foreign\.json is not a checkpoint of hwnas: give a training checkpoint written by hwnas train \(a supernet, a network trained with --config, or a SuperTransformer\) or by hwnas finetune/);
     saveCheckpoint(join(dir, 'other.ckpt'), { kind: 'something' }, { params: new Float32Array(3) });
-    assert.throws(() => loadTeacher(join(dir, 'other.ckpt')), /other\.ckpt is not a training checkpoint \(kind something\)/);
+    assert.throws(() => loadTeacher(join(dir, 'other.ckpt')), /--teacher .*other\.ckpt is not a training checkpoint \(kind something\): give a training checkpoint written by hwnas train/);
   });
 
   it('checks that the teacher predicts the student\'s classes, in the same order', () => {

@@ -102,7 +102,7 @@ describe('fine-tuning one SubTransformer', () => {
     const { x, y } = batch(n);
     const params = superTransformerWeights(space, 0);
     const largest = largestTransformer(space);
-    const replica = await createReplica({ space, seed: 0, hyper: { ...kTransformerRecipe.hyper }, teacher: { space, params: params.slice(), config: largest } });
+    const replica = await createReplica({ space, seed: 0, hyper: { ...kTransformerRecipe.hyper }, teacher: { kind: 'hwnas-supertransformer', space, params: params.slice(), config: largest } });
     const xt = tf.tensor4d(x, [n, 28, 28, 1]) as Tensor4D;
     try {
       const id = replica.teacher!.id;
@@ -135,7 +135,7 @@ describe('fine-tuning one SubTransformer', () => {
     const data = smallFashionMnist(64, 32, 32); // 4 steps per epoch, 8 in all
     const init = { params: superTransformerWeights(space, 0), from: 'super.ckpt' };
     const initCopy = init.params.slice();
-    const teacher: TeacherSource<TransformerSpace, TransformerConfig> = { space, params: init.params.slice(), config: largestTransformer(space), from: 'super.ckpt' };
+    const teacher: TeacherSource = { kind: 'hwnas-supertransformer', space, params: init.params.slice(), config: largestTransformer(space), from: 'super.ckpt' };
     const mask = readMask(cfg);
 
     const straight = new SupernetTrainer(net, data, join(dir, 'a.ckpt'), options, teacher);
@@ -160,7 +160,7 @@ describe('fine-tuning one SubTransformer', () => {
     await engineB.close();
     const paused = loadCheckpoint<Meta>(path);
     assert.equal(paused.meta.step, 3);
-    assert.deepEqual(paused.meta.teacher, { space, config: largestTransformer(space), from: 'super.ckpt' });
+    assert.deepEqual(paused.meta.teacher, { kind: 'hwnas-supertransformer', space, config: largestTransformer(space), from: 'super.ckpt', mode: 'soft' });
     assert.deepEqual(paused.arrays.teacherParams, initCopy, "the checkpoint keeps the teacher's weights exactly");
     assert.deepEqual(paused.meta.options.phases[0].config, cfg);
 
