@@ -114,7 +114,7 @@ function snapshot(): Map<string, string> {
 
 function runCli(args: string[]): Promise<{ code: number; stderr: string }> {
   return new Promise((resolve) => {
-    execFile(process.execPath, [cli, ...args], { cwd: dir, env: { ...process.env, HWNAS_DEBUG: '' }, timeout: 60_000 }, (err, _stdout, stderr) => {
+    execFile(process.execPath, [cli, ...args], { cwd: dir, env: { ...process.env, HWNAS_DEBUG: '' }, timeout: 120_000 }, (err, _stdout, stderr) => {
       resolve({ code: err === null ? 0 : typeof err.code === 'number' ? err.code : -1, stderr });
     });
   });
