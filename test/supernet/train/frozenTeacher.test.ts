@@ -18,6 +18,7 @@ import type { PhaseSpec, TrainOptions } from '../../../supernet/train/schedule.j
 import type { TrainMeta } from '../../../supernet/train/trainTypes.js';
 import { microSpace, smallFashionMnist } from '../../fixtures/data.js';
 import { tinySpace } from '../../space/tinySpace.js';
+import { frozenPredictions } from '../../fixtures/trainingCheckpoints.js';
 import { tempDir } from '../../fixtures/tempDir.js';
 
 const hyper: SupernetHyper = { momentum: 0.9, weightDecay: 5e-5, labelSmoothing: 0.1, kdWeight: 1 };
@@ -56,12 +57,7 @@ describe('a frozen teacher in the replica', () => {
     const replica = new SupernetReplica({ space, seed: 3, hyper, teacher: { kind: 'hwnas-supernet', space, params: weightsOf(space, 3), config: largest } });
     const id = replica.teacher!.id;
     const xt = tf.tensor4d(x, [n, 28, 28, 1]) as Tensor4D;
-    const frozen = (): Float32Array => {
-      const p = replica.teacherPredictions(xt, id);
-      const v = p.dataSync().slice() as Float32Array;
-      p.dispose();
-      return v;
-    };
+    const frozen = (): Float32Array => frozenPredictions(replica, xt, id);
     const shared = (): Float32Array => tf.tidy(() => tf.softmax(replica.net.forward(largest, xt, { kind: 'train' })).dataSync().slice() as Float32Array);
     const frozen0 = frozen();
     const shared0 = shared();

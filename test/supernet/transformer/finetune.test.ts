@@ -28,6 +28,7 @@ import { Rng } from '../../../space/rng.js';
 import { smallFashionMnist } from '../../fixtures/data.js';
 import { tinyVitSpace } from '../../fixtures/vit.js';
 import { superTransformerWeights } from '../../fixtures/vitCheckpoints.js';
+import { frozenPredictions } from '../../fixtures/trainingCheckpoints.js';
 import { tempDir } from '../../fixtures/tempDir.js';
 
 type Meta = TrainMeta<TransformerSpace, TransformerConfig>;
@@ -106,12 +107,7 @@ describe('fine-tuning one SubTransformer', () => {
     const xt = tf.tensor4d(x, [n, 28, 28, 1]) as Tensor4D;
     try {
       const id = replica.teacher!.id;
-      const frozen = (): Float32Array => {
-        const p = replica.teacherPredictions(xt, id);
-        const v = p.dataSync().slice() as Float32Array;
-        p.dispose();
-        return v;
-      };
+      const frozen = (): Float32Array => frozenPredictions(replica, xt, id);
       const shared = (): Float32Array => tf.tidy(() => tf.softmax(replica.net.forward(largest, xt, { kind: 'train' })).dataSync().slice() as Float32Array);
       const frozen0 = frozen();
       assert.ok(maxDiff(frozen0, shared()) < 1e-6, 'before training, the frozen copy predicts as the shared largest');
