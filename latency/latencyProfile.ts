@@ -26,8 +26,13 @@
  *                          and its relative precision (`spread`; noisier subnets weigh less)
  *   reference              (optional) a fixed subnet timed beside every measurement and its
  *                          median time: all times are at the machine's speed it stands for
- *   int8                   (optional) uint8 vs int8 weight containers measured here: which
- *                          one exports for this target use (int8Container.ts)
+ *   int8                   (optional) uint8 vs int8 weight containers measured here, before
+ *                          the table and subnets: which one is faster and exact (int8Container.ts)
+ *   measuredWeightType     (optional) the container of quantized weights the table, the subnets
+ *                          and so the quantized model were measured with - int8.weightType in
+ *                          profiles that record it; exports for this target use it. Absent:
+ *                          uint8 - profiles written before it was recorded were measured with
+ *                          uint8 even when their int8.weightType names int8
  *   adapted                (optional) the profile was adapted from another machine's profile
  *                          with a few measurements here (adaptProfile.ts): source, samples,
  *                          the per-feature-class scales and their leave-one-out quality
@@ -149,6 +154,8 @@ export const latencyProfileSchema = z
       maxRelativeDifference: z.number().nonnegative(),
       subnets: z.number().int().positive(),
     }).optional(),
+    /** The container the table and subnets were measured with (see measuredWeightType()); absent: uint8. */
+    measuredWeightType: z.enum(['uint8', 'int8']).optional(),
   })
   .superRefine((p, ctx) => {
     if (p.bits && p.model.quantized === undefined) {
@@ -182,6 +189,15 @@ export type LatencyProfile = Omit<ParsedProfile, 'space' | 'subnets' | 'referenc
   subnets: Array<{ config: SubnetConfig; ms: number; spread?: number }>;
 };
 export type LinearModel = z.infer<typeof linearModelSchema>;
+
+/**
+ * The container of quantized weights a profile's table and subnets were measured with, so the
+ * one its quantized predictions hold for: uint8 unless it records another (older profiles were
+ * all measured with uint8, whatever their `int8.weightType` says).
+ */
+export function measuredWeightType(profile: Pick<LatencyProfile, 'measuredWeightType'>): 'uint8' | 'int8' {
+  return profile.measuredWeightType ?? 'uint8';
+}
 
 /** Validates parsed JSON as a latency profile; `origin` names it in error messages. */
 export function parseLatencyProfile(data: unknown, origin: string): LatencyProfile {

@@ -13,7 +13,9 @@
  * Fitted per precision group (float, quantized) on relative error, like the source model.
  *
  * The result is an ordinary profile (the source's table, the scaled weights, this machine's
- * fingerprint, the adaptation subnets) that ProfileLatencyModel uses unchanged.
+ * fingerprint, the adaptation subnets) that ProfileLatencyModel uses unchanged. Which container
+ * of int8 weights runs faster here is measured first, and the subnets are measured with it
+ * (the one exports use): a container other than the source's is one more thing the scales adapt.
  */
 import { layersOf } from '../space/layers.js';
 import { configKey } from '../space/searchSpace.js';
@@ -29,7 +31,7 @@ import { machineInfo } from './machine.js';
 import { spreadWeight } from './fittedProfile.js';
 import { atTypicalSpeed, measureSubnet, referenceConfig, subnetGraph } from './measureSubnet.js';
 import { sampleSubnets, splitCount, subnetGroups } from './subnetSets.js';
-import { compareInt8Containers } from './int8Container.js';
+import { compareInt8Containers, withContainer } from './int8Container.js';
 
 /** The feature class of a feature name (of either feature set): the scale the adaptation fits for it. */
 export function featureClass(name: string): string {
@@ -224,23 +226,24 @@ export async function adaptProfile(runtime: BenchRuntime, source: LatencyProfile
   const groups = subnetGroups(source.bits);
   const counts = splitCount(o.samples, groups.length);
   const configs = groups.flatMap((group, g) => sampleSubnets(space, group, counts[g], o.seed + 7919 * g, exclude).map((config) => ({ group, config })));
+  const int8 = await compareInt8Containers(runtime, space, sampler);
+  const measuring = int8 === null ? runtime : withContainer(runtime, int8.weightType);
   const refConfig = source.reference?.config ?? referenceConfig(space);
-  const reference = subnetGraph(runtime, space, refConfig);
+  const reference = subnetGraph(measuring, space, refConfig);
   const raw: Array<{ config: SubnetConfig; ms: number; refMs: number; spread: number }> = [];
   o.onProgress?.(0, configs.length);
   for (const { group, config } of configs) {
-    const m = await measureSubnet(runtime, space, group, config, sampler, undefined, reference);
+    const m = await measureSubnet(measuring, space, group, config, sampler, undefined, reference);
     raw.push({ config, ms: m.ms, refMs: m.refMs as number, spread: m.spread });
     o.onProgress?.(raw.length, configs.length);
   }
   // At this machine's typical speed over the run (the reference's median), as a profile is.
   const typicalRefMs = median(raw.map((m) => m.refMs));
   const measured = raw.map((m) => ({ ...m, ms: atTypicalSpeed(m.ms, m.refMs, typicalRefMs) }));
-  const int8 = await compareInt8Containers(runtime, space, sampler);
   const adapted = adaptModel(source, measured.map((m) => ({ config: m.config, ms: m.ms, weight: spreadWeight(m.spread) })));
   const round = (x: number) => Number(x.toPrecision(6));
   const seconds = (Date.now() - t0) / 1000;
-  const { adapted: _previous, tableSpread: _spread, int8: _int8, reference: _reference, ...rest } = source;
+  const { adapted: _previous, tableSpread: _spread, int8: _int8, measuredWeightType: _measured, reference: _reference, ...rest } = source;
   const profile = parseLatencyProfile(JSON.parse(JSON.stringify({
     ...rest,
     version: kProfileVersion,
@@ -250,7 +253,7 @@ export async function adaptProfile(runtime: BenchRuntime, source: LatencyProfile
     subnets: measured.map((m) => ({ config: m.config, ms: round(m.ms), spread: round(m.spread) })),
     adapted: { from, fromMachine: source.machine, samples: measured.length, groups: adapted.groups },
     reference: { config: refConfig, ms: round(typicalRefMs) },
-    ...(int8 !== null ? { int8 } : {}),
+    ...(int8 !== null ? { int8, measuredWeightType: int8.weightType } : {}),
   })), `the profile adapted from ${from}`);
   return { profile, seconds };
 }

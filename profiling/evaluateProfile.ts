@@ -7,14 +7,18 @@
  * subnets re-measured several times: the coefficient of variation of their medians, and how
  * often a re-measurement lands within +-10% of the subnet's mean - what a perfect predictor of
  * one measurement could reach; measurementNoise.ts, shared with transformer profiles).
+ * Quantized subnets run with the container of int8 weights the profile was measured with (the
+ * one exports use). Each held-out subnet is reported too (its key, MACs, predicted and measured
+ * time), for analysis of `--json` output.
  */
 import { configKey } from '../space/searchSpace.js';
 import { layersOf, macs } from '../space/layers.js';
 import type { SubnetConfig } from '../space/types.js';
-import type { LatencyProfile } from '../latency/latencyProfile.js';
+import { measuredWeightType, type LatencyProfile } from '../latency/latencyProfile.js';
 import { ProfileLatencyModel } from '../latency/ProfileLatencyModel.js';
 import { leastSquares, mape, median, shareWithin, spearman } from '../util/stats.js';
 import type { BenchRuntime } from './benchRuntime.js';
+import { withContainer } from './int8Container.js';
 import { machineDifferences, machineInfo, type MachineInfo } from './machine.js';
 import { atTypicalSpeed, measureSubnet, subnetGraph } from './measureSubnet.js';
 import { checkSampler, kDefaultSampler, type SamplerSettings } from './interleaved.js';
@@ -41,6 +45,19 @@ export interface Agreement {
   spearman: number;
 }
 
+/** One held-out subnet: its first measurement (the noise re-measurements are in `noise`). */
+export interface HeldOutSubnet {
+  /** configKey of its config. */
+  key: string;
+  macs: number;
+  predictedMs: number;
+  /** At the profile's speed (see referenceRatio), as the agreement compares it. */
+  measuredMs: number;
+  /** The reference subnet in the same rounds, ms as measured (absent for a profile without one). */
+  refMs?: number;
+  noisy: boolean;
+}
+
 export interface GroupEvaluation {
   group: SubnetGroup;
   /** Subnets measured; of those, how many stayed noisy after their bounded rounds (kept). */
@@ -50,10 +67,14 @@ export interface GroupEvaluation {
   profile: Agreement;
   macsOnly: Agreement;
   noise: MeasurementNoise;
+  /** Every held-out subnet, in the order measured. */
+  rows: HeldOutSubnet[];
 }
 
 export interface ProfileEvaluation {
   target: string;
+  /** The container of quantized weights the subnets ran with: the one the profile was measured with (null: the runtime has no choice). */
+  weightType: 'uint8' | 'int8' | null;
   machine: MachineInfo;
   /** How this machine differs from the profile's (empty: the same). */
   machineDifferences: string[];
@@ -96,6 +117,8 @@ export async function evaluateProfile(runtime: BenchRuntime, profile: LatencyPro
   checkSampler(sampler);
   const t0 = Date.now();
   const { space } = profile;
+  const weightType = runtime.withWeightType !== undefined && profile.bits ? measuredWeightType(profile) : null;
+  const measuring = weightType === null ? runtime : withContainer(runtime, weightType);
   const model = new ProfileLatencyModel(profile, (cfg) => layersOf(space, cfg));
   const training = new Set(profile.subnets.map((s) => configKey(space, s.config)));
   const groups = subnetGroups(profile.bits);
@@ -105,23 +128,24 @@ export async function evaluateProfile(runtime: BenchRuntime, profile: LatencyPro
   const tick = () => o.onProgress?.(++done, total);
   o.onProgress?.(0, total);
   const out: GroupEvaluation[] = [];
-  const reference = profile.reference ? subnetGraph(runtime, space, profile.reference.config) : undefined;
+  const reference = profile.reference ? subnetGraph(measuring, space, profile.reference.config) : undefined;
   const refTimes: number[] = [];
-  const timeAt = async (group: SubnetGroup, config: SubnetConfig): Promise<{ ms: number; noisy: boolean }> => {
-    const m = await measureSubnet(runtime, space, group, config, sampler, undefined, reference);
+  const timeAt = async (group: SubnetGroup, config: SubnetConfig): Promise<{ ms: number; refMs?: number; noisy: boolean }> => {
+    const m = await measureSubnet(measuring, space, group, config, sampler, undefined, reference);
     if (m.refMs !== undefined) refTimes.push(m.refMs);
-    return { ms: profile.reference ? atTypicalSpeed(m.ms, m.refMs, profile.reference.ms) : m.ms, noisy: m.noisy };
+    const ms = profile.reference ? atTypicalSpeed(m.ms, m.refMs, profile.reference.ms) : m.ms;
+    return { ms, ...(m.refMs !== undefined ? { refMs: m.refMs } : {}), noisy: m.noisy };
   };
   for (const [g, group] of groups.entries()) {
     const configs = sampleSubnets(space, group, o.subnets, o.seed + 7919 * g, training);
-    const measured: { config: SubnetConfig; ms: number }[] = [];
+    const measured: { config: SubnetConfig; ms: number; refMs?: number; noisy: boolean }[] = [];
     let noisy = 0;
     const repeats: number[][] = [];
     for (const [i, config] of configs.entries()) {
       const first = await timeAt(group, config);
       tick();
       if (first.noisy) noisy++;
-      measured.push({ config, ms: first.ms });
+      measured.push({ config, ...first });
       if (i < noiseModels) {
         const times = [first.ms];
         for (let r = 1; r < o.noiseRepeats; r++) {
@@ -134,19 +158,25 @@ export async function evaluateProfile(runtime: BenchRuntime, profile: LatencyPro
     const actual = measured.map((m) => m.ms);
     const quantized = profile.bits && group !== 'fp32';
     const macsOnly = macsPredictor(profile, quantized);
+    const predicted = model.predict(measured.map((m) => m.config));
     out.push({
       group,
       subnets: measured.length,
       noisy,
       medianMs: median(actual),
-      profile: agreement(model.predict(measured.map((m) => m.config)), actual),
+      profile: agreement(predicted, actual),
       macsOnly: agreement(measured.map((m) => macsOnly(m.config)), actual),
       noise: measurementNoise(repeats, o.noiseRepeats),
+      rows: measured.map((m, i) => ({
+        key: configKey(space, m.config), macs: macs(space, m.config), predictedMs: predicted[i], measuredMs: m.ms,
+        ...(m.refMs !== undefined ? { refMs: m.refMs } : {}), noisy: m.noisy,
+      })),
     });
   }
   const machine = machineInfo(runtime);
   return {
     target: `${profile.target}:${profile.threads}`,
+    weightType,
     machine,
     machineDifferences: machineDifferences(profile.machine, machine),
     referenceRatio: profile.reference && refTimes.length > 0 ? median(refTimes) / profile.reference.ms : null,

@@ -7,10 +7,12 @@
  * and were measured faster than uint8 (which there ran a 12.5M-MAC subnet 1.5x slower than
  * fp32). So a profile measures both on a few all-int8 subnets spread over the space's sizes,
  * interleaved in the same rounds, and checks that the int8 graph's outputs equal the uint8
- * graph's (same grid; uint8 accumulates exactly). The faster one is chosen only if it is exact.
+ * graph's (same grid; uint8 accumulates exactly). The faster one is chosen only if it is exact,
+ * before the table and subnets are measured: they are measured with the chosen container, the
+ * one exports use, so the quantized latency model predicts what is deployed.
  */
 import type { OnnxWeightType } from '../supernet/export/onnx/toOnnx.js';
-import { loadLatencyProfile } from '../latency/latencyProfile.js';
+import { loadLatencyProfile, measuredWeightType } from '../latency/latencyProfile.js';
 import { defaultProfilePath, kDefaultMeasuredThreads } from '../latency/measuredTarget.js';
 import type { ResolvedTarget } from '../latency/targets.js';
 import { macs } from '../space/layers.js';
@@ -97,15 +99,25 @@ export async function compareInt8Containers(
 }
 
 /**
- * The weight container an export for measured target `target` ('ort-cpu:1') uses: the choice
- * recorded in its profile (`given`, else the shipped default), uint8 when the profile has none
- * or cannot be read (uint8 is exact everywhere).
+ * `runtime` storing quantized weights in `weightType` (what a profile measures with, once it has
+ * chosen, and what evaluating, adapting and re-timing a profile measure with); `runtime` itself
+ * when it has no choice of container.
+ */
+export function withContainer(runtime: BenchRuntime, weightType: OnnxWeightType): BenchRuntime {
+  return runtime.withWeightType?.(weightType) ?? runtime;
+}
+
+/**
+ * The weight container an export for measured target `target` ('ort-cpu:1') uses: the one its
+ * profile (`given`, else the shipped default) was measured with, so that what runs is what the
+ * latency model predicts (an older profile that names int8 faster but was measured with uint8
+ * gives uint8); uint8 when there is no profile or it cannot be read (uint8 is exact everywhere).
  */
 export function weightTypeForTarget(target: ResolvedTarget, given?: string): OnnxWeightType {
   if (target.name !== 'ort-cpu') return 'uint8';
   const path = given ?? defaultProfilePath(target.name, target.threads ?? kDefaultMeasuredThreads);
   try {
-    return loadLatencyProfile(path).int8?.weightType ?? 'uint8';
+    return measuredWeightType(loadLatencyProfile(path));
   } catch {
     return 'uint8';
   }

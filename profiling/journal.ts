@@ -3,7 +3,8 @@
  * fsynced line per measurement, so a killed run loses at most the measurement it was taking.
  * The first line is a header naming what is measured; `--resume` continues a journal only
  * when its header matches (same target, threads, space, seed, harness settings and machine).
- * A torn last line (a kill mid-write) is dropped on open.
+ * A torn last line (a kill mid-write) is dropped on open. A CNN profile records the container
+ * of quantized weights it measures with (a `container` line) before its first measurement.
  */
 import { sameSpace } from '../space/sameSpace.js';
 import { appendFileSync, closeSync, existsSync, fsyncSync, mkdirSync, openSync, readFileSync, rmSync, truncateSync } from 'node:fs';
@@ -11,6 +12,7 @@ import { dirname } from 'node:path';
 import type { SearchSpace, SubnetConfig } from '../space/types.js';
 import { machineDifferences, type MachineInfo } from './machine.js';
 import type { SamplerSettings } from './interleaved.js';
+import type { Int8ContainerChoice } from './int8Container.js';
 
 export interface JournalHeader<S extends object = SearchSpace> {
   type: 'header';
@@ -60,6 +62,17 @@ export interface SubnetEntry<C = SubnetConfig> {
 
 export type JournalEntry<C = SubnetConfig> = PartEntry | SubnetEntry<C>;
 
+/**
+ * The container comparison of a profile (int8Container.ts; null: the runtime has no choice):
+ * every part and subnet of the journal is measured with `choice.weightType`.
+ */
+export interface ContainerRecord {
+  type: 'container';
+  choice: Int8ContainerChoice | null;
+}
+
+type JournalRecord<S extends object, C> = JournalHeader<S> | JournalEntry<C> | ContainerRecord;
+
 function headerDifferences<S extends object>(a: JournalHeader<S>, b: JournalHeader<S>): string[] {
   const out: string[] = [];
   if (a.target !== b.target || a.threads !== b.threads) out.push(`target ${a.target}:${a.threads} vs ${b.target}:${b.threads}`);
@@ -77,6 +90,8 @@ export class ProfileJournal<S extends object = SearchSpace, C = SubnetConfig> {
   /** Latest entry per part key and per subnet key. */
   readonly parts = new Map<string, PartEntry>();
   readonly subnets = new Map<string, SubnetEntry<C>>();
+  /** The container the measurements are taken with; undefined until recorded (older journals: uint8). */
+  container: ContainerRecord | undefined = undefined;
 
   private constructor(
     readonly path: string,
@@ -106,7 +121,7 @@ export class ProfileJournal<S extends object = SearchSpace, C = SubnetConfig> {
     }
     const records = lines.filter((l) => l.length > 0).map((l, i) => {
       try {
-        return JSON.parse(l) as JournalHeader<S> | JournalEntry<C>;
+        return JSON.parse(l) as JournalRecord<S, C>;
       } catch {
         throw new Error(`${path} line ${i + 1} is not JSON: the journal is damaged; delete it to start over`);
       }
@@ -121,14 +136,16 @@ export class ProfileJournal<S extends object = SearchSpace, C = SubnetConfig> {
     for (const r of records.slice(1)) {
       if (r.type === 'part') journal.parts.set(r.key, r);
       else if (r.type === 'subnet') journal.subnets.set(r.key, r);
+      else if (r.type === 'container') journal.container = r;
     }
     return journal;
   }
 
-  append(entry: JournalEntry<C>): void {
+  append(entry: JournalEntry<C> | ContainerRecord): void {
     this.appendLine(entry);
     if (entry.type === 'part') this.parts.set(entry.key, entry);
-    else this.subnets.set(entry.key, entry);
+    else if (entry.type === 'subnet') this.subnets.set(entry.key, entry);
+    else this.container = entry;
   }
 
   /** Deletes the journal (once the profile is written). */
@@ -136,7 +153,7 @@ export class ProfileJournal<S extends object = SearchSpace, C = SubnetConfig> {
     rmSync(this.path, { force: true });
   }
 
-  private appendLine(record: JournalHeader<S> | JournalEntry<C>): void {
+  private appendLine(record: JournalRecord<S, C>): void {
     appendFileSync(this.path, `${JSON.stringify(record)}\n`);
     const fd = openSync(this.path, 'r+');
     try {

@@ -1,15 +1,17 @@
 /**
  * Measuring a latency profile on this device (what `hwnas profile` runs):
- *   1. the lookup table: every part variant of the space (variants.ts) timed as a graph of its
+ *   1. which container of int8 weights this machine runs faster (int8Container.ts): the one
+ *      exports use, so steps 2 and 3 measure with it (recorded as `measuredWeightType`);
+ *   2. the lookup table: every part variant of the space (variants.ts) timed as a graph of its
  *      own against its baseline (partGraph.ts), the two back to back;
- *   2. whole random subnets in precision groups (subnetSets.ts);
- *   3. which container of int8 weights this machine runs faster (int8Container.ts);
- *   4. the latency model fitted on (2) (fitProfile.ts), and the profile written atomically.
- * Steps 1 and 2 time graphs with measurePart.ts and measureSubnet.ts; step 4 and
+ *   3. whole random subnets in precision groups (subnetSets.ts);
+ *   4. the latency model fitted on (3) (fitProfile.ts), and the profile written atomically.
+ * Steps 2 and 3 time graphs with measurePart.ts and measureSubnet.ts; step 4 and
  * `refitProfile` (which repeats it on a profile's stored measurements) are fittedProfile.ts.
  * Measurements run strictly one at a time with the runtime's fixed thread count, a part
  * interleaved with its baseline (interleaved.ts). Every one is journaled as it completes
- * (journal.ts), so `resume` skips what is measured. Nothing is thrown away for being noisy: a
+ * (journal.ts), the container choice first, so `resume` skips what is measured and measures
+ * the rest with the journal's container. Nothing is thrown away for being noisy: a
  * measurement that stays imprecise after its bounded rounds is kept with its spread, and a
  * subnet's spread lowers its weight in the fit. The rounds given to each measurement shrink
  * to fit the time budget, so a profile finishes in about that time on a loaded machine too.
@@ -23,7 +25,7 @@ import { parseLatencyProfile, type LatencyProfile } from '../latency/latencyProf
 import type { BenchRuntime } from './benchRuntime.js';
 import { kMinFitSamples } from './fitProfile.js';
 import { fittedProfile } from './fittedProfile.js';
-import { compareInt8Containers } from './int8Container.js';
+import { compareInt8Containers, withContainer, type Int8ContainerChoice } from './int8Container.js';
 import { checkSampler, kDefaultSampler, type SamplerSettings } from './interleaved.js';
 import { ProfileJournal, type JournalHeader, type PartEntry, type SubnetEntry } from './journal.js';
 import { machineInfo } from './machine.js';
@@ -123,6 +125,25 @@ export function checkProfileOptions(o: CoreOptions, bits: boolean): void {
   if (!(o.budgetSeconds > 0) || !Number.isFinite(o.budgetSeconds)) throw new RangeError(`options.budgetSeconds must be a positive number (got ${o.budgetSeconds})`);
 }
 
+/**
+ * The container comparison a journal's measurements are taken with: the journal's record, else
+ * measured now and recorded before any measurement. A journal of an earlier hwnas holds
+ * measurements without a record, taken with uint8 weights: it continues only if uint8 is the
+ * choice here too (its entries would otherwise be of another container than the rest).
+ */
+async function journalContainer(journal: ProfileJournal, runtime: BenchRuntime, space: SearchSpace, sampler: SamplerSettings): Promise<Int8ContainerChoice | null> {
+  if (journal.container !== undefined) return journal.container.choice;
+  const choice = await compareInt8Containers(runtime, space, sampler);
+  const measured = journal.parts.size + journal.subnets.size;
+  if (measured > 0 && choice !== null && choice.weightType !== 'uint8') {
+    throw new Error(`cannot resume ${journal.path}: its ${measured} measurements were taken with uint8 weights (by an earlier hwnas, which measured ` +
+      `before choosing the container), but this machine runs ${choice.weightType} weights faster and a profile measures with the container ` +
+      'its exports use; delete it to start over');
+  }
+  journal.append({ type: 'container', choice });
+  return choice;
+}
+
 export async function profileDevice(runtime: BenchRuntime, space: SearchSpace, out: string, options: ProfileOptions = {}): Promise<ProfileRun> {
   const o = { ...kDefaultProfileOptions, ...options };
   checkProfileOptions(o, runtime.bits);
@@ -135,6 +156,9 @@ export async function profileDevice(runtime: BenchRuntime, space: SearchSpace, o
     machine: machineInfo(runtime),
   };
   const journal = ProfileJournal.open(journalPath(out), header, o.resume);
+  const int8 = await journalContainer(journal, runtime, space, sampler);
+  // Everything measured with the container exports use (the runtime itself when it has no choice).
+  const measuring = int8 === null ? runtime : withContainer(runtime, int8.weightType);
   const variants = partVariants(space, { bits: runtime.bits });
   const groups = subnetGroups(runtime.bits);
   const counts = splitCount(o.subnets, groups.length);
@@ -147,14 +171,14 @@ export async function profileDevice(runtime: BenchRuntime, space: SearchSpace, o
   let noisy = 0;
   const clock = new BudgetClock(end, total);
   const refConfig = referenceConfig(space);
-  const reference = subnetGraph(runtime, space, refConfig);
+  const reference = subnetGraph(measuring, space, refConfig);
   const report = (phase: ProfileProgress['phase']) => o.onProgress?.({ phase, done, total, noisy });
   report('parts');
-  const cache = new GraphCache(runtime);
+  const cache = new GraphCache(measuring);
   try {
     for (const v of partTodo) {
       const started = Date.now();
-      const entry = await measurePart(runtime, cache, space, v, sampler, reference, clock.deadline(started));
+      const entry = await measurePart(measuring, cache, space, v, sampler, reference, clock.deadline(started));
       clock.finished(Date.now() - started, 1000 * entry.seconds);
       journal.append(entry);
       done++;
@@ -166,14 +190,13 @@ export async function profileDevice(runtime: BenchRuntime, space: SearchSpace, o
   }
   for (const s of subnetTodo) {
     const started = Date.now();
-    const entry = await measureSubnet(runtime, space, s.group, s.config, sampler, clock.deadline(started), reference);
+    const entry = await measureSubnet(measuring, space, s.group, s.config, sampler, clock.deadline(started), reference);
     clock.finished(Date.now() - started, 1000 * entry.seconds);
     journal.append(entry);
     done++;
     if (entry.noisy) noisy++;
     report('subnets');
   }
-  const int8 = await compareInt8Containers(runtime, space, sampler);
   const parts = variants.map((v) => journal.parts.get(v.key) as PartEntry);
   const entries = subnets.map((s) => journal.subnets.get(configKey(space, s.config)) as SubnetEntry);
   // Every time at the machine's typical speed over the run: the reference's median.
@@ -191,7 +214,7 @@ export async function profileDevice(runtime: BenchRuntime, space: SearchSpace, o
     tableSpread,
     subnets: entries.map((e) => ({ config: e.config, ms: round(atTypicalSpeed(e.ms, e.refMs, typicalRefMs)), spread: round(e.spread) })),
     reference: { config: refConfig, ms: round(typicalRefMs) },
-    ...(int8 !== null ? { int8 } : {}),
+    ...(int8 !== null ? { int8, measuredWeightType: int8.weightType } : {}),
   });
   const json = `${JSON.stringify(draft)}\n`;
   const profile = parseLatencyProfile(JSON.parse(json), out);

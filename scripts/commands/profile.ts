@@ -67,6 +67,7 @@ async function runEvaluate(opts: ProfileCliOptions): Promise<void> {
   });
   (bar as Progress | undefined)?.stop();
   if (e.machineDifferences.length > 0) console.log(`note: the profile was measured on another machine (${e.machineDifferences.join('; ')})`);
+  if (e.weightType !== null) console.log(`quantized subnets ran with ${e.weightType} weights, the container the profile was measured with (and exports use)`);
   if (e.referenceRatio !== null) {
     console.log(`the profile's reference subnet runs at ${e.referenceRatio.toFixed(2)}x its profiled time now; held-out times below are put at the profile's speed with it`);
   }
@@ -117,6 +118,10 @@ async function runProfile(opts: ProfileCliOptions): Promise<void> {
   const { profile } = run;
   console.log(`wrote ${run.path}: ${Object.keys(profile.table).length} table entries, ${profile.subnets.length} subnets ` +
     `(${run.measured} measured now, ${run.reused} from the journal; ${run.noisyParts} entries and ${run.noisySubnets} subnets stayed above the target spread, kept with it) in ${run.seconds.toFixed(0)} s`);
+  if (profile.int8 !== undefined) {
+    console.log(`int8 weights run ${profile.int8.int8OverUint8}x the time of uint8 here${profile.int8.int8Exact ? '' : ' but are not exact'}: ` +
+      `table and subnets measured with ${profile.measuredWeightType ?? 'uint8'} weights, the container exports for this target use`);
+  }
   printModel(profile);
   console.log(`check it on held-out subnets with 'hwnas profile --evaluate ${run.path}'`);
 }

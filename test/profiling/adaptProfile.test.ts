@@ -12,6 +12,7 @@ import { sampleSubnets } from '../../profiling/subnetSets.js';
 import { layersOf } from '../../space/layers.js';
 import { mape } from '../../util/stats.js';
 import { fakeRuntime } from '../fixtures/fakeBenchRuntime.js';
+import { containerRuntime } from '../fixtures/containerBenchRuntime.js';
 import { linearModel, nanoSpace, syntheticProfile } from '../fixtures/latencyProfiles.js';
 import { microSpace } from '../fixtures/data.js';
 import { tempDir } from '../fixtures/tempDir.js';
@@ -99,5 +100,17 @@ describe('adaptProfile', () => {
       `adapted MAPE ${mape(adapted, actual)} vs source ${mape(unadapted, actual)}`);
     await assert.rejects(adaptProfile(fakeRuntime({ threads: 2 }), made, 'p.json', { samples: 3, sampler }), /p\.json is a profile of ort-cpu:1, not of ort-cpu:2/);
     assert.throws(() => refitProfile(JSON.parse(JSON.stringify(profile)), 'a.json'), /a\.json was adapted from another profile/);
+  });
+
+  it('chooses the container here first and measures its subnets with it', async () => {
+    const nano = nanoSpace();
+    const sampler = { warmupRuns: 2, minSampleMs: 0, minRounds: 5, maxRounds: 10, targetSpread: 0.05 };
+    const made = (await profileDevice(fakeRuntime(), nano, join(tempDir('hwnas-adapt-int8-'), 'p.json'), { subnets: 30, sampler })).profile;
+    const runtime = containerRuntime();
+    const { profile } = await adaptProfile(runtime, made, 'p.json', { samples: 6, sampler });
+    assert.equal(profile.int8?.weightType, 'int8');
+    assert.equal(profile.measuredWeightType, 'int8');
+    const compared = 2 * (profile.int8?.subnets ?? 0);
+    assert.deepEqual(runtime.loaded.slice(compared), new Array(2 * 6).fill('int8'), 'each subnet and its reference with int8 weights');
   });
 });

@@ -7,6 +7,10 @@ import { profileDevice } from '../../profiling/profileDevice.js';
 import { groupOf, sampleSubnets, splitCount, subnetGroups } from '../../profiling/subnetSets.js';
 import { configKey } from '../../space/searchSpace.js';
 import { fakeRuntime } from '../fixtures/fakeBenchRuntime.js';
+import { containerRuntime } from '../fixtures/containerBenchRuntime.js';
+import { ProfileLatencyModel } from '../../latency/ProfileLatencyModel.js';
+import { layersOf, macs } from '../../space/layers.js';
+import { median } from '../../util/stats.js';
 import { nanoSpace } from '../fixtures/latencyProfiles.js';
 import { tempDir } from '../fixtures/tempDir.js';
 
@@ -64,6 +68,38 @@ describe('evaluateProfile', () => {
       assert.equal(g.noise.models, 2);
       assert.ok(g.noise.medianCv < 0.1);
     }
+  });
+
+  it('reports every held-out subnet: its key, MACs, predicted and measured time', async () => {
+    const report = await evaluateProfile(fakeRuntime(), profile, { subnets: 4, noiseModels: 1, noiseRepeats: 2, sampler });
+    const model = new ProfileLatencyModel(profile, (cfg) => layersOf(space, cfg));
+    const training = new Set(profile.subnets.map((s) => configKey(space, s.config)));
+    assert.equal(report.weightType, null, 'the fake runtime has no choice of container');
+    for (const [g, group] of report.groups.entries()) {
+      // The held-out draws evaluateProfile makes (seed 1001 + 7919 g, none of the training set).
+      const configs = sampleSubnets(space, group.group, 4, 1001 + 7919 * g, training);
+      assert.deepEqual(group.rows.map((r) => r.key), configs.map((c) => configKey(space, c)));
+      assert.deepEqual(group.rows.map((r) => r.macs), configs.map((c) => macs(space, c)));
+      assert.deepEqual(group.rows.map((r) => r.predictedMs), Array.from(model.predict(configs)));
+      assert.ok(group.rows.every((r) => r.measuredMs > 0 && r.refMs !== undefined && r.refMs > 0 && typeof r.noisy === 'boolean'), JSON.stringify(group.rows));
+      assert.equal(median(group.rows.map((r) => r.measuredMs)), group.medianMs);
+      assert.equal(group.rows.filter((r) => r.noisy).length, group.noisy);
+    }
+    const json = JSON.parse(JSON.stringify(report)) as typeof report;
+    assert.deepEqual(Object.keys(json.groups[1].rows[0]).sort(), ['key', 'macs', 'measuredMs', 'noisy', 'predictedMs', 'refMs']);
+  });
+
+  it('measures with the container the profile was measured with (uint8 for a profile that does not record it)', async () => {
+    const int8 = { weightType: 'int8' as const, int8OverUint8: 0.6, int8Exact: true, maxRelativeDifference: 0, subnets: 4 };
+    const small = { subnets: 2, noiseModels: 1, noiseRepeats: 2, sampler };
+    const measuredInt8 = containerRuntime();
+    const report = await evaluateProfile(measuredInt8, { ...profile, int8, measuredWeightType: 'int8' }, small);
+    assert.equal(report.weightType, 'int8');
+    assert.deepEqual(new Set(measuredInt8.loaded), new Set(['int8']));
+    // An older profile names int8 faster but was measured with uint8: its predictions are for uint8.
+    const older = containerRuntime({ weightType: 'int8' });
+    assert.equal((await evaluateProfile(older, { ...profile, int8 }, small)).weightType, 'uint8');
+    assert.deepEqual(new Set(older.loaded), new Set(['uint8']));
   });
 
   it('refuses a runtime other than the profile\'s', async () => {

@@ -2,7 +2,8 @@ import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import type { BenchRuntime, LoadedGraph } from '../../profiling/benchRuntime.js';
 import { resolveTarget } from '../../latency/targets.js';
-import { compareInt8Containers, weightTypeForTarget } from '../../profiling/int8Container.js';
+import { compareInt8Containers, weightTypeForTarget, withContainer } from '../../profiling/int8Container.js';
+import { loadLatencyProfile } from '../../latency/latencyProfile.js';
 import { fakeRuntime } from '../fixtures/fakeBenchRuntime.js';
 import { nanoSpace, syntheticProfile, writeProfile } from '../fixtures/latencyProfiles.js';
 import { join } from 'node:path';
@@ -54,14 +55,20 @@ describe('compareInt8Containers', () => {
   });
 
   it('has nothing to compare on a runtime without a choice of container', async () => {
-    assert.equal(await compareInt8Containers(fakeRuntime(), space, sampler), null);
+    const plain = fakeRuntime();
+    assert.equal(await compareInt8Containers(plain, space, sampler), null);
+    assert.equal(withContainer(plain, 'int8'), plain, 'measuring "with int8 weights" leaves it as it is');
   });
 
-  it('gives exports for a target the container its profile chose, else uint8', () => {
+  it('gives exports for a target the container its profile was measured with, else uint8', () => {
     const dir = tempDir('hwnas-int8-');
     const int8 = { weightType: 'int8' as const, int8OverUint8: 0.8, int8Exact: true, maxRelativeDifference: 0, subnets: 4 };
-    const path = writeProfile(join(dir, 'p.json'), { ...syntheticProfile(space), int8 });
+    const path = writeProfile(join(dir, 'p.json'), { ...syntheticProfile(space), int8, measuredWeightType: 'int8' });
     assert.equal(weightTypeForTarget(resolveTarget('ort-cpu:1'), path), 'int8');
+    // A profile written before the container was recorded: int8 named faster, table and subnets measured with uint8.
+    const older = writeProfile(join(dir, 'older.json'), { ...syntheticProfile(space), int8 });
+    assert.equal(loadLatencyProfile(older).int8?.weightType, 'int8', 'it still loads');
+    assert.equal(weightTypeForTarget(resolveTarget('ort-cpu:1'), older), 'uint8', 'its quantized predictions are of uint8 graphs');
     assert.equal(weightTypeForTarget(resolveTarget('ort-cpu:1'), writeProfile(join(dir, 'q.json'), syntheticProfile(space))), 'uint8');
     assert.equal(weightTypeForTarget(resolveTarget('ort-cpu:1'), join(dir, 'missing.json')), 'uint8');
     assert.equal(weightTypeForTarget(resolveTarget('tfjs-wasm:1'), path), 'uint8');

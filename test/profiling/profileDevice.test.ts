@@ -11,6 +11,7 @@ import { partVariants } from '../../profiling/variants.js';
 import { shareWithin } from '../../util/stats.js';
 import { layersOf } from '../../space/layers.js';
 import { fakeRuntime } from '../fixtures/fakeBenchRuntime.js';
+import { containerRuntime } from '../fixtures/containerBenchRuntime.js';
 import { nanoSpace } from '../fixtures/latencyProfiles.js';
 import { tempDir } from '../fixtures/tempDir.js';
 
@@ -83,9 +84,10 @@ describe('profileDevice', () => {
     const out = join(dir, 'resume.json');
     const killed = fakeRuntime({ failAtLoad: 41 });
     await assert.rejects(profileDevice(killed, space, out, options), /fake runtime stops at load 41/);
-    const lines = readFileSync(journalPath(out), 'utf8').trim().split('\n');
-    const before = lines.length - 1;
-    assert.ok(before >= 20 && before < 40, `header and the ${before} parts measured before the kill (40 loads, baselines shared)`);
+    const lines = readFileSync(journalPath(out), 'utf8').trim().split('\n').map((l) => JSON.parse(l) as { type: string });
+    assert.deepEqual(lines.slice(0, 2).map((l) => l.type), ['header', 'container'], 'the container choice is journaled before any measurement');
+    const before = lines.length - 2;
+    assert.ok(before >= 20 && before < 40, `header, container and the ${before} parts measured before the kill (40 loads, baselines shared)`);
     await assert.rejects(profileDevice(fakeRuntime(), space, out, options),
       /resume\.json\.partial holds an unfinished profile: pass --resume to continue it, or delete it to start over/);
     // A kill mid-write leaves a torn line, which resuming drops.
@@ -147,6 +149,49 @@ describe('profileDevice', () => {
     const seconds = (Date.now() - t0) / 1000;
     // 1000 rounds of every entry would take far longer; at the budget only minRounds are taken.
     assert.ok(seconds < 20, `took ${seconds} s`);
+  });
+
+  it('chooses the container of int8 weights first and measures the table and subnets with it', async () => {
+    const runtime = containerRuntime();
+    const { profile } = await profileDevice(runtime, space, join(dir, 'int8.json'), options);
+    assert.equal(profile.int8?.weightType, 'int8', 'int8 runs 10x faster and exact');
+    assert.equal(profile.measuredWeightType, 'int8');
+    // The comparison loads each of its 4 subnets in both containers; everything after it is int8.
+    const compared = 2 * (profile.int8?.subnets ?? 0);
+    assert.deepEqual(runtime.loaded.slice(0, compared), Array.from({ length: compared }, (_, i) => (i % 2 === 0 ? 'uint8' : 'int8')));
+    const measured = runtime.loaded.slice(compared);
+    assert.ok(measured.length > tableSize + 36, `${measured.length} loads for the table and subnets`);
+    assert.deepEqual(new Set(measured), new Set(['int8']), 'no table entry or subnet measured with uint8');
+    assert.equal(loadLatencyProfile(join(dir, 'int8.json')).measuredWeightType, 'int8');
+  });
+
+  it('resumes with the container its journal recorded, and refuses a journal measured before the choice', async () => {
+    const out = join(dir, 'container-resume.json');
+    await assert.rejects(profileDevice(containerRuntime({ failAtLoad: 30 }), space, out, options), /stops at load 30/);
+    // The journal says uint8: a resumed run measures the rest with uint8, though int8 is faster.
+    const lines = readFileSync(journalPath(out), 'utf8').trim().split('\n').map((l) => JSON.parse(l) as { type: string; choice?: { weightType: string } });
+    assert.equal(lines[1].type, 'container');
+    assert.equal(lines[1].choice?.weightType, 'int8');
+    lines[1].choice = { ...lines[1].choice, weightType: 'uint8' };
+    writeFileSync(journalPath(out), lines.map((l) => `${JSON.stringify(l)}\n`).join(''));
+    const resumed = containerRuntime();
+    const run = await profileDevice(resumed, space, out, { ...options, resume: true });
+    assert.ok(run.reused > 0);
+    assert.deepEqual(new Set(resumed.loaded), new Set(['uint8']), 'no new comparison, everything with the journal\'s container');
+    assert.equal(run.profile.int8?.weightType, 'uint8');
+    assert.equal(run.profile.measuredWeightType, 'uint8');
+
+    // A journal of an earlier hwnas: measurements, no container line (they were taken with uint8).
+    const legacy = join(dir, 'legacy.json');
+    await assert.rejects(profileDevice(containerRuntime({ failAtLoad: 30 }), space, legacy, options), /stops at load 30/);
+    const kept = readFileSync(journalPath(legacy), 'utf8').trim().split('\n').filter((l) => !l.includes('"type":"container"'));
+    writeFileSync(journalPath(legacy), `${kept.join('\n')}\n`);
+    await assert.rejects(profileDevice(containerRuntime(), space, legacy, { ...options, resume: true }),
+      /cannot resume .*legacy\.json\.partial: its \d+ measurements were taken with uint8 weights .* this machine runs int8 weights faster .*delete it to start over/);
+    // Without a choice of container there is nothing to mix: it resumes.
+    const plain = await profileDevice(fakeRuntime(), space, legacy, { ...options, resume: true });
+    assert.ok(plain.reused > 0);
+    assert.equal(plain.profile.measuredWeightType, undefined);
   });
 
   it('refuses too few subnets for the fits before measuring anything', async () => {

@@ -5,6 +5,7 @@ import type { LatencyProfile } from '../../latency/latencyProfile.js';
 import { profileDevice } from '../../profiling/profileDevice.js';
 import { profileDrift } from '../../profiling/profileDrift.js';
 import { fakeRuntime } from '../fixtures/fakeBenchRuntime.js';
+import { containerRuntime } from '../fixtures/containerBenchRuntime.js';
 import { nanoSpace } from '../fixtures/latencyProfiles.js';
 import { tempDir } from '../fixtures/tempDir.js';
 
@@ -26,6 +27,16 @@ describe('profileDrift', () => {
     // A fixed 2 ms more per run: every reference subnet is several times slower.
     const slow = await profileDrift(fakeRuntime({ overheadUs: 2000 }), profile, 'p.json');
     assert.ok(slow.ratio !== null && slow.ratio > 2, `ratio ${slow.ratio}`);
+  });
+
+  it('re-times with the container the profile was measured with', async () => {
+    const int8 = { weightType: 'int8' as const, int8OverUint8: 0.6, int8Exact: true, maxRelativeDifference: 0, subnets: 4 };
+    const measured = containerRuntime();
+    await profileDrift(measured, { ...profile, int8, measuredWeightType: 'int8' }, 'p.json', 2);
+    assert.deepEqual(measured.loaded, ['int8', 'int8']);
+    const older = containerRuntime({ weightType: 'int8' });
+    await profileDrift(older, { ...profile, int8 }, 'p.json', 2);
+    assert.deepEqual(older.loaded, ['uint8', 'uint8'], 'a profile that does not record it was measured with uint8');
   });
 
   it('refuses a runtime other than the profile\'s', async () => {
