@@ -8,10 +8,12 @@
  *
  *   npm run bench:baselines -- [--models resnet8,resnet14,vgg4] [--epochs 30] [--workers 2]
  *     [--max-steps N] [--rounds 5] [--target ort-cpu:1] [--compare LABEL=FILE.onnx ...]
- *     [--front LABEL=FILE.onnx ...] [--out runs/baselines]
+ *     [--front LABEL=FILE.onnx ...] [--other LABEL=FILE.onnx ...] [--out runs/baselines]
  *
  * --compare models are each a point of their own in the plot (e.g. the fine-tuned picks);
- * --front models form one series, the searched front with inherited weights.
+ * --front models form one series, the searched front with inherited weights; --other models
+ * (LABEL=FILE.onnx) are timed and plotted beside them as neither baseline nor searched (e.g. a
+ * baseline's config fine-tuned from the supernet, a transformer).
  */
 import { existsSync, mkdirSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
@@ -40,13 +42,14 @@ const args = benchArgs(kName, {
   target: { type: 'string', default: 'ort-cpu:1' },
   compare: { type: 'string', multiple: true, default: [] },
   front: { type: 'string', multiple: true, default: [] },
+  other: { type: 'string', multiple: true, default: [] },
   'data-dir': { type: 'string' },
   out: { type: 'string', default: 'runs/baselines' },
 });
 
 interface Row {
   label: string;
-  kind: 'baseline' | 'searched' | 'front';
+  kind: 'baseline' | 'searched' | 'front' | 'other';
   testAccuracy: number;
   macs?: number;
   params?: number;
@@ -68,7 +71,7 @@ try {
     if (!existsSync(c.slice(eq + 1))) throw new Error(`--${flag} ${c}: no such file; export the model first (hwnas export or hwnas verify)`);
     return { label: c.slice(0, eq), path: c.slice(eq + 1), kind };
   };
-  const compare = [...args.compare.map(labelled('compare', 'searched')), ...args.front.map(labelled('front', 'front'))];
+  const compare = [...args.compare.map(labelled('compare', 'searched')), ...args.front.map(labelled('front', 'front')), ...args.other.map(labelled('other', 'other'))];
   await initBackend({});
   const data = loadFashionMnist({ dataDir: args['data-dir'] });
   const rows: Row[] = [];
@@ -133,7 +136,7 @@ try {
     series: [
       { name: 'baselines (trained from scratch)', front: rows.filter((r) => r.kind === 'baseline').sort(byLatency).map(point) },
       ...(rows.some((r) => r.kind === 'front') ? [{ name: 'searched front (inherited weights)', front: rows.filter((r) => r.kind === 'front').sort(byLatency).map(point) }] : []),
-      ...rows.filter((r) => r.kind === 'searched').map((r) => ({ name: r.label, front: [point(r)], best: point(r) })),
+      ...rows.filter((r) => r.kind === 'searched' || r.kind === 'other').map((r) => ({ name: r.label, front: [point(r)], best: point(r) })),
     ],
   });
   writeFileSync(join(args.out, 'baselines.svg'), svg);
