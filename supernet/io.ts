@@ -32,7 +32,15 @@ export function resolveConfig(space: SearchSpace, arg: string): SubnetConfig {
   const inner = wrappedConfig(json, arg);
   const vit = isTransformerJson(inner) || isTransformerJson((json as { result?: { best?: { config?: unknown } } } | null)?.result?.best?.config);
   if (vit) throw new Error(`config ${arg} is a SubTransformer config (kind 'vit'), not a subnet of CNN space '${space.name}': give a config of that space, or largest/smallest`);
-  return parseConfig(space, inner);
+  try {
+    return parseConfig(space, inner);
+  } catch (err) {
+    if (!space.name.endsWith('-standalone')) throw err;
+    throw new Error(
+      `${(err as Error).message}\n(the checkpoint holds one network trained on its own with 'hwnas train --config', in its own space '${space.name}': ` +
+        `give --config largest for that network, not the config of the space it came from)`,
+    );
+  }
 }
 
 /**

@@ -4,7 +4,8 @@ import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { resolveConfig } from '../../supernet/io.js';
 import { fashionHybrid } from '../../space/defaultSpace.js';
-import { smallestConfig } from '../../space/searchSpace.js';
+import { largestConfig, smallestConfig } from '../../space/searchSpace.js';
+import { configSpace } from '../../space/configSpace.js';
 import { tempDir } from '../fixtures/tempDir.js';
 
 describe('resolveConfig', () => {
@@ -26,5 +27,12 @@ describe('resolveConfig', () => {
   it('refuses a Pareto front and a budget search that found nothing, naming what to do', () => {
     assert.throws(() => resolveConfig(fashionHybrid, write('front.json', { format: 'hwnas-search-result', mode: 'pareto', front: [] })), /Pareto search \(a front of configs\).*--max-latency/);
     assert.throws(() => resolveConfig(fashionHybrid, write('none.json', { format: 'hwnas-search-result', mode: 'budget', best: null })), /found no config within its budget/);
+  });
+
+  it("names 'largest' when given the parent space's config of a network trained on its own", () => {
+    const { space, config } = configSpace(fashionHybrid, cfg);
+    assert.deepEqual(resolveConfig(space, 'largest'), config);
+    const err = /has \d+ entries but the space has \d+ block slots[\s\S]*trained on its own with 'hwnas train --config'.*give --config largest/;
+    assert.throws(() => resolveConfig(space, write('parent.json', largestConfig(fashionHybrid))), err);
   });
 });
