@@ -34,7 +34,7 @@ export function replanRun<M extends PlannedRun>(run: M, phases: readonly PhaseSp
     start += old.epochs * spe;
     if (asked.epochs === old.epochs && asked.lr === old.lr && asked.randomSubnets === old.randomSubnets) return old;
     if (start <= run.step) {
-      throw new Error(`phase '${old.name}' of ${what} has ended (step ${run.step}); its epochs and learning rate cannot change now: drop those flags, or append a phase with --extend-epochs`);
+      throw new Error(`phase '${old.name}' of ${what} has ended (step ${run.step}); its epochs and learning rate cannot change now: drop those flags, or train on from it (hwnas train --extend-epochs N appends a phase to a supernet; hwnas finetune --checkpoint <it> --out NEW fine-tunes on from a fine-tuned one)`);
     }
     const trainedEpochs = Math.ceil(Math.max(0, run.step - phaseStart) / spe);
     if (asked.epochs < Math.max(1, trainedEpochs)) {

@@ -125,7 +125,7 @@ describe('SupernetTrainer', () => {
     // Past the first phase: it can no longer change, the sandwich can.
     const resumed = new SupernetTrainer(space, data, path, { ...options, phases: longer, maxStepsThisRun: 8 });
     assert.equal((await resumed.run(engine, true)).step, 10);
-    assert.throws(() => resumed.replanCheckpoint([phases[0], longer[1]]), /phase 'largest' of .*r\.ckpt has ended \(step 10\).*--extend-epochs/);
+    assert.throws(() => resumed.replanCheckpoint([phases[0], longer[1]]), /phase 'largest' of .*r\.ckpt has ended \(step 10\).*--extend-epochs.*hwnas finetune --checkpoint/);
     assert.throws(() => resumed.replanCheckpoint([longer[0], { ...longer[1], epochs: 0 }]), /has trained 1 epoch\(s\) already/);
     const shorter = resumed.replanCheckpoint([longer[0], { ...longer[1], epochs: 1 }])!;
     assert.equal(shorter.totalSteps, 12);
