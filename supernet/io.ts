@@ -4,7 +4,7 @@ import type { SearchSpace, SubnetConfig } from '../space/types.js';
 import { Supernet } from './Supernet.js';
 import { loadCheckpoint } from './train/checkpoint.js';
 import type { TrainMeta } from './train/trainTypes.js';
-import { parseConfig, parseSearchSpace } from '../space/schema.js';
+import { parseConfig, parseSearchSpace, SpaceValidationError } from '../space/schema.js';
 import { spaceByName } from '../space/defaultSpace.js';
 import { largestConfig, smallestConfig } from '../space/searchSpace.js';
 import { isTransformerJson } from '../space/transformer/types.js';
@@ -35,11 +35,9 @@ export function resolveConfig(space: SearchSpace, arg: string): SubnetConfig {
   try {
     return parseConfig(space, inner);
   } catch (err) {
-    if (!space.name.endsWith('-standalone')) throw err;
-    throw new Error(
-      `${(err as Error).message}\n(the checkpoint holds one network trained on its own with 'hwnas train --config', in its own space '${space.name}': ` +
-        `give --config largest for that network, not the config of the space it came from)`,
-    );
+    if (!space.name.endsWith('-standalone') || !(err instanceof SpaceValidationError)) throw err;
+    const hint = `the checkpoint holds one network trained on its own ('hwnas train --config') in its own space '${space.name}': name it as largest, not by the config of the space it came from`;
+    throw new SpaceValidationError(`subnet config for space '${space.name}'`, [...err.problems, hint]);
   }
 }
 

@@ -32,7 +32,7 @@ describe('resolveConfig', () => {
   it("names 'largest' when given the parent space's config of a network trained on its own", () => {
     const { space, config } = configSpace(fashionHybrid, cfg);
     assert.deepEqual(resolveConfig(space, 'largest'), config);
-    const err = /has \d+ entries but the space has \d+ block slots[\s\S]*trained on its own with 'hwnas train --config'.*give --config largest/;
+    const err = /has \d+ entries but the space has \d+ block slots[\s\S]*trained on its own \('hwnas train --config'\).*name it as largest/;
     assert.throws(() => resolveConfig(space, write('parent.json', largestConfig(fashionHybrid))), err);
   });
 });
