@@ -7,6 +7,14 @@
 import { canonicalConfig, blockSlots, spaceFamilies, stageFamily } from './searchSpace.js';
 import type { SearchSpace, SubnetConfig } from './types.js';
 
+/** The suffix of a reduced space's name: `fashion-hybrid-standalone`. */
+const kStandaloneSuffix = '-standalone';
+
+/** Whether `space` is the reduced space of one config (a network trained on its own: configSpace). */
+export function isStandaloneSpace(space: Pick<SearchSpace, 'name'>): boolean {
+  return space.name.endsWith(kStandaloneSuffix);
+}
+
 const distinctSorted = (values: Iterable<number>): number[] => [...new Set(values)].sort((a, b) => a - b);
 
 /** The reduced space of `cfg` (valid in `space`) and the config re-indexed for it. */
@@ -21,7 +29,7 @@ export function configSpace(space: SearchSpace, cfg: SubnetConfig): { space: Sea
     .map((f) => ({ name: f.name, expands: indices.map((i) => f.expands[i]) }));
   const reduced: SearchSpace = {
     ...space,
-    name: `${space.name}-standalone`,
+    name: `${space.name}${kStandaloneSuffix}`,
     stem: space.stem.strides === undefined
       ? { ...space.stem }
       : { ...space.stem, stride: cfg.stemStride ?? space.stem.stride, strides: [cfg.stemStride ?? space.stem.stride] },

@@ -7,6 +7,7 @@ import type { TrainMeta } from './train/trainTypes.js';
 import { parseConfig, parseSearchSpace, SpaceValidationError } from '../space/schema.js';
 import { spaceByName } from '../space/defaultSpace.js';
 import { largestConfig, smallestConfig } from '../space/searchSpace.js';
+import { isStandaloneSpace } from '../space/configSpace.js';
 import { isTransformerJson } from '../space/transformer/types.js';
 
 /** A built-in space name, or a path to a space JSON file. */
@@ -35,7 +36,7 @@ export function resolveConfig(space: SearchSpace, arg: string): SubnetConfig {
   try {
     return parseConfig(space, inner);
   } catch (err) {
-    if (!space.name.endsWith('-standalone') || !(err instanceof SpaceValidationError)) throw err;
+    if (!isStandaloneSpace(space) || !(err instanceof SpaceValidationError)) throw err;
     const hint = `the checkpoint holds one network trained on its own ('hwnas train --config') in its own space '${space.name}': name it as largest, not by the config of the space it came from`;
     throw new SpaceValidationError(`subnet config for space '${space.name}'`, [...err.problems, hint]);
   }

@@ -9,7 +9,7 @@ import { parseIntOption } from '../options.js';
 import { readFileSync } from 'node:fs';
 import type { Command } from 'commander';
 import { kDefaultMeasuredThreads } from '../../latency/measuredTarget.js';
-import { loadLatencyProfile } from '../../latency/latencyProfile.js';
+import { loadLatencyProfile, measuredWeightType } from '../../latency/latencyProfile.js';
 import { parseTargetSpec } from '../../latency/targets.js';
 import { createBenchRuntime } from '../../profiling/benchRuntime.js';
 import { evaluateProfile, kDefaultEvaluateOptions, type ProfileEvaluation } from '../../profiling/evaluateProfile.js';
@@ -120,7 +120,7 @@ async function runProfile(opts: ProfileCliOptions): Promise<void> {
     `(${run.measured} measured now, ${run.reused} from the journal; ${run.noisyParts} entries and ${run.noisySubnets} subnets stayed above the target spread, kept with it) in ${run.seconds.toFixed(0)} s`);
   if (profile.int8 !== undefined) {
     console.log(`int8 weights run ${profile.int8.int8OverUint8}x the time of uint8 here${profile.int8.int8Exact ? '' : ' but are not exact'}: ` +
-      `table and subnets measured with ${profile.measuredWeightType ?? 'uint8'} weights, the container exports for this target use`);
+      `table and subnets measured with ${measuredWeightType(profile)} weights, the container exports for this target use`);
   }
   printModel(profile);
   console.log(`check it on held-out subnets with 'hwnas profile --evaluate ${run.path}'`);
