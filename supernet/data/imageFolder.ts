@@ -65,19 +65,19 @@ function describe(s: ImageShape): string {
   return `${s.width}x${s.height} ${s.channels === 1 ? 'grey' : 'RGB'}`;
 }
 
-/** Decodes every file into one buffer; throws naming the files whose shape differs from the first. */
+/** Decodes every file into one buffer; throws naming the files whose shape differs from the first file's. */
 async function decodeAll(files: string[], root: string): Promise<{ images: Uint8Array; shape: ImageShape }> {
-  let shape: ImageShape | undefined;
-  let images = new Uint8Array(0);
+  // The first file (in sorted order) sets the shape before the pool starts, so which files are
+  // named as odd does not depend on which decode happened to finish first.
+  const first = await decode(files[0]);
+  const shape: ImageShape = first.shape;
+  const images = new Uint8Array(files.length * first.pixels.length);
+  images.set(first.pixels, 0);
   const odd: string[] = [];
-  let next = 0;
+  let next = 1;
   const work = async () => {
     for (let i = next++; i < files.length; i = next++) {
       const d = await decode(files[i]);
-      if (shape === undefined) {
-        shape = d.shape;
-        images = new Uint8Array(files.length * d.pixels.length);
-      }
       if (d.shape.height !== shape.height || d.shape.width !== shape.width || d.shape.channels !== shape.channels) {
         odd.push(`${relative(root, files[i])} (${describe(d.shape)})`);
         continue;
@@ -88,14 +88,13 @@ async function decodeAll(files: string[], root: string): Promise<{ images: Uint8
   await Promise.all(Array.from({ length: Math.min(kInFlight, files.length) }, work));
   if (odd.length > 0) {
     const ref = relative(root, files[0]);
-    const refShape = shape as ImageShape;
     const s = odd.length === 1 ? '' : 's';
     throw new Error(
-      `${root}: mixed image sizes or channels: ${odd.length} image${s} differ from the first decoded (${describe(refShape)}, e.g. ${ref}): ` +
+      `${root}: mixed image sizes or channels: ${odd.length} image${s} differ from the first file (${ref}, ${describe(shape)}): ` +
         `${odd.slice(0, 5).join(', ')}${odd.length > 5 ? `, and ${odd.length - 5} more` : ''}; make every image one size and one colour mode`,
     );
   }
-  return { images, shape: shape as ImageShape };
+  return { images, shape };
 }
 
 /** Reads an image folder (see the file comment); rejects naming the file or folder at fault. */

@@ -72,7 +72,7 @@ describe('image folder loader', () => {
   it('refuses mixed channels', () => bad('mixedc', async (dir) => {
     await writeImageFolder(dir, { classes: 2, perClass: 3 });
     await sharp(Buffer.alloc(16 * 16 * 3, 90), { raw: { width: 16, height: 16, channels: 3 } }).png().toFile(join(dir, 'classa', 'colour.png'));
-  }, /mixed image sizes or channels: 1 image differ .*classa\/colour\.png \(16x16 RGB\)/));
+  }, /mixed image sizes or channels: 1 image differ from the first file \(classa\/000\.png, 16x16 grey\): classa\/colour\.png \(16x16 RGB\)/));
 
   it('refuses an empty class folder', () => bad('empty', async (dir) => {
     await writeImageFolder(dir, { classes: 2, perClass: 3 });
