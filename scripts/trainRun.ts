@@ -38,7 +38,8 @@ const pct = (x: number): string => `${(100 * x).toFixed(2)}%`;
 export function epochLine(r: EpochRecord): string {
   const head = `epoch ${r.epoch + 1} (${r.phase}): train loss ${r.trainLoss.toFixed(4)}, ${r.seconds.toFixed(0)} s`;
   if (r.trained !== undefined) return `${head}; val ${pct(r.trained.val)} test ${pct(r.trained.test)}`;
-  return `${head}; largest val ${pct(r.largest.val)} test ${pct(r.largest.test)}; smallest val ${pct(r.smallest.val)} test ${pct(r.smallest.test)}`;
+  const families = r.families === undefined ? '' : `; each family's largest val ${Object.entries(r.families).map(([f, a]) => `${f} ${pct(a.val)}`).join(', ')}`;
+  return `${head}; largest val ${pct(r.largest.val)} test ${pct(r.largest.test)}; smallest val ${pct(r.smallest.val)} test ${pct(r.smallest.test)}${families}`;
 }
 
 /** Runs (or resumes) `trainer` (of the CNN supernet or the SuperTransformer) with a progress bar; resolves to the final metadata. */

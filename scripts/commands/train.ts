@@ -28,7 +28,8 @@ interface TrainCliOptions extends CommonOptions {
   lr: string;
   sandwichLr: string;
   sandwichRandom: string;
-  rule: 'sandwich' | 'hat';
+  rule: 'sandwich' | 'families' | 'hat';
+  extendRule: 'sandwich' | 'families';
   maxSteps: string;
   checkpointEvery: string;
   evalImages: string;
@@ -69,12 +70,13 @@ export function registerTrain(program: Command): void {
     .option('--lr <x>', 'peak learning rate of the largest-subnet phase', String(largest.lr))
     .option('--sandwich-lr <x>', 'peak learning rate of the sandwich phase', String(sandwich.lr))
     .option('--sandwich-random <n>', 'random subnets per step of the sandwich phase, besides the largest and the smallest', String(sandwich.randomSubnets))
-    .addOption(new Option('--rule <name>', 'how the phase after the largest trains subnets: sandwich (largest, smallest and --sandwich-random random subnets per step, in-place distillation) or hat (one uniformly random subnet per step from the labels, as HAT trains its SuperTransformer); its epochs and lr are --sandwich-epochs and --sandwich-lr').choices(['sandwich', 'hat']).default('sandwich'))
+    .addOption(new Option('--rule <name>', "how the phase after the largest trains subnets: sandwich (largest, smallest and --sandwich-random random subnets per step, in-place distillation), families (the sandwich with one block family's largest and smallest per step, the families in turn, so each family's largest learns from the labels) or hat (one uniformly random subnet per step from the labels, as HAT trains its SuperTransformer); its epochs and lr are --sandwich-epochs and --sandwich-lr").choices(['sandwich', 'families', 'hat']).default('sandwich'))
     .option('--extend-epochs <n>', 'append a sandwich phase of n epochs to the finished checkpoint at --out, then train it (implies --resume)')
     .option('--extend-lr <x>', 'peak learning rate of the appended phase', '0.04')
     .option('--extend-warmup <epochs>', 'warm-up epochs of the appended phase', '0.25')
     .option('--extend-random <n>', 'random subnets per step of the appended phase, besides the largest and the smallest', '2')
     .addOption(new Option('--extend-schedule <name>', 'learning rate of the appended phase after warm-up: cosine decay to 0, or constant').choices(['cosine', 'constant']).default('cosine'))
+    .addOption(new Option('--extend-rule <name>', 'the rule of the appended phase: sandwich or families (as --rule)').choices(['sandwich', 'families']).default('sandwich'))
     .option('--extend-average <epochs>', 'average the weights over the last n epochs of the appended phase (stochastic weight averaging); 0 = off', '0')
     .option('--config <file>', `train this one subnet of --space from scratch (a config JSON, or largest/smallest; the checkpoint holds its weights only, in the smallest space that holds it) with the standard recipe: SGD with Nesterov momentum, ${kStandaloneRecipe.warmupEpochs} warm-up epoch and a cosine schedule, peak lr ${kStandaloneRecipe.lr} (--lr), weight decay ${kStandaloneRecipe.weightDecay}, label smoothing 0.1, crop-and-flip augmentation`)
     .option('--epochs <n>', 'epochs of --config training', String(kStandaloneRecipe.epochs))
@@ -106,14 +108,17 @@ export function registerTrain(program: Command): void {
     const subnetsLr = vit !== undefined && !given('sandwichLr') ? kTransformerRecipe.subnetsLr : num('sandwich-lr', opts.sandwichLr);
     const subnetsEpochs = parseIntOption('sandwich-epochs', opts.sandwichEpochs, 1);
     // A resumed run keeps the rule its checkpoint was planned with unless --rule is given.
-    const rule = !given('rule') && opts.resume === true && existsSync(opts.out)
-      && readCheckpointMeta<TrainMeta>(opts.out).options.phases.some((p) => p.uniform === true) ? 'hat' : opts.rule;
+    const planned = !given('rule') && opts.resume === true && existsSync(opts.out) ? readCheckpointMeta<TrainMeta>(opts.out).options.phases : undefined;
+    const rule = planned?.some((p) => p.uniform === true) ? 'hat' : planned?.[1]?.familyTurns === true ? 'families' : opts.rule;
+    if (rule === 'families' && (vit !== undefined || (cnnSpace !== undefined && cnnSpace.families === undefined))) {
+      throw new Error(`--rule families takes block families in turn, and space '${(vit ?? cnnSpace)!.name}' has none: use --rule sandwich`);
+    }
     // A supernet's phases train no one config: they are phases of the CNN supernet and the SuperTransformer alike.
     const supernetPhases: PhaseSpec<never>[] = standalone !== undefined ? [] : [
       { ...largest, epochs: parseIntOption('largest-epochs', opts.largestEpochs, 1), lr },
       rule === 'hat'
         ? { name: 'hat', epochs: subnetsEpochs, lr: subnetsLr, warmupEpochs: 0, sandwich: false, uniform: true, randomSubnets: 1, sortChannels: sandwich.sortChannels }
-        : { ...sandwich, epochs: subnetsEpochs, lr: subnetsLr, randomSubnets: parseIntOption('sandwich-random', opts.sandwichRandom, 0) },
+        : { ...sandwich, epochs: subnetsEpochs, lr: subnetsLr, randomSubnets: parseIntOption('sandwich-random', opts.sandwichRandom, 0), ...(rule === 'families' ? { familyTurns: true } : {}) },
     ];
     const phases: PhaseSpec[] = standalone !== undefined ? [standalonePhase(standalone, parseIntOption('epochs', opts.epochs, 1), lr)] : supernetPhases;
     const hyper = vit !== undefined ? kTransformerRecipe.hyper : kDefaultTrainOptions.hyper;
@@ -146,13 +151,16 @@ export function registerTrain(program: Command): void {
     }
     if (opts.extendEpochs !== undefined) {
       const epochs = parseIntOption('extend-epochs', opts.extendEpochs, 1);
+      if (opts.extendRule === 'families' && cnnSpace?.families === undefined) {
+        throw new Error(`--extend-rule families takes block families in turn, and space '${trainer.space.name}' has none: use --extend-rule sandwich`);
+      }
       const averageEpochs = parseIntOption('extend-average', opts.extendAverage, 0);
       if (averageEpochs > epochs) throw new Error(`--extend-average ${averageEpochs} is more than the ${epochs} appended epochs; average at most --extend-epochs`);
       const meta = trainer.extendCheckpoint({
         ...sandwich, name: `sandwich+${epochs}`, epochs, lr: vit !== undefined && !given('extendLr') ? kTransformerRecipe.extendLr : num('extend-lr', opts.extendLr),
         warmupEpochs: nonNegative('extend-warmup', opts.extendWarmup),
         randomSubnets: parseIntOption('extend-random', opts.extendRandom, 0), sortChannels: false,
-        schedule: opts.extendSchedule as 'cosine' | 'constant', averageEpochs,
+        schedule: opts.extendSchedule as 'cosine' | 'constant', averageEpochs, ...(opts.extendRule === 'families' ? { familyTurns: true } : {}),
       });
       console.log(`extended ${opts.out}: ${epochs} more sandwich epochs, ${meta.totalSteps - meta.step} steps to train`);
       resume = true;

@@ -1,6 +1,6 @@
 /** The CNN supernet as the trainer sees it (see trainingNet.ts). */
 import type { SearchSpace, SubnetConfig } from '../../space/types.js';
-import { largestConfig, smallestConfig } from '../../space/searchSpace.js';
+import { largestConfig, largestOfFamily, smallestConfig, spaceFamilies } from '../../space/searchSpace.js';
 import { Supernet } from '../Supernet.js';
 import { evaluateConfig } from '../evaluate.js';
 import { sortChannelsByImportance } from '../layers/channelSort.js';
@@ -32,7 +32,12 @@ export function cnnTrainingNet(space: SearchSpace): TrainingNet<SearchSpace, Sub
         net.store.assignFlat(params);
         const none = { val: NaN, test: NaN };
         if (phase.config !== undefined) return { largest: none, smallest: none, trained: accuracy(phase.config) };
-        return { largest: accuracy(largestConfig(space)), smallest: accuracy(smallestConfig(space)) };
+        const record = { largest: accuracy(largestConfig(space)), smallest: accuracy(smallestConfig(space)) };
+        if (space.families === undefined) return record;
+        // Each family's own largest, so a run shows whether every family trains, not one.
+        const largestName = largestConfig(space).families?.[0];
+        const families = Object.fromEntries(spaceFamilies(space).map((f) => [f.name, f.name === largestName ? record.largest : accuracy(largestOfFamily(space, f.name))]));
+        return { ...record, families };
       } finally {
         net.dispose();
       }

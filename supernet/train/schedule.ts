@@ -7,7 +7,7 @@
 import type { SearchSpace, SubnetConfig } from '../../space/types.js';
 import { deriveSeed } from '../data/batches.js';
 import { Rng } from '../../space/rng.js';
-import { largestConfig, largestOfFamily, sampleConfig, smallestConfig, spaceFamilies } from '../../space/searchSpace.js';
+import { largestConfig, largestOfFamily, sampleConfig, smallestConfig, smallestOfFamily, spaceFamilies } from '../../space/searchSpace.js';
 import type { SupernetHyper } from './supernetReplica.js';
 import { checkGateRegularizer, type GateRegularizer } from './gateRegularizer.js';
 
@@ -31,6 +31,13 @@ export interface PhaseSpec<C = SubnetConfig> {
   warmupEpochs: number;
   /** false: train the largest subnet only. true: the sandwich rule with distillation. */
   sandwich: boolean;
+  /**
+   * With block families and `sandwich`: the step's largest and smallest are one family's, the
+   * families in turn by step, so every family's largest learns from the labels and teaches the
+   * step's other subnets in place. Absent or false: the space's largest and smallest (the
+   * largest is one family's, so the other families' largest learn by distillation only).
+   */
+  familyTurns?: boolean;
   /** Random subnets per sandwich step, besides the largest and the smallest; with `uniform`, the subnets of a step. */
   randomSubnets: number;
   /**
@@ -120,6 +127,7 @@ export function validateTrainOptions<C = SubnetConfig>(options: TrainOptions<C>)
       if (p.sandwich || p.config !== undefined) throw new Error(`options.phases[${i}] trains uniformly random subnets (uniform) and ${p.sandwich ? 'the sandwich' : 'one config'} at once: choose one`);
       if (p.randomSubnets < 1) throw new Error(`options.phases[${i}].randomSubnets must be at least 1 with uniform (the random subnets of a step; HAT trains 1)`);
     }
+    if (p.familyTurns === true && !p.sandwich) throw new Error(`options.phases[${i}].familyTurns takes the families in turn in the sandwich rule: set sandwich true`);
     if (p.teacher !== undefined && p.config === undefined) throw new Error(`options.phases[${i}].teacher needs options.phases[${i}].config (the subnet that learns from it)`);
     if (p.gateRegularizer !== undefined) {
       if (p.config === undefined) throw new Error(`options.phases[${i}].gateRegularizer needs options.phases[${i}].config (the config whose gates it regularises)`);
@@ -198,7 +206,8 @@ export function stepConfigs(space: SearchSpace, phase: PhaseSpec, seed: number, 
     return [largestOfFamily(space, families[step % families.length].name)];
   }
   const rng = new Rng(deriveSeed(seed, 0x5a, step));
-  const configs = [largestConfig(space), smallestConfig(space)];
+  const turn = phase.familyTurns === true && space.families !== undefined ? spaceFamilies(space)[step % spaceFamilies(space).length].name : undefined;
+  const configs = turn === undefined ? [largestConfig(space), smallestConfig(space)] : [largestOfFamily(space, turn), smallestOfFamily(space, turn)];
   for (let i = 0; i < phase.randomSubnets; i++) configs.push(sampleConfig(space, rng));
   return configs;
 }

@@ -13,6 +13,8 @@ export interface EpochRecord {
   /** Accuracy after BatchNorm recalibration, per subnet and split. */
   largest: { val: number; test: number };
   smallest: { val: number; test: number };
+  /** With block families: each family's largest subnet, by family name. */
+  families?: Record<string, { val: number; test: number }>;
   /** The config of a one-config phase (standalone training, fine-tuning), when evaluated. */
   trained?: { val: number; test: number };
 }

@@ -34,7 +34,7 @@ export interface TrainingNet<S extends NetSpace, C> {
   /** Accuracy at an epoch end of the weights `params` on at most `limit` val and test images. */
   epochAccuracy(
     params: Float32Array, seed: number, phase: PhaseSpec<C>, calibration: ImageSet, data: Dataset, limit: number,
-  ): Pick<EpochRecord, 'largest' | 'smallest' | 'trained'>;
+  ): Pick<EpochRecord, 'largest' | 'smallest' | 'trained' | 'families'>;
 }
 
 /** Whether `value` is a `TrainingNet` (rather than a bare CNN search space). */
