@@ -110,9 +110,11 @@ export function registerTrain(program: Command): void {
     // A resumed run keeps the rule its checkpoint was planned with unless --rule is given.
     const planned = !given('rule') && opts.resume === true && existsSync(opts.out) ? readCheckpointMeta<TrainMeta>(opts.out).options.phases : undefined;
     const rule = planned?.some((p) => p.uniform === true) ? 'hat' : planned?.[1]?.familyTurns === true ? 'families' : opts.rule;
-    if (rule === 'families' && (vit !== undefined || (cnnSpace !== undefined && cnnSpace.families === undefined))) {
-      throw new Error(`--rule families takes block families in turn, and space '${(vit ?? cnnSpace)!.name}' has none: use --rule sandwich`);
-    }
+    // Families in turn need a CNN space with block families (a transformer space has none).
+    const refuseFamilies = (flag: string) => {
+      if (cnnSpace?.families === undefined) throw new Error(`--${flag} families takes block families in turn, and space '${(vit ?? cnnSpace)!.name}' has none: use --${flag} sandwich`);
+    };
+    if (rule === 'families') refuseFamilies('rule');
     // A supernet's phases train no one config: they are phases of the CNN supernet and the SuperTransformer alike.
     const supernetPhases: PhaseSpec<never>[] = standalone !== undefined ? [] : [
       { ...largest, epochs: parseIntOption('largest-epochs', opts.largestEpochs, 1), lr },
@@ -151,9 +153,7 @@ export function registerTrain(program: Command): void {
     }
     if (opts.extendEpochs !== undefined) {
       const epochs = parseIntOption('extend-epochs', opts.extendEpochs, 1);
-      if (opts.extendRule === 'families' && cnnSpace?.families === undefined) {
-        throw new Error(`--extend-rule families takes block families in turn, and space '${trainer.space.name}' has none: use --extend-rule sandwich`);
-      }
+      if (opts.extendRule === 'families') refuseFamilies('extend-rule');
       const averageEpochs = parseIntOption('extend-average', opts.extendAverage, 0);
       if (averageEpochs > epochs) throw new Error(`--extend-average ${averageEpochs} is more than the ${epochs} appended epochs; average at most --extend-epochs`);
       const meta = trainer.extendCheckpoint({

@@ -206,7 +206,8 @@ export function stepConfigs(space: SearchSpace, phase: PhaseSpec, seed: number, 
     return [largestOfFamily(space, families[step % families.length].name)];
   }
   const rng = new Rng(deriveSeed(seed, 0x5a, step));
-  const turn = phase.familyTurns === true && space.families !== undefined ? spaceFamilies(space)[step % spaceFamilies(space).length].name : undefined;
+  const families = phase.familyTurns === true && space.families !== undefined ? spaceFamilies(space) : undefined;
+  const turn = families?.[step % families.length].name;
   const configs = turn === undefined ? [largestConfig(space), smallestConfig(space)] : [largestOfFamily(space, turn), smallestOfFamily(space, turn)];
   for (let i = 0; i < phase.randomSubnets; i++) configs.push(sampleConfig(space, rng));
   return configs;
