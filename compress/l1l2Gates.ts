@@ -32,7 +32,7 @@ const kLastBn: Readonly<Record<BlockFamily, string>> = Object.freeze({ mbconv: '
 /**
  * The gate of each of `policies.layers` (same order) in a supernet of `policies.space` with
  * parameters `layout`; undefined for a layer without channels of its own (a plain block's
- * middle). Throws when a gate parameter is missing or too short.
+ * middle, a stage's depth). Throws when a gate parameter is missing or too short.
  */
 export function layerGates(policies: PolicySpace, layout: readonly ParamInfo[]): Array<LayerGate | undefined> {
   const { space } = policies;
@@ -40,6 +40,8 @@ export function layerGates(policies: PolicySpace, layout: readonly ParamInfo[]):
   const prefix = (slot: number, family: BlockFamily): string => (space.families === undefined ? `blocks.${slot}` : `blocks.${slot}.${family}`);
   const stemIsStage0 = space.families !== undefined && space.stem.widthFromStage === true && space.stem.width === space.stages[0].width;
   const gates = policies.layers.map((layer): LayerGate | undefined => {
+    // Removing blocks has no per-channel gate: the surrogate leaves depth as it is.
+    if (layer.kind === 'depth') return undefined;
     if (layer.kind === 'mid') {
       const b = blocks[layer.block];
       return b.family === 'plain' ? undefined : { params: [`${prefix(b.slot, b.family)}.bn1.gamma`], channels: layer.outChannels };

@@ -7,9 +7,11 @@
  */
 import type { CompressPolicy, CompressProblem, PrunableLayer } from './types.js';
 
-/** Static features of a layer: index, kind (stage 1, mid 0), in, out, stride, kernel, weights, MACs. */
+const kKindCode: Readonly<Record<PrunableLayer['kind'], number>> = Object.freeze({ mid: 0, stage: 1, depth: 2 });
+
+/** Static features of a layer: index, kind (mid 0, stage 1, depth 2), in, out, stride, kernel, weights, MACs. */
 export function layerFeatureRows(layers: readonly PrunableLayer[]): number[][] {
-  return layers.map((l, i) => [i, l.kind === 'stage' ? 1 : 0, l.inChannels, l.outChannels, l.stride, l.kernel, l.weights, l.macs]);
+  return layers.map((l, i) => [i, kKindCode[l.kind], l.inChannels, l.outChannels, l.stride, l.kernel, l.weights, l.macs]);
 }
 
 /** Scales each column to [0, 1] over the rows; a constant column becomes 0. */

@@ -32,7 +32,8 @@ export function createMethod(name: string, context: MethodContext): CompressMeth
     case 'galen':
       return new GalenMethod();
     case 'condensa':
-      return new CondensaMethod();
+      // With depth layers, the scheme has a parameter for the share of blocks kept besides the width's.
+      return new CondensaMethod({ scheme: context.network.policies.layers.some((l) => l.kind === 'depth') ? 'depthAndWidth' : 'pruneAll' });
     case 'evolution':
       return new EvolutionMethod();
     case 'l1l2':

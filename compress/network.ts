@@ -17,7 +17,7 @@ import type { ParamInfo } from '../supernet/layers/ParamStore.js';
 import { addL1, sortChannelsByImportance, type ChannelImportance } from '../supernet/layers/channelSort.js';
 import { subnetPlan } from '../space/plan.js';
 import { parseSearchSpace } from '../space/schema.js';
-import { policySpace, type PolicySpace } from './policySpace.js';
+import { policySpace, type PolicySpace, type PolicySpaceOptions } from './policySpace.js';
 
 export interface CompressibleNetwork {
   /** The checkpoint it came from. */
@@ -35,9 +35,10 @@ export interface CompressibleNetwork {
 
 /**
  * Loads `checkpoint` and the network `config` in it (default: the checkpoint's only network
- * when its space holds one; required otherwise). Throws naming what to do on anything else.
+ * when its space holds one; required otherwise), in the policy space `options` describe.
+ * Throws naming what to do on anything else.
  */
-export function loadCompressible(checkpoint: string, config?: SubnetConfig): CompressibleNetwork {
+export function loadCompressible(checkpoint: string, config?: SubnetConfig, options: PolicySpaceOptions = {}): CompressibleNetwork {
   const { meta, arrays } = loadCheckpoint<TrainMeta>(checkpoint);
   if (meta.kind !== 'hwnas-supernet') throw new Error(`${checkpoint} is not a training checkpoint of hwnas (kind ${String(meta.kind)}): pass one written by 'hwnas train' or 'hwnas finetune'`);
   if (meta.step !== meta.totalSteps) {
@@ -45,7 +46,7 @@ export function loadCompressible(checkpoint: string, config?: SubnetConfig): Com
   }
   const space = parseSearchSpace(meta.space);
   const network = config ?? trainedNetwork(checkpoint, meta, space);
-  const policies = policySpace(space, network, checkpoint);
+  const policies = policySpace(space, network, checkpoint, options);
   const source = new Supernet(space, meta.options.seed);
   let params: Float32Array;
   try {

@@ -13,12 +13,19 @@
  * block's (possibly pruned) reference width - the input for mbconv/fused, the output for
  * resnet - as the space defines middle channels; `PrunableLayer.channels` lists them with the
  * reference unpruned.
+ *
+ * Depth (on by default): a stage of more than one block also gets a `depth` layer whose keep
+ * ratio is the share of its blocks kept - the first ones, as elastic depth in OFA keeps them, so
+ * the stage's first block (which changes stride and width) always runs and the blocks removed
+ * are ones whose input and output shapes agree. Removing a block costs whole layers and their
+ * operator dispatch, which on a CPU at batch 1 saves more time than narrowing (BENCHMARKS.md).
  */
 import { kChannelDivisor, keptChannels, stemChannels } from '../space/channels.js';
 import { layersOf } from '../space/layers.js';
 import { subnetPlan, type SubnetPlan } from '../space/plan.js';
 import { spaceFamilies } from '../space/searchSpace.js';
 import { configSpace } from '../space/configSpace.js';
+import { canonicalConfig } from '../space/searchSpace.js';
 import { kFloatBits, type ActBits, type BlockFamily, type SearchSpace, type SubnetConfig, type WeightBits } from '../space/types.js';
 import type { CompressPolicy, PrunableLayer } from './types.js';
 
@@ -35,6 +42,11 @@ function channelGrid(channels: number): number[] {
   for (let c = first; c < channels; c += kChannelDivisor) out.push(c);
   out.push(channels);
   return out;
+}
+
+export interface PolicySpaceOptions {
+  /** A `depth` layer per stage of two or more blocks, removing its last blocks (default true). */
+  depth?: boolean;
 }
 
 export interface PolicySpace {
@@ -63,7 +75,8 @@ interface Running {
  * The policy space of the network `config` of `space` (a trained standalone network's space
  * and config). Throws when a residual sum ties channels the policy would prune apart.
  */
-export function policySpace(network: SearchSpace, networkConfig: SubnetConfig, name = network.name): PolicySpace {
+export function policySpace(network: SearchSpace, networkConfig: SubnetConfig, name = network.name, options: PolicySpaceOptions = {}): PolicySpace {
+  const withDepth = options.depth ?? true;
   // The network's own space: every slot runs, so slots and running blocks coincide.
   const { space, config } = configSpace(network, networkConfig);
   const plan = subnetPlan(space, { ...config, wBits: undefined, aBits: undefined });
@@ -83,7 +96,7 @@ export function policySpace(network: SearchSpace, networkConfig: SubnetConfig, n
     name: `${space.name}-policies`,
     compressing: name,
     stem: { ...space.stem, width: space.stem.widthFromStage === true ? stemC : space.stem.width },
-    stages: space.stages.map((st, s) => ({ ...st, width: stageC[s], depths: [config.depths[s]] })),
+    stages: space.stages.map((st, s) => ({ ...st, width: stageC[s], depths: withDepth ? depthChoices(config.depths[s]) : [config.depths[s]] })),
     kernels: distinct(running.map((r) => r.kernel)),
     expands: families[0].expands,
     widthRatios,
@@ -99,15 +112,25 @@ export function policySpace(network: SearchSpace, networkConfig: SubnetConfig, n
     if (!stageLayer.has(b.stage)) {
       stageLayer.set(b.stage, layers.length);
       layers.push(describeLayer('stage', b.stage, -1, b.family, b.inC, stageC[b.stage], b.kernel, b.stride, stageGrids[b.stage]));
+      const blocks = config.depths[b.stage];
+      if (withDepth && blocks > 1) {
+        const counts = depthChoices(blocks);
+        layers.push({
+          name: `stage${b.stage}.depth`, kind: 'depth', stage: b.stage, block: -1, family: b.family,
+          inChannels: stageC[b.stage], outChannels: stageC[b.stage], kernel: b.kernel, stride: 1, weights: 0, macs: 0,
+          keeps: counts.map((n) => round6(n / blocks)), channels: counts,
+        });
+      }
     }
     // A plain block's only convolution writes the stage's channels: it has no middle to prune.
     if (b.family !== 'plain') layers.push(describeLayer('mid', b.stage, i, b.family, b.inC, b.midC, b.kernel, b.stride, channelGrid(b.midC)));
   }
   const midLayer = plan.blocks.map((_, i) => layers.findIndex((l) => l.kind === 'mid' && l.block === i));
+  const depthLayer = space.stages.map((_, s) => layers.findIndex((l) => l.kind === 'depth' && l.stage === s));
 
   const toConfig = (p: CompressPolicy): SubnetConfig => {
     const cfg: SubnetConfig = {
-      depths: [...config.depths],
+      depths: config.depths.map((d, s) => (depthLayer[s] < 0 ? d : Math.max(1, Math.round(d * p.keep[depthLayer[s]])))),
       kernels: [...config.kernels],
       expands: running.map((r, i) => (midLayer[i] < 0 ? r.expand : round6(r.expand * p.keep[midLayer[i]]))),
       widths: space.stages.map((_, s) => p.keep[stageLayer.get(s)!]),
@@ -118,7 +141,7 @@ export function policySpace(network: SearchSpace, networkConfig: SubnetConfig, n
       cfg.wBits = [...p.wBits];
       cfg.aBits = [...p.aBits];
     }
-    return cfg;
+    return canonicalConfig(derived, cfg);
   };
   const identity = (): CompressPolicy => ({
     keep: layers.map(() => 1),
@@ -130,6 +153,9 @@ export function policySpace(network: SearchSpace, networkConfig: SubnetConfig, n
   checkCouplings(result, plan);
   return result;
 }
+
+/** 1..blocks: the block counts a stage may keep. */
+const depthChoices = (blocks: number): number[] => Array.from({ length: blocks }, (_, i) => i + 1);
 
 function describeLayer(kind: 'stage' | 'mid', stage: number, block: number, family: BlockFamily, inC: number, outC: number, kernel: number, stride: number, grid: number[]): PrunableLayer {
   return {
@@ -158,6 +184,13 @@ function attributeCosts(ps: PolicySpace): void {
     const p = ps.identity();
     p.keep[i] = layer.keeps[0];
     const narrowed = layersOf(ps.space, ps.toConfig(p));
+    if (layer.kind === 'depth') {
+      // The removed blocks' operators, whole: the totals' difference.
+      const total = (ops: typeof full, key: 'macs' | 'params'): number => ops.reduce((sum, op) => sum + op[key], 0);
+      layer.macs = total(full, 'macs') - total(narrowed, 'macs');
+      layer.weights = total(full, 'params') - total(narrowed, 'params');
+      continue;
+    }
     let macs = 0;
     let weights = 0;
     full.forEach((op, j) => {
@@ -173,8 +206,9 @@ function attributeCosts(ps: PolicySpace): void {
 
 /** Refuses a network whose residual structure changes when its layers are pruned (a sum tying two layers together). */
 function checkCouplings(ps: PolicySpace, plan: SubnetPlan): void {
+  // Every channel layer at its smallest keep, every block kept (removing blocks ties no channels).
   const smallest = ps.identity();
-  smallest.keep = ps.layers.map((l) => l.keeps[0]);
+  smallest.keep = ps.layers.map((l) => (l.kind === 'depth' ? 1 : l.keeps[0]));
   const pruned = subnetPlan(ps.space, ps.toConfig(smallest));
   const identity = subnetPlan(ps.space, ps.toConfig(ps.identity()));
   for (const [i, b] of plan.blocks.entries()) {

@@ -20,7 +20,9 @@
  * That is the independent solve (ThiNet; cached per layer and width). By default the layers are
  * solved sequentially instead (sequentialReconstruction.ts): in forward order, each on the
  * inputs of the pruned network with the layers before it already re-solved, against the same
- * uncompressed outputs.
+ * uncompressed outputs. Where a policy removes blocks, the sequential solve also re-solves every
+ * layer after the first removed block, so the blocks that remain learn to reproduce what the
+ * removed ones fed the network (the independent solve cannot: its inputs are the network's).
  */
 import type { SubnetConfig } from '../space/types.js';
 import { subnetPlan } from '../space/plan.js';
@@ -94,17 +96,26 @@ export class WeightReconstruction {
     const { network } = this;
     const full = convSites(network.net, subnetPlan(network.policies.space, network.policies.toConfig(network.policies.identity())));
     const pruned = convSites(network.net, subnetPlan(network.policies.space, { ...cfg, wBits: undefined, aBits: undefined }));
-    if (pruned.length !== full.length) throw new Error(`weight reconstruction: the policy has ${pruned.length} layers to re-solve, the network ${full.length}`);
-    const narrowed = pruned.flatMap((site, i) => (site.inC < full[i].inC ? [i] : []));
+    // A removed block's sites are gone; the others keep their names (blocks keep their slots).
+    const fullIndex = new Map(full.map((site, j) => [site.name, j]));
+    const source = pruned.map((site) => {
+      const j = fullIndex.get(site.name);
+      if (j === undefined) throw new Error(`weight reconstruction: the policy runs layer ${site.name}, which the network does not`);
+      return j;
+    });
+    // Sites after a removed block read inputs the network never gave them: re-solved too, but only on the pruned network's inputs (sequentially).
+    const firstShifted = this.options.sequential ? source.findIndex((j, i) => j !== i) : -1;
+    const narrowed = pruned.flatMap((site, i) => (site.inC < full[source[i]].inC || (firstShifted >= 0 && i >= firstShifted) ? [i] : []));
     if (narrowed.length === 0) return network.params;
-    if (this.options.sequential) return this.sequentialFor(cfg, full, pruned, narrowed);
+    if (this.options.sequential) return this.sequentialFor(cfg, full, pruned, source, narrowed);
     const stats = this.statsOf(full);
     const out = Float32Array.from(network.params);
     for (const i of narrowed) {
-      const key = `${i}:${pruned[i].inC}:${pruned[i].outC}`;
+      const j = source[i];
+      const key = `${j}:${pruned[i].inC}:${pruned[i].outC}`;
       let solved = this.solved.get(key);
       if (solved === undefined) {
-        solved = this.solve(full[i], pruned[i], stats[i]);
+        solved = this.solve(full[j], pruned[i], stats[j]);
         this.solved.set(key, solved);
       }
       this.write(out, pruned[i], solved);
@@ -112,14 +123,17 @@ export class WeightReconstruction {
     return out;
   }
 
-  private sequentialFor(cfg: SubnetConfig, full: readonly ConvSite[], pruned: readonly ConvSite[], narrowed: readonly number[]): Float32Array {
+  private sequentialFor(cfg: SubnetConfig, full: readonly ConvSite[], pruned: readonly ConvSite[], source: readonly number[], narrowed: readonly number[]): Float32Array {
     const { network } = this;
     const targets = this.targetsOf(full);
     const key = JSON.stringify({ ...cfg, wBits: undefined, aBits: undefined });
     if (this.last?.key === key) return this.last.params;
     const out = Float32Array.from(network.params);
     const float = { ...cfg, wBits: undefined, aBits: undefined };
-    for (const i of narrowed) this.write(out, pruned[i], solveOnPrunedInputs(network.net, float, out, network.params, this.images, pruned[i], i, full[i].outC, targets[i], this.options));
+    for (const i of narrowed) {
+      const j = source[i];
+      this.write(out, pruned[i], solveOnPrunedInputs(network.net, float, out, network.params, this.images, pruned[i], i, full[j].outC, targets[j], this.options));
+    }
     this.last = { key, params: out };
     return out;
   }

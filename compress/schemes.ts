@@ -8,8 +8,10 @@
  *   `bits` (8 by default).
  * - `compose(a, b)`: a's parameters then b's; b applies on top of a's policy.
  *
- * Selections are 'all', 'mid' (the middle channels of each block), 'stage' (the output
- * channels of each stage), or a predicate. Your own scheme, in code:
+ * Layer selections are 'all' (every channel layer: 'stage' and 'mid'), 'mid' (the middle
+ * channels of each block), 'stage' (the output channels of each stage), 'depth' (the blocks of
+ * each stage: `prune('depth')` removes the same share of every stage's blocks), or a predicate.
+ * Your own scheme, in code:
  *
  *     import { compose, prune, quantize } from './schemes.js';
  *     const lateStages = compose(prune((l) => l.stage >= 2), quantize((block) => block >= 4, 8), 'lateStages');
@@ -28,14 +30,14 @@ export interface Scheme {
   apply(x: readonly number[], problem: CompressProblem, base: CompressPolicy): CompressPolicy;
 }
 
-export type LayerSelect = 'all' | 'mid' | 'stage' | ((layer: PrunableLayer, index: number) => boolean);
+export type LayerSelect = 'all' | 'mid' | 'stage' | 'depth' | ((layer: PrunableLayer, index: number) => boolean);
 export type BlockSelect = 'all' | ((block: number) => boolean);
 
 function layerTest(select: LayerSelect): (layer: PrunableLayer, index: number) => boolean {
-  if (select === 'all') return () => true;
-  if (select === 'mid' || select === 'stage') return (l) => l.kind === select;
+  if (select === 'all') return (l) => l.kind !== 'depth';
+  if (select === 'mid' || select === 'stage' || select === 'depth') return (l) => l.kind === select;
   if (typeof select === 'function') return select;
-  throw new RangeError(`prune: select must be 'all', 'mid', 'stage' or a function of (layer, index) (got ${String(select)})`);
+  throw new RangeError(`prune: select must be 'all', 'mid', 'stage', 'depth' or a function of (layer, index) (got ${String(select)})`);
 }
 
 function label(select: LayerSelect | BlockSelect): string {
@@ -53,7 +55,10 @@ export function prune(select: LayerSelect, keep?: number): Scheme {
     apply(x, problem, base) {
       const k = keep ?? x[0];
       const selected = problem.layers.map(test);
-      if (!selected.some(Boolean)) throw new RangeError(`${name}: selects none of the problem's ${problem.layers.length} prunable layers`);
+      if (!selected.some(Boolean)) {
+        const hint = select === 'depth' ? ' (no stage has two or more blocks, or depth is off: choose a scheme without depth)' : '';
+        throw new RangeError(`${name}: selects none of the problem's ${problem.layers.length} prunable layers${hint}`);
+      }
       return { ...base, keep: base.keep.map((b, i) => (selected[i] ? k : b)) };
     },
   };
@@ -113,6 +118,7 @@ export const kSchemes = Object.freeze({
   pruneStageMid: compose(prune('stage'), prune('mid'), 'pruneStageMid'),
   quantizeAll: { ...quantizeAll, name: 'quantizeAll' },
   pruneThenQuantize: compose(pruneAll, quantizeAll, 'pruneThenQuantize'),
+  depthAndWidth: compose(prune('depth'), pruneAll, 'depthAndWidth'),
 } as const satisfies Record<string, Scheme>);
 
 export type SchemeName = keyof typeof kSchemes;

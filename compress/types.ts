@@ -19,29 +19,30 @@ export type CompressMethodName = (typeof kCompressMethods)[number];
  * A layer (or a group of layers coupled by residual sums) whose output channels a policy
  * narrows. `stage`: the output channels of every block of a stage (and the stem for stage 0),
  * which residual additions tie together. `mid`: the middle channels of one block (its first
- * convolution's output), free of any coupling.
+ * convolution's output), free of any coupling. `depth`: the blocks of a stage of two or more,
+ * its keep ratio the share kept (the first ones; the stage's first block always runs).
  */
 export interface PrunableLayer {
   /** e.g. 'stage1.out', 'block3.mid'. */
   name: string;
-  kind: 'stage' | 'mid';
+  kind: 'stage' | 'mid' | 'depth';
   /** Stage index of the layer. */
   stage: number;
-  /** Block slot (in the network's running blocks, 0-based) of a `mid` layer; -1 for `stage`. */
+  /** Block slot (in the network's running blocks, 0-based) of a `mid` layer; -1 for `stage` and `depth`. */
   block: number;
   family: BlockFamily;
-  /** Input and output channels of the (first) convolution this keep ratio narrows, unpruned. */
+  /** Input and output channels of the (first) convolution this keep ratio narrows, unpruned (a `depth` layer: the stage's). */
   inChannels: number;
   outChannels: number;
   kernel: number;
   stride: number;
-  /** Weights of the convolutions whose channels this layer's keep ratio scales, unpruned. */
+  /** Weights of the convolutions whose channels this layer's keep ratio scales (or that it removes), unpruned. */
   weights: number;
   /** Multiply-accumulates of those convolutions per image, unpruned. */
   macs: number;
   /** The keep ratios this layer may take, ascending, ending at 1 (each a distinct channel count). */
   keeps: readonly number[];
-  /** Output channels at each keep ratio (same order as `keeps`). */
+  /** Output channels at each keep ratio (same order as `keeps`); a `depth` layer: blocks kept. */
   channels: readonly number[];
 }
 

@@ -1,6 +1,7 @@
 /**
  * `hwnas compress` as a library function: one trained network made to fit a latency budget on
- * a measured target by a per-layer policy (channel keep ratios and bits) that a method chooses.
+ * a measured target by a per-layer policy (channel keep ratios, blocks kept per stage, bits)
+ * that a method chooses.
  *
  *   1. load the network into the supernet of its policy space (compress/network.ts);
  *   2. the target's latency profile of that space: given, or measured here (resumable);
@@ -55,10 +56,12 @@ export interface CompressOptions {
    * for scoring policies and as the chosen policy's starting weights (default true).
    */
   reconstruction?: boolean;
+  /** Blocks may be removed (a depth layer per stage of two or more blocks; default true). */
+  depth?: boolean;
 }
 
 export const kDefaultCompressOptions: Required<Omit<CompressOptions, 'profile'>> = Object.freeze({
-  evaluations: 60, seed: 0, valImages: 2000, calibrationImages: 1000, finetuneEpochs: 3, profileSeconds: 150, reconstruction: true,
+  evaluations: 60, seed: 0, valImages: 2000, calibrationImages: 1000, finetuneEpochs: 3, profileSeconds: 150, reconstruction: true, depth: true,
 });
 
 export interface CompressJob {
@@ -141,12 +144,12 @@ export async function runCompress(job: CompressJob): Promise<CompressReport> {
   const resolved = typeof job.target === 'string' ? resolveTarget(job.target) : job.target;
   if (resolved.kind !== 'measured') throw new Error(`--target ${resolved.given} is not a measured target: compression measures latency (ort-cpu, tfjs-wasm, tfjs-node)`);
   const target = resolved.spec;
-  const network = loadCompressible(job.checkpoint, job.config);
+  const network = loadCompressible(job.checkpoint, job.config, { depth: o.depth });
   try {
     claimFolder(job.out, {
       checkpoint: resolve(job.checkpoint), config: network.config, target, maxLatencyMs: job.maxLatencyMs, method: job.method,
       evaluations: o.evaluations, seed: o.seed, valImages: o.valImages, calibrationImages: o.calibrationImages, finetuneEpochs: o.finetuneEpochs,
-      reconstruction: o.reconstruction,
+      reconstruction: o.reconstruction, depth: o.depth,
     });
     const { space } = network.policies;
     const policiesCheckpoint = join(job.out, 'network.ckpt');

@@ -34,6 +34,7 @@ interface CompressCliOptions extends CommonOptions {
   valImages: string;
   finetuneEpochs: string;
   reconstruction: boolean;
+  depth: boolean;
   profile?: string;
   workers: string;
   force?: boolean;
@@ -57,6 +58,7 @@ export function registerCompress(program: Command): void {
     .option('--val-images <n>', 'val images each policy is scored on', String(d.valImages))
     .option('--finetune-epochs <n>', 'fine-tuning epochs of the chosen policy (0 = none)', String(d.finetuneEpochs))
     .option('--no-reconstruction', "score and fine-tune policies on the network's sliced weights, without re-solving the pruned layers' weights by least squares")
+    .option('--no-depth', 'keep every block: prune channels (and set bits) only, as AMC and Galen do; by default a policy may also remove the last blocks of a stage')
     .option('--profile <file>', "latency profile of the network's policy space on the target (default: measured into --out, about 2-3 minutes)")
     .option('--workers <n>', 'training worker threads (one per core)', '2')
     .option('--force', 'start over: remove what --out holds (a finished or an unfinished compression) first');
@@ -72,6 +74,7 @@ export function registerCompress(program: Command): void {
       valImages: parseIntOption('val-images', opts.valImages, 100),
       finetuneEpochs: parseIntOption('finetune-epochs', opts.finetuneEpochs, 0),
       reconstruction: opts.reconstruction,
+      depth: opts.depth,
       ...(opts.profile === undefined ? {} : { profile: opts.profile }),
     };
     const workers = parseIntOption('workers', opts.workers, 1);

@@ -14,8 +14,8 @@ const hybrid = spaceByName('fashion-hybrid');
 const baseline = (name: string) => parseConfig(hybrid, JSON.parse(readFileSync(`${findPackageRoot()}/models/baselines/${name}.json`, 'utf8')));
 
 describe('policySpace', () => {
-  it('lays out ResNet-14 as 3 stage and 6 middle layers on grids of multiples of 8 from 20% up', () => {
-    const ps = policySpace(hybrid, baseline('resnet14'));
+  it('lays out ResNet-14 (without depth) as 3 stage and 6 middle layers on grids of multiples of 8 from 20% up', () => {
+    const ps = policySpace(hybrid, baseline('resnet14'), undefined, { depth: false });
     assert.deepEqual(ps.layers.map((l) => l.name), ['stage0.out', 'block0.mid', 'block1.mid', 'stage1.out', 'block2.mid', 'block3.mid', 'stage2.out', 'block4.mid', 'block5.mid']);
     assert.equal(ps.blocks, 6);
     assert.deepEqual(ps.layers[0].channels, [8, 16]);
@@ -23,8 +23,37 @@ describe('policySpace', () => {
     assert.deepEqual(ps.layers[6].channels, [16, 24, 32, 40, 48, 56, 64]);
     assert.deepEqual(ps.layers[6].keeps, [0.25, 0.375, 0.5, 0.625, 0.75, 0.875, 1]);
     assert.deepEqual(ps.weightBits, [8, 32]);
+    assert.deepEqual(ps.space.stages.map((st) => st.depths), [[2], [2], [2]]);
     // Stage 2's output channels feed block 4's second conv, block 5's two convs, the shortcut and the classifier.
     assert.ok(ps.layers[6].macs > ps.layers[7].macs);
+  });
+
+  it('gives each stage of two or more blocks a depth layer that removes its last blocks, costed by their MACs', () => {
+    const cfg = baseline('resnet14');
+    const ps = policySpace(hybrid, cfg);
+    assert.deepEqual(ps.layers.map((l) => l.name), [
+      'stage0.out', 'stage0.depth', 'block0.mid', 'block1.mid', 'stage1.out', 'stage1.depth', 'block2.mid', 'block3.mid', 'stage2.out', 'stage2.depth', 'block4.mid', 'block5.mid',
+    ]);
+    const depth = ps.layers[5];
+    assert.equal(depth.kind, 'depth');
+    assert.deepEqual(depth.keeps, [0.5, 1]);
+    assert.deepEqual(depth.channels, [1, 2]);
+    const derived = parseSearchSpace(JSON.parse(JSON.stringify(ps.space)));
+    assert.deepEqual(derived.stages.map((st) => st.depths), [[1, 2], [1, 2], [1, 2]]);
+    assert.equal(macs(derived, ps.toConfig(ps.identity())), macs(hybrid, cfg));
+    // Stage 1 at one block: block 3 (two 3x3 convs of 32 channels at 14x14) is gone, the others unchanged.
+    const p = ps.identity();
+    p.keep[5] = 0.5;
+    const shallow = parseConfig(derived, ps.toConfig(p));
+    assert.deepEqual(shallow.depths, [2, 1, 2]);
+    assert.equal(macs(derived, ps.toConfig(ps.identity())) - macs(derived, shallow), depth.macs);
+    assert.ok(Math.abs(depth.macs - 2 * 9 * 32 * 32 * 14 * 14) < 0.01 * depth.macs, `${depth.macs} MACs`);
+    // Every block at depth 1 is ResNet-8's architecture.
+    const r8 = ps.identity();
+    ps.layers.forEach((l, i) => (r8.keep[i] = l.kind === 'depth' ? 0.5 : 1));
+    assert.equal(macs(derived, ps.toConfig(r8)), macs(hybrid, baseline('resnet8')));
+    // A network with one block per stage has nothing to remove.
+    assert.ok(policySpace(hybrid, baseline('resnet8')).layers.every((l) => l.kind !== 'depth'));
   });
 
   it('has the network as its identity policy, and every policy is a valid config of the derived space', () => {

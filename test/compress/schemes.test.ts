@@ -1,6 +1,10 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import { compose, kSchemeNames, kSchemes, prune, quantize, schemeByName, schemeGrid, schemePolicy } from '../../compress/schemes.js';
+import { policySpace } from '../../compress/policySpace.js';
+import type { CompressProblem } from '../../compress/types.js';
+import { spaceByName } from '../../space/defaultSpace.js';
+import { parseConfig } from '../../space/schema.js';
 import { syntheticProblem } from '../fixtures/syntheticProblem.js';
 
 const problem = syntheticProblem();
@@ -9,7 +13,7 @@ const isMid = problem.layers.map((l) => l.kind === 'mid');
 describe('compression schemes', () => {
   it('have the dimension their operators give, and every built-in one is registered by its name', () => {
     const dims = Object.fromEntries(kSchemeNames.map((n) => [n, kSchemes[n].params.length]));
-    assert.deepEqual(dims, { pruneAll: 1, pruneMidOnly: 1, pruneStageMid: 2, quantizeAll: 0, pruneThenQuantize: 1 });
+    assert.deepEqual(dims, { pruneAll: 1, pruneMidOnly: 1, pruneStageMid: 2, quantizeAll: 0, pruneThenQuantize: 1, depthAndWidth: 2 });
     assert.deepEqual(kSchemes.pruneStageMid.params, ['keep(stage)', 'keep(mid)']);
     for (const n of kSchemeNames) assert.equal(schemeByName(n).name, n);
   });
@@ -58,6 +62,26 @@ describe('compression schemes', () => {
     assert.throws(() => schemePolicy(quantize('all', 32 as never), [], { ...problem, weightBits: [8] } as never), /offers weight bits \[8\]/);
     assert.throws(() => schemePolicy(prune((l) => l.stage > 9), [0.5], problem), /selects none of the problem's 5 prunable layers/);
     assert.throws(() => prune('all', 0), /keep must be in \(0, 1\]/);
+    assert.throws(() => schemePolicy(kSchemes.depthAndWidth, [0.5, 0.5], problem), /prune\(depth\): selects none of the problem's 5 prunable layers \(no stage has two or more blocks, or depth is off: choose a scheme without depth\)/);
     assert.throws(() => schemeGrid(compose(kSchemes.pruneStageMid, kSchemes.pruneStageMid), problem, 33), /33\^4 = 1185921 grid points exceed 100000; lower the grid size/);
+  });
+
+  it('depth: prune(depth) sets the share of blocks kept in every stage, and the channel selections leave depth alone', () => {
+    const hybrid = spaceByName('fashion-hybrid');
+    const r14 = parseConfig(hybrid, { depths: [2, 2, 2], kernels: new Array(9).fill(3), expands: new Array(9).fill(1), widths: [0.67, 0.67, 0.67], families: ['resnet', 'resnet', 'resnet'], stemStride: 1 });
+    const ps = policySpace(hybrid, r14);
+    const near = (xs: readonly number[], x: number): number => xs.reduce((a, b) => (Math.abs(b - x) < Math.abs(a - x) ? b : a));
+    const dp = {
+      layers: ps.layers, blocks: ps.blocks, weightBits: ps.weightBits, actBits: ps.actBits, identity: ps.identity,
+      snap: (p: ReturnType<typeof ps.identity>) => ({ ...p, keep: p.keep.map((k, i) => near(ps.layers[i].keeps, k)) }),
+    } as unknown as CompressProblem;
+    const isDepth = ps.layers.map((l) => l.kind === 'depth');
+    assert.equal(isDepth.filter(Boolean).length, 3);
+    const shallow = schemePolicy(kSchemes.depthAndWidth, [0, 1], dp);
+    shallow.keep.forEach((k, i) => assert.equal(k, isDepth[i] ? 0.5 : 1));
+    assert.deepEqual(ps.toConfig(shallow).depths, [1, 1, 1]);
+    const narrow = schemePolicy(kSchemes.pruneAll, [0.5], dp);
+    narrow.keep.forEach((k, i) => (isDepth[i] ? assert.equal(k, 1) : assert.ok(k < 1)));
+    assert.deepEqual(ps.toConfig(narrow).depths, [2, 2, 2]);
   });
 });
