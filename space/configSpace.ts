@@ -29,7 +29,8 @@ export function configSpace(space: SearchSpace, cfg: SubnetConfig): { space: Sea
     .map((f) => ({ name: f.name, expands: indices.map((i) => f.expands[i]) }));
   const reduced: SearchSpace = {
     ...space,
-    name: `${space.name}${kStandaloneSuffix}`,
+    // A reduced space reduced again (a standalone network's own space) keeps its name.
+    name: isStandaloneSpace(space) ? space.name : `${space.name}${kStandaloneSuffix}`,
     stem: space.stem.strides === undefined
       ? { ...space.stem }
       : { ...space.stem, stride: cfg.stemStride ?? space.stem.stride, strides: [cfg.stemStride ?? space.stem.stride] },

@@ -38,5 +38,8 @@ describe('configSpace', () => {
     assert.equal(config.kernels.length, 6);
     assert.deepEqual(smallestConfig(space), config);
     assert.deepEqual(largestConfig(space), config);
+    // Reduced again (a standalone network's own space), it is the same space, name and all.
+    assert.equal(space.name, 'fashion-hybrid-standalone');
+    assert.deepEqual(configSpace(space, config).space, space);
   });
 });
