@@ -34,6 +34,7 @@ import { TrainedNetworkProblem, withParams } from '../compress/problem.js';
 import { createMethod } from '../compress/methods.js';
 import type { CompressMethodName, CompressOutcome, PolicyResult } from '../compress/types.js';
 import { finetunePolicy, savePolicyCheckpoint } from './compressFinetune.js';
+import { kFinetuneLr } from './finetuneSubnet.js';
 import { targetSlug, writeResult, writeSearchMarker, type SearchOutcome, type SearchRun } from './searchOutput.js';
 import { kSilentReporter, type Progress, type Reporter } from './progress.js';
 
@@ -47,6 +48,8 @@ export interface CompressOptions {
   calibrationImages?: number;
   /** Fine-tuning epochs of the chosen policy; 0 = none (default 3). */
   finetuneEpochs?: number;
+  /** Peak learning rate of that fine-tuning, cosine to 0 (default: hwnas finetune's, 0.02). */
+  finetuneLr?: number;
   /** Latency profile of the policy space on the target (default: measured into the folder). */
   profile?: string;
   /** Seconds the profile's measurements aim for when measured here (default 150). */
@@ -61,7 +64,7 @@ export interface CompressOptions {
 }
 
 export const kDefaultCompressOptions: Required<Omit<CompressOptions, 'profile'>> = Object.freeze({
-  evaluations: 60, seed: 0, valImages: 2000, calibrationImages: 1000, finetuneEpochs: 3, profileSeconds: 150, reconstruction: true, depth: true,
+  evaluations: 60, seed: 0, valImages: 2000, calibrationImages: 1000, finetuneEpochs: 3, finetuneLr: kFinetuneLr, profileSeconds: 150, reconstruction: true, depth: true,
 });
 
 export interface CompressJob {
@@ -149,7 +152,7 @@ export async function runCompress(job: CompressJob): Promise<CompressReport> {
     claimFolder(job.out, {
       checkpoint: resolve(job.checkpoint), config: network.config, target, maxLatencyMs: job.maxLatencyMs, method: job.method,
       evaluations: o.evaluations, seed: o.seed, valImages: o.valImages, calibrationImages: o.calibrationImages, finetuneEpochs: o.finetuneEpochs,
-      reconstruction: o.reconstruction, depth: o.depth,
+      finetuneLr: o.finetuneLr, reconstruction: o.reconstruction, depth: o.depth,
     });
     const { space } = network.policies;
     const policiesCheckpoint = join(job.out, 'network.ckpt');
@@ -199,7 +202,7 @@ export async function runCompress(job: CompressJob): Promise<CompressReport> {
       const inherited = weights === network.params ? policiesCheckpoint : join(job.out, 'chosen.ckpt');
       savePolicyCheckpoint(network, inherited, weights);
       const finetuned = o.finetuneEpochs > 0
-        ? await finetunePolicy(network, cfg, data, { out: join(job.out, 'finetune.ckpt'), epochs: o.finetuneEpochs, seed: o.seed, workers: job.workers, backend: job.backend, reporter, calibration }, weights, uncompressed)
+        ? await finetunePolicy(network, cfg, data, { out: join(job.out, 'finetune.ckpt'), epochs: o.finetuneEpochs, lr: o.finetuneLr, seed: o.seed, workers: job.workers, backend: job.backend, reporter, calibration }, weights, uncompressed)
         : null;
       chosen = { ...outcome.best, testAccuracy: await withParams(network, weights, () => testOf(cfg)), finetuned };
       const run: SearchRun = { target, resolved, unit: 'ms', kind: 'measured', max: job.maxLatencyMs, file: `search-${targetSlug(target)}.json` };

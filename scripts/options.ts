@@ -50,6 +50,13 @@ export function addCheckpointOption(cmd: Command, description = 'trained superne
   return cmd.addOption(new Option('--checkpoint <path>', description).default(shippedPath(kShipped.supernet), kShipped.supernet.file));
 }
 
+/** A finite positive number option value; the error names the flag. */
+export function parsePositiveNumber(name: string, value: string): number {
+  const n = Number(value);
+  if (!(n > 0) || !Number.isFinite(n)) throw new Error(`--${name} must be a positive number (got '${value}')`);
+  return n;
+}
+
 /** An integer option value >= `min`; the error names the flag. */
 export function parseIntOption(name: string, value: string, min: number): number {
   const n = Number(value);

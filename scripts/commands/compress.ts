@@ -18,7 +18,7 @@ import { parseLatency } from '../../pipeline/latencyArg.js';
 import { formatTable } from '../../pipeline/table.js';
 import { checkOutputPath } from '../../util/fsErrors.js';
 import { withOutputLock } from '../../util/outputLock.js';
-import { addBackendOption, addDataDirOption, parseIntOption, type CommonOptions } from '../options.js';
+import { addBackendOption, addDataDirOption, parseIntOption, parsePositiveNumber, type CommonOptions } from '../options.js';
 import { cliReporter } from '../progress.js';
 import { startBackend } from '../runtime.js';
 
@@ -33,6 +33,7 @@ interface CompressCliOptions extends CommonOptions {
   seed: string;
   valImages: string;
   finetuneEpochs: string;
+  finetuneLr: string;
   reconstruction: boolean;
   depth: boolean;
   profile?: string;
@@ -57,6 +58,7 @@ export function registerCompress(program: Command): void {
     .option('--seed <n>', 'seed of the method', String(d.seed))
     .option('--val-images <n>', 'val images each policy is scored on', String(d.valImages))
     .option('--finetune-epochs <n>', 'fine-tuning epochs of the chosen policy (0 = none)', String(d.finetuneEpochs))
+    .option('--finetune-lr <x>', 'peak learning rate of that fine-tuning (SGD, cosine to 0)', String(d.finetuneLr))
     .option('--no-reconstruction', "score and fine-tune policies on the network's sliced weights, without re-solving the pruned layers' weights by least squares")
     .option('--no-depth', 'keep every block: prune channels (and set bits) only, as AMC and Galen do; by default a policy may also remove the last blocks of a stage')
     .option('--profile <file>', "latency profile of the network's policy space on the target (default: measured into --out, about 2-3 minutes)")
@@ -73,6 +75,7 @@ export function registerCompress(program: Command): void {
       seed: parseIntOption('seed', opts.seed, 0),
       valImages: parseIntOption('val-images', opts.valImages, 100),
       finetuneEpochs: parseIntOption('finetune-epochs', opts.finetuneEpochs, 0),
+      finetuneLr: parsePositiveNumber('finetune-lr', opts.finetuneLr),
       reconstruction: opts.reconstruction,
       depth: opts.depth,
       ...(opts.profile === undefined ? {} : { profile: opts.profile }),

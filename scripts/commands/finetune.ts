@@ -25,7 +25,7 @@ import type { PhaseSpec } from '../../supernet/train/schedule.js';
 import type { NetSpace, TrainingNet } from '../../supernet/train/trainingNet.js';
 import type { TrainMeta } from '../../supernet/train/trainTypes.js';
 import { kTransformerRecipe } from '../../supernet/transformer/trainingNet.js';
-import { addBackendOption, addCheckpointOption, addDataDirOption, type CommonOptions, parseIntOption } from '../options.js';
+import { addBackendOption, addCheckpointOption, addDataDirOption, type CommonOptions, parseIntOption, parsePositiveNumber } from '../options.js';
 import { startBackend } from '../runtime.js';
 import { addTrainingRunOptions, refuseChangedConfig, refuseChangedSettings, runTraining } from '../trainRun.js';
 import { kTransformerFinetune } from './finetuneTransformerCmd.js';
@@ -72,12 +72,6 @@ const kCnnFinetune: FinetuneNet<SearchSpace, SubnetConfig> = {
   trainingNet: cnnTrainingNet,
 };
 
-function positive(name: string, value: string): number {
-  const n = Number(value);
-  if (!(n > 0)) throw new Error(`--${name} must be a positive number (got '${value}')`);
-  return n;
-}
-
 export function registerFinetune(program: Command): void {
   const cmd = program
     .command('finetune')
@@ -120,7 +114,7 @@ async function finetune<S extends NetSpace, C>(cmd: Command, opts: FinetuneCliOp
   const space = net.space(ck.meta);
   const config = net.terms.resolve(space, opts.config);
   const epochs = parseIntOption('epochs', opts.epochs, 1);
-  const lr = opts.lr === undefined ? net.lr : positive('lr', opts.lr);
+  const lr = opts.lr === undefined ? net.lr : parsePositiveNumber('lr', opts.lr);
   const workers = parseIntOption('workers', opts.workers, 1);
   const resume = opts.resume === true;
   // A resumed run distils from the teacher its checkpoint keeps (refuseChangedSettings refuses another).

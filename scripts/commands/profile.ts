@@ -5,7 +5,7 @@
  * re-fits a profile's model on its stored measurements; with --adapt, adapts a profile from
  * another machine to this one from a few whole-subnet measurements.
  */
-import { parseIntOption } from '../options.js';
+import { parseIntOption, parsePositiveNumber } from '../options.js';
 import { readFileSync } from 'node:fs';
 import type { Command } from 'commander';
 import { kDefaultMeasuredThreads } from '../../latency/measuredTarget.js';
@@ -25,7 +25,7 @@ import { machineDifferences, machineInfo } from '../../profiling/machine.js';
 import { resolveSpace } from '../../supernet/io.js';
 import { progressBar, type Progress } from '../progress.js';
 import { formatTable } from '../../pipeline/table.js';
-import { describe, num, pct, positiveNumber, samplerOf, warnIfBusy, type ProfileCliOptions } from './profileOptions.js';
+import { describe, num, pct, samplerOf, warnIfBusy, type ProfileCliOptions } from './profileOptions.js';
 import { resolveTransformerSpace } from '../../supernet/transformer/io.js';
 import { isTransformerProfileJson } from '../../latency/transformer/transformerProfile.js';
 import { runTransformerEvaluate, runTransformerProfile } from './profileTransformerCmd.js';
@@ -93,7 +93,7 @@ async function runProfile(opts: ProfileCliOptions): Promise<void> {
   const subnets = opts.subnets === undefined ? kDefaultProfileOptions.subnets : parseIntOption('subnets', opts.subnets, 1);
   const seed = opts.seed === undefined ? kDefaultProfileOptions.seed : parseIntOption('seed', opts.seed, 0);
   const sampler = samplerOf(opts);
-  const budgetSeconds = opts.budget === undefined ? kDefaultProfileOptions.budgetSeconds : positiveNumber('budget', opts.budget);
+  const budgetSeconds = opts.budget === undefined ? kDefaultProfileOptions.budgetSeconds : parsePositiveNumber('budget', opts.budget);
   checkOutputPath(opts.out, { kind: 'file', existing: opts.force === true ? 'replace' : 'refuse' });
   const runtime = await createBenchRuntime(spec.name, spec.threads ?? kDefaultMeasuredThreads);
   checkProfileOptions({ ...kDefaultProfileOptions, subnets, seed, budgetSeconds }, runtime.bits);

@@ -1,6 +1,6 @@
 /** The options of `hwnas profile` and their parsing, shared by its CNN and transformer paths. */
 import os from 'node:os';
-import { parseIntOption } from '../options.js';
+import { parseIntOption, parsePositiveNumber } from '../options.js';
 import type { BenchRuntime } from '../../profiling/benchRuntime.js';
 import type { SamplerSettings } from '../../profiling/interleaved.js';
 
@@ -29,19 +29,13 @@ export interface ProfileCliOptions {
 }
 
 
-export function positiveNumber(name: string, value: string): number {
-  const n = Number(value);
-  if (!(n > 0) || !Number.isFinite(n)) throw new Error(`--${name} must be a positive number (got '${value}')`);
-  return n;
-}
-
 export function samplerOf(opts: ProfileCliOptions): SamplerSettings {
   const s: SamplerSettings = {
     warmupRuns: parseIntOption('warmup', opts.warmup, 1),
-    minSampleMs: opts.minSampleMs === '0' ? 0 : positiveNumber('min-sample-ms', opts.minSampleMs),
+    minSampleMs: opts.minSampleMs === '0' ? 0 : parsePositiveNumber('min-sample-ms', opts.minSampleMs),
     minRounds: parseIntOption('rounds', opts.rounds, 5),
     maxRounds: parseIntOption('max-rounds', opts.maxRounds, 5),
-    targetSpread: positiveNumber('target-spread', opts.targetSpread),
+    targetSpread: parsePositiveNumber('target-spread', opts.targetSpread),
   };
   if (s.maxRounds < s.minRounds) throw new Error(`--max-rounds ${s.maxRounds} is below --rounds ${s.minRounds}: give at least as many`);
   return s;

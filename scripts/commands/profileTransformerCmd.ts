@@ -18,9 +18,9 @@ import { formatTable } from '../../pipeline/table.js';
 import { kMinNoiseModelsForSpearman } from '../../profiling/measurementNoise.js';
 import { writeFileAtomic } from '../../util/atomicWrite.js';
 import { checkOutputPath } from '../../util/fsErrors.js';
-import { parseIntOption } from '../options.js';
+import { parseIntOption, parsePositiveNumber } from '../options.js';
 import { progressBar, type Progress } from '../progress.js';
-import { describe, num, pct, positiveNumber, samplerOf, warnIfBusy, type ProfileCliOptions } from './profileOptions.js';
+import { describe, num, pct, samplerOf, warnIfBusy, type ProfileCliOptions } from './profileOptions.js';
 
 function withBar<T>(label: string, run: (onProgress: (done: number, total: number) => void) => Promise<T>): Promise<T> {
   let bar: Progress | undefined;
@@ -36,7 +36,7 @@ export async function runTransformerProfile(space: TransformerSpace, spec: Targe
   const args = {
     subnets: opts.subnets === undefined ? d.subnets : parseIntOption('subnets', opts.subnets, 1),
     seed: opts.seed === undefined ? d.seed : parseIntOption('seed', opts.seed, 0),
-    sampler: samplerOf(opts), budgetSeconds: opts.budget === undefined ? d.budgetSeconds : positiveNumber('budget', opts.budget), force: opts.force === true,
+    sampler: samplerOf(opts), budgetSeconds: opts.budget === undefined ? d.budgetSeconds : parsePositiveNumber('budget', opts.budget), force: opts.force === true,
     resume: opts.resume === true,
   };
   checkTransformerProfileOptions(space, args);

@@ -91,6 +91,7 @@ const cases: Array<[string, string[] | null, RegExp]> = [
   ['compress: a negative budget', [...compress.slice(0, -2), '--max-latency=-1ms', '--checkpoint', join(root, 'models/baselines/resnet8.ckpt'), '--out', at('c')], /invalid --max-latency '-1ms' for ort-cpu:1: it is negative/],
   ['compress: --evaluations 0', [...compress, '--evaluations', '0', '--checkpoint', join(root, 'models/baselines/resnet8.ckpt'), '--out', at('c')], /--evaluations must be an integer >= 1 \(got '0'\)/],
   ['compress: --out is a folder of something else', [...compress, '--force', '--checkpoint', join(root, 'models/baselines/resnet8.ckpt'), '--out', at('folder')], /--out .*folder exists and holds no compression \(no settings\.json\): give a new or empty folder/],
+  ['compress: --finetune-lr 0', [...compress, '--finetune-lr', '0', '--checkpoint', join(root, 'models/baselines/resnet8.ckpt'), '--out', at('c')], /--finetune-lr must be a positive number \(got '0'\)/],
   ['compress: an unknown --method', [...compress, '--method', 'magic', '--checkpoint', join(root, 'models/baselines/resnet8.ckpt'), '--out', at('c')], /argument 'magic' is invalid\. Allowed choices are amc, galen, condensa, l1l2, evolution/],
   ['demo: --profile of a target not searched', ['demo', '--target', 'rpi4', '--profile', `ort-cpu:1=${at('afile')}`, '--out', at('d')], /ort-cpu:1 is not one of the --target values \(rpi4\)/],
 ];
