@@ -57,6 +57,13 @@ export function parsePositiveNumber(name: string, value: string): number {
   return n;
 }
 
+/** A number option value >= 0; the error names the flag. */
+export function parseNonNegativeNumber(name: string, value: string): number {
+  const n = Number(value);
+  if (!(n >= 0) || !Number.isFinite(n)) throw new Error(`--${name} must be a number >= 0 (got '${value}')`);
+  return n;
+}
+
 /** An integer option value >= `min`; the error names the flag. */
 export function parseIntOption(name: string, value: string, min: number): number {
   const n = Number(value);

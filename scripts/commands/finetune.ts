@@ -25,7 +25,7 @@ import type { PhaseSpec } from '../../supernet/train/schedule.js';
 import type { NetSpace, TrainingNet } from '../../supernet/train/trainingNet.js';
 import type { TrainMeta } from '../../supernet/train/trainTypes.js';
 import { kTransformerRecipe } from '../../supernet/transformer/trainingNet.js';
-import { addBackendOption, addCheckpointOption, addDataDirOption, type CommonOptions, parseIntOption, parsePositiveNumber } from '../options.js';
+import { addBackendOption, addCheckpointOption, addDataDirOption, type CommonOptions, parseIntOption, parseNonNegativeNumber, parsePositiveNumber } from '../options.js';
 import { startBackend } from '../runtime.js';
 import { addTrainingRunOptions, refuseChangedConfig, refuseChangedSettings, runTraining } from '../trainRun.js';
 import { kTransformerFinetune } from './finetuneTransformerCmd.js';
@@ -35,6 +35,7 @@ export interface FinetuneCliOptions extends CommonOptions {
   config: string;
   epochs: string;
   lr?: string;
+  weightDecay?: string;
   distill: boolean;
   teacher?: string;
   teacherConfig?: string;
@@ -79,6 +80,7 @@ export function registerFinetune(program: Command): void {
     .requiredOption('--config <file>', "the subnet: a config JSON (or a search results file), or largest/smallest; for a SuperTransformer --checkpoint a SubTransformer config (\"kind\": \"vit\")")
     .option('--epochs <n>', 'fine-tuning epochs', String(kFinetuneRecipe.epochs))
     .option('--lr <x>', `peak learning rate (cosine decay to 0, no warm-up): default ${kFinetuneRecipe.lr} for a CNN supernet (SGD), ${kTransformerRecipe.finetuneLr} for a SuperTransformer (AdamW, as it trained; its sandwich peaked at ${kTransformerRecipe.subnetsLr})`)
+    .option('--weight-decay <x>', "weight decay (default: the checkpoint's own, e.g. a supernet's 5e-05 or a network trained with --config's 5e-4)")
     .option('--no-distill', "train on the labels alone (default: also learn a frozen teacher's soft predictions: a copy of the supernet's largest subnet taken at the start, or --teacher)")
     .option('--teacher <ckpt>', 'distil from the network of this training checkpoint, of either kind whatever the student (hwnas train: a network trained with --config, a supernet or a SuperTransformer; hwnas finetune), frozen; --out keeps its weights, so --resume needs the file no more')
     .option('--teacher-config <file>', "the teacher's config: a config JSON of its space, or largest (default: the network a --teacher checkpoint trained, a supernet's largest)")
@@ -132,7 +134,7 @@ async function finetune<S extends NetSpace, C>(cmd: Command, opts: FinetuneCliOp
     seed: parseIntOption('seed', opts.seed, 0),
     evalImages: parseIntOption('eval-images', opts.evalImages, 0),
     maxStepsThisRun: parseIntOption('max-steps', opts.maxSteps, 0),
-    hyper: ck.meta.options.hyper,
+    hyper: opts.weightDecay === undefined ? ck.meta.options.hyper : { ...ck.meta.options.hyper, weightDecay: parseNonNegativeNumber('weight-decay', opts.weightDecay) },
     phases,
   };
   await startBackend(opts);

@@ -2,7 +2,7 @@
 import { existsSync } from 'node:fs';
 import { checkOutputPath } from '../../util/fsErrors.js';
 import { type Command, Option } from 'commander';
-import { addBackendOption, addDataDirOption, type CommonOptions, parseIntOption } from '../options.js';
+import { addBackendOption, addDataDirOption, type CommonOptions, parseIntOption, parseNonNegativeNumber } from '../options.js';
 import { startBackend } from '../runtime.js';
 import { addTrainingRunOptions, refuseChangedSettings, runTraining } from '../trainRun.js';
 import { loadData } from '../../supernet/data/loadDataset.js';
@@ -45,12 +45,6 @@ interface TrainCliOptions extends CommonOptions {
 }
 
 
-
-function nonNegative(name: string, value: string): number {
-  const n = Number(value);
-  if (!(n >= 0)) throw new Error(`--${name} must be a number >= 0 (got '${value}')`);
-  return n;
-}
 
 function num(name: string, value: string): number {
   const n = Number(value);
@@ -126,7 +120,7 @@ export function registerTrain(program: Command): void {
     const hyper = vit !== undefined ? kTransformerRecipe.hyper : kDefaultTrainOptions.hyper;
     const weightDecay = opts.weightDecay === undefined
       ? (standalone !== undefined ? kStandaloneRecipe.weightDecay : hyper.weightDecay)
-      : nonNegative('weight-decay', opts.weightDecay);
+      : parseNonNegativeNumber('weight-decay', opts.weightDecay);
     if (standalone !== undefined && opts.extendEpochs !== undefined) throw new Error('--extend-epochs appends a sandwich phase to a supernet: it does not apply to --config training');
     const options: TrainOptions = {
       hyper: { ...hyper, weightDecay },
@@ -158,7 +152,7 @@ export function registerTrain(program: Command): void {
       if (averageEpochs > epochs) throw new Error(`--extend-average ${averageEpochs} is more than the ${epochs} appended epochs; average at most --extend-epochs`);
       const meta = trainer.extendCheckpoint({
         ...sandwich, name: `sandwich+${epochs}`, epochs, lr: vit !== undefined && !given('extendLr') ? kTransformerRecipe.extendLr : num('extend-lr', opts.extendLr),
-        warmupEpochs: nonNegative('extend-warmup', opts.extendWarmup),
+        warmupEpochs: parseNonNegativeNumber('extend-warmup', opts.extendWarmup),
         randomSubnets: parseIntOption('extend-random', opts.extendRandom, 0), sortChannels: false,
         schedule: opts.extendSchedule as 'cosine' | 'constant', averageEpochs, ...(opts.extendRule === 'families' ? { familyTurns: true } : {}),
       });
