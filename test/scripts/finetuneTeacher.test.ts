@@ -1,5 +1,5 @@
 /**
- * `hwnas finetune --teacher` through the built CLI: a network trained on its own, or a
+ * `hwnas finetune --teacher` (and `--weight-decay`) through the built CLI: a network trained on its own, or a
  * SuperTransformer's SubTransformer, teaches a subnet of a supernet; the fine-tuning checkpoint
  * keeps the teacher, so a resume needs the teacher's file no more and refuses another teacher;
  * bad teachers end with exit 1, a message naming the problem and the fix, and nothing written.
@@ -151,5 +151,21 @@ describe('hwnas finetune --teacher', () => {
     const resumed = run(...base, '--resume', '--teacher-config', 'largest', '--max-steps', '1', '--out', out);
     assert.equal(resumed.status, 0, `the kept SubTransformer teacher's own largest is no change: ${resumed.stderr}`);
     assert.equal(loadCheckpoint<TrainMeta>(out).meta.step, 2);
+  });
+
+  it('--weight-decay: sets the fine-tune\'s weight decay (default the checkpoint\'s own), refuses a negative one and a change on resume', () => {
+    const own = run(...base, '--no-distill', '--max-steps', '1', '--out', at('wd-default.ckpt'));
+    assert.equal(own.status, 0, own.stderr);
+    const supernetHyper = loadCheckpoint<TrainMeta>(at('supernet.ckpt')).meta.options.hyper;
+    assert.deepEqual(loadCheckpoint<TrainMeta>(at('wd-default.ckpt')).meta.options.hyper, supernetHyper);
+    const set = run(...base, '--no-distill', '--weight-decay', '5e-4', '--max-steps', '1', '--out', at('wd.ckpt'));
+    assert.equal(set.status, 0, set.stderr);
+    assert.deepEqual(loadCheckpoint<TrainMeta>(at('wd.ckpt')).meta.options.hyper, { ...supernetHyper, weightDecay: 5e-4 });
+    const negative = run(...base, '--no-distill', '--weight-decay', '-1', '--out', at('wd-negative.ckpt'));
+    assert.equal(negative.status, 1);
+    assert.match(negative.stderr, /--weight-decay must be a number >= 0 \(got '-1'\)/);
+    const changed = run(...base, '--no-distill', '--resume', '--weight-decay', '1e-3', '--max-steps', '1', '--out', at('wd.ckpt'));
+    assert.equal(changed.status, 1, 'a resume with another weight decay must be refused');
+    assert.match(changed.stderr, /--weight-decay 0\.001 differs from .*wd\.ckpt's 0\.0005: a resumed run keeps its checkpoint's settings; drop --weight-decay, or start a new run with another --out/);
   });
 });
