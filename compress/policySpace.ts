@@ -23,9 +23,8 @@
 import { kChannelDivisor, keptChannels, stemChannels } from '../space/channels.js';
 import { layersOf } from '../space/layers.js';
 import { subnetPlan, type SubnetPlan } from '../space/plan.js';
-import { spaceFamilies } from '../space/searchSpace.js';
+import { canonicalConfig, spaceFamilies } from '../space/searchSpace.js';
 import { configSpace } from '../space/configSpace.js';
-import { canonicalConfig } from '../space/searchSpace.js';
 import { kFloatBits, type ActBits, type BlockFamily, type SearchSpace, type SubnetConfig, type WeightBits } from '../space/types.js';
 import type { CompressPolicy, PrunableLayer } from './types.js';
 
