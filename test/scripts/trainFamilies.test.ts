@@ -1,19 +1,12 @@
 import { describe, it } from 'node:test';
 import assert from 'node:assert/strict';
-import { spawnSync } from 'node:child_process';
 import { existsSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { fileURLToPath } from 'node:url';
 import { readCheckpointMeta } from '../../supernet/train/checkpoint.js';
 import type { TrainMeta } from '../../supernet/train/trainTypes.js';
 import { hybridMicroSpace } from '../fixtures/hybridSpace.js';
 import { tempDir } from '../fixtures/tempDir.js';
-
-const cli = fileURLToPath(new URL('../../scripts/cli.js', import.meta.url));
-
-function hwnas(args: string[]): { status: number | null; stdout: string; stderr: string } {
-  return spawnSync(process.execPath, [cli, ...args], { encoding: 'utf8' });
-}
+import { hwnas } from '../fixtures/cli.js';
 
 describe('hwnas train --rule families', () => {
   it('plans the sandwich with the families in turn and keeps it on --resume; refuses a space without families', () => {

@@ -1,21 +1,14 @@
 import { describe, it } from 'node:test';
 import assert from 'node:assert/strict';
-import { spawnSync } from 'node:child_process';
 import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { fileURLToPath } from 'node:url';
 import { loadCheckpoint } from '../../supernet/train/checkpoint.js';
 import type { TrainMeta } from '../../supernet/train/trainTypes.js';
 import type { TransformerSpace } from '../../space/transformer/types.js';
 import { kTransformerRecipe } from '../../supernet/transformer/trainingNet.js';
 import { tinyVitSpace } from '../fixtures/vit.js';
 import { tempDir } from '../fixtures/tempDir.js';
-
-const cli = fileURLToPath(new URL('../../scripts/cli.js', import.meta.url));
-
-function hwnas(args: string[]): { status: number | null; stdout: string; stderr: string } {
-  return spawnSync(process.execPath, [cli, ...args], { encoding: 'utf8' });
-}
+import { hwnas } from '../fixtures/cli.js';
 
 describe('hwnas train --space <transformer space>', () => {
   it('trains the SuperTransformer with the trainer\'s flags, HAT\'s rule or the sandwich, resumes it; eval and export take its checkpoint', () => {
