@@ -34,7 +34,7 @@ import { TrainedNetworkProblem, withParams } from '../compress/problem.js';
 import { createMethod } from '../compress/methods.js';
 import type { CompressMethodName, CompressOutcome, PolicyResult } from '../compress/types.js';
 import { finetunePolicy, savePolicyCheckpoint } from './compressFinetune.js';
-import { kFinetuneLr } from './finetuneSubnet.js';
+import { kFinetuneRecipe } from './finetuneSubnet.js';
 import { targetSlug, writeResult, writeSearchMarker, type SearchOutcome, type SearchRun } from './searchOutput.js';
 import { kSilentReporter, type Progress, type Reporter } from './progress.js';
 
@@ -64,7 +64,7 @@ export interface CompressOptions {
 }
 
 export const kDefaultCompressOptions: Required<Omit<CompressOptions, 'profile'>> = Object.freeze({
-  evaluations: 60, seed: 0, valImages: 2000, calibrationImages: 1000, finetuneEpochs: 3, finetuneLr: kFinetuneLr, profileSeconds: 150, reconstruction: true, depth: true,
+  evaluations: 60, seed: 0, valImages: 2000, calibrationImages: 1000, finetuneEpochs: 3, finetuneLr: kFinetuneRecipe.lr, profileSeconds: 150, reconstruction: true, depth: true,
 });
 
 export interface CompressJob {

@@ -13,6 +13,7 @@ import type { BackendName } from '../supernet/backend/backend.js';
 import type { Dataset, ImageSet } from '../supernet/data/types.js';
 import type { SupernetHyper } from '../supernet/train/supernetReplica.js';
 import { loadCheckpoint, readCheckpointMeta } from '../supernet/train/checkpoint.js';
+import { kStandaloneRecipe } from '../supernet/train/schedule.js';
 import type { TrainMeta } from '../supernet/train/trainTypes.js';
 import type { TeacherSource } from '../supernet/train/frozenTeacher.js';
 import { SupernetTrainer } from '../supernet/train/SupernetTrainer.js';
@@ -21,8 +22,12 @@ import { Supernet } from '../supernet/Supernet.js';
 import { evaluateOnSplit, evaluateSample } from '../predictors/evaluateSample.js';
 import type { Reporter } from './progress.js';
 
-/** The fine-tuning recipe: a short cosine schedule from a low peak, no warm-up. */
-export const kFinetuneLr = 0.02;
+/**
+ * The CNN fine-tuning recipe: a short cosine schedule from a low peak, no warm-up, at the
+ * standard recipe's weight decay (a supernet trains at a tenth of it; with the supernet's, a
+ * fine-tune ended 0.47 pp lower: BENCHMARKS.md, issue 14).
+ */
+export const kFinetuneRecipe = Object.freeze({ epochs: 10, lr: 0.02, weightDecay: kStandaloneRecipe.weightDecay });
 
 /** Where the subnet's weights come from: a supernet of `space` with parameters `params`. */
 export interface SubnetSource {
@@ -38,6 +43,8 @@ export interface FinetuneRun {
   out: string;
   epochs: number;
   lr?: number;
+  /** Default the recipe's; a resumed run keeps its own (the trainer's replicaInit). */
+  weightDecay?: number;
   seed: number;
   workers: number;
   backend?: BackendName | 'auto';
@@ -63,9 +70,9 @@ export async function finetuneSubnet(source: SubnetSource, cfg: SubnetConfig, da
     batchSize: source.batchSize,
     seed: run.seed,
     evalImages: 0,
-    hyper: source.hyper,
+    hyper: { ...source.hyper, weightDecay: run.weightDecay ?? kFinetuneRecipe.weightDecay },
     phases: [{
-      name: 'finetune', epochs: run.epochs, lr: run.lr ?? kFinetuneLr, warmupEpochs: 0, sandwich: false, randomSubnets: 0, config: float,
+      name: 'finetune', epochs: run.epochs, lr: run.lr ?? kFinetuneRecipe.lr, warmupEpochs: 0, sandwich: false, randomSubnets: 0, config: float,
     }],
   }, run.teacher);
   mkdirSync(dirname(run.out), { recursive: true });

@@ -24,6 +24,7 @@ import { kCnnNet, kindedKey, type NetKind } from '../../supernet/train/netKinds.
 import type { PhaseSpec } from '../../supernet/train/schedule.js';
 import type { NetSpace, TrainingNet } from '../../supernet/train/trainingNet.js';
 import type { TrainMeta } from '../../supernet/train/trainTypes.js';
+import { kFinetuneRecipe } from '../../pipeline/finetuneSubnet.js';
 import { kTransformerRecipe } from '../../supernet/transformer/trainingNet.js';
 import { addBackendOption, addCheckpointOption, addDataDirOption, type CommonOptions, parseIntOption, parseNonNegativeNumber, parsePositiveNumber } from '../options.js';
 import { startBackend } from '../runtime.js';
@@ -49,9 +50,6 @@ export interface FinetuneCliOptions extends CommonOptions {
   maxSteps: string;
 }
 
-/** The fine-tuning recipe: a short cosine schedule from a low peak, no warm-up. */
-export const kFinetuneRecipe = Object.freeze({ epochs: 10, lr: 0.02 });
-
 /**
  * What fine-tuning needs to know of a checkpoint's kind of net, the CNN supernet or the
  * SuperTransformer (a teacher of either kind teaches either: netKinds.ts).
@@ -61,6 +59,8 @@ export interface FinetuneNet<S extends NetSpace, C> {
   terms: NetKind<S, C>;
   /** The default peak learning rate (the checkpoint's optimizer trains on). */
   lr: number;
+  /** The default weight decay of a new fine-tune; undefined: the checkpoint's own. */
+  weightDecay?: number;
   /** The space of a checkpoint of this kind. */
   space(meta: TrainMeta<unknown, unknown>): S;
   trainingNet(space: S): TrainingNet<S, C>;
@@ -69,6 +69,7 @@ export interface FinetuneNet<S extends NetSpace, C> {
 const kCnnFinetune: FinetuneNet<SearchSpace, SubnetConfig> = {
   terms: kCnnNet,
   lr: kFinetuneRecipe.lr,
+  weightDecay: kFinetuneRecipe.weightDecay,
   space: (meta) => meta.space as SearchSpace,
   trainingNet: cnnTrainingNet,
 };
@@ -80,7 +81,7 @@ export function registerFinetune(program: Command): void {
     .requiredOption('--config <file>', "the subnet: a config JSON (or a search results file), or largest/smallest; for a SuperTransformer --checkpoint a SubTransformer config (\"kind\": \"vit\")")
     .option('--epochs <n>', 'fine-tuning epochs', String(kFinetuneRecipe.epochs))
     .option('--lr <x>', `peak learning rate (cosine decay to 0, no warm-up): default ${kFinetuneRecipe.lr} for a CNN supernet (SGD), ${kTransformerRecipe.finetuneLr} for a SuperTransformer (AdamW, as it trained; its sandwich peaked at ${kTransformerRecipe.subnetsLr})`)
-    .option('--weight-decay <x>', "weight decay (default: the checkpoint's own, e.g. a supernet's 5e-05 or a network trained with --config's 5e-4)")
+    .option('--weight-decay <x>', `weight decay (default ${kFinetuneRecipe.weightDecay} for a CNN, the standard recipe's; a SuperTransformer's own for a SubTransformer; a resumed run keeps its own)`)
     .option('--no-distill', "train on the labels alone (default: also learn a frozen teacher's soft predictions: a copy of the supernet's largest subnet taken at the start, or --teacher)")
     .option('--teacher <ckpt>', 'distil from the network of this training checkpoint, of either kind whatever the student (hwnas train: a network trained with --config, a supernet or a SuperTransformer; hwnas finetune), frozen; --out keeps its weights, so --resume needs the file no more')
     .option('--teacher-config <file>', "the teacher's config: a config JSON of its space, or largest (default: the network a --teacher checkpoint trained, a supernet's largest)")
@@ -134,7 +135,8 @@ async function finetune<S extends NetSpace, C>(cmd: Command, opts: FinetuneCliOp
     seed: parseIntOption('seed', opts.seed, 0),
     evalImages: parseIntOption('eval-images', opts.evalImages, 0),
     maxStepsThisRun: parseIntOption('max-steps', opts.maxSteps, 0),
-    hyper: opts.weightDecay === undefined ? ck.meta.options.hyper : { ...ck.meta.options.hyper, weightDecay: parseNonNegativeNumber('weight-decay', opts.weightDecay) },
+    // A resumed run trains on at its own (an explicit other value is refused below).
+    hyper: { ...ck.meta.options.hyper, weightDecay: opts.weightDecay === undefined ? net.weightDecay ?? ck.meta.options.hyper.weightDecay : parseNonNegativeNumber('weight-decay', opts.weightDecay) },
     phases,
   };
   await startBackend(opts);

@@ -61,12 +61,17 @@ export class SupernetTrainer<S extends NetSpace = SearchSpace, C = SubnetConfig>
     this.teacher = teacher;
   }
 
-  /** The plain-data init of every replica (for `createEngine`): with the run's frozen teacher and one trained config, if any (the checkpoint's when `resume`). */
+  /**
+   * The plain-data init of every replica (for `createEngine`): its seed and hyper-parameters,
+   * the run's frozen teacher and one trained config, if any - all the checkpoint's when `resume`
+   * (a resumed run trains on as it began, whatever options this trainer was given).
+   */
   replicaInit(resume = false): object {
     const ck = resume && existsSync(this.checkpointPath) ? loadCheckpoint<TrainMeta<S, C>>(this.checkpointPath) : undefined;
     const teacher = ck === undefined ? this.teacher : keptTeacher(ck, this.checkpointPath);
-    const only = onlyConfig((ck?.meta.options ?? this.options).phases);
-    const init = { ...this.net.replicaInit(this.options.seed, this.options.hyper), ...(only === undefined ? {} : { decayOnly: only }) };
+    const { seed, hyper, phases } = ck?.meta.options ?? this.options;
+    const only = onlyConfig(phases);
+    const init = { ...this.net.replicaInit(seed, hyper), ...(only === undefined ? {} : { decayOnly: only }) };
     return teacher === undefined ? init : { ...init, teacher: frozenTeacherData(teacher) };
   }
 

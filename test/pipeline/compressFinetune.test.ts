@@ -7,7 +7,7 @@ import { after, before, describe, it } from 'node:test';
 import { initBackend } from '../../supernet/backend/backend.js';
 import { loadCompressible } from '../../compress/network.js';
 import { finetunePolicy } from '../../pipeline/compressFinetune.js';
-import { kFinetuneLr } from '../../pipeline/finetuneSubnet.js';
+import { kFinetuneRecipe } from '../../pipeline/finetuneSubnet.js';
 import { kSilentReporter } from '../../pipeline/progress.js';
 import { calibrationSet } from '../../supernet/evaluate.js';
 import { loadCheckpoint } from '../../supernet/train/checkpoint.js';
@@ -49,14 +49,15 @@ describe('finetunePolicy', () => {
       assert.deepEqual(a.meta.teacher, { kind: 'hwnas-supernet', space: policies.space, config: identity, from: path, mode: 'soft' });
       assert.deepEqual(a.arrays.teacherParams, uncompressed);
       assert.equal(a.meta.options.phases[0].teacher, undefined, 'no in-place teacher on the shared weights');
+      assert.equal(a.meta.options.hyper.weightDecay, kFinetuneRecipe.weightDecay, "the fine-tuning recipe's weight decay, not the network's own");
       assert.ok(straight.valAccuracy >= 0 && straight.valAccuracy <= 1);
 
       // A run killed after one step: finetunePolicy resumes it with the teacher it keeps.
       const { wBits: _w, aBits: _a, ...float } = cfg;
-      const phases = [{ name: 'finetune', epochs: 2, lr: kFinetuneLr, warmupEpochs: 0, sandwich: false, randomSubnets: 0, config: float }];
+      const phases = [{ name: 'finetune', epochs: 2, lr: kFinetuneRecipe.lr, warmupEpochs: 0, sandwich: false, randomSubnets: 0, config: float }];
       const teacher = { kind: 'hwnas-supernet' as const, space: policies.space, params: uncompressed, config: identity, from: path };
       const paused = new SupernetTrainer(policies.space, data, join(dir, 'b.ckpt'), {
-        batchSize: network.meta.options.batchSize, seed: 1, evalImages: 0, hyper: network.meta.options.hyper, phases, maxStepsThisRun: 1,
+        batchSize: network.meta.options.batchSize, seed: 1, evalImages: 0, hyper: { ...network.meta.options.hyper, weightDecay: kFinetuneRecipe.weightDecay }, phases, maxStepsThisRun: 1,
       }, teacher);
       const engine = await createEngine(paused.replicaInit(), 1);
       await paused.run(engine, false, {}, { params: student, from: path });

@@ -12,6 +12,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, describe, it } from 'node:test';
 import { fileURLToPath } from 'node:url';
+import { kFinetuneRecipe } from '../../pipeline/finetuneSubnet.js';
 import { largestConfig, smallestConfig } from '../../space/searchSpace.js';
 import { largestTransformer } from '../../space/transformer/configs.js';
 import { loadCheckpoint, saveCheckpoint } from '../../supernet/train/checkpoint.js';
@@ -153,19 +154,27 @@ describe('hwnas finetune --teacher', () => {
     assert.equal(loadCheckpoint<TrainMeta>(out).meta.step, 2);
   });
 
-  it('--weight-decay: sets the fine-tune\'s weight decay (default the checkpoint\'s own), refuses a negative one and a change on resume', () => {
-    const own = run(...base, '--no-distill', '--max-steps', '1', '--out', at('wd-default.ckpt'));
-    assert.equal(own.status, 0, own.stderr);
+  it("--weight-decay: the standard recipe's by default, sets it when given, a resumed run keeps its own, refuses a negative one and a change on resume", () => {
+    const recipe = run(...base, '--no-distill', '--max-steps', '1', '--out', at('wd-default.ckpt'));
+    assert.equal(recipe.status, 0, recipe.stderr);
     const supernetHyper = loadCheckpoint<TrainMeta>(at('supernet.ckpt')).meta.options.hyper;
-    assert.deepEqual(loadCheckpoint<TrainMeta>(at('wd-default.ckpt')).meta.options.hyper, supernetHyper);
-    const set = run(...base, '--no-distill', '--weight-decay', '5e-4', '--max-steps', '1', '--out', at('wd.ckpt'));
+    assert.notEqual(supernetHyper.weightDecay, kFinetuneRecipe.weightDecay, 'the fixture supernet must train at another weight decay than the recipe');
+    assert.equal(kFinetuneRecipe.weightDecay, 5e-4);
+    assert.deepEqual(loadCheckpoint<TrainMeta>(at('wd-default.ckpt')).meta.options.hyper, { ...supernetHyper, weightDecay: 5e-4 });
+    const set = run(...base, '--no-distill', '--weight-decay', '1e-4', '--max-steps', '1', '--out', at('wd.ckpt'));
     assert.equal(set.status, 0, set.stderr);
-    assert.deepEqual(loadCheckpoint<TrainMeta>(at('wd.ckpt')).meta.options.hyper, { ...supernetHyper, weightDecay: 5e-4 });
+    assert.deepEqual(loadCheckpoint<TrainMeta>(at('wd.ckpt')).meta.options.hyper, { ...supernetHyper, weightDecay: 1e-4 });
+    // Resumed without the flag, the run goes on at its own weight decay, not the default.
+    const resumed = run(...base, '--no-distill', '--resume', '--max-steps', '1', '--out', at('wd.ckpt'));
+    assert.equal(resumed.status, 0, resumed.stderr);
+    const after = loadCheckpoint<TrainMeta>(at('wd.ckpt')).meta;
+    assert.equal(after.step, 2);
+    assert.equal(after.options.hyper.weightDecay, 1e-4);
     const negative = run(...base, '--no-distill', '--weight-decay', '-1', '--out', at('wd-negative.ckpt'));
     assert.equal(negative.status, 1);
     assert.match(negative.stderr, /--weight-decay must be a number >= 0 \(got '-1'\)/);
     const changed = run(...base, '--no-distill', '--resume', '--weight-decay', '1e-3', '--max-steps', '1', '--out', at('wd.ckpt'));
     assert.equal(changed.status, 1, 'a resume with another weight decay must be refused');
-    assert.match(changed.stderr, /--weight-decay 0\.001 differs from .*wd\.ckpt's 0\.0005: a resumed run keeps its checkpoint's settings; drop --weight-decay, or start a new run with another --out/);
+    assert.match(changed.stderr, /--weight-decay 0\.001 differs from .*wd\.ckpt's 0\.0001: a resumed run keeps its checkpoint's settings; drop --weight-decay, or start a new run with another --out/);
   });
 });

@@ -5,6 +5,7 @@ import { existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, 
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { kFinetuneRecipe } from '../../pipeline/finetuneSubnet.js';
 import { ConfigEncoder } from '../../predictors/ConfigEncoder.js';
 import { MlpPredictor } from '../../predictors/MlpPredictor.js';
 import { Rng } from '../../space/rng.js';
@@ -110,6 +111,7 @@ describe('your own image folder, end to end: init, train, search, export, verify
       const tunedResult = JSON.parse(readFileSync(join(tunedOut, 'search-macs.json'), 'utf8'));
       assert.equal(tunedResult.checkpoint, join(tunedOut, 'finetune-search-macs.ckpt'));
       assert.ok(existsSync(tunedResult.checkpoint));
+      assert.equal(readCheckpointMeta<TrainMeta>(tunedResult.checkpoint).options.hyper.weightDecay, kFinetuneRecipe.weightDecay, "the fine-tuning recipe's weight decay, not the supernet's");
       assert.equal(tunedResult.finetune.epochs, 1);
       assert.equal(tunedResult.finetune.from, ckpt);
       for (const a of [tunedResult.finetune.inherited.valAccuracy, tunedResult.finetune.finetuned.testAccuracy]) assert.ok(a >= 0 && a <= 1);

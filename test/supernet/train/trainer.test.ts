@@ -5,7 +5,7 @@ import { join } from 'node:path';
 import { initBackend } from '../../../supernet/backend/backend.js';
 import { tf } from '../../../supernet/backend/tf.js';
 import { SupernetTrainer } from '../../../supernet/train/SupernetTrainer.js';
-import { learningRate, stepConfigs, validateTrainOptions, type PhaseSpec, type TrainOptions } from '../../../supernet/train/schedule.js';
+import { kDefaultTrainOptions, learningRate, stepConfigs, validateTrainOptions, type PhaseSpec, type TrainOptions } from '../../../supernet/train/schedule.js';
 import { Supernet } from '../../../supernet/Supernet.js';
 import { largestConfig, smallestConfig } from '../../../space/searchSpace.js';
 import { subnetPlan } from '../../../space/plan.js';
@@ -25,7 +25,7 @@ describe('SupernetTrainer', () => {
     await initBackend({ backend: 'wasm' });
   });
 
-  it('resumes a paused run to exactly the weights of an uninterrupted run', async () => {
+  it('resumes a paused run to exactly the weights of an uninterrupted run, at its own hyper-parameters', async () => {
     const dir = tempDir('hwnas-train-');
     const space = microSpace();
     const data = smallFashionMnist(64, 32, 32); // 4 steps per epoch, 8 in all
@@ -48,8 +48,9 @@ describe('SupernetTrainer', () => {
     assert.equal(loadCheckpoint<{ step: number }>(path).meta.step, 5);
     copyFileSync(path, path2);
 
-    const second = new SupernetTrainer(space, data, path, options);
-    const engineC = await createEngine(second.replicaInit(), 1);
+    // Resumed by a trainer given another weight decay: the run goes on with its checkpoint's.
+    const second = new SupernetTrainer(space, data, path, { ...options, hyper: { ...kDefaultTrainOptions.hyper, weightDecay: 0.05 } });
+    const engineC = await createEngine(second.replicaInit(true), 1);
     const metaC = await second.run(engineC, true);
     const [paramsC] = await engineC.getState();
     await engineC.close();
