@@ -7,6 +7,7 @@ import { mkdirSync } from 'node:fs';
 import { InfeasibleBudgetError } from '../evolution/errors.js';
 import { FitnessPool } from '../evolution/FitnessPool.js';
 import { resolveSearchOptions, type SearchOptions } from '../evolution/searchOptions.js';
+import { restrictedGenome, type GeneRestriction } from '../evolution/restrictedGenome.js';
 import { defaultStrategyName, getStrategy, type StrategyName } from '../evolution/strategies.js';
 import type { GenerationStats } from '../evolution/types.js';
 import { defaultProfilePath } from '../latency/measuredTarget.js';
@@ -90,6 +91,8 @@ export interface SearchJob {
   /** The search strategy (evolution/strategies.ts); default nsga2 with `pareto`, else evolution. */
   strategy?: StrategyName;
   options: SearchOptions;
+  /** Stage genes limited to some of their choices (`--only`); the whole space by default. */
+  only?: GeneRestriction;
   workers: number;
   /** Absolute path of the supernet checkpoint the configs come from, recorded for export; null for none. */
   checkpoint: string | null;
@@ -127,6 +130,7 @@ export async function runSearches(job: SearchJob): Promise<SearchOutcome[]> {
   const profiles = profilesUsed(runTargets(runs), job.profiles ?? {});
   const strategy = getStrategy(job.strategy ?? defaultStrategyName(job.pareto));
   const options = resolveSearchOptions({ ...job.options, quant });
+  const genome = job.only === undefined || Object.keys(job.only).length === 0 ? undefined : restrictedGenome(space, quant, job.only);
   const pool = await FitnessPool.create({ space, predictor: { file: job.predictor }, targets, profiles: job.profiles }, { workers: job.workers });
   const outcomes: SearchOutcome[] = [];
   try {
@@ -137,9 +141,9 @@ export async function runSearches(job: SearchJob): Promise<SearchOutcome[]> {
         bar.update(s.generation, { accuracy: `${(s.bestAccuracy * 100).toFixed(2)}%`, latency: formatLatency(s.bestLatency, run.unit), scored: s.scored });
       const t0 = performance.now();
       try {
-        const result = await strategy.search({ space, fitness: pool, target: run.target, maxLatency: run.max }, options, { onGeneration });
+        const result = await strategy.search({ space, fitness: pool, target: run.target, maxLatency: run.max, ...(genome ? { genome } : {}) }, options, { onGeneration });
         const seconds = (performance.now() - t0) / 1000;
-        outcomes.push({ ...result, space, checkpoint: job.checkpoint, predictor: job.predictor, quant, options: { ...options }, seconds, profiles });
+        outcomes.push({ ...result, space, checkpoint: job.checkpoint, predictor: job.predictor, quant, options: { ...options, ...(genome ? { only: job.only } : {}) }, seconds, profiles });
       } catch (err) {
         if (err instanceof InfeasibleBudgetError) throw new Error(`--max-latency for --target ${run.target}: ${err.message}`);
         throw err;

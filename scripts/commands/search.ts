@@ -8,6 +8,7 @@ import { sameSpace } from '../../space/sameSpace.js';
 import { availableParallelism } from 'node:os';
 import { resolve } from 'node:path';
 import { Option, type Command } from 'commander';
+import { kRestrictableGenes, parseGeneRestrictions } from '../../evolution/restrictedGenome.js';
 import { kStrategyNames, type StrategyName } from '../../evolution/strategies.js';
 import { kDefaultSearchOptions } from '../../evolution/searchOptions.js';
 import { MlpPredictor } from '../../predictors/MlpPredictor.js';
@@ -51,6 +52,7 @@ interface SearchCliOptions {
   dataDir?: string;
   data?: string;
   latencyKind?: string;
+  only: string[];
 }
 
 function collect(value: string, previous: string[]): string[] {
@@ -85,17 +87,20 @@ export function registerSearch(program: Command): void {
     .option('--force', 'replace an existing --out folder (atomically, once the new one is complete)')
     .option('--finetune-epochs <n>', "budget mode: fine-tune each chosen subnet (or SubTransformer, with AdamW as hwnas finetune does) on its own for n epochs from its inherited weights, distilling from the supernet's largest (needs --checkpoint; resumable in <out>.finetune/); the results then name the fine-tuned checkpoint", '0')
     .option('--latency-kind <kind>', 'with a SuperTransformer --checkpoint: which model of its transformer profile scores latency, table (parts + overhead) or mlp (HAT\'s predictor); default table')
+    .option('--only <gene=values>', `search only part of the space: a stage gene limited to some of its choices, repeatable (${Object.keys(kRestrictableGenes).join(', ')}; e.g. --only stem-stride=1 --only family=resnet,mbconv); the configs stay the space's`, collect, [])
     .option('--rerank <k>', "budget mode: measure the k most accurate configs of each front on the val split (the --checkpoint's supernet, or the shipped one) and choose the most accurate measured; 0 = choose by the predictor alone", '0');
   addProfileOption(cmd);
   addDataDirOption(cmd);
   cmd.action(async (opts: SearchCliOptions) => {
     if (opts.checkpoint !== undefined && readCheckpointMeta<{ kind?: string }>(opts.checkpoint).kind === 'hwnas-supertransformer') {
+      if (opts.only.length > 0) throw new Error('--only limits the stage genes of a CNN space (stem stride, block family, depth, width); a SuperTransformer has none of them: drop it');
       await searchTransformerCommand({ ...opts, checkpoint: opts.checkpoint });
       return;
     }
     if (opts.latencyKind !== undefined) throw new Error('--latency-kind chooses a transformer profile\'s model: it applies to SuperTransformer checkpoints only; drop it');
     // Every option and input first: nothing is written, and no folder appears, when one is wrong.
     const space = spaceOf(opts);
+    const only = parseGeneRestrictions(space, opts.only);
     const runs = planSearchRuns(opts.target, opts.maxLatency, opts.pareto === true);
     const rerank = parseIntOption('rerank', opts.rerank, 0);
     const workers = parseIntOption('workers', opts.workers, 1);
@@ -139,7 +144,7 @@ export function registerSearch(program: Command): void {
         return await buildFolderAtomic(opts.out, async (dir) => {
           const done = await runSearches({
             reporter: cliReporter,
-            space, runs, predictor: predictorPath, quant, pareto: opts.pareto === true, options, strategy: opts.strategy, workers, checkpoint, profiles, out: dir,
+            space, runs, predictor: predictorPath, quant, pareto: opts.pareto === true, options, only, strategy: opts.strategy, workers, checkpoint, profiles, out: dir,
             ...(evaluator ? { rerank: { k: rerank, evaluator } } : {}),
           });
           if (finetuneEpochs > 0) {

@@ -10,7 +10,8 @@ import { ConfigEncoder } from '../../predictors/ConfigEncoder.js';
 import { MlpPredictor } from '../../predictors/MlpPredictor.js';
 import { Rng } from '../../space/rng.js';
 import { saveCheckpoint } from '../../supernet/train/checkpoint.js';
-import { fashionMbv3 } from '../../space/defaultSpace.js';
+import { fashionHybrid, fashionMbv3 } from '../../space/defaultSpace.js';
+import type { SubnetConfig } from '../../space/types.js';
 import { planSearchRuns } from '../../pipeline/search.js';
 import { lockPath } from '../../util/outputLock.js';
 import { formatLatency, parseLatency } from '../../pipeline/latencyArg.js';
@@ -166,6 +167,34 @@ describe('hwnas search', () => {
     assert.ok(result.best.latency <= 4);
     assert.match(result.checkpoint, /models\/supernet\.ckpt$/);
     await assert.rejects(run(['--predictor', predictor, '--pareto', '--target', 'macs', '--rerank', '2', '--out', join(dir, 'x')]), /--rerank chooses within a budget: it does not apply to --pareto/);
+  });
+
+  it('--only searches part of a space: every config of the front inside it, the restriction recorded; a bad one refused with nothing written', async () => {
+    const rng = new Rng(4);
+    const encoder = ConfigEncoder.forSpace(fashionHybrid, { bits: false });
+    const dense = (inputs: number, outputs: number) => ({
+      inputs, outputs,
+      weights: Float32Array.from({ length: inputs * outputs }, () => rng.normal() * 0.1),
+      bias: Float32Array.from({ length: outputs }, () => 0.8),
+    });
+    const hybridPredictor = join(dir, 'hybrid-predictor.json');
+    new MlpPredictor(encoder, [dense(encoder.dim, 8), dense(8, 1)]).save(hybridPredictor);
+    const args = ['--space', 'fashion-hybrid', '--predictor', hybridPredictor, '--quant', 'fp32', '--pareto', '--target', 'macs', '--generations', '2', '--population', '16', '--workers', '1'];
+    const out = join(dir, 'only');
+    await run([...args, '--only', 'stem-stride=1', '--only', 'family=resnet', '--out', out]);
+    const result = JSON.parse(readFileSync(join(out, 'search-macs.json'), 'utf8'));
+    assert.deepEqual(result.options.only, { stemStride: [1], families: ['resnet'] });
+    assert.ok(result.front.length >= 2);
+    for (const { config } of result.front as Array<{ config: SubnetConfig }>) {
+      assert.equal(config.stemStride, 1);
+      assert.deepEqual(config.families, ['resnet', 'resnet', 'resnet']);
+    }
+    await assert.rejects(run([...args, '--only', 'family=vgg', '--out', join(dir, 'only-bad')]), (err: { code: number; stderr: string }) => {
+      assert.equal(err.code, 1);
+      assert.match(err.stderr, /--only family=vgg: 'vgg' is not a family of space 'fashion-hybrid' \(choices: mbconv, fused, resnet\)/);
+      return true;
+    });
+    assert.deepEqual(readdirSync(dir).filter((f) => f.includes('only-bad')), []);
   });
 
   it('fails on an infeasible budget, naming the fastest latency and the flag', async () => {
