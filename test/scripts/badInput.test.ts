@@ -15,8 +15,8 @@ import { fileURLToPath } from 'node:url';
 import { lockPath } from '../../util/outputLock.js';
 import { loadCheckpoint, saveCheckpoint } from '../../supernet/train/checkpoint.js';
 import type { TrainMeta } from '../../supernet/train/trainTypes.js';
+import { kCliPath as cli } from '../fixtures/cli.js';
 
-const cli = fileURLToPath(new URL('../../scripts/cli.js', import.meta.url));
 const root = fileURLToPath(new URL('../../../', import.meta.url));
 const dir = mkdtempSync(join(tmpdir(), 'hwnas-bad-input-'));
 after(() => rmSync(dir, { recursive: true, force: true }));

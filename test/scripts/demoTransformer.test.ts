@@ -1,19 +1,17 @@
 import assert from 'node:assert/strict';
-import { spawnSync } from 'node:child_process';
 import { existsSync, mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { fileURLToPath } from 'node:url';
 import { after, describe, it } from 'node:test';
+import { hwnas } from '../fixtures/cli.js';
 
-const cli = fileURLToPath(new URL('../../scripts/cli.js', import.meta.url));
 const dir = mkdtempSync(join(tmpdir(), 'hwnas-vit-demo-cli-'));
 after(() => rmSync(dir, { recursive: true, force: true }));
 
 /** `hwnas demo` with `args` into a fresh --out: exit 1, one `hwnas:` line matching `message`, nothing written. */
 function refused(args: string[], message: RegExp): void {
   const out = join(dir, `out-${Math.random().toString(36).slice(2)}`);
-  const r = spawnSync(process.execPath, [cli, 'demo', ...args, '--out', out], { encoding: 'utf8' });
+  const r = hwnas(['demo', ...args, '--out', out]);
   assert.equal(r.status, 1, `${r.stdout}\n${r.stderr}`);
   assert.match(r.stderr, message);
   assert.doesNotMatch(r.stderr, /\n\s+at /, 'no stack trace');

@@ -1,9 +1,7 @@
 import { before, describe, it } from 'node:test';
 import assert from 'node:assert/strict';
-import { spawnSync } from 'node:child_process';
 import { existsSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { fileURLToPath } from 'node:url';
 import { initBackend } from '../../supernet/backend/backend.js';
 import { Supernet } from '../../supernet/Supernet.js';
 import { saveCheckpoint } from '../../supernet/train/checkpoint.js';
@@ -13,8 +11,8 @@ import { largestConfig } from '../../space/searchSpace.js';
 import { decodeModel } from '../../supernet/export/onnx/schema.js';
 import { microSpace } from '../fixtures/data.js';
 import { tempDir } from '../fixtures/tempDir.js';
+import { hwnas } from '../fixtures/cli.js';
 
-const cli = fileURLToPath(new URL('../../scripts/cli.js', import.meta.url));
 
 describe('hwnas export', () => {
   let dir: string;
@@ -31,7 +29,7 @@ describe('hwnas export', () => {
     net.dispose();
   });
 
-  const run = (...args: string[]) => spawnSync(process.execPath, [cli, 'export', '--checkpoint', ckpt, '--bn-images', '200', '--range-images', '200', '--backend', 'wasm', ...args], { encoding: 'utf8' });
+  const run = (...args: string[]) => hwnas(['export', '--checkpoint', ckpt, '--bn-images', '200', '--range-images', '200', '--backend', 'wasm', ...args]);
 
   it('refuses an invalid config, naming each bad field, and writes nothing', () => {
     const bad = { ...largestConfig(microSpace()), wBits: [8, 8, 5, 8], aBits: [8, 8, 8, 8] };

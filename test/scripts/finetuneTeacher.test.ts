@@ -5,13 +5,11 @@
  * bad teachers end with exit 1, a message naming the problem and the fix, and nothing written.
  */
 import assert from 'node:assert/strict';
-import { spawnSync } from 'node:child_process';
 import { createHash } from 'node:crypto';
 import { readdirSync, readFileSync, renameSync, rmSync, mkdtempSync, statSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, describe, it } from 'node:test';
-import { fileURLToPath } from 'node:url';
 import { kFinetuneRecipe } from '../../pipeline/finetuneSubnet.js';
 import { largestConfig, smallestConfig } from '../../space/searchSpace.js';
 import { largestTransformer } from '../../space/transformer/configs.js';
@@ -22,12 +20,12 @@ import { fashionDataMeta, writeStandaloneCheckpoint, writeSupernetCheckpoint } f
 import { tinySpace } from '../space/tinySpace.js';
 import { tinyVitSpace } from '../fixtures/vit.js';
 import { writeSuperTransformerCheckpoint } from '../fixtures/vitCheckpoints.js';
+import { hwnas } from '../fixtures/cli.js';
 
-const cli = fileURLToPath(new URL('../../scripts/cli.js', import.meta.url));
 const dir = mkdtempSync(join(tmpdir(), 'hwnas-finetune-teacher-'));
 after(() => rmSync(dir, { recursive: true, force: true }));
 const at = (name: string): string => join(dir, name);
-const run = (...args: string[]) => spawnSync(process.execPath, [cli, 'finetune', ...args], { cwd: dir, encoding: 'utf8', env: { ...process.env, HWNAS_DEBUG: '' }, timeout: 120_000 });
+const run = (...args: string[]) => hwnas(['finetune', ...args], { cwd: dir, timeout: 120_000 });
 
 const space = microSpace();
 const network = { depths: [2, 2], kernels: [3, 5, 5, 5], expands: [2, 2, 2, 2], widths: [0.5, 0.5] };

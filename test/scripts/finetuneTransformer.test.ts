@@ -7,13 +7,11 @@
  * message naming the problem and the fix, and nothing written.
  */
 import assert from 'node:assert/strict';
-import { spawnSync } from 'node:child_process';
 import { createHash } from 'node:crypto';
 import { copyFileSync, mkdtempSync, readdirSync, readFileSync, renameSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, describe, it } from 'node:test';
-import { fileURLToPath } from 'node:url';
 import { smallestConfig } from '../../space/searchSpace.js';
 import { largestTransformer, smallestTransformer } from '../../space/transformer/configs.js';
 import type { TransformerConfig, TransformerSpace } from '../../space/transformer/types.js';
@@ -27,15 +25,15 @@ import { fashionDataMeta, writeStandaloneCheckpoint, writeSupernetCheckpoint } f
 import { tinySpace } from '../space/tinySpace.js';
 import { tinyVitSpace } from '../fixtures/vit.js';
 import { writeSuperTransformerCheckpoint } from '../fixtures/vitCheckpoints.js';
+import { hwnas } from '../fixtures/cli.js';
 
 type Meta = TrainMeta<TransformerSpace, TransformerConfig>;
 
-const cli = fileURLToPath(new URL('../../scripts/cli.js', import.meta.url));
 const dir = mkdtempSync(join(tmpdir(), 'hwnas-finetune-vit-'));
 after(() => rmSync(dir, { recursive: true, force: true }));
 const at = (name: string): string => join(dir, name);
-const hwnas = (...args: string[]) => spawnSync(process.execPath, [cli, ...args], { cwd: dir, encoding: 'utf8', env: { ...process.env, HWNAS_DEBUG: '' }, timeout: 120_000 });
-const run = (...args: string[]) => hwnas('finetune', ...args);
+const cliRun = (...args: string[]) => hwnas(args, { cwd: dir, timeout: 120_000 });
+const run = (...args: string[]) => cliRun('finetune', ...args);
 
 const space = tinyVitSpace();
 const superParams = writeSuperTransformerCheckpoint(at('vit.ckpt'), space, 0);
@@ -126,12 +124,12 @@ describe('hwnas finetune --checkpoint <SuperTransformer>', () => {
     assert.equal(replanned.meta.totalSteps, 2 * replanned.meta.stepsPerEpoch);
     assert.deepEqual(replanned.arrays.teacherParams, superParams);
 
-    const evaluated = hwnas('eval', '--checkpoint', out, '--config', 'smallest', '--json', '--backend', 'wasm');
+    const evaluated = cliRun('eval', '--checkpoint', out, '--config', 'smallest', '--json', '--backend', 'wasm');
     assert.equal(evaluated.status, 0, evaluated.stderr);
     const row = JSON.parse(evaluated.stdout.trim().split('\n').filter((l) => l.startsWith('{'))[0]) as { config: TransformerConfig; accuracy: number };
     assert.deepEqual(row.config, smallestTransformer(space));
     assert.ok(row.accuracy >= 0 && row.accuracy <= 1);
-    const exported = hwnas('export', '--checkpoint', out, '--config', 'smallest', '--out', at('ft.onnx'), '--backend', 'wasm');
+    const exported = cliRun('export', '--checkpoint', out, '--config', 'smallest', '--out', at('ft.onnx'), '--backend', 'wasm');
     assert.equal(exported.status, 0, exported.stderr);
     assert.match(exported.stdout, /wrote .*ft\.onnx \(onnx\)/);
   });

@@ -1,14 +1,9 @@
 import { after, before, describe, it } from 'node:test';
 import assert from 'node:assert/strict';
-import { spawnSync } from 'node:child_process';
 import { existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { fileURLToPath } from 'node:url';
 import { kFinetuneRecipe } from '../../pipeline/finetuneSubnet.js';
-import { ConfigEncoder } from '../../predictors/ConfigEncoder.js';
-import { MlpPredictor } from '../../predictors/MlpPredictor.js';
-import { Rng } from '../../space/rng.js';
 import { parseSearchSpace } from '../../space/schema.js';
 import { loadDataset } from '../../supernet/data/loadDataset.js';
 import { decodeModel } from '../../supernet/export/onnx/schema.js';
@@ -16,9 +11,10 @@ import { readCheckpointMeta } from '../../supernet/train/checkpoint.js';
 import type { TrainMeta } from '../../supernet/train/trainTypes.js';
 import { fixturePath } from '../fixtures/data.js';
 import { writeImageFolder } from '../fixtures/imageFolder.js';
+import { hwnas } from '../fixtures/cli.js';
+import { writeRandomPredictor } from '../fixtures/randomPredictor.js';
 
-const cli = fileURLToPath(new URL('../../scripts/cli.js', import.meta.url));
-const run = (...args: string[]) => spawnSync(process.execPath, [cli, ...args], { encoding: 'utf8', env: { ...process.env, HWNAS_DEBUG: '' } });
+const run = (...args: string[]) => hwnas(args);
 
 describe('your own image folder, end to end: init, train, search, export, verify', () => {
   let dir: string;
@@ -61,13 +57,8 @@ describe('your own image folder, end to end: init, train, search, export, verify
       assert.ok(d.normalization.mean[0] > 0.1 && d.normalization.mean[0] < 0.4, `mean ${d.normalization.mean[0]}`);
 
       // search on a proxy target with a seeded predictor of the micro space
-      const rng = new Rng(3);
-      const encoder = ConfigEncoder.forSpace(space, { bits: true });
-      const dense = (inputs: number, outputs: number) => ({
-        inputs, outputs, weights: Float32Array.from({ length: inputs * outputs }, () => rng.normal() * 0.1), bias: Float32Array.from({ length: outputs }, () => 0.8),
-      });
       const predictor = join(dir, 'predictor.json');
-      new MlpPredictor(encoder, [dense(encoder.dim, 8), dense(8, 1)]).save(predictor);
+      writeRandomPredictor(predictor, space, true, 3);
       const search = run('search', '--checkpoint', ckpt, '--predictor', predictor, '--target', 'macs', '--max-latency', '2',
         '--generations', '2', '--population', '8', '--workers', '1', '--out', join(dir, 'search'));
       assert.equal(search.status, 0, `search: ${search.stderr}`);

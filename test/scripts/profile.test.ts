@@ -1,21 +1,19 @@
 import assert from 'node:assert/strict';
-import { spawnSync } from 'node:child_process';
 import { existsSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { fileURLToPath } from 'node:url';
 import { describe, it } from 'node:test';
 import { loadLatencyProfile } from '../../latency/latencyProfile.js';
 import { nanoSpace } from '../fixtures/latencyProfiles.js';
 import { tempDir } from '../fixtures/tempDir.js';
+import { hwnas } from '../fixtures/cli.js';
 
-const cli = fileURLToPath(new URL('../../scripts/cli.js', import.meta.url));
 const dir = tempDir('hwnas-profile-cli-');
 const spaceFile = join(dir, 'nano.json');
 writeFileSync(spaceFile, JSON.stringify(nanoSpace()));
 // Short measurements: a few interleaved rounds each.
 const loose = ['--rounds', '5', '--max-rounds', '10', '--warmup', '3'];
 
-const run = (...args: string[]) => spawnSync(process.execPath, [cli, 'profile', ...args], { encoding: 'utf8' });
+const run = (...args: string[]) => hwnas(['profile', ...args]);
 
 describe('hwnas profile', () => {
   it('says what to give', () => {

@@ -1,20 +1,18 @@
 import assert from 'node:assert/strict';
-import { spawnSync } from 'node:child_process';
 import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { fileURLToPath } from 'node:url';
 import { after, describe, it } from 'node:test';
 import { loadTransformerProfile } from '../../latency/transformer/transformerProfile.js';
 import { tinyVitSpace } from '../fixtures/vit.js';
+import { hwnas } from '../fixtures/cli.js';
 
-const cli = fileURLToPath(new URL('../../scripts/cli.js', import.meta.url));
 const dir = mkdtempSync(join(tmpdir(), 'hwnas-vit-profile-cli-'));
 after(() => rmSync(dir, { recursive: true, force: true }));
 const spaceFile = join(dir, 'tiny-vit.json');
 writeFileSync(spaceFile, JSON.stringify(tinyVitSpace()));
 const loose = ['--rounds', '5', '--max-rounds', '5', '--warmup', '1', '--min-sample-ms', '0'];
-const run = (...args: string[]) => spawnSync(process.execPath, [cli, 'profile', ...args], { encoding: 'utf8' });
+const run = (...args: string[]) => hwnas(['profile', ...args]);
 
 describe('hwnas profile --space <transformer space>', () => {
   it('measures a transformer profile, then evaluates its table and MLP kinds on held-out SubTransformers', () => {

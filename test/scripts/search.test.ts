@@ -6,9 +6,6 @@ import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import { fileURLToPath } from 'node:url';
 import { promisify } from 'node:util';
-import { ConfigEncoder } from '../../predictors/ConfigEncoder.js';
-import { MlpPredictor } from '../../predictors/MlpPredictor.js';
-import { Rng } from '../../space/rng.js';
 import { saveCheckpoint } from '../../supernet/train/checkpoint.js';
 import { fashionHybrid, fashionMbv3 } from '../../space/defaultSpace.js';
 import type { SubnetConfig } from '../../space/types.js';
@@ -17,6 +14,8 @@ import { lockPath } from '../../util/outputLock.js';
 import { formatLatency, parseLatency } from '../../pipeline/latencyArg.js';
 import { paretoPlotSvg } from '../../pipeline/paretoPlot.js';
 import { formatTable } from '../../pipeline/table.js';
+import { kCliPath as cli } from '../fixtures/cli.js';
+import { writeRandomPredictor } from '../fixtures/randomPredictor.js';
 
 describe('parseLatency', () => {
   it('reads time suffixes into ms and bare numbers in the target unit', () => {
@@ -86,21 +85,13 @@ describe('paretoPlotSvg', () => {
 });
 
 describe('hwnas search', () => {
-  const cli = fileURLToPath(new URL('../../scripts/cli.js', import.meta.url));
   let dir: string;
   let predictor: string;
 
   before(() => {
     dir = mkdtempSync(join(tmpdir(), 'hwnas-search-cli-'));
-    const rng = new Rng(3);
-    const encoder = ConfigEncoder.forSpace(fashionMbv3, { bits: true });
-    const dense = (inputs: number, outputs: number) => ({
-      inputs, outputs,
-      weights: Float32Array.from({ length: inputs * outputs }, () => rng.normal() * 0.1),
-      bias: Float32Array.from({ length: outputs }, () => 0.8),
-    });
     predictor = join(dir, 'predictor.json');
-    new MlpPredictor(encoder, [dense(encoder.dim, 8), dense(8, 1)]).save(predictor);
+    writeRandomPredictor(predictor, fashionMbv3, true, 3);
   });
 
   after(() => rmSync(dir, { recursive: true, force: true }));
@@ -170,15 +161,8 @@ describe('hwnas search', () => {
   });
 
   it('--only searches part of a space: every config of the front inside it, the restriction recorded; a bad one refused with nothing written', async () => {
-    const rng = new Rng(4);
-    const encoder = ConfigEncoder.forSpace(fashionHybrid, { bits: false });
-    const dense = (inputs: number, outputs: number) => ({
-      inputs, outputs,
-      weights: Float32Array.from({ length: inputs * outputs }, () => rng.normal() * 0.1),
-      bias: Float32Array.from({ length: outputs }, () => 0.8),
-    });
     const hybridPredictor = join(dir, 'hybrid-predictor.json');
-    new MlpPredictor(encoder, [dense(encoder.dim, 8), dense(8, 1)]).save(hybridPredictor);
+    writeRandomPredictor(hybridPredictor, fashionHybrid, false, 4);
     const args = ['--space', 'fashion-hybrid', '--predictor', hybridPredictor, '--quant', 'fp32', '--pareto', '--target', 'macs', '--generations', '2', '--population', '16', '--workers', '1'];
     const out = join(dir, 'only');
     await run([...args, '--only', 'stem-stride=1', '--only', 'family=resnet', '--out', out]);

@@ -5,12 +5,10 @@
  * config and `hwnas verify` exports the fine-tuned weights. --pareto is refused.
  */
 import assert from 'node:assert/strict';
-import { spawnSync } from 'node:child_process';
 import { existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { basename, join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
-import { fileURLToPath } from 'node:url';
 import { initBackend } from '../../supernet/backend/backend.js';
 import { loadDataset } from '../../supernet/data/loadDataset.js';
 import { readCheckpointMeta } from '../../supernet/train/checkpoint.js';
@@ -23,11 +21,11 @@ import type { TransformerResultFile } from '../../pipeline/transformerSearch.js'
 import { writeImageFolder } from '../fixtures/imageFolder.js';
 import { writeSuperTransformerCheckpoint } from '../fixtures/vitCheckpoints.js';
 import { kVitTargets, syntheticLatency, writeVitPredictor, writeVitProfile } from '../fixtures/vitProfiles.js';
+import { hwnas } from '../fixtures/cli.js';
 
-const cli = fileURLToPath(new URL('../../scripts/cli.js', import.meta.url));
 const dir = mkdtempSync(join(tmpdir(), 'hwnas-vit-search-finetune-'));
 after(() => rmSync(dir, { recursive: true, force: true }));
-const hwnas = (...args: string[]) => spawnSync(process.execPath, [cli, ...args], { cwd: dir, encoding: 'utf8', env: { ...process.env, HWNAS_DEBUG: '' }, timeout: 300_000 });
+const run = (...args: string[]) => hwnas(args, { cwd: dir, timeout: 300_000 });
 const ok = (r: ReturnType<typeof hwnas>) => assert.equal(r.status, 0, `${r.stdout}\n${r.stderr}`);
 
 const space: TransformerSpace = {
@@ -55,7 +53,7 @@ describe('hwnas search --checkpoint <SuperTransformer> --finetune-epochs', () =>
   it('fine-tunes the chosen SubTransformer into the output folder; eval and verify take the results', () => {
     const out = join(dir, 'search');
     const budget = 0.75 * syntheticLatency(space, largestTransformer(space), kVitTargets['ort-cpu:1']);
-    const searched = hwnas('search', '--checkpoint', checkpoint, '--predictor', predictor, '--target', 'ort-cpu:1', '--profile', `ort-cpu:1=${profile}`,
+    const searched = run('search', '--checkpoint', checkpoint, '--predictor', predictor, '--target', 'ort-cpu:1', '--profile', `ort-cpu:1=${profile}`,
       '--max-latency', `${budget}ms`, '--generations', '2', '--population', '8', '--finetune-epochs', '1', '--workers', '1', '--data', data, '--out', out);
     ok(searched);
     assert.match(searched.stdout, /fine-tuned 1 epochs: val [0-9.]+% -> [0-9.]+%, test [0-9.]+% -> [0-9.]+% \(.*search\/finetune\.ckpt\)/);
@@ -70,13 +68,13 @@ describe('hwnas search --checkpoint <SuperTransformer> --finetune-epochs', () =>
     assert.deepEqual(meta.options.phases[0].config, chosen);
     assert.equal(existsSync(`${out}.finetune`), false, 'the work folder is removed once the search folder is complete');
 
-    const evaluated = hwnas('eval', '--checkpoint', results.checkpoint, '--config', join(out, 'results.json'), '--split', 'test', '--json', '--data', data, '--backend', 'wasm');
+    const evaluated = run('eval', '--checkpoint', results.checkpoint, '--config', join(out, 'results.json'), '--split', 'test', '--json', '--data', data, '--backend', 'wasm');
     ok(evaluated);
     const row = JSON.parse(evaluated.stdout.trim().split('\n').filter((l) => l.startsWith('{'))[0]) as { config: TransformerConfig; accuracy: number };
     assert.deepEqual(row.config, chosen);
     assert.equal(row.accuracy, results.finetune?.finetuned.testAccuracy, "eval of the fine-tuned checkpoint is the results' fine-tuned test accuracy");
 
-    const verified = hwnas('verify', join(out, 'results.json'), '--out', join(dir, 'verify'), '--data', data, '--backend', 'wasm');
+    const verified = run('verify', join(out, 'results.json'), '--out', join(dir, 'verify'), '--data', data, '--backend', 'wasm');
     ok(verified);
     assert.match(verified.stdout, /verified 1 SubTransformer on ort-cpu:1/);
     // verify exported the fine-tuned weights: its model is byte for byte the fine-tuned checkpoint's export, not the SuperTransformer's.
@@ -96,7 +94,7 @@ describe('hwnas search --checkpoint <SuperTransformer> --finetune-epochs', () =>
 
   it('refuses --finetune-epochs with --pareto before any work', () => {
     const out = join(dir, 'pareto');
-    const r = hwnas('search', '--checkpoint', checkpoint, '--predictor', predictor, '--target', 'ort-cpu:1', '--profile', `ort-cpu:1=${profile}`,
+    const r = run('search', '--checkpoint', checkpoint, '--predictor', predictor, '--target', 'ort-cpu:1', '--profile', `ort-cpu:1=${profile}`,
       '--pareto', '--finetune-epochs', '1', '--data', data, '--out', out);
     assert.equal(r.status, 1, r.stderr);
     assert.match(r.stderr, /--finetune-epochs fine-tunes the SubTransformer a budget search chose: it does not apply to --pareto; drop one of them/);

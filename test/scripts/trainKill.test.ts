@@ -3,12 +3,11 @@ import assert from 'node:assert/strict';
 import { spawn, spawnSync } from 'node:child_process';
 import { existsSync } from 'node:fs';
 import { join } from 'node:path';
-import { fileURLToPath } from 'node:url';
 import { loadCheckpoint } from '../../supernet/train/checkpoint.js';
 import { fixturePath } from '../fixtures/data.js';
 import { tempDir } from '../fixtures/tempDir.js';
+import { kCliPath as cli } from '../fixtures/cli.js';
 
-const cli = fileURLToPath(new URL('../../scripts/cli.js', import.meta.url));
 
 function trainArgs(out: string): string[] {
   return [cli, 'train', '--space', fixturePath('microSpace.json'), '--out', out, '--workers', '1',

@@ -1,18 +1,16 @@
 import assert from 'node:assert/strict';
-import { spawnSync } from 'node:child_process';
 import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { fileURLToPath } from 'node:url';
 import { after, describe, it } from 'node:test';
 import { loadTransformerProfile } from '../../latency/transformer/transformerProfile.js';
 import { median } from '../../util/stats.js';
 import { tinyVitSpace } from '../fixtures/vit.js';
+import { hwnas } from '../fixtures/cli.js';
 
-const cli = fileURLToPath(new URL('../../scripts/cli.js', import.meta.url));
 const dir = mkdtempSync(join(tmpdir(), 'hwnas-vit-e2e-'));
 after(() => rmSync(dir, { recursive: true, force: true }));
-const hwnas = (...args: string[]) => spawnSync(process.execPath, [cli, ...args], { encoding: 'utf8' });
+const run = (...args: string[]) => hwnas(args);
 const ok = (r: ReturnType<typeof hwnas>) => assert.equal(r.status, 0, `${r.stdout}\n${r.stderr}`);
 const fast = ['--rounds', '5', '--max-rounds', '5', '--warmup', '1', '--min-sample-ms', '0'];
 
@@ -21,40 +19,40 @@ describe('a SuperTransformer end to end', () => {
     const space = join(dir, 'tiny-vit.json');
     writeFileSync(space, JSON.stringify(tinyVitSpace()));
     const ckpt = join(dir, 'vit.ckpt');
-    ok(hwnas('train', '--space', space, '--out', ckpt, '--workers', '1', '--batch-size', '16', '--eval-images', '0', '--backend', 'wasm', '--rule', 'hat', '--largest-epochs', '1', '--max-steps', '3'));
+    ok(run('train', '--space', space, '--out', ckpt, '--workers', '1', '--batch-size', '16', '--eval-images', '0', '--backend', 'wasm', '--rule', 'hat', '--largest-epochs', '1', '--max-steps', '3'));
 
     const data = join(dir, 'vit.jsonl');
-    const collected = hwnas('collect', '--checkpoint', ckpt, '--out', data, '--n', '12', '--eval-images', '64', '--workers', '1', '--backend', 'wasm');
+    const collected = run('collect', '--checkpoint', ckpt, '--out', data, '--n', '12', '--eval-images', '64', '--workers', '1', '--backend', 'wasm');
     ok(collected);
     assert.match(collected.stdout, /collect 12 distinct SubTransformers \(seed 1\) into .*: val 64 images/);
     assert.equal(readFileSync(data, 'utf8').trim().split('\n').length, 12);
 
     const predictor = join(dir, 'acc.json');
-    const fitted = hwnas('fit', '--space', space, '--data', data, '--out', predictor, '--hidden', '16,16', '--epochs', '30', '--patience', '30', '--test-fraction', '0.25', '--backend', 'wasm');
+    const fitted = run('fit', '--space', space, '--data', data, '--out', predictor, '--hidden', '16,16', '--epochs', '30', '--patience', '30', '--test-fraction', '0.25', '--backend', 'wasm');
     ok(fitted);
     assert.match(fitted.stdout, /transformer predictor \(16x16, trained on 9, .*\n {2}held-out +RMSE/);
 
-    const evaluated = hwnas('eval', '--checkpoint', ckpt, '--config', 'largest', '--predictor', predictor, '--json', '--backend', 'wasm');
+    const evaluated = run('eval', '--checkpoint', ckpt, '--config', 'largest', '--predictor', predictor, '--json', '--backend', 'wasm');
     ok(evaluated);
     const row = JSON.parse(evaluated.stdout.trim().split('\n').filter((l) => l.startsWith('{'))[0]) as { predicted: number };
     assert.ok(Number.isFinite(row.predicted), evaluated.stdout);
 
     const profile = join(dir, 'vit-1.json');
-    ok(hwnas('profile', '--target', 'ort-cpu:1', '--space', space, '--out', profile, '--subnets', '22', ...fast));
+    ok(run('profile', '--target', 'ort-cpu:1', '--space', space, '--out', profile, '--subnets', '22', ...fast));
     const budget = median(loadTransformerProfile(profile).subnets.map((s) => s.ms));
 
     const searchOut = join(dir, 'search');
     const common = ['--checkpoint', ckpt, '--predictor', predictor, '--target', 'ort-cpu:1', '--profile', `ort-cpu:1=${profile}`, '--generations', '3', '--population', '8'];
-    const searched = hwnas('search', ...common, '--max-latency', `${budget}ms`, '--out', searchOut);
+    const searched = run('search', ...common, '--max-latency', `${budget}ms`, '--out', searchOut);
     ok(searched);
     assert.match(searched.stdout, /most accurate within [0-9.]+ ms on ort-cpu:1 \(table latency model, \d+ SubTransformers scored\):\n {2}d\d+-L\d/);
     const results = JSON.parse(readFileSync(join(searchOut, 'results.json'), 'utf8')) as { result: { best: { latency: number } } };
     assert.ok(results.result.best.latency <= budget);
-    const pareto = hwnas('search', ...common, '--pareto', '--latency-kind', 'mlp', '--out', join(dir, 'pareto'));
+    const pareto = run('search', ...common, '--pareto', '--latency-kind', 'mlp', '--out', join(dir, 'pareto'));
     ok(pareto);
     assert.match(pareto.stdout, /Pareto front on ort-cpu:1 \(mlp latency model/);
 
-    const verified = hwnas('verify', join(searchOut, 'results.json'), '--out', join(dir, 'verify'), '--backend', 'wasm');
+    const verified = run('verify', join(searchOut, 'results.json'), '--out', join(dir, 'verify'), '--backend', 'wasm');
     ok(verified);
     assert.match(verified.stdout, /verified 1 SubTransformer on ort-cpu:1 \(table latency model\)/);
     const report = JSON.parse(readFileSync(join(dir, 'verify', 'verify.json'), 'utf8')) as { rows: Array<{ onnx: string; measuredMs: number; testAccuracy: number }> };
@@ -63,9 +61,9 @@ describe('a SuperTransformer end to end', () => {
     assert.ok(existsSync(join(dir, 'verify', report.rows[0].onnx.split('/').pop() as string)));
 
     // Refusals name the fix.
-    const noProfile = hwnas('search', '--checkpoint', ckpt, '--predictor', predictor, '--target', 'ort-cpu:1', '--max-latency', '1ms', '--out', join(dir, 'x'));
+    const noProfile = run('search', '--checkpoint', ckpt, '--predictor', predictor, '--target', 'ort-cpu:1', '--max-latency', '1ms', '--out', join(dir, 'x'));
     assert.match(noProfile.stderr, /give one --profile ort-cpu:1=FILE: the transformer latency profile of ort-cpu:1 \('hwnas profile --space tiny-vit/);
-    const rerank = hwnas('search', ...common, '--max-latency', '1ms', '--rerank', '3', '--out', join(dir, 'y'));
+    const rerank = run('search', ...common, '--max-latency', '1ms', '--rerank', '3', '--out', join(dir, 'y'));
     assert.match(rerank.stderr, /is a SuperTransformer: --rerank applies to CNN supernets only; drop it/);
   });
 });

@@ -1,17 +1,12 @@
 import assert from 'node:assert/strict';
-import { spawnSync } from 'node:child_process';
 import { existsSync, mkdtempSync, readFileSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
-import { fileURLToPath } from 'node:url';
-import { ConfigEncoder } from '../../predictors/ConfigEncoder.js';
-import { MlpPredictor } from '../../predictors/MlpPredictor.js';
 import { initBackend } from '../../supernet/backend/backend.js';
 import { loadFashionMnist } from '../../supernet/data/fashionMnist.js';
 import { calibrationSet, evaluateConfig } from '../../supernet/evaluate.js';
 import { loadSupernet } from '../../supernet/io.js';
-import { Rng } from '../../space/rng.js';
 import { fashionMbv3 } from '../../space/defaultSpace.js';
 import { Supernet } from '../../supernet/Supernet.js';
 import { saveCheckpoint } from '../../supernet/train/checkpoint.js';
@@ -21,9 +16,10 @@ import { readSearchResult } from '../../pipeline/searchResultFile.js';
 import { writeSearchMarker, type SearchRun } from '../../pipeline/searchOutput.js';
 import { exportFormatOf, measureOnnxOnTarget, timingInput } from '../../pipeline/verifyConfigs.js';
 import { microSpace } from '../fixtures/data.js';
+import { hwnas } from '../fixtures/cli.js';
+import { writeRandomPredictor } from '../fixtures/randomPredictor.js';
 
-const cli = fileURLToPath(new URL('../../scripts/cli.js', import.meta.url));
-const run = (...args: string[]) => spawnSync(process.execPath, [cli, ...args], { encoding: 'utf8', env: { ...process.env, HWNAS_DEBUG: '' } });
+const run = (...args: string[]) => hwnas(args);
 
 describe('readSearchResult', () => {
   let dir: string;
@@ -97,13 +93,8 @@ describe('hwnas verify', () => {
     saveCheckpoint(ckpt, meta, { params: net.store.flatten() });
     net.dispose();
     // A real search on the micro space (mixed bits, an analytic target) writes the first results file.
-    const rng = new Rng(3);
-    const encoder = ConfigEncoder.forSpace(space, { bits: true });
-    const dense = (inputs: number, outputs: number) => ({
-      inputs, outputs, weights: Float32Array.from({ length: inputs * outputs }, () => rng.normal() * 0.1), bias: Float32Array.from({ length: outputs }, () => 0.8),
-    });
     const predictor = join(dir, 'predictor.json');
-    new MlpPredictor(encoder, [dense(encoder.dim, 8), dense(8, 1)]).save(predictor);
+    writeRandomPredictor(predictor, space, true, 3);
     const search = run('search', '--checkpoint', ckpt, '--predictor', predictor, '--target', 'rpi4', '--max-latency', '10ms',
       '--generations', '2', '--population', '8', '--workers', '1', '--out', join(dir, 'search'));
     assert.equal(search.status, 0, search.stderr);
