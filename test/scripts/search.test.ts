@@ -16,6 +16,8 @@ import { paretoPlotSvg } from '../../pipeline/paretoPlot.js';
 import { formatTable } from '../../pipeline/table.js';
 import { kCliPath as cli } from '../fixtures/cli.js';
 import { writeRandomPredictor } from '../fixtures/randomPredictor.js';
+import { tinyVitSpace } from '../fixtures/vit.js';
+import { writeSuperTransformerCheckpoint } from '../fixtures/vitCheckpoints.js';
 
 describe('parseLatency', () => {
   it('reads time suffixes into ms and bare numbers in the target unit', () => {
@@ -179,6 +181,14 @@ describe('hwnas search', () => {
       return true;
     });
     assert.deepEqual(readdirSync(dir).filter((f) => f.includes('only-bad')), []);
+    // A SuperTransformer has none of these genes.
+    const vit = join(dir, 'vit.ckpt');
+    writeSuperTransformerCheckpoint(vit, tinyVitSpace());
+    await assert.rejects(run(['--checkpoint', vit, '--pareto', '--target', 'macs', '--only', 'depth=2', '--out', join(dir, 'only-vit')]), (err: { code: number; stderr: string }) => {
+      assert.equal(err.code, 1);
+      assert.match(err.stderr, /--only limits the stage genes of a CNN space \(stem stride, block family, depth, width\); a SuperTransformer has none of them: drop it/);
+      return true;
+    });
   });
 
   it('fails on an infeasible budget, naming the fastest latency and the flag', async () => {
