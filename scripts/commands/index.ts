@@ -12,8 +12,9 @@ import { registerSearch } from './search.js';
 import { registerExport } from './export.js';
 import { registerVerify } from './verify.js';
 import { registerProfile } from './profile.js';
+import { registerLatency } from './latency.js';
 import { registerCompress } from './compress.js';
 
 export type RegisterCommand = (program: Command) => void;
 
-export const commands: RegisterCommand[] = [registerDemo, registerInfo, registerInit, registerTrain, registerFinetune, registerEval, registerCollect, registerFit, registerSearch, registerExport, registerVerify, registerProfile, registerCompress];
+export const commands: RegisterCommand[] = [registerDemo, registerInfo, registerInit, registerTrain, registerFinetune, registerEval, registerCollect, registerFit, registerSearch, registerExport, registerVerify, registerProfile, registerLatency, registerCompress];
