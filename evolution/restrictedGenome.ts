@@ -7,8 +7,7 @@
  * as any. A user who knows what the target or the task rules out (say, the stride-2 stem)
  * searches only what is left.
  */
-import type { GeneValue } from '../space/genome.js';
-import { copyConfig, geneIndex, setGeneIndex, type Gene, type GeneLayout } from '../space/genome.js';
+import { copyConfig, geneIndex, setGeneIndex, type Gene, type GeneLayout, type GeneValue } from '../space/genome.js';
 import type { Rng } from '../space/rng.js';
 import { hasFamilyGenes, spaceFamilies, stemStrides, type QuantMode } from '../space/searchSpace.js';
 import type { SearchSpace, SubnetConfig } from '../space/types.js';

@@ -43,8 +43,6 @@ export interface FinetuneRun {
   out: string;
   epochs: number;
   lr?: number;
-  /** Default the recipe's; a resumed run keeps its own (the trainer's replicaInit). */
-  weightDecay?: number;
   seed: number;
   workers: number;
   backend?: BackendName | 'auto';
@@ -70,7 +68,7 @@ export async function finetuneSubnet(source: SubnetSource, cfg: SubnetConfig, da
     batchSize: source.batchSize,
     seed: run.seed,
     evalImages: 0,
-    hyper: { ...source.hyper, weightDecay: run.weightDecay ?? kFinetuneRecipe.weightDecay },
+    hyper: { ...source.hyper, weightDecay: kFinetuneRecipe.weightDecay },
     phases: [{
       name: 'finetune', epochs: run.epochs, lr: run.lr ?? kFinetuneRecipe.lr, warmupEpochs: 0, sandwich: false, randomSubnets: 0, config: float,
     }],

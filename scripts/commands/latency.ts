@@ -6,7 +6,7 @@
  */
 import type { Command } from 'commander';
 import { loadLatencyProfile } from '../../latency/latencyProfile.js';
-import { createTargetModel } from '../../latency/targets.js';
+import { ProfileLatencyModel } from '../../latency/ProfileLatencyModel.js';
 import { formatTable } from '../../pipeline/table.js';
 import { layersOf, macs } from '../../space/layers.js';
 import { resolveConfig } from '../../supernet/io.js';
@@ -24,12 +24,12 @@ export function registerLatency(program: Command): void {
     .requiredOption('--profile <file>', 'latency profile written by hwnas profile (its target, threads and space are read from it)')
     .option('--config <file|largest|smallest...>', 'configs of the profile\'s space (config JSON files, or a search results file)', ['largest', 'smallest'])
     .option('--json', 'print one JSON object per config')
-    .action(async (opts: LatencyCliOptions) => {
+    .action((opts: LatencyCliOptions) => {
       const profile = loadLatencyProfile(opts.profile);
       const { space } = profile;
       const configs = opts.config.map((arg) => resolveConfig(space, arg));
       const spec = `${profile.target}:${profile.threads}`;
-      const model = await createTargetModel(spec, (c) => layersOf(space, c), { profile: opts.profile });
+      const model = new ProfileLatencyModel(profile, (c) => layersOf(space, c), `profile ${opts.profile}`);
       const ms = model.predict(configs);
       const rows = configs.map((config, i) => ({ config: opts.config[i], target: spec, space: space.name, macs: macs(space, config), predictedMs: ms[i] }));
       if (opts.json === true) {
