@@ -120,6 +120,15 @@ export function isTransformerProfileJson(data: unknown): boolean {
   return typeof data === 'object' && data !== null && (data as { format?: unknown }).format === kTransformerProfileFormat;
 }
 
+/** Whether the file at `path` holds a transformer latency profile (anything unreadable: no, and the CNN loader says why). */
+export function isTransformerProfileFile(path: string): boolean {
+  try {
+    return isTransformerProfileJson(JSON.parse(readFileSync(path, 'utf8')));
+  } catch {
+    return false;
+  }
+}
+
 /** Validates parsed JSON as a transformer latency profile; `origin` names it in error messages. */
 export function parseTransformerProfile(data: unknown, origin: string): TransformerProfile {
   const result = transformerProfileSchema.safeParse(data);

@@ -6,6 +6,7 @@
  */
 import type { Command } from 'commander';
 import { loadLatencyProfile } from '../../latency/latencyProfile.js';
+import { isTransformerProfileFile } from '../../latency/transformer/transformerProfile.js';
 import { ProfileLatencyModel } from '../../latency/ProfileLatencyModel.js';
 import { formatTable } from '../../pipeline/table.js';
 import { layersOf, macs } from '../../space/layers.js';
@@ -25,6 +26,9 @@ export function registerLatency(program: Command): void {
     .option('--config <file|largest|smallest...>', 'configs of the profile\'s space (config JSON files, or a search results file)', ['largest', 'smallest'])
     .option('--json', 'print one JSON object per config')
     .action((opts: LatencyCliOptions) => {
+      if (isTransformerProfileFile(opts.profile)) {
+        throw new Error(`${opts.profile} is a transformer latency profile: hwnas latency predicts configs of a CNN space; a SubTransformer's latency comes from it in hwnas search --checkpoint SUPERTRANSFORMER --profile ort-cpu:T=${opts.profile}`);
+      }
       const profile = loadLatencyProfile(opts.profile);
       const { space } = profile;
       const configs = opts.config.map((arg) => resolveConfig(space, arg));

@@ -27,7 +27,7 @@ import { progressBar, type Progress } from '../progress.js';
 import { formatTable } from '../../pipeline/table.js';
 import { describe, num, pct, samplerOf, warnIfBusy, type ProfileCliOptions } from './profileOptions.js';
 import { resolveTransformerSpace } from '../../supernet/transformer/io.js';
-import { isTransformerProfileJson } from '../../latency/transformer/transformerProfile.js';
+import { isTransformerProfileFile } from '../../latency/transformer/transformerProfile.js';
 import { runTransformerEvaluate, runTransformerProfile } from './profileTransformerCmd.js';
 
 
@@ -45,7 +45,7 @@ function evaluationTable(e: ProfileEvaluation): string {
 
 async function runEvaluate(opts: ProfileCliOptions): Promise<void> {
   const path = opts.evaluate as string;
-  if (isTransformerFile(path)) return runTransformerEvaluate(path, opts);
+  if (isTransformerProfileFile(path)) return runTransformerEvaluate(path, opts);
   if (opts.sizes !== undefined) throw new Error('--sizes rebuilds the latency kinds of a transformer profile: a CNN profile has one model; drop --sizes');
   const profile = loadLatencyProfile(path);
   const subnets = opts.subnets === undefined ? kDefaultEvaluateOptions.subnets : parseIntOption('subnets', opts.subnets, 2);
@@ -131,15 +131,6 @@ function printModel(profile: LatencyProfile): void {
   const groups: Array<[string, LinearModel]> = [['float', float], ...(quantized ? [['quantized', quantized] as [string, LinearModel]] : [])];
   const rows = groups.map(([group, { crossValidated: cv, ridge }]) => [group, String(cv.samples), pct(cv.shareWithin10), num(cv.mape, 1), ridge.toExponential(0)]);
   console.log(formatTable(['model', 'subnets', 'within 10% (5-fold CV)', 'MAPE % (CV)', 'ridge'], rows));
-}
-
-/** Whether the file at `path` holds a transformer latency profile (anything unreadable: no, and the CNN loader says why). */
-function isTransformerFile(path: string): boolean {
-  try {
-    return isTransformerProfileJson(JSON.parse(readFileSync(path, 'utf8')));
-  } catch {
-    return false;
-  }
 }
 
 function runRefit(opts: ProfileCliOptions): void {

@@ -28,7 +28,7 @@ describe('hwnas latency', () => {
     assert.ok(rows[1].predictedMs > 4 * rows[0].predictedMs, 'the largest subnet is predicted far slower than ResNet-8');
   });
 
-  it('refuses a missing profile and a config of another space, naming the problem', () => {
+  it('refuses a missing profile, a transformer profile and a config of another space, naming the problem', () => {
     const missing = hwnas(['latency', '--profile', 'nowhere.json']);
     assert.equal(missing.status, 1);
     assert.match(missing.stderr, /latency profile nowhere\.json does not exist: measure one on this device with 'hwnas profile --target TARGET:THREADS --out nowhere\.json'/);
@@ -36,5 +36,8 @@ describe('hwnas latency', () => {
     assert.equal(other.status, 1);
     assert.match(other.stderr, /invalid subnet config for space 'fashion-mbv3'/);
     assert.equal(other.stdout, '');
+    const vit = hwnas(['latency', '--profile', at('models/vit/ort-cpu-1.json')]);
+    assert.equal(vit.status, 1);
+    assert.match(vit.stderr, /models\/vit\/ort-cpu-1\.json is a transformer latency profile: hwnas latency predicts configs of a CNN space/);
   });
 });
