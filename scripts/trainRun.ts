@@ -11,6 +11,7 @@ import type { Command } from 'commander';
 import { kDefaultTrainOptions, type TrainOptions } from '../supernet/train/schedule.js';
 import { readCheckpointMeta } from '../supernet/train/checkpoint.js';
 import { progressBar } from './progress.js';
+import type { SupernetHyper } from '../supernet/train/supernetReplica.js';
 
 /** The options every training command shares: resuming, workers, batch, seed, step budget, evaluation. */
 export function addTrainingRunOptions(cmd: Command, seedWhat: string): Command {
@@ -20,7 +21,22 @@ export function addTrainingRunOptions(cmd: Command, seedWhat: string): Command {
     .option('--batch-size <n>', 'images per step (split across workers)', String(kDefaultTrainOptions.batchSize))
     .option('--seed <n>', `seed of ${seedWhat}`, String(kDefaultTrainOptions.seed))
     .option('--max-steps <n>', 'stop this run after n steps (resume later); 0 = run to the end', '0')
-    .option('--eval-images <n>', 'val/test images evaluated at each epoch end (0 = none)', String(kDefaultTrainOptions.evalImages));
+    .option('--eval-images <n>', 'val/test images evaluated at each epoch end (0 = none)', String(kDefaultTrainOptions.evalImages))
+    .option('--random-erasing <p>', 'probability of random erasing on each training image after the crop and flip (Zhong et al.: one rectangle of 2-40% of the image replaced by random pixels); 0 = crop and flip only', '0');
+}
+
+/** The --random-erasing value: a probability in [0, 1]; the error names the flag. */
+export function parseRandomErasing(value: string): number {
+  const p = Number(value);
+  if (!(Number.isFinite(p) && p >= 0 && p <= 1)) throw new Error(`--random-erasing must be a probability in [0, 1] (got '${value}')`);
+  return p;
+}
+
+/** `hyper` training with random erasing at `--random-erasing` `value` (recorded only when above 0, so runs without it keep their settings' shape). */
+export function withRandomErasing(hyper: SupernetHyper, value: string): SupernetHyper {
+  const { randomErasing: _, ...rest } = hyper;
+  const p = parseRandomErasing(value);
+  return p > 0 ? { ...rest, randomErasing: p } : rest;
 }
 
 export interface TrainRun {
@@ -86,6 +102,7 @@ export function refuseChangedSettings(cmd: Command, out: string, asked: Required
     ['batch-size', asked.batchSize, kept.batchSize],
     ['seed', asked.seed, kept.seed],
     ['weight-decay', asked.hyper.weightDecay, kept.hyper.weightDecay],
+    ['random-erasing', asked.hyper.randomErasing ?? 0, kept.hyper.randomErasing ?? 0],
   ];
   for (const [flag, given, saved] of checks) {
     if (cmd.getOptionValueSource(flag.replace(/-(.)/g, (_, c: string) => c.toUpperCase())) !== 'cli' || given === saved) continue;

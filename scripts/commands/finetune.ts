@@ -28,7 +28,7 @@ import { kFinetuneRecipe } from '../../pipeline/finetuneSubnet.js';
 import { kTransformerRecipe } from '../../supernet/transformer/trainingNet.js';
 import { addBackendOption, addCheckpointOption, addDataDirOption, type CommonOptions, parseIntOption, parseNonNegativeNumber, parsePositiveNumber } from '../options.js';
 import { startBackend } from '../runtime.js';
-import { addTrainingRunOptions, refuseChangedConfig, refuseChangedSettings, runTraining } from '../trainRun.js';
+import { addTrainingRunOptions, refuseChangedConfig, refuseChangedSettings, runTraining, withRandomErasing } from '../trainRun.js';
 import { kTransformerFinetune } from './finetuneTransformerCmd.js';
 
 export interface FinetuneCliOptions extends CommonOptions {
@@ -48,6 +48,7 @@ export interface FinetuneCliOptions extends CommonOptions {
   seed: string;
   evalImages: string;
   maxSteps: string;
+  randomErasing: string;
 }
 
 /**
@@ -136,7 +137,10 @@ async function finetune<S extends NetSpace, C>(cmd: Command, opts: FinetuneCliOp
     evalImages: parseIntOption('eval-images', opts.evalImages, 0),
     maxStepsThisRun: parseIntOption('max-steps', opts.maxSteps, 0),
     // A resumed run trains on at its own (an explicit other value is refused below).
-    hyper: { ...ck.meta.options.hyper, weightDecay: opts.weightDecay === undefined ? net.weightDecay ?? ck.meta.options.hyper.weightDecay : parseNonNegativeNumber('weight-decay', opts.weightDecay) },
+    hyper: withRandomErasing({
+      ...ck.meta.options.hyper,
+      weightDecay: opts.weightDecay === undefined ? net.weightDecay ?? ck.meta.options.hyper.weightDecay : parseNonNegativeNumber('weight-decay', opts.weightDecay),
+    }, opts.randomErasing),
     phases,
   };
   await startBackend(opts);

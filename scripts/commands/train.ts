@@ -4,7 +4,7 @@ import { checkOutputPath } from '../../util/fsErrors.js';
 import { type Command, Option } from 'commander';
 import { addBackendOption, addDataDirOption, type CommonOptions, parseIntOption, parseNonNegativeNumber } from '../options.js';
 import { startBackend } from '../runtime.js';
-import { addTrainingRunOptions, refuseChangedSettings, runTraining } from '../trainRun.js';
+import { addTrainingRunOptions, refuseChangedSettings, runTraining, withRandomErasing } from '../trainRun.js';
 import { loadData } from '../../supernet/data/loadDataset.js';
 import { resolveConfig, resolveSpace } from '../../supernet/io.js';
 import { configSpace } from '../../space/configSpace.js';
@@ -42,6 +42,7 @@ interface TrainCliOptions extends CommonOptions {
   config?: string;
   epochs: string;
   weightDecay?: string;
+  randomErasing: string;
 }
 
 
@@ -123,7 +124,7 @@ export function registerTrain(program: Command): void {
       : parseNonNegativeNumber('weight-decay', opts.weightDecay);
     if (standalone !== undefined && opts.extendEpochs !== undefined) throw new Error('--extend-epochs appends a sandwich phase to a supernet: it does not apply to --config training');
     const options: TrainOptions = {
-      hyper: { ...hyper, weightDecay },
+      hyper: withRandomErasing({ ...hyper, weightDecay }, opts.randomErasing),
       batchSize: parseIntOption('batch-size', opts.batchSize, 2),
       seed: parseIntOption('seed', opts.seed, 0),
       phases,

@@ -8,11 +8,13 @@
  */
 import { Rng } from '../../space/rng.js';
 import { cropFlip, sampleAugment } from './augment.js';
+import { eraseRect, sampleErase } from './randomErasing.js';
 import { normalizeTables } from './normalize.js';
 import type { ImageSet } from './types.js';
 
 const kShuffleStream = 0x5f1e;
 const kAugmentStream = 0xa06e;
+const kEraseStream = 0xe4a5;
 
 /** Hashes a seed and a path of integers (murmur3 mixing) into a new 32-bit seed. */
 export function deriveSeed(seed: number, ...path: number[]): number {
@@ -31,6 +33,14 @@ export function deriveSeed(seed: number, ...path: number[]): number {
 /** The augmentation generator of batch `batch` of epoch `epoch`. */
 export function batchAugmentRng(seed: number, epoch: number, batch: number): Rng {
   return new Rng(deriveSeed(seed, kAugmentStream, epoch, batch));
+}
+
+/**
+ * The random erasing generator of batch `batch` of epoch `epoch`: a stream of its own, so the
+ * crops and flips of a run are the same with and without erasing.
+ */
+export function batchEraseRng(seed: number, epoch: number, batch: number): Rng {
+  return new Rng(deriveSeed(seed, kEraseStream, epoch, batch));
 }
 
 export interface BatchIndicesOptions {
@@ -73,6 +83,8 @@ export interface FillBatchOptions {
   augment: boolean;
   /** Required when `augment` is true: draws each image's crop and flip, in batch order. */
   rng?: Rng;
+  /** With `augment`: random erasing after the crop and flip (randomErasing.ts) at `probability`, drawn from `rng`. */
+  erase?: { probability: number; rng: Rng };
 }
 
 /**
@@ -104,6 +116,9 @@ export function fillBatch(set: ImageSet, indices: ArrayLike<number>, out: Float3
     let offset = i * pixels;
     if (rng !== undefined && options.augment) {
       cropFlip(src, offset, set.height, set.width, sampleAugment(rng), scratch, 0, channels);
+      const erase = options.erase;
+      const rect = erase === undefined ? null : sampleErase(erase.rng, set.height, set.width, erase.probability);
+      if (rect !== null) eraseRect(scratch, 0, set.width, channels, rect, (erase as { rng: Rng }).rng);
       src = scratch;
       offset = 0;
     }

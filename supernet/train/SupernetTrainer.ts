@@ -210,7 +210,7 @@ export class SupernetTrainer<S extends NetSpace = SearchSpace, C = SubnetConfig>
         epochIndices = batchIndices(data.train.n, batchSize, seed, epoch, { dropLast: true });
         indicesEpoch = epoch;
       }
-      const batch = { train: data.train, indices: epochIndices[b], seed, epoch, batch: b };
+      const batch = { train: data.train, indices: epochIndices[b], seed, epoch, batch: b, erasing: o.hyper.randomErasing ?? 0 };
       const tasks = stepTasks(batch, this.net.stepConfigs(phase, seed, step), phase, engine.workers, this.runTeacher?.id);
       const lr = learningRate(o.phases, meta.stepsPerEpoch, step);
       const t0 = performance.now();

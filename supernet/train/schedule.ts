@@ -10,6 +10,7 @@ import { Rng } from '../../space/rng.js';
 import { largestConfig, largestOfFamily, sampleConfig, smallestConfig, smallestOfFamily, spaceFamilies } from '../../space/searchSpace.js';
 import type { SupernetHyper } from './supernetReplica.js';
 import { checkGateRegularizer, type GateRegularizer } from './gateRegularizer.js';
+import { checkErasingProbability } from '../data/randomErasing.js';
 
 /**
  * One phase of a training run. `C` is the net's config type (a CNN subnet config by default; a
@@ -111,6 +112,7 @@ export function validateTrainOptions<C = SubnetConfig>(options: TrainOptions<C>)
   posInt('maxStepsThisRun', o.maxStepsThisRun, 0);
   const optimizer = o.hyper.optimizer ?? 'sgd';
   if (optimizer !== 'sgd' && optimizer !== 'adamw') throw new Error(`options.hyper.optimizer must be 'sgd' or 'adamw' (got '${String(optimizer)}')`);
+  if (o.hyper.randomErasing !== undefined) checkErasingProbability(o.hyper.randomErasing, 'options.hyper.randomErasing');
   if (o.phases.length === 0) throw new Error('options.phases must list at least one phase');
   o.phases.forEach((p, i) => {
     posInt(`phases[${i}].epochs`, p.epochs);

@@ -3,7 +3,7 @@
  * resumed run draws the same images) split into one near-equal shard per worker, each saying
  * which subnets train and what they distil from.
  */
-import { batchAugmentRng, fillBatch, fillLabels } from '../data/batches.js';
+import { batchAugmentRng, batchEraseRng, fillBatch, fillLabels } from '../data/batches.js';
 import type { DataSplit } from '../data/types.js';
 import type { PhaseSpec } from './schedule.js';
 import type { SandwichTask } from './supernetReplica.js';
@@ -16,6 +16,8 @@ export interface StepBatch {
   epoch: number;
   /** The batch's index in its epoch. */
   batch: number;
+  /** Probability of random erasing on each image (SupernetHyper.randomErasing). */
+  erasing: number;
 }
 
 /**
@@ -28,7 +30,8 @@ export function stepTasks<C>(b: StepBatch, configs: C[], phase: PhaseSpec<C>, wo
   const n = indices.length;
   const px = train.height * train.width * train.channels;
   const x = new Float32Array(n * px);
-  fillBatch(train, indices, x, { augment: true, rng: batchAugmentRng(b.seed, b.epoch, b.batch) });
+  const erase = b.erasing > 0 ? { probability: b.erasing, rng: batchEraseRng(b.seed, b.epoch, b.batch) } : undefined;
+  fillBatch(train, indices, x, { augment: true, rng: batchAugmentRng(b.seed, b.epoch, b.batch), ...(erase === undefined ? {} : { erase }) });
   const y = new Int32Array(n);
   fillLabels(train.labels, indices, y);
   const separate = teacherNet !== undefined && phase.config !== undefined && phase.teacher === undefined;

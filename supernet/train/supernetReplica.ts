@@ -33,6 +33,11 @@ export interface SupernetHyper {
    * (beta1 = `momentum`, beta2 0.999), weight decay decoupled (`weightDecay` per unit of lr).
    */
   optimizer?: 'sgd' | 'adamw';
+  /**
+   * Probability of random erasing on each training image (data/randomErasing.ts), applied when
+   * the step's batch is built; 0 or absent: crop and flip only. The replicas do not use it.
+   */
+  randomErasing?: number;
 }
 
 /** How a replica trains, whatever its net: the optimizer, a frozen teacher, the one config a run trains. */

@@ -175,4 +175,21 @@ describe('hwnas finetune --teacher', () => {
     assert.equal(changed.status, 1, 'a resume with another weight decay must be refused');
     assert.match(changed.stderr, /--weight-decay 0\.001 differs from .*wd\.ckpt's 0\.0001: a resumed run keeps its checkpoint's settings; drop --weight-decay, or start a new run with another --out/);
   });
+
+  it('--random-erasing: recorded in the run, kept on resume, refused out of [0, 1] and when changed on resume', () => {
+    const out = at('re.ckpt');
+    const erased = run(...base, '--no-distill', '--random-erasing', '0.5', '--max-steps', '1', '--out', out);
+    assert.equal(erased.status, 0, erased.stderr);
+    assert.equal(loadCheckpoint<TrainMeta>(out).meta.options.hyper.randomErasing, 0.5);
+    const resumed = run(...base, '--no-distill', '--resume', '--max-steps', '1', '--out', out);
+    assert.equal(resumed.status, 0, resumed.stderr);
+    assert.equal(loadCheckpoint<TrainMeta>(out).meta.options.hyper.randomErasing, 0.5);
+    const bad = run(...base, '--no-distill', '--random-erasing', '1.5', '--out', at('re-bad.ckpt'));
+    assert.equal(bad.status, 1);
+    assert.match(bad.stderr, /--random-erasing must be a probability in \[0, 1\] \(got '1\.5'\)/);
+    const changed = run(...base, '--no-distill', '--resume', '--random-erasing', '0', '--max-steps', '1', '--out', out);
+    assert.equal(changed.status, 1, 'a resume with other random erasing must be refused');
+    assert.match(changed.stderr, /--random-erasing 0 differs from .*re\.ckpt's 0\.5: a resumed run keeps its checkpoint's settings/);
+    assert.ok(!readdirSync(dir).includes('re-bad.ckpt'));
+  });
 });
