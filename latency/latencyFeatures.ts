@@ -26,9 +26,10 @@
  *
  * Plain arithmetic on plain data: it runs inside the search, once per scored config.
  */
-import { kFloatBits } from '../space/types.js';
+import { kFloatBits, type BlockFamily } from '../space/types.js';
 import type { LayerDesc } from '../space/layerDesc.js';
 import { addRuntimeFeatures, kRuntimeFeatures, type RuntimeLayout } from './runtimeFeatures.js';
+import { addStructureFeatures, kStructureFeatures } from './structureFeatures.js';
 
 const kPrecisions = ['ff', 'fq', 'qf', 'qq'] as const;
 const kKinds = ['stem', 'pw', 'dw', 'se', 'pool', 'fc', 'add'] as const;
@@ -117,22 +118,37 @@ export function latencyFeatures(layers: readonly LayerDesc[], bits: boolean, tab
 
 /**
  * The runtime feature set: the features above followed by the whole-graph features of what
- * onnxruntime dispatches (runtimeFeatures.ts), which depend on the CPU's layout. Profiles
- * fitted since format 4 use it; a model whose features are kLatencyFeatures alone (formats 2
- * and 3) predicts exactly as before.
+ * onnxruntime dispatches (runtimeFeatures.ts), which depend on the CPU's layout. Format-4
+ * profiles use it; a model whose features are kLatencyFeatures alone (formats 2 and 3)
+ * predicts exactly as before.
  */
 export const kRuntimeLatencyFeatures: readonly string[] = Object.freeze([...kLatencyFeatures, ...kRuntimeFeatures]);
 
+/** The structure feature set (format 5): the runtime set followed by where the work runs (structureFeatures.ts). */
+export const kStructureLatencyFeatures: readonly string[] = Object.freeze([...kRuntimeLatencyFeatures, ...kStructureFeatures]);
+
+/** The feature sets a stored model may use: 'operators' (formats 2-3), 'runtime' (format 4), 'structure' (format 5). */
+export const kFeatureSets = Object.freeze({ operators: kLatencyFeatures, runtime: kRuntimeLatencyFeatures, structure: kStructureLatencyFeatures });
+export type FeatureSet = keyof typeof kFeatureSets;
+
+/** The set a stored model's feature names are, or undefined when they are none of them. */
+export function featureSetOf(features: readonly string[]): FeatureSet | undefined {
+  const names = features.join();
+  return (Object.keys(kFeatureSets) as FeatureSet[]).find((set) => kFeatureSets[set].join() === names);
+}
+
 /**
  * The feature vector of a model: kLatencyFeatures without `layout`, kRuntimeLatencyFeatures
- * with it (see latencyFeatures for the other arguments).
+ * with it, kStructureLatencyFeatures with it and the family of every block (`families`:
+ * blockFamilies). See latencyFeatures for the other arguments.
  */
-export function modelFeatures(layers: readonly LayerDesc[], bits: boolean, tableMs: number, layout?: RuntimeLayout): Float64Array {
+export function modelFeatures(layers: readonly LayerDesc[], bits: boolean, tableMs: number, layout?: RuntimeLayout, families?: readonly BlockFamily[]): Float64Array {
   const base = latencyFeatures(layers, bits, tableMs);
   if (layout === undefined) return base;
-  const x = new Float64Array(kRuntimeLatencyFeatures.length);
+  const x = new Float64Array(families === undefined ? kRuntimeLatencyFeatures.length : kStructureLatencyFeatures.length);
   x.set(base);
   addRuntimeFeatures(x, base.length, layers, bits, layout);
+  if (families !== undefined) addStructureFeatures(x, kRuntimeLatencyFeatures.length, layers, bits, families);
   return x;
 }
 

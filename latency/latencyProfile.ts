@@ -3,8 +3,8 @@
  * and thread count, and the model fitted to it. JSON, validated with a zod schema when loaded;
  * past this boundary nothing re-checks. Plain data: the search workers load these.
  *
- * Layout (version 4; versions 2 and 3 still load and predict as they did):
- *   format, version        'hwnas-latency-profile', 4
+ * Layout (version 5; versions 2 to 4 still load and predict as they did):
+ *   format, version        'hwnas-latency-profile', 5
  *   target, threads        e.g. 'ort-cpu', 1
  *   bits                   whether the runtime executes a config's bits (false: float graphs)
  *   space                  the search space measured (configs are lowered with it)
@@ -19,9 +19,11 @@
  *   model                  the latency model (latencyFeatures.ts): its feature names, and per
  *                          precision ('float', and 'quantized' when bits) the weights, the ridge
  *                          penalty and the cross-validated agreement on the measured subnets.
- *                          Version 4 fits the runtime feature set (kRuntimeLatencyFeatures) and
- *                          stores the CPU layout it assumes (`layout`: the NCHWc block,
- *                          runtimeFeatures.ts); versions 2 and 3 hold kLatencyFeatures, no layout
+ *                          Version 5 fits the structure feature set (kStructureLatencyFeatures)
+ *                          robustly (`robust`: the Tukey constant, fitProfile.ts), version 4 the
+ *                          runtime set (kRuntimeLatencyFeatures) by plain ridge; both store the
+ *                          CPU layout they assume (`layout`: the NCHWc block, runtimeFeatures.ts);
+ *                          versions 2 and 3 hold kLatencyFeatures, no layout
  *   subnets                the whole random subnets measured for the fit: config, median ms,
  *                          and its relative precision (`spread`; noisier subnets weigh less)
  *   reference              (optional) a fixed subnet timed beside every measurement and its
@@ -39,17 +41,15 @@
  */
 import { readFileSync } from 'node:fs';
 import { z } from 'zod';
-import { kLatencyFeatures, kRuntimeLatencyFeatures } from './latencyFeatures.js';
+import { featureSetOf } from './latencyFeatures.js';
 import { configProblems, searchSpaceSchema, subnetConfigSchema } from '../space/schema.js';
 import { spaceProblems } from '../space/spaceChecks.js';
 import type { SearchSpace, SubnetConfig } from '../space/types.js';
 
 export const kProfileFormat = 'hwnas-latency-profile';
-export const kProfileVersion = 4;
+export const kProfileVersion = 5;
 
 const finite = z.number().finite();
-/** The feature lists a stored model may use: formats 2-3 (and adapted from them), and format 4. */
-const kFeatureSets: ReadonlyArray<readonly string[]> = [kLatencyFeatures, kRuntimeLatencyFeatures];
 const positive = finite.positive();
 
 export const fitQualitySchema = z.strictObject({
@@ -64,6 +64,8 @@ const linearModelSchema = z.strictObject({
   ridge: z.number().nonnegative(),
   /** 5-fold cross-validated agreement on the group's measured subnets. */
   crossValidated: fitQualitySchema,
+  /** The Tukey bisquare constant of a robust fit (version 5); absent: plain ridge least squares. */
+  robust: positive.optional(),
 });
 
 export const machineSchema = z.strictObject({
@@ -121,7 +123,7 @@ const adaptedSchema = z.strictObject({
 export const latencyProfileSchema = z
   .strictObject({
     format: z.literal(kProfileFormat),
-    version: z.union([z.literal(2), z.literal(3), z.literal(4)]),
+    version: z.union([z.literal(2), z.literal(3), z.literal(4), z.literal(5)]),
     target: z.string().regex(/^[a-z0-9][a-z0-9-]*$/),
     threads: z.number().int().positive(),
     bits: z.boolean(),
@@ -131,10 +133,10 @@ export const latencyProfileSchema = z
     table: z.record(z.string().min(1), finite),
     tableSpread: z.record(z.string().min(1), z.number().nonnegative()).optional(),
     model: z.strictObject({
-      features: z.array(z.string()).refine((f) => kFeatureSets.some((set) => f.join() === set.join()), {
+      features: z.array(z.string()).refine((f) => featureSetOf(f) !== undefined, {
         message: 'the model uses other features than this version of hwnas: re-fit it with \'hwnas profile --refit FILE\'',
       }),
-      /** The CPU layout the runtime features assume (version 4 models of kRuntimeLatencyFeatures only). */
+      /** The CPU layout the runtime features assume (models of the runtime and structure sets only). */
       layout: z.strictObject({ nchwcBlock: z.number().int().positive() }).optional(),
       float: linearModelSchema,
       quantized: linearModelSchema.optional(),
@@ -161,8 +163,9 @@ export const latencyProfileSchema = z
     if (p.bits && p.model.quantized === undefined) {
       ctx.addIssue({ code: 'custom', path: ['model', 'quantized'], message: 'a profile with bits needs a quantized model' });
     }
-    const runtimeSet = p.model.features.length === kRuntimeLatencyFeatures.length;
-    if (runtimeSet !== (p.model.layout !== undefined)) {
+    const set = featureSetOf(p.model.features);
+    const runtimeSet = set !== 'operators';
+    if (set !== undefined && runtimeSet !== (p.model.layout !== undefined)) {
       ctx.addIssue({ code: 'custom', path: ['model', 'layout'], message: runtimeSet ? 'a model of the runtime features needs its layout' : 'only a model of the runtime features has a layout' });
     }
     for (const group of ['float', 'quantized'] as const) {

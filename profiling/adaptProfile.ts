@@ -20,9 +20,9 @@
 import { layersOf } from '../space/layers.js';
 import { configKey } from '../space/searchSpace.js';
 import type { SubnetConfig } from '../space/types.js';
-import { kLatencyFeatures, kRuntimeLatencyFeatures, linearLatency } from '../latency/latencyFeatures.js';
+import { kLatencyFeatures, kStructureLatencyFeatures, linearLatency } from '../latency/latencyFeatures.js';
 import { kProfileVersion, parseLatencyProfile, type LatencyProfile, type LinearModel } from '../latency/latencyProfile.js';
-import { profileFeatures, runsQuantized } from '../latency/ProfileLatencyModel.js';
+import { configFeatures, profileFeatureSet, runsQuantized } from '../latency/ProfileLatencyModel.js';
 import { leastSquares, mape, median, shareWithin } from '../util/stats.js';
 import type { BenchRuntime } from './benchRuntime.js';
 import type { FitQuality } from './fitProfile.js';
@@ -33,9 +33,13 @@ import { atTypicalSpeed, measureSubnet, referenceConfig, subnetGraph } from './m
 import { sampleSubnets, splitCount, subnetGroups } from './subnetSets.js';
 import { compareInt8Containers, withContainer } from './int8Container.js';
 
-/** The feature class of a feature name (of either feature set): the scale the adaptation fits for it. */
+/**
+ * The feature class of a feature name (of any feature set): the scale the adaptation fits for
+ * it. Block counts (structure set) are fixed per-operator costs like operator counts.
+ */
 export function featureClass(name: string): string {
   const [head, kind] = name.split(':');
+  if (head === 'blocks') return 'ops';
   if (head.startsWith('mMacs')) {
     if (kind === 'pw' || kind === 'stem' || kind === 'fc' || kind === 'kxk' || kind === 'conv') return 'mMacs:dense';
     if (kind.startsWith('dw')) return 'mMacs:dw';
@@ -46,7 +50,7 @@ export function featureClass(name: string): string {
   return head;
 }
 
-export const kFeatureClasses: readonly string[] = Object.freeze([...new Set(kRuntimeLatencyFeatures.map(featureClass))]);
+export const kFeatureClasses: readonly string[] = Object.freeze([...new Set(kStructureLatencyFeatures.map(featureClass))]);
 
 /** Class index of each feature of a model's feature list. */
 const classIndices = (features: readonly string[]): number[] => features.map((f) => kFeatureClasses.indexOf(featureClass(f)));
@@ -160,11 +164,13 @@ export function adaptModel(source: LatencyProfile, samples: readonly AdaptSample
   if (samples.length === 0) throw new RangeError('adapting a profile needs at least one measured subnet');
   const table = new Map(Object.entries(source.table));
   const { features, layout } = source.model;
+  const set = profileFeatureSet(source);
   const classes = classIndices(features);
   const rowsOf = (quantized: boolean, model: LinearModel): Row[] => samples.flatMap((s) => {
     const layers = layersOf(source.space, s.config);
     if (runsQuantized(layers, source.bits) !== quantized) return [];
-    return [{ c: contributions(model.weights, profileFeatures(table, layers, source.bits, undefined, layout), classes), ms: s.ms, weight: s.weight ?? 1 }];
+    const x = configFeatures(table, source.space, s.config, layers, source.bits, set, layout);
+    return [{ c: contributions(model.weights, x, classes), ms: s.ms, weight: s.weight ?? 1 }];
   });
   const groups: Record<string, GroupAdaptation> = {};
   const adaptOne = (name: 'float' | 'quantized', m: LinearModel, fallback: number): LinearModel => {

@@ -1,23 +1,24 @@
 /**
  * Offline cross-validation of a profile's latency model on its own measured subnets, with no
  * measuring: every subnet predicted by a model fitted without it (nested, grouped 5-fold, as
- * the fitter reports; fitProfile.ts), for the model of an older hwnas (kLatencyFeatures) or
- * this one (the runtime features), and the agreement per precision group and per structural
- * trait. `npm run bench:latency-fit` prints it; a profile's own `crossValidated` figures are
- * the same computation over its float and quantized models.
+ * the fitter reports; fitProfile.ts), for the model of an older hwnas (formats 2-3: the
+ * operator features; format 4: the runtime features) or this one (format 5: the structure
+ * features, fitted robustly), and the agreement per precision group and per structural trait.
+ * `npm run bench:latency-fit` prints it; a profile's own `crossValidated` figures are the same
+ * computation over its float and quantized models.
  */
 import { layersOf } from '../space/layers.js';
-import type { SubnetConfig } from '../space/types.js';
+import { kFloatBits, type SubnetConfig } from '../space/types.js';
 import type { LatencyProfile } from '../latency/latencyProfile.js';
-import { nchwcBlockOf, type RuntimeLayout } from '../latency/runtimeFeatures.js';
-import { kFloatBits } from '../space/types.js';
+import { linearLatency, type FeatureSet } from '../latency/latencyFeatures.js';
+import { configFeatures, runsQuantized } from '../latency/ProfileLatencyModel.js';
+import { nchwcBlockOf } from '../latency/runtimeFeatures.js';
 import { mape, shareWithin, spearman } from '../util/stats.js';
-import { nestedHeldOut } from './fitProfile.js';
-import { profileSamples } from './fittedProfile.js';
+import { chosenFit, nestedHeldOut } from './fitProfile.js';
+import { kFitOptions, profileSamples } from './fittedProfile.js';
 import { groupOf, type SubnetGroup } from './subnetSets.js';
 
-/** 'operators': the model of profile formats 2-3; 'runtime': this version's (format 4). */
-export type FeatureSet = 'operators' | 'runtime';
+export type { FeatureSet };
 
 export interface HeldOutPrediction {
   config: SubnetConfig;
@@ -38,13 +39,12 @@ export interface GroupAgreement {
 
 /** Held-out predictions of every measured subnet of `profile` by a model of `set`, fitted per precision model (float, quantized). */
 export function crossValidateProfile(profile: LatencyProfile, set: FeatureSet): HeldOutPrediction[] {
-  const layout: RuntimeLayout | undefined = set === 'runtime' ? { nchwcBlock: nchwcBlockOf(profile.machine, profile.target) } : undefined;
-  const samples = profileSamples(profile, layout);
+  const samples = profileSamples(profile, set);
   const predicted = new Array<number>(samples.length);
   for (const quantized of [false, true]) {
     const at = samples.flatMap((s, i) => (s.quantized === quantized ? [i] : []));
     if (at.length === 0) continue;
-    const held = nestedHeldOut(at.map((i) => samples[i].sample));
+    const held = nestedHeldOut(at.map((i) => samples[i].sample), kFitOptions[set]);
     at.forEach((i, k) => {
       predicted[i] = held[k];
     });
@@ -52,6 +52,30 @@ export function crossValidateProfile(profile: LatencyProfile, set: FeatureSet): 
   return profile.subnets.map((s, i) => ({
     config: s.config, group: groupOf(profile.space, s.config), ms: s.ms, predicted: predicted[i], ...(s.spread !== undefined ? { spread: s.spread } : {}),
   }));
+}
+
+/**
+ * Predictions of `configs` (e.g. an evaluation's held-out subnets: evaluatedSubnets.ts) by a
+ * model of `set` fitted on all of `profile`'s measured subnets, as `hwnas profile` fits it.
+ */
+export function predictByRefit(profile: LatencyProfile, set: FeatureSet, configs: readonly SubnetConfig[]): number[] {
+  const samples = profileSamples(profile, set);
+  const table = new Map(Object.entries(profile.table));
+  const layout = { nchwcBlock: nchwcBlockOf(profile.machine, profile.target) };
+  const weights = new Map<boolean, number[]>();
+  const weightsOf = (quantized: boolean): number[] => {
+    let w = weights.get(quantized);
+    if (w === undefined) {
+      w = chosenFit(samples.filter((s) => s.quantized === quantized).map((s) => s.sample), kFitOptions[set]).weights;
+      weights.set(quantized, w);
+    }
+    return w;
+  };
+  return configs.map((config) => {
+    const layers = layersOf(profile.space, config);
+    const x = configFeatures(table, profile.space, config, layers, profile.bits, set, layout);
+    return linearLatency(weightsOf(runsQuantized(layers, profile.bits)), x);
+  });
 }
 
 export function agreementOf(rows: readonly HeldOutPrediction[]): GroupAgreement {

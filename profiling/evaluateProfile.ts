@@ -8,8 +8,9 @@
  * often a re-measurement lands within +-10% of the subnet's mean - what a perfect predictor of
  * one measurement could reach; measurementNoise.ts, shared with transformer profiles).
  * Quantized subnets run with the container of int8 weights the profile was measured with (the
- * one exports use). Each held-out subnet is reported too (its key, MACs, predicted and measured
- * time), for analysis of `--json` output.
+ * one exports use). Each held-out subnet is reported too (its key and config, MACs, predicted
+ * and measured time), so that `--json` output can score other models offline
+ * (evaluatedSubnets.ts).
  */
 import { configKey } from '../space/searchSpace.js';
 import { layersOf, macs } from '../space/layers.js';
@@ -49,6 +50,7 @@ export interface Agreement {
 export interface HeldOutSubnet {
   /** configKey of its config. */
   key: string;
+  config: SubnetConfig;
   macs: number;
   predictedMs: number;
   /** At the profile's speed (see referenceRatio), as the agreement compares it. */
@@ -168,7 +170,7 @@ export async function evaluateProfile(runtime: BenchRuntime, profile: LatencyPro
       macsOnly: agreement(measured.map((m) => macsOnly(m.config)), actual),
       noise: measurementNoise(repeats, o.noiseRepeats),
       rows: measured.map((m, i) => ({
-        key: configKey(space, m.config), macs: macs(space, m.config), predictedMs: predicted[i], measuredMs: m.ms,
+        key: configKey(space, m.config), config: m.config, macs: macs(space, m.config), predictedMs: predicted[i], measuredMs: m.ms,
         ...(m.refMs !== undefined ? { refMs: m.refMs } : {}), noisy: m.noisy,
       })),
     });

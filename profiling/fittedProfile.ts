@@ -2,16 +2,16 @@
  * A latency profile's model fitted on its measured subnets (one per precision group), each
  * subnet weighted by its spread; and `refitProfile`, which fits a stored profile's
  * measurements again with this version's model, without measuring. The model uses the
- * runtime feature set (latencyFeatures.ts, runtimeFeatures.ts) with the NCHWc layout of the
- * CPU the profile was measured on.
+ * structure feature set (latencyFeatures.ts, runtimeFeatures.ts, structureFeatures.ts) with
+ * the NCHWc layout of the CPU the profile was measured on, fitted robustly (fitProfile.ts).
  */
 import { layersOf } from '../space/layers.js';
 import { kProfileFormat, kProfileVersion, parseLatencyProfile, type LatencyProfile } from '../latency/latencyProfile.js';
-import { kRuntimeLatencyFeatures } from '../latency/latencyFeatures.js';
-import { nchwcBlockOf, type RuntimeLayout } from '../latency/runtimeFeatures.js';
+import { kFeatureSets, type FeatureSet } from '../latency/latencyFeatures.js';
+import { nchwcBlockOf } from '../latency/runtimeFeatures.js';
 import { configKey } from '../space/searchSpace.js';
-import { profileFeatures, runsQuantized } from '../latency/ProfileLatencyModel.js';
-import { fitLatencyModel, type FitSample } from './fitProfile.js';
+import { configFeatures, runsQuantized } from '../latency/ProfileLatencyModel.js';
+import { fitLatencyModel, kTukey, type FitOptions, type FitSample } from './fitProfile.js';
 
 /**
  * Relative model error assumed when weighting subnets by their spread: a subnet measured to
@@ -33,19 +33,27 @@ export interface ProfileSample {
   sample: FitSample;
 }
 
+/** The fit of each feature set: the structure set (this version's) robust, the older ones as they were fitted. */
+export const kFitOptions: Readonly<Record<FeatureSet, FitOptions>> = Object.freeze({ operators: {}, runtime: {}, structure: { robust: kTukey } });
+
+type SampleSource = Pick<ProfileMeasurements, 'space' | 'table' | 'bits' | 'subnets' | 'machine' | 'target'>;
+
 /**
- * The fit samples of a profile's measured subnets (in their order): runtime features with
- * `layout`, kLatencyFeatures without; weighted by spread; grouped by architecture, so that one
- * architecture at several precisions stays in one cross-validation fold.
+ * The fit samples of a profile's measured subnets (in their order), with the features of `set`
+ * (default: the operator features of formats 2-3; the runtime and structure sets with the
+ * NCHWc layout of the profile's CPU); weighted by
+ * spread; grouped by architecture, so that one architecture at several precisions stays in one
+ * cross-validation fold.
  */
-export function profileSamples(m: Pick<ProfileMeasurements, 'space' | 'table' | 'bits' | 'subnets'>, layout?: RuntimeLayout): ProfileSample[] {
+export function profileSamples(m: SampleSource, set: FeatureSet = 'operators'): ProfileSample[] {
   const table = new Map(Object.entries(m.table));
+  const layout = { nchwcBlock: nchwcBlockOf(m.machine, m.target) };
   return m.subnets.map((s) => {
     const layers = layersOf(m.space, s.config);
     const { wBits: _w, aBits: _a, ...architecture } = s.config;
     return {
       quantized: runsQuantized(layers, m.bits),
-      sample: { features: profileFeatures(table, layers, m.bits, undefined, layout), ms: s.ms, weight: spreadWeight(s.spread), group: configKey(m.space, architecture) },
+      sample: { features: configFeatures(table, m.space, s.config, layers, m.bits, set, layout), ms: s.ms, weight: spreadWeight(s.spread), group: configKey(m.space, architecture) },
     };
   });
 }
@@ -53,10 +61,11 @@ export function profileSamples(m: Pick<ProfileMeasurements, 'space' | 'table' | 
 /** The profile of `m` with its latency model fitted (one per precision group). */
 export function fittedProfile(m: ProfileMeasurements): LatencyProfile {
   const layout = { nchwcBlock: nchwcBlockOf(m.machine, m.target) };
-  const samples = profileSamples(m, layout);
+  const samples = profileSamples(m, 'structure');
   const group = (quantized: boolean): FitSample[] => samples.filter((s) => s.quantized === quantized).map((s) => s.sample);
-  const model: LatencyProfile['model'] = { features: [...kRuntimeLatencyFeatures], layout, float: fitLatencyModel(group(false), 'float') };
-  if (m.bits) model.quantized = fitLatencyModel(group(true), 'quantized');
+  const options = kFitOptions.structure;
+  const model: LatencyProfile['model'] = { features: [...kFeatureSets.structure], layout, float: fitLatencyModel(group(false), 'float', options) };
+  if (m.bits) model.quantized = fitLatencyModel(group(true), 'quantized', options);
   return { format: kProfileFormat, version: kProfileVersion, ...m, model };
 }
 
@@ -74,11 +83,11 @@ export function refitProfile(data: unknown, origin: string): LatencyProfile {
   // Validate the measurements by validating a complete profile around them.
   const draft = fittedProfile(parseLatencyProfile({
     format: kProfileFormat, version: kProfileVersion, ...measurements,
-    model: { features: [...kRuntimeLatencyFeatures], layout: { nchwcBlock: 1 }, float: kPlaceholderModel, ...(measurements.bits === true ? { quantized: kPlaceholderModel } : {}) },
+    model: { features: [...kFeatureSets.structure], layout: { nchwcBlock: 1 }, float: kPlaceholderModel, ...(measurements.bits === true ? { quantized: kPlaceholderModel } : {}) },
   }, origin));
   return parseLatencyProfile(JSON.parse(JSON.stringify(draft)), origin);
 }
 
 const kPlaceholderModel = Object.freeze({
-  weights: new Array<number>(kRuntimeLatencyFeatures.length).fill(0), ridge: 0, crossValidated: { samples: 0, shareWithin10: 0, mape: 0 },
+  weights: new Array<number>(kFeatureSets.structure.length).fill(0), ridge: 0, crossValidated: { samples: 0, shareWithin10: 0, mape: 0 },
 });

@@ -70,7 +70,7 @@ describe('evaluateProfile', () => {
     }
   });
 
-  it('reports every held-out subnet: its key, MACs, predicted and measured time', async () => {
+  it('reports every held-out subnet: its key and config, MACs, predicted and measured time', async () => {
     const report = await evaluateProfile(fakeRuntime(), profile, { subnets: 4, noiseModels: 1, noiseRepeats: 2, sampler });
     const model = new ProfileLatencyModel(profile, (cfg) => layersOf(space, cfg));
     const training = new Set(profile.subnets.map((s) => configKey(space, s.config)));
@@ -79,6 +79,7 @@ describe('evaluateProfile', () => {
       // The held-out draws evaluateProfile makes (seed 1001 + 7919 g, none of the training set).
       const configs = sampleSubnets(space, group.group, 4, 1001 + 7919 * g, training);
       assert.deepEqual(group.rows.map((r) => r.key), configs.map((c) => configKey(space, c)));
+      assert.deepEqual(group.rows.map((r) => r.config), configs, 'configs recorded, so other models can be scored on them offline');
       assert.deepEqual(group.rows.map((r) => r.macs), configs.map((c) => macs(space, c)));
       assert.deepEqual(group.rows.map((r) => r.predictedMs), Array.from(model.predict(configs)));
       assert.ok(group.rows.every((r) => r.measuredMs > 0 && r.refMs !== undefined && r.refMs > 0 && typeof r.noisy === 'boolean'), JSON.stringify(group.rows));
@@ -86,7 +87,7 @@ describe('evaluateProfile', () => {
       assert.equal(group.rows.filter((r) => r.noisy).length, group.noisy);
     }
     const json = JSON.parse(JSON.stringify(report)) as typeof report;
-    assert.deepEqual(Object.keys(json.groups[1].rows[0]).sort(), ['key', 'macs', 'measuredMs', 'noisy', 'predictedMs', 'refMs']);
+    assert.deepEqual(Object.keys(json.groups[1].rows[0]).sort(), ['config', 'key', 'macs', 'measuredMs', 'noisy', 'predictedMs', 'refMs']);
   });
 
   it('measures with the container the profile was measured with (uint8 for a profile that does not record it)', async () => {

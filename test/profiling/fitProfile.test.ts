@@ -1,41 +1,21 @@
 import assert from 'node:assert/strict';
 import { readFileSync } from 'node:fs';
 import { describe, it } from 'node:test';
-import { kLatencyFeatures, kRuntimeLatencyFeatures, latencyFeatures, linearLatency, modelFeatures } from '../../latency/latencyFeatures.js';
-import { latencyParts } from '../../latency/latencyParts.js';
+import { kLatencyFeatures, kRuntimeLatencyFeatures, kStructureLatencyFeatures, latencyFeatures, linearLatency, modelFeatures } from '../../latency/latencyFeatures.js';
 import { parseLatencyProfile, type LatencyProfile } from '../../latency/latencyProfile.js';
 import { ProfileLatencyModel, tableSum } from '../../latency/ProfileLatencyModel.js';
 import { fitLatencyModel } from '../../profiling/fitProfile.js';
 import { fittedProfile, profileSamples, refitProfile, type ProfileMeasurements } from '../../profiling/fittedProfile.js';
 import { crossValidateProfile, agreementOf } from '../../profiling/crossValidateProfile.js';
 import { sampleSubnets } from '../../profiling/subnetSets.js';
-import { fashionHybrid } from '../../space/defaultSpace.js';
 import { layersOf } from '../../space/layers.js';
 import type { SubnetConfig } from '../../space/types.js';
 import { mape, shareWithin } from '../../util/stats.js';
+import { fresh, machine, space, table, train } from '../fixtures/hybridLatency.js';
 
-const space = fashionHybrid;
-const machine = {
-  cpuModel: 'Test CPU', cpuFlags: ['avx', 'avx2', 'avx512f', 'fma'], cores: 2, platform: 'linux', arch: 'x64', node: '20.0.0',
-  runtime: { name: 'onnxruntime-node', version: '1.30.0' }, createdAt: '2026-01-01T00:00:00.000Z',
-};
-const configs = (seed: number, n: number): SubnetConfig[] => [
-  ...sampleSubnets(space, 'fp32', n, seed), ...sampleSubnets(space, 'int8', n, seed + 1), ...sampleSubnets(space, 'mixed', n, seed + 2),
-];
-const train = configs(1, 60);
-const fresh = configs(500, 20);
-
-// Isolated parts cost what their MACs and operators say; the whole graph adds what onnxruntime
-// dispatches between them - NCHWc reorders on this AVX-512 CPU - which no sum of parts and no
+// Isolated parts cost what their MACs and operators say (the fixture's table); the whole graph
+// adds what onnxruntime dispatches between them - NCHWc reorders on this AVX-512 CPU - which no sum of parts and no
 // per-operator feature of the format-3 model can represent.
-const table: Record<string, number> = {};
-for (const cfg of [...train, ...fresh]) {
-  const layers = layersOf(space, cfg);
-  for (const part of latencyParts(layers)) {
-    const ops = layers.slice(part.start, part.end);
-    table[part.key] = 0.002 * ops.length + ops.reduce((s, l) => s + l.macs, 0) * (ops[0].wBits < 32 ? 1.5e-9 : 3e-9);
-  }
-}
 const at = (x: Float64Array, name: string) => x[kRuntimeLatencyFeatures.indexOf(name)];
 function truth(cfg: SubnetConfig): number {
   const layers = layersOf(space, cfg);
@@ -51,7 +31,7 @@ const measurements: ProfileMeasurements = {
 describe('the runtime-feature latency model', () => {
   it('recovers a whole-graph reorder cost the per-operator model cannot represent', () => {
     const profile = parseLatencyProfile(JSON.parse(JSON.stringify(fittedProfile(measurements))), 'fit.json');
-    assert.equal(profile.version, 4);
+    assert.equal(profile.version, 5, 'this version fits the structure features, which extend the runtime ones');
     assert.deepEqual(profile.model.layout, { nchwcBlock: 16 });
     const model = new ProfileLatencyModel(profile, (cfg) => layersOf(space, cfg));
     const predicted = model.predict(fresh);
@@ -100,9 +80,9 @@ describe('the runtime-feature latency model', () => {
     });
     assert.deepEqual([...model.predict(cfgs)], expected);
     const refit: LatencyProfile = refitProfile(data, path);
-    assert.equal(refit.version, 4);
+    assert.equal(refit.version, 5);
     assert.deepEqual(refit.model.layout, { nchwcBlock: 8 }, 'a format-2 profile records no cpu flags: the AVX2 block');
-    assert.deepEqual(refit.model.features, [...kRuntimeLatencyFeatures]);
+    assert.deepEqual(refit.model.features, [...kStructureLatencyFeatures]);
     assert.deepEqual(refit.subnets, old.subnets);
   });
 });

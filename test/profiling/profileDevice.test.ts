@@ -37,7 +37,7 @@ describe('profileDevice', () => {
     assert.equal(profile.target, 'ort-cpu');
     assert.equal(profile.machine.runtime.name, 'fake-runtime');
     assert.deepEqual(profile.measurement, { sampler, budgetSeconds: 200 });
-    assert.equal(profile.version, 4);
+    assert.equal(profile.version, 5);
     assert.deepEqual(profile.model.layout, { nchwcBlock: nchwcBlockOf(profile.machine, profile.target) }, 'the model records the NCHWc block of the CPU it was measured on');
     assert.ok(Array.isArray(profile.machine.cpuFlags), 'the fingerprint lists the cpu flags');
     assert.equal(Object.keys(profile.tableSpread ?? {}).length, tableSize);
