@@ -1,0 +1,59 @@
+/**
+ * The exported models shipped under models/deploy and models/baselines: each one's ONNX file
+ * scores the test accuracy its result file records on all 10,000 test images, and its config
+ * file (the folder's config.json; a baseline's NAME.json) is a config of fashion-hybrid with the
+ * MACs and parameters recorded.
+ */
+import assert from 'node:assert/strict';
+import { existsSync, readdirSync, readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { before, describe, it } from 'node:test';
+import { onnxTestAccuracy } from '../../pipeline/verifyConfigs.js';
+import { fashionHybrid } from '../../space/defaultSpace.js';
+import { macs, params } from '../../space/layers.js';
+import { parseConfig } from '../../space/schema.js';
+import { loadFashionMnist } from '../../supernet/data/fashionMnist.js';
+import type { DataSplit } from '../../supernet/data/types.js';
+
+interface ShippedResult {
+  macs: number;
+  params: number;
+  testAccuracy: number;
+  onnx: string;
+}
+
+/** [result file, folder, config file] of every shipped model. */
+function shipped(): Array<[string, string, string]> {
+  const deploy = 'models/deploy';
+  const deployed = existsSync(deploy)
+    ? readdirSync(deploy).filter((d) => existsSync(join(deploy, d, 'result.json')))
+      .map((d): [string, string, string] => [join(deploy, d, 'result.json'), join(deploy, d), join(deploy, d, 'config.json')])
+    : [];
+  const baselines = readdirSync('models/baselines').filter((f) => f.endsWith('.result.json'))
+    .map((f): [string, string, string] => [join('models/baselines', f), 'models/baselines', join('models/baselines', f.replace(/\.result\.json$/, '.json'))]);
+  return [...deployed, ...baselines];
+}
+
+describe('shipped models', () => {
+  let test: DataSplit;
+  before(() => {
+    test = loadFashionMnist().test;
+  });
+
+  it('include the deployed models and the baselines', () => {
+    const files = shipped().map(([f]) => f);
+    assert.ok(files.some((f) => f.startsWith('models/deploy/')), files.join(', '));
+    assert.ok(files.includes('models/baselines/resnet8.result.json') && files.includes('models/baselines/resnet14.result.json'), files.join(', '));
+  });
+
+  for (const [file, folder, configFile] of shipped()) {
+    it(`${file}: its ONNX file scores the recorded test accuracy; config, MACs and parameters as recorded`, async () => {
+      const r = JSON.parse(readFileSync(file, 'utf8')) as ShippedResult;
+      const config = parseConfig(fashionHybrid, JSON.parse(readFileSync(configFile, 'utf8')));
+      assert.equal(macs(fashionHybrid, config), r.macs);
+      assert.equal(params(fashionHybrid, config), r.params);
+      const accuracy = await onnxTestAccuracy(join(folder, r.onnx), test, 10);
+      assert.ok(Math.abs(accuracy - r.testAccuracy) < 1e-9, `${accuracy} against the recorded ${r.testAccuracy}`);
+    });
+  }
+});
