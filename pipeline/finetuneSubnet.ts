@@ -13,7 +13,7 @@ import type { BackendName } from '../supernet/backend/backend.js';
 import type { Dataset, ImageSet } from '../supernet/data/types.js';
 import type { SupernetHyper } from '../supernet/train/supernetReplica.js';
 import { loadCheckpoint, readCheckpointMeta } from '../supernet/train/checkpoint.js';
-import { kStandaloneRecipe } from '../supernet/train/schedule.js';
+import { kStandaloneRecipe, withoutRandomErasing } from '../supernet/train/schedule.js';
 import type { TrainMeta } from '../supernet/train/trainTypes.js';
 import type { TeacherSource } from '../supernet/train/frozenTeacher.js';
 import { SupernetTrainer } from '../supernet/train/SupernetTrainer.js';
@@ -68,7 +68,7 @@ export async function finetuneSubnet(source: SubnetSource, cfg: SubnetConfig, da
     batchSize: source.batchSize,
     seed: run.seed,
     evalImages: 0,
-    hyper: { ...source.hyper, weightDecay: kFinetuneRecipe.weightDecay },
+    hyper: { ...withoutRandomErasing(source.hyper), weightDecay: kFinetuneRecipe.weightDecay },
     phases: [{
       name: 'finetune', epochs: run.epochs, lr: run.lr ?? kFinetuneRecipe.lr, warmupEpochs: 0, sandwich: false, randomSubnets: 0, config: float,
     }],

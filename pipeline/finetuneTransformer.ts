@@ -25,6 +25,7 @@ import { writeFileAtomic } from '../util/atomicWrite.js';
 import type { Reporter } from './progress.js';
 import { finetuneWorkDir } from './searchFinetune.js';
 import type { TransformerAccuracy, TransformerResultFile } from './transformerSearch.js';
+import { withoutRandomErasing } from '../supernet/train/schedule.js';
 
 type TransformerMeta = TrainMeta<TransformerSpace, TransformerConfig>;
 
@@ -61,7 +62,7 @@ export async function finetuneTransformer(checkpoint: string, cfg: TransformerCo
   const { meta, arrays } = loadCheckpoint<TransformerMeta>(checkpoint);
   const space = meta.space;
   const trainer = new SupernetTrainer(transformerTrainingNet(space), job.data, out, {
-    batchSize: meta.options.batchSize, seed: job.seed, evalImages: 0, hyper: meta.options.hyper,
+    batchSize: meta.options.batchSize, seed: job.seed, evalImages: 0, hyper: withoutRandomErasing(meta.options.hyper),
     phases: [{ name: 'finetune', epochs: job.epochs, lr: kTransformerRecipe.finetuneLr, warmupEpochs: 0, sandwich: false, randomSubnets: 0, config: cfg }],
   }, { kind: 'hwnas-supertransformer', space, params: arrays.params, config: largestTransformer(space), from: checkpoint });
   const done = existsSync(out) && ((m) => m.step === m.totalSteps)(readCheckpointMeta<TransformerMeta>(out));

@@ -33,7 +33,8 @@ export interface EvaluatedSubnet {
 
 /**
  * The held-out subnets of `report` (parsed JSON), an evaluation of `profile`; `origin` names it
- * in errors. Throws when the report is of another profile or was drawn with another seed.
+ * in errors. Throws when the report is of another profile (another target, or rows among the
+ * profile's training subnets) or, without recorded configs, was drawn with another seed.
  */
 export function evaluatedSubnets(profile: LatencyProfile, report: unknown, origin: string): EvaluatedSubnet[] {
   const parsed = reportSchema.safeParse(report);
@@ -53,6 +54,12 @@ export function evaluatedSubnets(profile: LatencyProfile, report: unknown, origi
       const config = (r.config as SubnetConfig | undefined) ?? drawn[i];
       if (configKey(space, config) !== r.key) {
         throw new Error(`${origin}: held-out ${group} subnet ${i} is not the one evaluateProfile draws with its default seed from this profile: evaluate it again with this version, which records configs`);
+      }
+      if (training.has(r.key)) {
+        throw new Error(`${origin}: held-out ${group} subnet ${i} is one of the profile's own training subnets, so the report is no held-out check of it: pair the report with the profile it evaluated`);
+      }
+      if (training.has(r.key)) {
+        throw new Error(`${origin}: held-out ${group} subnet ${i} is one of the profile's own training subnets, so it is no held-out check of this profile: pair the report with the profile it evaluated`);
       }
       return { group, config, ms: r.measuredMs, predictedMs: r.predictedMs };
     });

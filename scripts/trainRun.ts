@@ -8,7 +8,8 @@ import type { NetSpace } from '../supernet/train/trainingNet.js';
 import type { EpochRecord, GradientEngine, TrainMeta } from '../supernet/train/trainTypes.js';
 import { isNetKind, netKind, type NetKind } from '../supernet/train/netKinds.js';
 import type { Command } from 'commander';
-import { kDefaultTrainOptions, type TrainOptions } from '../supernet/train/schedule.js';
+import { kDefaultTrainOptions, withoutRandomErasing, type TrainOptions } from '../supernet/train/schedule.js';
+import { checkErasingProbability } from '../supernet/data/randomErasing.js';
 import { readCheckpointMeta } from '../supernet/train/checkpoint.js';
 import { progressBar } from './progress.js';
 import type { SupernetHyper } from '../supernet/train/supernetReplica.js';
@@ -27,16 +28,16 @@ export function addTrainingRunOptions(cmd: Command, seedWhat: string): Command {
 
 /** The --random-erasing value: a probability in [0, 1]; the error names the flag. */
 export function parseRandomErasing(value: string): number {
+  if (value.trim() === '') throw new Error("--random-erasing must be a probability in [0, 1] (got '')");
   const p = Number(value);
-  if (!(Number.isFinite(p) && p >= 0 && p <= 1)) throw new Error(`--random-erasing must be a probability in [0, 1] (got '${value}')`);
+  checkErasingProbability(p, '--random-erasing');
   return p;
 }
 
 /** `hyper` training with random erasing at `--random-erasing` `value` (recorded only when above 0, so runs without it keep their settings' shape). */
 export function withRandomErasing(hyper: SupernetHyper, value: string): SupernetHyper {
-  const { randomErasing: _, ...rest } = hyper;
   const p = parseRandomErasing(value);
-  return p > 0 ? { ...rest, randomErasing: p } : rest;
+  return p > 0 ? { ...withoutRandomErasing(hyper), randomErasing: p } : withoutRandomErasing(hyper);
 }
 
 export interface TrainRun {

@@ -1,10 +1,10 @@
 /**
  * Random erasing (Zhong et al., "Random Erasing Data Augmentation", AAAI 2020): with
  * probability p, one rectangle of a training image is replaced by random pixels. The rectangle
- * covers a uniform fraction [0.02, 0.4] of the image, its aspect ratio h/w is log-uniform in
- * [0.3, 1/0.3], and it lies wholly inside the image (up to 100 draws, else no erasing): the
- * paper's settings for CIFAR and Fashion-MNIST. Applied after the crop and flip, on raw 0..255
- * pixels; plain typed arrays.
+ * covers a uniform fraction [0.02, 0.4] of the image (the paper's range), its aspect ratio h/w
+ * lies in [0.3, 1/0.3] (the paper's range, drawn log-uniformly as torchvision does, so tall and
+ * wide are equally likely), and it lies wholly inside the image (up to 100 draws, else no
+ * erasing). Applied after the crop and flip, on raw 0..255 pixels; plain typed arrays.
  */
 import type { Rng } from '../../space/rng.js';
 
@@ -20,9 +20,9 @@ export interface EraseRect {
   w: number;
 }
 
-/** Throws unless `p` is a probability of erasing that training can use, [0, 1]. */
+/** Throws unless `p` is a probability of erasing that training can use, [0, 1]; `name` names the setting. */
 export function checkErasingProbability(p: number, name: string): void {
-  if (!(Number.isFinite(p) && p >= 0 && p <= 1)) throw new Error(`${name} must be a probability in [0, 1] (got ${p})`);
+  if (!(Number.isFinite(p) && p >= 0 && p <= 1)) throw new Error(`${name} must be a probability in [0, 1] (got ${Number.isNaN(p) ? 'not a number' : p})`);
 }
 
 /**

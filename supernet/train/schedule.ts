@@ -100,6 +100,15 @@ export const kDefaultTrainOptions: Required<TrainOptions<never>> = {
   maxStepsThisRun: 0,
 };
 
+/**
+ * `hyper` without random erasing: what a fine-tune starts from, so a supernet trained with
+ * erasing does not pass it on unasked (`--random-erasing` sets it for a fine-tune).
+ */
+export function withoutRandomErasing(hyper: SupernetHyper): SupernetHyper {
+  const { randomErasing: _erasing, ...rest } = hyper;
+  return rest;
+}
+
 export function validateTrainOptions<C = SubnetConfig>(options: TrainOptions<C>): Required<TrainOptions<C>> {
   const o: Required<TrainOptions<C>> = { ...kDefaultTrainOptions, ...options };
   const posInt = (name: string, v: number, min = 1) => {

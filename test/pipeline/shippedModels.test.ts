@@ -1,6 +1,7 @@
 /**
  * The exported models shipped under models/deploy and models/baselines: each one's ONNX file
- * scores the test accuracy its result file records on all 10,000 test images, and its config
+ * scores the test accuracy its result file records on all 10,000 test images (within one image),
+ * and its config
  * file (the folder's config.json; a baseline's NAME.json) is a config of fashion-hybrid with the
  * MACs and parameters recorded.
  */
@@ -16,6 +17,8 @@ import { loadFashionMnist } from '../../supernet/data/fashionMnist.js';
 import type { DataSplit } from '../../supernet/data/types.js';
 
 interface ShippedResult {
+  /** A deployed model's config (a baseline's result holds it in its own space's terms). */
+  config: unknown;
   macs: number;
   params: number;
   testAccuracy: number;
@@ -50,10 +53,12 @@ describe('shipped models', () => {
     it(`${file}: its ONNX file scores the recorded test accuracy; config, MACs and parameters as recorded`, async () => {
       const r = JSON.parse(readFileSync(file, 'utf8')) as ShippedResult;
       const config = parseConfig(fashionHybrid, JSON.parse(readFileSync(configFile, 'utf8')));
+      if (folder.startsWith('models/deploy/')) assert.deepEqual(parseConfig(fashionHybrid, r.config), config, 'result.json and config.json name one config');
       assert.equal(macs(fashionHybrid, config), r.macs);
       assert.equal(params(fashionHybrid, config), r.params);
       const accuracy = await onnxTestAccuracy(join(folder, r.onnx), test, 10);
-      assert.ok(Math.abs(accuracy - r.testAccuracy) < 1e-9, `${accuracy} against the recorded ${r.testAccuracy}`);
+      // One image either way: onnxruntime's kernels may round differently on another CPU.
+      assert.ok(Math.abs(accuracy - r.testAccuracy) <= 1e-4 + 1e-9, `${accuracy} against the recorded ${r.testAccuracy}`);
     });
   }
 });

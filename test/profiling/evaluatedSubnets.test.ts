@@ -29,11 +29,14 @@ describe('evaluatedSubnets', () => {
     }
   });
 
-  it('refuses a report of another target, of other draws, or without rows', () => {
+  it('refuses a report of another target, of other draws, of the training subnets, or without rows', () => {
     assert.throws(() => evaluatedSubnets(profile, { ...report(false), target: 'ort-cpu:2' }, 'e.json'), /e\.json evaluates a profile of ort-cpu:2, not of ort-cpu:1/);
     const other = report(false);
     other.groups[1].rows[2].key = configKey(space, drawn[0].configs[0]);
     assert.throws(() => evaluatedSubnets(profile, other, 'e.json'), /held-out int8 subnet 2 is not the one evaluateProfile draws/);
+    const ofTraining = report(true);
+    ofTraining.groups[0].rows[1] = { ...ofTraining.groups[0].rows[1], key: configKey(space, profile.subnets[0].config), config: profile.subnets[0].config };
+    assert.throws(() => evaluatedSubnets(profile, ofTraining, 'e.json'), /held-out fp32 subnet 1 is one of the profile's own training subnets/);
     assert.throws(() => evaluatedSubnets(profile, { target: 'ort-cpu:1', groups: [{ group: 'fp32', rows: [] }] }, 'e.json'), /not a report of 'hwnas profile --evaluate --json' with held-out rows/);
   });
 });

@@ -104,7 +104,8 @@ describe('the random erasing setting', () => {
     assert.throws(() => validateTrainOptions({ ...kDefaultTrainOptions, hyper: { ...kDefaultTrainOptions.hyper, randomErasing: 1.5 } }),
       /options\.hyper\.randomErasing must be a probability in \[0, 1\] \(got 1\.5\)/);
     assert.equal(validateTrainOptions({ ...kDefaultTrainOptions, hyper: { ...kDefaultTrainOptions.hyper, randomErasing: 0.5 } }).hyper.randomErasing, 0.5);
-    assert.throws(() => parseRandomErasing('half'), /--random-erasing must be a probability in \[0, 1\] \(got 'half'\)/);
+    assert.throws(() => parseRandomErasing('half'), /--random-erasing must be a probability in \[0, 1\] \(got not a number\)/);
+    assert.throws(() => parseRandomErasing(' '), /--random-erasing must be a probability in \[0, 1\] \(got ''\)/);
     assert.equal(parseRandomErasing('0.25'), 0.25);
   });
 });
