@@ -9,9 +9,9 @@
  */
 import { layersOf } from '../space/layers.js';
 import { kFloatBits, type SubnetConfig } from '../space/types.js';
-import type { LatencyProfile } from '../latency/latencyProfile.js';
-import { linearLatency, type FeatureSet } from '../latency/latencyFeatures.js';
-import { configFeatures, runsQuantized } from '../latency/ProfileLatencyModel.js';
+import type { LatencyProfile, LinearModel } from '../latency/latencyProfile.js';
+import { kFeatureSets, type FeatureSet } from '../latency/latencyFeatures.js';
+import { ProfileLatencyModel } from '../latency/ProfileLatencyModel.js';
 import { nchwcBlockOf } from '../latency/runtimeFeatures.js';
 import { mape, shareWithin, spearman } from '../util/stats.js';
 import { chosenFit, nestedHeldOut } from './fitProfile.js';
@@ -60,22 +60,13 @@ export function crossValidateProfile(profile: LatencyProfile, set: FeatureSet): 
  */
 export function predictByRefit(profile: LatencyProfile, set: FeatureSet, configs: readonly SubnetConfig[]): number[] {
   const samples = profileSamples(profile, set);
-  const table = new Map(Object.entries(profile.table));
-  const layout = { nchwcBlock: nchwcBlockOf(profile.machine, profile.target) };
-  const weights = new Map<boolean, number[]>();
-  const weightsOf = (quantized: boolean): number[] => {
-    let w = weights.get(quantized);
-    if (w === undefined) {
-      w = chosenFit(samples.filter((s) => s.quantized === quantized).map((s) => s.sample), kFitOptions[set]).weights;
-      weights.set(quantized, w);
-    }
-    return w;
-  };
-  return configs.map((config) => {
-    const layers = layersOf(profile.space, config);
-    const x = configFeatures(table, profile.space, config, layers, profile.bits, set, layout);
-    return linearLatency(weightsOf(runsQuantized(layers, profile.bits)), x);
+  const fit = (quantized: boolean): LinearModel => ({
+    ...chosenFit(samples.filter((s) => s.quantized === quantized).map((s) => s.sample), kFitOptions[set]),
+    crossValidated: { samples: 0, shareWithin10: 0, mape: 0 },
   });
+  const layout = set === 'operators' ? {} : { layout: { nchwcBlock: nchwcBlockOf(profile.machine, profile.target) } };
+  const model: LatencyProfile['model'] = { features: [...kFeatureSets[set]], ...layout, float: fit(false), ...(profile.bits ? { quantized: fit(true) } : {}) };
+  return [...new ProfileLatencyModel({ ...profile, model }, (config) => layersOf(profile.space, config)).predict([...configs])];
 }
 
 export function agreementOf(rows: readonly HeldOutPrediction[]): GroupAgreement {
