@@ -96,6 +96,23 @@ describe('EvolutionMethod', () => {
     assert.ok(out.history.every((r) => r.latencyMs <= budget + 1e-12), 'every evaluated policy within the budget');
   });
 
+  it('finds the full-width int8 policy where int8 halves the time only when every block is quantized (VNNI CPUs)', async () => {
+    const base = syntheticProblem();
+    // Float time, halved when all blocks are int8; each float/int8 boundary between blocks costs 0.02 ms.
+    const vnni = (p: CompressPolicy): number => {
+      const float = base.latencyMs({ ...p, wBits: p.wBits.map(() => 32 as WeightBits) });
+      const int8 = p.wBits.map((b, i) => b < 32 && p.aBits[i] < 32);
+      const boundaries = int8.filter((q, i) => i > 0 && q !== int8[i - 1]).length + (int8[0] ? 1 : 0);
+      return (int8.every(Boolean) ? float * 0.5 : float) + 0.02 * boundaries;
+    };
+    const problem = { ...base, latencyMs: vnni, evaluate: async (p: CompressPolicy) => ({ ...(await base.evaluate(p)), latencyMs: vnni(p) }) };
+    const budget = vnni(base.identity()) * 0.6;
+    const out = await new EvolutionMethod().run(problem, { maxLatencyMs: budget, evaluations: 20, seed: 0 });
+    assert.ok(out.history.every((r) => r.latencyMs <= budget + 1e-12));
+    assert.deepEqual(out.best!.policy.keep, base.identity().keep, `best ${JSON.stringify(out.best!.policy)}`);
+    assert.deepEqual([...out.best!.policy.wBits, ...out.best!.policy.aBits], [8, 8, 8, 8, 8, 8]);
+  });
+
   it('repairs into the budget when the latency model is not monotone in a keep (a stuck descent takes the fastest policy)', async () => {
     const base = syntheticProblem();
     // Layer 4's second-smallest keep costs more than its largest: one step down from there is uphill.
