@@ -7,6 +7,7 @@ import type { BackendName } from '../supernet/backend/backend.js';
 import type { Dataset } from '../supernet/data/types.js';
 import type { CompressibleNetwork } from './network.js';
 import { kCompressMethods, type CompressMethod, type CompressMethodName } from './types.js';
+import type { SchemeName } from './schemes.js';
 import { AmcMethod } from './amc.js';
 import { GalenMethod } from './galen.js';
 import { CondensaMethod } from './condensa.js';
@@ -20,6 +21,8 @@ export interface MethodContext {
   backend?: BackendName | 'auto';
   /** The compression's folder (for methods that keep checkpoints). */
   out: string;
+  /** Condensa's scheme (default: depthAndWidth when the network has depth layers, else pruneAll). */
+  scheme?: SchemeName;
   /** Progress of a method that trains (l1l2), after each step. */
   onTrainStep?: (step: number, totalSteps: number, loss: number) => void;
 }
@@ -32,8 +35,8 @@ export function createMethod(name: string, context: MethodContext): CompressMeth
     case 'galen':
       return new GalenMethod();
     case 'condensa':
-      // With depth layers, the scheme has a parameter for the share of blocks kept besides the width's.
-      return new CondensaMethod({ scheme: context.network.policies.layers.some((l) => l.kind === 'depth') ? 'depthAndWidth' : 'pruneAll' });
+      // With depth layers, the default scheme has a parameter for the share of blocks kept besides the width's.
+      return new CondensaMethod({ scheme: context.scheme ?? (context.network.policies.layers.some((l) => l.kind === 'depth') ? 'depthAndWidth' : 'pruneAll') });
     case 'evolution':
       return new EvolutionMethod();
     case 'l1l2':

@@ -119,6 +119,7 @@ export const kSchemes = Object.freeze({
   quantizeAll: { ...quantizeAll, name: 'quantizeAll' },
   pruneThenQuantize: compose(pruneAll, quantizeAll, 'pruneThenQuantize'),
   depthAndWidth: compose(prune('depth'), pruneAll, 'depthAndWidth'),
+  depthAndWidthInt8: compose(compose(prune('depth'), pruneAll), quantizeAll, 'depthAndWidthInt8'),
 } as const satisfies Record<string, Scheme>);
 
 export type SchemeName = keyof typeof kSchemes;

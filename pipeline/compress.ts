@@ -32,6 +32,7 @@ import { evaluateOnSplit } from '../predictors/evaluateSample.js';
 import { loadCompressible, type CompressibleNetwork } from '../compress/network.js';
 import { TrainedNetworkProblem, withParams } from '../compress/problem.js';
 import { createMethod } from '../compress/methods.js';
+import type { SchemeName } from '../compress/schemes.js';
 import type { CompressMethodName, CompressOutcome, PolicyResult } from '../compress/types.js';
 import { finetunePolicy, savePolicyCheckpoint } from './compressFinetune.js';
 import { kFinetuneRecipe } from './finetuneSubnet.js';
@@ -61,9 +62,11 @@ export interface CompressOptions {
   reconstruction?: boolean;
   /** Blocks may be removed (a depth layer per stage of two or more blocks; default true). */
   depth?: boolean;
+  /** Condensa's scheme by name (`kSchemeNames`; default: depthAndWidth with depth layers, else pruneAll). */
+  scheme?: SchemeName;
 }
 
-export const kDefaultCompressOptions: Required<Omit<CompressOptions, 'profile'>> = Object.freeze({
+export const kDefaultCompressOptions: Required<Omit<CompressOptions, 'profile' | 'scheme'>> = Object.freeze({
   evaluations: 60, seed: 0, valImages: 2000, calibrationImages: 1000, finetuneEpochs: 3, finetuneLr: kFinetuneRecipe.lr, profileSeconds: 150, reconstruction: true, depth: true,
 });
 
@@ -152,7 +155,7 @@ export async function runCompress(job: CompressJob): Promise<CompressReport> {
     claimFolder(job.out, {
       checkpoint: resolve(job.checkpoint), config: network.config, target, maxLatencyMs: job.maxLatencyMs, method: job.method,
       evaluations: o.evaluations, seed: o.seed, valImages: o.valImages, calibrationImages: o.calibrationImages, finetuneEpochs: o.finetuneEpochs,
-      finetuneLr: o.finetuneLr, reconstruction: o.reconstruction, depth: o.depth,
+      finetuneLr: o.finetuneLr, reconstruction: o.reconstruction, depth: o.depth, ...(o.scheme === undefined ? {} : { scheme: o.scheme }),
     });
     const { space } = network.policies;
     const policiesCheckpoint = join(job.out, 'network.ckpt');
@@ -173,7 +176,7 @@ export async function runCompress(job: CompressJob): Promise<CompressReport> {
     const uncompressed = Float32Array.from(network.params);
     let training: Progress | undefined;
     const method = createMethod(job.method, {
-      network, data, workers: job.workers, backend: job.backend, out: job.out,
+      network, data, workers: job.workers, backend: job.backend, out: job.out, ...(o.scheme === undefined ? {} : { scheme: o.scheme }),
       onTrainStep: (step, total, loss) => {
         training ??= reporter.bar(total, step, `${job.method} training {bar} {value}/{total} steps | loss {loss} | ETA {eta_formatted}`);
         training.update(step, { loss: loss.toFixed(3) });

@@ -13,6 +13,7 @@ import { readCheckpointMeta } from '../../supernet/train/checkpoint.js';
 import type { TrainMeta } from '../../supernet/train/trainTypes.js';
 import { resolveTarget } from '../../latency/targets.js';
 import { kCompressMethods, type CompressMethodName } from '../../compress/types.js';
+import { kSchemeNames, type SchemeName } from '../../compress/schemes.js';
 import { kCompressReportFile, kCompressSettingsFile, kDefaultCompressOptions, runCompress, type CompressReport } from '../../pipeline/compress.js';
 import { parseLatency } from '../../pipeline/latencyArg.js';
 import { formatTable } from '../../pipeline/table.js';
@@ -36,6 +37,7 @@ interface CompressCliOptions extends CommonOptions {
   finetuneLr: string;
   reconstruction: boolean;
   depth: boolean;
+  scheme?: string;
   profile?: string;
   workers: string;
   force?: boolean;
@@ -61,6 +63,7 @@ export function registerCompress(program: Command): void {
     .option('--finetune-lr <x>', 'peak learning rate of that fine-tuning (SGD, cosine to 0)', String(d.finetuneLr))
     .option('--no-reconstruction', "score and fine-tune policies on the network's sliced weights, without re-solving the pruned layers' weights by least squares")
     .option('--no-depth', 'keep every block: prune channels (and set bits) only, as AMC and Galen do; by default a policy may also remove the last blocks of a stage')
+    .addOption(new Option('--scheme <name>', "Condensa's compression scheme (default: depthAndWidth, or pruneAll with --no-depth)").choices([...kSchemeNames]))
     .option('--profile <file>', "latency profile of the network's policy space on the target (default: measured into --out, about 2-3 minutes)")
     .option('--workers <n>', 'training worker threads (one per core)', '2')
     .option('--force', 'start over: remove what --out holds (a finished or an unfinished compression) first');
@@ -78,9 +81,11 @@ export function registerCompress(program: Command): void {
       finetuneLr: parsePositiveNumber('finetune-lr', opts.finetuneLr),
       reconstruction: opts.reconstruction,
       depth: opts.depth,
+      ...(opts.scheme === undefined ? {} : { scheme: opts.scheme as SchemeName }),
       ...(opts.profile === undefined ? {} : { profile: opts.profile }),
     };
     const workers = parseIntOption('workers', opts.workers, 1);
+    if (opts.scheme !== undefined && opts.method !== 'condensa') throw new Error(`--scheme ${opts.scheme} sets Condensa's scheme: use it with --method condensa (got --method ${opts.method})`);
     if (opts.profile !== undefined && !existsSync(opts.profile)) throw new Error(`--profile ${opts.profile} does not exist: omit it to measure the policy space's profile here`);
     if (!existsSync(opts.checkpoint)) throw new Error(`--checkpoint ${opts.checkpoint} does not exist: train a network with 'hwnas train --config C --out ${opts.checkpoint}'`);
     const meta = readCheckpointMeta<TrainMeta>(opts.checkpoint);

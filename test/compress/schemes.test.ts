@@ -13,7 +13,7 @@ const isMid = problem.layers.map((l) => l.kind === 'mid');
 describe('compression schemes', () => {
   it('have the dimension their operators give, and every built-in one is registered by its name', () => {
     const dims = Object.fromEntries(kSchemeNames.map((n) => [n, kSchemes[n].params.length]));
-    assert.deepEqual(dims, { pruneAll: 1, pruneMidOnly: 1, pruneStageMid: 2, quantizeAll: 0, pruneThenQuantize: 1, depthAndWidth: 2 });
+    assert.deepEqual(dims, { pruneAll: 1, pruneMidOnly: 1, pruneStageMid: 2, quantizeAll: 0, pruneThenQuantize: 1, depthAndWidth: 2, depthAndWidthInt8: 2 });
     assert.deepEqual(kSchemes.pruneStageMid.params, ['keep(stage)', 'keep(mid)']);
     for (const n of kSchemeNames) assert.equal(schemeByName(n).name, n);
   });
@@ -83,5 +83,8 @@ describe('compression schemes', () => {
     const narrow = schemePolicy(kSchemes.pruneAll, [0.5], dp);
     narrow.keep.forEach((k, i) => (isDepth[i] ? assert.equal(k, 1) : assert.ok(k < 1)));
     assert.deepEqual(ps.toConfig(narrow).depths, [2, 2, 2]);
+    const int8 = schemePolicy(kSchemes.depthAndWidthInt8, [0, 1], dp);
+    assert.deepEqual(int8.keep, shallow.keep);
+    assert.deepEqual([...new Set([...int8.wBits, ...int8.aBits])], [8]);
   });
 });

@@ -93,6 +93,8 @@ const cases: Array<[string, string[] | null, RegExp]> = [
   ['compress: --out is a folder of something else', [...compress, '--force', '--checkpoint', join(root, 'models/baselines/resnet8.ckpt'), '--out', at('folder')], /--out .*folder exists and holds no compression \(no settings\.json\): give a new or empty folder/],
   ['compress: --finetune-lr 0', [...compress, '--finetune-lr', '0', '--checkpoint', join(root, 'models/baselines/resnet8.ckpt'), '--out', at('c')], /--finetune-lr must be a positive number \(got '0'\)/],
   ['compress: an unknown --method', [...compress, '--method', 'magic', '--checkpoint', join(root, 'models/baselines/resnet8.ckpt'), '--out', at('c')], /argument 'magic' is invalid\. Allowed choices are amc, galen, condensa, l1l2, evolution/],
+  ['compress: --scheme without condensa', [...compress, '--method', 'amc', '--scheme', 'pruneAll', '--checkpoint', join(root, 'models/baselines/resnet8.ckpt'), '--out', at('c')], /--scheme pruneAll sets Condensa's scheme: use it with --method condensa \(got --method amc\)/],
+  ['compress: an unknown --scheme', [...compress, '--method', 'condensa', '--scheme', 'magic', '--checkpoint', join(root, 'models/baselines/resnet8.ckpt'), '--out', at('c')], /argument 'magic' is invalid\. Allowed choices are pruneAll, .*depthAndWidthInt8/],
   ['demo: --profile of a target not searched', ['demo', '--target', 'rpi4', '--profile', `ort-cpu:1=${at('afile')}`, '--out', at('d')], /ort-cpu:1 is not one of the --target values \(rpi4\)/],
 ];
 
