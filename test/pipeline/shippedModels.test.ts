@@ -2,8 +2,8 @@
  * The exported models shipped under models/deploy and models/baselines: each one's ONNX file
  * scores the test accuracy its result file records on all 10,000 test images (within one image),
  * and its config
- * file (the folder's config.json; a baseline's NAME.json) is a config of fashion-hybrid with the
- * MACs and parameters recorded.
+ * file (the folder's config.json; a baseline's NAME.json) is a config of fashion-hybrid - or of the
+ * folder's space.json, a compressed network's policy space - with the MACs and parameters recorded.
  */
 import assert from 'node:assert/strict';
 import { existsSync, readdirSync, readFileSync } from 'node:fs';
@@ -12,7 +12,7 @@ import { before, describe, it } from 'node:test';
 import { onnxTestAccuracy } from '../../pipeline/verifyConfigs.js';
 import { fashionHybrid } from '../../space/defaultSpace.js';
 import { macs, params } from '../../space/layers.js';
-import { parseConfig } from '../../space/schema.js';
+import { parseConfig, parseSearchSpace } from '../../space/schema.js';
 import { loadFashionMnist } from '../../supernet/data/fashionMnist.js';
 import type { DataSplit } from '../../supernet/data/types.js';
 
@@ -52,10 +52,12 @@ describe('shipped models', () => {
   for (const [file, folder, configFile] of shipped()) {
     it(`${file}: its ONNX file scores the recorded test accuracy; config, MACs and parameters as recorded`, async () => {
       const r = JSON.parse(readFileSync(file, 'utf8')) as ShippedResult;
-      const config = parseConfig(fashionHybrid, JSON.parse(readFileSync(configFile, 'utf8')));
-      if (folder.startsWith('models/deploy/')) assert.deepEqual(parseConfig(fashionHybrid, r.config), config, 'result.json and config.json name one config');
-      assert.equal(macs(fashionHybrid, config), r.macs);
-      assert.equal(params(fashionHybrid, config), r.params);
+      const spaceFile = join(folder, 'space.json');
+      const space = folder.startsWith('models/deploy/') && existsSync(spaceFile) ? parseSearchSpace(JSON.parse(readFileSync(spaceFile, 'utf8'))) : fashionHybrid;
+      const config = parseConfig(space, JSON.parse(readFileSync(configFile, 'utf8')));
+      if (folder.startsWith('models/deploy/')) assert.deepEqual(parseConfig(space, r.config), config, 'result.json and config.json name one config');
+      assert.equal(macs(space, config), r.macs);
+      assert.equal(params(space, config), r.params);
       const accuracy = await onnxTestAccuracy(join(folder, r.onnx), test, 10);
       // One image either way: onnxruntime's kernels may round differently on another CPU.
       assert.ok(Math.abs(accuracy - r.testAccuracy) <= 1e-4 + 1e-9, `${accuracy} against the recorded ${r.testAccuracy}`);
