@@ -12,9 +12,10 @@
  * much faster than float (VNNI CPUs: 2x for a ResNet in onnxruntime), quantizing is the cheapest
  * way into a budget and must not wait until every layer is at its narrowest. The initial
  * population is the repaired identity, the identity at its fastest bits (repaired: on such a
- * CPU often the best policy, or a block removal away from it), then random genomes; each generation makes `populationSize` children by tournament
- * selection, uniform crossover and per-gene mutation, and keeps the most accurate
- * `populationSize` of parents and children (fitness = `problem.evaluate` accuracy).
+ * CPU often the best policy, or a block removal away from it), then random genomes; each
+ * generation makes `populationSize` children by tournament selection, uniform crossover and
+ * per-gene mutation, and keeps the most accurate `populationSize` of parents and children
+ * (fitness = `problem.evaluate` accuracy).
  *
  * The search stops after `options.evaluations` distinct policies, or after
  * `maxStaleGenerations` generations in a row that evaluated nothing new (children that repeat
@@ -125,6 +126,7 @@ class PolicyGenome {
    * walk ends; where no single change does, it takes the fastest policy.
    */
   repair(g: Genome, maxLatencyMs: number, rng: Rng): Genome {
+    // Every step saves time, so the walk ends; the bound only guards against a latency model that is not a function of the policy.
     const bound = g.length * Math.max(...this.sizes) * 4;
     for (let step = 0, now = this.latencyOf(g); now > maxLatencyMs; step++) {
       if (step >= bound) throw new Error(`EvolutionMethod: repair found no change that lowers the latency below ${maxLatencyMs} ms: call checkBudget first`);
