@@ -147,6 +147,8 @@ export async function runCompress(job: CompressJob): Promise<CompressReport> {
   const started = Date.now();
   const reporter = job.reporter ?? kSilentReporter;
   const o = { ...kDefaultCompressOptions, ...job.options };
+  /** Condensa's scheme, when one is named: recorded in the folder's settings and given to the method. */
+  const scheme = o.scheme === undefined ? {} : { scheme: o.scheme };
   const resolved = typeof job.target === 'string' ? resolveTarget(job.target) : job.target;
   if (resolved.kind !== 'measured') throw new Error(`--target ${resolved.given} is not a measured target: compression measures latency (ort-cpu, tfjs-wasm, tfjs-node)`);
   const target = resolved.spec;
@@ -155,7 +157,7 @@ export async function runCompress(job: CompressJob): Promise<CompressReport> {
     claimFolder(job.out, {
       checkpoint: resolve(job.checkpoint), config: network.config, target, maxLatencyMs: job.maxLatencyMs, method: job.method,
       evaluations: o.evaluations, seed: o.seed, valImages: o.valImages, calibrationImages: o.calibrationImages, finetuneEpochs: o.finetuneEpochs,
-      finetuneLr: o.finetuneLr, reconstruction: o.reconstruction, depth: o.depth, ...(o.scheme === undefined ? {} : { scheme: o.scheme }),
+      finetuneLr: o.finetuneLr, reconstruction: o.reconstruction, depth: o.depth, ...scheme,
     });
     const { space } = network.policies;
     const policiesCheckpoint = join(job.out, 'network.ckpt');
@@ -176,7 +178,7 @@ export async function runCompress(job: CompressJob): Promise<CompressReport> {
     const uncompressed = Float32Array.from(network.params);
     let training: Progress | undefined;
     const method = createMethod(job.method, {
-      network, data, workers: job.workers, backend: job.backend, out: job.out, ...(o.scheme === undefined ? {} : { scheme: o.scheme }),
+      network, data, workers: job.workers, backend: job.backend, out: job.out, ...scheme,
       onTrainStep: (step, total, loss) => {
         training ??= reporter.bar(total, step, `${job.method} training {bar} {value}/{total} steps | loss {loss} | ETA {eta_formatted}`);
         training.update(step, { loss: loss.toFixed(3) });
