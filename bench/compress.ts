@@ -6,6 +6,9 @@
  * pruning-only method, Galen the joint one, so the table holds Galen's joint-vs-separate
  * comparison. One latency profile of the network's policy space serves every method.
  *
+ * A Condensa entry may name its scheme, `condensa:depthAndWidthInt8`, so that one run holds
+ * Condensa's pruning-only and joint schemes side by side.
+ *
  *   npm run bench:compress -- --model resnet8 [--methods amc,galen,condensa,l1l2,evolution]
  *     [--budget 0.5] [--evaluations 30] [--finetune-epochs 3] [--target ort-cpu:1] [--rounds 5]
  *     [--workers 1] [--out runs/compress-bench]
@@ -14,6 +17,7 @@ import { existsSync, mkdirSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
 import { join } from 'node:path';
 import { kCompressMethods, type CompressMethodName } from '../compress/types.js';
+import { schemeByName, type SchemeName } from '../compress/schemes.js';
 import { loadCompressible } from '../compress/network.js';
 import { createTargetModel } from '../latency/targets.js';
 import { baselineFiles, parseBaselineNames } from '../pipeline/baselines.js';
@@ -71,10 +75,7 @@ async function exportOnce(checkpoint: string, config: SubnetConfig, path: string
 
 try {
   const [model] = parseBaselineNames(args.model);
-  const methods = args.methods.split(',').map((m) => {
-    if (!(kCompressMethods as readonly string[]).includes(m)) throw new Error(`--methods: '${m}' is not one of ${kCompressMethods.join(', ')}`);
-    return m as CompressMethodName;
-  });
+  const methods = args.methods.split(',').map(parseMethod);
   const fraction = Number(args.budget);
   if (!(fraction > 0 && fraction < 1)) throw new Error(`--budget is a fraction of the original's predicted latency in (0, 1) (got '${args.budget}')`);
   const evaluations = intFlag('evaluations', args.evaluations, 1);
@@ -114,31 +115,31 @@ try {
   const int8 = { ...originalConfig, wBits: originalConfig.expands.map(() => 8 as const), aBits: originalConfig.expands.map(() => 8 as const) };
   const reports: CompressReport[] = [];
   const failures: Array<{ method: string; error: string }> = [];
-  for (const method of methods) {
-    log(`${model}: ${method}, ${evaluations} policies, ${finetuneEpochs} fine-tuning epochs`);
-    const dir = join(out, method);
+  for (const { method, scheme, label } of methods) {
+    log(`${model}: ${label}, ${evaluations} policies, ${finetuneEpochs} fine-tuning epochs`);
+    const dir = join(out, scheme === undefined ? method : `${method}-${scheme}`);
     let report: CompressReport;
     try {
       report = await runCompress({
         checkpoint, target: args.target, maxLatencyMs: budgetMs, method, out: dir, data: {}, workers, reporter,
-        options: { evaluations, finetuneEpochs, seed, profile },
+        options: { evaluations, finetuneEpochs, seed, profile, ...(scheme === undefined ? {} : { scheme }) },
       });
     } catch (err) {
       // A method that cannot meet the budget (e.g. pruning alone) is a result, not a crash.
-      log(`${model}: ${method} failed: ${(err as Error).message}`);
-      failures.push({ method, error: (err as Error).message });
+      log(`${model}: ${label} failed: ${(err as Error).message}`);
+      failures.push({ method: label, error: (err as Error).message });
       continue;
     }
     reports.push(report);
     if (report.chosen === null) {
-      log(`${model}: ${method} found no policy within the budget`);
+      log(`${model}: ${label} found no policy within the budget`);
       continue;
     }
     const onnx = join(dir, 'chosen.onnx');
     const from = report.chosen.finetuned === null ? join(dir, 'network.ckpt') : join(dir, 'finetune.ckpt');
     await exportOnce(from, readSearchResult(report.resultsFile!).best.config, onnx, data.train);
     rows.push({
-      label: method, evaluations: report.evaluations, seconds: report.seconds, predictedMs: report.chosen.latencyMs,
+      label, evaluations: report.evaluations, seconds: report.seconds, predictedMs: report.chosen.latencyMs,
       valAccuracy: report.chosen.finetuned?.valAccuracy ?? report.chosen.accuracy, onnx, testAccuracy: 0, latencies: [],
     });
   }
@@ -174,6 +175,29 @@ try {
   console.log(`machine: ${machine}\n${model}: budget ${budgetMs.toFixed(4)} ms predicted (${fraction} x original)\n`);
   console.log(table);
   for (const f of failures) console.log(`\n${f.method}: ${f.error}`);
+  console.log(`\n${bestWithinLoss(rows, 0.005)}`);
 } catch (err) {
   fail(kName, err);
+}
+
+/** `amc` or `condensa:SCHEME`: the method, Condensa's scheme when named, and the row's label. */
+function parseMethod(entry: string): { method: CompressMethodName; scheme?: SchemeName; label: string } {
+  const [method, scheme, ...rest] = entry.split(':');
+  if (!(kCompressMethods as readonly string[]).includes(method) || rest.length > 0) {
+    throw new Error(`--methods: '${entry}' is not one of ${kCompressMethods.join(', ')} (Condensa may name a scheme: condensa:depthAndWidthInt8)`);
+  }
+  if (scheme === undefined) return { method: method as CompressMethodName, label: method };
+  if (method !== 'condensa') throw new Error(`--methods: '${entry}': only condensa takes a scheme (condensa:NAME)`);
+  schemeByName(scheme);
+  return { method, scheme: scheme as SchemeName, label: `condensa (${scheme})` };
+}
+
+/** The sentence naming the fastest compressed row whose test accuracy is within `loss` of the original's. */
+function bestWithinLoss(rows: readonly Row[], loss: number): string {
+  const base = rows[0];
+  const speedup = (row: Row): number => median(base.latencies) / median(row.latencies);
+  const within = rows.slice(1).filter((row) => row.testAccuracy >= base.testAccuracy - loss).sort((a, b) => speedup(b) - speedup(a));
+  if (within.length === 0) return `no compressed model is within ${(100 * loss).toFixed(1)} pp of the original's test accuracy`;
+  const best = within[0];
+  return `fastest within ${(100 * loss).toFixed(1)} pp of the original: ${best.label}, ${speedup(best).toFixed(2)}x measured at ${(100 * (best.testAccuracy - base.testAccuracy)).toFixed(2)} pp`;
 }

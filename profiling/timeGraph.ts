@@ -20,9 +20,13 @@ export async function timeGraph(runtime: BenchRuntime, timed: TimedGraph, settin
   }
 }
 
+/** Untimed runs before each sample when a multi-threaded runtime switches between sessions (interleaved.ts). */
+export const kSettleRunsMultiThread = 2;
+
 /**
  * Times `graphs` interleaved (interleaved.ts): all loaded first, sampled round by round, then
- * released. What is compared with each other is measured in the same rounds.
+ * released. What is compared with each other is measured in the same rounds; on a multi-threaded
+ * runtime each sample first settles (kSettleRunsMultiThread untimed runs of its own graph).
  */
 export async function timeGraphsInterleaved(
   runtime: BenchRuntime, graphs: readonly TimedGraph[], sampler: SamplerSettings, options: InterleavedOptions = {},
@@ -30,7 +34,8 @@ export async function timeGraphsInterleaved(
   const loaded: LoadedGraph[] = [];
   try {
     for (const g of graphs) loaded.push(await withMeasurementLock(() => runtime.load(g)));
-    return await measureInterleaved(loaded.map((l) => () => l.run()), sampler, options);
+    const settleRuns = runtime.threads > 1 && graphs.length > 1 ? kSettleRunsMultiThread : 0;
+    return await measureInterleaved(loaded.map((l) => () => l.run()), sampler, { settleRuns, ...options });
   } finally {
     for (const l of loaded) await l.release();
   }
