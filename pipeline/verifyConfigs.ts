@@ -195,7 +195,10 @@ export async function verifyConfigs(chosen: readonly ChosenConfig[], ctx: Verify
     if (p.row.kind !== 'measured' || drifts.has(p.row.target)) continue;
     const drift = await targetDrift(p.target, space, runtimes, ctx.profiles?.[p.row.target]);
     drifts.set(p.row.target, drift);
-    if (drift?.ratio != null) ctx.onStep?.(`${p.row.target}: the profile's reference subnets run at ${drift.ratio.toFixed(2)}x their profiled latency now`);
+    if (drift?.ratio != null) {
+      const q = drift.quantized?.ratio;
+      ctx.onStep?.(`${p.row.target}: the profile's reference subnets run at ${drift.ratio.toFixed(2)}x their profiled latency now (fp32${q == null ? '' : `; quantized ${q.toFixed(2)}x`})`);
+    }
   }
   const rows: VerifyRow[] = [];
   const input = timingInput(space, data.test);

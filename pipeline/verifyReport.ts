@@ -63,8 +63,11 @@ function driftNotes(rows: readonly VerifyRow[]): string[] {
     if (drift === null) return [`${row.target}: no latency profile of this search space at the default path to compare this machine with`];
     const timed = `${drift.references - drift.flagged} of ${drift.references} reference subnets of ${drift.profile} re-timed`;
     if (drift.ratio === null) return [`${row.target}: this machine's speed against its profile is unknown (${timed}: all flagged as too noisy)`];
-    const off = Math.abs(drift.ratio - 1) > kDriftNote;
-    return [`${row.target}: this machine runs the profile's subnets at ${drift.ratio.toFixed(2)}x their profiled latency (${timed})` +
+    const q = drift.quantized;
+    const quantized = q === undefined ? '' : q.ratio === null ? `; its quantized subnets: unknown (${q.references} re-timed, all flagged as too noisy)`
+      : `; its quantized subnets at ${q.ratio.toFixed(2)}x (${q.references - q.flagged} of ${q.references} re-timed)`;
+    const off = [drift.ratio, q?.ratio ?? null].some((r) => r !== null && Math.abs(r - 1) > kDriftNote);
+    return [`${row.target}: this machine runs the profile's fp32 subnets at ${drift.ratio.toFixed(2)}x their profiled latency (${timed})${quantized}` +
       (off ? ': it is not running as when profiled, so measured and predicted latencies differ by that much before any model error; verify in a quiet window or re-profile' : '')];
   });
 }
