@@ -1,10 +1,13 @@
 /**
  * What `hwnas search`, `verify` and `demo` do before any work about latency profiles measured
  * on another machine (profiling/profileMachine.ts): search and verify warn and say how to get a
- * profile of this machine; the demo adapts the shipped profiles to this machine itself.
+ * profile of this machine; the demo adapts the shipped profiles to this machine itself (and
+ * measures transformer profiles, which have no adaptation, anew).
  */
 import { join } from 'node:path';
 import { loadLatencyProfile } from '../latency/latencyProfile.js';
+import { loadTransformerProfile } from '../latency/transformer/transformerProfile.js';
+import { profileTransformerDevice } from '../pipeline/transformerProfile.js';
 import type { ResolvedTarget } from '../latency/targets.js';
 import { profilesUsed } from '../pipeline/search.js';
 import { adaptProfile } from '../profiling/adaptProfile.js';
@@ -15,8 +18,12 @@ import { writeFileAtomic } from '../util/atomicWrite.js';
 
 /** Writes one warning per profile of `targets` (given ones, else the shipped defaults) from another machine. */
 export async function noteProfileMachines(targets: readonly ResolvedTarget[], given: Record<string, string>): Promise<void> {
-  const checks = await checkProfileMachines(profilesUsed(targets, given));
-  for (const line of describeMachineChecks(checks)) process.stderr.write(`warning: ${line}\n`);
+  await noteProfileFiles(profilesUsed(targets, given));
+}
+
+/** Writes one warning per profile file (target spec -> file, CNN or transformer) from another machine. */
+export async function noteProfileFiles(profiles: Record<string, string>): Promise<void> {
+  for (const line of describeMachineChecks(await checkProfileMachines(profiles))) process.stderr.write(`warning: ${line}\n`);
 }
 
 /**
@@ -29,7 +36,7 @@ export async function adaptForeignProfiles(
   targets: readonly ResolvedTarget[], profiles: Record<string, string>, keep: ReadonlySet<string>, dir: string, samples = kAdviseAdaptSamples,
 ): Promise<Record<string, string>> {
   const out = { ...profiles };
-  const checks = (await checkProfileMachines(profilesUsed(targets, profiles))).filter((c) => c.differences.length > 0);
+  const checks = (await checkProfileMachines(profilesUsed(targets, profiles))).filter((c) => c.differences.length > 0 && c.transformerSpace === undefined);
   for (const line of describeMachineChecks(checks.filter((c) => keep.has(c.target)))) process.stderr.write(`warning: ${line}\n`);
   for (const c of checks.filter((check) => !keep.has(check.target))) {
     const source = loadLatencyProfile(c.path);
@@ -49,6 +56,47 @@ export async function adaptForeignProfiles(
       `adapting it to this one with ${samples} subnets measured here -> ${path}\n`);
     const run = await adaptProfile(runtime, source, c.path, { samples });
     writeFileAtomic(path, `${JSON.stringify(run.profile)}\n`);
+    out[c.target] = path;
+  }
+  return out;
+}
+
+/**
+ * The demo's transformer profile: what `hwnas profile --space ... --target ...` measures, with
+ * fewer SubTransformers (the table's held-out agreement from 100 measurements equals that from
+ * 300, BENCHMARKS.md) and a shorter budget, so that the demo stays a few minutes.
+ */
+export const kDemoTransformerProfile = Object.freeze({ subnets: 100, budgetSeconds: 90 });
+
+/**
+ * The transformer profiles to use for `profiles` (target spec -> file): each measured on another
+ * machine and not in `keep` is measured anew on this one into `dir/<space>-<target>.json` (one
+ * measured here before is reused) and used instead; kept ones from another machine are warned about.
+ */
+export async function remeasureForeignTransformerProfiles(
+  profiles: Record<string, string>, keep: ReadonlySet<string>, dir: string, options: { subnets: number; budgetSeconds: number } = kDemoTransformerProfile,
+): Promise<Record<string, string>> {
+  const out = { ...profiles };
+  const checks = (await checkProfileMachines(profiles)).filter((c) => c.differences.length > 0 && c.transformerSpace !== undefined);
+  for (const line of describeMachineChecks(checks.filter((c) => keep.has(c.target)))) process.stderr.write(`warning: ${line}\n`);
+  for (const c of checks.filter((check) => !keep.has(check.target))) {
+    const source = loadTransformerProfile(c.path);
+    const runtime = await createBenchRuntime(source.target, source.threads);
+    const path = join(dir, `${source.space.name}-${c.target.replace(':', '-')}.json`);
+    try {
+      const cached = loadTransformerProfile(path);
+      if (cached.space.name === source.space.name && machineDifferences(cached.machine, machineInfo(runtime)).length === 0) {
+        process.stderr.write(`${c.target}: using ${path}, a profile of ${source.space.name} measured on this machine earlier\n`);
+        out[c.target] = path;
+        continue;
+      }
+    } catch {
+      // None measured here yet: measure one.
+    }
+    process.stderr.write(`${c.target}: transformer profile ${c.path} was measured on another machine (${c.differences.join('; ')}): ` +
+      `measuring one here (${options.subnets} SubTransformers, about ${options.budgetSeconds} s) -> ${path}\n`);
+    const { seconds } = await profileTransformerDevice(runtime, source.space, path, { ...options, force: true });
+    process.stderr.write(`${c.target}: measured in ${seconds.toFixed(0)} s\n`);
     out[c.target] = path;
   }
   return out;

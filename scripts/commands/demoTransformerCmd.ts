@@ -7,7 +7,7 @@
  * report.json in --out - all of it, or nothing.
  */
 import { writeFileSync } from 'node:fs';
-import { join } from 'node:path';
+import { dirname, join, resolve } from 'node:path';
 import { kDefaultSearchOptions } from '../../evolution/searchOptions.js';
 import { resolveTarget } from '../../latency/targets.js';
 import { loadTransformerProfile } from '../../latency/transformer/transformerProfile.js';
@@ -28,6 +28,7 @@ import { buildFolderAtomic } from '../../util/atomicWrite.js';
 import { checkOutputPath } from '../../util/fsErrors.js';
 import { OutputLock } from '../../util/outputLock.js';
 import { parseIntOption, type CommonOptions } from '../options.js';
+import { remeasureForeignTransformerProfiles } from '../profileMachineNote.js';
 import { startBackend } from '../runtime.js';
 
 export interface TransformerDemoArgs extends CommonOptions {
@@ -60,13 +61,16 @@ export async function demoTransformerCommand(shipped: ShippedTransformer, opts: 
   const lock = OutputLock.acquire(opts.out);
   try {
     await startBackend(opts);
+    // Shipped profiles of another machine are measured anew here (kept beside --out for the next run).
+    const profiles = await remeasureForeignTransformerProfiles(inputs.profiles, new Set(Object.keys(given)), join(dirname(resolve(opts.out)), 'profiles'));
+    const shown = Object.fromEntries(Object.entries(profiles).map(([t, p]) => [t, p === inputs.profiles[t] ? inputs.shown[t] : p]));
     const checkpoint = shippedPath(shipped.supernet);
     const { net, meta } = loadSuperTransformer(checkpoint);
     try {
       const { space } = net;
       if (space.name !== shipped.space) throw new Error(`${shipped.supernet.file} is a SuperTransformer of space '${space.name}', not '${shipped.space}': ${shipped.supernet.make}`);
       const setup: TransformerSetup = {
-        checkpoint, space, predictor: shippedPath(shipped.predictor), profiles: inputs.profiles, latencyKind: kTransformerDemoLatencyKind,
+        checkpoint, space, predictor: shippedPath(shipped.predictor), profiles, latencyKind: kTransformerDemoLatencyKind,
         options: { ...populationOptions(kDemoPopulation), generations, seed: kDefaultSearchOptions.seed },
       };
       checkTransformerSetup(setup, targets);
@@ -82,7 +86,7 @@ export async function demoTransformerCommand(shipped: ShippedTransformer, opts: 
         const report: TransformerDemoReport = {
           space, supernet: shipped.supernet.file, supernetSteps: `${meta.step}/${meta.totalSteps}`, predictor: `${shipped.predictor.file} (${shipped.predictor.what})`,
           latencyKind: setup.latencyKind,
-          profiles: Object.fromEntries(Object.entries(inputs.profiles).map(([t, p]) => [t, { file: inputs.shown[t], machine: loadTransformerProfile(p).machine }])),
+          profiles: Object.fromEntries(Object.entries(profiles).map(([t, p]) => [t, { file: shown[t], machine: loadTransformerProfile(p).machine }])),
           search: { population: kDemoPopulation, generations, seed: kDefaultSearchOptions.seed, seconds: outcome.searchSeconds },
           budgets: bases, results: outcome.results, machine: outcome.machine, testImages: data.test.n, seconds: (Date.now() - t0) / 1000, createdAt: new Date(),
         };

@@ -19,6 +19,7 @@ import { withOutputLock } from '../../util/outputLock.js';
 import { type CommonOptions, parseIntOption } from '../options.js';
 import { cliReporter } from '../progress.js';
 import { startBackend } from '../runtime.js';
+import { noteProfileFiles } from '../profileMachineNote.js';
 import type { TransformerSpace } from '../../space/transformer/types.js';
 import type { DataOptions } from '../../supernet/data/loadDataset.js';
 import { loadTrainingData } from '../../supernet/trainingData.js';
@@ -80,6 +81,7 @@ export async function searchTransformerCommand(args: TransformerSearchArgs): Pro
   const workers = parseIntOption('workers', args.workers, 1);
   checkOutputPath(args.out, { kind: 'folder', existing: args.force === true ? 'replace' : 'refuse' });
   const job = { checkpoint: args.checkpoint, space, predictor: args.predictor, profile, latencyKind, target, maxLatency, pareto: args.pareto === true, options };
+  await noteProfileFiles({ [target]: profile });
   // The data is checked before any search: a wrong --data stops the job before it writes anything.
   if (finetuneEpochs > 0) await startBackend(args);
   const data = finetuneEpochs > 0 ? await loadTrainingData(args, space, readCheckpointMeta<TrainMeta<TransformerSpace>>(args.checkpoint).data, args.checkpoint) : undefined;

@@ -7,6 +7,8 @@ import { ortVersion } from '../../profiling/ort.js';
 import { microSpace } from '../fixtures/data.js';
 import { syntheticProfile, writeProfile } from '../fixtures/latencyProfiles.js';
 import { tempDir } from '../fixtures/tempDir.js';
+import { kVitTargets, writeVitProfile } from '../fixtures/vitProfiles.js';
+import { tinyVitSpace } from '../fixtures/vit.js';
 
 const space = microSpace();
 const here = machineInfo({ runtime: { name: 'onnxruntime-node', version: ortVersion() } });
@@ -35,5 +37,18 @@ describe('profile machine checks', () => {
     assert.equal(checks[0].path, path);
     assert.equal(checks[0].adapted, false);
     if (here.cpuFlags !== undefined) assert.match(checks[0].differences.join(), /cpu flags unknown vs/);
+  });
+
+  it('checks transformer profiles too, and says to measure one here (they have no adaptation)', async () => {
+    const dir = tempDir('hwnas-machine-vit-');
+    const vit = tinyVitSpace();
+    const path = writeVitProfile(join(dir, 'vit.json'), vit, kVitTargets['ort-cpu:2']);
+    const [check] = await checkProfileMachines({ 'ort-cpu:2': path });
+    assert.equal(check.transformerSpace, vit.name);
+    assert.ok(check.differences.length > 0, 'the fixture was measured on "Profile CPU"');
+    const [line] = describeMachineChecks([check]);
+    assert.match(line, new RegExp(`^ort-cpu:2: transformer latency profile .*vit\\.json was measured on another machine \\(`));
+    assert.match(line, new RegExp(`'hwnas profile --space ${vit.name} --target ort-cpu:2 --out my-ort-cpu-2\\.json' and pass --profile ort-cpu:2=my-ort-cpu-2\\.json`));
+    assert.doesNotMatch(line, /--adapt/);
   });
 });

@@ -4,7 +4,11 @@ import { join } from 'node:path';
 import { describe, it } from 'node:test';
 import { loadLatencyProfile } from '../../latency/latencyProfile.js';
 import { resolveTarget } from '../../latency/targets.js';
-import { adaptForeignProfiles } from '../../scripts/profileMachineNote.js';
+import { adaptForeignProfiles, remeasureForeignTransformerProfiles } from '../../scripts/profileMachineNote.js';
+import { loadTransformerProfile } from '../../latency/transformer/transformerProfile.js';
+import { minTransformerSubnets } from '../../profiling/transformer/profileTransformer.js';
+import { kVitTargets, writeVitProfile } from '../fixtures/vitProfiles.js';
+import { tinyVitSpace } from '../fixtures/vit.js';
 import { nanoSpace, syntheticProfile, writeProfile } from '../fixtures/latencyProfiles.js';
 import { tempDir } from '../fixtures/tempDir.js';
 
@@ -26,6 +30,28 @@ describe('adaptForeignProfiles', () => {
     assert.deepEqual(again, first);
     assert.equal(loadLatencyProfile(adapted).machine.createdAt, profile.machine.createdAt, 'reused, not re-measured');
     const kept = await adaptForeignProfiles([resolveTarget('ort-cpu:1')], { 'ort-cpu:1': path }, new Set(['ort-cpu:1']), join(dir, 'other'), 3);
+    assert.deepEqual(kept, { 'ort-cpu:1': path });
+    assert.ok(!existsSync(join(dir, 'other')));
+  });
+});
+
+describe('remeasureForeignTransformerProfiles', () => {
+  it('measures a transformer profile of another machine anew here once, reuses it, and leaves chosen profiles alone', async () => {
+    const dir = tempDir('hwnas-foreign-vit-');
+    const space = tinyVitSpace();
+    const path = writeVitProfile(join(dir, 'shipped.json'), space, kVitTargets['ort-cpu:1']);
+    const cache = join(dir, 'profiles');
+    const options = { subnets: minTransformerSubnets(space), budgetSeconds: 5 };
+    const first = await remeasureForeignTransformerProfiles({ 'ort-cpu:1': path }, new Set(), cache, options);
+    const measured = join(cache, `${space.name}-ort-cpu-1.json`);
+    assert.deepEqual(first, { 'ort-cpu:1': measured });
+    const profile = loadTransformerProfile(measured);
+    assert.notEqual(profile.machine.cpuModel, 'Profile CPU', 'measured on this machine');
+    assert.equal(profile.subnets.length, options.subnets);
+    const again = await remeasureForeignTransformerProfiles({ 'ort-cpu:1': path }, new Set(), cache, options);
+    assert.deepEqual(again, first);
+    assert.equal(loadTransformerProfile(measured).machine.createdAt, profile.machine.createdAt, 'reused, not re-measured');
+    const kept = await remeasureForeignTransformerProfiles({ 'ort-cpu:1': path }, new Set(['ort-cpu:1']), join(dir, 'other'), options);
     assert.deepEqual(kept, { 'ort-cpu:1': path });
     assert.ok(!existsSync(join(dir, 'other')));
   });

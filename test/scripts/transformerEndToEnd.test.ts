@@ -7,6 +7,7 @@ import { loadTransformerProfile } from '../../latency/transformer/transformerPro
 import { median } from '../../util/stats.js';
 import { tinyVitSpace } from '../fixtures/vit.js';
 import { hwnas } from '../fixtures/cli.js';
+import { kVitTargets, writeVitProfile } from '../fixtures/vitProfiles.js';
 
 const dir = mkdtempSync(join(tmpdir(), 'hwnas-vit-e2e-'));
 after(() => rmSync(dir, { recursive: true, force: true }));
@@ -46,6 +47,11 @@ describe('a SuperTransformer end to end', () => {
     const searched = run('search', ...common, '--max-latency', `${budget}ms`, '--out', searchOut);
     ok(searched);
     assert.match(searched.stdout, /most accurate within [0-9.]+ ms on ort-cpu:1 \(table latency model, \d+ SubTransformers scored\):\n {2}d\d+-L\d/);
+    assert.doesNotMatch(searched.stderr, /measured on another machine/, 'a profile of this machine');
+    const foreign = writeVitProfile(join(dir, 'foreign.json'), tinyVitSpace(), kVitTargets['ort-cpu:1']);
+    const warned = run('search', ...common.slice(0, -6), '--profile', `ort-cpu:1=${foreign}`, '--generations', '1', '--population', '8', '--max-latency', '10ms', '--out', join(dir, 'foreign'));
+    ok(warned);
+    assert.match(warned.stderr, /^warning: ort-cpu:1: transformer latency profile .*foreign\.json was measured on another machine \(.*\), so its predicted latencies do not hold here\. Measure one for this machine .*'hwnas profile --space tiny-vit --target ort-cpu:1/m);
     const results = JSON.parse(readFileSync(join(searchOut, 'results.json'), 'utf8')) as { result: { best: { latency: number } } };
     assert.ok(results.result.best.latency <= budget);
     const pareto = run('search', ...common, '--pareto', '--latency-kind', 'mlp', '--out', join(dir, 'pareto'));
