@@ -94,7 +94,7 @@ export async function remeasureForeignTransformerProfiles(
       // None measured here yet: measure one.
     }
     process.stderr.write(`${c.target}: transformer profile ${c.path} was measured on another machine (${c.differences.join('; ')}): ` +
-      `measuring one here (${options.subnets} SubTransformers, about ${options.budgetSeconds} s) -> ${path}\n`);
+      `measuring one here (${options.subnets} SubTransformers, at most ${options.budgetSeconds} s) -> ${path}\n`);
     const { seconds } = await profileTransformerDevice(runtime, source.space, path, { ...options, force: true });
     process.stderr.write(`${c.target}: measured in ${seconds.toFixed(0)} s\n`);
     out[c.target] = path;
