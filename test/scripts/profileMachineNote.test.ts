@@ -19,19 +19,42 @@ describe('adaptForeignProfiles', () => {
     foreign.machine = { ...foreign.machine, cpuModel: 'Another CPU', cpuFlags: ['avx2', 'fma'] };
     const path = writeProfile(join(dir, 'shipped.json'), foreign);
     const cache = join(dir, 'profiles');
-    const first = await adaptForeignProfiles([resolveTarget('ort-cpu:1')], { 'ort-cpu:1': path }, new Set(), cache, 3);
+    const first = await adaptForeignProfiles([resolveTarget('ort-cpu:1')], { 'ort-cpu:1': path }, new Set(), cache, { samples: 3, trustShare: 0 });
     const adapted = join(cache, 'ort-cpu-1.json');
     assert.deepEqual(first, { 'ort-cpu:1': adapted });
     const profile = loadLatencyProfile(adapted);
     assert.equal(profile.adapted?.from, path);
     assert.equal(profile.subnets.length, 3);
     assert.notEqual(profile.machine.cpuModel, 'Another CPU');
-    const again = await adaptForeignProfiles([resolveTarget('ort-cpu:1')], { 'ort-cpu:1': path }, new Set(), cache, 3);
+    const again = await adaptForeignProfiles([resolveTarget('ort-cpu:1')], { 'ort-cpu:1': path }, new Set(), cache, { samples: 3, trustShare: 0 });
     assert.deepEqual(again, first);
     assert.equal(loadLatencyProfile(adapted).machine.createdAt, profile.machine.createdAt, 'reused, not re-measured');
-    const kept = await adaptForeignProfiles([resolveTarget('ort-cpu:1')], { 'ort-cpu:1': path }, new Set(['ort-cpu:1']), join(dir, 'other'), 3);
+    const kept = await adaptForeignProfiles([resolveTarget('ort-cpu:1')], { 'ort-cpu:1': path }, new Set(['ort-cpu:1']), join(dir, 'other'), { samples: 3, trustShare: 0 });
     assert.deepEqual(kept, { 'ort-cpu:1': path });
     assert.ok(!existsSync(join(dir, 'other')));
+  });
+});
+
+describe('adaptForeignProfiles when the adaptation does not hold', () => {
+  it('measures a full profile of this machine instead, and reuses it', async () => {
+    const dir = tempDir('hwnas-foreign-full-');
+    const foreign = syntheticProfile(nanoSpace());
+    foreign.machine = { ...foreign.machine, cpuModel: 'Another CPU', cpuFlags: ['avx2', 'fma'] };
+    const path = writeProfile(join(dir, 'shipped.json'), foreign);
+    const cache = join(dir, 'profiles');
+    const sampler = { warmupRuns: 1, minSampleMs: 0, minRounds: 5, maxRounds: 5, targetSpread: 0.5 };
+    // No adaptation is trusted at a share above 1.
+    const options = { samples: 3, trustShare: 1.01, full: { subnets: 30, budgetSeconds: 20, sampler } };
+    const first = await adaptForeignProfiles([resolveTarget('ort-cpu:1')], { 'ort-cpu:1': path }, new Set(), cache, options);
+    const measured = join(cache, 'ort-cpu-1.json');
+    assert.deepEqual(first, { 'ort-cpu:1': measured });
+    const profile = loadLatencyProfile(measured);
+    assert.equal(profile.adapted, undefined, 'a full profile, not an adaptation');
+    assert.equal(profile.subnets.length, 30);
+    assert.notEqual(profile.machine.cpuModel, 'Another CPU');
+    const again = await adaptForeignProfiles([resolveTarget('ort-cpu:1')], { 'ort-cpu:1': path }, new Set(), cache, options);
+    assert.deepEqual(again, first);
+    assert.equal(loadLatencyProfile(measured).machine.createdAt, profile.machine.createdAt, 'reused, not re-measured');
   });
 });
 
