@@ -2,15 +2,13 @@
  * What timing two onnxruntime sessions in turn does to the second one's time, at 1 and at N
  * intra-op threads: graph A timed back to back (as a deployed model runs), A timed one run right
  * after a run of graph B (as interleaved samples of one run each do), and A timed after B plus
- * `settle` untimed runs of its own (what profiling/interleaved.ts does on multi-threaded
- * runtimes). The cases alternate in short blocks, round after round, so that the machine's slow
+ * `settle` untimed runs of its own. The cases alternate in short blocks, round after round, so that the machine's slow
  * and fast phases hit all of them alike; each case's figure is the median over its blocks.
  *
  *   npm run bench:session-switch -- --a A.onnx --b B.onnx [--threads 1,2] [--rounds 150] [--settle 2]
  */
 import os from 'node:os';
 import { createSession } from '../profiling/ort.js';
-import { kSettleRunsMultiThread } from '../profiling/timeGraph.js';
 import { cpuFlags } from '../profiling/machine.js';
 import { median } from '../util/stats.js';
 import { benchArgs, fail, intFlag } from './args.js';
@@ -21,7 +19,7 @@ const args = benchArgs(kName, {
   b: { type: 'string' },
   threads: { type: 'string', default: '1,2' },
   rounds: { type: 'string', default: '150' },
-  settle: { type: 'string', default: String(kSettleRunsMultiThread) },
+  settle: { type: 'string', default: '2' },
 });
 
 type Run = () => Promise<unknown>;

@@ -8,12 +8,6 @@
  * - Batched: a sample times `batch` back-to-back runs, `batch` calibrated on the warm-up so that
  *   a sample lasts at least `minSampleMs` - long against the timer, short against the scheduler's
  *   time slice, so that most samples are not preempted at all.
- * - Settled: with `settleRuns`, each sample starts after that many untimed runs of its own graph.
- *   A multi-threaded onnxruntime session's run right after another session's run is slow (that
- *   session's intra-op workers are still spinning on the same cores): measured on 2 cores at 2
- *   threads, a 0.112 ms graph timed one run after another graph's took a median 0.155 ms, and
- *   0.118 ms after two untimed runs of its own (`npm run bench:session-switch`, BENCHMARKS.md). A deployed
- *   model runs one session, so settled samples are the ones that predict it.
  * - Robust: each graph's time is the median of its per-run sample times; the precision of that
  *   median is estimated from the samples' IQR (standard error of a median ~ 0.93 IQR / sqrt(n)).
  * - Bounded: after `minRounds` rounds the caller's spread (from those standard errors) is checked
@@ -72,8 +66,6 @@ export interface InterleavedMeasurement {
 export interface InterleavedOptions {
   /** The measurement's relative spread from the graphs' timings (default: the largest se / median). */
   spreadOf?: (timings: readonly GraphTiming[]) => number;
-  /** Untimed runs of a graph before each of its samples (default 0); see the file comment. */
-  settleRuns?: number;
   /** Epoch ms after which no new round starts (minRounds are always taken). */
   deadlineMs?: number;
   label?: string;
@@ -118,8 +110,6 @@ export async function measureInterleaved(runs: readonly Run[], settings: Sampler
   checkSampler(settings);
   if (runs.length === 0) throw new RangeError('measureInterleaved needs at least one run function');
   const spreadOf = options.spreadOf ?? largestRelativeSe;
-  const settleRuns = options.settleRuns ?? 0;
-  if (!Number.isInteger(settleRuns) || settleRuns < 0) throw new RangeError(`settleRuns must be an integer >= 0 (got ${settleRuns})`);
   return withMeasurementLock(async () => {
     const t0 = Date.now();
     const batches: number[] = [];
@@ -137,7 +127,6 @@ export async function measureInterleaved(runs: readonly Run[], settings: Sampler
       for (;;) {
         for (let k = 0; k < runs.length; k++) {
           const i = rounds % 2 === 0 ? k : runs.length - 1 - k;
-          for (let w = 0; w < settleRuns; w++) await runOnce(runs[i]);
           samples[i].push(await sample(runs[i], batches[i]));
         }
         rounds++;

@@ -199,8 +199,10 @@ export async function profileDevice(runtime: BenchRuntime, space: SearchSpace, o
   }
   const parts = variants.map((v) => journal.parts.get(v.key) as PartEntry);
   const entries = subnets.map((s) => journal.subnets.get(configKey(space, s.config)) as SubnetEntry);
-  // Every time at the machine's typical speed over the run: the reference's median.
-  const typicalRefMs = median([...parts.map((e) => e.refMs), ...entries.flatMap((e) => (e.refMs !== undefined ? [e.refMs] : []))]);
+  // Every time at the machine's typical speed over the run: the reference's median as the whole
+  // subnets saw it (timed alone on multi-threaded runtimes, as deployed: timeGraph.ts), else over the parts.
+  const subnetRefs = entries.flatMap((e) => (e.refMs !== undefined ? [e.refMs] : []));
+  const typicalRefMs = median(subnetRefs.length > 0 ? subnetRefs : parts.map((e) => e.refMs));
   const table = Object.fromEntries(parts.map((e) => [e.key, round(atTypicalSpeed(e.ms, e.refMs, typicalRefMs))]));
   const tableSpread = Object.fromEntries(parts.map((e) => [e.key, round(e.spread)]));
   const draft = fittedProfile({

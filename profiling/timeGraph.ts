@@ -20,23 +20,47 @@ export async function timeGraph(runtime: BenchRuntime, timed: TimedGraph, settin
   }
 }
 
-/** Untimed runs before each sample when a multi-threaded runtime switches between sessions (interleaved.ts). */
-export const kSettleRunsMultiThread = 2;
-
 /**
  * Times `graphs` interleaved (interleaved.ts): all loaded first, sampled round by round, then
- * released. What is compared with each other is measured in the same rounds; on a multi-threaded
- * runtime each sample first settles (kSettleRunsMultiThread untimed runs of its own graph).
+ * released; what is compared with each other is measured in the same rounds.
+ *
+ * Except on a multi-threaded runtime: there each graph is loaded, timed and released in turn, so
+ * that one session is alive at a time. Measured at 2 threads on 2 cores: a subnet timed while a
+ * second session that had run existed in the process took 1.3-1.5x its time alone, whether the
+ * two alternated sample by sample or in blocks (an idle session's intra-op workers still take
+ * the cores; `npm run bench:beside-reference`, BENCHMARKS.md). A deployed model runs alone.
  */
 export async function timeGraphsInterleaved(
   runtime: BenchRuntime, graphs: readonly TimedGraph[], sampler: SamplerSettings, options: InterleavedOptions = {},
 ): Promise<InterleavedMeasurement> {
+  if (runtime.threads > 1 && graphs.length > 1) return timeGraphsOneByOne(runtime, graphs, sampler, options);
   const loaded: LoadedGraph[] = [];
   try {
     for (const g of graphs) loaded.push(await withMeasurementLock(() => runtime.load(g)));
-    const settleRuns = runtime.threads > 1 && graphs.length > 1 ? kSettleRunsMultiThread : 0;
-    return await measureInterleaved(loaded.map((l) => () => l.run()), sampler, { settleRuns, ...options });
+    return await measureInterleaved(loaded.map((l) => () => l.run()), sampler, options);
   } finally {
     for (const l of loaded) await l.release();
   }
+}
+
+/** Each graph alone, in turn (see timeGraphsInterleaved); the caller's spread over all of them at the end. */
+async function timeGraphsOneByOne(
+  runtime: BenchRuntime, graphs: readonly TimedGraph[], sampler: SamplerSettings, options: InterleavedOptions,
+): Promise<InterleavedMeasurement> {
+  const { spreadOf, ...rest } = options;
+  const each: InterleavedMeasurement[] = [];
+  for (const g of graphs) {
+    const loaded = await withMeasurementLock(() => runtime.load(g));
+    try {
+      each.push(await measureInterleaved([() => loaded.run()], sampler, rest));
+    } finally {
+      await loaded.release();
+    }
+  }
+  const timings = each.map((m) => m.timings[0]);
+  const spread = spreadOf === undefined ? Math.max(...each.map((m) => m.spread)) : spreadOf(timings);
+  return {
+    timings, spread, rounds: Math.max(...each.map((m) => m.rounds)),
+    noisy: each.some((m) => m.noisy) || !(spread <= sampler.targetSpread), seconds: each.reduce((s, m) => s + m.seconds, 0),
+  };
 }

@@ -51,28 +51,6 @@ describe('measureInterleaved', () => {
     assert.ok(noisy.timings[0].medianMs > 0.05);
   });
 
-  it('settles each sample with untimed runs, so a run slowed by the previous graph is not timed', async () => {
-    // A graph's first run after the other graph's costs 2 ms, its next runs 0.2 ms (the shape of
-    // a multi-threaded session timed right after another session whose workers still spin).
-    let last = -1;
-    const graph = (i: number) => () => {
-      spin(last === i ? 0.2 : 2);
-      last = i;
-    };
-    const settings = { ...quick, minSampleMs: 0, minRounds: 6, maxRounds: 6, targetSpread: 1e9 };
-    const raw = await measureInterleaved([graph(0), graph(1)], settings);
-    // Rounds ab, ba, ab...: a always follows b; b follows a in every other round.
-    assert.ok(raw.timings[0].medianMs > 1.5 && raw.timings[1].medianMs > 1, `unsettled medians ${raw.timings.map((t) => t.medianMs)}`);
-    const order: number[] = [];
-    const settled = await measureInterleaved([0, 1].map((i) => () => {
-      order.push(i);
-      graph(i)();
-    }), settings, { settleRuns: 1 });
-    assert.ok(settled.timings.every((t) => t.medianMs > 0.15 && t.medianMs < 1), `settled medians ${settled.timings.map((t) => t.medianMs)}`);
-    assert.deepEqual(order.slice(2 * settings.warmupRuns, 2 * settings.warmupRuns + 8), [0, 0, 1, 1, 1, 1, 0, 0], 'settle run then timed run, rounds ab, ba');
-    await assert.rejects(measureInterleaved([graph(0)], settings, { settleRuns: -1 }), /settleRuns must be an integer >= 0 \(got -1\)/);
-  });
-
   it('stops at the deadline after minRounds', async () => {
     const m = await measureInterleaved([() => spin(0.1)], { ...quick, maxRounds: 1000, targetSpread: 1e-12 }, { deadlineMs: Date.now() });
     assert.equal(m.rounds, 5);
