@@ -8,9 +8,7 @@
  * model can know: `hwnas verify` reports the drift beside its measurements. They run with the
  * container of int8 weights the profile was measured with.
  */
-import { measuredWeightType, type LatencyProfile, type LinearModel } from '../latency/latencyProfile.js';
-import { runsQuantized } from '../latency/ProfileLatencyModel.js';
-import { layersOf } from '../space/layers.js';
+import { measuredWeightType, type LatencyProfile } from '../latency/latencyProfile.js';
 import { median } from '../util/stats.js';
 import type { BenchRuntime } from './benchRuntime.js';
 import { measureSubnet } from './measureSubnet.js';
@@ -61,22 +59,4 @@ export async function profileDrift(runtime: BenchRuntime, profile: LatencyProfil
   const drift = { profile: path, ...(await retime(quantilePicks(float, count), 'fp32')) };
   const quantized = runtime.bits ? profile.subnets.filter((s) => s.config.wBits !== undefined) : [];
   return quantized.length === 0 ? drift : { ...drift, quantized: await retime(quantilePicks(quantized, count), 'mixed') };
-}
-
-/**
- * `profile` at the machine's speed now (`drift`, measured against it): its float model, fp32
- * subnets and reference scaled by the fp32 ratio, its quantized model and subnets by the
- * quantized ratio (the fp32 one when that was not measured). The models are linear in their
- * weights, so every prediction scales by its group's ratio.
- */
-export function calibratedProfile(profile: LatencyProfile, drift: ProfileDrift): LatencyProfile {
-  const float = drift.ratio ?? 1;
-  const quantized = drift.quantized?.ratio ?? float;
-  const scaled = (m: LinearModel, r: number): LinearModel => ({ ...m, weights: m.weights.map((w) => w * r) });
-  return {
-    ...profile,
-    model: { ...profile.model, float: scaled(profile.model.float, float), ...(profile.model.quantized ? { quantized: scaled(profile.model.quantized, quantized) } : {}) },
-    subnets: profile.subnets.map((s) => ({ ...s, ms: s.ms * (runsQuantized(layersOf(profile.space, s.config), profile.bits) ? quantized : float) })),
-    ...(profile.reference ? { reference: { ...profile.reference, ms: profile.reference.ms * float } } : {}),
-  };
 }

@@ -23,7 +23,6 @@ import { formatLatency } from '../../pipeline/latencyArg.js';
 import { addBackendOption, addDataDirOption, addProfileOption, type CommonOptions, parseIntOption } from '../options.js';
 import { checkTargetModels, parseProfileArgs } from '../../pipeline/profileArgs.js';
 import { adaptForeignProfiles } from '../profileMachineNote.js';
-import { calibrateProfiles } from '../profileCalibration.js';
 import { checkOutputPath } from '../../util/fsErrors.js';
 import { OutputLock } from '../../util/outputLock.js';
 import { startBackend } from '../runtime.js';
@@ -108,10 +107,8 @@ export function registerDemo(program: Command): void {
         throw new Error(`${predictorArtifact.file} encodes no bits, so it is no ${predictorArtifact.what} and cannot score mixed-precision configs: ${predictorArtifact.make}; or run the demo with --quant fp32`);
       }
       // Shipped profiles of another machine are adapted to this one (kept beside --out for the next run).
-      const machineProfiles = await adaptForeignProfiles(resolved, { ...Object.fromEntries(Object.entries(profileArtifacts).map(([t, a]) => [t, shippedPath(a)])), ...given },
+      const profiles = await adaptForeignProfiles(resolved, { ...Object.fromEntries(Object.entries(profileArtifacts).map(([t, a]) => [t, shippedPath(a)])), ...given },
         new Set(Object.keys(given)), join(dirname(resolve(opts.out)), 'profiles'));
-      // ... then put at this machine's speed now.
-      const profiles = await calibrateProfiles(resolved, machineProfiles, join(dirname(resolve(opts.out)), 'profiles'));
       await checkTargetModels(space, resolved, profiles);
       const bases: BudgetBasis[] = opts.maxLatency.length > 0 ? givenBases : await computedBudgets(space, resolved, profiles, kDemoBudgetFractions);
       const runs = demoRuns(targets, opts.maxLatency, bases);

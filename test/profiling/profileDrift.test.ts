@@ -3,10 +3,7 @@ import { join } from 'node:path';
 import { before, describe, it } from 'node:test';
 import type { LatencyProfile } from '../../latency/latencyProfile.js';
 import { profileDevice } from '../../profiling/profileDevice.js';
-import { calibratedProfile, profileDrift } from '../../profiling/profileDrift.js';
-import { ProfileLatencyModel } from '../../latency/ProfileLatencyModel.js';
-import { sampleSubnets } from '../../profiling/subnetSets.js';
-import { layersOf } from '../../space/layers.js';
+import { profileDrift } from '../../profiling/profileDrift.js';
 import { fakeRuntime } from '../fixtures/fakeBenchRuntime.js';
 import { containerRuntime } from '../fixtures/containerBenchRuntime.js';
 import { nanoSpace } from '../fixtures/latencyProfiles.js';
@@ -56,20 +53,5 @@ describe('profileDrift', () => {
 
   it('refuses a runtime other than the profile\'s', async () => {
     await assert.rejects(profileDrift(fakeRuntime({ threads: 2 }), profile, 'p.json'), /p\.json is a profile of ort-cpu:1, not of ort-cpu:2/);
-  });
-
-  it('calibrates a profile to the speed now: every prediction and subnet scaled by its precision group\'s ratio', () => {
-    const drift = { profile: 'p.json', references: 3, flagged: 0, ratio: 0.5, quantized: { references: 3, flagged: 0, ratio: 2 } };
-    const calibrated = calibratedProfile(profile, drift);
-    const lower = (cfg: Parameters<typeof layersOf>[1]) => layersOf(space, cfg);
-    for (const [group, ratio] of [['fp32', 0.5], ['int8', 2]] as const) {
-      const configs = sampleSubnets(space, group, 5, 3);
-      const before = new ProfileLatencyModel(profile, lower).predict(configs);
-      const after = new ProfileLatencyModel(calibrated, lower).predict(configs);
-      before.forEach((ms, i) => assert.ok(Math.abs(after[i] - ratio * ms) < 1e-9 * ms, `${group}: ${after[i]} vs ${ratio} x ${ms}`));
-    }
-    profile.subnets.forEach((s, i) => assert.ok([0.5, 2].some((r) => Math.abs(calibrated.subnets[i].ms - r * s.ms) < 1e-12), `subnet ${i}`));
-    assert.equal(calibrated.reference?.ms, profile.reference === undefined ? undefined : 0.5 * profile.reference.ms);
-    assert.deepEqual(calibratedProfile(profile, { ...drift, ratio: 1, quantized: undefined }).model, profile.model, 'ratio 1 and no quantized ratio: as it was');
   });
 });
