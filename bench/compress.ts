@@ -19,7 +19,9 @@ import { join } from 'node:path';
 import { kCompressMethods, type CompressMethodName } from '../compress/types.js';
 import { schemeByName, type SchemeName } from '../compress/schemes.js';
 import { loadCompressible } from '../compress/network.js';
-import { createTargetModel } from '../latency/targets.js';
+import { createTargetModel, resolveTarget } from '../latency/targets.js';
+import { weightTypeForTarget } from '../profiling/int8Container.js';
+import type { OnnxWeightType } from '../supernet/export/onnx/toOnnx.js';
 import { baselineFiles, parseBaselineNames } from '../pipeline/baselines.js';
 import { measurePolicyProfile, runCompress, type CompressReport } from '../pipeline/compress.js';
 import { markdownTable } from '../pipeline/table.js';
@@ -62,12 +64,15 @@ interface Row {
   latencies: number[];
 }
 
-/** Exports `config` of the checkpoint at `checkpoint` to `path` (fp32, or QDQ int8 when it has bits, as verify does), once. */
-async function exportOnce(checkpoint: string, config: SubnetConfig, path: string, train: Parameters<typeof exportConfig>[2]): Promise<void> {
+/**
+ * Exports `config` of the checkpoint at `checkpoint` to `path` once, as verify does: fp32, or QDQ
+ * int8 when it has bits, its weights in the container the target's profile measured faster.
+ */
+async function exportOnce(checkpoint: string, config: SubnetConfig, path: string, train: Parameters<typeof exportConfig>[2], weightType: OnnxWeightType): Promise<void> {
   if (existsSync(path)) return;
   const { net } = loadSupernet(checkpoint);
   try {
-    await exportConfig(net, config, train, path, { format: exportFormatOf(config), version: kPackageVersion, overwrite: true });
+    await exportConfig(net, config, train, path, { format: exportFormatOf(config), version: kPackageVersion, overwrite: true, weightType });
   } finally {
     net.dispose();
   }
@@ -106,10 +111,11 @@ try {
     network.net.dispose();
   }
   log(`${model}: budget ${budgetMs.toFixed(4)} ms (${fraction} x the original's predicted latency on ${args.target})`);
+  const weightType = weightTypeForTarget(resolveTarget(args.target), profile);
 
   const rows: Row[] = [];
   const originalOnnx = join(out, 'original.onnx');
-  await exportOnce(checkpoint, network.config, originalOnnx, data.train);
+  await exportOnce(checkpoint, network.config, originalOnnx, data.train, weightType);
   rows.push({ label: 'original (fp32)', evaluations: null, seconds: null, predictedMs: budgetMs / fraction, valAccuracy: null, onnx: originalOnnx, testAccuracy: 0, latencies: [] });
   const int8Onnx = join(out, 'original-int8.onnx');
   const int8 = { ...originalConfig, wBits: originalConfig.expands.map(() => 8 as const), aBits: originalConfig.expands.map(() => 8 as const) };
@@ -137,7 +143,7 @@ try {
     }
     const onnx = join(dir, 'chosen.onnx');
     const from = report.chosen.finetuned === null ? join(dir, 'network.ckpt') : join(dir, 'finetune.ckpt');
-    await exportOnce(from, readSearchResult(report.resultsFile!).best.config, onnx, data.train);
+    await exportOnce(from, readSearchResult(report.resultsFile!).best.config, onnx, data.train, weightType);
     rows.push({
       label, evaluations: report.evaluations, seconds: report.seconds, predictedMs: report.chosen.latencyMs,
       valAccuracy: report.chosen.finetuned?.valAccuracy ?? report.chosen.accuracy, onnx, testAccuracy: 0, latencies: [],
@@ -145,7 +151,7 @@ try {
   }
   // Quantization only: the unpruned network with every block at int8, from the first method's policy-space checkpoint.
   if (reports.length > 0) {
-    await exportOnce(join(out, reports[0].method, 'network.ckpt'), int8, int8Onnx, data.train);
+    await exportOnce(join(out, reports[0].method, 'network.ckpt'), int8, int8Onnx, data.train, weightType);
     rows.splice(1, 0, { label: 'original (int8, quantization only)', evaluations: null, seconds: null, predictedMs: null, valAccuracy: null, onnx: int8Onnx, testAccuracy: 0, latencies: [] });
   }
   for (const row of rows) row.testAccuracy = await onnxTestAccuracy(row.onnx, data.test, 10);
