@@ -16,7 +16,6 @@
  * baseline's config fine-tuned from the supernet, a transformer).
  */
 import { existsSync, mkdirSync, writeFileSync } from 'node:fs';
-import os from 'node:os';
 import { join } from 'node:path';
 import { resolveTarget } from '../latency/targets.js';
 import {
@@ -25,11 +24,11 @@ import {
 import { paretoPlotSvg } from '../pipeline/paretoPlot.js';
 import { markdownTable } from '../pipeline/table.js';
 import { measureOnnxOnTarget, onnxTestAccuracy, timingInput } from '../pipeline/verifyConfigs.js';
-import { cpuFlags } from '../profiling/machine.js';
 import { median } from '../util/stats.js';
 import { fashionHybrid } from '../space/defaultSpace.js';
 import { initBackend } from '../supernet/backend/backend.js';
 import { loadFashionMnist } from '../supernet/data/fashionMnist.js';
+import { benchMachine } from './machine.js';
 import { benchArgs, fail, intFlag } from './args.js';
 
 const kName = 'bench:baselines';
@@ -117,8 +116,7 @@ try {
       row.latencies.push(measurement.medianMs);
     }
   }
-  const flags = cpuFlags() ?? [];
-  const machine = `${os.cpus()[0]?.model.trim() ?? 'unknown CPU'}, ${os.availableParallelism()} cores; ${['avx2', 'avx512f', 'avx512_vnni'].map((f) => `${f} ${flags.includes(f) ? 'yes' : 'no'}`).join(', ')}`;
+  const machine = benchMachine();
   const table = markdownTable(
     ['model', 'kind', 'test accuracy', 'MACs', 'params', `${args.target} median ms (min-max over ${rounds} rounds)`],
     rows.map((row) => [

@@ -7,13 +7,12 @@
  *
  * --results are search results files (their best config and space).
  */
-import os from 'node:os';
 import { createBenchRuntime } from '../profiling/benchRuntime.js';
 import { kDefaultSampler } from '../profiling/interleaved.js';
-import { cpuFlags } from '../profiling/machine.js';
 import { measureSubnet, referenceConfig, subnetGraph } from '../profiling/measureSubnet.js';
 import { readSearchResult } from '../pipeline/searchResultFile.js';
 import { median } from '../util/stats.js';
+import { benchMachine } from './machine.js';
 import { benchArgs, fail, intFlag } from './args.js';
 
 const kName = 'bench:beside-reference';
@@ -34,8 +33,7 @@ try {
     return x;
   });
   const runtime = await createBenchRuntime('ort-cpu', threads);
-  const flags = cpuFlags() ?? [];
-  console.log(`machine: ${os.cpus()[0]?.model.trim() ?? 'unknown CPU'}, ${os.availableParallelism()} cores; ${['avx2', 'avx512f', 'avx512_vnni', 'avx_vnni'].map((f) => `${f} ${flags.includes(f) ? 'yes' : 'no'}`).join(', ')}; ort-cpu:${threads}\n`);
+  console.log(`machine: ${benchMachine()}; ort-cpu:${threads}\n`);
   console.log('| results | sample ms | beside the reference, ms (reference) | alone, ms |\n| --- | --- | --- | --- |');
   for (const file of args.results.split(',')) {
     const result = readSearchResult(file);

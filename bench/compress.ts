@@ -14,7 +14,6 @@
  *     [--workers 1] [--out runs/compress-bench]
  */
 import { existsSync, mkdirSync, writeFileSync } from 'node:fs';
-import os from 'node:os';
 import { join } from 'node:path';
 import { kCompressMethods, type CompressMethodName } from '../compress/types.js';
 import { schemeByName, type SchemeName } from '../compress/schemes.js';
@@ -28,7 +27,6 @@ import { markdownTable } from '../pipeline/table.js';
 import { exportFormatOf, measureOnnxOnTarget, onnxTestAccuracy, timingInput } from '../pipeline/verifyConfigs.js';
 import { targetSlug } from '../pipeline/searchOutput.js';
 import { readSearchResult } from '../pipeline/searchResultFile.js';
-import { cpuFlags } from '../profiling/machine.js';
 import { layersOf } from '../space/layers.js';
 import { median } from '../util/stats.js';
 import { kPackageVersion } from '../util/packageRoot.js';
@@ -37,6 +35,7 @@ import { loadFashionMnist } from '../supernet/data/fashionMnist.js';
 import { exportConfig } from '../supernet/export/exportConfig.js';
 import { loadSupernet } from '../supernet/io.js';
 import type { SubnetConfig } from '../space/types.js';
+import { benchMachine } from './machine.js';
 import { benchArgs, fail, intFlag } from './args.js';
 
 const kName = 'bench:compress';
@@ -164,8 +163,7 @@ try {
       row.latencies.push(measurement.medianMs);
     }
   }
-  const flags = cpuFlags() ?? [];
-  const machine = `${os.cpus()[0]?.model.trim() ?? 'unknown CPU'}, ${os.availableParallelism()} cores; ${['avx2', 'avx512f', 'avx512_vnni'].map((f) => `${f} ${flags.includes(f) ? 'yes' : 'no'}`).join(', ')}`;
+  const machine = benchMachine();
   const base = rows[0];
   const pct = (x: number): string => `${(100 * x).toFixed(2)}%`;
   const table = markdownTable(

@@ -2,15 +2,15 @@
  * What timing two onnxruntime sessions in turn does to the second one's time, at 1 and at N
  * intra-op threads: graph A timed back to back (as a deployed model runs), A timed one run right
  * after a run of graph B (as interleaved samples of one run each do), and A timed after B plus
- * `settle` untimed runs of its own. The cases alternate in short blocks, round after round, so that the machine's slow
- * and fast phases hit all of them alike; each case's figure is the median over its blocks.
+ * `settle` untimed runs of its own. The cases alternate in short blocks, round after round, so
+ * that the machine's slow and fast phases hit all of them alike; each case's figure is the
+ * median over its blocks.
  *
  *   npm run bench:session-switch -- --a A.onnx --b B.onnx [--threads 1,2] [--rounds 150] [--settle 2]
  */
-import os from 'node:os';
 import { createSession } from '../profiling/ort.js';
-import { cpuFlags } from '../profiling/machine.js';
 import { median } from '../util/stats.js';
+import { benchMachine } from './machine.js';
 import { benchArgs, fail, intFlag } from './args.js';
 
 const kName = 'bench:session-switch';
@@ -60,8 +60,7 @@ try {
   const rounds = intFlag('rounds', args.rounds, 1);
   const settle = intFlag('settle', args.settle, 1);
   const threadCounts = args.threads.split(',').map((t) => intFlag('threads', t, 1));
-  const flags = cpuFlags() ?? [];
-  console.log(`machine: ${os.cpus()[0]?.model.trim() ?? 'unknown CPU'}, ${os.availableParallelism()} cores; ${['avx2', 'avx512f', 'avx512_vnni', 'avx_vnni'].map((f) => `${f} ${flags.includes(f) ? 'yes' : 'no'}`).join(', ')}`);
+  console.log(`machine: ${benchMachine()}`);
   console.log(`A = ${args.a}, B = ${args.b}; ${rounds} rounds of 20-run blocks per case\n`);
   console.log('| threads | case | A median ms | vs back to back |\n| --- | --- | --- | --- |');
   for (const threads of threadCounts) {

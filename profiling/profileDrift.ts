@@ -3,8 +3,8 @@
  * fp32 subnets (at the quartiles of their measured latency) are timed again now, exactly as the
  * profile timed them, and the median ratio of now to then is the drift; the same again for its
  * quantized subnets, whose drift can differ (measured at 2 threads on 2 cores: a slow phase of
- * the machine ran fp32 subnets 1.06x and QDQ int8 ones 1.85x their profiled time, BENCHMARKS.md). A virtual machine's
- * speed can move by tens of percent with its host's load (see BENCHMARKS.md), which no latency
+ * the machine ran fp32 subnets 1.06x and QDQ int8 ones 1.85x their profiled time,
+ * BENCHMARKS.md). A virtual machine's speed can move by tens of percent with its host's load (see BENCHMARKS.md), which no latency
  * model can know: `hwnas verify` reports the drift beside its measurements. They run with the
  * container of int8 weights the profile was measured with.
  */

@@ -49,7 +49,7 @@ export interface ForeignProfileOptions {
 export function untrustedGroup(profile: LatencyProfile, share: number): string | null {
   for (const [name, g] of Object.entries(profile.adapted?.groups ?? {})) {
     const loo = g.leaveOneOut;
-    if (loo !== undefined && loo.shareWithin10 < share) return `${name} subnets ${(100 * loo.shareWithin10).toFixed(0)}% within +-10% (leave-one-out, ${loo.samples})`;
+    if (loo.shareWithin10 < share) return `${name} subnets ${(100 * loo.shareWithin10).toFixed(0)}% within +-10% (leave-one-out, ${loo.samples})`;
   }
   return null;
 }

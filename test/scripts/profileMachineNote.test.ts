@@ -12,12 +12,17 @@ import { tinyVitSpace } from '../fixtures/vit.js';
 import { nanoSpace, syntheticProfile, writeProfile } from '../fixtures/latencyProfiles.js';
 import { tempDir } from '../fixtures/tempDir.js';
 
+/** A profile of the nano space measured on 'Another CPU', in `dir`; its path. */
+function writeForeignProfile(dir: string): string {
+  const foreign = syntheticProfile(nanoSpace());
+  foreign.machine = { ...foreign.machine, cpuModel: 'Another CPU', cpuFlags: ['avx2', 'fma'] };
+  return writeProfile(join(dir, 'shipped.json'), foreign);
+}
+
 describe('adaptForeignProfiles', () => {
   it('adapts a profile of another machine to this one once, reuses the adaptation, and leaves chosen profiles alone', async () => {
     const dir = tempDir('hwnas-foreign-');
-    const foreign = syntheticProfile(nanoSpace());
-    foreign.machine = { ...foreign.machine, cpuModel: 'Another CPU', cpuFlags: ['avx2', 'fma'] };
-    const path = writeProfile(join(dir, 'shipped.json'), foreign);
+    const path = writeForeignProfile(dir);
     const cache = join(dir, 'profiles');
     const first = await adaptForeignProfiles([resolveTarget('ort-cpu:1')], { 'ort-cpu:1': path }, new Set(), cache, { samples: 3, trustShare: 0 });
     const adapted = join(cache, 'ort-cpu-1.json');
@@ -38,9 +43,7 @@ describe('adaptForeignProfiles', () => {
 describe('adaptForeignProfiles when the adaptation does not hold', () => {
   it('measures a full profile of this machine instead, and reuses it', async () => {
     const dir = tempDir('hwnas-foreign-full-');
-    const foreign = syntheticProfile(nanoSpace());
-    foreign.machine = { ...foreign.machine, cpuModel: 'Another CPU', cpuFlags: ['avx2', 'fma'] };
-    const path = writeProfile(join(dir, 'shipped.json'), foreign);
+    const path = writeForeignProfile(dir);
     const cache = join(dir, 'profiles');
     const sampler = { warmupRuns: 1, minSampleMs: 0, minRounds: 5, maxRounds: 5, targetSpread: 0.5 };
     // No adaptation is trusted at a share above 1.
