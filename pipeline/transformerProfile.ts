@@ -19,7 +19,7 @@ import { checkSampler, kDefaultSampler, type SamplerSettings } from '../profilin
 import { kDefaultEvaluateOptions } from '../profiling/evaluateProfile.js';
 import { measurementNoise, type MeasurementNoise } from '../profiling/measurementNoise.js';
 import { atTypicalSpeed } from '../profiling/measureSubnet.js';
-import { measureSubTransformer, referenceGraph, TransformerGraphCache, type TransformerTiming } from '../profiling/transformer/measureTransformer.js';
+import { measureSubTransformer, TransformerGraphCache, type TransformerTiming } from '../profiling/transformer/measureTransformer.js';
 import { fitTableModel, measureTransformerProfile, type TransformerProfileOptions } from '../profiling/transformer/profileTransformer.js';
 import { kMinFitSamples } from '../profiling/fitProfile.js';
 import { journalPath } from '../profiling/profileDevice.js';
@@ -141,7 +141,7 @@ export async function evaluateTransformerProfile(runtime: BenchRuntime, profile:
   const repeats: number[][] = [];
   const atProfileSpeed = (t: TransformerTiming) => atTypicalSpeed(t.ms, t.refMs, profile.reference.ms);
   try {
-    const reference = await referenceGraph(cache, space, profile.reference.config);
+    const reference = cache.reference(space, profile.reference.config);
     for (const [i, cfg] of configs.entries()) {
       // measureSubTransformer loads the graph anew each call: every repeat is a fresh session.
       const timeOnce = async () => {

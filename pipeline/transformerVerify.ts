@@ -17,7 +17,7 @@ import { loadTransformerProfile, type TransformerProfile } from '../latency/tran
 import type { BenchRuntime } from '../profiling/benchRuntime.js';
 import { kDefaultSampler, type SamplerSettings } from '../profiling/interleaved.js';
 import { atTypicalSpeed } from '../profiling/measureSubnet.js';
-import { measureTransformerGraph, referenceGraph, TransformerGraphCache } from '../profiling/transformer/measureTransformer.js';
+import { measureTransformerGraph, TransformerGraphCache } from '../profiling/transformer/measureTransformer.js';
 import { writeFileAtomic } from '../util/atomicWrite.js';
 import type { TransformerResultFile } from './transformerSearch.js';
 import { onnxTestAccuracy } from './verifyConfigs.js';
@@ -46,13 +46,13 @@ export interface TransformerTimed {
 
 /**
  * Times the ONNX file `onnx` on `runtime` (the profile's target) beside `profile`'s reference
- * SubTransformer (loaded once into `cache`), with the profile's sampler, in interleaved rounds;
+ * SubTransformer (TransformerGraphCache.reference), with the profile's sampler, in interleaved rounds;
  * its median is put at the profile's speed by the reference's time now against its profiled one.
  */
 export async function timeTransformerOnnx(
   runtime: BenchRuntime, profile: TransformerProfile, cache: TransformerGraphCache, onnx: string, sampler: Partial<SamplerSettings> = {},
 ): Promise<TransformerTimed> {
-  const reference = await referenceGraph(cache, profile.space, profile.reference.config);
+  const reference = cache.reference(profile.space, profile.reference.config);
   const { height, width, channels } = profile.space.input;
   const t = await measureTransformerGraph(runtime, { model: readFileSync(onnx), inputShape: [height, width, channels] }, reference,
     { ...kDefaultSampler, ...profile.measurement.sampler, ...sampler }, basename(onnx));

@@ -30,13 +30,23 @@ export async function timeGraph(runtime: BenchRuntime, timed: TimedGraph, settin
  * two alternated sample by sample or in blocks (an idle session's intra-op workers still take
  * the cores; `npm run bench:beside-reference`, BENCHMARKS.md). A deployed model runs alone.
  */
-export async function timeGraphsInterleaved(
+export function timeGraphsInterleaved(
   runtime: BenchRuntime, graphs: readonly TimedGraph[], sampler: SamplerSettings, options: InterleavedOptions = {},
 ): Promise<InterleavedMeasurement> {
-  if (runtime.threads > 1 && graphs.length > 1) return timeGraphsOneByOne(runtime, graphs, sampler, options);
+  return timeLoadersInterleaved(runtime.threads, graphs.map((g) => () => withMeasurementLock(() => runtime.load(g))), sampler, options);
+}
+
+/** Loads a graph for timing (under the measurement lock); release it when done. */
+export type GraphLoader = () => Promise<LoadedGraph>;
+
+/** timeGraphsInterleaved for graphs given by their loaders, on a runtime of `threads` intra-op threads. */
+export async function timeLoadersInterleaved(
+  threads: number, loaders: readonly GraphLoader[], sampler: SamplerSettings, options: InterleavedOptions = {},
+): Promise<InterleavedMeasurement> {
+  if (threads > 1 && loaders.length > 1) return timeOneByOne(loaders, sampler, options);
   const loaded: LoadedGraph[] = [];
   try {
-    for (const g of graphs) loaded.push(await withMeasurementLock(() => runtime.load(g)));
+    for (const load of loaders) loaded.push(await load());
     return await measureInterleaved(loaded.map((l) => () => l.run()), sampler, options);
   } finally {
     for (const l of loaded) await l.release();
@@ -44,13 +54,11 @@ export async function timeGraphsInterleaved(
 }
 
 /** Each graph alone, in turn (see timeGraphsInterleaved); the caller's spread over all of them at the end. */
-async function timeGraphsOneByOne(
-  runtime: BenchRuntime, graphs: readonly TimedGraph[], sampler: SamplerSettings, options: InterleavedOptions,
-): Promise<InterleavedMeasurement> {
+async function timeOneByOne(loaders: readonly GraphLoader[], sampler: SamplerSettings, options: InterleavedOptions): Promise<InterleavedMeasurement> {
   const { spreadOf, ...rest } = options;
   const each: InterleavedMeasurement[] = [];
-  for (const g of graphs) {
-    const loaded = await withMeasurementLock(() => runtime.load(g));
+  for (const load of loaders) {
+    const loaded = await load();
     try {
       each.push(await measureInterleaved([() => loaded.run()], sampler, rest));
     } finally {

@@ -3,7 +3,8 @@
  * (interleaved.ts: interleaved rounds, batched samples, medians and their standard errors,
  * bounded rounds, noisy measurements kept with their spread): a part against its baseline
  * beside the reference SubTransformer (as measurePart.ts does), and whole SubTransformers
- * beside the reference (as measureSubnet.ts does).
+ * beside the reference (as measureSubnet.ts does: one session alive at a time on a
+ * multi-threaded runtime, timeGraph.ts).
  */
 import type { TransformerConfig, TransformerSpace } from '../../space/transformer/types.js';
 import { transformerConfigKey } from '../../space/transformer/configs.js';
@@ -11,6 +12,7 @@ import type { TransformerPart } from '../../latency/transformer/transformerParts
 import type { BenchRuntime, LoadedGraph } from '../benchRuntime.js';
 import { measureInterleaved, type GraphTiming, type SamplerSettings } from '../interleaved.js';
 import { withMeasurementLock } from '../measure.js';
+import { timeLoadersInterleaved, type GraphLoader } from '../timeGraph.js';
 import { baselineGraph, randomPartGraph, subTransformerGraph, type OnnxGraph } from './transformerGraphs.js';
 
 export interface TransformerTiming {
@@ -51,15 +53,33 @@ export class TransformerGraphCache {
     return graph;
   }
 
+  /**
+   * The reference SubTransformer `config` as whole-graph timing loads it: on one thread the one
+   * cached session (its speed is the scale of every measurement); on several a fresh session each
+   * time, so that no idle session is alive while another graph is timed (timeGraph.ts).
+   */
+  reference(space: TransformerSpace, config: TransformerConfig): GraphLoader {
+    if (this.runtime.threads > 1) return () => loadOnnxGraph(this.runtime, referenceOnnx(space, config));
+    return async () => {
+      const cached = await referenceGraph(this, space, config);
+      return { run: () => cached.run(), release: async () => undefined };
+    };
+  }
+
   async release(): Promise<void> {
     for (const g of this.loaded.values()) await g.release();
     this.loaded.clear();
   }
 }
 
-/** The reference SubTransformer of a profile: loaded once into `cache`. */
+/** The graph of a profile's reference SubTransformer (fixed weights). */
+function referenceOnnx(space: TransformerSpace, reference: TransformerConfig): OnnxGraph {
+  return subTransformerGraph(space, reference, 424_242);
+}
+
+/** The reference SubTransformer of a profile, loaded once into `cache` (the parts are timed beside it). */
 export function referenceGraph(cache: TransformerGraphCache, space: TransformerSpace, reference: TransformerConfig): Promise<LoadedGraph> {
-  return cache.get('reference', () => subTransformerGraph(space, reference, 424_242));
+  return cache.get('reference', () => referenceOnnx(space, reference));
 }
 
 /** Times `part` against its baseline, beside the reference; `deadlineMs` bounds its extra rounds. */
@@ -81,21 +101,16 @@ export async function measureTransformerPart(
 
 /** Times the whole SubTransformer `cfg` (seeded random weights) beside the reference; `deadlineMs` bounds its extra rounds. */
 export function measureSubTransformer(
-  runtime: BenchRuntime, space: TransformerSpace, cfg: TransformerConfig, reference: LoadedGraph, sampler: SamplerSettings, deadlineMs?: number,
+  runtime: BenchRuntime, space: TransformerSpace, cfg: TransformerConfig, reference: GraphLoader, sampler: SamplerSettings, deadlineMs?: number,
 ): Promise<TransformerTiming> {
   return measureTransformerGraph(runtime, subTransformerGraph(space, cfg), reference, sampler, transformerConfigKey(cfg), deadlineMs);
 }
 
-/** Times a whole-SubTransformer graph (e.g. an exported model) beside the reference. */
+/** Times a whole-SubTransformer graph (e.g. an exported model, loaded anew) beside the reference. */
 export async function measureTransformerGraph(
-  runtime: BenchRuntime, graph: OnnxGraph, reference: LoadedGraph, sampler: SamplerSettings, label: string, deadlineMs?: number,
+  runtime: BenchRuntime, graph: OnnxGraph, reference: GraphLoader, sampler: SamplerSettings, label: string, deadlineMs?: number,
 ): Promise<TransformerTiming> {
-  const loaded = await loadOnnxGraph(runtime, graph);
   const spreadOf = (t: readonly GraphTiming[]) => t[0].seMs / t[0].medianMs;
-  try {
-    const m = await measureInterleaved([() => loaded.run(), () => reference.run()], sampler, { spreadOf, deadlineMs, label });
-    return { ms: m.timings[0].medianMs, refMs: m.timings[1].medianMs, spread: m.spread, noisy: m.noisy, rounds: m.rounds, seconds: m.seconds };
-  } finally {
-    await loaded.release();
-  }
+  const m = await timeLoadersInterleaved(runtime.threads, [() => loadOnnxGraph(runtime, graph), reference], sampler, { spreadOf, deadlineMs, label });
+  return { ms: m.timings[0].medianMs, refMs: m.timings[1].medianMs, spread: m.spread, noisy: m.noisy, rounds: m.rounds, seconds: m.seconds };
 }

@@ -94,15 +94,16 @@ export async function measureTransformerProfile(runtime: BenchRuntime, space: Tr
     o.onProgress?.(++done, total);
   };
   try {
-    const reference = await referenceGraph(cache, space, refConfig);
+    const partReference = await referenceGraph(cache, space, refConfig);
     for (const part of variants.filter((v) => !partsDone.has(v.key))) {
       const started = Date.now();
-      const t = await measureTransformerPart(runtime, cache, space, part, reference, sampler, clock.deadline(started));
+      const t = await measureTransformerPart(runtime, cache, space, part, partReference, sampler, clock.deadline(started));
       step(started, { type: 'part', key: part.key, ms: t.ms, partMs: t.partMs as number, baselineMs: t.baselineMs as number, refMs: t.refMs, spread: t.spread, rounds: t.rounds, noisy: t.noisy, seconds: t.seconds });
     }
+    if (runtime.threads > 1) await cache.release(); // no idle session alive while whole SubTransformers are timed
     for (const config of configs.filter((c) => !subnetsDone.has(transformerConfigKey(c)))) {
       const started = Date.now();
-      const t = await measureSubTransformer(runtime, space, config, reference, sampler, clock.deadline(started));
+      const t = await measureSubTransformer(runtime, space, config, cache.reference(space, refConfig), sampler, clock.deadline(started));
       step(started, { type: 'subnet', group: 'fp32', key: transformerConfigKey(config), config, ms: t.ms, refMs: t.refMs, spread: t.spread, rounds: t.rounds, noisy: t.noisy, seconds: t.seconds });
     }
     const parts = variants.map((v) => partsDone.get(v.key) as PartEntry);
