@@ -1,4 +1,4 @@
-/** `hwnas export` of a SubTransformer from a SuperTransformer checkpoint (fp32 ONNX, or its encoder dynamically quantized to int8). */
+/** `hwnas export` of a SubTransformer from a SuperTransformer checkpoint (fp32 ONNX, its encoder dynamically quantized to int8, or a tfjs graph-model folder). */
 import { loadSuperTransformer, resolveTransformerConfig } from '../../supernet/transformer/io.js';
 import { exportTransformer, TRANSFORMER_EXPORT_FORMATS, type TransformerExportFormat } from '../../supernet/transformer/exportTransformer.js';
 import { kPackageVersion } from '../runtime.js';
@@ -14,7 +14,7 @@ export interface TransformerExportArgs {
 /** Writes the SubTransformer `args.config` of the checkpoint and prints what was written. */
 export function exportTransformerCommand(args: TransformerExportArgs, human: (n: number, unit?: string) => string): void {
   if (!(TRANSFORMER_EXPORT_FORMATS as readonly string[]).includes(args.format)) {
-    throw new Error(`${args.checkpoint} is a SuperTransformer: SubTransformers export as ${TRANSFORMER_EXPORT_FORMATS.join(' or ')} so far; pass one of them as --format (got --format ${args.format})`);
+    throw new Error(`${args.checkpoint} is a SuperTransformer: SubTransformers export as ${TRANSFORMER_EXPORT_FORMATS.join(', ')}; pass one of them as --format (got --format ${args.format})`);
   }
   const { net, meta } = loadSuperTransformer(args.checkpoint);
   try {

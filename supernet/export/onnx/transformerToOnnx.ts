@@ -183,16 +183,22 @@ export function encodeTransformerGraph(g: TransformerGraph, name: string, input:
   });
 }
 
-/** Serialised fp32 ONNX model of SubTransformer `cfg` of `space` with `weights` (see extract.ts). */
-export function transformerToOnnx(space: TransformerSpace, cfg: TransformerConfig, weights: SubTransformerWeights, info: TransformerOnnxOptions = {}): Uint8Array {
+/** The nodes of SubTransformer `cfg` of `space` with `weights`, from input `images` to output `logits`; `int8`: see above. */
+export function buildTransformerGraph(space: TransformerSpace, cfg: TransformerConfig, weights: SubTransformerWeights, int8: boolean | undefined): TransformerGraph {
   const g = new TransformerGraph(weights);
-  const layer = linearOf(g, info.int8);
-  const { height: h, width: w, channels: c, classes } = space.input;
+  const layer = linearOf(g, int8);
   let x = patchEmbedding(g, space, cfg.embedDim, kOnnxInputName);
   for (let i = 0; i < cfg.depth; i++) {
     x = attentionBlock(g, space, x, i, cfg.heads[i], layer);
     x = mlpBlock(g, x, i, layer);
   }
   classifierHead(g, space, cfg.embedDim, x, kOnnxOutputName);
+  return g;
+}
+
+/** Serialised fp32 ONNX model of SubTransformer `cfg` of `space` with `weights` (see extract.ts). */
+export function transformerToOnnx(space: TransformerSpace, cfg: TransformerConfig, weights: SubTransformerWeights, info: TransformerOnnxOptions = {}): Uint8Array {
+  const { height: h, width: w, channels: c, classes } = space.input;
+  const g = buildTransformerGraph(space, cfg, weights, info.int8);
   return encodeTransformerGraph(g, 'subtransformer', valueInfo(kOnnxInputName, ['batch', h, w, c]), valueInfo(kOnnxOutputName, ['batch', classes]), info);
 }

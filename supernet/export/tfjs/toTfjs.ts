@@ -12,7 +12,7 @@ export const kTfjsWeightsFile = 'weights.bin';
 export const kTfjsInputName = 'images';
 export const kTfjsOutputName = 'logits';
 
-type AttrValue = Record<string, unknown>;
+export type AttrValue = Record<string, unknown>;
 interface TfNode {
   name: string;
   op: string;
@@ -34,11 +34,12 @@ export interface TfjsModelJson {
   userDefinedMetadata?: Record<string, unknown>;
 }
 
-const b64 = (s: string): AttrValue => ({ s: Buffer.from(s).toString('base64') });
-const intList = (values: number[]): AttrValue => ({ list: { i: values.map(String) } });
-const dtFloat: AttrValue = { type: 'DT_FLOAT' };
+export const b64 = (s: string): AttrValue => ({ s: Buffer.from(s).toString('base64') });
+export const intList = (values: number[]): AttrValue => ({ list: { i: values.map(String) } });
+export const dtFloat: AttrValue = { type: 'DT_FLOAT' };
 
-class TfGraph {
+/** A TensorFlow GraphDef under construction: nodes, weight specs and the weights' bytes in order. */
+export class TfGraph {
   readonly nodes: TfNode[] = [];
   readonly specs: WeightSpec[] = [];
   readonly chunks: Uint8Array[] = [];
@@ -54,6 +55,11 @@ class TfGraph {
     });
     this.specs.push({ name, shape, dtype });
     this.chunks.push(new Uint8Array(data.buffer, data.byteOffset, data.byteLength).slice());
+    return name;
+  }
+
+  placeholder(name: string, shape: number[]): string {
+    this.nodes.push({ name, op: 'Placeholder', attr: { dtype: dtFloat, shape: { shape: { dim: shape.map((d) => ({ size: String(d) })) } } } });
     return name;
   }
 
@@ -113,13 +119,15 @@ class TfGraph {
 export function toTfjs(graph: DeployGraph, metadata: Record<string, unknown> = {}, version = ''): { modelJson: TfjsModelJson; weights: Uint8Array } {
   const g = new TfGraph();
   const [h, w, c] = graph.inputShape;
-  g.nodes.push({
-    name: kTfjsInputName, op: 'Placeholder',
-    attr: { dtype: dtFloat, shape: { shape: { dim: [-1, h, w, c].map((d) => ({ size: String(d) })) } } },
-  });
+  g.placeholder(kTfjsInputName, [-1, h, w, c]);
   g.op(graph.input, 'Identity', [kTfjsInputName]);
   for (const op of graph.ops) g.add(op);
   g.op(kTfjsOutputName, 'Squeeze', [graph.output], { squeeze_dims: intList([1, 2]) });
+  return assembleTfjs(g, metadata, version);
+}
+
+/** The graph model of the finished graph `g` (its input placeholder and output node written). */
+export function assembleTfjs(g: TfGraph, metadata: Record<string, unknown>, version: string): { modelJson: TfjsModelJson; weights: Uint8Array } {
   const total = g.chunks.reduce((n, ch) => n + ch.length, 0);
   const weights = new Uint8Array(total);
   let offset = 0;

@@ -148,6 +148,6 @@ describe('ONNX export of SubTransformers, run by onnxruntime against tfjs (real 
     exportTransformer(net, smallestTransformer(fashionVit), path);
     assert.throws(() => exportTransformer(net, smallestTransformer(fashionVit), path), /twice\.onnx already exists: choose another --out, or pass --force to replace it/);
     assert.ok(exportTransformer(net, smallestTransformer(fashionVit), path, { overwrite: true }).bytes > 0);
-    assert.throws(() => exportTransformer(net, smallestTransformer(fashionVit), join(dir, 'web'), { format: 'tfjs' as 'onnx' }), /options\.format must be one of onnx, onnx-int8 for a SubTransformer \(got 'tfjs'\)/);
+    assert.throws(() => exportTransformer(net, smallestTransformer(fashionVit), join(dir, 'web'), { format: 'tflite' as 'onnx' }), /options\.format must be one of onnx, onnx-int8, tfjs for a SubTransformer \(got 'tflite'\)/);
   });
 });
