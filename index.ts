@@ -20,7 +20,7 @@
  *   TransformerTableModel, loadTransformerProfile, TransformerLatencyMlp, profileTransformerDevice,
  *   evaluateTransformerProfile), accuracy predictor (TransformerEncoder,
  *   TransformerAccuracyPredictor, collectTransformers), search (TransformerEvolutionFinder,
- *   runTransformerSearch, verifyTransformerResults, timeTransformerOnnx) and the demo's job
+ *   runTransformerSearch, verifyTransformerResults, timeTransformerExport) and the demo's job
  *   (transformerBudgets, searchAndVerifyTransformers)
  * - compression of a trained network: compress/index.ts (its policy space and problem, AMC,
  *   Galen, Condensa, the l1/l2 surrogate, evolution) and the job runCompress
@@ -94,7 +94,7 @@ export { collectTransformers, loadTransformerDataset } from './predictors/collec
 export { TransformerEvolutionFinder, type TransformerFitness } from './evolution/TransformerEvolutionFinder.js';
 export { profileTransformerDevice, evaluateTransformerProfile, transformerLatencyModel } from './pipeline/transformerProfile.js';
 export { runTransformerSearch, readTransformerResult } from './pipeline/transformerSearch.js';
-export { verifyTransformerResults, timeTransformerOnnx } from './pipeline/transformerVerify.js';
+export { verifyTransformerResults, timeTransformerExport } from './pipeline/transformerVerify.js';
 export { transformerBudgets, searchAndVerifyTransformers } from './pipeline/transformerDemo.js';
 export type { TrainingNet, NetSpace } from './supernet/train/trainingNet.js';
 export * from './compress/index.js';

@@ -4,7 +4,7 @@
  * largest SubTransformer's predicted latency there, the chosen configs verified as the demo
  * verifies them (pipeline/transformerDemo.ts: exported, test accuracy in onnxruntime, timed on
  * their own target beside its profile's reference); then each exported model is timed on every
- * other target with the same harness (timeTransformerOnnx: rounds alternating with that
+ * other target with the same harness (timeTransformerExport: rounds alternating with that
  * target's reference, put at that profile's speed), so that every column compares the configs
  * as each target runs them.
  */
@@ -29,7 +29,7 @@ import {
   checkTransformerSetup, checkTransformerTargets, runtimePool, searchAndVerifyTransformers, transformerBudgets, transformerProfileInputs,
   type TransformerDemoJob, type TransformerRunResult, type TransformerSetup,
 } from '../pipeline/transformerDemo.js';
-import { timeTransformerOnnx, type TransformerTimed } from '../pipeline/transformerVerify.js';
+import { timeTransformerExport, type TransformerTimed } from '../pipeline/transformerVerify.js';
 import { describeMachine } from '../pipeline/verifyReport.js';
 import { type SearchBenchSettings, writeBenchJson } from './searchBench.js';
 import { ownBest, specialiseMarkdown, type SpecialiseColumn, type SpecialiseRow } from './specialiseTable.js';
@@ -88,7 +88,7 @@ export async function transformerSpecialise(job: TransformerSpecialiseJob, dir: 
     try {
       for (const row of rows.filter((r) => r.searchedFor !== target)) {
         const { verifyDir, row: verified } = row.result;
-        row.measured[target] = await timeTransformerOnnx(runtime, profile, cache, join(dir, verifyDir, verified.onnx), job.sampler);
+        row.measured[target] = await timeTransformerExport(runtime, profile, cache, { onnx: join(dir, verifyDir, verified.onnx), tfjs: join(dir, verifyDir, verified.tfjs) }, job.sampler);
         job.onStep?.(`${row.searchedFor}'s config on ${target}: ${row.measured[target].measuredMs.toPrecision(3)} ms${row.measured[target].noisy ? ' (noisy)' : ''}`);
       }
     } finally {

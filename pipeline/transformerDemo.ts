@@ -30,13 +30,16 @@ import { verifyTransformerResults, type TransformerVerifyRow } from './transform
 /** The kind of the profiles' latency model the demo searches with (the part table and its overhead fit). */
 export const kTransformerDemoLatencyKind: TransformerLatencyKind = 'table';
 
-/** Refuses targets a SubTransformer cannot be searched for: its profiles time ONNX graphs, on ort-cpu only. `flag` names them. */
+/** Measured targets whose runtimes run SubTransformer graphs: ONNX in onnxruntime, tfjs graph models in tfjs. */
+export const kTransformerTargets: readonly string[] = Object.freeze(['ort-cpu', 'tfjs-wasm', 'tfjs-node']);
+
+/** Refuses targets a SubTransformer cannot be searched for: its profiles are measured, on kTransformerTargets. `flag` names them. */
 export function checkTransformerTargets(targets: readonly ResolvedTarget[], flag = '--target'): void {
   for (const t of targets) {
-    if (t.kind === 'measured' && t.name === 'ort-cpu') continue;
+    if (t.kind === 'measured' && kTransformerTargets.includes(t.name)) continue;
     throw new Error(
-      `${flag} ${t.given}: SubTransformers are searched and timed on measured ort-cpu targets only (their latency profiles time ONNX graphs in onnxruntime): ` +
-        `give ort-cpu:THREADS targets, e.g. ${kDemoTargets.join(' and ')}`,
+      `${flag} ${t.given}: SubTransformers are searched and timed on measured targets that run their graphs only (${kTransformerTargets.join(', ')}): ` +
+        `give such targets, e.g. ${kDemoTargets.join(' and ')}`,
     );
   }
 }

@@ -68,6 +68,7 @@ function configSection(space: TransformerSpace, r: TransformerRunResult): string
     `- latency: predicted ${formatLatency(row.predictedMs, 'ms')}, measured ${formatLatency(row.measuredMs, 'ms')} at the profile's speed ` +
       `(${formatLatency(row.rawMs, 'ms')} as timed)${row.noisy ? ', NOISY: the spread stayed above the target after the last round' : ''}`,
     `- files: [${run.file}](search/${run.file}), [${row.onnx}](${r.verifyDir}/${row.onnx}) (fp32 ONNX, ${(row.bytes / 1024).toFixed(1)} KB), ` +
+      `[${row.tfjs}/](${r.verifyDir}/${row.tfjs}) (the same model as a tfjs graph-model folder), ` +
       `[verify.json](${r.verifyDir}/verify.json), [Pareto plot](search/pareto-${targetSlug(run.target)}.svg)`,
     '',
     '```json',
@@ -114,9 +115,9 @@ export function transformerDemoJson(r: TransformerDemoReport): string {
     space: r.space, supernet: r.supernet, supernetSteps: r.supernetSteps, predictor: r.predictor, latencyKind: r.latencyKind,
     profiles: r.profiles, machine: r.machine, search: r.search, budgets: r.budgets, testImages: r.testImages,
     runs: r.results.map((x) => {
-      const { onnx, ...row } = x.row;
+      const { onnx, tfjs, ...row } = x.row;
       return {
-        target: x.run.target, budget: x.run.max, results: `search/${x.run.file}`, model: `${x.verifyDir}/${onnx}`,
+        target: x.run.target, budget: x.run.max, results: `search/${x.run.file}`, model: `${x.verifyDir}/${onnx}`, tfjsModel: `${x.verifyDir}/${tfjs}`,
         ...row, macs: transformerCost(r.space, row.config).macs, errorPercent: errorPercent(x),
       };
     }),

@@ -1,9 +1,10 @@
 /**
  * Verifying what a transformer search chose: each chosen SubTransformer exported from the
- * SuperTransformer checkpoint as fp32 ONNX (exportTransformer), timed on the profile's target
- * beside the profile's reference SubTransformer (so its time is put at the profile's speed, as
- * `hwnas profile --evaluate` does), and its test accuracy measured on the exported model in
- * onnxruntime, as the CNN verify does (verifyConfigs.ts).
+ * SuperTransformer checkpoint as fp32 ONNX and as a tfjs graph-model folder (exportTransformer;
+ * the two compute the same logits), timed on the profile's target - the ONNX file in onnxruntime,
+ * the folder in tfjs - beside the profile's reference SubTransformer (so its time is put at the
+ * profile's speed, as `hwnas profile --evaluate` does), and its test accuracy measured on the
+ * exported ONNX model in onnxruntime, as the CNN verify does (verifyConfigs.ts).
  * verify.json holds predicted against measured, per chosen config.
  */
 import { readFileSync } from 'node:fs';
@@ -19,6 +20,7 @@ import { kDefaultSampler, type SamplerSettings } from '../profiling/interleaved.
 import { atTypicalSpeed } from '../profiling/measureSubnet.js';
 import { measureTransformerGraph, TransformerGraphCache } from '../profiling/transformer/measureTransformer.js';
 import { writeFileAtomic } from '../util/atomicWrite.js';
+import { readTfjsModel } from '../supernet/export/tfjs/toTfjs.js';
 import type { TransformerResultFile } from './transformerSearch.js';
 import { onnxTestAccuracy } from './verifyConfigs.js';
 
@@ -26,6 +28,8 @@ export interface TransformerVerifyRow {
   config: TransformerConfig;
   /** The exported file's name inside the output folder (the folder is built under another name, then renamed). */
   onnx: string;
+  /** The same SubTransformer as a tfjs graph-model folder, beside it. */
+  tfjs: string;
   bytes: number;
   predictedAccuracy: number;
   testAccuracy: number;
@@ -44,18 +48,25 @@ export interface TransformerTimed {
   noisy: boolean;
 }
 
+/** The files of one exported SubTransformer: fp32 ONNX, and the tfjs folder of the same graph. */
+export interface TransformerExports {
+  onnx: string;
+  tfjs: string;
+}
+
 /**
- * Times the ONNX file `onnx` on `runtime` (the profile's target) beside `profile`'s reference
+ * Times the export `files` on `runtime` (the profile's target: the ONNX file on onnxruntime, the tfjs folder on tfjs) beside `profile`'s reference
  * SubTransformer (TransformerGraphCache.reference), with the profile's sampler, in interleaved rounds;
  * its median is put at the profile's speed by the reference's time now against its profiled one.
  */
-export async function timeTransformerOnnx(
-  runtime: BenchRuntime, profile: TransformerProfile, cache: TransformerGraphCache, onnx: string, sampler: Partial<SamplerSettings> = {},
+export async function timeTransformerExport(
+  runtime: BenchRuntime, profile: Pick<TransformerProfile, 'space' | 'reference' | 'measurement'>, cache: TransformerGraphCache, files: TransformerExports,
+  sampler: Partial<SamplerSettings> = {},
 ): Promise<TransformerTimed> {
   const reference = cache.reference(profile.space, profile.reference.config);
   const { height, width, channels } = profile.space.input;
-  const t = await measureTransformerGraph(runtime, { model: readFileSync(onnx), inputShape: [height, width, channels] }, reference,
-    { ...kDefaultSampler, ...profile.measurement.sampler, ...sampler }, basename(onnx));
+  const graph = { model: readFileSync(files.onnx), inputShape: [height, width, channels], tfjs: () => readTfjsModel(files.tfjs) };
+  const t = await measureTransformerGraph(runtime, graph, reference, { ...kDefaultSampler, ...profile.measurement.sampler, ...sampler }, basename(files.onnx));
   return { measuredMs: atTypicalSpeed(t.ms, t.refMs, profile.reference.ms), rawMs: t.ms, noisy: t.noisy };
 }
 
@@ -72,12 +83,13 @@ export async function verifyTransformerResults(
   const rows: TransformerVerifyRow[] = [];
   try {
     for (const s of chosen) {
-      const file = `${transformerConfigKey(s.config)}.onnx`;
-      const onnx = join(dir, file);
-      const exported = exportTransformer(net, s.config, onnx, { overwrite: true });
-      const timed = await timeTransformerOnnx(runtime, profile, cache, onnx, sampler);
+      const key = transformerConfigKey(s.config);
+      const files = { onnx: join(dir, `${key}.onnx`), tfjs: join(dir, `${key}.tfjs`) };
+      const exported = exportTransformer(net, s.config, files.onnx, { overwrite: true });
+      exportTransformer(net, s.config, files.tfjs, { format: 'tfjs', overwrite: true });
+      const timed = await timeTransformerExport(runtime, profile, cache, files, sampler);
       rows.push({
-        config: s.config, onnx: file, bytes: exported.bytes, predictedAccuracy: s.accuracy, testAccuracy: await onnxTestAccuracy(onnx, test, net.space.input.classes),
+        config: s.config, onnx: basename(files.onnx), tfjs: basename(files.tfjs), bytes: exported.bytes, predictedAccuracy: s.accuracy, testAccuracy: await onnxTestAccuracy(files.onnx, test, net.space.input.classes),
         predictedMs: s.latency, ...timed,
       });
     }

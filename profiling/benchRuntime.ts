@@ -6,6 +6,7 @@
  */
 import type { TimedGraph } from './partGraph.js';
 import type { OnnxWeightType } from '../supernet/export/onnx/toOnnx.js';
+import type { TfjsModel } from '../supernet/export/tfjs/toTfjs.js';
 
 export interface LoadedGraph {
   /** One inference of one image; resolves when the output is available. */
@@ -28,6 +29,11 @@ export interface BenchRuntime {
    * a fresh, uncached session), so re-loading a model re-measures its session's speed too.
    */
   loadOnnx?(model: Uint8Array, inputShape: readonly number[]): Promise<LoadedGraph>;
+  /**
+   * A tfjs graph model with one float input of `[1, ...inputShape]` (tfjs runtimes); what
+   * transformer profiles time there, loaded anew each call.
+   */
+  loadTfjs?(model: TfjsModel, inputShape: readonly number[]): Promise<LoadedGraph>;
   /**
    * The same runtime storing quantized weights in another container (runtimes that have a
    * choice: ort-cpu); int8Container.ts measures which one this machine runs faster.

@@ -6,19 +6,23 @@
  */
 import { initBackend } from '../supernet/backend/backend.js';
 import { tf } from '../supernet/backend/tf.js';
-import { toTfjs } from '../supernet/export/tfjs/toTfjs.js';
+import { toTfjs, type TfjsModel } from '../supernet/export/tfjs/toTfjs.js';
 import { benchInput, type BenchRuntime, type LoadedGraph } from './benchRuntime.js';
 import type { TimedGraph } from './partGraph.js';
 
 /** The graph model's artifacts; a part whose output is not 1x1 ends in Identity instead of Squeeze. */
-function artifacts(timed: TimedGraph): tf.io.ModelArtifacts {
-  const { modelJson, weights } = toTfjs(timed.graph);
+function partArtifacts(timed: TimedGraph): tf.io.ModelArtifacts {
+  const model = toTfjs(timed.graph);
   const [h, w] = timed.outputShape;
   if (h !== 1 || w !== 1) {
-    const last = modelJson.modelTopology.node[modelJson.modelTopology.node.length - 1];
+    const last = model.modelJson.modelTopology.node[model.modelJson.modelTopology.node.length - 1];
     last.op = 'Identity';
     last.attr = { T: { type: 'DT_FLOAT' } };
   }
+  return artifacts(model);
+}
+
+function artifacts({ modelJson, weights }: TfjsModel): tf.io.ModelArtifacts {
   return {
     modelTopology: modelJson.modelTopology as unknown as tf.io.ModelArtifacts['modelTopology'],
     weightSpecs: modelJson.weightsManifest.flatMap((g) => g.weights),
@@ -38,26 +42,30 @@ export async function tfjsRuntime(target: 'tfjs-wasm' | 'tfjs-node', threads: nu
   if (info.threads !== threads) {
     throw new Error(`${target} runs ${info.threads} threads, not the ${threads} asked for: thread counts are fixed when the backend first loads`);
   }
+  const loadArtifacts = async (model: tf.io.ModelArtifacts, inputShape: readonly number[]): Promise<LoadedGraph> => {
+    const graph = await tf.loadGraphModel(tf.io.fromMemory(model));
+    const x = tf.tensor(benchInput(inputShape), [1, ...inputShape]);
+    return {
+      async run() {
+        const y = graph.execute(x) as tf.Tensor;
+        await y.data();
+        y.dispose();
+      },
+      async release() {
+        x.dispose();
+        graph.dispose();
+      },
+    };
+  };
   return {
     target,
     threads,
     runtime: { name: target === 'tfjs-wasm' ? 'tfjs-backend-wasm' : 'tfjs-node', version: info.version },
     bits: false,
-    async load(timed: TimedGraph): Promise<LoadedGraph> {
+    load(timed: TimedGraph): Promise<LoadedGraph> {
       if (timed.graph.quantized) throw new Error(`${target} runs float graphs: build the graph without bits`);
-      const model = await tf.loadGraphModel(tf.io.fromMemory(artifacts(timed)));
-      const x = tf.tensor4d(benchInput(timed.graph.inputShape), [1, ...timed.graph.inputShape]);
-      return {
-        async run() {
-          const y = model.execute(x) as tf.Tensor;
-          await y.data();
-          y.dispose();
-        },
-        async release() {
-          x.dispose();
-          model.dispose();
-        },
-      };
+      return loadArtifacts(partArtifacts(timed), timed.graph.inputShape);
     },
+    loadTfjs: (model: TfjsModel, inputShape: readonly number[]) => loadArtifacts(artifacts(model), inputShape),
   };
 }

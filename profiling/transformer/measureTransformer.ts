@@ -13,7 +13,7 @@ import type { BenchRuntime, LoadedGraph } from '../benchRuntime.js';
 import { measureInterleaved, type GraphTiming, type SamplerSettings } from '../interleaved.js';
 import { withMeasurementLock } from '../measure.js';
 import { timeLoadersInterleaved, type GraphLoader } from '../timeGraph.js';
-import { baselineGraph, randomPartGraph, subTransformerGraph, type OnnxGraph } from './transformerGraphs.js';
+import { baselineGraph, randomPartGraph, subTransformerGraph, type ModelGraph } from './transformerGraphs.js';
 
 export interface TransformerTiming {
   /** The part's own time (part minus baseline), or the whole SubTransformer's, ms. */
@@ -30,13 +30,17 @@ export interface TransformerTiming {
   baselineMs?: number;
 }
 
-/** Loads ONNX graphs on a runtime that runs them; refuses one that does not, naming the fix. */
-export async function loadOnnxGraph(runtime: BenchRuntime, graph: OnnxGraph): Promise<LoadedGraph> {
-  if (runtime.loadOnnx === undefined) {
-    throw new Error(`target ${runtime.target} cannot run the ONNX graphs a transformer profile times: profile a transformer space on ort-cpu (--target ort-cpu:THREADS)`);
+/** Loads a graph as the runtime runs it: ONNX on onnxruntime, the tfjs graph model on tfjs; refuses a runtime that runs neither, naming the fix. */
+export async function loadModelGraph(runtime: BenchRuntime, graph: ModelGraph): Promise<LoadedGraph> {
+  if (runtime.loadOnnx !== undefined) {
+    const load = runtime.loadOnnx.bind(runtime);
+    return withMeasurementLock(() => load(graph.model, graph.inputShape));
   }
-  const load = runtime.loadOnnx.bind(runtime);
-  return withMeasurementLock(() => load(graph.model, graph.inputShape));
+  if (runtime.loadTfjs !== undefined && graph.tfjs !== undefined) {
+    const [load, model] = [runtime.loadTfjs.bind(runtime), graph.tfjs()];
+    return withMeasurementLock(() => load(model, graph.inputShape));
+  }
+  throw new Error(`target ${runtime.target} cannot run the graphs a transformer profile times: profile a transformer space on ort-cpu (--target ort-cpu:THREADS) or tfjs-wasm`);
 }
 
 /** Loaded baselines by input shape (parts of one embedding dim share one) and the loaded reference. */
@@ -44,10 +48,10 @@ export class TransformerGraphCache {
   private readonly loaded = new Map<string, LoadedGraph>();
   constructor(private readonly runtime: BenchRuntime) {}
 
-  async get(key: string, build: () => OnnxGraph): Promise<LoadedGraph> {
+  async get(key: string, build: () => ModelGraph): Promise<LoadedGraph> {
     let graph = this.loaded.get(key);
     if (graph === undefined) {
-      graph = await loadOnnxGraph(this.runtime, build());
+      graph = await loadModelGraph(this.runtime, build());
       this.loaded.set(key, graph);
     }
     return graph;
@@ -59,7 +63,7 @@ export class TransformerGraphCache {
    * time, so that no idle session is alive while another graph is timed (timeGraph.ts).
    */
   reference(space: TransformerSpace, config: TransformerConfig): GraphLoader {
-    if (this.runtime.threads > 1) return () => loadOnnxGraph(this.runtime, referenceOnnx(space, config));
+    if (this.runtime.threads > 1) return () => loadModelGraph(this.runtime, referenceOnnx(space, config));
     return async () => {
       const cached = await referenceGraph(this, space, config);
       return { run: () => cached.run(), release: async () => undefined };
@@ -73,7 +77,7 @@ export class TransformerGraphCache {
 }
 
 /** The graph of a profile's reference SubTransformer (fixed weights). */
-function referenceOnnx(space: TransformerSpace, reference: TransformerConfig): OnnxGraph {
+function referenceOnnx(space: TransformerSpace, reference: TransformerConfig): ModelGraph {
   return subTransformerGraph(space, reference, 424_242);
 }
 
@@ -88,7 +92,7 @@ export async function measureTransformerPart(
   sampler: SamplerSettings, deadlineMs?: number,
 ): Promise<TransformerTiming> {
   const base = await cache.get(`baseline:${baselineGraph(space, part).inputShape.join('x')}`, () => baselineGraph(space, part));
-  const loaded = await loadOnnxGraph(runtime, randomPartGraph(space, part));
+  const loaded = await loadModelGraph(runtime, randomPartGraph(space, part));
   const spreadOf = ([p, b]: readonly GraphTiming[]) => Math.hypot(p.seMs, b.seMs) / p.medianMs;
   try {
     const m = await measureInterleaved([() => loaded.run(), () => base.run(), () => reference.run()], sampler, { spreadOf, deadlineMs, label: part.key });
@@ -108,9 +112,9 @@ export function measureSubTransformer(
 
 /** Times a whole-SubTransformer graph (e.g. an exported model, loaded anew) beside the reference. */
 export async function measureTransformerGraph(
-  runtime: BenchRuntime, graph: OnnxGraph, reference: GraphLoader, sampler: SamplerSettings, label: string, deadlineMs?: number,
+  runtime: BenchRuntime, graph: ModelGraph, reference: GraphLoader, sampler: SamplerSettings, label: string, deadlineMs?: number,
 ): Promise<TransformerTiming> {
   const spreadOf = (t: readonly GraphTiming[]) => t[0].seMs / t[0].medianMs;
-  const m = await timeLoadersInterleaved(runtime.threads, [() => loadOnnxGraph(runtime, graph), reference], sampler, { spreadOf, deadlineMs, label });
+  const m = await timeLoadersInterleaved(runtime.threads, [() => loadModelGraph(runtime, graph), reference], sampler, { spreadOf, deadlineMs, label });
   return { ms: m.timings[0].medianMs, refMs: m.timings[1].medianMs, spread: m.spread, noisy: m.noisy, rounds: m.rounds, seconds: m.seconds };
 }

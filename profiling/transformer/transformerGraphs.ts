@@ -3,7 +3,8 @@
  * (transformerParts.ts) as a graph of its own, and the baseline a part is measured against (its
  * input passed through: both pay the same per-run overhead and input copy, so the difference of
  * their medians is the part's own time). Built with the export's own builders
- * (transformerToOnnx.ts), so a part is exactly the nodes it is in the exported model. Weights
+ * (transformerToOnnx.ts), so a part is exactly the nodes it is in the exported model, in ONNX and
+ * as a tfjs graph model (transformerToTfjs.ts) alike. Weights
  * are seeded random: fp32 kernels do not depend on the values.
  */
 import { hiddenUnits, tokenCount } from '../../space/transformer/cost.js';
@@ -15,11 +16,14 @@ import {
   attentionBlock, classifierHead, encodeTransformerGraph, linearOf, mlpBlock, patchEmbedding, transformerToOnnx, TransformerGraph, valueInfo,
 } from '../../supernet/export/onnx/transformerToOnnx.js';
 import type { TransformerPart } from '../../latency/transformer/transformerParts.js';
+import { transformerGraphToTfjs, transformerToTfjs, type TfjsModel } from '../../supernet/export/tfjs/transformerToTfjs.js';
 
-/** A serialised model to time, with its input's shape per image. */
-export interface OnnxGraph {
+/** A model to time: serialised ONNX, the same graph as a tfjs graph model when it has one, and its input's shape per image. */
+export interface ModelGraph {
   model: Uint8Array;
   inputShape: number[];
+  /** The graph as a tfjs graph model (for tfjs runtimes), built when asked. */
+  tfjs?: () => TfjsModel;
 }
 
 export type { LayerDims };
@@ -42,9 +46,10 @@ export function layerDims(cfg: TransformerConfig): LayerDims[] {
 }
 
 /** The fp32 graph of a whole SubTransformer with seeded random weights. */
-export function subTransformerGraph(space: TransformerSpace, cfg: TransformerConfig, seed = 1): OnnxGraph {
+export function subTransformerGraph(space: TransformerSpace, cfg: TransformerConfig, seed = 1): ModelGraph {
   const { height, width, channels } = space.input;
-  return { model: transformerToOnnx(space, cfg, syntheticWeights(space, cfg.embedDim, layerDims(cfg), seed)), inputShape: [height, width, channels] };
+  const weights = syntheticWeights(space, cfg.embedDim, layerDims(cfg), seed);
+  return { model: transformerToOnnx(space, cfg, weights), inputShape: [height, width, channels], tfjs: () => transformerToTfjs(space, cfg, weights) };
 }
 
 const imageShape = (space: TransformerSpace) => [space.input.height, space.input.width, space.input.channels];
@@ -53,7 +58,7 @@ const imageShape = (space: TransformerSpace) => [space.input.height, space.input
  * The graph of `part` alone with `weights` (of its layer `layer` for attention and MLP parts):
  * images in and tokens out (embed), tokens in and out (attn, mlp), tokens in and logits out (head).
  */
-export function partGraph(space: TransformerSpace, part: TransformerPart, weights: SubTransformerWeights, layer = 0): OnnxGraph {
+export function partGraph(space: TransformerSpace, part: TransformerPart, weights: SubTransformerWeights, layer = 0): ModelGraph {
   const g = new TransformerGraph(weights);
   const d = part.embedDim;
   const tokens = [1, tokenCount(space), d];
@@ -69,19 +74,25 @@ export function partGraph(space: TransformerSpace, part: TransformerPart, weight
       outputDims = [1, space.input.classes];
       break;
   }
-  return { model: encodeTransformerGraph(g, part.key, valueInfo('x', [1, ...inputShape]), valueInfo(y, outputDims)), inputShape };
+  return {
+    model: encodeTransformerGraph(g, part.key, valueInfo('x', [1, ...inputShape]), valueInfo(y, outputDims)), inputShape,
+    tfjs: () => transformerGraphToTfjs(g, { input: 'x', inputName: 'x', inputShape, output: y, outputName: 'y' }),
+  };
 }
 
 /** The graph of `part` alone with seeded random weights of its dims. */
-export function randomPartGraph(space: TransformerSpace, part: TransformerPart, seed = 1): OnnxGraph {
+export function randomPartGraph(space: TransformerSpace, part: TransformerPart, seed = 1): ModelGraph {
   const layers = part.kind === 'attn' || part.kind === 'mlp' ? [{ heads: Math.max(1, part.heads), hidden: Math.max(1, part.hidden) }] : [];
   return partGraph(space, part, syntheticWeights(space, part.embedDim, layers, seed));
 }
 
 /** The baseline of `part`: its input passed through (Identity). */
-export function baselineGraph(space: TransformerSpace, part: TransformerPart): OnnxGraph {
+export function baselineGraph(space: TransformerSpace, part: TransformerPart): ModelGraph {
   const g = new TransformerGraph({});
   const inputShape = part.kind === 'embed' ? imageShape(space) : [tokenCount(space), part.embedDim];
   const y = g.node('Identity', ['x'], 'y');
-  return { model: encodeTransformerGraph(g, `${part.key}.baseline`, valueInfo('x', [1, ...inputShape]), valueInfo(y, [1, ...inputShape])), inputShape };
+  return {
+    model: encodeTransformerGraph(g, `${part.key}.baseline`, valueInfo('x', [1, ...inputShape]), valueInfo(y, [1, ...inputShape])), inputShape,
+    tfjs: () => transformerGraphToTfjs(g, { input: 'x', inputName: 'x', inputShape, output: y, outputName: 'y' }),
+  };
 }

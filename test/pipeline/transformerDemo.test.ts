@@ -61,10 +61,10 @@ describe('transformer demo planning', () => {
     }
   });
 
-  it('takes ort-cpu targets only, and a profile for each: given, else shipped', () => {
-    assert.doesNotThrow(() => checkTransformerTargets(resolved('ort-cpu', 'ort-cpu:2')));
-    for (const t of ['rpi4', 'macs', 'tfjs-wasm:1']) {
-      assert.throws(() => checkTransformerTargets(resolved(t)), new RegExp(`--target ${t}: SubTransformers are searched and timed on measured ort-cpu targets only .* give ort-cpu:THREADS targets, e.g. ort-cpu:1 and ort-cpu:2`));
+  it('takes measured targets that run SubTransformer graphs only, and a profile for each: given, else shipped', () => {
+    assert.doesNotThrow(() => checkTransformerTargets(resolved('ort-cpu', 'ort-cpu:2', 'tfjs-wasm:1')));
+    for (const t of ['rpi4', 'macs']) {
+      assert.throws(() => checkTransformerTargets(resolved(t)), new RegExp(`--target ${t}: SubTransformers are searched and timed on measured targets that run their graphs only \\(ort-cpu, tfjs-wasm, tfjs-node\\): give such targets, e.g. ort-cpu:1 and ort-cpu:2`));
     }
     assert.throws(() => checkTransformerTargets(resolved('rpi4'), '--targets'), /^Error: --targets rpi4:/);
     const inputs = transformerProfileInputs(resolved('ort-cpu', 'ort-cpu:2'), { 'ort-cpu:2': '/mine.json' }, kShipped.transformer);
@@ -149,6 +149,8 @@ describe('the transformer demo on a tiny SuperTransformer', () => {
       assert.equal(r.row.onnx, `${transformerConfigKey(r.row.config)}.onnx`);
       assert.equal(r.verifyDir, `verify/${r.run.file.replace(/\.json$/, '')}`);
       assert.ok(existsSync(join(out, r.verifyDir, r.row.onnx)) && existsSync(join(out, r.verifyDir, 'verify.json')) && existsSync(join(out, 'search', r.run.file)));
+      assert.equal(r.row.tfjs, `${transformerConfigKey(r.row.config)}.tfjs`);
+      assert.ok(existsSync(join(out, r.verifyDir, r.row.tfjs, 'model.json')), 'the tfjs folder beside the ONNX file');
       assert.ok(r.row.testAccuracy >= 0 && r.row.testAccuracy <= 1);
       // Timed as the fake runtime waits, and put at the profile's speed: its reference (the smallest SubTransformer) is profiled at 0.05 ms.
       const runtime = runtimes.get(r.run.resolved.threads as number) as FakeOnnxRuntime;
@@ -190,7 +192,7 @@ describe('the transformer demo on a tiny SuperTransformer', () => {
     assert.equal(json.kind, 'transformer');
     assert.deepEqual(json.runs.map((r: { budget: number }) => r.budget), [0.108, 0.162, 0.225, 0.3375]);
     const run = json.runs[0];
-    assert.deepEqual(Object.keys(run), ['target', 'budget', 'results', 'model', 'config', 'bytes', 'predictedAccuracy', 'testAccuracy', 'predictedMs', 'measuredMs', 'rawMs', 'noisy', 'macs', 'errorPercent']);
+    assert.deepEqual(Object.keys(run), ['target', 'budget', 'results', 'model', 'tfjsModel', 'config', 'bytes', 'predictedAccuracy', 'testAccuracy', 'predictedMs', 'measuredMs', 'rawMs', 'noisy', 'macs', 'errorPercent']);
     assert.equal(run.model, `verify/search-ort-cpu-1-0.108ms/${outcome.results[0].row.onnx}`);
     assert.ok(Math.abs(run.errorPercent - (100 * (run.predictedMs - run.measuredMs)) / run.measuredMs) < 1e-9);
     assert.deepEqual(json.machine, JSON.parse(JSON.stringify(outcome.machine)));

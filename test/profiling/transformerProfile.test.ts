@@ -8,6 +8,11 @@ import { transformerPartVariants, transformerParts } from '../../latency/transfo
 import { loadTransformerProfile, parseTransformerProfile } from '../../latency/transformer/transformerProfile.js';
 import { createSession } from '../../profiling/ort.js';
 import { ortRuntime } from '../../profiling/ortRuntime.js';
+import { tfjsRuntime } from '../../profiling/tfjsRuntime.js';
+import { TransformerGraphCache } from '../../profiling/transformer/measureTransformer.js';
+import { timeTransformerExport } from '../../pipeline/transformerVerify.js';
+import { SuperTransformer } from '../../supernet/transformer/SuperTransformer.js';
+import { exportTransformer } from '../../supernet/transformer/exportTransformer.js';
 import { benchInput } from '../../profiling/benchRuntime.js';
 import { layerDims, partGraph, subTransformerGraph, syntheticWeights } from '../../profiling/transformer/transformerGraphs.js';
 import { measureTransformerProfile, minTransformerSubnets } from '../../profiling/transformer/profileTransformer.js';
@@ -95,6 +100,25 @@ describe('transformer latency profiles', () => {
     }
   });
 
+  it('measures on tfjs-wasm too: every part and SubTransformer as a tfjs graph model', async () => {
+    const wasm = await tfjsRuntime('tfjs-wasm', 1);
+    const profile = await measureTransformerProfile(wasm, space, { subnets: minTransformerSubnets(space), sampler: fast, budgetSeconds: 20 });
+    assert.equal(profile.target, 'tfjs-wasm');
+    assert.deepEqual(Object.keys(profile.table).sort(), transformerPartVariants(space).map((v) => v.key).sort());
+    assert.ok(profile.subnets.every((s) => s.ms > 0), 'every SubTransformer timed');
+    assert.ok(profile.reference.ms > 0);
+    // verify times the exported tfjs folder there (the ONNX file beside it is for test accuracy).
+    const net = new SuperTransformer(space, 4);
+    const files = { onnx: join(dir, 'wasm.onnx'), tfjs: join(dir, 'wasm.tfjs') };
+    exportTransformer(net, largestTransformer(space), files.onnx);
+    exportTransformer(net, largestTransformer(space), files.tfjs, { format: 'tfjs' });
+    net.dispose();
+    const cache = new TransformerGraphCache(wasm);
+    const timed = await timeTransformerExport(wasm, profile, cache, files, fast);
+    await cache.release();
+    assert.ok(timed.measuredMs > 0 && timed.rawMs > 0, JSON.stringify(timed));
+  });
+
   it('journals every measurement, and a resumed run measures nothing twice and gives the same profile', async () => {
     const journal = join(dir, 'resume.json.partial');
     const options = { subnets: 22, sampler: fast, budgetSeconds: 20, journal };
@@ -111,8 +135,8 @@ describe('transformer latency profiles', () => {
   it('refuses too few subnets, an existing output, a runtime without ONNX and another target, naming the fix', async () => {
     await assert.rejects(measureTransformerProfile(runtime, space, { subnets: 5 }), /--subnets 5 is too few for space 'tiny-vit': its table has 12 parts .* give --subnets 22 or more/);
     await assert.rejects(profileTransformerDevice(runtime, space, out, { subnets: 22 }), /already exists: choose another --out, or pass --force/);
-    const noOnnx = { ...runtime, target: 'tfjs-wasm', loadOnnx: undefined };
-    await assert.rejects(measureTransformerProfile(noOnnx, space, { subnets: 22, sampler: fast }), /target tfjs-wasm cannot run the ONNX graphs .*\(--target ort-cpu:THREADS\)/);
+    const noOnnx = { ...runtime, target: 'rpi4', loadOnnx: undefined };
+    await assert.rejects(measureTransformerProfile(noOnnx, space, { subnets: 22, sampler: fast }), /target rpi4 cannot run the graphs a transformer profile times: profile a transformer space on ort-cpu \(--target ort-cpu:THREADS\) or tfjs-wasm/);
     await assert.rejects(evaluateTransformerProfile(ortRuntime(2), loadTransformerProfile(out)), /measured on ort-cpu:1, the runtime is ort-cpu:2/);
   });
 

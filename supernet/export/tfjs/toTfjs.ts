@@ -6,9 +6,16 @@
  * `[N, classes]` logits. Fully connected layers run as 1x1 convolutions on the pooled
  * `[N,1,1,C]` features.
  */
+import { readFileSync } from 'node:fs';
+import { join } from 'node:path';
 import type { DeployGraph, DeployOp } from '../../quant/deployGraph.js';
 
 export const kTfjsWeightsFile = 'weights.bin';
+
+/** The graph model written in folder `dir` by this exporter (model.json and its one weights file). */
+export function readTfjsModel(dir: string): TfjsModel {
+  return { modelJson: JSON.parse(readFileSync(join(dir, 'model.json'), 'utf8')) as TfjsModelJson, weights: new Uint8Array(readFileSync(join(dir, kTfjsWeightsFile))) };
+}
 export const kTfjsInputName = 'images';
 export const kTfjsOutputName = 'logits';
 
@@ -32,6 +39,12 @@ export interface TfjsModelJson {
   modelTopology: { node: TfNode[]; library: Record<string, never>; versions: Record<string, never> };
   weightsManifest: Array<{ paths: string[]; weights: WeightSpec[] }>;
   userDefinedMetadata?: Record<string, unknown>;
+}
+
+/** A tfjs graph model: model.json's contents and the bytes of its one weights file. */
+export interface TfjsModel {
+  modelJson: TfjsModelJson;
+  weights: Uint8Array;
 }
 
 export const b64 = (s: string): AttrValue => ({ s: Buffer.from(s).toString('base64') });
@@ -116,7 +129,7 @@ export class TfGraph {
 }
 
 /** The graph model of a float deployed graph: model.json contents and the weights file bytes. */
-export function toTfjs(graph: DeployGraph, metadata: Record<string, unknown> = {}, version = ''): { modelJson: TfjsModelJson; weights: Uint8Array } {
+export function toTfjs(graph: DeployGraph, metadata: Record<string, unknown> = {}, version = ''): TfjsModel {
   const g = new TfGraph();
   const [h, w, c] = graph.inputShape;
   g.placeholder(kTfjsInputName, [-1, h, w, c]);
@@ -127,7 +140,7 @@ export function toTfjs(graph: DeployGraph, metadata: Record<string, unknown> = {
 }
 
 /** The graph model of the finished graph `g` (its input placeholder and output node written). */
-export function assembleTfjs(g: TfGraph, metadata: Record<string, unknown>, version: string): { modelJson: TfjsModelJson; weights: Uint8Array } {
+export function assembleTfjs(g: TfGraph, metadata: Record<string, unknown>, version: string): TfjsModel {
   const total = g.chunks.reduce((n, ch) => n + ch.length, 0);
   const weights = new Uint8Array(total);
   let offset = 0;

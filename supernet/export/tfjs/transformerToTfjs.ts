@@ -18,7 +18,9 @@ import { kLayerNormEpsilon } from '../../transformer/ops.js';
 import { OnnxDataType } from '../onnx/schema.js';
 import { buildTransformerGraph, type TransformerGraph } from '../onnx/transformerToOnnx.js';
 import { kOnnxInputName, kOnnxOutputName } from '../onnx/toOnnx.js';
-import { assembleTfjs, TfGraph, type AttrValue, type TfjsModelJson } from './toTfjs.js';
+import { assembleTfjs, TfGraph, type AttrValue, type TfjsModel } from './toTfjs.js';
+
+export type { TfjsModel };
 
 interface OnnxNode {
   op_type: string;
@@ -116,6 +118,7 @@ class Translator {
         return;
       case 'Mul':
       case 'Relu':
+      case 'Identity':
         tf.op(y, node.op_type, all());
         return;
       case 'Softmax':
@@ -189,7 +192,7 @@ class Translator {
 export function transformerGraphToTfjs(
   g: TransformerGraph, io: { input: string; inputName: string; inputShape: readonly number[]; output: string; outputName: string },
   metadata: Record<string, unknown> = {}, version = '',
-): { modelJson: TfjsModelJson; weights: Uint8Array } {
+): TfjsModel {
   const renames = new Map([[io.input, io.inputName], [io.output, io.outputName]]);
   const t = new Translator(g.initializers as unknown as OnnxInitializer[], renames);
   t.tf.placeholder(io.inputName, [-1, ...io.inputShape]);
@@ -200,7 +203,7 @@ export function transformerGraphToTfjs(
 /** The tfjs graph model of SubTransformer `cfg` of `space` with `weights`: input `images` [N,H,W,C], output `logits` [N, classes]. */
 export function transformerToTfjs(
   space: TransformerSpace, cfg: TransformerConfig, weights: SubTransformerWeights, metadata: Record<string, unknown> = {}, version = '',
-): { modelJson: TfjsModelJson; weights: Uint8Array } {
+): TfjsModel {
   const { height, width, channels } = space.input;
   const g = buildTransformerGraph(space, cfg, weights, false);
   const io = { input: kOnnxInputName, inputName: kOnnxInputName, inputShape: [height, width, channels], output: kOnnxOutputName, outputName: kOnnxOutputName };

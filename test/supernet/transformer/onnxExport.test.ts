@@ -17,7 +17,7 @@ import { createSession, releaseCachedSessions } from '../../../profiling/ort.js'
 import { loadFashionMnist } from '../../../supernet/data/fashionMnist.js';
 import { agreement, top1 } from '../../../supernet/quant/classify.js';
 import { imageBatch } from '../../fixtures/images.js';
-import { tinyVitSpace } from '../../fixtures/vit.js';
+import { scaledNet, tinyVitSpace } from '../../fixtures/vit.js';
 
 interface Case {
   name: string;
@@ -37,18 +37,6 @@ const cases: Case[] = [
   { name: 'fashion-vit random', space: fashionVit, config: sampleTransformer(fashionVit, new Rng(11)) },
   { name: 'tiny cls-token', space: tinyVitSpace('cls'), config: { kind: 'vit', embedDim: 16, depth: 2, heads: [2, 1], mlpRatios: [1, 2] } },
 ];
-
-/**
- * A SuperTransformer whose weights are 10x their initialisation (LayerNorm scales stay 1):
- * attention far from uniform and logits of O(1-10), as in a trained net.
- */
-function scaledNet(space: TransformerSpace): SuperTransformer {
-  const net = new SuperTransformer(space, 4);
-  const flat = net.store.flatten().map((v) => v * 10);
-  for (const p of net.store.params) if (p.name.endsWith('gamma')) flat.fill(1, p.offset, p.offset + p.size);
-  net.store.assignFlat(flat);
-  return net;
-}
 
 describe('ONNX export of SubTransformers, run by onnxruntime against tfjs (real Fashion-MNIST test images)', () => {
   let dir: string;

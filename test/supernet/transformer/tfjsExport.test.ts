@@ -17,7 +17,7 @@ import type { TransformerConfig, TransformerSpace } from '../../../space/transfo
 import { loadFashionMnist } from '../../../supernet/data/fashionMnist.js';
 import { agreement, top1 } from '../../../supernet/quant/classify.js';
 import { imageBatch } from '../../fixtures/images.js';
-import { tinyVitSpace } from '../../fixtures/vit.js';
+import { scaledNet, tinyVitSpace } from '../../fixtures/vit.js';
 
 /** TensorFlow ops that plain tfjs's graph executor runs (no custom ops). */
 const kStandardOps = new Set([
@@ -41,13 +41,7 @@ describe('tfjs graph-model export of SubTransformers (real Fashion-MNIST test im
     dir = mkdtempSync(join(tmpdir(), 'hwnas-vit-tfjs-'));
     images = imageBatch(loadFashionMnist().test, 32);
     for (const c of cases) {
-      if (nets.has(c.space)) continue;
-      // Weights 10x their initialisation (LayerNorm scales stay 1): attention far from uniform, logits of O(1-10).
-      const net = new SuperTransformer(c.space, 4);
-      const flat = net.store.flatten().map((v) => v * 10);
-      for (const p of net.store.params) if (p.name.endsWith('gamma')) flat.fill(1, p.offset, p.offset + p.size);
-      net.store.assignFlat(flat);
-      nets.set(c.space, net);
+      if (!nets.has(c.space)) nets.set(c.space, scaledNet(c.space));
     }
   });
 
