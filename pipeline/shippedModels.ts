@@ -54,12 +54,12 @@ function profile(target: string, threads: number): ShippedArtifact {
 
 const kVit = 'models/training/fashion-vit.ckpt';
 
-function vitProfile(threads: number): ShippedArtifact {
-  const file = `models/vit/ort-cpu-${threads}.json`;
+function vitProfile(target: string, threads: number): ShippedArtifact {
+  const file = `models/vit/${target}-${threads}.json`;
   return {
     file,
-    what: `transformer latency profile of fashion-vit on ort-cpu:${threads}`,
-    make: `measure it with 'hwnas profile --space fashion-vit --target ort-cpu:${threads} --out ${file}' on an idle machine of the kind it is for`,
+    what: `transformer latency profile of fashion-vit on ${target}:${threads}`,
+    make: `measure it with 'hwnas profile --space fashion-vit --target ${target}:${threads} --out ${file}' on an idle machine of the kind it is for`,
   };
 }
 
@@ -88,7 +88,7 @@ export const kShipped: Readonly<ShippedTable> = Object.freeze({
       make: `collect samples with 'hwnas collect --checkpoint ${kVit} --out vit.jsonl', then fit it with ` +
         "'hwnas fit --space fashion-vit --data vit.jsonl --out models/vit/accuracy-fp32.json'",
     },
-    profiles: Object.freeze({ 'ort-cpu:1': vitProfile(1), 'ort-cpu:2': vitProfile(2) }),
+    profiles: Object.freeze({ 'ort-cpu:1': vitProfile('ort-cpu', 1), 'ort-cpu:2': vitProfile('ort-cpu', 2), 'tfjs-wasm:1': vitProfile('tfjs-wasm', 1) }),
   }),
 });
 

@@ -33,6 +33,9 @@ export const kTransformerDemoLatencyKind: TransformerLatencyKind = 'table';
 /** Measured targets whose runtimes run SubTransformer graphs: ONNX in onnxruntime, tfjs graph models in tfjs. */
 export const kTransformerTargets: readonly string[] = Object.freeze(['ort-cpu', 'tfjs-wasm', 'tfjs-node']);
 
+/** 'a', 'a and b', 'a, b and c'. */
+const listed = (xs: readonly string[]): string => (xs.length < 2 ? xs.join('') : `${xs.slice(0, -1).join(', ')} and ${xs[xs.length - 1]}`);
+
 /** Refuses targets a SubTransformer cannot be searched for: its profiles are measured, on kTransformerTargets. `flag` names them. */
 export function checkTransformerTargets(targets: readonly ResolvedTarget[], flag = '--target'): void {
   for (const t of targets) {
@@ -67,7 +70,7 @@ export function transformerProfileInputs(
     const artifact = shipped.profiles[t.spec];
     if (given[target] === undefined && artifact === undefined) {
       throw new Error(
-        `${flag} ${target}: hwnas ships transformer latency profiles of ${shipped.space} for ${Object.keys(shipped.profiles).join(' and ')} only: use one of those, ` +
+        `${flag} ${target}: hwnas ships transformer latency profiles of ${shipped.space} for ${listed(Object.keys(shipped.profiles))} only: use one of those, ` +
           `or give one of your own with --profile ${target}=FILE ('hwnas profile --space ${shipped.space} --target ${t.spec} --out FILE')`,
       );
     }

@@ -143,7 +143,7 @@ describe('bench:specialise --checkpoint <SuperTransformer>: refusals', () => {
   it('takes measured targets that run SubTransformers, with a transformer profile, naming what to give instead', () => {
     const common = ['--checkpoint', ckpt, '--predictor', predictor];
     refused([...common, '--targets', 'ort-cpu:1,rpi4'], /^bench:specialise: --targets rpi4: SubTransformers are searched and timed on measured targets that run their graphs only \(ort-cpu, tfjs-wasm, tfjs-node\)/);
-    refused([...common, '--targets', 'ort-cpu:3'], /^bench:specialise: --targets ort-cpu:3: hwnas ships transformer latency profiles of fashion-vit for ort-cpu:1 and ort-cpu:2 only: use one of those, or give one of your own with --profile ort-cpu:3=FILE \('hwnas profile --space fashion-vit --target ort-cpu:3 --out FILE'\)/);
+    refused([...common, '--targets', 'ort-cpu:3'], /^bench:specialise: --targets ort-cpu:3: hwnas ships transformer latency profiles of fashion-vit for ort-cpu:1, ort-cpu:2 and tfjs-wasm:1 only: use one of those, or give one of your own with --profile ort-cpu:3=FILE \('hwnas profile --space fashion-vit --target ort-cpu:3 --out FILE'\)/);
     refused([...common, '--profile', `ort-cpu:2=${join(dir, 'none.json')}`], /^bench:specialise: --profile ort-cpu:2=.*none\.json does not exist/);
     refused([...common, '--targets', 'ort-cpu:1', '--profile', `ort-cpu:2=${predictor}`], /^bench:specialise: --profile ort-cpu:2=.*: ort-cpu:2 is not one of the --targets values \(ort-cpu:1\)/);
     refused([...common, '--fraction', '0.5,0.6'], /^bench:specialise: --fraction takes one fraction/);

@@ -5,7 +5,7 @@ import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import { resolveTarget } from '../../latency/targets.js';
 import { demoRuns, demoSpace, kDemoBudgetFractions } from '../../pipeline/demo.js';
-import { checkShipped, kShipped, type ShippedArtifact } from '../../pipeline/shippedModels.js';
+import { checkShipped, kShipped, shippedPath, type ShippedArtifact } from '../../pipeline/shippedModels.js';
 import {
   checkTransformerSetup, checkTransformerTargets, runtimePool, searchAndVerifyTransformers, transformerBudgets, transformerProfileInputs,
   type TransformerDemoOutcome, type TransformerSetup,
@@ -29,11 +29,12 @@ const space = tinyVitSpace();
 describe('the shipped transformer artifacts', () => {
   const vit = kShipped.transformer;
 
-  it('are the SuperTransformer, its predictor and a profile per demo target, each saying how to make it', () => {
+  it('are the SuperTransformer, its predictor and a profile per demo target and tfjs-wasm:1, each saying how to make it', () => {
     assert.equal(vit.space, 'fashion-vit');
     assert.deepEqual([vit.supernet.file, vit.predictor.file, ...Object.values(vit.profiles).map((p) => p.file)],
-      ['models/training/fashion-vit.ckpt', 'models/vit/accuracy-fp32.json', 'models/vit/ort-cpu-1.json', 'models/vit/ort-cpu-2.json']);
-    assert.deepEqual(Object.keys(vit.profiles), ['ort-cpu:1', 'ort-cpu:2']);
+      ['models/training/fashion-vit.ckpt', 'models/vit/accuracy-fp32.json', 'models/vit/ort-cpu-1.json', 'models/vit/ort-cpu-2.json', 'models/vit/tfjs-wasm-1.json']);
+    assert.deepEqual(Object.keys(vit.profiles), ['ort-cpu:1', 'ort-cpu:2', 'tfjs-wasm:1']);
+    for (const p of Object.values(vit.profiles)) assert.ok(existsSync(shippedPath(p)), `${p.file} is shipped`);
     assert.match(vit.predictor.make, /'hwnas collect --checkpoint models\/training\/fashion-vit\.ckpt --out vit\.jsonl', then fit it with 'hwnas fit --space fashion-vit --data vit\.jsonl --out models\/vit\/accuracy-fp32\.json'/);
     assert.match(vit.profiles['ort-cpu:2'].make, /'hwnas profile --space fashion-vit --target ort-cpu:2 --out models\/vit\/ort-cpu-2\.json' on an idle machine/);
   });
@@ -72,7 +73,7 @@ describe('transformer demo planning', () => {
     assert.match(inputs.profiles['ort-cpu'], /\/models\/vit\/ort-cpu-1\.json$/);
     assert.deepEqual(inputs.shown, { 'ort-cpu': 'models/vit/ort-cpu-1.json', 'ort-cpu:2': '/mine.json' });
     assert.throws(() => transformerProfileInputs(resolved('ort-cpu:3'), {}, kShipped.transformer),
-      /^Error: --target ort-cpu:3: hwnas ships transformer latency profiles of fashion-vit for ort-cpu:1 and ort-cpu:2 only: use one of those, or give one of your own with --profile ort-cpu:3=FILE \('hwnas profile --space fashion-vit --target ort-cpu:3 --out FILE'\)$/);
+      /^Error: --target ort-cpu:3: hwnas ships transformer latency profiles of fashion-vit for ort-cpu:1, ort-cpu:2 and tfjs-wasm:1 only: use one of those, or give one of your own with --profile ort-cpu:3=FILE \('hwnas profile --space fashion-vit --target ort-cpu:3 --out FILE'\)$/);
   });
 });
 

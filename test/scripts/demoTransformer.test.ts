@@ -33,7 +33,7 @@ describe('hwnas demo --space', () => {
     refused(['--space', 'fashion-vit', '--rerank', '2', '--quant', 'mixed'], /--quant, --rerank apply to the CNN demo only .*; drop them\n/);
     refused(['--space', 'fashion-vit', '--target', 'ort-cpu:1', '--target', 'rpi4'],
       /^hwnas: --target rpi4: SubTransformers are searched and timed on measured targets that run their graphs only \(ort-cpu, tfjs-wasm, tfjs-node\): give such targets, e.g. ort-cpu:1 and ort-cpu:2\n/);
-    refused(['--space', 'fashion-vit', '--target', 'ort-cpu:3'], /^hwnas: --target ort-cpu:3: hwnas ships transformer latency profiles of fashion-vit for ort-cpu:1 and ort-cpu:2 only: use one of those, or give one of your own with --profile ort-cpu:3=FILE/);
+    refused(['--space', 'fashion-vit', '--target', 'ort-cpu:3'], /^hwnas: --target ort-cpu:3: hwnas ships transformer latency profiles of fashion-vit for ort-cpu:1, ort-cpu:2 and tfjs-wasm:1 only: use one of those, or give one of your own with --profile ort-cpu:3=FILE/);
     refused(['--space', 'fashion-vit', '--profile', `ort-cpu:1=${join(dir, 'none.json')}`], /^hwnas: --profile ort-cpu:1=.*none\.json: .*none\.json does not exist/);
     refused(['--space', 'fashion-vit', '--generations', '0'], /^hwnas: --generations must be an integer >= 1 \(got '0'\)/);
     refused(['--space', 'fashion-vit', '--max-latency', '1ms'], /^hwnas: got 2 --target and 1 --max-latency/);
