@@ -93,6 +93,7 @@ export interface CompressReport {
   original: PolicyResult & { testAccuracy: number };
   chosen: (PolicyResult & { testAccuracy: number; finetuned: { valAccuracy: number; testAccuracy: number; epochs: number } | null }) | null;
   evaluations: number;
+  /** Wall time spent on the folder over all its runs (a resumed run adds its own). */
   seconds: number;
   resultsFile: string | null;
 }
@@ -143,8 +144,28 @@ export async function measurePolicyProfile(network: CompressibleNetwork, target:
   }
 }
 
+/**
+ * Wall time spent on a compression folder over all its runs, kept in `wall.json`: a resumed run
+ * adds its own time to what the earlier ones recorded (each saves at its milestones).
+ */
+export class FolderClock {
+  private readonly started = Date.now();
+  private readonly before: number;
+
+  constructor(private readonly file: string) {
+    this.before = existsSync(file) ? (JSON.parse(readFileSync(file, 'utf8')) as { seconds: number }).seconds : 0;
+  }
+
+  seconds(): number {
+    return this.before + (Date.now() - this.started) / 1000;
+  }
+
+  save(): void {
+    writeFileAtomic(this.file, `${JSON.stringify({ seconds: this.seconds() })}\n`);
+  }
+}
+
 export async function runCompress(job: CompressJob): Promise<CompressReport> {
-  const started = Date.now();
   const reporter = job.reporter ?? kSilentReporter;
   const o = { ...kDefaultCompressOptions, ...job.options };
   /** Condensa's scheme, when one is named: recorded in the folder's settings and given to the method. */
@@ -159,6 +180,7 @@ export async function runCompress(job: CompressJob): Promise<CompressReport> {
       evaluations: o.evaluations, seed: o.seed, valImages: o.valImages, calibrationImages: o.calibrationImages, finetuneEpochs: o.finetuneEpochs,
       finetuneLr: o.finetuneLr, reconstruction: o.reconstruction, depth: o.depth, ...scheme,
     });
+    const clock = new FolderClock(join(job.out, 'wall.json'));
     const { space } = network.policies;
     const policiesCheckpoint = join(job.out, 'network.ckpt');
     const profile = o.profile ?? join(job.out, `profile-${targetSlug(target)}.json`);
@@ -195,6 +217,7 @@ export async function runCompress(job: CompressJob): Promise<CompressReport> {
     } finally {
       bar.stop();
       problem.close();
+      clock.save();
     }
     // After the method: the weights its policies were evaluated on (l1l2's trained ones) are the ones exported and fine-tuned.
     savePolicyCheckpoint(network, policiesCheckpoint);
@@ -209,6 +232,7 @@ export async function runCompress(job: CompressJob): Promise<CompressReport> {
       const finetuned = o.finetuneEpochs > 0
         ? await finetunePolicy(network, cfg, data, { out: join(job.out, 'finetune.ckpt'), epochs: o.finetuneEpochs, lr: o.finetuneLr, seed: o.seed, workers: job.workers, backend: job.backend, reporter, calibration }, weights, uncompressed)
         : null;
+      clock.save();
       chosen = { ...outcome.best, testAccuracy: await withParams(network, weights, () => testOf(cfg)), finetuned };
       const run: SearchRun = { target, resolved, unit: 'ms', kind: 'measured', max: job.maxLatencyMs, file: `search-${targetSlug(target)}.json` };
       const best = { config: cfg, accuracy: finetuned?.valAccuracy ?? outcome.best.accuracy, latency: outcome.best.latencyMs, latencies: { [target]: outcome.best.latencyMs } };
@@ -220,15 +244,16 @@ export async function runCompress(job: CompressJob): Promise<CompressReport> {
         maxLatency: job.maxLatencyMs, best, front: paretoFront(front),
         space, checkpoint: resolve(finetuned === null ? inherited : join(job.out, 'finetune.ckpt')),
         predictor: `compress:${job.method}`, quant: cfg.wBits === undefined ? 'fp32' : 'mixed',
-        options: { method: job.method, ...o }, seconds: (Date.now() - started) / 1000, profiles: { [target]: resolve(profile) },
+        options: { method: job.method, ...o }, seconds: clock.seconds(), profiles: { [target]: resolve(profile) },
       };
       resultsFile = writeResult(job.out, run, result);
       writeSearchMarker(job.out, [run]);
     }
     const report: CompressReport = {
       method: job.method, target, maxLatencyMs: job.maxLatencyMs, original, chosen,
-      evaluations: outcome.history.length, seconds: (Date.now() - started) / 1000, resultsFile,
+      evaluations: outcome.history.length, seconds: clock.seconds(), resultsFile,
     };
+    clock.save();
     writeFileAtomic(join(job.out, kCompressReportFile), `${JSON.stringify({ format: 'hwnas-compress', version: 1, ...report, history: outcome.history }, null, 2)}\n`);
     return report;
   } finally {
