@@ -6,7 +6,7 @@
  *     [--quant mixed|fp32] [--workers 2] [--profile TARGET=FILE ...] [--out runs/bench-specialise] [--force] [--json FILE]
  *
  * With a SuperTransformer --checkpoint (e.g. models/training/fashion-vit.ckpt) the same table for
- * its SubTransformers on ort-cpu targets (default ort-cpu:1,ort-cpu:2): bench/specialiseTransformer.ts.
+ * its SubTransformers on measured ort-cpu and tfjs targets (default ort-cpu:1,ort-cpu:2): bench/specialiseTransformer.ts.
  *
  * For each target, a budget search (runSearches, exactly as `hwnas search`) at --fraction of the
  * largest fp32 subnet's predicted latency there, all on one fitness that scores every target, so
@@ -59,7 +59,7 @@ const kFlags = {
 const kUsage = [
   'npm run bench:specialise -- [flags]',
   `--targets T,T,...   targets: ort-cpu:N (measured, shipped profiles) and analytic devices (default ${kDefaultTargets}; ` +
-    `with a SuperTransformer --checkpoint ort-cpu:N only, default ${kTransformerSpecialiseTargets})`,
+    `with a SuperTransformer --checkpoint measured ort-cpu and tfjs targets only, default ${kTransformerSpecialiseTargets})`,
   "--fraction F        each target's budget as a fraction of the largest fp32 subnet's predicted latency there (default 0.6)",
   '--profile T=FILE    the latency profile of measured target T instead of the shipped one (a transformer profile for a SuperTransformer); repeat for several',
   ...kSearchBenchUsage,

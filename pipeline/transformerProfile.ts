@@ -94,8 +94,8 @@ export interface TransformerEvaluateOptions {
   sizes?: number[];
   /**
    * Held-out SubTransformers re-measured for the noise ceiling, and measurements of each; each
-   * measurement loads the SubTransformer anew (runtime.loadOnnx: a fresh onnxruntime session
-   * on ort-cpu), beside the same reference as the others.
+   * measurement loads the SubTransformer anew (a fresh onnxruntime session on ort-cpu, a fresh
+   * graph model on tfjs) and times it with the reference, as the others.
    */
   noiseModels?: number;
   noiseRepeats?: number;

@@ -76,8 +76,8 @@ export function evaluationTable(e: TransformerEvaluation): string {
 export function noiseNote(e: TransformerEvaluation): string {
   const n = e.noise;
   if (n.models === 0) return 'noise: no SubTransformer re-measured (--noise-repeats 1)';
-  return `noise ceiling: ${n.models} held-out SubTransformers measured ${n.repeats} times each, every time in a fresh onnxruntime session ` +
-    `beside the same reference; CV ${n.cvs.map((cv) => num(100 * cv, 1)).join(', ')}% (median ${num(100 * n.medianCv, 1)}%). ` +
+  return `noise ceiling: ${n.models} held-out SubTransformers measured ${n.repeats} times each, every time loaded anew (a fresh session of the runtime) ` +
+    `and timed with the reference; CV ${n.cvs.map((cv) => num(100 * cv, 1)).join(', ')}% (median ${num(100 * n.medianCv, 1)}%). ` +
     `'re-measured' is their measurements against their own median (within 10%) and two repeats against each other ` +
     `(Spearman, given ${kMinNoiseModelsForSpearman} or more SubTransformers): about what a perfect model could reach`;
 }

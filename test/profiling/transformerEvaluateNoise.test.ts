@@ -58,7 +58,7 @@ describe('the noise ceiling of a transformer profile\'s evaluation', () => {
     const table = evaluationTable(e).split('\n');
     assert.deepEqual(table.slice(2, 4).map((row) => row.split(' ')[0]).sort(), ['mlp', 'table']);
     assert.match(table[4], /^re-measured +5 x 5 +5 +- +\d+\.\d% +- +-?\d\.\d{3}$/);
-    assert.match(noiseNote(e), /^noise ceiling: 5 held-out SubTransformers measured 5 times each, every time in a fresh onnxruntime session beside the same reference; CV (\d+\.\d, ){4}\d+\.\d% \(median \d+\.\d%\)/);
+    assert.match(noiseNote(e), /^noise ceiling: 5 held-out SubTransformers measured 5 times each, every time loaded anew \(a fresh session of the runtime\) and timed with the reference; CV (\d+\.\d, ){4}\d+\.\d% \(median \d+\.\d%\)/);
   });
 
   it('without session-to-session variation the same measurements agree with themselves', async () => {
