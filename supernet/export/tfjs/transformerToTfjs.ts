@@ -18,7 +18,7 @@ import { kLayerNormEpsilon } from '../../transformer/ops.js';
 import { OnnxDataType } from '../onnx/schema.js';
 import { buildTransformerGraph, type TransformerGraph } from '../onnx/transformerToOnnx.js';
 import { kOnnxInputName, kOnnxOutputName } from '../onnx/toOnnx.js';
-import { assembleTfjs, TfGraph, type AttrValue, type TfjsModel } from './toTfjs.js';
+import { assembleTfjs, dtFloat, TfGraph, type AttrValue, type TfjsModel } from './toTfjs.js';
 
 export type { TfjsModel };
 
@@ -37,7 +37,6 @@ interface OnnxInitializer {
 }
 
 const dtInt: AttrValue = { type: 'DT_INT32' };
-const dtFloat: AttrValue = { type: 'DT_FLOAT' };
 
 function attribute(node: OnnxNode, name: string): NonNullable<OnnxNode['attribute']>[number] {
   const a = node.attribute?.find((x) => x.name === name);
