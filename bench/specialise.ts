@@ -6,7 +6,7 @@
  *     [--quant mixed|fp32] [--workers 2] [--profile TARGET=FILE ...] [--out runs/bench-specialise] [--force] [--json FILE]
  *
  * With a SuperTransformer --checkpoint (e.g. models/training/fashion-vit.ckpt) the same table for
- * its SubTransformers on measured ort-cpu and tfjs targets (default ort-cpu:1,ort-cpu:2): bench/specialiseTransformer.ts.
+ * its SubTransformers on measured ort-cpu and tfjs targets (default ort-cpu:1,ort-cpu:2,tfjs-wasm:1): bench/specialiseTransformer.ts.
  *
  * For each target, a budget search (runSearches, exactly as `hwnas search`) at --fraction of the
  * largest fp32 subnet's predicted latency there, all on one fitness that scores every target, so

@@ -34,7 +34,7 @@ import { describeMachine } from '../pipeline/verifyReport.js';
 import { type SearchBenchSettings, writeBenchJson } from './searchBench.js';
 import { ownBest, specialiseMarkdown, type SpecialiseColumn, type SpecialiseRow } from './specialiseTable.js';
 
-export const kTransformerSpecialiseTargets = 'ort-cpu:1,ort-cpu:2';
+export const kTransformerSpecialiseTargets = 'ort-cpu:1,ort-cpu:2,tfjs-wasm:1';
 
 /** The shipped files the bench takes when --checkpoint names a SuperTransformer and --predictor is not given. */
 export const kTransformerBenchShipped = Object.freeze({ checkpoint: kShipped.transformer.supernet, predictor: kShipped.transformer.predictor });
