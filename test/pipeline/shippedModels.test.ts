@@ -3,7 +3,8 @@
  * scores the test accuracy its result file records on all 10,000 test images (within one image),
  * and its config
  * file (the folder's config.json; a baseline's NAME.json) is a config of fashion-hybrid - or of the
- * folder's space.json, a compressed network's policy space - with the MACs and parameters recorded.
+ * folder's space.json, a compressed network's policy space, or of fashion-vit for a SubTransformer
+ * (`"kind": "vit"`) - with the MACs and parameters recorded.
  */
 import assert from 'node:assert/strict';
 import { existsSync, readdirSync, readFileSync } from 'node:fs';
@@ -15,6 +16,9 @@ import { fashionHybrid } from '../../space/defaultSpace.js';
 import { macs, params } from '../../space/layers.js';
 import { parseConfig, parseSearchSpace } from '../../space/schema.js';
 import { loadFashionMnist } from '../../supernet/data/fashionMnist.js';
+import { fashionVit } from '../../space/transformer/fashionVit.js';
+import { parseTransformerConfig } from '../../space/transformer/schema.js';
+import { transformerCost } from '../../space/transformer/cost.js';
 import type { DataSplit } from '../../supernet/data/types.js';
 
 interface ShippedResult {
@@ -58,12 +62,19 @@ describe('shipped models', () => {
   for (const [file, folder, configFile] of shipped()) {
     it(`${file}: its ONNX file scores the recorded test accuracy; config, MACs and parameters as recorded`, async () => {
       const r = JSON.parse(readFileSync(file, 'utf8')) as ShippedResult;
-      const spaceFile = join(folder, 'space.json');
-      const space = folder.startsWith('models/deploy/') && existsSync(spaceFile) ? parseSearchSpace(JSON.parse(readFileSync(spaceFile, 'utf8'))) : fashionHybrid;
-      const config = parseConfig(space, JSON.parse(readFileSync(configFile, 'utf8')));
-      if (folder.startsWith('models/deploy/')) assert.deepEqual(parseConfig(space, r.config), config, 'result.json and config.json name one config');
-      assert.equal(macs(space, config), r.macs);
-      assert.equal(params(space, config), r.params);
+      const given = JSON.parse(readFileSync(configFile, 'utf8')) as { kind?: string };
+      if (given.kind === 'vit') {
+        const config = parseTransformerConfig(fashionVit, given);
+        assert.deepEqual(parseTransformerConfig(fashionVit, r.config), config, 'result.json and config.json name one config');
+        assert.deepEqual([transformerCost(fashionVit, config).macs, transformerCost(fashionVit, config).params], [r.macs, r.params]);
+      } else {
+        const spaceFile = join(folder, 'space.json');
+        const space = folder.startsWith('models/deploy/') && existsSync(spaceFile) ? parseSearchSpace(JSON.parse(readFileSync(spaceFile, 'utf8'))) : fashionHybrid;
+        const config = parseConfig(space, given);
+        if (folder.startsWith('models/deploy/')) assert.deepEqual(parseConfig(space, r.config), config, 'result.json and config.json name one config');
+        assert.equal(macs(space, config), r.macs);
+        assert.equal(params(space, config), r.params);
+      }
       // One image either way: onnxruntime's kernels may round differently on another CPU.
       const scores = async (onnx: string, recorded: number): Promise<void> => {
         const accuracy = await onnxTestAccuracy(join(folder, onnx), test, 10);
