@@ -7,6 +7,7 @@
 import { initBackend } from '../supernet/backend/backend.js';
 import { tf } from '../supernet/backend/tf.js';
 import { toTfjs, type TfjsModel } from '../supernet/export/tfjs/toTfjs.js';
+import { tfjsArtifacts } from '../supernet/export/tfjs/loadTfjsModel.js';
 import { benchInput, type BenchRuntime, type LoadedGraph } from './benchRuntime.js';
 import type { TimedGraph } from './partGraph.js';
 
@@ -19,16 +20,7 @@ function partArtifacts(timed: TimedGraph): tf.io.ModelArtifacts {
     last.op = 'Identity';
     last.attr = { T: { type: 'DT_FLOAT' } };
   }
-  return artifacts(model);
-}
-
-function artifacts({ modelJson, weights }: TfjsModel): tf.io.ModelArtifacts {
-  return {
-    modelTopology: modelJson.modelTopology as unknown as tf.io.ModelArtifacts['modelTopology'],
-    weightSpecs: modelJson.weightsManifest.flatMap((g) => g.weights),
-    weightData: weights.buffer.slice(weights.byteOffset, weights.byteOffset + weights.byteLength) as ArrayBuffer,
-    format: modelJson.format,
-  };
+  return tfjsArtifacts(model);
 }
 
 export async function tfjsRuntime(target: 'tfjs-wasm' | 'tfjs-node', threads: number): Promise<BenchRuntime> {
@@ -66,6 +58,6 @@ export async function tfjsRuntime(target: 'tfjs-wasm' | 'tfjs-node', threads: nu
       if (timed.graph.quantized) throw new Error(`${target} runs float graphs: build the graph without bits`);
       return loadArtifacts(partArtifacts(timed), timed.graph.inputShape);
     },
-    loadTfjs: (model: TfjsModel, inputShape: readonly number[]) => loadArtifacts(artifacts(model), inputShape),
+    loadTfjs: (model: TfjsModel, inputShape: readonly number[]) => loadArtifacts(tfjsArtifacts(model), inputShape),
   };
 }

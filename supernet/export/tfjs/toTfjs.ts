@@ -11,11 +11,6 @@ import { join } from 'node:path';
 import type { DeployGraph, DeployOp } from '../../quant/deployGraph.js';
 
 export const kTfjsWeightsFile = 'weights.bin';
-
-/** The graph model written in folder `dir` by this exporter (model.json and its one weights file). */
-export function readTfjsModel(dir: string): TfjsModel {
-  return { modelJson: JSON.parse(readFileSync(join(dir, 'model.json'), 'utf8')) as TfjsModelJson, weights: new Uint8Array(readFileSync(join(dir, kTfjsWeightsFile))) };
-}
 export const kTfjsInputName = 'images';
 export const kTfjsOutputName = 'logits';
 
@@ -41,14 +36,32 @@ export interface TfjsModelJson {
   userDefinedMetadata?: Record<string, unknown>;
 }
 
-/** A tfjs graph model: model.json's contents and the bytes of its one weights file. */
+/** A tfjs graph model: model.json's contents and its weights' bytes, in manifest order. */
 export interface TfjsModel {
   modelJson: TfjsModelJson;
   weights: Uint8Array;
 }
 
-export const b64 = (s: string): AttrValue => ({ s: Buffer.from(s).toString('base64') });
-export const intList = (values: number[]): AttrValue => ({ list: { i: values.map(String) } });
+/** The graph model in folder `dir`: model.json and the weight files its manifest names, concatenated in order. */
+export function readTfjsModel(dir: string): TfjsModel {
+  let modelJson: TfjsModelJson;
+  try {
+    modelJson = JSON.parse(readFileSync(join(dir, 'model.json'), 'utf8')) as TfjsModelJson;
+  } catch (err) {
+    throw new Error(`cannot read a tfjs model from ${dir}: ${(err as Error).message}`, { cause: err });
+  }
+  const parts = modelJson.weightsManifest.flatMap((group) => group.paths.map((p) => readFileSync(join(dir, p))));
+  const weights = new Uint8Array(parts.reduce((n, p) => n + p.length, 0));
+  let offset = 0;
+  for (const p of parts) {
+    weights.set(p, offset);
+    offset += p.length;
+  }
+  return { modelJson, weights };
+}
+
+const b64 = (s: string): AttrValue => ({ s: Buffer.from(s).toString('base64') });
+const intList = (values: number[]): AttrValue => ({ list: { i: values.map(String) } });
 export const dtFloat: AttrValue = { type: 'DT_FLOAT' };
 
 /** A TensorFlow GraphDef under construction: nodes, weight specs and the weights' bytes in order. */
