@@ -72,6 +72,8 @@ export const machineSchema = z.strictObject({
   cpuModel: z.string(),
   /** Instruction-set flags that select kernels (see profiling/machine.ts); absent: unknown (version 2). */
   cpuFlags: z.array(z.string()).optional(),
+  /** x86 family/model/stepping or Arm implementer/part (see profiling/machine.ts); absent: not recorded. */
+  cpuId: z.string().optional(),
   cores: z.number().int().positive(),
   platform: z.string(),
   arch: z.string(),

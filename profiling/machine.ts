@@ -29,20 +29,51 @@ export function cpuFlagsOf(cpuinfo: string): string[] {
   return kKernelFlags.filter((f) => present.has(f)).sort();
 }
 
-/** This machine's kernel-relevant CPU flags; undefined where the platform does not list them. */
-export function cpuFlags(): string[] | undefined {
+/**
+ * The processor's identity in /proc/cpuinfo's text: x86 family, model and stepping, or an Arm
+ * core's implementer and part; undefined when the text has neither. Hypervisors often report
+ * one model name ("AMD EPYC") for processors of different generations: these numbers tell
+ * them apart where the flags agree.
+ */
+export function cpuIdOf(cpuinfo: string): string | undefined {
+  const field = (name: string): string | undefined => {
+    const line = cpuinfo.split('\n').find((l) => new RegExp(`^${name}\\s*:`).test(l));
+    return line === undefined ? undefined : line.slice(line.indexOf(':') + 1).trim();
+  };
+  const [family, model, stepping] = [field('cpu family'), field('model'), field('stepping')];
+  if (family !== undefined && model !== undefined) return `family ${family} model ${model}${stepping !== undefined ? ` stepping ${stepping}` : ''}`;
+  const [implementer, part] = [field('CPU implementer'), field('CPU part')];
+  if (implementer !== undefined && part !== undefined) return `implementer ${implementer} part ${part}`;
+  return undefined;
+}
+
+function cpuinfoText(): string | undefined {
   try {
-    return cpuFlagsOf(readFileSync('/proc/cpuinfo', 'utf8'));
+    return readFileSync('/proc/cpuinfo', 'utf8');
   } catch {
     return undefined;
   }
 }
 
+/** This machine's processor identity (cpuIdOf); undefined where the platform does not say. */
+export function cpuId(): string | undefined {
+  const text = cpuinfoText();
+  return text === undefined ? undefined : cpuIdOf(text);
+}
+
+/** This machine's kernel-relevant CPU flags; undefined where the platform does not list them. */
+export function cpuFlags(): string[] | undefined {
+  const text = cpuinfoText();
+  return text === undefined ? undefined : cpuFlagsOf(text);
+}
+
 export function machineInfo(runtime: Pick<BenchRuntime, 'runtime'>, now = new Date()): MachineInfo {
   const cpus = os.cpus();
   const flags = cpuFlags();
+  const id = cpuId();
   return {
     cpuModel: cpus[0]?.model.trim() ?? 'unknown',
+    ...(id !== undefined ? { cpuId: id } : {}),
     ...(flags !== undefined ? { cpuFlags: flags } : {}),
     cores: Math.max(1, typeof os.availableParallelism === 'function' ? os.availableParallelism() : cpus.length),
     platform: os.platform(),
@@ -57,6 +88,8 @@ export function machineInfo(runtime: Pick<BenchRuntime, 'runtime'>, now = new Da
 export function machineDifferences(a: MachineInfo, b: MachineInfo): string[] {
   const out: string[] = [];
   if (a.cpuModel !== b.cpuModel) out.push(`cpu '${a.cpuModel}' vs '${b.cpuModel}'`);
+  // Profiles before the identity was recorded compare by model name and flags alone.
+  if (a.cpuId !== undefined && b.cpuId !== undefined && a.cpuId !== b.cpuId) out.push(`cpu ${a.cpuId} vs ${b.cpuId}`);
   if (a.cpuFlags === undefined || b.cpuFlags === undefined) {
     if (a.cpuFlags !== b.cpuFlags) out.push(`cpu flags ${a.cpuFlags === undefined ? 'unknown' : a.cpuFlags.join(' ')} vs ${b.cpuFlags === undefined ? 'unknown' : b.cpuFlags.join(' ')}`);
   } else {

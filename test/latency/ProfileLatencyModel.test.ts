@@ -79,16 +79,18 @@ describe('ProfileLatencyModel', () => {
   });
 });
 
-describe('ProfileLatencyModel on the shipped profiles', () => {
-  // Predictions of models/profiles/ort-cpu-{1,2}.json before the lowering marked its blocks and
-  // latencyParts learned other families: the keys, and so every prediction, must not change.
+describe('ProfileLatencyModel on the format-2 fashion-mbv3 profiles', () => {
+  // Predictions of the fashion-mbv3 profiles shipped until format 5 (test/fixtures/profiles),
+  // taken before the lowering marked its blocks and latencyParts learned other families: the
+  // keys, and so every prediction, must not change.
   const golden: Record<string, [number, number, number, number]> = {
     'ort-cpu:1': [0.6004949538273521, 0.06317191328182006, 0.6161079427629882, 0.11631831777962708],
     'ort-cpu:2': [0.37380159439299987, 0.06499966566966733, 0.4296238711279824, 0.12019176151727486],
   };
   for (const [spec, expected] of Object.entries(golden)) {
     it(`${spec} predicts fashion-mbv3's largest and smallest configs, float and mixed, as before`, async () => {
-      const model = await createTargetModel(spec, (cfg) => layersOf(fashionMbv3, cfg));
+      const profile = `test/fixtures/profiles/fashion-mbv3-v2-${spec.replace(':', '-')}.json`;
+      const model = await createTargetModel(spec, (cfg) => layersOf(fashionMbv3, cfg), { profile });
       const configs = [largestConfig(fashionMbv3), smallestConfig(fashionMbv3), largestConfig(fashionMbv3, { quant: 'mixed' }), smallestConfig(fashionMbv3, { quant: 'mixed' })];
       const got = model.predict(configs);
       expected.forEach((ms, i) => assert.ok(Math.abs(got[i] - ms) < 1e-12, `${spec} config ${i}: ${got[i]} ms, was ${ms} ms`));

@@ -16,15 +16,15 @@ describe('hwnas latency', () => {
     const table = hwnas(['latency', '--profile', profile, '--config', at('models/baselines/resnet8.json'), '--config', at('models/baselines/resnet14.json')]);
     assert.equal(table.status, 0, table.stderr);
     assert.match(table.stdout, /config\s+MACs\s+ort-cpu:1 predicted ms/);
-    assert.match(table.stdout, /resnet8\.json\s+9\.35M\s+0\.15\d\d/);
-    assert.match(table.stdout, /resnet14\.json\s+20\.18M\s+0\.29\d\d/);
+    assert.match(table.stdout, /resnet8\.json\s+9\.35M\s+0\.18\d\d/);
+    assert.match(table.stdout, /resnet14\.json\s+20\.18M\s+0\.37\d\d/);
     const json = hwnas(['latency', '--profile', profile, '--config', at('models/baselines/resnet8.json'), '--config', 'largest', '--json']);
     assert.equal(json.status, 0, json.stderr);
     const rows = json.stdout.trim().split('\n').map((line) => JSON.parse(line) as { config: string; target: string; space: string; macs: number; predictedMs: number });
     assert.equal(rows.length, 2);
     assert.deepEqual([rows[0].target, rows[0].space, rows[0].macs], ['ort-cpu:1', 'fashion-hybrid', 9345920]);
-    // The shipped profile's figure for ResNet-8 (BENCHMARKS.md uses it as a search budget).
-    assert.ok(Math.abs(rows[0].predictedMs - 0.1535) < 0.0005, `ResNet-8 predicted ${rows[0].predictedMs} ms`);
+    // The shipped profile's figure for ResNet-8 (measured there at 0.1835 ms, BENCHMARKS.md).
+    assert.ok(Math.abs(rows[0].predictedMs - 0.1843) < 0.0005, `ResNet-8 predicted ${rows[0].predictedMs} ms`);
     assert.ok(rows[1].predictedMs > 4 * rows[0].predictedMs, 'the largest subnet is predicted far slower than ResNet-8');
   });
 
