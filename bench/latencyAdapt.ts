@@ -4,8 +4,11 @@
  * subnets per precision group is measured twice on this machine (the second pass in reverse
  * order: its agreement with the first is the re-measurement noise, the ceiling any predictor
  * of one measurement can reach). Each subnet is timed beside the reference subnet and put at
- * the machine's typical speed, as `hwnas profile` does; the raw re-measurement is shown too. For each N, `--draws` random training sets of N pool subnets
- * (split over the groups) adapt the source profile; the rest of the pool is held out.
+ * the machine's typical speed, as `hwnas profile` does; the raw re-measurement is shown too.
+ * Quantized subnets run with the int8 weight container that is faster here, as `hwnas profile
+ * --adapt` measures them and exports for this target deploy them. For each N, `--draws` random
+ * training sets of N pool subnets (split over the groups) adapt the source profile; the rest of
+ * the pool is held out.
  *
  *   npm run bench:latency-adapt -- [--profile models/profiles/ort-cpu-1.json] [--pool 40]
  *     [--samples 5,10,20,50] [--draws 10] [--full FILE] [--json FILE]
@@ -19,6 +22,7 @@ import { ProfileLatencyModel } from '../latency/ProfileLatencyModel.js';
 import { defaultProfilePath } from '../latency/measuredTarget.js';
 import { adaptModel } from '../profiling/adaptProfile.js';
 import { createBenchRuntime } from '../profiling/benchRuntime.js';
+import { compareInt8Containers, withContainer } from '../profiling/int8Container.js';
 import { kDefaultSampler } from '../profiling/interleaved.js';
 import { cpuFlags, machineDifferences, machineInfo } from '../profiling/machine.js';
 import { spreadWeight } from '../profiling/fittedProfile.js';
@@ -92,10 +96,12 @@ async function main(): Promise<void> {
   const exclude = new Set([...source.subnets, ...(full?.subnets ?? [])].map((s) => configKey(space, s.config)));
   const configs = groups.flatMap((group, g) => sampleSubnets(space, group, poolPerGroup, seed + 7919 * g, exclude).map((config) => ({ group, config })));
   const t0 = Date.now();
+  const int8 = await compareInt8Containers(runtime, space, kDefaultSampler);
+  const measuring = int8 === null ? runtime : withContainer(runtime, int8.weightType);
   // Every subnet is timed beside the reference subnet, and all times put at the machine's
   // typical speed over the run (the reference's median), as profiles and adaptations are.
-  const reference = subnetGraph(runtime, space, source.reference?.config ?? referenceConfig(space));
-  const time = (c: (typeof configs)[number]) => measureSubnet(runtime, space, c.group, c.config, kDefaultSampler, undefined, reference);
+  const reference = subnetGraph(measuring, space, source.reference?.config ?? referenceConfig(space));
+  const time = (c: (typeof configs)[number]) => measureSubnet(measuring, space, c.group, c.config, kDefaultSampler, undefined, reference);
   const first: Awaited<ReturnType<typeof time>>[] = [];
   for (const c of configs) first.push(await time(c));
   const second = new Array<Awaited<ReturnType<typeof time>>>(configs.length);
@@ -145,10 +151,10 @@ async function main(): Promise<void> {
     `${here.cpuModel} (${cpuFlags()?.join(' ') ?? 'flags unknown'}), ${source.target}:${source.threads}, ${here.runtime.name} ${here.runtime.version}`);
   console.log(`differences: ${machineDifferences(source.machine, here).join('; ') || 'none'}`);
   console.log(`pool: ${poolPerGroup} fresh subnets per group (${groups.join(', ')}), each measured twice in ${seconds.toFixed(0)} s; ` +
-    `${draws} random training draws per N; times at the reference subnet's median ${typicalRefMs.toFixed(3)} ms; load average ${load1.toFixed(1)} on ${os.availableParallelism()} cores at the end`);
+    `${draws} random training draws per N; quantized subnets with ${int8 === null ? 'the runtime\'s own' : `${int8.weightType} (${int8.int8OverUint8.toFixed(2)}x the uint8 time)`} weights; times at the reference subnet's median ${typicalRefMs.toFixed(3)} ms; load average ${load1.toFixed(1)} on ${os.availableParallelism()} cores at the end`);
   console.log(markdownTable(['N (adaptation subnets)', 'held out', 'within +-10% (mean)', 'MAPE % (mean)', 'Spearman (mean)', 'within +-10% (worst draw)'], rows.map((r) => r.map(String))));
   if (args.json !== undefined) {
-    writeFileSync(args.json, `${JSON.stringify({ profile: args.profile, machine: here, source: source.machine, poolPerGroup, seconds, unadapted, noise, rawNoise, typicalRefMs, full: fullAgreement, results, pool }, null, 2)}\n`);
+    writeFileSync(args.json, `${JSON.stringify({ profile: args.profile, machine: here, source: source.machine, int8, poolPerGroup, seconds, unadapted, noise, rawNoise, typicalRefMs, full: fullAgreement, results, pool }, null, 2)}\n`);
     console.log(`wrote ${args.json}`);
   }
 }

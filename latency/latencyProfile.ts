@@ -66,6 +66,8 @@ const linearModelSchema = z.strictObject({
   crossValidated: fitQualitySchema,
   /** The Tukey bisquare constant of a robust fit (version 5); absent: plain ridge least squares. */
   robust: positive.optional(),
+  /** Weights constrained to be >= 0 (profiles fitted since 2026-12-05, fitProfile.ts); absent: free. */
+  nonNegative: z.literal(true).optional(),
 });
 
 export const machineSchema = z.strictObject({

@@ -16,9 +16,17 @@
  * whole model toward them. Offline on the quiet-machine fashion-hybrid profile, the share of
  * fresh held-out float subnets within +-10% of the structure-feature model rose from 85% to
  * 98% with it (BENCHMARKS.md, issue 15).
+ *
+ * A non-negative fit (FitOptions.nonNegative; profiles fitted since 2026-12-05) keeps every
+ * weight >= 0: each feature counts work (operators, MACs, elements, blocks), and more work never
+ * takes less time. Held out it predicts as well as the free fit, but the free fit's negative
+ * weights (columns that measure the same MACs twice, cancelling) extrapolate: a search finds
+ * the configs where they cancel wrongly - on a two-thread profile, a float subnet with one int8
+ * layer predicted at 0.074 ms and measured at 0.267 ms (BENCHMARKS.md, issue 15).
  */
 import { linearLatency } from '../latency/latencyFeatures.js';
 import { leastSquares, mape, median, shareWithin } from '../util/stats.js';
+import { nonNegativeLeastSquares } from '../util/nnls.js';
 
 export interface FitSample {
   features: Float64Array;
@@ -44,11 +52,15 @@ export interface LinearFit {
   crossValidated: FitQuality;
   /** The Tukey constant of a robust fit; absent: plain ridge. */
   robust?: number;
+  /** Whether the weights were constrained to be >= 0. */
+  nonNegative?: true;
 }
 
 export interface FitOptions {
   /** Tukey bisquare constant of a robust fit, in robust standard deviations of the relative residuals (kTukey); absent: plain ridge. */
   robust?: number;
+  /** Every weight >= 0 (see the file comment). */
+  nonNegative?: boolean;
 }
 
 /** Tukey's constant: 95% efficiency when the residuals are normal. */
@@ -68,19 +80,20 @@ export const kMinFitSamples = 2 * kFolds;
  * the file comment).
  */
 export function fitWeights(samples: readonly FitSample[], ridge: number, options: FitOptions = {}): number[] {
-  let weights = ridgeWeights(samples, ridge);
+  const nonNegative = options.nonNegative === true;
+  let weights = ridgeWeights(samples, ridge, nonNegative);
   const c = options.robust;
   if (c === undefined) return weights;
   for (let round = 0; round < kRobustRounds; round++) {
     const residuals = samples.map((s) => Math.abs(linearLatency(weights, s.features) / s.ms - 1));
     const scale = c * Math.max(1.4826 * median(residuals), kRobustFloor);
-    weights = ridgeWeights(samples, ridge, residuals.map((r) => (r < scale ? (1 - (r / scale) ** 2) ** 2 : 0)));
+    weights = ridgeWeights(samples, ridge, nonNegative, residuals.map((r) => (r < scale ? (1 - (r / scale) ** 2) ** 2 : 0)));
   }
   return weights;
 }
 
-/** The ridge fit at `ridge`, each sample's weight times `reweight` (the robust rounds'). */
-function ridgeWeights(samples: readonly FitSample[], ridge: number, reweight?: readonly number[]): number[] {
+/** The ridge fit at `ridge` (weights >= 0 with `nonNegative`), each sample's weight times `reweight` (the robust rounds'). */
+function ridgeWeights(samples: readonly FitSample[], ridge: number, nonNegative: boolean, reweight?: readonly number[]): number[] {
   const p = samples[0].features.length;
   const sampleWeight = samples.map((s, i) => (s.weight ?? 1) * (reweight?.[i] ?? 1));
   const rows = samples.map((s, i) => s.features.map((v) => (v * Math.sqrt(sampleWeight[i])) / s.ms));
@@ -92,7 +105,8 @@ function ridgeWeights(samples: readonly FitSample[], ridge: number, reweight?: r
     if (rms[j] > 0) used.push(j);
   }
   const scaled = rows.map((row) => used.map((j) => row[j] / rms[j]));
-  const w = leastSquares(scaled, sampleWeight.map(Math.sqrt), { ridge: ridge * rows.length });
+  const solve = nonNegative ? nonNegativeLeastSquares : leastSquares;
+  const w = solve(scaled, sampleWeight.map(Math.sqrt), { ridge: ridge * rows.length });
   const weights = new Array<number>(p).fill(0);
   used.forEach((j, k) => {
     weights[j] = w[k] / rms[j];
@@ -177,5 +191,5 @@ export function fitLatencyModel(samples: readonly FitSample[], what: string, opt
     );
   }
   const fit: LinearFit = { ...chosenFit(samples, options), crossValidated: nestedCrossValidation(samples, options) };
-  return options.robust === undefined ? fit : { ...fit, robust: options.robust };
+  return { ...fit, ...(options.robust !== undefined ? { robust: options.robust } : {}), ...(options.nonNegative === true ? { nonNegative: true as const } : {}) };
 }

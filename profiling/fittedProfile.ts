@@ -33,8 +33,8 @@ export interface ProfileSample {
   sample: FitSample;
 }
 
-/** The fit of each feature set: the structure set (this version's) robust, the older ones as they were fitted. */
-export const kFitOptions: Readonly<Record<FeatureSet, FitOptions>> = Object.freeze({ operators: {}, runtime: {}, structure: { robust: kTukey } });
+/** The fit of each feature set: the structure set (this version's) robust with weights >= 0, the older ones as they were fitted. */
+export const kFitOptions: Readonly<Record<FeatureSet, FitOptions>> = Object.freeze({ operators: {}, runtime: {}, structure: { robust: kTukey, nonNegative: true } });
 
 type SampleSource = Pick<ProfileMeasurements, 'space' | 'table' | 'bits' | 'subnets' | 'machine' | 'target'>;
 

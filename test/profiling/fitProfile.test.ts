@@ -4,13 +4,13 @@ import { describe, it } from 'node:test';
 import { kLatencyFeatures, kRuntimeLatencyFeatures, kStructureLatencyFeatures, latencyFeatures, linearLatency, modelFeatures } from '../../latency/latencyFeatures.js';
 import { parseLatencyProfile, type LatencyProfile } from '../../latency/latencyProfile.js';
 import { ProfileLatencyModel, tableSum } from '../../latency/ProfileLatencyModel.js';
-import { fitLatencyModel } from '../../profiling/fitProfile.js';
+import { fitLatencyModel, fitWeights, kTukey } from '../../profiling/fitProfile.js';
 import { fittedProfile, profileSamples, refitProfile, type ProfileMeasurements } from '../../profiling/fittedProfile.js';
 import { crossValidateProfile, agreementOf } from '../../profiling/crossValidateProfile.js';
 import { sampleSubnets } from '../../profiling/subnetSets.js';
 import { layersOf } from '../../space/layers.js';
 import type { SubnetConfig } from '../../space/types.js';
-import { mape, shareWithin } from '../../util/stats.js';
+import { mape, median, shareWithin } from '../../util/stats.js';
 import { fresh, machine, space, table, train } from '../fixtures/hybridLatency.js';
 
 // Isolated parts cost what their MACs and operators say (the fixture's table); the whole graph
@@ -85,5 +85,37 @@ describe('the runtime-feature latency model', () => {
     assert.deepEqual(refit.model.layout, { nchwcBlock: 8 }, 'a format-2 profile records no cpu flags: the AVX2 block');
     assert.deepEqual(refit.model.features, [...kStructureLatencyFeatures]);
     assert.deepEqual(refit.subnets, old.subnets);
+    assert.equal(refit.model.quantized?.nonNegative, true, 'this version fits weights >= 0');
+  });
+});
+
+describe('the non-negative fit', () => {
+  // Two-thread measurements of fashion-mbv3 (noisy): where the free fit's negative weights cancel
+  // wrongly, a search finds subnets predicted far too fast.
+  const data = JSON.parse(readFileSync('test/fixtures/profiles/fashion-mbv3-v2-ort-cpu-2.json', 'utf8')) as unknown;
+  const profile = parseLatencyProfile(data, 'fixture');
+  const samples = profileSamples(profile, 'structure').filter((s) => s.quantized).map((s) => s.sample);
+  const free = fitWeights(samples, 1e-3, { robust: kTukey });
+  const nonNegative = fitWeights(samples, 1e-3, { robust: kTukey, nonNegative: true });
+  const relError = (w: readonly number[]) => median(samples.map((s) => Math.abs(linearLatency(w, s.features) / s.ms - 1)));
+
+  it('keeps every weight >= 0 where the free fit has negative ones, and fits about as well', () => {
+    assert.ok(free.some((w) => w < -1e-6), 'the free fit has negative weights on these samples');
+    assert.ok(nonNegative.every((w) => w >= 0), `negative weight ${Math.min(...nonNegative)}`);
+    assert.ok(relError(nonNegative) < 1.5 * relError(free), `median error ${relError(nonNegative)} vs free ${relError(free)}`);
+  });
+
+  it('never predicts a subnet faster for having one more block', () => {
+    const table = new Map(Object.entries(profile.table));
+    const predict = (cfg: SubnetConfig) => linearLatency(nonNegative, profileSamples({ ...profile, table: Object.fromEntries(table), subnets: [{ config: cfg, ms: 1 }] }, 'structure')[0].sample.features);
+    let pairs = 0;
+    for (const cfg of sampleSubnets(profile.space, 'mixed', 60, 11)) {
+      const stage = cfg.depths.findIndex((d, i) => d < Math.max(...profile.space.stages[i].depths));
+      if (stage < 0) continue;
+      const deeper = { ...cfg, depths: cfg.depths.map((d, i) => (i === stage ? d + 1 : d)) };
+      assert.ok(predict(deeper) >= predict(cfg) - 1e-12, `${JSON.stringify(deeper)} predicted below ${JSON.stringify(cfg)}`);
+      pairs++;
+    }
+    assert.ok(pairs >= 20, `only ${pairs} pairs`);
   });
 });

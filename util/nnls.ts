@@ -1,0 +1,101 @@
+/**
+ * Non-negative least squares: the fit of a latency model whose every feature counts work, so
+ * that no weight may be negative (profiling/fitProfile.ts).
+ */
+import type { LeastSquaresOptions } from './stats.js';
+
+/**
+ * Solves gram[P,P] x = b[P] for the indices `P` by Cholesky; null when that block is not
+ * positive definite (a column of `P` is a combination of the others).
+ */
+function solvePassive(gram: ReadonlyArray<Float64Array>, b: Float64Array, passive: readonly number[]): Float64Array | null {
+  const k = passive.length;
+  const l = Array.from({ length: k }, () => new Float64Array(k));
+  for (let i = 0; i < k; i++) {
+    for (let j = 0; j <= i; j++) {
+      let sum = gram[passive[i]][passive[j]];
+      for (let t = 0; t < j; t++) sum -= l[i][t] * l[j][t];
+      if (i === j) {
+        if (!(sum > 1e-13 * gram[passive[i]][passive[i]])) return null;
+        l[i][i] = Math.sqrt(sum);
+      } else {
+        l[i][j] = sum / l[j][j];
+      }
+    }
+  }
+  const z = new Float64Array(k);
+  for (let i = 0; i < k; i++) {
+    let sum = b[passive[i]];
+    for (let t = 0; t < i; t++) sum -= l[i][t] * z[t];
+    z[i] = sum / l[i][i];
+  }
+  const x = new Float64Array(k);
+  for (let i = k - 1; i >= 0; i--) {
+    let sum = z[i];
+    for (let t = i + 1; t < k; t++) sum -= l[t][i] * x[t];
+    x[i] = sum / l[i][i];
+  }
+  return x;
+}
+
+/**
+ * Coefficients w >= 0 minimising |X w - y|^2 + ridge |w|^2: Lawson and Hanson's active-set
+ * method on the normal equations (exact, finite; the problem is convex, so its one minimum).
+ * Meant for the small, well-scaled systems of latency fits, where a cost can only add time.
+ * Throws on a column that is all zero without a ridge, or a singular system.
+ */
+export function nonNegativeLeastSquares(
+  rows: ReadonlyArray<ArrayLike<number>>,
+  y: ArrayLike<number>,
+  options: LeastSquaresOptions = {},
+): Float64Array {
+  const m = rows.length;
+  if (m === 0) throw new RangeError('nonNegativeLeastSquares needs at least one row (got none)');
+  if (y.length !== m) throw new RangeError(`nonNegativeLeastSquares needs one target per row (got ${m} rows and ${y.length} targets)`);
+  const ridge = options.ridge ?? 0;
+  if (!(ridge >= 0)) throw new RangeError(`options.ridge must be >= 0 (got ${ridge})`);
+  const p = rows[0].length;
+  const gram = Array.from({ length: p }, () => new Float64Array(p));
+  const xty = new Float64Array(p);
+  for (let r = 0; r < m; r++) {
+    const row = rows[r];
+    if (row.length !== p) throw new RangeError(`nonNegativeLeastSquares rows must all have ${p} columns (row ${r} has ${row.length})`);
+    for (let i = 0; i < p; i++) {
+      xty[i] += row[i] * y[r];
+      for (let j = i; j < p; j++) gram[i][j] += row[i] * row[j];
+    }
+  }
+  for (let i = 0; i < p; i++) {
+    gram[i][i] += ridge;
+    for (let j = 0; j < i; j++) gram[i][j] = gram[j][i];
+    if (!(gram[i][i] > 0)) throw new RangeError(`nonNegativeLeastSquares: column ${i} is all zero; remove it or pass options.ridge > 0`);
+  }
+  const w = new Float64Array(p);
+  const passive = new Set<number>();
+  const tolerance = 1e-10 * Math.max(...Array.from(xty, Math.abs), 1e-300);
+  const gradient = () => Float64Array.from(xty, (c, i) => c - gram[i].reduce((sum, g, j) => sum + g * w[j], 0));
+  for (let outer = 0; outer < 3 * p; outer++) {
+    const g = gradient();
+    let enter = -1;
+    for (let i = 0; i < p; i++) if (!passive.has(i) && g[i] > tolerance && (enter < 0 || g[i] > g[enter])) enter = i;
+    if (enter < 0) break;
+    passive.add(enter);
+    for (;;) {
+      const order = [...passive].sort((a, b) => a - b);
+      const s = solvePassive(gram, xty, order);
+      if (s === null) throw new RangeError('nonNegativeLeastSquares: the system is singular; remove collinear columns or pass options.ridge > 0');
+      if (s.every((v) => v > 0)) {
+        w.fill(0);
+        order.forEach((i, k) => { w[i] = s[k]; });
+        break;
+      }
+      // Step from w toward s as far as every passive weight stays >= 0, then drop those at 0.
+      let alpha = 1;
+      order.forEach((i, k) => { if (s[k] <= 0) alpha = Math.min(alpha, w[i] / (w[i] - s[k])); });
+      order.forEach((i, k) => { w[i] += alpha * (s[k] - w[i]); });
+      for (const i of order) if (w[i] <= 1e-15 * Math.max(1, Math.abs(xty[i]))) { w[i] = 0; passive.delete(i); }
+      if (passive.size === 0) break;
+    }
+  }
+  return w;
+}
