@@ -3,8 +3,8 @@
  * scores the test accuracy its result file records on all 10,000 test images (within one image),
  * and its config
  * file (the folder's config.json; a baseline's NAME.json) is a config of fashion-hybrid - or of the
- * folder's space.json, a compressed network's policy space, or of fashion-vit for a SubTransformer
- * (`"kind": "vit"`) - with the MACs and parameters recorded.
+ * folder's space.json, a compressed network's policy space, of a baseline's own space (kBaselines),
+ * or of fashion-vit for a SubTransformer (`"kind": "vit"`) - with the MACs and parameters recorded.
  */
 import assert from 'node:assert/strict';
 import { existsSync, readdirSync, readFileSync } from 'node:fs';
@@ -12,7 +12,9 @@ import { join } from 'node:path';
 import { before, describe, it } from 'node:test';
 import { onnxTestAccuracy } from '../../pipeline/verifyConfigs.js';
 import { cpuFlags } from '../../profiling/machine.js';
-import { fashionHybrid } from '../../space/defaultSpace.js';
+import { fashionHybrid, kSpaces } from '../../space/defaultSpace.js';
+import { kBaselines } from '../../pipeline/baselines.js';
+import type { SearchSpace } from '../../space/types.js';
 import { macs, params } from '../../space/layers.js';
 import { parseConfig, parseSearchSpace } from '../../space/schema.js';
 import { loadFashionMnist } from '../../supernet/data/fashionMnist.js';
@@ -56,7 +58,7 @@ describe('shipped models', () => {
   it('include the deployed models and the baselines', () => {
     const files = shipped().map(([f]) => f);
     assert.ok(files.some((f) => f.startsWith('models/deploy/')), files.join(', '));
-    assert.ok(files.includes('models/baselines/resnet8.result.json') && files.includes('models/baselines/resnet14.result.json'), files.join(', '));
+    for (const name of Object.keys(kBaselines)) assert.ok(files.includes(`models/baselines/${name}.result.json`), `${name}: ${files.join(', ')}`);
   });
 
   for (const [file, folder, configFile] of shipped()) {
@@ -69,7 +71,10 @@ describe('shipped models', () => {
         assert.deepEqual([transformerCost(fashionVit, config).macs, transformerCost(fashionVit, config).params], [r.macs, r.params]);
       } else {
         const spaceFile = join(folder, 'space.json');
-        const space = folder.startsWith('models/deploy/') && existsSync(spaceFile) ? parseSearchSpace(JSON.parse(readFileSync(spaceFile, 'utf8'))) : fashionHybrid;
+        const baseline = kBaselines[(r as { name?: string }).name as keyof typeof kBaselines] as { space: keyof typeof kSpaces } | undefined;
+        const space: SearchSpace = folder.startsWith('models/deploy/') && existsSync(spaceFile)
+          ? parseSearchSpace(JSON.parse(readFileSync(spaceFile, 'utf8')))
+          : folder === 'models/baselines' && baseline !== undefined ? kSpaces[baseline.space] : fashionHybrid;
         const config = parseConfig(space, given);
         if (folder.startsWith('models/deploy/')) assert.deepEqual(parseConfig(space, r.config), config, 'result.json and config.json name one config');
         assert.equal(macs(space, config), r.macs);
