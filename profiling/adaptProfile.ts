@@ -10,7 +10,10 @@
  * ratio s fitted freely and per-class departures d_k pulled toward 0 by a ridge penalty. The
  * penalty is chosen by leave-one-out on the new measurements, from "s only" (a single speed
  * ratio: what a handful of samples supports) to nearly free per-class scales (what many do).
- * Fitted per precision group (float, quantized) on relative error, like the source model.
+ * Fitted per precision group (float, quantized) on relative error, like the source model. Every
+ * scale is >= 0 (non-negative least squares in the variables s and a_k, the penalty on a_k - s):
+ * with a source fitted with weights >= 0 (fitProfile.ts), the adapted model's weights stay >= 0,
+ * so it cannot predict a subnet faster for doing more work.
  *
  * The result is an ordinary profile (the source's table, the scaled weights, this machine's
  * fingerprint, the adaptation subnets) that ProfileLatencyModel uses unchanged. Which container
@@ -23,7 +26,8 @@ import type { SubnetConfig } from '../space/types.js';
 import { kLatencyFeatures, kStructureLatencyFeatures, linearLatency } from '../latency/latencyFeatures.js';
 import { kProfileVersion, parseLatencyProfile, type LatencyProfile, type LinearModel } from '../latency/latencyProfile.js';
 import { configFeatures, profileFeatureSet, runsQuantized } from '../latency/ProfileLatencyModel.js';
-import { leastSquares, mape, median, shareWithin } from '../util/stats.js';
+import { mape, median, shareWithin } from '../util/stats.js';
+import { nonNegativeLeastSquares } from '../util/nnls.js';
 import type { BenchRuntime } from './benchRuntime.js';
 import type { FitQuality } from './fitProfile.js';
 import { checkSampler, kDefaultSampler, type SamplerSettings } from './interleaved.js';
@@ -89,30 +93,31 @@ interface Row {
   weight: number;
 }
 
-/** Scales a_k = s + d_k of the rows' fit at `ridge` (see the file comment). */
+/** Scales a_k = s + d_k >= 0 of the rows' fit at `ridge` (see the file comment). */
 export function fitScales(rows: readonly Row[], ridge: number | null): Float64Array {
   const k = kFeatureClasses.length;
   const design: number[][] = [];
   const y: number[] = [];
+  // Variables [s, a_1 .. a_k]: a sample's prediction is sum_k a_k c_k (s alone without a ridge).
   for (const r of rows) {
     const w = Math.sqrt(r.weight);
     const rel = Array.from(r.c, (v) => (w * v) / r.ms);
-    design.push(ridge === null ? [rel.reduce((a, b) => a + b, 0)] : [rel.reduce((a, b) => a + b, 0), ...rel]);
+    design.push(ridge === null ? [rel.reduce((a, b) => a + b, 0)] : [0, ...rel]);
     y.push(w);
   }
   if (ridge !== null) {
-    // Pseudo-rows penalise the departures d_k only, not the common ratio s.
+    // Pseudo-rows penalise the departures a_k - s only, not the common ratio s.
     const penalty = Math.sqrt(ridge * rows.length);
     for (let i = 0; i < k; i++) {
       const row = new Array<number>(k + 1).fill(0);
+      row[0] = -penalty;
       row[i + 1] = penalty;
       design.push(row);
       y.push(0);
     }
   }
-  const sol = leastSquares(design, y);
-  const s = sol[0];
-  return Float64Array.from({ length: k }, (_, i) => s + (ridge === null ? 0 : sol[i + 1]));
+  const sol = nonNegativeLeastSquares(design, y);
+  return Float64Array.from({ length: k }, (_, i) => (ridge === null ? sol[0] : sol[i + 1]));
 }
 
 const predictRow = (r: Row, a: Float64Array) => linearLatency(a, r.c);

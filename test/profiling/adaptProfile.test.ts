@@ -4,7 +4,7 @@ import { describe, it } from 'node:test';
 import { kLatencyFeatures } from '../../latency/latencyFeatures.js';
 import { ProfileLatencyModel } from '../../latency/ProfileLatencyModel.js';
 import type { LatencyProfile } from '../../latency/latencyProfile.js';
-import { adaptModel, adaptProfile, featureClass, kFeatureClasses } from '../../profiling/adaptProfile.js';
+import { adaptModel, adaptProfile, featureClass, fitScales, kFeatureClasses } from '../../profiling/adaptProfile.js';
 import { refitProfile } from '../../profiling/fittedProfile.js';
 import { subnetGraph } from '../../profiling/measureSubnet.js';
 import { profileDevice } from '../../profiling/profileDevice.js';
@@ -67,6 +67,22 @@ describe('adaptModel', () => {
     assert.ok(mape(adapted, heldTruth) < mape(common, heldTruth), `per-class ${mape(adapted, heldTruth)} vs common ratio ${mape(common, heldTruth)}`);
     assert.ok(groups.float.ridge !== null, 'enough samples for per-class departures');
     assert.ok(groups.float.leaveOneOut.mape < groups.float.source.mape);
+  });
+
+  it('keeps every class scale >= 0, and recovers positive ones exactly', () => {
+    const k = kFeatureClasses.length;
+    const rowsOf = (a0: number, a1: number) => Array.from({ length: 12 }, (_, i) => {
+      const c = new Float64Array(k);
+      c[0] = 0.05 + 0.01 * i;
+      c[1] = 0.08 - 0.005 * i;
+      return { c, ms: a0 * c[0] + a1 * c[1], weight: 1 };
+    });
+    const positive = fitScales(rowsOf(0.7, 1.3), 1e-9);
+    assert.ok(Math.abs(positive[0] - 0.7) < 1e-3 && Math.abs(positive[1] - 1.3) < 1e-3, `${positive[0]}, ${positive[1]}`);
+    // A machine where more of class 1 looks faster (noise, or a class the source mis-split): no negative scale.
+    const clipped = fitScales(rowsOf(1.5, -0.4), 1e-9);
+    assert.ok(clipped.every((a) => a >= 0), Array.from(clipped).join());
+    assert.equal(clipped[1], 0);
   });
 
   it('refuses no samples', () => {
