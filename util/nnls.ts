@@ -2,13 +2,13 @@
  * Non-negative least squares: the fit of a latency model whose every feature counts work, so
  * that no weight may be negative (profiling/fitProfile.ts).
  */
-import type { LeastSquaresOptions } from './stats.js';
+import { normalEquations, type LeastSquaresOptions } from './stats.js';
 
 /**
  * Solves gram[P,P] x = b[P] for the indices `P` by Cholesky; null when that block is not
  * positive definite (a column of `P` is a combination of the others).
  */
-function solvePassive(gram: ReadonlyArray<Float64Array>, b: Float64Array, passive: readonly number[]): Float64Array | null {
+function solvePassive(gram: ReadonlyArray<ArrayLike<number>>, b: ArrayLike<number>, passive: readonly number[]): Float64Array | null {
   const k = passive.length;
   const l = Array.from({ length: k }, () => new Float64Array(k));
   for (let i = 0; i < k; i++) {
@@ -49,31 +49,15 @@ export function nonNegativeLeastSquares(
   y: ArrayLike<number>,
   options: LeastSquaresOptions = {},
 ): Float64Array {
-  const m = rows.length;
-  if (m === 0) throw new RangeError('nonNegativeLeastSquares needs at least one row (got none)');
-  if (y.length !== m) throw new RangeError(`nonNegativeLeastSquares needs one target per row (got ${m} rows and ${y.length} targets)`);
-  const ridge = options.ridge ?? 0;
-  if (!(ridge >= 0)) throw new RangeError(`options.ridge must be >= 0 (got ${ridge})`);
-  const p = rows[0].length;
-  const gram = Array.from({ length: p }, () => new Float64Array(p));
-  const xty = new Float64Array(p);
-  for (let r = 0; r < m; r++) {
-    const row = rows[r];
-    if (row.length !== p) throw new RangeError(`nonNegativeLeastSquares rows must all have ${p} columns (row ${r} has ${row.length})`);
-    for (let i = 0; i < p; i++) {
-      xty[i] += row[i] * y[r];
-      for (let j = i; j < p; j++) gram[i][j] += row[i] * row[j];
-    }
-  }
+  const { gram, xty } = normalEquations('nonNegativeLeastSquares', rows, y, options);
+  const p = xty.length;
   for (let i = 0; i < p; i++) {
-    gram[i][i] += ridge;
-    for (let j = 0; j < i; j++) gram[i][j] = gram[j][i];
     if (!(gram[i][i] > 0)) throw new RangeError(`nonNegativeLeastSquares: column ${i} is all zero; remove it or pass options.ridge > 0`);
   }
   const w = new Float64Array(p);
   const passive = new Set<number>();
-  const tolerance = 1e-10 * Math.max(...Array.from(xty, Math.abs), 1e-300);
-  const gradient = () => Float64Array.from(xty, (c, i) => c - gram[i].reduce((sum, g, j) => sum + g * w[j], 0));
+  const tolerance = 1e-10 * Math.max(...xty.map(Math.abs), 1e-300);
+  const gradient = () => xty.map((c, i) => c - gram[i].reduce((sum, g, j) => sum + g * w[j], 0));
   for (let outer = 0; outer < 3 * p; outer++) {
     const g = gradient();
     let enter = -1;

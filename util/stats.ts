@@ -175,6 +175,36 @@ function loadMathJs(): typeof MathJs {
 }
 
 /**
+ * X'X + ridge I and X'y of a least-squares problem, after checking its shapes and options;
+ * `who` names the caller in errors.
+ */
+export function normalEquations(
+  who: string, rows: ReadonlyArray<ArrayLike<number>>, y: ArrayLike<number>, options: LeastSquaresOptions,
+): { gram: number[][]; xty: number[] } {
+  const m = rows.length;
+  if (m === 0) throw new RangeError(`${who} needs at least one row (got none)`);
+  if (y.length !== m) throw new RangeError(`${who} needs one target per row (got ${m} rows and ${y.length} targets)`);
+  const ridge = options.ridge ?? 0;
+  if (!(ridge >= 0)) throw new RangeError(`options.ridge must be >= 0 (got ${ridge})`);
+  const p = rows[0].length;
+  const gram = Array.from({ length: p }, () => new Array<number>(p).fill(0));
+  const xty = new Array<number>(p).fill(0);
+  for (let r = 0; r < m; r++) {
+    const row = rows[r];
+    if (row.length !== p) throw new RangeError(`${who} rows must all have ${p} columns (row ${r} has ${row.length})`);
+    for (let i = 0; i < p; i++) {
+      xty[i] += row[i] * y[r];
+      for (let j = i; j < p; j++) gram[i][j] += row[i] * row[j];
+    }
+  }
+  for (let i = 0; i < p; i++) {
+    gram[i][i] += ridge;
+    for (let j = 0; j < i; j++) gram[i][j] = gram[j][i];
+  }
+  return { gram, xty };
+}
+
+/**
  * Least-squares coefficients w minimising |X w - y|^2 (+ ridge |w|^2). Rows of X are samples;
  * add a column of ones yourself for an intercept. Solves the normal equations (fine for the
  * small, well-scaled systems used for latency calibration).
@@ -184,26 +214,8 @@ export function leastSquares(
   y: ArrayLike<number>,
   options: LeastSquaresOptions = {},
 ): Float64Array {
-  const m = rows.length;
-  if (m === 0) throw new RangeError('leastSquares needs at least one row (got none)');
-  if (y.length !== m) throw new RangeError(`leastSquares needs one target per row (got ${m} rows and ${y.length} targets)`);
-  const ridge = options.ridge ?? 0;
-  if (!(ridge >= 0)) throw new RangeError(`options.ridge must be >= 0 (got ${ridge})`);
-  const p = rows[0].length;
-  const xtx = Array.from({ length: p }, () => new Array<number>(p).fill(0));
-  const xty = new Array<number>(p).fill(0);
-  for (let r = 0; r < m; r++) {
-    const row = rows[r];
-    if (row.length !== p) throw new RangeError(`leastSquares rows must all have ${p} columns (row ${r} has ${row.length})`);
-    for (let i = 0; i < p; i++) {
-      xty[i] += row[i] * y[r];
-      for (let j = i; j < p; j++) xtx[i][j] += row[i] * row[j];
-    }
-  }
-  for (let i = 0; i < p; i++) {
-    xtx[i][i] += ridge;
-    for (let j = 0; j < i; j++) xtx[i][j] = xtx[j][i];
-  }
+  const { gram: xtx, xty } = normalEquations('leastSquares', rows, y, options);
+  const p = xty.length;
   const math = loadMathJs();
   const lu = math.lup(xtx);
   // mathjs returns some solution of a singular but consistent system; refuse instead, since
