@@ -38,11 +38,14 @@ function solvePassive(gram: ReadonlyArray<ArrayLike<number>>, b: ArrayLike<numbe
   return x;
 }
 
+/** Active-set steps per variable before nonNegativeLeastSquares gives up. */
+const kMaxOuterSteps = 5;
+
 /**
  * Coefficients w >= 0 minimising |X w - y|^2 + ridge |w|^2: Lawson and Hanson's active-set
  * method on the normal equations (exact, finite; the problem is convex, so its one minimum).
  * Meant for the small, well-scaled systems of latency fits, where a cost can only add time.
- * Throws on a column that is all zero without a ridge, or a singular system.
+ * Throws on a column that is all zero without a ridge, a singular system, or no convergence.
  */
 export function nonNegativeLeastSquares(
   rows: ReadonlyArray<ArrayLike<number>>,
@@ -58,11 +61,21 @@ export function nonNegativeLeastSquares(
   const passive = new Set<number>();
   const tolerance = 1e-10 * Math.max(...xty.map(Math.abs), 1e-300);
   const gradient = () => xty.map((c, i) => c - gram[i].reduce((sum, g, j) => sum + g * w[j], 0));
-  for (let outer = 0; outer < 3 * p; outer++) {
+  // The variable that would most lower the objective if it left 0 (none: w is optimal).
+  const entering = (): number => {
     const g = gradient();
     let enter = -1;
     for (let i = 0; i < p; i++) if (!passive.has(i) && g[i] > tolerance && (enter < 0 || g[i] > g[enter])) enter = i;
+    return enter;
+  };
+  // Lawson-Hanson ends in finitely many steps; rounding can make it re-enter a variable it just
+  // dropped, so the steps are bounded and an unfinished fit is refused, never returned.
+  for (let outer = 0; ; outer++) {
+    const enter = entering();
     if (enter < 0) break;
+    if (outer >= kMaxOuterSteps * p) {
+      throw new RangeError(`nonNegativeLeastSquares did not converge in ${kMaxOuterSteps * p} steps (the system is nearly singular): pass a larger options.ridge`);
+    }
     passive.add(enter);
     for (;;) {
       const order = [...passive].sort((a, b) => a - b);
