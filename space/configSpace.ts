@@ -15,6 +15,11 @@ export function isStandaloneSpace(space: Pick<SearchSpace, 'name'>): boolean {
   return space.name.endsWith(kStandaloneSuffix);
 }
 
+/** The name of the space a standalone network's reduced space came from. */
+export function parentSpaceName(space: Pick<SearchSpace, 'name'>): string {
+  return isStandaloneSpace(space) ? space.name.slice(0, -kStandaloneSuffix.length) : space.name;
+}
+
 const distinctSorted = (values: Iterable<number>): number[] => [...new Set(values)].sort((a, b) => a - b);
 
 /** The reduced space of `cfg` (valid in `space`) and the config re-indexed for it. */

@@ -7,7 +7,7 @@ import type { TrainMeta } from './train/trainTypes.js';
 import { parseConfig, parseSearchSpace, SpaceValidationError } from '../space/schema.js';
 import { spaceByName } from '../space/defaultSpace.js';
 import { largestConfig, smallestConfig } from '../space/searchSpace.js';
-import { isStandaloneSpace } from '../space/configSpace.js';
+import { configSpace, isStandaloneSpace, parentSpaceName } from '../space/configSpace.js';
 import { isTransformerJson } from '../space/transformer/types.js';
 
 /** A built-in space name, or a path to a space JSON file. */
@@ -37,8 +37,30 @@ export function resolveConfig(space: SearchSpace, arg: string): SubnetConfig {
     return parseConfig(space, inner);
   } catch (err) {
     if (!isStandaloneSpace(space) || !(err instanceof SpaceValidationError)) throw err;
-    const hint = `the checkpoint holds one network trained on its own ('hwnas train --config') in its own space '${space.name}': name it as largest, not by the config of the space it came from`;
+    const reindexed = inParentSpace(space, inner);
+    if (reindexed !== undefined) return reindexed;
+    const hint = `the checkpoint holds one network trained on its own ('hwnas train --config') in its own space '${space.name}': ` +
+      "give the config it was trained from (a config of the built-in space it came from), or its config in that reduced space";
     throw new SpaceValidationError(`subnet config for space '${space.name}'`, [...err.problems, hint]);
+  }
+}
+
+/**
+ * `json` as a config of the built-in space a standalone network's reduced space came from,
+ * re-indexed into the reduced space - when it is that network (its reduced space is `space`).
+ */
+function inParentSpace(space: SearchSpace, json: unknown): SubnetConfig | undefined {
+  let parent: SearchSpace;
+  try {
+    parent = spaceByName(parentSpaceName(space));
+  } catch {
+    return undefined; // Not a built-in space: only the reduced space's own config names it.
+  }
+  try {
+    const reduced = configSpace(parent, parseConfig(parent, json));
+    return JSON.stringify(reduced.space) === JSON.stringify(space) ? reduced.config : undefined;
+  } catch {
+    return undefined;
   }
 }
 

@@ -6,6 +6,7 @@ import { resolveConfig } from '../../supernet/io.js';
 import { fashionHybrid } from '../../space/defaultSpace.js';
 import { largestConfig, smallestConfig } from '../../space/searchSpace.js';
 import { configSpace } from '../../space/configSpace.js';
+import { parseConfig } from '../../space/schema.js';
 import { tempDir } from '../fixtures/tempDir.js';
 
 describe('resolveConfig', () => {
@@ -29,10 +30,17 @@ describe('resolveConfig', () => {
     assert.throws(() => resolveConfig(fashionHybrid, write('none.json', { format: 'hwnas-search-result', mode: 'budget', best: null })), /found no config within its budget/);
   });
 
-  it("names 'largest' when given the parent space's config of a network trained on its own", () => {
+  it('takes the config a network trained on its own was trained from, and refuses another one of its parent space', () => {
     const { space, config } = configSpace(fashionHybrid, cfg);
     assert.deepEqual(resolveConfig(space, 'largest'), config);
-    const err = /has \d+ entries but the space has \d+ block slots[\s\S]*trained on its own \('hwnas train --config'\).*name it as largest/;
+    assert.deepEqual(resolveConfig(space, write('trained.json', cfg)), config);
+    // Mixed widths and families (the shipped ResNet-8-budget pick): the reduced space's largest is
+    // another network; the parent config names the trained one.
+    const mixed = { depths: [2, 2, 3], kernels: [3, 3, 3, 3, 3, 3, 3, 3, 3], expands: [3, 2, 2, 3, 3, 2, 1, 1, 1], widths: [0.67, 0.34, 0.34], families: ['mbconv', 'mbconv', 'resnet'], stemStride: 1 };
+    const reduced = configSpace(fashionHybrid, parseConfig(fashionHybrid, mixed));
+    assert.notDeepEqual(resolveConfig(reduced.space, 'largest'), reduced.config);
+    assert.deepEqual(resolveConfig(reduced.space, write('mixed.json', mixed)), reduced.config);
+    const err = /has \d+ entries but the space has \d+ block slots[\s\S]*trained on its own \('hwnas train --config'\).*give the config it was trained from/;
     assert.throws(() => resolveConfig(space, write('parent.json', largestConfig(fashionHybrid))), err);
   });
 });
