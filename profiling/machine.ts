@@ -69,8 +69,10 @@ export function cpuFlags(): string[] | undefined {
 
 export function machineInfo(runtime: Pick<BenchRuntime, 'runtime'>, now = new Date()): MachineInfo {
   const cpus = os.cpus();
-  const flags = cpuFlags();
-  const id = cpuId();
+  // One read of /proc/cpuinfo for both.
+  const text = cpuinfoText();
+  const flags = text === undefined ? undefined : cpuFlagsOf(text);
+  const id = text === undefined ? undefined : cpuIdOf(text);
   return {
     cpuModel: cpus[0]?.model.trim() ?? 'unknown',
     ...(id !== undefined ? { cpuId: id } : {}),

@@ -106,8 +106,7 @@ describe('the non-negative fit', () => {
   });
 
   it('never predicts a subnet faster for having one more block', () => {
-    const table = new Map(Object.entries(profile.table));
-    const predict = (cfg: SubnetConfig) => linearLatency(nonNegative, profileSamples({ ...profile, table: Object.fromEntries(table), subnets: [{ config: cfg, ms: 1 }] }, 'structure')[0].sample.features);
+    const predict = (cfg: SubnetConfig) => linearLatency(nonNegative, profileSamples({ ...profile, subnets: [{ config: cfg, ms: 1 }] }, 'structure')[0].sample.features);
     let pairs = 0;
     for (const cfg of sampleSubnets(profile.space, 'mixed', 60, 11)) {
       const stage = cfg.depths.findIndex((d, i) => d < Math.max(...profile.space.stages[i].depths));
