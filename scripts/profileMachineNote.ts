@@ -1,7 +1,8 @@
 /**
  * What `hwnas search`, `verify` and `demo` do before any work about latency profiles measured
  * on another machine (profiling/profileMachine.ts): search and verify warn and say how to get a
- * profile of this machine; the demo adapts the shipped profiles to this machine itself (and
+ * profile of this machine; the demo adapts the shipped profiles to this machine itself, and those
+ * of this machine whose subnets run off their profiled latency now (and
  * measures transformer profiles, which have no adaptation, anew).
  */
 import { join } from 'node:path';
@@ -12,7 +13,8 @@ import { profileTransformerDevice } from '../pipeline/transformerProfile.js';
 import type { ResolvedTarget } from '../latency/targets.js';
 import { profilesUsed } from '../pipeline/search.js';
 import { adaptProfile } from '../profiling/adaptProfile.js';
-import { createBenchRuntime } from '../profiling/benchRuntime.js';
+import { createBenchRuntime, type BenchRuntime } from '../profiling/benchRuntime.js';
+import { profileDrift } from '../profiling/profileDrift.js';
 import { machineDifferences, machineInfo } from '../profiling/machine.js';
 import { checkProfileMachines, describeMachineChecks, kAdviseAdaptSamples } from '../profiling/profileMachine.js';
 import { writeFileAtomic } from '../util/atomicWrite.js';
@@ -43,6 +45,8 @@ export interface ForeignProfileOptions {
   trustShare?: number;
   /** Options of the full profile measured when the adaptation does not hold (profileDevice's defaults). */
   full?: ProfileOptions;
+  /** See kDriftAdapt (the default). */
+  driftTolerance?: number;
 }
 
 /** The first precision group of an adapted profile whose leave-one-out share within +-10% is below `share`, as text; null when all hold. */
@@ -55,38 +59,61 @@ export function untrustedGroup(profile: LatencyProfile, share: number): string |
 }
 
 /**
- * The profiles to use for `targets`: each of `profiles` measured on another machine and not in
- * `keep` (profiles the user chose) is adapted to this machine with a few subnets measured here;
- * when the adaptation does not hold on its own subnets (kAdaptTrustShare), a full profile is
- * measured here instead. Either is written to `dir/<target>.json` and used; one made on this
- * machine before (an adaptation of the same source, or a full profile of the same space) is
- * reused. Profiles in `keep` from another machine are warned about.
+ * Speed change beyond which a profile of this very machine is not trusted now: when its own
+ * reference subnets run more than 10% off their profiled latency (either precision group; at 2
+ * threads on 2 cores this machine has phases of 1.9-2.1x, BENCHMARKS.md), predictions from it
+ * miss by as much, so the demo adapts it to the machine as it runs now.
+ */
+export const kDriftAdapt = 0.1;
+
+/** The drift of `path` beyond `tolerance`, as text; null when the machine runs its subnets as profiled. */
+async function driftBeyond(runtime: BenchRuntime, path: string, tolerance: number): Promise<string | null> {
+  const drift = await profileDrift(runtime, loadLatencyProfile(path), path);
+  const ratios = [['fp32', drift.ratio], ['quantized', drift.quantized?.ratio ?? null]] as const;
+  const off = ratios.filter(([, r]) => r !== null && Math.abs(r - 1) > tolerance);
+  return off.length === 0 ? null : `this machine runs its ${off.map(([g, r]) => `${g} subnets at ${(r as number).toFixed(2)}x`).join(' and ')} their profiled latency now`;
+}
+
+/**
+ * The profiles to use for `targets`. Each of `profiles` not in `keep` (profiles the user chose)
+ * must hold on this machine as it runs now: one measured on another machine is replaced by one
+ * made here before (an adaptation of the same source, or a full profile of the same space), and
+ * either is used only when its reference subnets still run within `driftTolerance` of their
+ * profiled latency (profiling/profileDrift.ts). Otherwise the profile is adapted to this machine
+ * with a few subnets measured here; when the adaptation does not hold on its own subnets
+ * (kAdaptTrustShare), a full profile is measured here instead. Either is written to
+ * `dir/<target>.json` and used. Profiles in `keep` from another machine are warned about.
  */
 export async function adaptForeignProfiles(
   targets: readonly ResolvedTarget[], profiles: Record<string, string>, keep: ReadonlySet<string>, dir: string, options: ForeignProfileOptions = {},
 ): Promise<Record<string, string>> {
   const samples = options.samples ?? kAdviseAdaptSamples;
   const trustShare = options.trustShare ?? kAdaptTrustShare;
+  const tolerance = options.driftTolerance ?? kDriftAdapt;
   const out = { ...profiles };
-  const checks = (await checkProfileMachines(profilesUsed(targets, profiles))).filter((c) => c.differences.length > 0 && c.transformerSpace === undefined);
-  for (const line of describeMachineChecks(checks.filter((c) => keep.has(c.target)))) process.stderr.write(`warning: ${line}\n`);
+  const checks = (await checkProfileMachines(profilesUsed(targets, profiles))).filter((c) => c.transformerSpace === undefined);
+  for (const line of describeMachineChecks(checks.filter((c) => keep.has(c.target) && c.differences.length > 0))) process.stderr.write(`warning: ${line}\n`);
   for (const c of checks.filter((check) => !keep.has(check.target))) {
     const source = loadLatencyProfile(c.path);
     const runtime = await createBenchRuntime(source.target, source.threads);
     const path = join(dir, `${c.target.replace(':', '-')}.json`);
-    try {
-      const cached = loadLatencyProfile(path);
-      const mine = cached.adapted === undefined ? cached.space.name === source.space.name : cached.adapted.from === c.path;
-      if (mine && machineDifferences(cached.machine, machineInfo(runtime)).length === 0) {
-        process.stderr.write(`${c.target}: using ${path}, ${cached.adapted === undefined ? `a profile of ${cached.space.name} measured` : `the profile ${c.path} adapted`} on this machine earlier\n`);
-        out[c.target] = path;
-        continue;
+    const candidates = [...(madeHereBefore(path, source, c.path, runtime) ? [path] : []), ...(c.differences.length === 0 ? [c.path] : [])];
+    let why = `profile ${c.path} was measured on another machine (${c.differences.join('; ')})`;
+    let chosen: string | null = null;
+    for (const candidate of candidates) {
+      const drift = await driftBeyond(runtime, candidate, tolerance);
+      if (drift === null) {
+        chosen = candidate;
+        break;
       }
-    } catch {
-      // No usable earlier profile of this machine: make one.
+      why = `${candidate === path ? `${path}, made on this machine earlier` : `profile ${c.path}`}: ${drift}`;
     }
-    process.stderr.write(`${c.target}: profile ${c.path} was measured on another machine (${c.differences.join('; ')}): ` +
-      `adapting it to this one with ${samples} subnets measured here -> ${path}\n`);
+    if (chosen !== null) {
+      if (chosen === path) process.stderr.write(`${c.target}: using ${path}, made on this machine earlier from ${c.path}; it runs as profiled\n`);
+      out[c.target] = chosen;
+      continue;
+    }
+    process.stderr.write(`${c.target}: ${why}: adapting ${c.path} to this machine with ${samples} subnets measured here -> ${path}\n`);
     const run = await adaptProfile(runtime, source, c.path, { samples });
     const weak = untrustedGroup(run.profile, trustShare);
     if (weak === null) {
@@ -100,6 +127,17 @@ export async function adaptForeignProfiles(
     out[c.target] = path;
   }
   return out;
+}
+
+/** Whether `path` holds a profile made on this machine from `source` (its adaptation, or a full profile of its space). */
+function madeHereBefore(path: string, source: LatencyProfile, sourcePath: string, runtime: BenchRuntime): boolean {
+  try {
+    const cached = loadLatencyProfile(path);
+    const mine = cached.adapted === undefined ? cached.space.name === source.space.name : cached.adapted.from === sourcePath;
+    return mine && machineDifferences(cached.machine, machineInfo(runtime)).length === 0;
+  } catch {
+    return false; // No usable earlier profile of this machine.
+  }
 }
 
 /**

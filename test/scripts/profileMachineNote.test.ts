@@ -11,6 +11,7 @@ import { kVitTargets, writeVitProfile } from '../fixtures/vitProfiles.js';
 import { tinyVitSpace } from '../fixtures/vit.js';
 import { nanoSpace, syntheticProfile, writeProfile } from '../fixtures/latencyProfiles.js';
 import { tempDir } from '../fixtures/tempDir.js';
+import { median } from '../../util/stats.js';
 
 /** A profile of the nano space measured on 'Another CPU', in `dir`; its path. */
 function writeForeignProfile(dir: string): string {
@@ -31,12 +32,39 @@ describe('adaptForeignProfiles', () => {
     assert.equal(profile.adapted?.from, path);
     assert.equal(profile.subnets.length, 3);
     assert.notEqual(profile.machine.cpuModel, 'Another CPU');
-    const again = await adaptForeignProfiles([resolveTarget('ort-cpu:1')], { 'ort-cpu:1': path }, new Set(), cache, { samples: 3, trustShare: 0 });
+    // Reused while its subnets run as profiled (a wide tolerance: a loaded test machine drifts).
+    const again = await adaptForeignProfiles([resolveTarget('ort-cpu:1')], { 'ort-cpu:1': path }, new Set(), cache, { samples: 3, trustShare: 0, driftTolerance: 2 });
     assert.deepEqual(again, first);
     assert.equal(loadLatencyProfile(adapted).machine.createdAt, profile.machine.createdAt, 'reused, not re-measured');
     const kept = await adaptForeignProfiles([resolveTarget('ort-cpu:1')], { 'ort-cpu:1': path }, new Set(['ort-cpu:1']), join(dir, 'other'), { samples: 3, trustShare: 0 });
     assert.deepEqual(kept, { 'ort-cpu:1': path });
     assert.ok(!existsSync(join(dir, 'other')));
+  });
+});
+
+describe('adaptForeignProfiles on a machine that runs slower than its own profile', () => {
+  it('uses a profile of this machine while it runs as profiled, and adapts it when its subnets run several times slower now', async () => {
+    const dir = tempDir('hwnas-drift-');
+    const cache = join(dir, 'profiles');
+    // A profile of this machine: the adaptation of a foreign one, measured here.
+    await adaptForeignProfiles([resolveTarget('ort-cpu:1')], { 'ort-cpu:1': writeForeignProfile(dir) }, new Set(), cache, { samples: 3, trustShare: 0 });
+    const here = loadLatencyProfile(join(cache, 'ort-cpu-1.json'));
+    const asProfiled = writeProfile(join(dir, 'here.json'), here);
+    const used = await adaptForeignProfiles([resolveTarget('ort-cpu:1')], { 'ort-cpu:1': asProfiled }, new Set(), join(dir, 'unused'), { samples: 3, trustShare: 0, driftTolerance: 2 });
+    assert.deepEqual(used, { 'ort-cpu:1': asProfiled });
+    assert.ok(!existsSync(join(dir, 'unused')), 'nothing measured for a profile that holds');
+    // The same profile had the machine been 20x faster when it was measured: every reference runs 20x slower now.
+    const fast = writeProfile(join(dir, 'fast.json'), { ...here, subnets: here.subnets.map((s) => ({ ...s, ms: s.ms / 20 })) });
+    const drifted = join(dir, 'drifted');
+    const adapted = await adaptForeignProfiles([resolveTarget('ort-cpu:1')], { 'ort-cpu:1': fast }, new Set(), drifted, { samples: 3, trustShare: 0, driftTolerance: 2 });
+    assert.deepEqual(adapted, { 'ort-cpu:1': join(drifted, 'ort-cpu-1.json') });
+    const made = loadLatencyProfile(join(drifted, 'ort-cpu-1.json'));
+    assert.equal(made.adapted?.from, fast);
+    const fastMs = median(here.subnets.map((h) => h.ms / 20));
+    assert.ok(median(made.subnets.map((m) => m.ms)) > 5 * fastMs, 'measured at this machine\'s speed, not the profile\'s');
+    // Chosen profiles are used as given, drifted or not.
+    const kept = await adaptForeignProfiles([resolveTarget('ort-cpu:1')], { 'ort-cpu:1': fast }, new Set(['ort-cpu:1']), join(dir, 'kept'), { samples: 3, trustShare: 0 });
+    assert.deepEqual(kept, { 'ort-cpu:1': fast });
   });
 });
 
@@ -47,7 +75,8 @@ describe('adaptForeignProfiles when the adaptation does not hold', () => {
     const cache = join(dir, 'profiles');
     const sampler = { warmupRuns: 1, minSampleMs: 0, minRounds: 5, maxRounds: 5, targetSpread: 0.5 };
     // No adaptation is trusted at a share above 1.
-    const options = { samples: 3, trustShare: 1.01, full: { subnets: 30, budgetSeconds: 20, sampler } };
+    // A wide drift tolerance: the reused profile must not be re-made because a loaded test machine drifts.
+    const options = { samples: 3, trustShare: 1.01, full: { subnets: 30, budgetSeconds: 20, sampler }, driftTolerance: 2 };
     const first = await adaptForeignProfiles([resolveTarget('ort-cpu:1')], { 'ort-cpu:1': path }, new Set(), cache, options);
     const measured = join(cache, 'ort-cpu-1.json');
     assert.deepEqual(first, { 'ort-cpu:1': measured });
