@@ -77,6 +77,16 @@ export function baselineNetwork(name: BaselineName, dir = baselineDir()): { spac
   return configSpace(space, parseConfig(space, JSON.parse(readFileSync(file, 'utf8'))));
 }
 
+/** The config of each baseline of `space` whose config file is in `dir`, in that space's terms, by name. */
+export function baselineConfigs(space: SearchSpace, dir = baselineDir()): Record<string, SubnetConfig> {
+  const out: Record<string, SubnetConfig> = {};
+  for (const [name, spec] of Object.entries(kBaselines)) {
+    const file = baselineFiles(name as BaselineName, dir).config;
+    if (spec.space === space.name && existsSync(file)) out[name] = parseConfig(space, JSON.parse(readFileSync(file, 'utf8')));
+  }
+  return out;
+}
+
 export interface BaselineTraining {
   epochs?: number;
   workers?: number;

@@ -1,62 +1,81 @@
 /**
- * The demo's plan as library functions: its targets and budget fractions, the shipped profile
- * per measured target, the budgets computed from the largest subnet's predicted latency, and
- * the search runs they make.
+ * The demo's plan as library functions: its space and targets, the shipped profile per measured
+ * target, the budgets (the standard models' predicted latency where the space holds them, else
+ * fractions of the largest subnet's), and the search runs they make.
  */
 import { createTargetModel, type ResolvedTarget } from '../latency/targets.js';
 import { layersOf } from '../space/layers.js';
 import { largestConfig } from '../space/searchSpace.js';
-import type { SearchSpace } from '../space/types.js';
+import type { SearchSpace, SubnetConfig } from '../space/types.js';
 import type { BudgetBasis } from './demoReport.js';
 import { planSearchRuns } from './search.js';
 import type { SearchRun } from './searchOutput.js';
-import { kShipped, type ShippedArtifact, type ShippedTransformer } from './shippedModels.js';
+import { kShipped, type ShippedArtifact, type ShippedCnn, type ShippedTransformer } from './shippedModels.js';
 
 export const kDemoTargets = Object.freeze(['ort-cpu:1', 'ort-cpu:2']);
-/** Budgets as fractions of the largest subnet's predicted latency on each target. */
+/** Budgets as fractions of the largest subnet's predicted latency on each target, in a space without standard models. */
 export const kDemoBudgetFractions = Object.freeze([0.5, 0.75]);
 export const kDemoPopulation = 100;
 /** Finalists of each search measured on val before choosing (`hwnas search --rerank`). */
 export const kDemoRerank = 5;
 
-/** The demo `--space` asks for: the CNN one on the shipped supernet, or the transformer one (pipeline/transformerDemo.ts). */
-export type DemoSpace = { kind: 'cnn' } | { kind: 'transformer'; shipped: ShippedTransformer };
+/** The demo `--space` asks for: a CNN one on its shipped supernet, or the transformer one (pipeline/transformerDemo.ts). */
+export type DemoSpace = { kind: 'cnn'; shipped: ShippedCnn } | { kind: 'transformer'; shipped: ShippedTransformer };
 
 /**
- * The demo of `--space name` (none: the CNN one). hwnas ships artifacts for two spaces: its
- * supernet's (`cnnSpace()`, read from the checkpoint only when needed) and kShipped.transformer's.
+ * The demo of `--space name`: hwnas ships artifacts for the CNN spaces of kShipped.cnn (none
+ * given: the first, fashion-hybrid) and for kShipped.transformer's.
  */
-export function demoSpace(name: string | undefined, cnnSpace: () => string): DemoSpace {
+export function demoSpace(name: string | undefined): DemoSpace {
   const vit = kShipped.transformer;
-  if (name === undefined) return { kind: 'cnn' };
+  const cnn = Object.values(kShipped.cnn);
+  if (name === undefined) return { kind: 'cnn', shipped: cnn[0] };
   if (name === vit.space) return { kind: 'transformer', shipped: vit };
-  const cnn = cnnSpace();
-  if (name === cnn) return { kind: 'cnn' };
+  const shipped = kShipped.cnn[name];
+  if (shipped !== undefined) return { kind: 'cnn', shipped };
+  const spaces = [...cnn.map((c) => `${c.space} (${c.supernet.file})`), `${vit.space} (${vit.supernet.file})`];
   throw new Error(
-    `--space ${name}: the demo runs on shipped artifacts, which hwnas has for spaces ${cnn} (${kShipped.supernet.file}) and ${vit.space} (${vit.supernet.file}) only: ` +
+    `--space ${name}: the demo runs on shipped artifacts, which hwnas has for spaces ${spaces.join(', ')} only: ` +
       `give one of those, or search and verify a checkpoint of your own with 'hwnas search --checkpoint FILE' and 'hwnas verify'`,
   );
 }
 
 /**
- * The shipped profile of each measured target (keyed by the spec as given) that `given` (the
- * --profile values) names no profile for; throws for one that has none shipped.
+ * The shipped profile (of `shipped`'s space) of each measured target, keyed by the spec as
+ * given, that `given` (the --profile values) names no profile for; throws for one that has none shipped.
  */
-export function demoProfiles(targets: readonly ResolvedTarget[], given: Record<string, string> = {}): Record<string, ShippedArtifact> {
+export function demoProfiles(targets: readonly ResolvedTarget[], given: Record<string, string> = {}, shipped: ShippedCnn = Object.values(kShipped.cnn)[0]): Record<string, ShippedArtifact> {
   const out: Record<string, ShippedArtifact> = {};
   for (const t of targets) {
     const target = t.given;
     if (t.kind !== 'measured' || given[target] !== undefined) continue;
-    const shipped = kShipped.profiles[t.spec];
-    if (shipped === undefined) {
+    const profile = shipped.profiles[t.spec];
+    if (profile === undefined) {
       throw new Error(
-        `--target ${target}: the demo runs on shipped latency profiles, and hwnas ships them for ${Object.keys(kShipped.profiles).join(' and ')} only: ` +
+        `--target ${target}: the demo runs on shipped latency profiles, and hwnas ships them for ${Object.keys(shipped.profiles).join(' and ')} only: ` +
           `use one of those, an estimate or proxy target (e.g. rpi4, macs), or name a profile of your own with --profile ${target}=FILE`,
       );
     }
-    out[target] = shipped;
+    out[target] = profile;
   }
   return out;
+}
+
+/**
+ * Per target, the predicted latency there of each standard model of `space` (`references`:
+ * name -> config, e.g. ResNet-8 and ResNet-14): the budgets at which the searched models must
+ * beat them. Null when `space` has none (its budgets are fractions of the largest subnet's).
+ */
+export async function referenceBudgets(
+  space: SearchSpace, targets: readonly ResolvedTarget[], profiles: Record<string, string>, references: Readonly<Record<string, SubnetConfig>>,
+): Promise<BudgetBasis[] | null> {
+  const named = Object.entries(references);
+  if (named.length === 0) return null;
+  return Promise.all(targets.map(async (t) => {
+    const model = await createTargetModel(t, (cfg) => layersOf(space, cfg), { profile: profiles[t.given] });
+    const latencies = model.predict(named.map(([, c]) => c));
+    return { target: t.given, unit: model.unit, references: named.map(([name], k) => ({ name, latency: latencies[k] })) };
+  }));
 }
 
 /** Per target, `fractions` of the largest subnet's predicted latency there. */
@@ -73,6 +92,7 @@ export async function computedBudgets(
 /** The search runs: the given --max-latency pairs, else each target at each computed budget (4 significant digits). */
 export function demoRuns(targets: readonly string[], maxLatencies: readonly string[], bases: readonly BudgetBasis[]): SearchRun[] {
   if (maxLatencies.length > 0) return planSearchRuns(targets, maxLatencies, false);
-  const pairs = bases.flatMap((b) => (b.fractions ?? []).map((f) => [b.target, String(Number((f * (b.largest as number)).toPrecision(4)))]));
+  const budgets = (b: BudgetBasis): number[] => b.references?.map((r) => r.latency) ?? (b.fractions ?? []).map((f) => f * (b.largest as number));
+  const pairs = bases.flatMap((b) => budgets(b).map((x) => [b.target, String(Number(x.toPrecision(4)))]));
   return planSearchRuns(pairs.map((p) => p[0]), pairs.map((p) => p[1]), false);
 }

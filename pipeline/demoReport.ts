@@ -19,6 +19,8 @@ export interface BudgetBasis {
   /** Predicted latency of the largest subnet; undefined when the budgets were given. */
   largest?: number;
   fractions?: readonly number[];
+  /** Budgets at the predicted latency of standard models of the space (e.g. ResNet-8), in place of fractions. */
+  references?: readonly { name: string; latency: number }[];
 }
 
 export interface DemoReport {
@@ -38,6 +40,8 @@ export interface DemoReport {
   verify: VerifyProvenance;
   /** The baselines' section (pipeline/baselines.ts `baselinesMarkdown`), shown beside the results. */
   baselines?: string[];
+  /** The trained models' section (pipeline/trainedModels.ts `trainedMarkdown`), shown before the baselines. */
+  trained?: string[];
   seconds: number;
   createdAt: Date;
 }
@@ -64,6 +68,9 @@ function latencySource(t: ResolvedTarget, profiles: Record<string, string>): str
 
 /** How a target's budgets were set, as a list item. */
 export function budgetLine(b: BudgetBasis): string {
+  if (b.references !== undefined) {
+    return `- ${b.target}: budgets at the standard models' predicted latency: ${b.references.map((r) => `${r.name} ${formatLatency(r.latency, b.unit)}`).join(', ')}`;
+  }
   if (b.largest === undefined || b.fractions === undefined) return `- ${b.target}: budgets given on the command line`;
   const parts = b.fractions.map((f) => `${Math.round(100 * f)}% = ${formatLatency(f * b.largest!, b.unit)}`);
   return `- ${b.target}: the largest subnet's predicted latency is ${formatLatency(b.largest, b.unit)}; budgets ${parts.join(', ')}`;
@@ -110,13 +117,14 @@ export function demoMarkdown(r: DemoReport): string {
     '- budgets:',
     ...r.budgets.map((b) => `  ${budgetLine(b)}`),
     '',
-    '## Predicted vs measured',
+    '## Searched configs with the supernet\'s weights: predicted vs measured',
     '',
     'Predicted accuracy is the predictor\'s, on val; measured accuracy is the exported model\'s on all ' +
       `${(r.rows[0]?.testImages ?? 0).toLocaleString('en-US')} test images after BatchNorm recalibration on 2,000 training images.`,
     '',
     verifyMarkdownTable(r.rows, 'verify'),
     '',
+    ...(r.trained ?? []),
     ...(r.baselines ?? []),
     '## Chosen configs',
     '',

@@ -30,13 +30,28 @@ export interface ShippedTransformer {
   profiles: Readonly<Record<string, ShippedArtifact>>;
 }
 
+/** The artifacts of one CNN space: what `hwnas demo --space <space>` runs on. */
+export interface ShippedCnn {
+  space: string;
+  supernet: ShippedArtifact;
+  /** Accuracy predictors by genome; a space without a quantization-aware one has 'fp32' only. */
+  predictors: Readonly<Partial<Record<QuantMode, ShippedArtifact>>>;
+  /** Latency profiles by target spec. */
+  profiles: Readonly<Record<string, ShippedArtifact>>;
+}
+
 export interface ShippedTable {
+  /**
+   * The first CNN space's artifacts (fashion-mbv3; its profiles are where the measured targets
+   * read by default); `cnn` lists every CNN space's, the demo's default first.
+   */
   supernet: ShippedArtifact;
   /** Accuracy predictors by genome: 'mixed' encodes per-block bits (quantization-aware), 'fp32' does not. */
   predictors: Readonly<Record<QuantMode, ShippedArtifact>>;
   /** Latency profiles by target spec. */
   profiles: Readonly<Record<string, ShippedArtifact>>;
   transformer: Readonly<ShippedTransformer>;
+  cnn: Readonly<Record<string, Readonly<ShippedCnn>>>;
 }
 
 const kRoot = findPackageRoot(import.meta.url);
@@ -63,7 +78,33 @@ function vitProfile(target: string, threads: number): ShippedArtifact {
   };
 }
 
-export const kShipped: Readonly<ShippedTable> = Object.freeze({
+const kHybrid = 'models/training/fashion-hybrid.ckpt';
+
+function hybridProfile(target: string, threads: number): ShippedArtifact {
+  const file = `models/hybrid/${target}-${threads}.json`;
+  return {
+    file,
+    what: `latency profile of fashion-hybrid on ${target}:${threads}`,
+    make: `measure it with 'hwnas profile --space fashion-hybrid --target ${target}:${threads} --out ${file}' on an idle machine of the kind it is for`,
+  };
+}
+
+const kHybridShipped: ShippedCnn = Object.freeze({
+  space: 'fashion-hybrid',
+  supernet: { file: kHybrid, what: 'fashion-hybrid supernet checkpoint', make: `train it with 'hwnas train --space fashion-hybrid --out ${kHybrid}'` },
+  predictors: Object.freeze({
+    fp32: {
+      file: 'models/hybrid/accuracy-fp32.json',
+      what: 'fashion-hybrid fp32 accuracy predictor',
+      make: `collect samples with 'hwnas collect --checkpoint ${kHybrid} --quant fp32 --out models/hybrid/fp32.jsonl', then fit it with ` +
+        "'hwnas fit --space fashion-hybrid --data models/hybrid/fp32.jsonl --out models/hybrid/accuracy-fp32.json'",
+    },
+  }),
+  profiles: Object.freeze({ 'ort-cpu:1': hybridProfile('ort-cpu', 1), 'ort-cpu:2': hybridProfile('ort-cpu', 2) }),
+});
+
+const kMbv3Shipped: ShippedCnn = Object.freeze({
+  space: 'fashion-mbv3',
   supernet: { file: 'models/supernet.ckpt', what: 'supernet checkpoint', make: "train it with 'hwnas train --out models/supernet.ckpt'" },
   predictors: Object.freeze({
     mixed: {
@@ -79,6 +120,13 @@ export const kShipped: Readonly<ShippedTable> = Object.freeze({
     },
   }),
   profiles: Object.freeze({ 'ort-cpu:1': profile('ort-cpu', 1), 'ort-cpu:2': profile('ort-cpu', 2) }),
+});
+
+export const kShipped: Readonly<ShippedTable> = Object.freeze({
+  supernet: kMbv3Shipped.supernet,
+  predictors: kMbv3Shipped.predictors as Readonly<Record<QuantMode, ShippedArtifact>>,
+  profiles: kMbv3Shipped.profiles,
+  cnn: Object.freeze({ [kHybridShipped.space]: kHybridShipped, [kMbv3Shipped.space]: kMbv3Shipped }),
   transformer: Object.freeze({
     space: 'fashion-vit',
     supernet: { file: kVit, what: 'fashion-vit SuperTransformer checkpoint', make: `train it with 'hwnas train --space fashion-vit --out ${kVit}'` },

@@ -30,20 +30,20 @@ import { searchTable, writePlots, writeSearchMarker, type SearchOutcome } from '
 import { chosenConfig } from '../../pipeline/searchResultFile.js';
 import { checkShipped, kShipped, shippedPath } from '../../pipeline/shippedModels.js';
 import { verifyTable } from '../../pipeline/verifyReport.js';
-import { computedBudgets, demoProfiles, demoRuns, demoSpace, kDemoBudgetFractions, kDemoPopulation, kDemoRerank, kDemoTargets } from '../../pipeline/demo.js';
+import { computedBudgets, demoProfiles, demoRuns, demoSpace, referenceBudgets, kDemoBudgetFractions, kDemoPopulation, kDemoRerank, kDemoTargets } from '../../pipeline/demo.js';
 import { populationOptions, rerankEvaluator, runSearches } from '../../pipeline/search.js';
 import { runVerify } from '../../pipeline/verify.js';
-import { baselinesMarkdown, timeBaselines } from '../../pipeline/baselines.js';
+import { baselineConfigs, baselinesMarkdown, timeBaselines } from '../../pipeline/baselines.js';
+import { pickTrained, trainedMarkdown, trainedModels, verifyTrained } from '../../pipeline/trainedModels.js';
 import { timingInput } from '../../pipeline/verifyConfigs.js';
 import { cliReporter } from '../progress.js';
-import { readCheckpointMeta } from '../../supernet/train/checkpoint.js';
 import { demoTransformerCommand } from './demoTransformerCmd.js';
 
 interface DemoCliOptions extends CommonOptions {
   space?: string;
   target: string[];
   maxLatency: string[];
-  quant: QuantMode;
+  quant?: QuantMode;
   generations: string;
   rerank: string;
   out: string;
@@ -55,20 +55,15 @@ function collect(value: string, previous: string[]): string[] {
   return [...previous, value];
 }
 
-/** The space of the shipped supernet, read from its checkpoint (which must exist). */
-function shippedCnnSpace(): string {
-  checkShipped([kShipped.supernet]);
-  return readCheckpointMeta<{ space: { name: string } }>(shippedPath(kShipped.supernet)).space.name;
-}
-
 export function registerDemo(program: Command): void {
   const cmd = program
     .command('demo')
     .description('the end-to-end run on the shipped supernet, predictor and latency profiles: search two targets at two budgets each, export, verify, report')
-    .option('--space <name>', `the shipped space to run on: the supernet's (default) or ${kShipped.transformer.space} (its SuperTransformer, ${kShipped.transformer.predictor.file} and transformer profiles)`)
+    .option('--space <name>', `the shipped space to run on: ${Object.keys(kShipped.cnn).join(' (default), ')} (CNN supernets) or ${kShipped.transformer.space} (its SuperTransformer, ${kShipped.transformer.predictor.file} and transformer profiles)`)
     .option('--target <spec>', `target NAME[:THREADS]; repeat for several (default: ${kDemoTargets.join(' and ')})`, collect, [])
-    .option('--max-latency <value>', `budget of the --target in the same position (default: ${kDemoBudgetFractions.map((f) => `${100 * f}%`).join(' and ')} of the largest subnet's predicted latency)`, collect, [])
-    .addOption(new Option('--quant <mode>', `genome and predictor: 'mixed' per-block bits (${kShipped.predictors.mixed.file}) or 'fp32' (${kShipped.predictors.fp32.file})`).choices(['mixed', 'fp32']).default('mixed'))
+    .option('--max-latency <value>', 'budget of the --target in the same position (default: the predicted latency of each standard model of the space, ' +
+      `e.g. ResNet-8 and ResNet-14; in a space without them ${kDemoBudgetFractions.map((f) => `${100 * f}%`).join(' and ')} of the largest subnet's)`, collect, [])
+    .addOption(new Option('--quant <mode>', "genome and predictor: 'mixed' per-block bits (quantization-aware predictor) or 'fp32' (default: mixed where the space ships its predictor)").choices(['mixed', 'fp32']))
     .option('--generations <n>', `generations per search (population ${kDemoPopulation})`, String(kDefaultSearchOptions.generations))
     .option('--rerank <k>', 'measure the k most accurate predicted finalists of each search on val and keep the best measured (0 = the predictor alone)', String(kDemoRerank))
     .option('--out <dir>', 'output folder', 'runs/demo')
@@ -77,7 +72,7 @@ export function registerDemo(program: Command): void {
   addBackendOption(cmd);
   addDataDirOption(cmd);
   cmd.action(async (opts: DemoCliOptions) => {
-    const demo = demoSpace(opts.space, shippedCnnSpace);
+    const demo = demoSpace(opts.space);
     if (demo.kind === 'transformer') {
       const cnnOnly = ['quant', 'rerank'].filter((o) => cmd.getOptionValueSource(o) === 'cli').map((o) => `--${o}`);
       return demoTransformerCommand(demo.shipped, opts, cnnOnly);
@@ -87,9 +82,14 @@ export function registerDemo(program: Command): void {
     const targets = opts.target.length > 0 ? opts.target : [...kDemoTargets];
     const resolved = targets.map((t) => resolveTarget(t));
     const given = parseProfileArgs(opts.profile, resolved);
-    const predictorArtifact = kShipped.predictors[opts.quant];
-    const profileArtifacts = demoProfiles(resolved, given);
-    checkShipped([kShipped.supernet, predictorArtifact, ...Object.values(profileArtifacts)]);
+    const shipped = demo.shipped;
+    const quant: QuantMode = opts.quant ?? (shipped.predictors.mixed !== undefined ? 'mixed' : 'fp32');
+    const predictorArtifact = shipped.predictors[quant];
+    if (predictorArtifact === undefined) {
+      throw new Error(`--quant ${quant}: hwnas ships no ${quant === 'mixed' ? 'quantization-aware' : 'fp32'} accuracy predictor for ${shipped.space}: run the demo with --quant fp32, or search a predictor of your own with 'hwnas search --predictor FILE'`);
+    }
+    const profileArtifacts = demoProfiles(resolved, given, shipped);
+    checkShipped([shipped.supernet, predictorArtifact, ...Object.values(profileArtifacts)]);
     const generations = parseIntOption('generations', opts.generations, 1);
     const rerank = parseIntOption('rerank', opts.rerank, 0);
     const givenBases: BudgetBasis[] = resolved.map((t) => ({ target: t.given, unit: t.unit }));
@@ -97,20 +97,21 @@ export function registerDemo(program: Command): void {
     checkOutputPath(opts.out, { kind: 'folder', existing: opts.force === true ? 'replace' : 'refuse' });
     const lock = OutputLock.acquire(opts.out);
     await startBackend(opts);
-    const checkpoint = shippedPath(kShipped.supernet);
+    const checkpoint = shippedPath(shipped.supernet);
     const loaded = loadSupernet(checkpoint);
     try {
       const { space } = loaded.net;
       const predictorPath = shippedPath(predictorArtifact);
       const predictor = MlpPredictor.load(predictorPath, space);
-      if (opts.quant === 'mixed' && !predictor.encoder.hasBits) {
+      if (quant === 'mixed' && !predictor.encoder.hasBits) {
         throw new Error(`${predictorArtifact.file} encodes no bits, so it is no ${predictorArtifact.what} and cannot score mixed-precision configs: ${predictorArtifact.make}; or run the demo with --quant fp32`);
       }
       // Shipped profiles of another machine are adapted to this one (kept beside --out for the next run).
       const profiles = await adaptForeignProfiles(resolved, { ...Object.fromEntries(Object.entries(profileArtifacts).map(([t, a]) => [t, shippedPath(a)])), ...given },
         new Set(Object.keys(given)), join(dirname(resolve(opts.out)), 'profiles'));
       await checkTargetModels(space, resolved, profiles);
-      const bases: BudgetBasis[] = opts.maxLatency.length > 0 ? givenBases : await computedBudgets(space, resolved, profiles, kDemoBudgetFractions);
+      const bases: BudgetBasis[] = opts.maxLatency.length > 0 ? givenBases
+        : await referenceBudgets(space, resolved, profiles, baselineConfigs(space)) ?? await computedBudgets(space, resolved, profiles, kDemoBudgetFractions);
       const runs = demoRuns(targets, opts.maxLatency, bases);
       for (const b of bases) {
         if (b.largest !== undefined) console.log(`${b.target}: largest subnet predicted at ${formatLatency(b.largest, b.unit)}`);
@@ -125,7 +126,7 @@ export function registerDemo(program: Command): void {
         let outcomes: SearchOutcome[];
         try {
           outcomes = await runSearches({
-            space, runs, predictor: predictorPath, quant: opts.quant, pareto: false, options,
+            space, runs, predictor: predictorPath, quant, pareto: false, options,
             workers, checkpoint, profiles, out: join(dir, 'search'), ...(evaluator ? { rerank: { k: rerank, evaluator } } : {}), reporter: cliReporter,
           });
         } finally {
@@ -136,24 +137,31 @@ export function registerDemo(program: Command): void {
         writeSearchMarker(join(dir, 'search'), runs);
         const chosen = outcomes.map((o, k) => chosenConfig(join(opts.out, 'search', runs[k].file), o));
         mkdirSync(join(dir, 'verify'));
-        const verified = await runVerify(chosen, loaded, kShipped.supernet.file, data, join(dir, 'verify'), cliReporter, profiles);
-        // The standard models a user would train instead, timed here beside the searched ones.
-        const baselines = await timeBaselines(resolved, timingInput(space, data.test));
+        const verified = await runVerify(chosen, loaded, shipped.supernet.file, data, join(dir, 'verify'), cliReporter, profiles);
+        // The trained models offered per budget, then the standard models a user would train instead, timed here beside the searched ones.
+        const input = timingInput(space, data.test);
+        const trained = await verifyTrained(runs, await pickTrained(space, runs, profiles, trainedModels(space)), data.test, space.input.classes, input);
+        const baselines = await timeBaselines(resolved, input);
+        const trainedLines = trainedMarkdown(trained, runs, (p) => {
+          const name = bases.find((b) => b.target === p.target)?.references?.find((r) => Number(r.latency.toPrecision(4)) === p.budget)?.name;
+          return baselines.rows.find((row) => row.name === name && row.target === p.target);
+        });
         const baselineLines = baselinesMarkdown(baselines.rows, baselines.missing);
         writeFileSync(join(dir, 'report.md'), demoMarkdown({
-          baselines: baselineLines,
-          space, supernet: kShipped.supernet.file, supernetSteps: `${loaded.meta.step}/${loaded.meta.totalSteps}`,
-          predictor: predictorArtifact.file, predictorKind: `${predictorArtifact.what}, genome ${opts.quant}`,
+          baselines: baselineLines, trained: trainedLines,
+          space, supernet: shipped.supernet.file, supernetSteps: `${loaded.meta.step}/${loaded.meta.totalSteps}`,
+          predictor: predictorArtifact.file, predictorKind: `${predictorArtifact.what}, genome ${quant}`,
           profiles: Object.fromEntries(Object.entries(profiles).map(([t, p]) => [t, profileArtifacts[t] !== undefined && p === shippedPath(profileArtifacts[t]) ? profileArtifacts[t].file : p])),
           search: { population: kDemoPopulation, generations, seed: options.seed, rerank, seconds: searchSeconds },
           budgets: bases, runs, rows: verified.rows, verify: verified.provenance, seconds: (Date.now() - t0) / 1000, createdAt: new Date(),
         }));
-        return { outcomes, rows: verified.rows, baselineLines };
+        return { outcomes, rows: verified.rows, baselineLines, trainedLines };
       });
       console.log(searchTable(runs, done.outcomes));
       console.log('');
       console.log(verifyTable(done.rows));
       console.log('');
+      console.log(done.trainedLines.join('\n'));
       console.log(done.baselineLines.join('\n'));
       console.log(`report: ${join(opts.out, 'report.md')} (the demo took ${((Date.now() - t0) / 1000).toFixed(0)} s)`);
     } finally {

@@ -52,13 +52,14 @@ describe('the shipped transformer artifacts', () => {
 });
 
 describe('transformer demo planning', () => {
-  it('runs the transformer demo for --space fashion-vit, the CNN one for the supernet\'s space, and refuses any other naming both', () => {
-    const unread = () => assert.fail('the CNN checkpoint is read only when needed');
-    assert.deepEqual(demoSpace(undefined, unread), { kind: 'cnn' });
-    assert.deepEqual(demoSpace('fashion-vit', unread), { kind: 'transformer', shipped: kShipped.transformer });
-    assert.deepEqual(demoSpace('fashion-mbv3', () => 'fashion-mbv3'), { kind: 'cnn' });
-    for (const bad of ['fashion-hybrid', 'nope']) {
-      assert.throws(() => demoSpace(bad, () => 'fashion-mbv3'), new RegExp(`^Error: --space ${bad}: the demo runs on shipped artifacts, which hwnas has for spaces fashion-mbv3 \\(models/supernet\\.ckpt\\) and fashion-vit \\(models/training/fashion-vit\\.ckpt\\) only`));
+  it('runs the transformer demo for --space fashion-vit, a CNN one for each shipped CNN space (fashion-hybrid by default), and refuses any other', () => {
+    assert.deepEqual(demoSpace(undefined), { kind: 'cnn', shipped: kShipped.cnn['fashion-hybrid'] });
+    assert.deepEqual(demoSpace('fashion-vit'), { kind: 'transformer', shipped: kShipped.transformer });
+    assert.deepEqual(demoSpace('fashion-mbv3'), { kind: 'cnn', shipped: kShipped.cnn['fashion-mbv3'] });
+    assert.equal(kShipped.cnn['fashion-mbv3'].supernet, kShipped.supernet);
+    for (const bad of ['fashion-plain', 'nope']) {
+      assert.throws(() => demoSpace(bad), new RegExp(`^Error: --space ${bad}: the demo runs on shipped artifacts, which hwnas has for spaces ` +
+        'fashion-hybrid \\(models/training/fashion-hybrid\\.ckpt\\), fashion-mbv3 \\(models/supernet\\.ckpt\\), fashion-vit \\(models/training/fashion-vit\\.ckpt\\) only'));
     }
   });
 

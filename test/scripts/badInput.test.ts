@@ -83,6 +83,8 @@ const cases: Array<[string, string[] | null, RegExp]> = [
   ['verify: not a results file', ['verify', join(root, 'test/fixtures/microSpace.json'), '--out', at('v')], /microSpace\.json is not a results file of hwnas search/],
   ['verify: --out is a file', ['verify', at('done/search-rpi4.json'), '--out', at('afile')], /--out .*afile is a file, not a folder/],
   ['demo: --out is a file', ['demo', '--out', at('afile')], /--out .*afile is a file, not a folder/],
+  ['demo: --quant mixed where no quantization-aware predictor ships', ['demo', '--quant', 'mixed', '--out', at('d')],
+    /--quant mixed: hwnas ships no quantization-aware accuracy predictor for fashion-hybrid: run the demo with --quant fp32/],
   ['demo: a negative budget', ['demo', '--target', 'rpi4', '--max-latency=-2ms', '--out', at('d')], /invalid --max-latency '-2ms' for rpi4: it is negative/],
   ['compress: a missing --checkpoint', [...compress, '--checkpoint', at('none.ckpt'), '--out', at('c')], /--checkpoint .*none\.ckpt does not exist: train a network with 'hwnas train --config C/],
   ['compress: a paused training run', [...compress, '--checkpoint', at('paused.ckpt'), '--out', at('c')], /is a training run paused at step \d+\/\d+: finish it/],

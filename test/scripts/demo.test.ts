@@ -3,11 +3,13 @@ import { describe, it } from 'node:test';
 import { defaultProfilePath } from '../../latency/measuredTarget.js';
 import { resolveTarget } from '../../latency/targets.js';
 import { findPackageRoot } from '../../util/packageRoot.js';
-import { computedBudgets, demoProfiles, demoRuns, kDemoBudgetFractions, kDemoTargets } from '../../pipeline/demo.js';
-import { bitsSummary } from '../../pipeline/demoReport.js';
+import { computedBudgets, demoProfiles, demoRuns, kDemoBudgetFractions, kDemoTargets, referenceBudgets } from '../../pipeline/demo.js';
+import { bitsSummary, budgetLine } from '../../pipeline/demoReport.js';
+import { baselineConfigs } from '../../pipeline/baselines.js';
+import { spaceByName } from '../../space/defaultSpace.js';
 import { checkShipped, kShipped, shippedPath } from '../../pipeline/shippedModels.js';
 import { macs } from '../../space/layers.js';
-import { largestConfig } from '../../space/searchSpace.js';
+import { largestConfig, smallestConfig } from '../../space/searchSpace.js';
 import { microSpace } from '../fixtures/data.js';
 
 const resolved = (...specs: string[]) => specs.map((s) => resolveTarget(s));
@@ -35,7 +37,8 @@ describe('hwnas demo planning', () => {
   it('takes the shipped profile of each measured target and refuses measured targets without one', () => {
     const profiles = demoProfiles(resolved('ort-cpu', 'ort-cpu:2', 'rpi4', 'macs'));
     assert.deepEqual(Object.keys(profiles), ['ort-cpu', 'ort-cpu:2']);
-    assert.equal(profiles['ort-cpu'], kShipped.profiles['ort-cpu:1']);
+    assert.equal(profiles['ort-cpu'], kShipped.cnn['fashion-hybrid'].profiles['ort-cpu:1'], 'the default space\'s');
+    assert.equal(demoProfiles(resolved('ort-cpu:2'), {}, kShipped.cnn['fashion-mbv3'])['ort-cpu:2'], kShipped.profiles['ort-cpu:2']);
     assert.throws(() => demoProfiles(resolved('tfjs-wasm:1')), /--target tfjs-wasm:1: the demo runs on shipped latency profiles, and hwnas ships them for ort-cpu:1 and ort-cpu:2 only: .* or name a profile of your own with --profile tfjs-wasm:1=FILE/);
     assert.deepEqual(Object.keys(demoProfiles(resolved('tfjs-wasm:1', 'ort-cpu:2'), { 'tfjs-wasm:1': '/p.json' })), ['ort-cpu:2']);
     assert.throws(() => demoProfiles(resolved('tpu')), /unknown target 'tpu'/);
@@ -51,6 +54,22 @@ describe('hwnas demo planning', () => {
     assert.deepEqual(runs.map((r) => r.max), [0.5, 0.75].map((f) => Number((f * largest).toPrecision(4))));
     assert.equal(new Set(runs.map((r) => r.file)).size, 2);
     assert.ok(runs.every((r) => r.target === 'macs' && r.kind === 'proxy'));
+  });
+
+  it('budgets each target at the predicted latency of the space\'s standard models where it has them', async () => {
+    const space = microSpace();
+    const [small, large] = [smallestConfig(space), largestConfig(space)];
+    const [basis] = await referenceBudgets(space, resolved('macs'), {}, { small, large }) ?? [];
+    assert.deepEqual(basis.references?.map((r) => r.name), ['small', 'large']);
+    assert.deepEqual(basis.references?.map((r) => r.latency), [small, large].map((c) => macs(space, c) / 1e6));
+    assert.deepEqual(demoRuns(['macs'], [], [basis]).map((r) => r.max), [small, large].map((c) => Number((macs(space, c) / 1e6).toPrecision(4))));
+    assert.match(budgetLine(basis), /^- macs: budgets at the standard models' predicted latency: small [0-9.]+ MMAC, large [0-9.]+ MMAC$/);
+    assert.equal(await referenceBudgets(space, resolved('macs'), {}, {}), null, 'a space without standard models');
+  });
+
+  it('takes ResNet-8 and ResNet-14 as the standard models of fashion-hybrid, none of fashion-mbv3', () => {
+    assert.deepEqual(Object.keys(baselineConfigs(spaceByName('fashion-hybrid'))), ['resnet8', 'resnet14']);
+    assert.deepEqual(baselineConfigs(spaceByName('fashion-mbv3')), {});
   });
 
   it('pairs given --max-latency values with the targets instead', () => {
