@@ -1,11 +1,14 @@
 /**
- * `hwnas demo` (what `npm start` runs): the end-to-end product run on the shipped artifacts.
- * With the shipped supernet, accuracy predictor and latency profiles it searches each target at
- * two budgets (50% and 75% of the largest subnet's predicted latency there, or the given
- * --max-latency values), exports the chosen configs, verifies them (test accuracy of the
- * exported model, latency measured on measured targets) and writes the results, the Pareto
- * plots, the models and report.md into --out - all of it, or nothing. `--space fashion-vit` runs
- * the same job on the shipped SuperTransformer (demoTransformerCmd.ts).
+ * `hwnas demo` (what `npm start` runs): the end-to-end product run on the shipped artifacts of a
+ * CNN space (fashion-hybrid by default). With its supernet, accuracy predictor and latency
+ * profiles it searches each target at two budgets (the predicted latency there of the space's
+ * standard models, ResNet-8 and ResNet-14; 50% and 75% of the largest subnet's in a space without
+ * them; or the given --max-latency values), exports the chosen configs, verifies them (test
+ * accuracy of the exported model, latency measured on measured targets), offers per budget the
+ * most accurate trained model shipped for the space (pipeline/trainedModels.ts), times the
+ * baselines beside them and writes the results, the Pareto plots, the models and report.md into
+ * --out - all of it, or nothing. `--space fashion-vit` runs the same job on the shipped
+ * SuperTransformer (demoTransformerCmd.ts).
  */
 import { mkdirSync, writeFileSync } from 'node:fs';
 import { availableParallelism } from 'node:os';
@@ -58,7 +61,7 @@ function collect(value: string, previous: string[]): string[] {
 export function registerDemo(program: Command): void {
   const cmd = program
     .command('demo')
-    .description('the end-to-end run on the shipped supernet, predictor and latency profiles: search two targets at two budgets each, export, verify, report')
+    .description('the end-to-end run on the shipped supernet, predictor and latency profiles: search two targets at two budgets each, export, verify, offer the trained models within each budget, report beside the baselines')
     .option('--space <name>', `the shipped space to run on: ${Object.keys(kShipped.cnn).join(' (default), ')} (CNN supernets) or ${kShipped.transformer.space} (its SuperTransformer, ${kShipped.transformer.predictor.file} and transformer profiles)`)
     .option('--target <spec>', `target NAME[:THREADS]; repeat for several (default: ${kDemoTargets.join(' and ')})`, collect, [])
     .option('--max-latency <value>', 'budget of the --target in the same position (default: the predicted latency of each standard model of the space, ' +
