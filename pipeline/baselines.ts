@@ -132,6 +132,14 @@ export interface BaselineResult {
   onnx: string;
 }
 
+/** A baseline's exported model and its test accuracy, for timing beside another (undefined when it is not exported yet). */
+export function baselineReference(name: string, dir = baselineDir()): { name: string; onnx: string; testAccuracy: number } | undefined {
+  if (!Object.hasOwn(kBaselines, name)) return undefined;
+  const files = baselineFiles(name as BaselineName, dir);
+  if (!existsSync(files.result) || !existsSync(files.onnx)) return undefined;
+  return { name, onnx: files.onnx, testAccuracy: (JSON.parse(readFileSync(files.result, 'utf8')) as BaselineResult).testAccuracy };
+}
+
 /** Whether the baseline's checkpoint has finished its schedule. */
 export function baselineFinished(name: BaselineName, dir = baselineDir()): boolean {
   const file = baselineFiles(name, dir).checkpoint;

@@ -31,8 +31,7 @@ export function demoSpace(name: string | undefined): DemoSpace {
   const cnn = Object.values(kShipped.cnn);
   if (name === undefined) return { kind: 'cnn', shipped: cnn[0] };
   if (name === vit.space) return { kind: 'transformer', shipped: vit };
-  const shipped = kShipped.cnn[name];
-  if (shipped !== undefined) return { kind: 'cnn', shipped };
+  if (Object.hasOwn(kShipped.cnn, name)) return { kind: 'cnn', shipped: kShipped.cnn[name] };
   const spaces = [...cnn.map((c) => `${c.space} (${c.supernet.file})`), `${vit.space} (${vit.supernet.file})`];
   throw new Error(
     `--space ${name}: the demo runs on shipped artifacts, which hwnas has for spaces ${spaces.join(', ')} only: ` +
@@ -89,10 +88,19 @@ export async function computedBudgets(
   }));
 }
 
+/** Each basis's budgets, in order, with the standard model that set each (undefined for a fraction). */
+function basisBudgets(b: BudgetBasis): { latency: number; reference?: string }[] {
+  return b.references?.map((r) => ({ latency: r.latency, reference: r.name })) ?? (b.fractions ?? []).map((f) => ({ latency: f * (b.largest as number) }));
+}
+
 /** The search runs: the given --max-latency pairs, else each target at each computed budget (4 significant digits). */
 export function demoRuns(targets: readonly string[], maxLatencies: readonly string[], bases: readonly BudgetBasis[]): SearchRun[] {
   if (maxLatencies.length > 0) return planSearchRuns(targets, maxLatencies, false);
-  const budgets = (b: BudgetBasis): number[] => b.references?.map((r) => r.latency) ?? (b.fractions ?? []).map((f) => f * (b.largest as number));
-  const pairs = bases.flatMap((b) => budgets(b).map((x) => [b.target, String(Number(x.toPrecision(4)))]));
+  const pairs = bases.flatMap((b) => basisBudgets(b).map((x) => [b.target, String(Number(x.latency.toPrecision(4)))]));
   return planSearchRuns(pairs.map((p) => p[0]), pairs.map((p) => p[1]), false);
+}
+
+/** The standard model whose latency set each run of `demoRuns(targets, maxLatencies, bases)`, by run index (none for given budgets). */
+export function demoRunReferences(maxLatencies: readonly string[], bases: readonly BudgetBasis[]): (string | undefined)[] {
+  return maxLatencies.length > 0 ? maxLatencies.map(() => undefined) : bases.flatMap((b) => basisBudgets(b).map((x) => x.reference));
 }

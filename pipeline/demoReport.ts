@@ -2,7 +2,8 @@
  * The report of `hwnas demo` (report.md in its output folder): what ran - the shipped artifacts,
  * the budgets, the search settings and the machine - and per target and budget the chosen
  * config, predicted vs measured accuracy and latency, with links to the Pareto plots, the
- * results files and the exported models.
+ * results files and the exported models; then the sections it is given: the trained models
+ * offered per budget (pipeline/trainedModels.ts) and the baselines (pipeline/baselines.ts).
  */
 import type { ResolvedTarget } from '../latency/targets.js';
 import { blockSlots, isActiveSlot } from '../space/searchSpace.js';

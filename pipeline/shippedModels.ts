@@ -42,8 +42,9 @@ export interface ShippedCnn {
 
 export interface ShippedTable {
   /**
-   * The first CNN space's artifacts (fashion-mbv3; its profiles are where the measured targets
-   * read by default); `cnn` lists every CNN space's, the demo's default first.
+   * The fashion-mbv3 space's artifacts (the first space hwnas shipped: its profiles are where
+   * the measured targets read by default); `cnn` lists every CNN space's, the demo's default
+   * (fashion-hybrid) first.
    */
   supernet: ShippedArtifact;
   /** Accuracy predictors by genome: 'mixed' encodes per-block bits (quantization-aware), 'fp32' does not. */

@@ -9,10 +9,11 @@
  */
 import { existsSync, readdirSync, readFileSync } from 'node:fs';
 import { join, relative } from 'node:path';
+import { z } from 'zod';
 import { createTargetModel } from '../latency/targets.js';
 import type { Measurement } from '../profiling/measure.js';
 import { layersOf } from '../space/layers.js';
-import { parseConfig } from '../space/schema.js';
+import { describeIssue, parseConfig } from '../space/schema.js';
 import type { SearchSpace, SubnetConfig } from '../space/types.js';
 import type { DataSplit } from '../supernet/data/types.js';
 import { findPackageRoot } from '../util/packageRoot.js';
@@ -37,30 +38,56 @@ export function deployDir(): string {
   return join(kRoot, 'models', 'deploy');
 }
 
+/** What the demo reads of a deployed model's result.json (the rest is its record). */
+const resultSchema = z.object({
+  /** The space its config is of: a built-in space's name, or its own space file in the folder. */
+  space: z.string().min(1),
+  what: z.string().min(1),
+  testAccuracy: z.number().min(0).max(1),
+  onnx: z.string().min(1),
+});
+
+/** `what()`, its error prefixed with the file and how to mend it. */
+function inFile<T>(path: string, what: () => T): T {
+  try {
+    return what();
+  } catch (err) {
+    const shown = path.startsWith(kRoot) ? relative(kRoot, path) : path;
+    throw new Error(`${shown}: ${(err as Error).message}\n  restore the folder from the repository, or remove it`);
+  }
+}
+
 /**
- * The trained models of `space` in `dir`: every folder with result.json and config.json whose
- * config is one of `space` (a compressed network's folder carries its own space.json and a
- * transformer's config is of another kind: neither is one).
+ * The trained models of `space` in `dir`: every folder whose result.json names `space` (a
+ * compressed network's names its own space file, a SubTransformer's its transformer space).
+ * Each result.json, config.json and ONNX file is checked; a broken one throws, naming it.
  */
 export function trainedModels(space: SearchSpace, dir = deployDir()): TrainedModel[] {
   if (!existsSync(dir)) return [];
   const out: TrainedModel[] = [];
   for (const name of readdirSync(dir).sort()) {
-    const folder = join(dir, name);
-    const [resultFile, configFile] = [join(folder, 'result.json'), join(folder, 'config.json')];
-    if (!existsSync(resultFile) || !existsSync(configFile) || existsSync(join(folder, 'space.json'))) continue;
-    const given = JSON.parse(readFileSync(configFile, 'utf8')) as { kind?: string };
-    if (given.kind !== undefined) continue;
-    let config: SubnetConfig;
-    try {
-      config = parseConfig(space, given);
-    } catch {
-      continue; // a config of another CNN space
-    }
-    const result = JSON.parse(readFileSync(resultFile, 'utf8')) as { what: string; testAccuracy: number; onnx: string };
-    out.push({ name, onnx: join(folder, result.onnx), config, what: result.what, testAccuracy: result.testAccuracy });
+    const resultFile = join(dir, name, 'result.json');
+    if (!existsSync(resultFile)) continue;
+    const result = inFile(resultFile, () => {
+      const parsed = resultSchema.safeParse(JSON.parse(readFileSync(resultFile, 'utf8')));
+      if (!parsed.success) throw new Error(parsed.error.issues.map((i) => describeIssue('result', i)).join('; '));
+      return parsed.data;
+    });
+    if (result.space !== space.name) continue;
+    const configFile = join(dir, name, 'config.json');
+    const config = inFile(configFile, () => parseConfig(space, JSON.parse(readFileSync(configFile, 'utf8'))));
+    const onnx = join(dir, name, result.onnx);
+    if (!existsSync(onnx)) inFile(resultFile, () => { throw new Error(`its ONNX file ${result.onnx} is missing`); });
+    out.push({ name, onnx, config, what: result.what, testAccuracy: result.testAccuracy });
   }
   return out;
+}
+
+/** A standard model a pick is timed beside (its latency set the pick's budget). */
+export interface Reference {
+  name: string;
+  onnx: string;
+  testAccuracy: number;
 }
 
 /** The trained model offered for one search run, verified here. */
@@ -72,9 +99,14 @@ export interface TrainedPick {
   predictedLatency: number;
   /** Test accuracy of its ONNX file measured now (equal to the recorded one on a CPU that rounds alike). */
   testAccuracy: number;
-  /** The harness's measurement on a measured ort-cpu target, else null. */
+  /** On a measured ort-cpu target, the harness's measurement (the median one of the alternating rounds), else null. */
   measurement: Measurement | null;
+  /** The reference timed in the same alternating rounds: its median ms and the rounds the pick ran faster in. */
+  reference?: Reference & { medianMs: number; rounds: number; fasterRounds: number };
 }
+
+/** Alternating rounds of a pick and its reference. */
+export const kReferenceRounds = 5;
 
 /**
  * Per run with a budget, the most accurate of `models` (by recorded test accuracy) whose
@@ -98,46 +130,73 @@ export async function pickTrained(
   return picks;
 }
 
-/** Re-measures each pick's test accuracy, then (after every accuracy, so nothing heavy runs beside a timing) its latency on ort-cpu targets. */
+/** The measurement with the median `medianMs` of `rounds`. */
+function medianRound(rounds: readonly Measurement[]): Measurement {
+  return [...rounds].sort((a, b) => a.medianMs - b.medianMs)[Math.floor(rounds.length / 2)];
+}
+
+/**
+ * Re-measures each picked model's test accuracy, then (after every accuracy, so nothing heavy
+ * runs beside a timing) times it on ort-cpu targets - beside its run's reference (`referenceOf`,
+ * by run index) in `rounds` alternating rounds when there is one.
+ */
 export async function verifyTrained(
   runs: readonly SearchRun[], picks: readonly ({ model: TrainedModel; predictedLatency: number } | null)[], test: DataSplit, classes: number, input: TimingInput,
+  referenceOf: (run: number) => Reference | undefined = () => undefined, rounds = kReferenceRounds,
 ): Promise<TrainedPick[]> {
-  const chosen = runs.flatMap((run, k) => (picks[k] === null ? [] : [{ run, pick: picks[k] as { model: TrainedModel; predictedLatency: number } }]));
-  const accuracies: number[] = [];
-  for (const { pick } of chosen) accuracies.push(await onnxTestAccuracy(pick.model.onnx, test, classes));
+  const chosen = runs.flatMap((run, k) => (picks[k] === null ? [] : [{ k, run, pick: picks[k] as { model: TrainedModel; predictedLatency: number } }]));
+  const accuracy = new Map<string, number>();
+  for (const { pick } of chosen) {
+    if (!accuracy.has(pick.model.onnx)) accuracy.set(pick.model.onnx, await onnxTestAccuracy(pick.model.onnx, test, classes));
+  }
   const out: TrainedPick[] = [];
-  for (const [k, { run, pick }] of chosen.entries()) {
-    const timed = run.kind === 'measured' && run.resolved.name === 'ort-cpu';
-    out.push({
-      target: run.target, unit: run.unit, budget: run.max as number, model: pick.model, predictedLatency: pick.predictedLatency,
-      testAccuracy: accuracies[k], measurement: timed ? (await measureOnnxOnTarget(pick.model.onnx, run.resolved, input)).measurement : null,
-    });
+  for (const { k, run, pick } of chosen) {
+    const base = { target: run.target, unit: run.unit, budget: run.max as number, model: pick.model, predictedLatency: pick.predictedLatency, testAccuracy: accuracy.get(pick.model.onnx) as number };
+    if (run.kind !== 'measured' || run.resolved.name !== 'ort-cpu') {
+      out.push({ ...base, measurement: null });
+      continue;
+    }
+    const ref = referenceOf(k);
+    const mine: Measurement[] = [];
+    const theirs: Measurement[] = [];
+    for (let r = 0; r < (ref === undefined ? 1 : rounds); r++) {
+      // Each round in a rotated order, so drift shows as spread, not as a difference.
+      const order = r % 2 === 0 ? [0, 1] : [1, 0];
+      for (const which of order) {
+        if (which === 1 && ref === undefined) continue;
+        const m = (await measureOnnxOnTarget(which === 0 ? pick.model.onnx : (ref as Reference).onnx, run.resolved, input)).measurement as Measurement;
+        (which === 0 ? mine : theirs).push(m);
+      }
+    }
+    const reference = ref === undefined ? {} : {
+      reference: { ...ref, medianMs: medianRound(theirs).medianMs, rounds, fasterRounds: mine.filter((m, r) => m.medianMs < theirs[r].medianMs).length },
+    };
+    out.push({ ...base, measurement: medianRound(mine), ...reference });
   }
   return out;
 }
 
 const pct = (x: number): string => `${(100 * x).toFixed(2)}%`;
 
-/** A standard model measured on the same target, that a pick is compared with (its budget is this model's latency). */
-export interface ReferenceRow {
-  name: string;
-  testAccuracy: number;
-  medianMs: number;
-}
-
 /**
  * The report section: per budget, the trained model offered and its figures measured here,
- * beside the standard model whose latency set the budget (`reference`), when there is one.
+ * beside the standard model whose latency set the budget when it was timed with it; `shipped`
+ * is how many trained models of the space hwnas ships.
  */
-export function trainedMarkdown(picks: readonly TrainedPick[], runs: readonly SearchRun[], reference: (p: TrainedPick) => ReferenceRow | undefined = () => undefined): string[] {
+export function trainedMarkdown(picks: readonly TrainedPick[], runs: readonly SearchRun[], shipped: number): string[] {
   const out = ['## Trained models within each budget', ''];
+  if (shipped === 0) {
+    out.push('hwnas ships no trained model of this space (`models/deploy/`): the searched configs above are its answer.', '');
+    return out;
+  }
   out.push(
-    'The searched configs above keep the supernet\'s shared weights. hwnas also ships searched configs trained on their own ' +
-      '(`models/deploy/`); per budget, the most accurate one predicted within it, its test accuracy re-measured from its ONNX file and its latency measured here:',
+    'The searched configs above keep the supernet\'s shared weights. hwnas also ships searched configs of this space trained on their own ' +
+      `(\`models/deploy/\`, ${shipped}); per budget, the most accurate one predicted within it, its test accuracy re-measured from its ONNX file and its latency ` +
+      `measured here, in ${kReferenceRounds} alternating rounds with the standard model whose latency set the budget:`,
     '',
   );
   if (picks.length === 0) {
-    out.push(`None of the shipped trained models is predicted within ${runs.length === 1 ? 'the budget' : 'any budget'}.`, '');
+    out.push(`None of them is predicted within ${runs.length === 1 ? 'the budget' : 'any budget'}.`, '');
     return out;
   }
   out.push('| target | budget | model | test acc (recorded / measured) | predicted latency | measured median | within budget | against the standard model |', '|---|---|---|---|---|---|---|---|');
@@ -145,9 +204,10 @@ export function trainedMarkdown(picks: readonly TrainedPick[], runs: readonly Se
     const m = p.measurement;
     const measured = m === null ? 'not measured' : `${formatLatency(m.medianMs, 'ms')}${m.flagged ? ' (FLAGGED as too noisy)' : ''}`;
     const within = m === null || m.flagged ? 'unknown' : m.medianMs <= p.budget ? 'yes' : 'no';
-    const ref = reference(p);
+    const ref = p.reference;
     const against = ref === undefined ? '' : `${ref.name} (${pct(ref.testAccuracy)}, ${formatLatency(ref.medianMs, 'ms')}): ` +
-      `${(100 * (p.testAccuracy - ref.testAccuracy)).toFixed(2).replace(/^(?!-)/, '+')} pp` + (m === null || m.flagged ? '' : `, ${(m.medianMs / ref.medianMs).toFixed(2)}x its latency`);
+      `${(100 * (p.testAccuracy - ref.testAccuracy)).toFixed(2).replace(/^(?!-)/, '+')} pp` +
+      (m === null ? '' : `, ${(m.medianMs / ref.medianMs).toFixed(2)}x its latency, faster in ${ref.fasterRounds} of ${ref.rounds} rounds`);
     out.push(`| ${p.target} | ${formatLatency(p.budget, p.unit)} | ${p.model.name} (\`${relative(kRoot, p.model.onnx)}\`) | ${pct(p.model.testAccuracy)} / ${pct(p.testAccuracy)} | ` +
       `${formatLatency(p.predictedLatency, p.unit)} | ${measured} | ${within} | ${against} |`);
   }

@@ -207,6 +207,8 @@ function commonRatio(g: GroupAdaptation | undefined): number {
 export interface AdaptOptions {
   /** Whole subnets to measure here, split over the precision groups. */
   samples?: number;
+  /** Float subnets only (for a user who deploys no quantized model); default every group the profile has. */
+  floatOnly?: boolean;
   seed?: number;
   sampler?: Partial<SamplerSettings>;
   onProgress?: (done: number, total: number) => void;
@@ -234,7 +236,7 @@ export async function adaptProfile(runtime: BenchRuntime, source: LatencyProfile
   const t0 = Date.now();
   const { space } = source;
   const exclude = new Set(source.subnets.map((s) => configKey(space, s.config)));
-  const groups = subnetGroups(source.bits);
+  const groups = options.floatOnly === true ? subnetGroups(false) : subnetGroups(source.bits);
   const counts = splitCount(o.samples, groups.length);
   const configs = groups.flatMap((group, g) => sampleSubnets(space, group, counts[g], o.seed + 7919 * g, exclude).map((config) => ({ group, config })));
   const int8 = await compareInt8Containers(runtime, space, sampler);

@@ -38,8 +38,11 @@ function quantilePicks<T extends { ms: number }>(subnets: readonly T[], count: n
   return Array.from({ length: n }, (_, i) => sorted[Math.floor(((i + 1) * sorted.length) / (n + 1))]);
 }
 
-/** Re-times `count` of the profile's fp32 subnets, and `count` of its quantized ones, on `runtime` (the profile's target and threads). */
-export async function profileDrift(runtime: BenchRuntime, profile: LatencyProfile, path: string, count = 3): Promise<ProfileDrift> {
+/**
+ * Re-times `count` of the profile's fp32 subnets, and (unless `floatOnly`) `count` of its
+ * quantized ones, on `runtime` (the profile's target and threads).
+ */
+export async function profileDrift(runtime: BenchRuntime, profile: LatencyProfile, path: string, count = 3, floatOnly = false): Promise<ProfileDrift> {
   if (runtime.target !== profile.target || runtime.threads !== profile.threads) {
     throw new Error(`${path} is a profile of ${profile.target}:${profile.threads}, not of ${runtime.target}:${runtime.threads}`);
   }
@@ -57,6 +60,6 @@ export async function profileDrift(runtime: BenchRuntime, profile: LatencyProfil
     return { references: picks.length, flagged, ratio: ratios.length > 0 ? median(ratios) : null };
   };
   const drift = { profile: path, ...(await retime(quantilePicks(float, count), 'fp32')) };
-  const quantized = runtime.bits ? profile.subnets.filter((s) => s.config.wBits !== undefined) : [];
+  const quantized = runtime.bits && !floatOnly ? profile.subnets.filter((s) => s.config.wBits !== undefined) : [];
   return quantized.length === 0 ? drift : { ...drift, quantized: await retime(quantilePicks(quantized, count), 'mixed') };
 }

@@ -47,11 +47,20 @@ export interface ForeignProfileOptions {
   full?: ProfileOptions;
   /** See kDriftAdapt (the default). */
   driftTolerance?: number;
+  /**
+   * Whether the job deploys quantized models (default true): when false, only the float subnets
+   * are re-timed, measured for an adaptation and required to hold in it.
+   */
+  quantized?: boolean;
 }
 
-/** The first precision group of an adapted profile whose leave-one-out share within +-10% is below `share`, as text; null when all hold. */
-export function untrustedGroup(profile: LatencyProfile, share: number): string | null {
+/**
+ * The first precision group of an adapted profile (the float one only, with `floatOnly`) whose
+ * leave-one-out share within +-10% is below `share`, as text; null when all hold.
+ */
+export function untrustedGroup(profile: LatencyProfile, share: number, floatOnly = false): string | null {
   for (const [name, g] of Object.entries(profile.adapted?.groups ?? {})) {
+    if (floatOnly && name !== 'float') continue;
     const loo = g.leaveOneOut;
     if (loo.shareWithin10 < share) return `${name} subnets ${(100 * loo.shareWithin10).toFixed(0)}% within +-10% (leave-one-out, ${loo.samples})`;
   }
@@ -67,8 +76,8 @@ export function untrustedGroup(profile: LatencyProfile, share: number): string |
 export const kDriftAdapt = 0.1;
 
 /** The drift of `path` beyond `tolerance`, as text; null when the machine runs its subnets as profiled. */
-async function driftBeyond(runtime: BenchRuntime, path: string, tolerance: number): Promise<string | null> {
-  const drift = await profileDrift(runtime, loadLatencyProfile(path), path);
+async function driftBeyond(runtime: BenchRuntime, path: string, tolerance: number, floatOnly: boolean): Promise<string | null> {
+  const drift = await profileDrift(runtime, loadLatencyProfile(path), path, 3, floatOnly);
   const ratios = [['fp32', drift.ratio], ['quantized', drift.quantized?.ratio ?? null]] as const;
   const off = ratios.filter(([, r]) => r !== null && Math.abs(r - 1) > tolerance);
   return off.length === 0 ? null : `this machine runs its ${off.map(([g, r]) => `${g} subnets at ${(r as number).toFixed(2)}x`).join(' and ')} their profiled latency now`;
@@ -82,7 +91,7 @@ async function driftBeyond(runtime: BenchRuntime, path: string, tolerance: numbe
  * profiled latency (profiling/profileDrift.ts). Otherwise the profile is adapted to this machine
  * with a few subnets measured here; when the adaptation does not hold on its own subnets
  * (kAdaptTrustShare), a full profile is measured here instead. Either is written to
- * `dir/<target>.json` and used. Profiles in `keep` from another machine are warned about.
+ * `dir/<space>-<target>.json` and used. Profiles in `keep` from another machine are warned about.
  */
 export async function adaptForeignProfiles(
   targets: readonly ResolvedTarget[], profiles: Record<string, string>, keep: ReadonlySet<string>, dir: string, options: ForeignProfileOptions = {},
@@ -90,18 +99,19 @@ export async function adaptForeignProfiles(
   const samples = options.samples ?? kAdviseAdaptSamples;
   const trustShare = options.trustShare ?? kAdaptTrustShare;
   const tolerance = options.driftTolerance ?? kDriftAdapt;
+  const floatOnly = options.quantized === false;
   const out = { ...profiles };
   const checks = (await checkProfileMachines(profilesUsed(targets, profiles))).filter((c) => c.transformerSpace === undefined);
   for (const line of describeMachineChecks(checks.filter((c) => keep.has(c.target) && c.differences.length > 0))) process.stderr.write(`warning: ${line}\n`);
   for (const c of checks.filter((check) => !keep.has(check.target))) {
     const source = loadLatencyProfile(c.path);
     const runtime = await createBenchRuntime(source.target, source.threads);
-    const path = join(dir, `${c.target.replace(':', '-')}.json`);
+    const path = join(dir, `${source.space.name}-${c.target.replace(':', '-')}.json`);
     const candidates = [...(madeHereBefore(path, source, c.path, runtime) ? [path] : []), ...(c.differences.length === 0 ? [c.path] : [])];
     let why = `profile ${c.path} was measured on another machine (${c.differences.join('; ')})`;
     let chosen: string | null = null;
     for (const candidate of candidates) {
-      const drift = await driftBeyond(runtime, candidate, tolerance);
+      const drift = await driftBeyond(runtime, candidate, tolerance, floatOnly);
       if (drift === null) {
         chosen = candidate;
         break;
@@ -109,13 +119,13 @@ export async function adaptForeignProfiles(
       why = `${candidate === path ? `${path}, made on this machine earlier` : `profile ${c.path}`}: ${drift}`;
     }
     if (chosen !== null) {
-      if (chosen === path) process.stderr.write(`${c.target}: using ${path}, made on this machine earlier from ${c.path}; it runs as profiled\n`);
+      if (chosen === path) process.stderr.write(`${c.target}: using ${path}, ${loadLatencyProfile(path).adapted === undefined ? 'a full profile' : `${c.path} adapted`} made on this machine earlier; it runs as profiled\n`);
       out[c.target] = chosen;
       continue;
     }
     process.stderr.write(`${c.target}: ${why}: adapting ${c.path} to this machine with ${samples} subnets measured here -> ${path}\n`);
-    const run = await adaptProfile(runtime, source, c.path, { samples });
-    const weak = untrustedGroup(run.profile, trustShare);
+    const run = await adaptProfile(runtime, source, c.path, { samples, floatOnly });
+    const weak = untrustedGroup(run.profile, trustShare, floatOnly);
     if (weak === null) {
       writeFileAtomic(path, `${JSON.stringify(run.profile)}\n`);
     } else {

@@ -21,7 +21,7 @@ import { buildFolderAtomic } from '../../util/atomicWrite.js';
 import { loadFashionMnist } from '../../supernet/data/fashionMnist.js';
 import { loadSupernet } from '../../supernet/io.js';
 import type { QuantMode } from '../../space/searchSpace.js';
-import { demoMarkdown, type BudgetBasis } from '../../pipeline/demoReport.js';
+import { budgetLine, demoMarkdown, type BudgetBasis } from '../../pipeline/demoReport.js';
 import { formatLatency } from '../../pipeline/latencyArg.js';
 import { addBackendOption, addDataDirOption, addProfileOption, type CommonOptions, parseIntOption } from '../options.js';
 import { checkTargetModels, parseProfileArgs } from '../../pipeline/profileArgs.js';
@@ -33,10 +33,11 @@ import { searchTable, writePlots, writeSearchMarker, type SearchOutcome } from '
 import { chosenConfig } from '../../pipeline/searchResultFile.js';
 import { checkShipped, kShipped, shippedPath } from '../../pipeline/shippedModels.js';
 import { verifyTable } from '../../pipeline/verifyReport.js';
-import { computedBudgets, demoProfiles, demoRuns, demoSpace, referenceBudgets, kDemoBudgetFractions, kDemoPopulation, kDemoRerank, kDemoTargets } from '../../pipeline/demo.js';
+import { computedBudgets, demoProfiles, demoRunReferences, demoRuns, demoSpace, referenceBudgets, kDemoBudgetFractions, kDemoPopulation, kDemoRerank, kDemoTargets } from '../../pipeline/demo.js';
 import { populationOptions, rerankEvaluator, runSearches } from '../../pipeline/search.js';
 import { runVerify } from '../../pipeline/verify.js';
-import { baselineConfigs, baselinesMarkdown, timeBaselines } from '../../pipeline/baselines.js';
+import { baselineConfigs, baselineReference, baselinesMarkdown, timeBaselines } from '../../pipeline/baselines.js';
+import { spaceByName } from '../../space/defaultSpace.js';
 import { pickTrained, trainedMarkdown, trainedModels, verifyTrained } from '../../pipeline/trainedModels.js';
 import { timingInput } from '../../pipeline/verifyConfigs.js';
 import { cliReporter } from '../progress.js';
@@ -62,7 +63,7 @@ export function registerDemo(program: Command): void {
   const cmd = program
     .command('demo')
     .description('the end-to-end run on the shipped supernet, predictor and latency profiles: search two targets at two budgets each, export, verify, offer the trained models within each budget, report beside the baselines')
-    .option('--space <name>', `the shipped space to run on: ${Object.keys(kShipped.cnn).join(' (default), ')} (CNN supernets) or ${kShipped.transformer.space} (its SuperTransformer, ${kShipped.transformer.predictor.file} and transformer profiles)`)
+    .option('--space <name>', `the shipped space to run on: CNN supernets ${Object.keys(kShipped.cnn).map((n, k) => (k === 0 ? `${n} (default)` : n)).join(', ')}, or ${kShipped.transformer.space} (its SuperTransformer, ${kShipped.transformer.predictor.file} and transformer profiles)`)
     .option('--target <spec>', `target NAME[:THREADS]; repeat for several (default: ${kDemoTargets.join(' and ')})`, collect, [])
     .option('--max-latency <value>', 'budget of the --target in the same position (default: the predicted latency of each standard model of the space, ' +
       `e.g. ResNet-8 and ResNet-14; in a space without them ${kDemoBudgetFractions.map((f) => `${100 * f}%`).join(' and ')} of the largest subnet's)`, collect, [])
@@ -89,10 +90,15 @@ export function registerDemo(program: Command): void {
     const quant: QuantMode = opts.quant ?? (shipped.predictors.mixed !== undefined ? 'mixed' : 'fp32');
     const predictorArtifact = shipped.predictors[quant];
     if (predictorArtifact === undefined) {
-      throw new Error(`--quant ${quant}: hwnas ships no ${quant === 'mixed' ? 'quantization-aware' : 'fp32'} accuracy predictor for ${shipped.space}: run the demo with --quant fp32, or search a predictor of your own with 'hwnas search --predictor FILE'`);
+      const other = Object.keys(shipped.predictors).map((q) => `--quant ${q}`).join(' or ');
+      const spaces = Object.values(kShipped.cnn).filter((c) => c.predictors[quant] !== undefined).map((c) => `--space ${c.space}`).join(' or ');
+      throw new Error(`--quant ${quant}: hwnas ships no ${quant === 'mixed' ? 'quantization-aware' : 'fp32'} accuracy predictor for ${shipped.space}: ` +
+        `run the demo with ${other}${spaces.length > 0 ? `, or with ${spaces}` : ''}`);
     }
     const profileArtifacts = demoProfiles(resolved, given, shipped);
     checkShipped([shipped.supernet, predictorArtifact, ...Object.values(profileArtifacts)]);
+    // The trained models offered beside the search, checked before any work.
+    const trainedOfSpace = trainedModels(spaceByName(shipped.space));
     const generations = parseIntOption('generations', opts.generations, 1);
     const rerank = parseIntOption('rerank', opts.rerank, 0);
     const givenBases: BudgetBasis[] = resolved.map((t) => ({ target: t.given, unit: t.unit }));
@@ -111,13 +117,13 @@ export function registerDemo(program: Command): void {
       }
       // Shipped profiles of another machine are adapted to this one (kept beside --out for the next run).
       const profiles = await adaptForeignProfiles(resolved, { ...Object.fromEntries(Object.entries(profileArtifacts).map(([t, a]) => [t, shippedPath(a)])), ...given },
-        new Set(Object.keys(given)), join(dirname(resolve(opts.out)), 'profiles'));
+        new Set(Object.keys(given)), join(dirname(resolve(opts.out)), 'profiles'), { quantized: quant === 'mixed' });
       await checkTargetModels(space, resolved, profiles);
       const bases: BudgetBasis[] = opts.maxLatency.length > 0 ? givenBases
         : await referenceBudgets(space, resolved, profiles, baselineConfigs(space)) ?? await computedBudgets(space, resolved, profiles, kDemoBudgetFractions);
       const runs = demoRuns(targets, opts.maxLatency, bases);
       for (const b of bases) {
-        if (b.largest !== undefined) console.log(`${b.target}: largest subnet predicted at ${formatLatency(b.largest, b.unit)}`);
+        if (b.largest !== undefined || b.references !== undefined) console.log(budgetLine(b).slice(2));
       }
       console.log(`searching ${runs.map((r) => `${r.target} <= ${formatLatency(r.max as number, r.unit)}`).join(', ')}`);
       const data = loadFashionMnist({ dataDir: opts.dataDir });
@@ -143,12 +149,11 @@ export function registerDemo(program: Command): void {
         const verified = await runVerify(chosen, loaded, shipped.supernet.file, data, join(dir, 'verify'), cliReporter, profiles);
         // The trained models offered per budget, then the standard models a user would train instead, timed here beside the searched ones.
         const input = timingInput(space, data.test);
-        const trained = await verifyTrained(runs, await pickTrained(space, runs, profiles, trainedModels(space)), data.test, space.input.classes, input);
+        const references = demoRunReferences(opts.maxLatency, bases);
+        const trained = await verifyTrained(runs, await pickTrained(space, runs, profiles, trainedOfSpace), data.test, space.input.classes, input,
+          (k) => (references[k] === undefined ? undefined : baselineReference(references[k] as string)));
         const baselines = await timeBaselines(resolved, input);
-        const trainedLines = trainedMarkdown(trained, runs, (p) => {
-          const name = bases.find((b) => b.target === p.target)?.references?.find((r) => Number(r.latency.toPrecision(4)) === p.budget)?.name;
-          return baselines.rows.find((row) => row.name === name && row.target === p.target);
-        });
+        const trainedLines = trainedMarkdown(trained, runs, trainedOfSpace.length);
         const baselineLines = baselinesMarkdown(baselines.rows, baselines.missing);
         writeFileSync(join(dir, 'report.md'), demoMarkdown({
           baselines: baselineLines, trained: trainedLines,

@@ -1,12 +1,12 @@
 import assert from 'node:assert/strict';
-import { cpSync, mkdirSync, writeFileSync } from 'node:fs';
+import { cpSync, mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, it } from 'node:test';
-import { resolveTarget } from '../../latency/targets.js';
 import { macs } from '../../space/layers.js';
 import { spaceByName } from '../../space/defaultSpace.js';
 import { deployDir, pickTrained, trainedMarkdown, trainedModels, verifyTrained } from '../../pipeline/trainedModels.js';
 import { kShipped, shippedPath } from '../../pipeline/shippedModels.js';
+import { baselineReference } from '../../pipeline/baselines.js';
 import { planSearchRuns } from '../../pipeline/search.js';
 import { timingInput } from '../../pipeline/verifyConfigs.js';
 import { smallFashionMnist } from '../fixtures/data.js';
@@ -22,14 +22,25 @@ describe('trained models shipped for a space', () => {
     assert.deepEqual(trainedModels(spaceByName('fashion-mbv3')), [], 'no fashion-mbv3 config among them');
   });
 
-  it('skips a folder without result.json, and a config of another space', () => {
+  it('skips a folder without result.json and one of another space, and refuses a broken one, naming the file', () => {
     const dir = tempDir('hwnas-trained-');
     cpSync(join(deployDir(), 'ort-cpu-1-resnet8-latency'), join(dir, 'kept'), { recursive: true });
     mkdirSync(join(dir, 'no-result'));
     writeFileSync(join(dir, 'no-result', 'config.json'), '{}');
+    const result = JSON.parse(readFileSync(join(dir, 'kept', 'result.json'), 'utf8')) as Record<string, unknown>;
     cpSync(join(dir, 'kept'), join(dir, 'other-space'), { recursive: true });
-    writeFileSync(join(dir, 'other-space', 'config.json'), JSON.stringify({ depths: [9, 9, 9] }));
+    writeFileSync(join(dir, 'other-space', 'result.json'), JSON.stringify({ ...result, space: 'fashion-plain' }));
     assert.deepEqual(trainedModels(hybrid, dir).map((m) => m.name), ['kept']);
+    const broken = (name: string, file: string, text: string, message: RegExp) => {
+      cpSync(join(dir, 'kept'), join(dir, name), { recursive: true });
+      writeFileSync(join(dir, name, file), text);
+      assert.throws(() => trainedModels(hybrid, dir), message);
+      rmSync(join(dir, name), { recursive: true });
+    };
+    broken('bad-config', 'config.json', JSON.stringify({ depths: [9, 9, 9] }), new RegExp(`^Error: ${join(dir, 'bad-config', 'config.json')}: invalid subnet config:\n  config\\.kernels is missing.*\n  restore the folder from the repository, or remove it`, 's'));
+    broken('no-accuracy', 'result.json', JSON.stringify({ ...result, testAccuracy: undefined }), new RegExp(`^Error: ${join(dir, 'no-accuracy', 'result.json')}: .*testAccuracy`));
+    broken('not-json', 'result.json', '{', new RegExp(`^Error: ${join(dir, 'not-json', 'result.json')}: .*JSON`));
+    broken('no-onnx', 'result.json', JSON.stringify({ ...result, onnx: 'gone.onnx' }), /no-onnx\/result\.json: its ONNX file gone\.onnx is missing/);
   });
 
   it('offers per budget the most accurate one predicted within it, and nothing under a budget none fits', async () => {
@@ -53,22 +64,28 @@ describe('trained models shipped for a space', () => {
       assert.equal(v.measurement, null, 'a proxy target is not timed');
       assert.ok(v.testAccuracy > 0.85 && v.testAccuracy <= 1, `${v.model.name} on 200 test images: ${v.testAccuracy}`);
     }
-    const lines = trainedMarkdown(verified, runs).join('\n');
+    const lines = trainedMarkdown(verified, runs, models.length).join('\n');
     const name = picks[1]?.model.name as string;
     assert.ok(lines.includes(` MMAC | ${name} (\`models/deploy/${name}/model.onnx\`) |`), lines);
     assert.ok(lines.includes(`- ${name}: ${picks[1]?.model.what}`), lines);
-    assert.match(trainedMarkdown([], runs.slice(0, 1)).join('\n'), /None of the shipped trained models is predicted within the budget\./);
-    const worse = { name: 'resnet8', testAccuracy: verified[0].testAccuracy - 0.0049, medianMs: 0.2 };
-    const beside = trainedMarkdown(verified.slice(0, 1), runs, () => worse).join('\n');
-    assert.match(beside, /\| resnet8 \([0-9.]+%, 0\.2 ms\): \+0\.49 pp \|$/m, 'no latency ratio without a measurement');
+    assert.match(trainedMarkdown([], runs.slice(0, 1), models.length).join('\n'), /None of them is predicted within the budget\./);
+    assert.match(trainedMarkdown([], runs, 0).join('\n'), /hwnas ships no trained model of this space/);
   });
 
-  it('are timed on an ort-cpu target with the harness verify uses', async () => {
-    const runs = planSearchRuns(['ort-cpu:1'], ['5ms'], false);
-    assert.equal(runs[0].resolved.given, resolveTarget('ort-cpu:1').given);
+  it('are timed on an ort-cpu target with the harness verify uses, beside the standard model in alternating rounds', async () => {
+    const runs = planSearchRuns(['ort-cpu:1', 'ort-cpu:1'], ['5ms', '6ms'], false);
     const data = smallFashionMnist(10, 10, 20);
     const picks = await pickTrained(hybrid, runs, { 'ort-cpu:1': shippedPath(kShipped.cnn['fashion-hybrid'].profiles['ort-cpu:1']) }, trainedModels(hybrid));
-    const [v] = await verifyTrained(runs, picks, data.test, hybrid.input.classes, timingInput(hybrid, data.test));
-    assert.ok(v.measurement !== null && v.measurement.medianMs > 0 && v.measurement.medianMs < 5, JSON.stringify(v.measurement));
+    const reference = baselineReference('resnet8');
+    assert.ok(reference !== undefined);
+    const [alone, beside] = await verifyTrained(runs, picks, data.test, hybrid.input.classes, timingInput(hybrid, data.test), (k) => (k === 1 ? reference : undefined), 3);
+    assert.ok(alone.measurement !== null && alone.measurement.medianMs > 0 && alone.measurement.medianMs < 5, JSON.stringify(alone.measurement));
+    assert.equal(alone.reference, undefined);
+    assert.equal(beside.reference?.rounds, 3);
+    assert.ok((beside.reference?.fasterRounds as number) >= 0 && (beside.reference?.fasterRounds as number) <= 3);
+    assert.ok((beside.reference?.medianMs as number) > 0 && (beside.reference?.medianMs as number) < 5);
+    const line = trainedMarkdown([beside], runs, 1).join('\n');
+    assert.match(line, /\| resnet8 \(93\.38%, [0-9.]+ ms\): [+-][0-9.]+ pp, [0-9.]+x its latency, faster in [0-3] of 3 rounds \|/);
+    assert.equal(baselineReference('vgg5'), undefined, 'no such baseline');
   });
 });

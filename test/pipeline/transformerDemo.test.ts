@@ -57,7 +57,7 @@ describe('transformer demo planning', () => {
     assert.deepEqual(demoSpace('fashion-vit'), { kind: 'transformer', shipped: kShipped.transformer });
     assert.deepEqual(demoSpace('fashion-mbv3'), { kind: 'cnn', shipped: kShipped.cnn['fashion-mbv3'] });
     assert.equal(kShipped.cnn['fashion-mbv3'].supernet, kShipped.supernet);
-    for (const bad of ['fashion-plain', 'nope']) {
+    for (const bad of ['fashion-plain', 'nope', 'constructor']) {
       assert.throws(() => demoSpace(bad), new RegExp(`^Error: --space ${bad}: the demo runs on shipped artifacts, which hwnas has for spaces ` +
         'fashion-hybrid \\(models/training/fashion-hybrid\\.ckpt\\), fashion-mbv3 \\(models/supernet\\.ckpt\\), fashion-vit \\(models/training/fashion-vit\\.ckpt\\) only'));
     }

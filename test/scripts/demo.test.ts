@@ -3,7 +3,7 @@ import { describe, it } from 'node:test';
 import { defaultProfilePath } from '../../latency/measuredTarget.js';
 import { resolveTarget } from '../../latency/targets.js';
 import { findPackageRoot } from '../../util/packageRoot.js';
-import { computedBudgets, demoProfiles, demoRuns, kDemoBudgetFractions, kDemoTargets, referenceBudgets } from '../../pipeline/demo.js';
+import { computedBudgets, demoProfiles, demoRunReferences, demoRuns, kDemoBudgetFractions, kDemoTargets, referenceBudgets } from '../../pipeline/demo.js';
 import { bitsSummary, budgetLine } from '../../pipeline/demoReport.js';
 import { baselineConfigs } from '../../pipeline/baselines.js';
 import { spaceByName } from '../../space/defaultSpace.js';
@@ -63,6 +63,8 @@ describe('hwnas demo planning', () => {
     assert.deepEqual(basis.references?.map((r) => r.name), ['small', 'large']);
     assert.deepEqual(basis.references?.map((r) => r.latency), [small, large].map((c) => macs(space, c) / 1e6));
     assert.deepEqual(demoRuns(['macs'], [], [basis]).map((r) => r.max), [small, large].map((c) => Number((macs(space, c) / 1e6).toPrecision(4))));
+    assert.deepEqual(demoRunReferences([], [basis, basis]), ['small', 'large', 'small', 'large'], 'the standard model of each run, in run order');
+    assert.deepEqual(demoRunReferences(['1', '2'], [basis]), [undefined, undefined], 'given budgets have none');
     assert.match(budgetLine(basis), /^- macs: budgets at the standard models' predicted latency: small [0-9.]+ MMAC, large [0-9.]+ MMAC$/);
     assert.equal(await referenceBudgets(space, resolved('macs'), {}, {}), null, 'a space without standard models');
   });

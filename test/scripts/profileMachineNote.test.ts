@@ -13,6 +13,9 @@ import { nanoSpace, syntheticProfile, writeProfile } from '../fixtures/latencyPr
 import { tempDir } from '../fixtures/tempDir.js';
 import { median } from '../../util/stats.js';
 
+/** The file a profile of the nano space for ort-cpu:1 is cached in. */
+const kCached = `${nanoSpace().name}-ort-cpu-1.json`;
+
 /** A profile of the nano space measured on 'Another CPU', in `dir`; its path. */
 function writeForeignProfile(dir: string): string {
   const foreign = syntheticProfile(nanoSpace());
@@ -26,7 +29,7 @@ describe('adaptForeignProfiles', () => {
     const path = writeForeignProfile(dir);
     const cache = join(dir, 'profiles');
     const first = await adaptForeignProfiles([resolveTarget('ort-cpu:1')], { 'ort-cpu:1': path }, new Set(), cache, { samples: 3, trustShare: 0 });
-    const adapted = join(cache, 'ort-cpu-1.json');
+    const adapted = join(cache, kCached);
     assert.deepEqual(first, { 'ort-cpu:1': adapted });
     const profile = loadLatencyProfile(adapted);
     assert.equal(profile.adapted?.from, path);
@@ -48,7 +51,7 @@ describe('adaptForeignProfiles on a machine that runs slower than its own profil
     const cache = join(dir, 'profiles');
     // A profile of this machine: the adaptation of a foreign one, measured here.
     await adaptForeignProfiles([resolveTarget('ort-cpu:1')], { 'ort-cpu:1': writeForeignProfile(dir) }, new Set(), cache, { samples: 3, trustShare: 0 });
-    const here = loadLatencyProfile(join(cache, 'ort-cpu-1.json'));
+    const here = loadLatencyProfile(join(cache, kCached));
     const asProfiled = writeProfile(join(dir, 'here.json'), here);
     const used = await adaptForeignProfiles([resolveTarget('ort-cpu:1')], { 'ort-cpu:1': asProfiled }, new Set(), join(dir, 'unused'), { samples: 3, trustShare: 0, driftTolerance: 2 });
     assert.deepEqual(used, { 'ort-cpu:1': asProfiled });
@@ -57,14 +60,36 @@ describe('adaptForeignProfiles on a machine that runs slower than its own profil
     const fast = writeProfile(join(dir, 'fast.json'), { ...here, subnets: here.subnets.map((s) => ({ ...s, ms: s.ms / 20 })) });
     const drifted = join(dir, 'drifted');
     const adapted = await adaptForeignProfiles([resolveTarget('ort-cpu:1')], { 'ort-cpu:1': fast }, new Set(), drifted, { samples: 3, trustShare: 0, driftTolerance: 2 });
-    assert.deepEqual(adapted, { 'ort-cpu:1': join(drifted, 'ort-cpu-1.json') });
-    const made = loadLatencyProfile(join(drifted, 'ort-cpu-1.json'));
+    assert.deepEqual(adapted, { 'ort-cpu:1': join(drifted, kCached) });
+    const made = loadLatencyProfile(join(drifted, kCached));
     assert.equal(made.adapted?.from, fast);
     const fastMs = median(here.subnets.map((h) => h.ms / 20));
     assert.ok(median(made.subnets.map((m) => m.ms)) > 5 * fastMs, 'measured at this machine\'s speed, not the profile\'s');
+    // A cached profile that now runs off its profiled latency is made anew too.
+    const cached = join(drifted, kCached);
+    writeProfile(cached, { ...made, subnets: made.subnets.map((s) => ({ ...s, ms: s.ms / 20 })) });
+    assert.deepEqual(await adaptForeignProfiles([resolveTarget('ort-cpu:1')], { 'ort-cpu:1': fast }, new Set(), drifted, { samples: 3, trustShare: 0, driftTolerance: 2 }), adapted);
+    assert.ok(median(loadLatencyProfile(cached).subnets.map((m) => m.ms)) > 5 * fastMs, 'the drifted cache replaced by a new adaptation');
     // Chosen profiles are used as given, drifted or not.
     const kept = await adaptForeignProfiles([resolveTarget('ort-cpu:1')], { 'ort-cpu:1': fast }, new Set(['ort-cpu:1']), join(dir, 'kept'), { samples: 3, trustShare: 0 });
     assert.deepEqual(kept, { 'ort-cpu:1': fast });
+  });
+
+  it('re-times and adapts the float subnets only for a job that deploys no quantized model', async () => {
+    const dir = tempDir('hwnas-drift-float-');
+    const cache = join(dir, 'profiles');
+    await adaptForeignProfiles([resolveTarget('ort-cpu:1')], { 'ort-cpu:1': writeForeignProfile(dir) }, new Set(), cache, { samples: 3, trustShare: 0 });
+    const here = loadLatencyProfile(join(cache, kCached));
+    // Its quantized subnets profiled 20x too fast: a job of float models does not care.
+    const quantizedOff = writeProfile(join(dir, 'q.json'), { ...here, subnets: here.subnets.map((s) => (s.config.wBits === undefined ? s : { ...s, ms: s.ms / 20 })) });
+    const used = await adaptForeignProfiles([resolveTarget('ort-cpu:1')], { 'ort-cpu:1': quantizedOff }, new Set(), join(dir, 'float'), { samples: 3, trustShare: 0, driftTolerance: 2, quantized: false });
+    assert.deepEqual(used, { 'ort-cpu:1': quantizedOff });
+    // All of it profiled 20x too fast: adapted from float subnets alone.
+    const fast = writeProfile(join(dir, 'fast.json'), { ...here, subnets: here.subnets.map((s) => ({ ...s, ms: s.ms / 20 })) });
+    await adaptForeignProfiles([resolveTarget('ort-cpu:1')], { 'ort-cpu:1': fast }, new Set(), join(dir, 'float'), { samples: 3, trustShare: 0, driftTolerance: 2, quantized: false });
+    const made = loadLatencyProfile(join(dir, 'float', kCached));
+    assert.ok(made.subnets.length === 3 && made.subnets.every((m) => m.config.wBits === undefined), JSON.stringify(made.subnets.map((m) => m.config.wBits)));
+    assert.deepEqual(Object.keys(made.adapted?.groups ?? {}), ['float']);
   });
 });
 
@@ -78,7 +103,7 @@ describe('adaptForeignProfiles when the adaptation does not hold', () => {
     // A wide drift tolerance: the reused profile must not be re-made because a loaded test machine drifts.
     const options = { samples: 3, trustShare: 1.01, full: { subnets: 30, budgetSeconds: 20, sampler }, driftTolerance: 2 };
     const first = await adaptForeignProfiles([resolveTarget('ort-cpu:1')], { 'ort-cpu:1': path }, new Set(), cache, options);
-    const measured = join(cache, 'ort-cpu-1.json');
+    const measured = join(cache, kCached);
     assert.deepEqual(first, { 'ort-cpu:1': measured });
     const profile = loadLatencyProfile(measured);
     assert.equal(profile.adapted, undefined, 'a full profile, not an adaptation');
