@@ -19,13 +19,14 @@ function refused(args: string[], message: RegExp): void {
 }
 
 describe('hwnas demo --space', () => {
-  it('refuses a space it ships nothing for, naming the two it does', () => {
-    refused(['--space', 'nope'], /^hwnas: --space nope: the demo runs on shipped artifacts, which hwnas has for spaces fashion-mbv3 \(models\/supernet\.ckpt\) and fashion-vit \(models\/training\/fashion-vit\.ckpt\) only: give one of those/);
-    refused(['--space', 'fashion-hybrid'], /^hwnas: --space fashion-hybrid: the demo runs on shipped artifacts/);
+  it('refuses a space it ships nothing for, naming the three it does', () => {
+    refused(['--space', 'nope'], /^hwnas: --space nope: the demo runs on shipped artifacts, which hwnas has for spaces fashion-hybrid \(models\/training\/fashion-hybrid\.ckpt\), fashion-mbv3 \(models\/supernet\.ckpt\), fashion-vit \(models\/training\/fashion-vit\.ckpt\) only: give one of those/);
+    refused(['--space', 'fashion-plain'], /^hwnas: --space fashion-plain: the demo runs on shipped artifacts/);
   });
 
-  it('runs the CNN demo for the supernet\'s own space', () => {
+  it('runs the CNN demo for each shipped CNN space', () => {
     refused(['--space', 'fashion-mbv3', '--target', 'tpu'], /^hwnas: unknown target 'tpu'/);
+    refused(['--space', 'fashion-hybrid', '--target', 'tpu'], /^hwnas: unknown target 'tpu'/);
   });
 
   it('with fashion-vit, refuses the CNN demo\'s options, targets other than ort-cpu and bad values before reading any artifact', () => {
