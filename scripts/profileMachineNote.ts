@@ -5,6 +5,7 @@
  * of this machine whose subnets run off their profiled latency now (and
  * measures transformer profiles, which have no adaptation, anew).
  */
+import { rmSync } from 'node:fs';
 import { join } from 'node:path';
 import { loadLatencyProfile, type LatencyProfile } from '../latency/latencyProfile.js';
 import { kDefaultProfileOptions, profileDevice, type ProfileOptions } from '../profiling/profileDevice.js';
@@ -119,6 +120,8 @@ export async function adaptForeignProfiles(
       why = `${candidate === path ? `${path}, made on this machine earlier` : `profile ${c.path}`}: ${drift}`;
     }
     if (chosen !== null) {
+      // A kept profile that no longer holds is not re-timed on every run while the source does.
+      if (chosen === c.path && candidates.includes(path)) rmSync(path);
       if (chosen === path) process.stderr.write(`${c.target}: using ${path}, ${loadLatencyProfile(path).adapted === undefined ? 'a full profile' : `${c.path} adapted`} made on this machine earlier; it runs as profiled\n`);
       out[c.target] = chosen;
       continue;

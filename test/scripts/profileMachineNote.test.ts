@@ -56,6 +56,11 @@ describe('adaptForeignProfiles on a machine that runs slower than its own profil
     const used = await adaptForeignProfiles([resolveTarget('ort-cpu:1')], { 'ort-cpu:1': asProfiled }, new Set(), join(dir, 'unused'), { samples: 3, trustShare: 0, driftTolerance: 2 });
     assert.deepEqual(used, { 'ort-cpu:1': asProfiled });
     assert.ok(!existsSync(join(dir, 'unused')), 'nothing measured for a profile that holds');
+    // A kept adaptation of it that no longer holds is dropped while the profile itself does.
+    const stale = join(dir, 'stale', kCached);
+    writeProfile(stale, { ...here, adapted: { ...(here.adapted as NonNullable<typeof here.adapted>), from: asProfiled }, subnets: here.subnets.map((s) => ({ ...s, ms: s.ms / 20 })) });
+    assert.deepEqual(await adaptForeignProfiles([resolveTarget('ort-cpu:1')], { 'ort-cpu:1': asProfiled }, new Set(), join(dir, 'stale'), { samples: 3, trustShare: 0, driftTolerance: 2 }), used);
+    assert.ok(!existsSync(stale), 'the stale adaptation removed');
     // The same profile had the machine been 20x faster when it was measured: every reference runs 20x slower now.
     const fast = writeProfile(join(dir, 'fast.json'), { ...here, subnets: here.subnets.map((s) => ({ ...s, ms: s.ms / 20 })) });
     const drifted = join(dir, 'drifted');
