@@ -76,9 +76,9 @@ export function untrustedGroup(profile: LatencyProfile, share: number, floatOnly
  */
 export const kDriftAdapt = 0.1;
 
-/** The drift of `path` beyond `tolerance`, as text; null when the machine runs its subnets as profiled. */
-async function driftBeyond(runtime: BenchRuntime, path: string, tolerance: number, floatOnly: boolean): Promise<string | null> {
-  const drift = await profileDrift(runtime, loadLatencyProfile(path), path, 3, floatOnly);
+/** The drift of `profile` (read from `path`) beyond `tolerance`, as text; null when the machine runs its subnets as profiled. */
+async function driftBeyond(runtime: BenchRuntime, profile: LatencyProfile, path: string, tolerance: number, floatOnly: boolean): Promise<string | null> {
+  const drift = await profileDrift(runtime, profile, path, 3, floatOnly);
   const ratios = [['fp32', drift.ratio], ['quantized', drift.quantized?.ratio ?? null]] as const;
   const off = ratios.filter(([, r]) => r !== null && Math.abs(r - 1) > tolerance);
   return off.length === 0 ? null : `this machine runs its ${off.map(([g, r]) => `${g} subnets at ${(r as number).toFixed(2)}x`).join(' and ')} their profiled latency now`;
@@ -108,21 +108,22 @@ export async function adaptForeignProfiles(
     const source = loadLatencyProfile(c.path);
     const runtime = await createBenchRuntime(source.target, source.threads);
     const path = join(dir, `${source.space.name}-${c.target.replace(':', '-')}.json`);
-    const candidates = [...(madeHereBefore(path, source, c.path, runtime) ? [path] : []), ...(c.differences.length === 0 ? [c.path] : [])];
+    const kept = madeHereBefore(path, source, c.path, runtime);
+    const candidates = [...(kept !== undefined ? [{ path, profile: kept }] : []), ...(c.differences.length === 0 ? [{ path: c.path, profile: source }] : [])];
     let why = `profile ${c.path} was measured on another machine (${c.differences.join('; ')})`;
     let chosen: string | null = null;
     for (const candidate of candidates) {
-      const drift = await driftBeyond(runtime, candidate, tolerance, floatOnly);
+      const drift = await driftBeyond(runtime, candidate.profile, candidate.path, tolerance, floatOnly);
       if (drift === null) {
-        chosen = candidate;
+        chosen = candidate.path;
         break;
       }
-      why = `${candidate === path ? `${path}, made on this machine earlier` : `profile ${c.path}`}: ${drift}`;
+      why = `${candidate.path === path ? `${path}, made on this machine earlier` : `profile ${c.path}`}: ${drift}`;
     }
     if (chosen !== null) {
       // A kept profile that no longer holds is not re-timed on every run while the source does.
-      if (chosen === c.path && candidates.includes(path)) rmSync(path);
-      if (chosen === path) process.stderr.write(`${c.target}: using ${path}, ${loadLatencyProfile(path).adapted === undefined ? 'a full profile' : `${c.path} adapted`} made on this machine earlier; it runs as profiled\n`);
+      if (chosen === c.path && kept !== undefined) rmSync(path);
+      if (chosen === path) process.stderr.write(`${c.target}: using ${path}, ${kept?.adapted === undefined ? 'a full profile' : `${c.path} adapted`} made on this machine earlier; it runs as profiled\n`);
       out[c.target] = chosen;
       continue;
     }
@@ -142,15 +143,16 @@ export async function adaptForeignProfiles(
   return out;
 }
 
-/** Whether `path` holds a profile made on this machine from `source` (its adaptation, or a full profile of its space). */
-function madeHereBefore(path: string, source: LatencyProfile, sourcePath: string, runtime: BenchRuntime): boolean {
+/** The profile at `path` when it was made on this machine from `source` (its adaptation, or a full profile of its space). */
+function madeHereBefore(path: string, source: LatencyProfile, sourcePath: string, runtime: BenchRuntime): LatencyProfile | undefined {
+  let cached: LatencyProfile;
   try {
-    const cached = loadLatencyProfile(path);
-    const mine = cached.adapted === undefined ? cached.space.name === source.space.name : cached.adapted.from === sourcePath;
-    return mine && machineDifferences(cached.machine, machineInfo(runtime)).length === 0;
+    cached = loadLatencyProfile(path);
   } catch {
-    return false; // No usable earlier profile of this machine.
+    return undefined; // No usable earlier profile of this machine.
   }
+  const mine = cached.adapted === undefined ? cached.space.name === source.space.name : cached.adapted.from === sourcePath;
+  return mine && machineDifferences(cached.machine, machineInfo(runtime)).length === 0 ? cached : undefined;
 }
 
 /**
