@@ -86,8 +86,10 @@ function configSection(r: DemoReport, k: number): string[] {
     `### ${row.target} <= ${formatLatency(row.budget, row.unit)}`,
     '',
     `- config: MACs ${(row.model.macs / 1e6).toFixed(2)}M, params ${(row.model.params / 1e3).toFixed(1)}K, bits: ${bitsSummary(r.space, row.config)}`,
-    `- accuracy: predicted ${pct(row.predicted.accuracy)} (val), measured ${pct(row.testAccuracy)} (test, exported ONNX in onnxruntime)`,
-    `- latency: predicted ${formatLatency(row.predicted.latency, row.unit)}, measured ${measured}`,
+    `- accuracy: predicted ${pct(row.predicted.accuracy)} (val)${row.searchVal === null ? '' : `, measured ${pct(row.searchVal.accuracy)} on val by the search`}, ` +
+      `${pct(row.testAccuracy)} on test (exported ONNX in onnxruntime)`,
+    `- latency: predicted ${formatLatency(row.predicted.latency, row.unit)}, measured ${measured}` +
+      (row.latency.atProfileSpeed == null ? '' : `; ${formatLatency(row.latency.atProfileSpeed.medianMs, 'ms')} at the profile's speed (the machine ran its profile's references at ${row.latency.atProfileSpeed.ratio.toFixed(2)}x their profiled time)`),
     `- files: [${run.file}](search/${run.file}), [${row.model.file}](verify/${row.model.file}) (${row.model.format}, ${(row.model.bytes / 1024).toFixed(1)} KB), ` +
       `[Pareto plot](search/pareto-${targetSlug(row.target)}.svg)`,
     '',
@@ -120,8 +122,10 @@ export function demoMarkdown(r: DemoReport): string {
     '',
     '## Searched configs with the supernet\'s weights: predicted vs measured',
     '',
-    'Predicted accuracy is the predictor\'s, on val; measured accuracy is the exported model\'s on all ' +
-      `${(r.rows[0]?.testImages ?? 0).toLocaleString('en-US')} test images after BatchNorm recalibration on 2,000 training images.`,
+    'Predicted accuracy is the predictor\'s, on val; measured val is what the search measured for its chosen config (its finalists re-ranked on val); ' +
+      `test accuracy is the exported model's on all ${(r.rows[0]?.testImages ?? 0).toLocaleString('en-US')} test images after BatchNorm recalibration on 2,000 training images. ` +
+      "Each target's models are timed between two re-timings of its profile's reference subnets; the error at the profile's speed compares the prediction with the " +
+      'measured median divided by how much slower or faster than when profiled the machine ran them (none when that moved by more than 10% in between).',
     '',
     verifyMarkdownTable(r.rows, 'verify'),
     '',

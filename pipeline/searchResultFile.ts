@@ -32,6 +32,8 @@ export interface ChosenConfig {
   quant: QuantMode;
   /** The latency profile the search predicted each measured target with (absolute paths), when recorded. */
   profiles?: Record<string, string>;
+  /** The chosen config's val accuracy as the search measured it (--rerank), when it did. */
+  measuredVal?: { accuracy: number; images: number };
 }
 
 const headerSchema = z.object({
@@ -46,7 +48,9 @@ const budgetSchema = z.object({
   maxLatency: z.number().positive(),
   best: z.object({
     config: z.unknown(),
-    accuracy: z.number().min(0).max(1),
+    // The predictor's score: a fraction for a trained predictor, but a linear output layer can
+    // put a config it extrapolates to outside [0, 1], and a search writes what it predicted.
+    accuracy: z.number().finite(),
     latency: z.number().nonnegative(),
     latencies: z.record(z.string(), z.number()),
   }),
@@ -55,6 +59,10 @@ const budgetSchema = z.object({
   predictor: z.string(),
   quant: z.enum(['fp32', 'mixed']),
   profiles: z.record(z.string(), z.string()).optional(),
+  rerank: z.object({
+    candidates: z.array(z.object({ valAccuracy: z.number().min(0).max(1), valImages: z.number().int().positive() })).min(1),
+    chosen: z.number().int().nonnegative(),
+  }).refine((r) => r.chosen < r.candidates.length, { message: 'rerank.chosen must index one of rerank.candidates', path: ['chosen'] }).optional(),
 });
 
 const kFix = "give a results JSON that 'hwnas search --target T --max-latency B' wrote (search-*.json in its --out folder)";
@@ -72,11 +80,21 @@ function inFile<T>(path: string, what: () => T): T {
   }
 }
 
+/** The val accuracy the search measured for its chosen config, from its re-ranking record. */
+function measuredVal(rerank: { candidates: readonly { valAccuracy: number; valImages: number }[]; chosen: number } | undefined): Pick<ChosenConfig, 'measuredVal'> {
+  if (rerank === undefined) return {};
+  const c = rerank.candidates[rerank.chosen];
+  return { measuredVal: { accuracy: c.valAccuracy, images: c.valImages } };
+}
+
 /** The chosen config of a budget-mode outcome that `hwnas search` wrote to `source`. */
 export function chosenConfig(source: string, outcome: SearchOutcome): ChosenConfig {
   if (outcome.mode !== 'budget') throw new Error(`${source} holds a Pareto front, not a chosen config`);
   const { target, unit, maxLatency, best, space, checkpoint, predictor, quant, profiles } = outcome;
-  return { source, target, resolved: resolveTarget(target), unit, maxLatency, best, space, checkpoint, predictor, quant, ...(profiles === undefined ? {} : { profiles }) };
+  return {
+    source, target, resolved: resolveTarget(target), unit, maxLatency, best, space, checkpoint, predictor, quant,
+    ...(profiles === undefined ? {} : { profiles }), ...measuredVal(outcome.rerank),
+  };
 }
 
 const markerSchema = z.object({ format: z.literal(kSearchMarkerFormat), version: z.literal(1), files: z.array(z.string()) });
@@ -130,6 +148,6 @@ export function readSearchResult(path: string): ChosenConfig {
   return {
     source: path, target: r.target, resolved, unit: r.unit, maxLatency: r.maxLatency,
     best: { ...r.best, config }, space, checkpoint: r.checkpoint, predictor: r.predictor, quant: r.quant,
-    ...(r.profiles === undefined ? {} : { profiles: r.profiles }),
+    ...(r.profiles === undefined ? {} : { profiles: r.profiles }), ...measuredVal(r.rerank),
   };
 }

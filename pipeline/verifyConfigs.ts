@@ -54,9 +54,19 @@ export interface VerifyContext {
 export interface LatencyCheck {
   /**
    * Measured targets: how the machine runs now against its latency profile (the profile's
-   * reference subnets re-timed just before), or null when there is no profile of this space.
+   * reference subnets re-timed just before the target's rows), or null when there is no profile
+   * of this space.
    */
   drift?: ProfileDrift | null;
+  /** The same re-timing just after the target's rows: with `drift`, it brackets the measurement. */
+  driftAfter?: ProfileDrift | null;
+  /**
+   * The measured median put at the speed the machine had when profiled: divided by the drift of
+   * the row's precision group (the geometric mean of before and after). Null when the drift is
+   * unknown or moved by more than kSteadyDrift between before and after (the machine changed
+   * speed during the measurement: no one factor holds).
+   */
+  atProfileSpeed?: { ratio: number; medianMs: number } | null;
   /** null when the target cannot be measured on this machine (estimate and proxy targets). */
   measurement: Measurement | null;
   /** What ran the timed inferences (batch 1), or null when nothing ran. */
@@ -75,6 +85,8 @@ export interface VerifyRow {
   model: { file: string; format: ExportFormat; bytes: number; macs: number; params: number; bitOps: number };
   /** The search's predictions: val accuracy, latency on `target`, and on every target of its fitness. */
   predicted: { accuracy: number; latency: number; latencies: Record<string, number> };
+  /** The config's val accuracy as the search measured it (--rerank), or null when it chose by prediction alone. */
+  searchVal: { accuracy: number; images: number } | null;
   /** Top-1 accuracy of the exported file in onnxruntime on `testImages` test images. */
   testAccuracy: number;
   testImages: number;
@@ -185,30 +197,68 @@ export async function verifyConfigs(chosen: readonly ChosenConfig[], ctx: Verify
         source: c.source, target: c.target, unit: c.unit, kind, budget: c.maxLatency, config: r.config,
         model: { file: files[k], format: r.format, bytes: r.bytes, macs: r.macs, params: r.params, bitOps: r.bitOps },
         predicted: { accuracy: c.best.accuracy, latency: c.best.latency, latencies: c.best.latencies },
+        searchVal: c.measuredVal ?? null,
         testAccuracy, testImages: data.test.n,
       },
     });
   }
   const runtimes = new Map<string, BenchRuntime>();
-  const drifts = new Map<string, ProfileDrift | null>();
-  for (const p of pending) {
-    if (p.row.kind !== 'measured' || drifts.has(p.row.target)) continue;
-    const drift = await targetDrift(p.target, space, runtimes, ctx.profiles?.[p.row.target]);
-    drifts.set(p.row.target, drift);
-    if (drift?.ratio != null) {
-      const q = drift.quantized?.ratio;
-      ctx.onStep?.(`${p.row.target}: the profile's reference subnets run at ${drift.ratio.toFixed(2)}x their profiled latency now (fp32${q == null ? '' : `; quantized ${q.toFixed(2)}x`})`);
+  const input = timingInput(space, data.test);
+  const rows = new Map<Pending, VerifyRow>();
+  // Target by target: the profile's references re-timed, the target's rows timed, the references
+  // again, so that the machine's speed is known on both sides of each measurement.
+  for (const spec of new Set(pending.map((p) => p.row.target))) {
+    const mine = pending.filter((p) => p.row.target === spec);
+    const floatOnly = mine.every((p) => exportFormatOf(p.row.config) === 'onnx');
+    const drift = () => targetDrift(mine[0].target, space, runtimes, ctx.profiles?.[spec], floatOnly);
+    const before = mine[0].row.kind === 'measured' ? await drift() : undefined;
+    if (before?.ratio != null) ctx.onStep?.(`${spec}: ${driftText(before)} before timing`);
+    const timed: [Pending, LatencyCheck][] = [];
+    for (const p of mine) {
+      const latency = await measureRow(p, input, runtimes);
+      timed.push([p, latency]);
+      const m = latency.measurement;
+      if (m !== null) ctx.onStep?.(`${spec}: ${p.row.model.file} runs in ${m.medianMs.toPrecision(3)} ms (median)${m.flagged ? ', FLAGGED as too noisy' : ''}`);
+    }
+    const after = before == null ? before : await drift();
+    if (after?.ratio != null) ctx.onStep?.(`${spec}: ${driftText(after)} after timing`);
+    for (const [p, latency] of timed) {
+      if (before === undefined) {
+        rows.set(p, { ...p.row, latency });
+        continue;
+      }
+      const check = { ...latency, drift: before, driftAfter: after ?? null };
+      rows.set(p, { ...p.row, latency: { ...check, atProfileSpeed: atProfileSpeed(check, p.row.config) } });
     }
   }
-  const rows: VerifyRow[] = [];
-  const input = timingInput(space, data.test);
-  for (const p of pending) {
-    const latency = { ...(await measureRow(p, input, runtimes)), ...(drifts.has(p.row.target) ? { drift: drifts.get(p.row.target) ?? null } : {}) };
-    rows.push({ ...p.row, latency });
-    const m = latency.measurement;
-    if (m !== null) ctx.onStep?.(`${p.row.target}: ${p.row.model.file} runs in ${m.medianMs.toPrecision(3)} ms (median)${m.flagged ? ', FLAGGED as too noisy' : ''}`);
-  }
-  return rows;
+  return pending.map((p) => rows.get(p) as VerifyRow);
+}
+
+function driftText(d: ProfileDrift): string {
+  const q = d.quantized?.ratio;
+  return `the profile's reference subnets run at ${(d.ratio as number).toFixed(2)}x their profiled latency (fp32${q == null ? '' : `; quantized ${q.toFixed(2)}x`})`;
+}
+
+/**
+ * Largest move of the drift between before and after a target's rows (max / min - 1) for which
+ * one speed factor is taken to hold across them. The machine's phases at 2 threads on 2 cores
+ * moved its speed by up to 2x for minutes at a time (BENCHMARKS.md, issue 15); within seconds it held.
+ */
+export const kSteadyDrift = 0.1;
+
+/** The drift of `config`'s precision group in `d`: its quantized ratio for a config with bits (when re-timed), else the fp32 one. */
+function groupRatio(d: ProfileDrift, config: SubnetConfig): number | null {
+  return config.wBits !== undefined && d.quantized !== undefined ? d.quantized.ratio : d.ratio;
+}
+
+/** See LatencyCheck.atProfileSpeed. */
+export function atProfileSpeed(check: LatencyCheck, config: SubnetConfig): { ratio: number; medianMs: number } | null {
+  const m = check.measurement;
+  if (m === null || m.flagged || !check.drift || !check.driftAfter) return null;
+  const [a, b] = [groupRatio(check.drift, config), groupRatio(check.driftAfter, config)];
+  if (a === null || b === null || Math.max(a, b) / Math.min(a, b) - 1 > kSteadyDrift) return null;
+  const ratio = Math.sqrt(a * b);
+  return { ratio, medianMs: m.medianMs / ratio };
 }
 
 async function benchRuntimeFor(name: string, threads: number, runtimes: Map<string, BenchRuntime>): Promise<BenchRuntime> {
@@ -222,13 +272,15 @@ async function benchRuntimeFor(name: string, threads: number, runtimes: Map<stri
 }
 
 /** The drift of a measured target against its profile (`given`, else the default); null without a profile of `space` there. */
-async function targetDrift(target: ResolvedTarget, space: SearchSpace, runtimes: Map<string, BenchRuntime>, given?: string): Promise<ProfileDrift | null> {
+async function targetDrift(
+  target: ResolvedTarget, space: SearchSpace, runtimes: Map<string, BenchRuntime>, given: string | undefined, floatOnly: boolean,
+): Promise<ProfileDrift | null> {
   const threads = target.threads ?? kDefaultMeasuredThreads;
   const path = given ?? defaultProfilePath(target.name, threads);
   if (!existsSync(path)) return null;
   const profile = loadLatencyProfile(path);
   if (!sameSpace(profile.space, space)) return null;
-  return profileDrift(await benchRuntimeFor(target.name, threads, runtimes), profile, path);
+  return profileDrift(await benchRuntimeFor(target.name, threads, runtimes), profile, path, 3, floatOnly);
 }
 
 function threadText(threads: number): string {
@@ -268,6 +320,12 @@ async function measureRow(p: Pending, input: TimingInput, runtimes: Map<string, 
 export function latencyErrorPercent(row: VerifyRow): number | null {
   const m = row.latency.measurement;
   return m === null || m.flagged ? null : (100 * (row.predicted.latency - m.medianMs)) / m.medianMs;
+}
+
+/** The same against the measurement put at the profile's speed (LatencyCheck.atProfileSpeed); null without it. */
+export function latencyErrorAtProfileSpeed(row: VerifyRow): number | null {
+  const at = row.latency.atProfileSpeed;
+  return at == null ? null : (100 * (row.predicted.latency - at.medianMs)) / at.medianMs;
 }
 
 /** Whether the measured median meets the budget: true/false, or null when there is no usable measurement. */

@@ -6,7 +6,7 @@
 import type { MachineInfo } from '../profiling/machine.js';
 import { formatLatency } from './latencyArg.js';
 import { formatTable, markdownTable } from './table.js';
-import { latencyErrorPercent, withinBudget, type LatencyCheck, type VerifyRow } from './verifyConfigs.js';
+import { kSteadyDrift, latencyErrorAtProfileSpeed, latencyErrorPercent, withinBudget, type LatencyCheck, type VerifyRow } from './verifyConfigs.js';
 
 export const kVerifyFormat = 'hwnas-verify';
 
@@ -19,7 +19,10 @@ export interface VerifyProvenance {
   seconds: number;
 }
 
-const kHeader = ['target', 'budget', 'predicted acc (val)', 'test acc (ONNX)', 'predicted latency', 'measured median (IQR)', 'error %', 'within budget'];
+const kHeader = [
+  'target', 'budget', 'predicted acc (val)', 'measured val (search)', 'test acc (ONNX)', 'predicted latency', 'measured median (IQR)', 'error %',
+  "error % at the profile's speed", 'within budget',
+];
 
 const pct = (x: number): string => `${(100 * x).toFixed(2)}%`;
 const ms = (x: number): string => String(Number(x.toPrecision(3)));
@@ -32,8 +35,7 @@ export function latencyCell(check: LatencyCheck): string {
   return m.flagged ? `FLAGGED ${text}` : text;
 }
 
-function errorCell(row: VerifyRow): string {
-  const e = latencyErrorPercent(row);
+function signedPercent(e: number | null): string {
   return e === null ? '-' : `${e >= 0 ? '+' : ''}${e.toFixed(1)}%`;
 }
 
@@ -45,30 +47,43 @@ function withinCell(row: VerifyRow): string {
 
 function cells(row: VerifyRow): string[] {
   return [
-    row.target, formatLatency(row.budget, row.unit), pct(row.predicted.accuracy), pct(row.testAccuracy),
-    formatLatency(row.predicted.latency, row.unit), latencyCell(row.latency), errorCell(row), withinCell(row),
+    row.target, formatLatency(row.budget, row.unit), pct(row.predicted.accuracy), row.searchVal === null ? '-' : pct(row.searchVal.accuracy), pct(row.testAccuracy),
+    formatLatency(row.predicted.latency, row.unit), latencyCell(row.latency), signedPercent(latencyErrorPercent(row)),
+    signedPercent(latencyErrorAtProfileSpeed(row)), withinCell(row),
   ];
 }
 
 /** Drift beyond which the note says the machine does not run as profiled. */
 const kDriftNote = 0.05;
 
-/** One line per measured target on how the machine runs against its profile. */
+/** `d`'s ratios as printed: 'fp32 1.82x, quantized 1.91x'. */
+function ratios(d: NonNullable<LatencyCheck['drift']>): string {
+  const r = (x: number | null) => (x === null ? 'unknown (all re-timings flagged as too noisy)' : `${x.toFixed(2)}x`);
+  return `fp32 ${r(d.ratio)}${d.quantized === undefined ? '' : `, quantized ${r(d.quantized.ratio)}`}`;
+}
+
+/**
+ * One line per measured target on how the machine ran against its profile, re-timed before and
+ * after the target's rows; and where that moved too much for the rows to be put at the profile's speed.
+ */
 function driftNotes(rows: readonly VerifyRow[]): string[] {
   const seen = new Set<string>();
   return rows.flatMap((row) => {
-    const drift = row.latency.drift;
+    const { drift, driftAfter } = row.latency;
     if (drift === undefined || seen.has(row.target)) return [];
     seen.add(row.target);
     if (drift === null) return [`${row.target}: no latency profile of this search space at the default path to compare this machine with`];
-    const timed = `${drift.references - drift.flagged} of ${drift.references} reference subnets of ${drift.profile} re-timed`;
-    if (drift.ratio === null) return [`${row.target}: this machine's speed against its profile is unknown (${timed}: all flagged as too noisy)`];
-    const q = drift.quantized;
-    const quantized = q === undefined ? '' : q.ratio === null ? `; its quantized subnets: unknown (${q.references} re-timed, all flagged as too noisy)`
-      : `; its quantized subnets at ${q.ratio.toFixed(2)}x (${q.references - q.flagged} of ${q.references} re-timed)`;
-    const off = [drift.ratio, q?.ratio ?? null].some((r) => r !== null && Math.abs(r - 1) > kDriftNote);
-    return [`${row.target}: this machine runs the profile's fp32 subnets at ${drift.ratio.toFixed(2)}x their profiled latency (${timed})${quantized}` +
-      (off ? ': it is not running as when profiled, so measured and predicted latencies differ by that much before any model error; verify in a quiet window or re-profile' : '')];
+    const timed = `${drift.references} reference subnets of ${drift.profile} per precision re-timed`;
+    const after = driftAfter == null ? '' : ` and ${ratios(driftAfter)} after`;
+    const all = [drift, ...(driftAfter == null ? [] : [driftAfter])].flatMap((d) => [d.ratio, d.quantized?.ratio ?? null]);
+    const off = all.some((r) => r !== null && Math.abs(r - 1) > kDriftNote);
+    const moved = (a: number | null | undefined, b: number | null | undefined) => a != null && b != null && Math.max(a, b) / Math.min(a, b) - 1 > kSteadyDrift;
+    const unsteady = driftAfter != null && (moved(drift.ratio, driftAfter.ratio) || moved(drift.quantized?.ratio, driftAfter.quantized?.ratio));
+    return [
+      `${row.target}: this machine ran the profile's subnets at ${ratios(drift)} their profiled latency before timing${after} (${timed})` +
+        (off ? ": it was not running as when profiled, so measured and predicted latencies differ by that much before any model error; the error at the profile's speed divides it out" : '') +
+        (unsteady ? `; its speed moved by more than ${100 * kSteadyDrift}% between before and after, so no one factor puts its rows of that precision at the profile's speed` : ''),
+    ];
   });
 }
 

@@ -10,6 +10,7 @@ import { saveCheckpoint } from '../../supernet/train/checkpoint.js';
 import { fashionHybrid, fashionMbv3 } from '../../space/defaultSpace.js';
 import type { SubnetConfig } from '../../space/types.js';
 import { planSearchRuns } from '../../pipeline/search.js';
+import { readSearchResult } from '../../pipeline/searchResultFile.js';
 import { lockPath } from '../../util/outputLock.js';
 import { formatLatency, parseLatency } from '../../pipeline/latencyArg.js';
 import { paretoPlotSvg } from '../../pipeline/paretoPlot.js';
@@ -157,6 +158,11 @@ describe('hwnas search', () => {
     assert.ok(candidates.every((c) => c.valAccuracy <= candidates[chosen].valAccuracy));
     assert.deepEqual(result.best.config, candidates[chosen].config);
     assert.equal(result.best.valAccuracy, undefined, 'best keeps the ScoredConfig shape');
+    // What verify reads back: the chosen config's measured val accuracy, beside the prediction.
+    const file = join(out, 'search-macs.json');
+    assert.deepEqual(readSearchResult(file).measuredVal, { accuracy: candidates[chosen].valAccuracy, images: 10000 });
+    writeFileSync(file, JSON.stringify({ ...result, rerank: { ...result.rerank, chosen: candidates.length } }));
+    assert.throws(() => readSearchResult(file), /search-macs\.json is damaged:\n {2}.*rerank\.chosen must index one of rerank\.candidates/);
     assert.ok(result.best.latency <= 4);
     assert.match(result.checkpoint, /models\/supernet\.ckpt$/);
     await assert.rejects(run(['--predictor', predictor, '--pareto', '--target', 'macs', '--rerank', '2', '--out', join(dir, 'x')]), /--rerank chooses within a budget: it does not apply to --pareto/);

@@ -118,8 +118,8 @@ describe('hwnas verify', () => {
     const r = run('verify', ...results, '--out', out, '--backend', 'wasm');
     assert.equal(r.status, 0, r.stderr);
     assert.deepEqual(readdirSync(out).sort(), ['search-ort-cpu-1.onnx', 'search-rpi4.int8.onnx', 'search-tfjs-wasm-1.int8.onnx', 'verify.json', 'verify.md']);
-    assert.match(r.stdout, /^target\s+budget\s+predicted acc \(val\)\s+test acc \(ONNX\)\s+predicted latency\s+measured median \(IQR\)\s+error %\s+within budget$/m);
-    assert.match(r.stdout, /^rpi4\s+10 ms\s+[\d.]+%\s+[\d.]+%\s+[\d.]+ ms\s+estimate only\s+-\s+n\/a$/m);
+    assert.match(r.stdout, /^target\s+budget\s+predicted acc \(val\)\s+measured val \(search\)\s+test acc \(ONNX\)\s+predicted latency\s+measured median \(IQR\)\s+error %\s+error % at the profile's speed\s+within budget$/m);
+    assert.match(r.stdout, /^rpi4\s+10 ms\s+[\d.]+%\s+-\s+[\d.]+%\s+[\d.]+ ms\s+estimate only\s+-\s+-\s+n\/a$/m);
     assert.match(r.stdout, /^rpi4: estimate only; not measurable on this machine \(rpi4 is an analytic estimate\)$/m);
     const report = JSON.parse(readFileSync(join(out, 'verify.json'), 'utf8'));
     assert.equal(report.format, 'hwnas-verify');
@@ -131,17 +131,21 @@ describe('hwnas verify', () => {
       const m = row.latency.measurement;
       assert.ok(m.medianMs > 0 && m.iqrMs >= 0 && m.runs === 50 && m.warmupRuns === 10 && m.threads === 1, JSON.stringify(m));
       // A flagged measurement is shown as such, never as a plain latency.
-      const line = new RegExp(`^${row.target}\\s.*${m.flagged ? 'FLAGGED [\\d.]+ ms \\(IQR [\\d.]+\\)\\s+-\\s+unknown' : '\\s[\\d.]+ ms \\(IQR [\\d.]+\\)\\s+[-+][\\d.]+%\\s+(yes|no)'}$`, 'm');
+      const line = new RegExp(`^${row.target}\\s.*${m.flagged ? 'FLAGGED [\\d.]+ ms \\(IQR [\\d.]+\\)\\s+-\\s+-\\s+unknown' : '\\s[\\d.]+ ms \\(IQR [\\d.]+\\)\\s+[-+][\\d.]+%\\s+-\\s+(yes|no)'}$`, 'm');
       assert.match(r.stdout, line);
       if (m.flagged) assert.match(r.stdout, new RegExp(`^${row.target}: the latency measurement was FLAGGED as too noisy and is not used as a latency: spread too wide`, 'm'));
     }
     // The micro space has no profile at the default paths: the drift is unknown, and said so.
     assert.equal(ortRow.latency.drift, null);
     assert.equal(rpiRow.latency.drift, undefined);
+    assert.equal(ortRow.latency.driftAfter, null);
+    assert.equal(ortRow.latency.atProfileSpeed, null);
+    // Results written without re-ranking: no val accuracy measured by the search.
+    assert.equal(ortRow.searchVal, null);
     assert.match(r.stdout, /^ort-cpu:1: no latency profile of this search space at the default path to compare this machine with$/m);
     assert.match(ortRow.latency.runtime, /^onnxruntime-node \S+ running search-ort-cpu-1\.onnx, 1 thread, batch 1$/);
     assert.match(tfjsRow.latency.runtime, /^tfjs-backend-wasm \S+ running the float graph of search-tfjs-wasm-1\.int8\.onnx, 1 thread, batch 1$/);
-    assert.match(readFileSync(join(out, 'verify.md'), 'utf8'), /\| rpi4 \| 10 ms \| .* \| estimate only \| - \| n\/a \| \[search-rpi4\.int8\.onnx\]\(search-rpi4\.int8\.onnx\) \|/);
+    assert.match(readFileSync(join(out, 'verify.md'), 'utf8'), /\| rpi4 \| 10 ms \| .* \| estimate only \| - \| - \| n\/a \| \[search-rpi4\.int8\.onnx\]\(search-rpi4\.int8\.onnx\) \|/);
     // The fp32 file's accuracy is the subnet's on the whole test split (tfjs and ONNX agree up to near-ties of an untrained net).
     assert.equal(ortRow.testImages, 10_000);
     const data = loadFashionMnist();
