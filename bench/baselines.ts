@@ -23,7 +23,8 @@ import {
 } from '../pipeline/baselines.js';
 import { paretoPlotSvg } from '../pipeline/paretoPlot.js';
 import { markdownTable } from '../pipeline/table.js';
-import { measureOnnxOnTarget, onnxTestAccuracy, timingInput } from '../pipeline/verifyConfigs.js';
+import { onnxTestAccuracy } from '../pipeline/verifyConfigs.js';
+import { measureOnnxOnTarget, timingInput } from '../pipeline/verifyLatency.js';
 import { median } from '../util/stats.js';
 import { fashionHybrid } from '../space/defaultSpace.js';
 import { initBackend } from '../supernet/backend/backend.js';

@@ -39,7 +39,8 @@ import { chosenConfig } from '../pipeline/searchResultFile.js';
 import { checkShipped, kShipped, shippedPath } from '../pipeline/shippedModels.js';
 import { parseProfileArgs } from '../pipeline/profileArgs.js';
 import { hasCheckpointMagic, readCheckpointMeta } from '../supernet/train/checkpoint.js';
-import { measureOnnxOnTarget, timingInput, type LatencyCheck, type VerifyRow } from '../pipeline/verifyConfigs.js';
+import type { VerifyRow } from '../pipeline/verifyConfigs.js';
+import { measureOnnxOnTarget, timingInput, type LatencyCheck } from '../pipeline/verifyLatency.js';
 import { describeMachine, latencyCell } from '../pipeline/verifyReport.js';
 import {
   kSearchBenchFlags, kSearchBenchUsage, parseFractions, runBench, searchBenchSettings, startSearchBench, writeBenchJson,

@@ -24,7 +24,8 @@ import { SupernetTrainer } from '../supernet/train/SupernetTrainer.js';
 import type { TrainMeta } from '../supernet/train/trainTypes.js';
 import { findPackageRoot, kPackageVersion } from '../util/packageRoot.js';
 import { kSilentReporter, type Reporter } from './progress.js';
-import { measureOnnxOnTarget, onnxTestAccuracy, type TimingInput } from './verifyConfigs.js';
+import { onnxTestAccuracy } from './verifyConfigs.js';
+import { measureOnnxOnTarget, type TimingInput } from './verifyLatency.js';
 import type { ResolvedTarget } from '../latency/targets.js';
 
 /** One baseline: what it is, and the built-in space its config (models/baselines/NAME.json) belongs to. */

@@ -19,7 +19,8 @@ import type { DataSplit } from '../supernet/data/types.js';
 import { findPackageRoot } from '../util/packageRoot.js';
 import { formatLatency } from './latencyArg.js';
 import type { SearchRun } from './searchOutput.js';
-import { measureOnnxOnTarget, onnxTestAccuracy, type TimingInput } from './verifyConfigs.js';
+import { onnxTestAccuracy } from './verifyConfigs.js';
+import { measureOnnxOnTarget, type TimingInput } from './verifyLatency.js';
 
 export interface TrainedModel {
   /** The folder's name, e.g. 'ort-cpu-1-resnet8-latency'. */

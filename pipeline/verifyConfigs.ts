@@ -11,20 +11,12 @@
  * Every export and accuracy comes first, then the latencies, so no heavy work runs beside a
  * measurement. A flagged (too noisy) measurement is kept, marked, and never used as a latency.
  */
-import { sameSpace } from '../space/sameSpace.js';
 import { availableParallelism } from 'node:os';
 import { basename, join } from 'node:path';
-import { existsSync } from 'node:fs';
-import { defaultProfilePath, kDefaultMeasuredThreads } from '../latency/measuredTarget.js';
-import { loadLatencyProfile } from '../latency/latencyProfile.js';
-import { profileDrift, type ProfileDrift } from '../profiling/profileDrift.js';
 import { weightTypeForTarget } from '../profiling/int8Container.js';
-import { kDefaultMeasureOptions, measureLatency, withMeasurementLock, type Measurement } from '../profiling/measure.js';
-import { createSession, ortVersion } from '../profiling/ort.js';
-import { createBenchRuntime, type BenchRuntime } from '../profiling/benchRuntime.js';
-import { timeGraph } from '../profiling/timeGraph.js';
+import { createSession } from '../profiling/ort.js';
 import type { TargetKind } from '../latency/target.js';
-import { resolveTarget, type ResolvedTarget } from '../latency/targets.js';
+import type { ResolvedTarget } from '../latency/targets.js';
 import { fillBatch } from '../supernet/data/batches.js';
 import type { DataSplit, Dataset } from '../supernet/data/types.js';
 import { exportConfig } from '../supernet/export/exportConfig.js';
@@ -32,8 +24,11 @@ import type { ExportFormat } from '../supernet/export/exportSubnet.js';
 import { agreement, top1 } from '../supernet/quant/classify.js';
 import { buildDeployGraph, type DeployGraph } from '../supernet/quant/deployGraph.js';
 import type { Supernet } from '../supernet/Supernet.js';
-import type { SearchSpace, SubnetConfig } from '../space/types.js';
+import type { SubnetConfig } from '../space/types.js';
 import type { ChosenConfig } from './searchResultFile.js';
+import {
+  atProfileSpeed, driftText, measureGraphOnTarget, measureOnnxOnTarget, targetDrift, timingInput, type LatencyCheck, type RuntimeCache, type TimingInput,
+} from './verifyLatency.js';
 
 export interface VerifyContext {
   net: Supernet;
@@ -48,29 +43,6 @@ export interface VerifyContext {
   profiles?: Record<string, string>;
   /** One line per step done, for progress output. */
   onStep?: (line: string) => void;
-}
-
-/** The latency side of a row: measured here, or why not. */
-export interface LatencyCheck {
-  /**
-   * Measured targets: how the machine runs now against its latency profile (the profile's
-   * reference subnets re-timed just before the target's rows), or null when there is no profile
-   * of this space.
-   */
-  drift?: ProfileDrift | null;
-  /** The same re-timing just after the target's rows: with `drift`, it brackets the measurement. */
-  driftAfter?: ProfileDrift | null;
-  /**
-   * The measured median put at the speed the machine had when profiled: divided by the drift of
-   * the row's precision group (the geometric mean of before and after). Null when the drift is
-   * unknown or moved by more than kSteadyDrift between before and after (the machine changed
-   * speed during the measurement: no one factor holds).
-   */
-  atProfileSpeed?: { ratio: number; medianMs: number } | null;
-  /** null when the target cannot be measured on this machine (estimate and proxy targets). */
-  measurement: Measurement | null;
-  /** What ran the timed inferences (batch 1), or null when nothing ran. */
-  runtime: string | null;
 }
 
 export interface VerifyRow {
@@ -131,30 +103,6 @@ async function onnxAccuracy(path: string, split: DataSplit, images: Float32Array
   }
 }
 
-/** The input of a latency measurement and its shape (batch 1, NHWC). */
-export interface TimingInput {
-  image: Float32Array;
-  dims: number[];
-}
-
-/** What every latency measurement runs: the first test image, batch 1. */
-export function timingInput(space: SearchSpace, test: DataSplit): TimingInput {
-  const { height, width, channels } = space.input;
-  const image = new Float32Array(height * width * channels);
-  fillBatch(test, Int32Array.of(0), image, { augment: false });
-  return { image, dims: [1, height, width, channels] };
-}
-
-/** Times an ONNX file in a fresh session created under the measurement lock, with the profile's session options. */
-async function measureOnnxFile(path: string, threads: number, image: Float32Array, dims: number[], label: string): Promise<Measurement> {
-  const session = await withMeasurementLock(() => createSession(path, { intraOpThreads: threads, optimization: 'all' }));
-  try {
-    return await measureLatency(() => session.run(image, dims), { threads, label });
-  } finally {
-    await session.release();
-  }
-}
-
 interface Pending {
   row: Omit<VerifyRow, 'latency'>;
   target: ResolvedTarget;
@@ -162,11 +110,6 @@ interface Pending {
   /** The float graph tfjs runs (tfjs targets only). */
   floatGraph?: DeployGraph;
 }
-
-const harness = {
-  warmupRuns: kDefaultMeasureOptions.warmupRuns, runs: kDefaultMeasureOptions.runs,
-  maxCv: kDefaultMeasureOptions.maxCv, maxIqrRatio: kDefaultMeasureOptions.maxIqrRatio,
-};
 
 /** Exports, evaluates and (on measured targets) times each chosen config; resolves to one row each, in order. */
 export async function verifyConfigs(chosen: readonly ChosenConfig[], ctx: VerifyContext): Promise<VerifyRow[]> {
@@ -202,7 +145,7 @@ export async function verifyConfigs(chosen: readonly ChosenConfig[], ctx: Verify
       },
     });
   }
-  const runtimes = new Map<string, BenchRuntime>();
+  const runtimes: RuntimeCache = new Map();
   const input = timingInput(space, data.test);
   const rows = new Map<Pending, VerifyRow>();
   // Target by target: the profile's references re-timed, the target's rows timed, the references
@@ -234,86 +177,10 @@ export async function verifyConfigs(chosen: readonly ChosenConfig[], ctx: Verify
   return pending.map((p) => rows.get(p) as VerifyRow);
 }
 
-function driftText(d: ProfileDrift): string {
-  const q = d.quantized?.ratio;
-  return `the profile's reference subnets run at ${(d.ratio as number).toFixed(2)}x their profiled latency (fp32${q == null ? '' : `; quantized ${q.toFixed(2)}x`})`;
-}
-
-/**
- * Largest move of the drift between before and after a target's rows (max / min - 1) for which
- * one speed factor is taken to hold across them. The machine's phases at 2 threads on 2 cores
- * moved its speed by up to 2x for minutes at a time (BENCHMARKS.md, issue 15); within seconds it held.
- */
-export const kSteadyDrift = 0.1;
-
-/** The drift of `config`'s precision group in `d`: its quantized ratio for a config with bits (when re-timed), else the fp32 one. */
-function groupRatio(d: ProfileDrift, config: SubnetConfig): number | null {
-  return config.wBits !== undefined && d.quantized !== undefined ? d.quantized.ratio : d.ratio;
-}
-
-/** See LatencyCheck.atProfileSpeed. */
-export function atProfileSpeed(check: LatencyCheck, config: SubnetConfig): { ratio: number; medianMs: number } | null {
-  const m = check.measurement;
-  if (m === null || m.flagged || !check.drift || !check.driftAfter) return null;
-  const [a, b] = [groupRatio(check.drift, config), groupRatio(check.driftAfter, config)];
-  if (a === null || b === null || Math.max(a, b) / Math.min(a, b) - 1 > kSteadyDrift) return null;
-  const ratio = Math.sqrt(a * b);
-  return { ratio, medianMs: m.medianMs / ratio };
-}
-
-async function benchRuntimeFor(name: string, threads: number, runtimes: Map<string, BenchRuntime>): Promise<BenchRuntime> {
-  const key = `${name}:${threads}`;
-  let runtime = runtimes.get(key);
-  if (runtime === undefined) {
-    runtime = await createBenchRuntime(name, threads);
-    runtimes.set(key, runtime);
-  }
-  return runtime;
-}
-
-/** The drift of a measured target against its profile (`given`, else the default); null without a profile of `space` there. */
-async function targetDrift(
-  target: ResolvedTarget, space: SearchSpace, runtimes: Map<string, BenchRuntime>, given: string | undefined, floatOnly: boolean,
-): Promise<ProfileDrift | null> {
-  const threads = target.threads ?? kDefaultMeasuredThreads;
-  const path = given ?? defaultProfilePath(target.name, threads);
-  if (!existsSync(path)) return null;
-  const profile = loadLatencyProfile(path);
-  if (!sameSpace(profile.space, space)) return null;
-  return profileDrift(await benchRuntimeFor(target.name, threads, runtimes), profile, path, 3, floatOnly);
-}
-
-function threadText(threads: number): string {
-  return `${threads} thread${threads === 1 ? '' : 's'}, batch 1`;
-}
-
-/**
- * Times the exported ONNX file `path` on an ort-cpu target ('ort-cpu:N', parsed here when given
- * as a string) as verifyConfigs does for its ort-cpu rows: a fresh session at the target's
- * thread count, the measurement harness.
- */
-export async function measureOnnxOnTarget(path: string, target: ResolvedTarget | string, input: TimingInput): Promise<LatencyCheck> {
-  const t = typeof target === 'string' ? resolveTarget(target) : target;
-  if (t.name !== 'ort-cpu') throw new RangeError(`only ort-cpu targets run exported ONNX files (got '${t.given}')`);
-  const threads = t.threads ?? kDefaultMeasuredThreads;
-  const file = basename(path);
-  return {
-    measurement: await measureOnnxFile(path, threads, input.image, input.dims, `${t.given} ${file}`),
-    runtime: `onnxruntime-node ${ortVersion()} running ${file}, ${threadText(threads)}`,
-  };
-}
-
-async function measureRow(p: Pending, input: TimingInput, runtimes: Map<string, BenchRuntime>): Promise<LatencyCheck> {
+async function measureRow(p: Pending, input: TimingInput, runtimes: RuntimeCache): Promise<LatencyCheck> {
   if (p.row.kind !== 'measured') return { measurement: null, runtime: null };
   if (p.target.name === 'ort-cpu') return measureOnnxOnTarget(p.path, p.target, input);
-  const threads = p.target.threads ?? kDefaultMeasuredThreads;
-  const label = `${p.row.target} ${p.row.model.file}`;
-  const runtime = await benchRuntimeFor(p.target.name, threads, runtimes);
-  const graph = p.floatGraph as DeployGraph;
-  return {
-    measurement: await timeGraph(runtime, { graph, outputShape: [1, 1, graph.classes] }, harness, label),
-    runtime: `${runtime.runtime.name} ${runtime.runtime.version} running the float graph of ${p.row.model.file}, ${threadText(threads)}`,
-  };
+  return measureGraphOnTarget(p.floatGraph as DeployGraph, p.target, runtimes, p.row.model.file);
 }
 
 /** Signed error of the predicted latency against a usable measurement, in percent; null without one. */

@@ -6,7 +6,8 @@
 import type { MachineInfo } from '../profiling/machine.js';
 import { formatLatency } from './latencyArg.js';
 import { formatTable, markdownTable } from './table.js';
-import { kSteadyDrift, latencyErrorAtProfileSpeed, latencyErrorPercent, withinBudget, type LatencyCheck, type VerifyRow } from './verifyConfigs.js';
+import { latencyErrorAtProfileSpeed, latencyErrorPercent, withinBudget, type VerifyRow } from './verifyConfigs.js';
+import { kSteadyDrift, type LatencyCheck } from './verifyLatency.js';
 
 export const kVerifyFormat = 'hwnas-verify';
 

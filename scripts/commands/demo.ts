@@ -39,7 +39,7 @@ import { runVerify } from '../../pipeline/verify.js';
 import { baselineConfigs, baselineReference, baselinesMarkdown, timeBaselines } from '../../pipeline/baselines.js';
 import { spaceByName } from '../../space/defaultSpace.js';
 import { pickTrained, trainedMarkdown, trainedModels, verifyTrained } from '../../pipeline/trainedModels.js';
-import { timingInput } from '../../pipeline/verifyConfigs.js';
+import { timingInput } from '../../pipeline/verifyLatency.js';
 import { cliReporter } from '../progress.js';
 import { demoTransformerCommand } from './demoTransformerCmd.js';
 

@@ -8,7 +8,7 @@ import { deployDir, pickTrained, trainedMarkdown, trainedModels, verifyTrained }
 import { kShipped, shippedPath } from '../../pipeline/shippedModels.js';
 import { baselineReference } from '../../pipeline/baselines.js';
 import { planSearchRuns } from '../../pipeline/search.js';
-import { timingInput } from '../../pipeline/verifyConfigs.js';
+import { timingInput } from '../../pipeline/verifyLatency.js';
 import { smallFashionMnist } from '../fixtures/data.js';
 import { tempDir } from '../fixtures/tempDir.js';
 

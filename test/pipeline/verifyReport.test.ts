@@ -1,7 +1,8 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import { resolveTarget } from '../../latency/targets.js';
-import { atProfileSpeed, latencyErrorAtProfileSpeed, type LatencyCheck, type VerifyRow } from '../../pipeline/verifyConfigs.js';
+import { latencyErrorAtProfileSpeed, type VerifyRow } from '../../pipeline/verifyConfigs.js';
+import { atProfileSpeed, type LatencyCheck } from '../../pipeline/verifyLatency.js';
 import { verifyNotes, verifyTable } from '../../pipeline/verifyReport.js';
 import type { ProfileDrift } from '../../profiling/profileDrift.js';
 import type { Measurement } from '../../profiling/measure.js';
