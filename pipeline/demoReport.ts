@@ -11,6 +11,7 @@ import type { SearchSpace, SubnetConfig } from '../space/types.js';
 import { formatLatency } from './latencyArg.js';
 import { runTargets, targetSlug, type SearchRun } from './searchOutput.js';
 import type { VerifyRow } from './verifyConfigs.js';
+import { kKnownPerBudget } from './search.js';
 import { describeMachine, verifyMarkdownTable, type VerifyProvenance } from './verifyReport.js';
 
 /** How a target's budgets were set. */
@@ -34,7 +35,7 @@ export interface DemoReport {
   /** Latency profile file per measured target spec. */
   profiles: Record<string, string>;
   /** `rerank`: finalists measured on val per search (0 = chosen by the predictor alone). */
-  search: { population: number; generations: number; seed: number; rerank: number; seconds: number };
+  search: { population: number; generations: number; seed: number; rerank: number; seconds: number; known?: string };
   budgets: BudgetBasis[];
   runs: readonly SearchRun[];
   rows: readonly VerifyRow[];
@@ -114,7 +115,8 @@ export function demoMarkdown(r: DemoReport): string {
     `- accuracy predictor: ${r.predictor} (${r.predictorKind})`,
     ...runTargets(r.runs).map((t) => `- latency on ${t.given}: ${latencySource(t, r.profiles)}`),
     `- search: evolutionary, population ${r.search.population}, ${r.search.generations} generations, seed ${r.search.seed} per target and budget` +
-      (r.search.rerank > 0 ? `; the ${r.search.rerank} most accurate predicted finalists of each measured on val, the best measured chosen` : '') +
+      (r.search.rerank > 0 ? `; the ${r.search.rerank} most accurate predicted finalists of each measured on val` +
+        (r.search.known === undefined ? '' : `, with the ${kKnownPerBudget} most accurate configs of ${r.search.known} (measured before) within the budget`) + ', the best measured chosen' : '') +
       ` (${r.search.seconds.toFixed(1)} s in all)`,
     `- machine: ${describeMachine(r.verify.machine)}`,
     '- budgets:',

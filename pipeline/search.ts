@@ -24,7 +24,10 @@ import { parseSearchSpace } from '../space/schema.js';
 import { calibrationSet } from '../supernet/evaluate.js';
 import { formatLatency, parseLatency } from './latencyArg.js';
 import { kSilentReporter, type Reporter } from './progress.js';
-import { rerankFront } from './rerank.js';
+import { knownWithin, rerankFront, type KnownConfig } from './rerank.js';
+import type { AccuracySample } from '../predictors/types.js';
+import { readSamples } from '../predictors/samples.js';
+import { existsSync } from 'node:fs';
 import { runTargets, targetSlug, writeResult, type SearchOutcome, type SearchRun } from './searchOutput.js';
 
 /** Pairs --target and --max-latency values into runs, with units from the target registry. */
@@ -104,7 +107,15 @@ export interface SearchJob {
    * Budget mode: measure the `k` most accurate configs of each front on val with `evaluator`
    * and choose the most accurate measured (pipeline/rerank.ts). The caller closes it.
    */
-  rerank?: { k: number; evaluator: SubnetEvaluator };
+  rerank?: {
+    k: number;
+    evaluator: SubnetEvaluator;
+    /**
+     * Configs measured on val before (a `hwnas collect` dataset of the search's genome): the
+     * kKnownPerBudget most accurate of them predicted within each budget are measured beside the finalists.
+     */
+    known?: readonly AccuracySample[];
+  };
   /** Progress of each search and of re-ranking; default silent. */
   reporter?: Reporter;
 }
@@ -121,6 +132,25 @@ export function profilesUsed(targets: readonly ResolvedTarget[], given: Record<s
   return out;
 }
 
+/**
+ * The configs of a `hwnas collect` dataset for --known: every line of `space` and of the
+ * search's genome. Throws naming the file, the problem and the fix.
+ */
+export function readKnown(path: string, space: SearchSpace, quant: QuantMode): AccuracySample[] {
+  const fix = "give a dataset that 'hwnas collect' wrote for this space";
+  if (!existsSync(path)) throw new Error(`--known ${path} does not exist: ${fix}`);
+  const { samples } = readSamples(path, space, fix);
+  if (samples.length === 0) throw new Error(`--known ${path} holds no measured config: ${fix}`);
+  const other = samples.findIndex((s) => (s.config.wBits !== undefined) !== (quant === 'mixed'));
+  if (other >= 0) {
+    throw new Error(`--known ${path}:${other + 1} is a ${quant === 'mixed' ? 'float config' : 'config with bits'}, but the search's genome is ${quant}: give a dataset collected with --quant ${quant}`);
+  }
+  return samples;
+}
+
+/** Known configs (SearchJob.rerank.known) measured beside the finalists of each budget. */
+export const kKnownPerBudget = 3;
+
 /** Runs the searches of `job` in order, writing each result into `job.out` (as `run.file`); resolves to the outcomes in run order. */
 export async function runSearches(job: SearchJob): Promise<SearchOutcome[]> {
   const { space, runs, quant } = job;
@@ -133,7 +163,10 @@ export async function runSearches(job: SearchJob): Promise<SearchOutcome[]> {
   const genome = job.only === undefined || Object.keys(job.only).length === 0 ? undefined : restrictedGenome(space, quant, job.only);
   const pool = await FitnessPool.create({ space, predictor: { file: job.predictor }, targets, profiles: job.profiles }, { workers: job.workers });
   const outcomes: SearchOutcome[] = [];
+  const known: KnownConfig[][] = [];
   try {
+    const sampled = job.rerank?.known ?? [];
+    const scores = sampled.length > 0 && !job.pareto ? await pool.score(sampled.map((s) => s.config)) : undefined;
     for (const run of runs) {
       const label = run.max === undefined ? `${run.target} front` : `${run.target} <= ${formatLatency(run.max, run.unit)}`;
       const bar = reporter.bar(options.generations, 0, `search ${label} [{bar}] {value}/{total} generations | best {accuracy} at {latency} | {scored} scored | ETA {eta}s`);
@@ -151,6 +184,7 @@ export async function runSearches(job: SearchJob): Promise<SearchOutcome[]> {
         bar.stop();
       }
       writeResult(job.out, run, outcomes[outcomes.length - 1]);
+      known.push(scores && run.max !== undefined ? knownWithin(sampled, scores, targets, targets.indexOf(run.target), run.max, kKnownPerBudget) : []);
     }
   } finally {
     await pool.close();
@@ -159,8 +193,9 @@ export async function runSearches(job: SearchJob): Promise<SearchOutcome[]> {
     for (const [k, outcome] of outcomes.entries()) {
       if (outcome.mode !== 'budget') continue;
       const { k: count, evaluator } = job.rerank;
-      reporter.note(`${runs[k].target} <= ${formatLatency(outcome.maxLatency, outcome.unit)}: measuring the ${Math.min(count, outcome.front.length)} most accurate configs of the front on val`);
-      outcomes[k] = { ...outcome, ...(await rerankFront(outcome.front, count, evaluator)) };
+      const joining = known[k].length > 0 ? ` and the ${known[k].length} most accurate known config${known[k].length === 1 ? '' : 's'} within the budget` : '';
+      reporter.note(`${runs[k].target} <= ${formatLatency(outcome.maxLatency, outcome.unit)}: measuring the ${Math.min(count, outcome.front.length)} most accurate configs of the front${joining} on val`);
+      outcomes[k] = { ...outcome, ...(await rerankFront(outcome.front, count, evaluator, known[k])) };
       writeResult(job.out, runs[k], outcomes[k]);
     }
   }

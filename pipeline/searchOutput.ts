@@ -152,7 +152,10 @@ export function searchTable(runs: readonly SearchRun[], outcomes: readonly Searc
     const o = outcomes[k];
     const budget = run.max === undefined ? 'none' : formatLatency(run.max, run.unit);
     const points = o.mode === 'budget' ? [o.best] : thin(o.front, 10);
-    const val = o.rerank === undefined ? '-' : `${pct(o.rerank.candidates[o.rerank.chosen].valAccuracy)} (best of ${o.rerank.candidates.length})`;
+    const known = o.rerank?.candidates.filter((c) => c.knownAccuracy !== undefined).length ?? 0;
+    const chosen = o.rerank?.candidates[o.rerank.chosen];
+    const val = o.rerank === undefined || chosen === undefined ? '-'
+      : `${pct(chosen.valAccuracy)} (best of ${o.rerank.candidates.length}${known > 0 ? `, ${known} known${chosen.knownAccuracy !== undefined ? ', a known one' : ''}` : ''})`;
     points.forEach((p, i) => {
       const tail = i === 0 ? [String(o.scored), o.seconds.toFixed(1)] : ['', ''];
       rows.push([i === 0 ? run.target : '', i === 0 ? budget : '', pct(p.accuracy), ...(measured ? [i === 0 ? val : ''] : []), ...latencyCells(o, p), ...tail]);

@@ -36,6 +36,11 @@ export interface ShippedCnn {
   supernet: ShippedArtifact;
   /** Accuracy predictors by genome; a space without a quantization-aware one has 'fp32' only. */
   predictors: Readonly<Partial<Record<QuantMode, ShippedArtifact>>>;
+  /**
+   * The configs measured on val that a predictor was fitted on, by genome, where shipped: the
+   * demo measures the best of them within each budget beside its finalists (`search --known`).
+   */
+  datasets?: Readonly<Partial<Record<QuantMode, ShippedArtifact>>>;
   /** Latency profiles by target spec. */
   profiles: Readonly<Record<string, ShippedArtifact>>;
 }
@@ -99,6 +104,13 @@ const kHybridShipped: ShippedCnn = Object.freeze({
       what: 'fashion-hybrid fp32 accuracy predictor',
       make: `collect samples with 'hwnas collect --checkpoint ${kHybrid} --quant fp32 --out models/hybrid/fp32.jsonl', then fit it with ` +
         "'hwnas fit --space fashion-hybrid --data models/hybrid/fp32.jsonl --out models/hybrid/accuracy-fp32.json'",
+    },
+  }),
+  datasets: Object.freeze({
+    fp32: {
+      file: 'models/hybrid/fp32.jsonl',
+      what: 'fashion-hybrid configs measured on val (the fp32 predictor\'s data)',
+      make: `collect them with 'hwnas collect --checkpoint ${kHybrid} --quant fp32 --n 400 --eval-images 2000 --out models/hybrid/fp32.jsonl'`,
     },
   }),
   profiles: Object.freeze({ 'ort-cpu:1': hybridProfile('ort-cpu', 1), 'ort-cpu:2': hybridProfile('ort-cpu', 2) }),

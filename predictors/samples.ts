@@ -81,8 +81,8 @@ const kNotDataset = "hwnas collect never changes a file it did not write: choose
  * `readSamples`) and whose incomplete last line, if any, is the start of one. Throws naming
  * the first line that is not. Returns the text.
  */
-export function recogniseDataset(path: string, bytes: Buffer): string {
-  if (bytes.includes(0)) throw new Error(`${path} is not an accuracy dataset (it is a binary file): ${kNotDataset}`);
+export function recogniseDataset(path: string, bytes: Buffer, fix = kNotDataset): string {
+  if (bytes.includes(0)) throw new Error(`${path} is not an accuracy dataset (it is a binary file): ${fix}`);
   const text = bytes.toString('utf8');
   const end = text.lastIndexOf('\n') + 1;
   const lines = text.slice(0, end).split('\n');
@@ -98,22 +98,22 @@ export function recogniseDataset(path: string, bytes: Buffer): string {
     }
     if (ok) continue;
     if (lines.slice(0, i).every((l) => l.trim() === '')) {
-      throw new Error(`${path} is not an accuracy dataset: its first line is not a sample {config, accuracy, loss, n, seconds}; ${kNotDataset}`);
+      throw new Error(`${path} is not an accuracy dataset: its first line is not a sample {config, accuracy, loss, n, seconds}; ${fix}`);
     }
     return text;
   }
   const tail = text.slice(end);
   if (tail !== '' && !(tail.startsWith(kLineStart) || kLineStart.startsWith(tail))) {
     const which = end === 0 ? 'its first line is not a sample {config, accuracy, loss, n, seconds}' : 'its last line (without a newline) is not the start of a sample';
-    throw new Error(`${path} is not an accuracy dataset: ${which}; ${kNotDataset}`);
+    throw new Error(`${path} is not an accuracy dataset: ${which}; ${fix}`);
   }
   return text;
 }
 
 /** Every complete line of a dataset file (none if it does not exist). Throws when the file is not a dataset. */
-export function readSamplesWith<C>(path: string, reader: ConfigReader<C>): { samples: SampleOf<C>[]; partialBytes: number } {
+export function readSamplesWith<C>(path: string, reader: ConfigReader<C>, fix?: string): { samples: SampleOf<C>[]; partialBytes: number } {
   if (!existsSync(path)) return { samples: [], partialBytes: 0 };
-  const text = recogniseDataset(path, readFileSync(path));
+  const text = recogniseDataset(path, readFileSync(path), fix);
   const end = text.lastIndexOf('\n') + 1;
   const samples: SampleOf<C>[] = [];
   text.slice(0, end).split('\n').forEach((line, i) => {
@@ -123,9 +123,9 @@ export function readSamplesWith<C>(path: string, reader: ConfigReader<C>): { sam
   return { samples, partialBytes: Buffer.byteLength(text.slice(end), 'utf8') };
 }
 
-/** Every complete line of a CNN dataset file (see readSamplesWith). */
-export function readSamples(path: string, space: SearchSpace): SampleFile {
-  return readSamplesWith(path, searchSpaceReader(space));
+/** Every complete line of a CNN dataset file (see readSamplesWith; `fix` ends the error of a file that is not one). */
+export function readSamples(path: string, space: SearchSpace, fix?: string): SampleFile {
+  return readSamplesWith(path, searchSpaceReader(space), fix);
 }
 
 /**

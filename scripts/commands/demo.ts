@@ -34,7 +34,7 @@ import { chosenConfig } from '../../pipeline/searchResultFile.js';
 import { checkShipped, kShipped, shippedPath } from '../../pipeline/shippedModels.js';
 import { verifyTable } from '../../pipeline/verifyReport.js';
 import { computedBudgets, demoProfiles, demoRunReferences, demoRuns, demoSpace, referenceBudgets, kDemoBudgetFractions, kDemoPopulation, kDemoRerank, kDemoTargets } from '../../pipeline/demo.js';
-import { populationOptions, rerankEvaluator, runSearches } from '../../pipeline/search.js';
+import { populationOptions, readKnown, rerankEvaluator, runSearches } from '../../pipeline/search.js';
 import { runVerify } from '../../pipeline/verify.js';
 import { baselineConfigs, baselineReference, baselinesMarkdown, timeBaselines } from '../../pipeline/baselines.js';
 import { spaceByName } from '../../space/defaultSpace.js';
@@ -96,7 +96,8 @@ export function registerDemo(program: Command): void {
         `run the demo with ${other}${spaces.length > 0 ? `, or with ${spaces}` : ''}`);
     }
     const profileArtifacts = demoProfiles(resolved, given, shipped);
-    checkShipped([shipped.supernet, predictorArtifact, ...Object.values(profileArtifacts)]);
+    const dataset = shipped.datasets?.[quant];
+    checkShipped([shipped.supernet, predictorArtifact, ...(dataset ? [dataset] : []), ...Object.values(profileArtifacts)]);
     // The trained models offered beside the search, checked before any work.
     const trainedOfSpace = trainedModels(spaceByName(shipped.space));
     const generations = parseIntOption('generations', opts.generations, 1);
@@ -130,13 +131,14 @@ export function registerDemo(program: Command): void {
       const options = { ...populationOptions(kDemoPopulation), generations, seed: kDefaultSearchOptions.seed };
       const workers = Math.min(2, availableParallelism());
       const evaluator = rerank > 0 ? await rerankEvaluator(checkpoint, opts.dataDir, workers) : undefined;
+      const known = evaluator && dataset ? readKnown(shippedPath(dataset), space, quant) : undefined;
       const done = await buildFolderAtomic(opts.out, async (dir) => {
         const ts = Date.now();
         let outcomes: SearchOutcome[];
         try {
           outcomes = await runSearches({
             space, runs, predictor: predictorPath, quant, pareto: false, options,
-            workers, checkpoint, profiles, out: join(dir, 'search'), ...(evaluator ? { rerank: { k: rerank, evaluator } } : {}), reporter: cliReporter,
+            workers, checkpoint, profiles, out: join(dir, 'search'), ...(evaluator ? { rerank: { k: rerank, evaluator, ...(known ? { known } : {}) } } : {}), reporter: cliReporter,
           });
         } finally {
           await evaluator?.close();
@@ -160,7 +162,7 @@ export function registerDemo(program: Command): void {
           space, supernet: shipped.supernet.file, supernetSteps: `${loaded.meta.step}/${loaded.meta.totalSteps}`,
           predictor: predictorArtifact.file, predictorKind: `${predictorArtifact.what}, genome ${quant}`,
           profiles: Object.fromEntries(Object.entries(profiles).map(([t, p]) => [t, profileArtifacts[t] !== undefined && p === shippedPath(profileArtifacts[t]) ? profileArtifacts[t].file : p])),
-          search: { population: kDemoPopulation, generations, seed: options.seed, rerank, seconds: searchSeconds },
+          search: { population: kDemoPopulation, generations, seed: options.seed, rerank, seconds: searchSeconds, ...(known && dataset ? { known: dataset.file } : {}) },
           budgets: bases, runs, rows: verified.rows, verify: verified.provenance, seconds: (Date.now() - t0) / 1000, createdAt: new Date(),
         }));
         return { outcomes, rows: verified.rows, baselineLines, trainedLines };

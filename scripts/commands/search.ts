@@ -17,7 +17,7 @@ import { parseSearchSpace } from '../../space/schema.js';
 import { readCheckpointMeta } from '../../supernet/train/checkpoint.js';
 import type { TrainMeta } from '../../supernet/train/trainTypes.js';
 import type { SearchSpace } from '../../space/types.js';
-import { planSearchRuns, populationOptions, rerankEvaluator, runSearches, searchQuant } from '../../pipeline/search.js';
+import { kKnownPerBudget, planSearchRuns, populationOptions, readKnown, rerankEvaluator, runSearches, searchQuant } from '../../pipeline/search.js';
 import { checkShipped, kShipped, shippedPath } from '../../pipeline/shippedModels.js';
 import { kSearchMarker, searchTable, targetSlug, writePlots, writeSearchMarker } from '../../pipeline/searchOutput.js';
 import { checkTargetModels, parseProfileArgs } from '../../pipeline/profileArgs.js';
@@ -48,6 +48,7 @@ interface SearchCliOptions {
   force?: boolean;
   profile: string[];
   rerank: string;
+  known?: string;
   finetuneEpochs: string;
   dataDir?: string;
   data?: string;
@@ -88,7 +89,8 @@ export function registerSearch(program: Command): void {
     .option('--finetune-epochs <n>', "budget mode: fine-tune each chosen subnet (or SubTransformer, with AdamW as hwnas finetune does) on its own for n epochs from its inherited weights, distilling from the supernet's largest (needs --checkpoint; resumable in <out>.finetune/); the results then name the fine-tuned checkpoint", '0')
     .option('--latency-kind <kind>', 'with a SuperTransformer --checkpoint: which model of its transformer profile scores latency, table (parts + overhead) or mlp (HAT\'s predictor); default table')
     .option('--only <gene=values>', `search only part of the space: a stage gene limited to some of its choices, repeatable (${Object.keys(kRestrictableGenes).join(', ')}; e.g. --only stem-stride=1 --only family=resnet,mbconv); the configs stay the space's`, collect, [])
-    .option('--rerank <k>', "budget mode: measure the k most accurate configs of each front on the val split (the --checkpoint's supernet, or the shipped one) and choose the most accurate measured; 0 = choose by the predictor alone", '0');
+    .option('--rerank <k>', "budget mode: measure the k most accurate configs of each front on the val split (the --checkpoint's supernet, or the shipped one) and choose the most accurate measured; 0 = choose by the predictor alone", '0')
+    .option('--known <file>', `with --rerank: a dataset of configs already measured on val ('hwnas collect' writes one); the ${kKnownPerBudget} most accurate of them predicted within each budget are measured beside the finalists`);
   addProfileOption(cmd);
   addDataDirOption(cmd);
   cmd.action(async (opts: SearchCliOptions) => {
@@ -110,6 +112,7 @@ export function registerSearch(program: Command): void {
       seed: parseIntOption('seed', opts.seed, 0),
     };
     if (rerank > 0 && opts.pareto === true) throw new Error('--rerank chooses within a budget: it does not apply to --pareto; drop one of them');
+    if (opts.known !== undefined && rerank === 0) throw new Error('--known configs are measured beside the finalists of --rerank: give --rerank K too, or drop --known');
     const finetuneEpochs = parseIntOption('finetune-epochs', opts.finetuneEpochs, 0);
     if (finetuneEpochs > 0 && opts.pareto === true) throw new Error('--finetune-epochs fine-tunes the config a budget search chose: it does not apply to --pareto; drop one of them');
     if (finetuneEpochs > 0 && opts.checkpoint === undefined) throw new Error('--finetune-epochs fine-tunes from the supernet searched: give its --checkpoint');
@@ -126,6 +129,7 @@ export function registerSearch(program: Command): void {
     predictorPath = resolve(predictorPath);
     const predictor = MlpPredictor.load(predictorPath, space);
     const quant = searchQuant(predictor, predictorPath, requested);
+    const known = opts.known === undefined ? undefined : readKnown(opts.known, space, quant);
     let checkpoint = opts.checkpoint === undefined ? null : resolve(opts.checkpoint);
     if (rerank > 0 && checkpoint === null) {
       checkShipped([kShipped.supernet]);
@@ -145,7 +149,7 @@ export function registerSearch(program: Command): void {
           const done = await runSearches({
             reporter: cliReporter,
             space, runs, predictor: predictorPath, quant, pareto: opts.pareto === true, options, only, strategy: opts.strategy, workers, checkpoint, profiles, out: dir,
-            ...(evaluator ? { rerank: { k: rerank, evaluator } } : {}),
+            ...(evaluator ? { rerank: { k: rerank, evaluator, ...(known ? { known } : {}) } } : {}),
           });
           if (finetuneEpochs > 0) {
             await finetuneOutcomes(done, runs, dir, opts.out, { epochs: finetuneEpochs, seed: options.seed, workers, data: opts, reporter: cliReporter });

@@ -1,6 +1,6 @@
 import { describe, it } from 'node:test';
 import assert from 'node:assert/strict';
-import { finalists, rerankByValidation } from '../../pipeline/rerank.js';
+import { finalists, knownWithin, rerankByValidation, rerankFront } from '../../pipeline/rerank.js';
 import type { SubnetEvaluator } from '../../predictors/SubnetEvaluator.js';
 import type { AccuracySample } from '../../predictors/types.js';
 import type { ScoredConfig } from '../../evolution/types.js';
@@ -59,5 +59,19 @@ describe('rerank', () => {
   it('rejects when an evaluation fails, and needs a candidate', async () => {
     await assert.rejects(rerankByValidation(finalists(front, 4), new TableEvaluator(1, { 3: 0.9 })), /no val accuracy for depth 4/);
     await assert.rejects(rerankByValidation([], new TableEvaluator(1, {})), /at least one candidate/);
+  });
+  it('joins the known configs within a budget, most accurate recorded first, and measures a config the front also holds once', async () => {
+    const known = [2, 5, 6, 7].map((d, i) => ({ config: scored(d, 0, 0).config, accuracy: [0.95, 0.97, 0.96, 0.99][i], loss: 0, n: 2000, seconds: 0 }));
+    // Scores in the search's layout: predicted accuracy per config, latency per config and target (t, u).
+    const scores = { accuracy: Float64Array.of(0.91, 0.8, 0.81, 0.82), latency: Float64Array.of(2, 9, 3.5, 9, 2.9, 9, 3.1, 9) };
+    const within = knownWithin(known, scores, ['t', 'u'], 0, 3, 2);
+    assert.deepEqual(within.map((c) => [c.config.depths[0], c.knownAccuracy, c.latency, c.accuracy]), [[6, 0.96, 2.9, 0.81], [2, 0.95, 2, 0.91]]);
+    assert.deepEqual(within[0].latencies, { t: 2.9, u: 9 });
+    const evaluator = new TableEvaluator(1, { 3: 0.905, 4: 0.912, 6: 0.93, 2: 0.9 });
+    const { best, rerank } = await rerankFront(front, 2, evaluator, [...within, { ...within[0], config: scored(3, 0, 0).config }]);
+    assert.deepEqual(rerank.candidates.map((c) => [c.config.depths[0], c.knownAccuracy]), [[3, undefined], [4, undefined], [6, 0.96], [2, 0.95]]);
+    assert.deepEqual(evaluator.evaluated.sort(), [2, 3, 4, 6], 'depth 3 is a finalist and a known config: measured once');
+    assert.equal(best.config.depths[0], 6, 'a known config measured best is chosen');
+    assert.deepEqual(Object.keys(best).sort(), ['accuracy', 'config', 'latencies', 'latency'], 'best keeps the ScoredConfig shape');
   });
 });

@@ -10,6 +10,8 @@ import { saveCheckpoint } from '../../supernet/train/checkpoint.js';
 import { fashionHybrid, fashionMbv3 } from '../../space/defaultSpace.js';
 import type { SubnetConfig } from '../../space/types.js';
 import { planSearchRuns } from '../../pipeline/search.js';
+import { smallestConfig } from '../../space/searchSpace.js';
+import { sampleSubnets } from '../../profiling/subnetSets.js';
 import { readSearchResult } from '../../pipeline/searchResultFile.js';
 import { lockPath } from '../../util/outputLock.js';
 import { formatLatency, parseLatency } from '../../pipeline/latencyArg.js';
@@ -140,17 +142,31 @@ describe('hwnas search', () => {
     assert.ok(existsSync(join(out, 'pareto-phone-big.svg')));
   });
 
-  it('--rerank measures the finalists on val with the shipped supernet and keeps the most accurate measured', async () => {
+  it('--rerank measures the finalists, and the best --known configs within the budget, on val with the shipped supernet and keeps the most accurate measured', async () => {
     const out = join(dir, 'rerank');
+    // Configs measured before: the smallest (within the budget) and random ones, with recorded accuracies.
+    const known = join(dir, 'known.jsonl');
+    const configs = [smallestConfig(fashionMbv3, { quant: 'mixed' }), ...sampleSubnets(fashionMbv3, 'mixed', 30, 5)];
+    writeFileSync(known, configs.map((config, i) => `${JSON.stringify({ config, accuracy: 0.5 + i / 100, loss: 1, n: 2000, seconds: 1 })}\n`).join(''));
     const { stdout } = await run([
-      '--predictor', predictor, '--target', 'macs', '--max-latency', '4', '--rerank', '2',
+      '--predictor', predictor, '--target', 'macs', '--max-latency', '4', '--rerank', '2', '--known', known,
       '--generations', '2', '--population', '12', '--workers', '1', '--out', out,
     ]);
     assert.match(stdout, /^target\s+budget\s+accuracy\s+val \(measured\)\s+macs \(MMAC\)/m);
-    assert.match(stdout, /^macs\s+4 MMAC\s+[0-9.]+%\s+[0-9.]+% \(best of [12]\)/m);
+    assert.match(stdout, /^macs\s+4 MMAC\s+[0-9.]+%\s+[0-9.]+% \(best of [2-5], [1-3] known(, a known one)?\)/m);
     const result = JSON.parse(readFileSync(join(out, 'search-macs.json'), 'utf8'));
-    const { candidates, chosen } = result.rerank as { candidates: Array<{ config: unknown; accuracy: number; valAccuracy: number; valImages: number }>; chosen: number };
-    assert.equal(candidates.length, Math.min(2, result.front.length));
+    type Candidate = { config: unknown; accuracy: number; latency: number; valAccuracy: number; valImages: number; knownAccuracy?: number };
+    const { candidates, chosen } = result.rerank as { candidates: Candidate[]; chosen: number };
+    const fromFront = candidates.filter((c) => c.knownAccuracy === undefined);
+    const fromKnown = candidates.filter((c) => c.knownAccuracy !== undefined);
+    assert.equal(fromFront.length, Math.min(2, result.front.length));
+    assert.ok(fromKnown.length >= 1 && fromKnown.length <= 3, `${fromKnown.length} known configs joined`);
+    const recorded = new Map(configs.map((c, i) => [JSON.stringify(c), 0.5 + i / 100]));
+    for (const [k, c] of fromKnown.entries()) {
+      assert.ok(c.latency <= 4, 'a known config joins only within the budget');
+      assert.equal(c.knownAccuracy, recorded.get(JSON.stringify(c.config)));
+      if (k > 0) assert.ok((c.knownAccuracy as number) <= (fromKnown[k - 1].knownAccuracy as number), 'most accurate recorded first');
+    }
     for (const c of candidates) {
       assert.equal(c.valImages, 10000);
       assert.ok(c.valAccuracy > 0.5 && c.valAccuracy < 1, `val accuracy ${c.valAccuracy}`);
@@ -166,6 +182,14 @@ describe('hwnas search', () => {
     assert.ok(result.best.latency <= 4);
     assert.match(result.checkpoint, /models\/supernet\.ckpt$/);
     await assert.rejects(run(['--predictor', predictor, '--pareto', '--target', 'macs', '--rerank', '2', '--out', join(dir, 'x')]), /--rerank chooses within a budget: it does not apply to --pareto/);
+    const budget = ['--predictor', predictor, '--target', 'macs', '--max-latency', '4', '--out', join(dir, 'x')];
+    await assert.rejects(run([...budget, '--known', known]), /--known configs are measured beside the finalists of --rerank: give --rerank K too, or drop --known/);
+    await assert.rejects(run([...budget, '--rerank', '2', '--known', join(dir, 'none.jsonl')]), /--known \S+none\.jsonl does not exist: give a dataset that 'hwnas collect' wrote for this space/);
+    await assert.rejects(run([...budget, '--rerank', '2', '--known', predictor]), /predictor\.json is not an accuracy dataset: its first line is not a sample \{config, accuracy, loss, n, seconds\}; give a dataset that 'hwnas collect' wrote/);
+    const float = join(dir, 'float.jsonl');
+    writeFileSync(float, `${JSON.stringify({ config: smallestConfig(fashionMbv3), accuracy: 0.9, loss: 1, n: 2000, seconds: 1 })}\n`);
+    await assert.rejects(run([...budget, '--rerank', '2', '--known', float]), /--known \S+float\.jsonl:1 is a float config, but the search's genome is mixed: give a dataset collected with --quant mixed/);
+    assert.ok(!existsSync(join(dir, 'x')), 'nothing written');
   });
 
   it('--only searches part of a space: every config of the front inside it, the restriction recorded; a bad one refused with nothing written', async () => {
