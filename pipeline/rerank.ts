@@ -32,7 +32,7 @@ export interface KnownConfig extends ScoredConfig {
 }
 
 export interface Rerank {
-  /** Finalists, most accurate predicted first. */
+  /** Finalists, most accurate predicted first, then the known configs that joined them (most accurate recorded first). */
   candidates: ValidatedConfig[];
   /** Index in `candidates` of the chosen config. */
   chosen: number;
@@ -45,15 +45,19 @@ export interface Rerank {
  */
 export function finalists(front: readonly ScoredConfig[], k: number): ScoredConfig[] {
   if (!Number.isInteger(k) || k < 1) throw new RangeError(`the number of finalists must be a positive integer (got ${k})`);
-  const seen = new Set<string>();
-  return [...front]
-    .sort((a, b) => b.accuracy - a.accuracy || a.latency - b.latency)
-    .filter((c) => {
-      const key = JSON.stringify(c.config);
-      return !seen.has(key) && seen.add(key) !== undefined;
-    })
-    .slice(0, k);
+  return [...front].sort((a, b) => b.accuracy - a.accuracy || a.latency - b.latency).filter(firstOfEach()).slice(0, k);
 }
+
+/** A filter keeping the first of each config it is shown (`seen`: keys already taken). */
+function firstOfEach(seen = new Set<string>()): (c: { config: ScoredConfig['config'] }) => boolean {
+  return (c) => {
+    const key = JSON.stringify(c.config);
+    return !seen.has(key) && seen.add(key) !== undefined;
+  };
+}
+
+/** Known configs (a dataset's) measured beside the finalists of each budget: `hwnas search --known`. */
+export const kKnownPerBudget = 3;
 
 /**
  * Measures every candidate with `evaluator` (up to its concurrency at once) and chooses the most
@@ -88,8 +92,7 @@ export async function rerankFront(
   front: readonly ScoredConfig[], k: number, evaluator: SubnetEvaluator, known: readonly KnownConfig[] = [],
 ): Promise<{ best: ScoredConfig; rerank: Rerank }> {
   const picked = finalists(front, k);
-  const keys = new Set(picked.map((c) => JSON.stringify(c.config)));
-  const joined = known.filter((c) => !keys.has(JSON.stringify(c.config)) && keys.add(JSON.stringify(c.config)) !== undefined);
+  const joined = known.filter(firstOfEach(new Set(picked.map((c) => JSON.stringify(c.config)))));
   const rerank = await rerankByValidation([...picked, ...joined], evaluator);
   const { valAccuracy: _v, valImages: _n, knownAccuracy: _k, ...best } = rerank.candidates[rerank.chosen];
   return { best, rerank };
@@ -111,5 +114,6 @@ export function knownWithin(
     })
     .filter((c) => c.latency <= max)
     .sort((a, b) => b.knownAccuracy - a.knownAccuracy || a.latency - b.latency)
+    .filter(firstOfEach())
     .slice(0, count);
 }

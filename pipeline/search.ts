@@ -3,7 +3,7 @@
  * genome a predictor can score, run the searches on one fitness pool (re-ranking the finalists
  * on val when asked) and write each result file.
  */
-import { mkdirSync } from 'node:fs';
+import { existsSync, mkdirSync } from 'node:fs';
 import { InfeasibleBudgetError } from '../evolution/errors.js';
 import { FitnessPool } from '../evolution/FitnessPool.js';
 import { resolveSearchOptions, type SearchOptions } from '../evolution/searchOptions.js';
@@ -24,10 +24,11 @@ import { parseSearchSpace } from '../space/schema.js';
 import { calibrationSet } from '../supernet/evaluate.js';
 import { formatLatency, parseLatency } from './latencyArg.js';
 import { kSilentReporter, type Reporter } from './progress.js';
-import { knownWithin, rerankFront, type KnownConfig } from './rerank.js';
+import { kKnownPerBudget, knownWithin, rerankFront, type KnownConfig } from './rerank.js';
 import type { AccuracySample } from '../predictors/types.js';
 import { readSamples } from '../predictors/samples.js';
-import { existsSync } from 'node:fs';
+import { deployedConfig } from '../space/bits.js';
+import { geneIndex } from '../space/genome.js';
 import { runTargets, targetSlug, writeResult, type SearchOutcome, type SearchRun } from './searchOutput.js';
 
 /** Pairs --target and --max-latency values into runs, with units from the target registry. */
@@ -136,20 +137,22 @@ export function profilesUsed(targets: readonly ResolvedTarget[], given: Record<s
  * The configs of a `hwnas collect` dataset for --known: every line of `space` and of the
  * search's genome. Throws naming the file, the problem and the fix.
  */
-export function readKnown(path: string, space: SearchSpace, quant: QuantMode): AccuracySample[] {
-  const fix = "give a dataset that 'hwnas collect' wrote for this space";
+export function readKnown(path: string, space: SearchSpace, quant: QuantMode, fix = "give a dataset that 'hwnas collect' wrote for this space"): AccuracySample[] {
   if (!existsSync(path)) throw new Error(`--known ${path} does not exist: ${fix}`);
-  const { samples } = readSamples(path, space, fix);
+  let samples: AccuracySample[];
+  try {
+    samples = readSamples(path, space, fix).samples;
+  } catch (err) {
+    const message = (err as Error).message;
+    throw new Error(`--known: ${message}${message.includes(fix) ? '' : `\n${fix}`}`, { cause: err });
+  }
   if (samples.length === 0) throw new Error(`--known ${path} holds no measured config: ${fix}`);
   const other = samples.findIndex((s) => (s.config.wBits !== undefined) !== (quant === 'mixed'));
   if (other >= 0) {
-    throw new Error(`--known ${path}:${other + 1} is a ${quant === 'mixed' ? 'float config' : 'config with bits'}, but the search's genome is ${quant}: give a dataset collected with --quant ${quant}`);
+    throw new Error(`--known ${path}:${other + 1} is a ${quant === 'mixed' ? 'float config' : 'config with bits'}, but the search's genome is ${quant}: ${fix}, collected with --quant ${quant}`);
   }
   return samples;
 }
-
-/** Known configs (SearchJob.rerank.known) measured beside the finalists of each budget. */
-export const kKnownPerBudget = 3;
 
 /** Runs the searches of `job` in order, writing each result into `job.out` (as `run.file`); resolves to the outcomes in run order. */
 export async function runSearches(job: SearchJob): Promise<SearchOutcome[]> {
@@ -165,8 +168,10 @@ export async function runSearches(job: SearchJob): Promise<SearchOutcome[]> {
   const outcomes: SearchOutcome[] = [];
   const known: KnownConfig[][] = [];
   try {
-    const sampled = job.rerank?.known ?? [];
+    // Known configs inside the --only part of the space, scored as the search scores, joining in the deployed form a search's configs take.
+    const sampled = (job.rerank?.known ?? []).filter((s) => genome === undefined || genome.layout.stageGenes.every((g) => geneIndex(genome.layout, s.config, g) >= 0));
     const scores = sampled.length > 0 && !job.pareto ? await pool.score(sampled.map((s) => s.config)) : undefined;
+    const deployed = sampled.map((s) => ({ ...s, config: deployedConfig(space, s.config) }));
     for (const run of runs) {
       const label = run.max === undefined ? `${run.target} front` : `${run.target} <= ${formatLatency(run.max, run.unit)}`;
       const bar = reporter.bar(options.generations, 0, `search ${label} [{bar}] {value}/{total} generations | best {accuracy} at {latency} | {scored} scored | ETA {eta}s`);
@@ -184,7 +189,7 @@ export async function runSearches(job: SearchJob): Promise<SearchOutcome[]> {
         bar.stop();
       }
       writeResult(job.out, run, outcomes[outcomes.length - 1]);
-      known.push(scores && run.max !== undefined ? knownWithin(sampled, scores, targets, targets.indexOf(run.target), run.max, kKnownPerBudget) : []);
+      known.push(scores && run.max !== undefined ? knownWithin(deployed, scores, targets, targets.indexOf(run.target), run.max, kKnownPerBudget) : []);
     }
   } finally {
     await pool.close();

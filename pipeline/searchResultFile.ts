@@ -63,6 +63,7 @@ const budgetSchema = z.object({
     candidates: z.array(z.object({ valAccuracy: z.number().min(0).max(1), valImages: z.number().int().positive() })).min(1),
     chosen: z.number().int().nonnegative(),
   }).refine((r) => r.chosen < r.candidates.length, { message: 'rerank.chosen must index one of rerank.candidates', path: ['chosen'] }).optional(),
+  finetune: z.object({}).passthrough().optional(),
 });
 
 const kFix = "give a results JSON that 'hwnas search --target T --max-latency B' wrote (search-*.json in its --out folder)";
@@ -80,9 +81,14 @@ function inFile<T>(path: string, what: () => T): T {
   }
 }
 
-/** The val accuracy the search measured for its chosen config, from its re-ranking record. */
-function measuredVal(rerank: { candidates: readonly { valAccuracy: number; valImages: number }[]; chosen: number } | undefined): Pick<ChosenConfig, 'measuredVal'> {
-  if (rerank === undefined) return {};
+/**
+ * The val accuracy the search measured for its chosen config, from its re-ranking record; none
+ * when the config was fine-tuned after (the results then name the fine-tuned checkpoint).
+ */
+function measuredVal(
+  rerank: { candidates: readonly { valAccuracy: number; valImages: number }[]; chosen: number } | undefined, finetuned: boolean,
+): Pick<ChosenConfig, 'measuredVal'> {
+  if (rerank === undefined || finetuned) return {};
   const c = rerank.candidates[rerank.chosen];
   return { measuredVal: { accuracy: c.valAccuracy, images: c.valImages } };
 }
@@ -93,7 +99,7 @@ export function chosenConfig(source: string, outcome: SearchOutcome): ChosenConf
   const { target, unit, maxLatency, best, space, checkpoint, predictor, quant, profiles } = outcome;
   return {
     source, target, resolved: resolveTarget(target), unit, maxLatency, best, space, checkpoint, predictor, quant,
-    ...(profiles === undefined ? {} : { profiles }), ...measuredVal(outcome.rerank),
+    ...(profiles === undefined ? {} : { profiles }), ...measuredVal(outcome.rerank, outcome.finetune !== undefined),
   };
 }
 
@@ -148,6 +154,6 @@ export function readSearchResult(path: string): ChosenConfig {
   return {
     source: path, target: r.target, resolved, unit: r.unit, maxLatency: r.maxLatency,
     best: { ...r.best, config }, space, checkpoint: r.checkpoint, predictor: r.predictor, quant: r.quant,
-    ...(r.profiles === undefined ? {} : { profiles: r.profiles }), ...measuredVal(r.rerank),
+    ...(r.profiles === undefined ? {} : { profiles: r.profiles }), ...measuredVal(r.rerank, r.finetune !== undefined),
   };
 }

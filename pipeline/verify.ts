@@ -60,8 +60,9 @@ export async function runVerify(
   profiles: Record<string, string> = {},
 ): Promise<VerifyRun> {
   const t0 = Date.now();
-  const measured = chosen.filter((c) => c.resolved.kind === 'measured').length;
-  const bar = reporter.bar(chosen.length + measured, 0, 'verify [{bar}] {value}/{total} steps | {step}');
+  const measured = chosen.filter((c) => c.resolved.kind === 'measured');
+  // Steps: an export per config, a timing per measured one, and the re-timing of a profile before and after each measured target's.
+  const bar = reporter.bar(chosen.length + measured.length + 2 * new Set(measured.map((c) => c.target)).size, 0, 'verify [{bar}] {value}/{total} steps | {step}');
   let done = 0;
   let rows: VerifyRow[];
   try {

@@ -6,8 +6,10 @@
  *   2. measure the exported file's top-1 accuracy in onnxruntime on the whole test split;
  *   3. on a measured target, time it with the one measurement harness at the target's thread
  *      count: ort-cpu runs the exported file; tfjs-wasm / tfjs-node run the subnet's float graph
- *      (what tfjs executes) through the bench runtime `hwnas profile` uses. Analytic and proxy
- *      targets cannot be measured on this machine: their rows say so and carry no latency.
+ *      (what tfjs executes) through the bench runtime `hwnas profile` uses - target by target,
+ *      between two re-timings of the target's profile's reference subnets, so that each time can
+ *      also be put at the speed the machine had when profiled (verifyLatency.ts). Analytic and
+ *      proxy targets cannot be measured on this machine: their rows say so and carry no latency.
  * Every export and accuracy comes first, then the latencies, so no heavy work runs beside a
  * measurement. A flagged (too noisy) measurement is kept, marked, and never used as a latency.
  */
@@ -27,7 +29,7 @@ import type { Supernet } from '../supernet/Supernet.js';
 import type { SubnetConfig } from '../space/types.js';
 import type { ChosenConfig } from './searchResultFile.js';
 import {
-  atProfileSpeed, driftText, measureGraphOnTarget, measureOnnxOnTarget, targetDrift, timingInput, type LatencyCheck, type RuntimeCache, type TimingInput,
+  atProfileSpeed, driftRatios, measureGraphOnTarget, measureOnnxOnTarget, targetDrift, timingInput, type LatencyCheck, type RuntimeCache, type TimingInput,
 } from './verifyLatency.js';
 
 export interface VerifyContext {
@@ -155,7 +157,7 @@ export async function verifyConfigs(chosen: readonly ChosenConfig[], ctx: Verify
     const floatOnly = mine.every((p) => exportFormatOf(p.row.config) === 'onnx');
     const drift = () => targetDrift(mine[0].target, space, runtimes, ctx.profiles?.[spec], floatOnly);
     const before = mine[0].row.kind === 'measured' ? await drift() : undefined;
-    if (before?.ratio != null) ctx.onStep?.(`${spec}: ${driftText(before)} before timing`);
+    if (before != null) ctx.onStep?.(`${spec}: the profile's reference subnets run at ${driftRatios(before)} their profiled latency before timing`);
     const timed: [Pending, LatencyCheck][] = [];
     for (const p of mine) {
       const latency = await measureRow(p, input, runtimes);
@@ -164,14 +166,15 @@ export async function verifyConfigs(chosen: readonly ChosenConfig[], ctx: Verify
       if (m !== null) ctx.onStep?.(`${spec}: ${p.row.model.file} runs in ${m.medianMs.toPrecision(3)} ms (median)${m.flagged ? ', FLAGGED as too noisy' : ''}`);
     }
     const after = before == null ? before : await drift();
-    if (after?.ratio != null) ctx.onStep?.(`${spec}: ${driftText(after)} after timing`);
+    if (after != null) ctx.onStep?.(`${spec}: the profile's reference subnets run at ${driftRatios(after)} their profiled latency after timing`);
     for (const [p, latency] of timed) {
       if (before === undefined) {
         rows.set(p, { ...p.row, latency });
         continue;
       }
       const check = { ...latency, drift: before, driftAfter: after ?? null };
-      rows.set(p, { ...p.row, latency: { ...check, atProfileSpeed: atProfileSpeed(check, p.row.config) } });
+      const quantized = p.target.name === 'ort-cpu' && exportFormatOf(p.row.config) === 'onnx-int8';
+      rows.set(p, { ...p.row, latency: { ...check, atProfileSpeed: atProfileSpeed(check, quantized) } });
     }
   }
   return pending.map((p) => rows.get(p) as VerifyRow);

@@ -15,7 +15,7 @@ import { createSession, ortVersion } from '../profiling/ort.js';
 import { profileDrift, type ProfileDrift } from '../profiling/profileDrift.js';
 import { timeGraph } from '../profiling/timeGraph.js';
 import { sameSpace } from '../space/sameSpace.js';
-import type { SearchSpace, SubnetConfig } from '../space/types.js';
+import type { SearchSpace } from '../space/types.js';
 import { fillBatch } from '../supernet/data/batches.js';
 import type { DataSplit } from '../supernet/data/types.js';
 import type { DeployGraph } from '../supernet/quant/deployGraph.js';
@@ -72,10 +72,11 @@ const harness = {
   maxCv: kDefaultMeasureOptions.maxCv, maxIqrRatio: kDefaultMeasureOptions.maxIqrRatio,
 };
 
-/** A drift as the progress line says it. */
-export function driftText(d: ProfileDrift): string {
-  const q = d.quantized?.ratio;
-  return `the profile's reference subnets run at ${(d.ratio as number).toFixed(2)}x their profiled latency (fp32${q == null ? '' : `; quantized ${q.toFixed(2)}x`})`;
+/** A drift's ratios as printed: 'fp32 1.82x, quantized 1.91x' (with how many re-timings stayed noisy, when any did). */
+export function driftRatios(d: ProfileDrift): string {
+  const r = (x: { references: number; flagged: number; ratio: number | null }) =>
+    x.ratio === null ? 'unknown (none re-timed)' : `${x.ratio.toFixed(2)}x${x.flagged > 0 ? ` (${x.flagged} of ${x.references} re-timings noisy)` : ''}`;
+  return `fp32 ${r(d)}${d.quantized === undefined ? '' : `, quantized ${r(d.quantized)}`}`;
 }
 
 /**
@@ -85,17 +86,25 @@ export function driftText(d: ProfileDrift): string {
  */
 export const kSteadyDrift = 0.1;
 
-/** The drift of `config`'s precision group in `d`: its quantized ratio for a config with bits (when re-timed), else the fp32 one. */
-function groupRatio(d: ProfileDrift, config: SubnetConfig): number | null {
-  return config.wBits !== undefined && d.quantized !== undefined ? d.quantized.ratio : d.ratio;
+/** Whether two drift ratios of one group (before and after) are both known and within kSteadyDrift of each other. */
+export function steady(a: number | null | undefined, b: number | null | undefined): boolean {
+  return a != null && b != null && Math.max(a, b) / Math.min(a, b) - 1 <= kSteadyDrift;
 }
 
-/** See LatencyCheck.atProfileSpeed. */
-export function atProfileSpeed(check: LatencyCheck, config: SubnetConfig): { ratio: number; medianMs: number } | null {
+/** The drift of a precision group in `d`: its quantized subnets' (null when none was re-timed), or its fp32 ones'. */
+function groupRatio(d: ProfileDrift, quantized: boolean): number | null {
+  return quantized ? d.quantized?.ratio ?? null : d.ratio;
+}
+
+/**
+ * See LatencyCheck.atProfileSpeed; `quantized`: the timed model runs quantized (a QDQ int8 file
+ * on onnxruntime; tfjs runs every config's float graph), so its group's drift applies.
+ */
+export function atProfileSpeed(check: LatencyCheck, quantized: boolean): { ratio: number; medianMs: number } | null {
   const m = check.measurement;
   if (m === null || m.flagged || !check.drift || !check.driftAfter) return null;
-  const [a, b] = [groupRatio(check.drift, config), groupRatio(check.driftAfter, config)];
-  if (a === null || b === null || Math.max(a, b) / Math.min(a, b) - 1 > kSteadyDrift) return null;
+  const [a, b] = [groupRatio(check.drift, quantized), groupRatio(check.driftAfter, quantized)];
+  if (a === null || b === null || !steady(a, b)) return null;
   const ratio = Math.sqrt(a * b);
   return { ratio, medianMs: m.medianMs / ratio };
 }

@@ -7,7 +7,7 @@ import type { MachineInfo } from '../profiling/machine.js';
 import { formatLatency } from './latencyArg.js';
 import { formatTable, markdownTable } from './table.js';
 import { latencyErrorAtProfileSpeed, latencyErrorPercent, withinBudget, type VerifyRow } from './verifyConfigs.js';
-import { kSteadyDrift, type LatencyCheck } from './verifyLatency.js';
+import { driftRatios, kSteadyDrift, steady, type LatencyCheck } from './verifyLatency.js';
 
 export const kVerifyFormat = 'hwnas-verify';
 
@@ -57,12 +57,6 @@ function cells(row: VerifyRow): string[] {
 /** Drift beyond which the note says the machine does not run as profiled. */
 const kDriftNote = 0.05;
 
-/** `d`'s ratios as printed: 'fp32 1.82x, quantized 1.91x'. */
-function ratios(d: NonNullable<LatencyCheck['drift']>): string {
-  const r = (x: number | null) => (x === null ? 'unknown (all re-timings flagged as too noisy)' : `${x.toFixed(2)}x`);
-  return `fp32 ${r(d.ratio)}${d.quantized === undefined ? '' : `, quantized ${r(d.quantized.ratio)}`}`;
-}
-
 /**
  * One line per measured target on how the machine ran against its profile, re-timed before and
  * after the target's rows; and where that moved too much for the rows to be put at the profile's speed.
@@ -74,15 +68,18 @@ function driftNotes(rows: readonly VerifyRow[]): string[] {
     if (drift === undefined || seen.has(row.target)) return [];
     seen.add(row.target);
     if (drift === null) return [`${row.target}: no latency profile of this search space at the default path to compare this machine with`];
-    const timed = `${drift.references} reference subnets of ${drift.profile} per precision re-timed`;
-    const after = driftAfter == null ? '' : ` and ${ratios(driftAfter)} after`;
+    const q = drift.quantized;
+    const timed = `${drift.references} fp32${q === undefined ? '' : ` and ${q.references} quantized`} reference subnets of ${drift.profile} re-timed each time`;
+    const after = driftAfter == null ? '' : ` and ${driftRatios(driftAfter)} after`;
     const all = [drift, ...(driftAfter == null ? [] : [driftAfter])].flatMap((d) => [d.ratio, d.quantized?.ratio ?? null]);
     const off = all.some((r) => r !== null && Math.abs(r - 1) > kDriftNote);
-    const moved = (a: number | null | undefined, b: number | null | undefined) => a != null && b != null && Math.max(a, b) / Math.min(a, b) - 1 > kSteadyDrift;
-    const unsteady = driftAfter != null && (moved(drift.ratio, driftAfter.ratio) || moved(drift.quantized?.ratio, driftAfter.quantized?.ratio));
+    const moved = (a: number | null | undefined, b: number | null | undefined) => a != null && b != null && !steady(a, b);
+    const unsteady = driftAfter != null && (moved(drift.ratio, driftAfter.ratio) || moved(q?.ratio, driftAfter.quantized?.ratio));
+    const divided = rows.some((r) => r.target === row.target && r.latency.atProfileSpeed != null);
     return [
-      `${row.target}: this machine ran the profile's subnets at ${ratios(drift)} their profiled latency before timing${after} (${timed})` +
-        (off ? ": it was not running as when profiled, so measured and predicted latencies differ by that much before any model error; the error at the profile's speed divides it out" : '') +
+      `${row.target}: this machine ran the profile's subnets at ${driftRatios(drift)} their profiled latency before timing${after} (${timed})` +
+        (off ? ': it was not running as when profiled, so measured and predicted latencies differ by that much before any model error' +
+          (divided ? "; the error at the profile's speed divides it out" : '') : '') +
         (unsteady ? `; its speed moved by more than ${100 * kSteadyDrift}% between before and after, so no one factor puts its rows of that precision at the profile's speed` : ''),
     ];
   });

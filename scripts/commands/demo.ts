@@ -35,6 +35,7 @@ import { checkShipped, kShipped, shippedPath } from '../../pipeline/shippedModel
 import { verifyTable } from '../../pipeline/verifyReport.js';
 import { computedBudgets, demoProfiles, demoRunReferences, demoRuns, demoSpace, referenceBudgets, kDemoBudgetFractions, kDemoPopulation, kDemoRerank, kDemoTargets } from '../../pipeline/demo.js';
 import { populationOptions, readKnown, rerankEvaluator, runSearches } from '../../pipeline/search.js';
+import { kKnownPerBudget } from '../../pipeline/rerank.js';
 import { runVerify } from '../../pipeline/verify.js';
 import { baselineConfigs, baselineReference, baselinesMarkdown, timeBaselines } from '../../pipeline/baselines.js';
 import { spaceByName } from '../../space/defaultSpace.js';
@@ -69,7 +70,7 @@ export function registerDemo(program: Command): void {
       `e.g. ResNet-8 and ResNet-14; in a space without them ${kDemoBudgetFractions.map((f) => `${100 * f}%`).join(' and ')} of the largest subnet's)`, collect, [])
     .addOption(new Option('--quant <mode>', "genome and predictor: 'mixed' per-block bits (quantization-aware predictor) or 'fp32' (default: mixed where the space ships its predictor)").choices(['mixed', 'fp32']))
     .option('--generations <n>', `generations per search (population ${kDemoPopulation})`, String(kDefaultSearchOptions.generations))
-    .option('--rerank <k>', 'measure the k most accurate predicted finalists of each search on val and keep the best measured (0 = the predictor alone)', String(kDemoRerank))
+    .option('--rerank <k>', `measure the k most accurate predicted finalists of each search on val, with the ${kKnownPerBudget} most accurate configs within the budget of the space's shipped dataset (where it ships one), and keep the best measured (0 = the predictor alone)`, String(kDemoRerank))
     .option('--out <dir>', 'output folder', 'runs/demo')
     .option('--force', 'replace an existing --out folder (atomically, once the new one is complete)');
   addProfileOption(cmd);
@@ -96,12 +97,12 @@ export function registerDemo(program: Command): void {
         `run the demo with ${other}${spaces.length > 0 ? `, or with ${spaces}` : ''}`);
     }
     const profileArtifacts = demoProfiles(resolved, given, shipped);
-    const dataset = shipped.datasets?.[quant];
+    const rerank = parseIntOption('rerank', opts.rerank, 0);
+    const dataset = rerank > 0 ? shipped.datasets?.[quant] : undefined;
     checkShipped([shipped.supernet, predictorArtifact, ...(dataset ? [dataset] : []), ...Object.values(profileArtifacts)]);
     // The trained models offered beside the search, checked before any work.
     const trainedOfSpace = trainedModels(spaceByName(shipped.space));
     const generations = parseIntOption('generations', opts.generations, 1);
-    const rerank = parseIntOption('rerank', opts.rerank, 0);
     const givenBases: BudgetBasis[] = resolved.map((t) => ({ target: t.given, unit: t.unit }));
     if (opts.maxLatency.length > 0) demoRuns(targets, opts.maxLatency, givenBases);
     checkOutputPath(opts.out, { kind: 'folder', existing: opts.force === true ? 'replace' : 'refuse' });
@@ -130,8 +131,9 @@ export function registerDemo(program: Command): void {
       const data = loadFashionMnist({ dataDir: opts.dataDir });
       const options = { ...populationOptions(kDemoPopulation), generations, seed: kDefaultSearchOptions.seed };
       const workers = Math.min(2, availableParallelism());
+      // Read before the evaluator's workers start, so that a bad dataset leaves none running.
+      const known = dataset ? readKnown(shippedPath(dataset), space, quant, `${dataset.make} (the shipped ${dataset.what})`) : undefined;
       const evaluator = rerank > 0 ? await rerankEvaluator(checkpoint, opts.dataDir, workers) : undefined;
-      const known = evaluator && dataset ? readKnown(shippedPath(dataset), space, quant) : undefined;
       const done = await buildFolderAtomic(opts.out, async (dir) => {
         const ts = Date.now();
         let outcomes: SearchOutcome[];

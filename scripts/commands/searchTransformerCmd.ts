@@ -41,6 +41,7 @@ export interface TransformerSearchArgs extends DataOptions, CommonOptions {
   out: string;
   force?: boolean;
   rerank: string;
+  known?: string;
   finetuneEpochs: string;
   workers: string;
   quant?: string;
@@ -49,7 +50,7 @@ export interface TransformerSearchArgs extends DataOptions, CommonOptions {
 
 function refuseCnnOnly(args: TransformerSearchArgs): void {
   const given = [
-    ...(Number(args.rerank) > 0 ? ['--rerank'] : []),
+    ...(Number(args.rerank) > 0 ? ['--rerank'] : []), ...(args.known !== undefined ? ['--known'] : []),
     ...(args.quant !== undefined ? ['--quant'] : []), ...(args.strategy === 'random' ? ['--strategy random'] : []),
   ];
   if (given.length > 0) throw new Error(`${args.checkpoint} is a SuperTransformer: ${given.join(', ')} ${given.length === 1 ? 'applies' : 'apply'} to CNN supernets only; drop ${given.length === 1 ? 'it' : 'them'}`);

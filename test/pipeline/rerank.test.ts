@@ -67,6 +67,11 @@ describe('rerank', () => {
     const within = knownWithin(known, scores, ['t', 'u'], 0, 3, 2);
     assert.deepEqual(within.map((c) => [c.config.depths[0], c.knownAccuracy, c.latency, c.accuracy]), [[6, 0.96, 2.9, 0.81], [2, 0.95, 2, 0.91]]);
     assert.deepEqual(within[0].latencies, { t: 2.9, u: 9 });
+    // The second target's latencies: every other value of the flat layout.
+    assert.deepEqual(knownWithin(known, scores, ['t', 'u'], 1, 9, 4).map((c) => [c.config.depths[0], c.latency]), [[7, 9], [5, 9], [6, 9], [2, 9]]);
+    assert.deepEqual(knownWithin(known, scores, ['t', 'u'], 1, 8.9, 4), []);
+    // A dataset holding a config twice gives it once.
+    assert.deepEqual(knownWithin([known[0], known[0]], scores, ['t', 'u'], 0, 9, 2).map((c) => [c.config.depths[0], c.latency]), [[2, 2]]);
     const evaluator = new TableEvaluator(1, { 3: 0.905, 4: 0.912, 6: 0.93, 2: 0.9 });
     const { best, rerank } = await rerankFront(front, 2, evaluator, [...within, { ...within[0], config: scored(3, 0, 0).config }]);
     assert.deepEqual(rerank.candidates.map((c) => [c.config.depths[0], c.knownAccuracy]), [[3, undefined], [4, undefined], [6, 0.96], [2, 0.95]]);

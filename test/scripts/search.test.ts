@@ -177,6 +177,9 @@ describe('hwnas search', () => {
     // What verify reads back: the chosen config's measured val accuracy, beside the prediction.
     const file = join(out, 'search-macs.json');
     assert.deepEqual(readSearchResult(file).measuredVal, { accuracy: candidates[chosen].valAccuracy, images: 10000 });
+    // Fine-tuned after the re-ranking (--finetune-epochs), the results name another checkpoint: the supernet's val accuracy is not its.
+    writeFileSync(file, JSON.stringify({ ...result, finetune: { epochs: 1 } }));
+    assert.equal(readSearchResult(file).measuredVal, undefined);
     writeFileSync(file, JSON.stringify({ ...result, rerank: { ...result.rerank, chosen: candidates.length } }));
     assert.throws(() => readSearchResult(file), /search-macs\.json is damaged:\n {2}.*rerank\.chosen must index one of rerank\.candidates/);
     assert.ok(result.best.latency <= 4);
@@ -188,7 +191,10 @@ describe('hwnas search', () => {
     await assert.rejects(run([...budget, '--rerank', '2', '--known', predictor]), /predictor\.json is not an accuracy dataset: its first line is not a sample \{config, accuracy, loss, n, seconds\}; give a dataset that 'hwnas collect' wrote/);
     const float = join(dir, 'float.jsonl');
     writeFileSync(float, `${JSON.stringify({ config: smallestConfig(fashionMbv3), accuracy: 0.9, loss: 1, n: 2000, seconds: 1 })}\n`);
-    await assert.rejects(run([...budget, '--rerank', '2', '--known', float]), /--known \S+float\.jsonl:1 is a float config, but the search's genome is mixed: give a dataset collected with --quant mixed/);
+    await assert.rejects(run([...budget, '--rerank', '2', '--known', float]), /--known \S+float\.jsonl:1 is a float config, but the search's genome is mixed: give a dataset that 'hwnas collect' wrote for this space, collected with --quant mixed/);
+    const other = join(dir, 'other.jsonl');
+    writeFileSync(other, `${JSON.stringify({ config: smallestConfig(fashionHybrid, { quant: 'mixed' }), accuracy: 0.9, loss: 1, n: 2000, seconds: 1 })}\n`);
+    await assert.rejects(run([...budget, '--rerank', '2', '--known', other]), /--known: \S+other\.jsonl:1: invalid subnet config for space 'fashion-mbv3':\n[\s\S]*\n\(is the file from another search space than 'fashion-mbv3'\?\)\ngive a dataset that 'hwnas collect' wrote for this space/);
     assert.ok(!existsSync(join(dir, 'x')), 'nothing written');
   });
 
