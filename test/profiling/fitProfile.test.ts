@@ -27,10 +27,13 @@ const measurements: ProfileMeasurements = {
   measurement: { sampler: { warmupRuns: 5, minSampleMs: 0.25, minRounds: 10, maxRounds: 120, targetSpread: 0.02 }, budgetSeconds: 200 },
   table, subnets: train.map((config) => ({ config, ms: truth(config) })),
 };
+// The profile of those timings, fitted once (its nested cross-validation is the slow part) and never changed by a test.
+let fitted: ReturnType<typeof fittedProfile> | undefined;
+const measuredProfile = () => (fitted ??= fittedProfile(measurements));
 
 describe('the runtime-feature latency model', () => {
   it('recovers a whole-graph reorder cost the per-operator model cannot represent', () => {
-    const profile = parseLatencyProfile(JSON.parse(JSON.stringify(fittedProfile(measurements))), 'fit.json');
+    const profile = parseLatencyProfile(JSON.parse(JSON.stringify(measuredProfile())), 'fit.json');
     assert.equal(profile.version, 5, 'this version fits the structure features, which extend the runtime ones');
     assert.deepEqual(profile.model.layout, { nchwcBlock: 16 });
     const model = new ProfileLatencyModel(profile, (cfg) => layersOf(space, cfg));
@@ -52,7 +55,7 @@ describe('the runtime-feature latency model', () => {
   });
 
   it('cross-validates both models offline, per precision group', () => {
-    const profile = fittedProfile(measurements);
+    const profile = measuredProfile();
     const held = { operators: crossValidateProfile(profile, 'operators'), runtime: crossValidateProfile(profile, 'runtime') };
     for (const group of ['fp32', 'int8', 'mixed']) {
       const [old, now] = [held.operators, held.runtime].map((h) => agreementOf(h.filter((r) => r.group === group)));

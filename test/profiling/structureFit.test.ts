@@ -38,10 +38,13 @@ const measurements = (ms: (cfg: SubnetConfig, i: number) => number): ProfileMeas
 });
 const exact = measurements(truth);
 const actual = fresh.map(truth);
+// The profile of the exact timings, fitted once (its nested cross-validation is the slow part) and never changed by a test.
+let fittedExact: ReturnType<typeof fittedProfile> | undefined;
+const exactProfile = () => (fittedExact ??= fittedProfile(exact));
 
 describe('the structure-feature latency model (format 5)', () => {
   it('recovers per-block costs by family and resolution that the format-4 model cannot represent', () => {
-    const profile = fittedProfile(exact);
+    const profile = exactProfile();
     assert.equal(profile.version, 5);
     assert.deepEqual(profile.model.features, [...kStructureLatencyFeatures]);
     assert.equal(profile.model.float.robust, kTukey);
@@ -73,7 +76,7 @@ describe('the structure-feature latency model (format 5)', () => {
   });
 
   it('round-trips through JSON and predicts the same after', () => {
-    const profile = fittedProfile(exact);
+    const profile = exactProfile();
     const loaded = parseLatencyProfile(JSON.parse(JSON.stringify(profile)), 'p.json');
     assert.deepEqual(loaded.model, profile.model);
     const lower = (cfg: SubnetConfig) => layersOf(space, cfg);
@@ -91,7 +94,7 @@ describe('the structure-feature latency model (format 5)', () => {
     assert.equal(featureClass('mMacsRes:kxk:r2:q'), 'mMacs:dense');
     assert.equal(featureClass('mMacsRes:dw:r4:dq'), 'mMacs:dw');
     assert.ok(kStructureLatencyFeatures.every((f) => kFeatureClasses.includes(featureClass(f))));
-    const profile = fittedProfile(exact);
+    const profile = exactProfile();
     // "Another machine": everything 1.3x slower; 12 subnets measured there.
     const adapted = adaptModel(profile, fresh.filter((_, i) => i % 5 === 0).map((config) => ({ config, ms: 1.3 * truth(config) })));
     const predicted = new ProfileLatencyModel({ ...profile, model: adapted.model }, (cfg) => layersOf(space, cfg)).predict(fresh);
