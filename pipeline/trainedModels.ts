@@ -201,6 +201,10 @@ export function trainedMarkdown(picks: readonly TrainedPick[], runs: readonly Se
     return out;
   }
   out.push('| target | budget | model | test acc (recorded / measured) | predicted latency | measured median | within budget | against the standard model |', '|---|---|---|---|---|---|---|---|');
+  const picked = new Set(picks.map((p) => `${p.target}@${p.budget}`));
+  for (const r of runs) {
+    if (r.max !== undefined && !picked.has(`${r.target}@${r.max}`)) out.push(`| ${r.target} | ${formatLatency(r.max, r.unit)} | none of them predicted within it | | | | | |`);
+  }
   for (const p of picks) {
     const m = p.measurement;
     const measured = m === null ? 'not measured' : `${formatLatency(m.medianMs, 'ms')}${m.flagged ? ' (FLAGGED as too noisy)' : ''}`;

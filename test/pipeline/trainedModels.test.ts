@@ -8,6 +8,7 @@ import { deployDir, pickTrained, trainedMarkdown, trainedModels, verifyTrained }
 import { kShipped, shippedPath } from '../../pipeline/shippedModels.js';
 import { baselineReference } from '../../pipeline/baselines.js';
 import { planSearchRuns } from '../../pipeline/search.js';
+import { formatLatency } from '../../pipeline/latencyArg.js';
 import { timingInput } from '../../pipeline/verifyLatency.js';
 import { smallFashionMnist } from '../fixtures/data.js';
 import { tempDir } from '../fixtures/tempDir.js';
@@ -68,6 +69,7 @@ describe('trained models shipped for a space', () => {
     const name = picks[1]?.model.name as string;
     assert.ok(lines.includes(` MMAC | ${name} (\`models/deploy/${name}/model.onnx\`) |`), lines);
     assert.ok(lines.includes(`- ${name}: ${picks[1]?.model.what}`), lines);
+    assert.ok(lines.includes(`| macs | ${formatLatency(runs[0].max as number, 'MMAC')} | none of them predicted within it |`), 'a budget none fits is said, not left out');
     assert.match(trainedMarkdown([], runs.slice(0, 1), models.length).join('\n'), /None of them is predicted within the budget\./);
     assert.match(trainedMarkdown([], runs, 0).join('\n'), /hwnas ships no trained model of this space/);
   });
