@@ -201,11 +201,14 @@ export function trainedMarkdown(picks: readonly TrainedPick[], runs: readonly Se
     return out;
   }
   out.push('| target | budget | model | test acc (recorded / measured) | predicted latency | measured median | within budget | against the standard model |', '|---|---|---|---|---|---|---|---|');
-  const picked = new Set(picks.map((p) => `${p.target}@${p.budget}`));
+  // Every budget in the order searched: its pick, or the word that none fits.
   for (const r of runs) {
-    if (r.max !== undefined && !picked.has(`${r.target}@${r.max}`)) out.push(`| ${r.target} | ${formatLatency(r.max, r.unit)} | none of them predicted within it | | | | | |`);
-  }
-  for (const p of picks) {
+    if (r.max === undefined) continue;
+    const p = picks.find((x) => x.target === r.target && x.budget === r.max);
+    if (p === undefined) {
+      out.push(`| ${r.target} | ${formatLatency(r.max, r.unit)} | none of them predicted within it | | | | | |`);
+      continue;
+    }
     const m = p.measurement;
     const measured = m === null ? 'not measured' : `${formatLatency(m.medianMs, 'ms')}${m.flagged ? ' (FLAGGED as too noisy)' : ''}`;
     const within = m === null || m.flagged ? 'unknown' : m.medianMs <= p.budget ? 'yes' : 'no';
