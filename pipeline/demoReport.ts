@@ -126,7 +126,7 @@ export function demoMarkdown(r: DemoReport): string {
     '## Searched configs with the supernet\'s weights: predicted vs measured',
     '',
     'Predicted accuracy is the predictor\'s, on val' +
-      (r.search.rerank > 0 ? '; measured val is what the search measured for its chosen config (the finalists and known configs re-ranked on val)' : '') +
+      (r.search.rerank > 0 ? `; measured val is what the search measured for its chosen config (the finalists${r.search.known === undefined ? '' : ' and known configs'} re-ranked on val)` : '') +
       `; test accuracy is the exported model's on all ${(r.rows[0]?.testImages ?? 0).toLocaleString('en-US')} test images after BatchNorm recalibration on 2,000 training images. ` +
       "Each target's models are timed between two re-timings of its profile's reference subnets; the error at the profile's speed compares the prediction with the " +
       `measured median divided by how much slower or faster than when profiled the machine ran them (none for a measurement flagged as too noisy, or when that speed moved by more than ${100 * kSteadyDrift}% in between).`,

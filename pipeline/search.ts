@@ -24,7 +24,8 @@ import { parseSearchSpace } from '../space/schema.js';
 import { calibrationSet } from '../supernet/evaluate.js';
 import { formatLatency, parseLatency } from './latencyArg.js';
 import { kSilentReporter, type Reporter } from './progress.js';
-import { kKnownPerBudget, knownWithin, rerankFront, type KnownConfig } from './rerank.js';
+import { finalists, kKnownPerBudget, knownWithin, rerankFront, type KnownConfig } from './rerank.js';
+import { canonicalConfig } from '../space/searchSpace.js';
 import type { AccuracySample } from '../predictors/types.js';
 import { readSamples } from '../predictors/samples.js';
 import { deployedConfig } from '../space/bits.js';
@@ -137,21 +138,24 @@ export function profilesUsed(targets: readonly ResolvedTarget[], given: Record<s
  * The configs of a `hwnas collect` dataset for --known: every line of `space` and of the
  * search's genome. Throws naming the file, the problem and the fix.
  */
-export function readKnown(path: string, space: SearchSpace, quant: QuantMode, fix = "give a dataset that 'hwnas collect' wrote for this space"): AccuracySample[] {
-  if (!existsSync(path)) throw new Error(`--known ${path} does not exist: ${fix}`);
+export function readKnown(
+  path: string, space: SearchSpace, quant: QuantMode, fix = "give a dataset that 'hwnas collect' wrote for this space", what = '--known',
+): AccuracySample[] {
+  if (!existsSync(path)) throw new Error(`${what} ${path} does not exist: ${fix}`);
   let samples: AccuracySample[];
   try {
     samples = readSamples(path, space, fix).samples;
   } catch (err) {
     const message = (err as Error).message;
-    throw new Error(`--known: ${message}${message.includes(fix) ? '' : `\n${fix}`}`, { cause: err });
+    throw new Error(`${what}: ${message}${message.includes(fix) ? '' : `\n${fix}`}`, { cause: err });
   }
-  if (samples.length === 0) throw new Error(`--known ${path} holds no measured config: ${fix}`);
+  if (samples.length === 0) throw new Error(`${what} ${path} holds no measured config: ${fix}`);
   const other = samples.findIndex((s) => (s.config.wBits !== undefined) !== (quant === 'mixed'));
   if (other >= 0) {
-    throw new Error(`--known ${path}:${other + 1} is a ${quant === 'mixed' ? 'float config' : 'config with bits'}, but the search's genome is ${quant}: ${fix}, collected with --quant ${quant}`);
+    throw new Error(`${what} ${path}: sample ${other + 1} is a ${quant === 'mixed' ? 'float config' : 'config with bits'}, but the search's genome is ${quant}: ${fix}, collected with --quant ${quant}`);
   }
-  return samples;
+  // Canonical, as the search's own configs are, so that one subnet written two ways is one config.
+  return samples.map((s) => ({ ...s, config: canonicalConfig(space, s.config) }));
 }
 
 /** Runs the searches of `job` in order, writing each result into `job.out` (as `run.file`); resolves to the outcomes in run order. */
@@ -198,7 +202,9 @@ export async function runSearches(job: SearchJob): Promise<SearchOutcome[]> {
     for (const [k, outcome] of outcomes.entries()) {
       if (outcome.mode !== 'budget') continue;
       const { k: count, evaluator } = job.rerank;
-      const joining = known[k].length > 0 ? ` and the ${known[k].length} most accurate known config${known[k].length === 1 ? '' : 's'} within the budget` : '';
+      const keys = new Set(finalists(outcome.front, count).map((c) => JSON.stringify(c.config)));
+      const joins = known[k].filter((c) => !keys.has(JSON.stringify(c.config))).length;
+      const joining = joins > 0 ? ` and the ${joins} most accurate known config${joins === 1 ? '' : 's'} within the budget not among them` : '';
       reporter.note(`${runs[k].target} <= ${formatLatency(outcome.maxLatency, outcome.unit)}: measuring the ${Math.min(count, outcome.front.length)} most accurate configs of the front${joining} on val`);
       outcomes[k] = { ...outcome, ...(await rerankFront(outcome.front, count, evaluator, known[k])) };
       writeResult(job.out, runs[k], outcomes[k]);

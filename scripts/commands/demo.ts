@@ -132,7 +132,7 @@ export function registerDemo(program: Command): void {
       const options = { ...populationOptions(kDemoPopulation), generations, seed: kDefaultSearchOptions.seed };
       const workers = Math.min(2, availableParallelism());
       // Read before the evaluator's workers start, so that a bad dataset leaves none running.
-      const known = dataset ? readKnown(shippedPath(dataset), space, quant, `${dataset.make} (the shipped ${dataset.what})`) : undefined;
+      const known = dataset ? readKnown(shippedPath(dataset), space, quant, `${dataset.make} (the shipped ${dataset.what})`, 'the shipped dataset') : undefined;
       const evaluator = rerank > 0 ? await rerankEvaluator(checkpoint, opts.dataDir, workers) : undefined;
       const done = await buildFolderAtomic(opts.out, async (dir) => {
         const ts = Date.now();

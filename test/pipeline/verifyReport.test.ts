@@ -74,7 +74,7 @@ describe('verify: latency at the profile\'s speed', () => {
     const note = verifyNotes([unsteady])[0];
     assert.match(note, /at fp32 1\.82x their profiled latency before timing and fp32 1\.20x after .*: it was not running as when profiled, so measured and predicted latencies differ by that much before any model error; its speed moved by more than 10% between before and after, so no one factor puts its rows of that precision at the profile's speed$/);
     // Noisy re-timings are counted; a group none of whose references ran is unknown.
-    const noisy: LatencyCheck = { ...latency, drift: { ...drift(1.82, null), flagged: 2 } };
+    const noisy: LatencyCheck = { ...latency, drift: { ...drift(1.82), flagged: 2, quantized: { references: 0, flagged: 0, ratio: null } } };
     assert.match(verifyNotes([row(float, 0.1672, noisy)])[0], /at fp32 1\.82x \(2 of 3 re-timings noisy\), quantized unknown \(none re-timed\) their profiled latency before timing/);
   });
 });
