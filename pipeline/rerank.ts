@@ -91,11 +91,18 @@ export async function rerankByValidation(candidates: readonly (ScoredConfig | Kn
 export async function rerankFront(
   front: readonly ScoredConfig[], k: number, evaluator: SubnetEvaluator, known: readonly KnownConfig[] = [],
 ): Promise<{ best: ScoredConfig; rerank: Rerank }> {
-  const picked = finalists(front, k);
-  const joined = known.filter(firstOfEach(new Set(picked.map((c) => JSON.stringify(c.config)))));
+  const { picked, joined } = rerankCandidates(front, k, known);
   const rerank = await rerankByValidation([...picked, ...joined], evaluator);
   const { valAccuracy: _v, valImages: _n, knownAccuracy: _k, ...best } = rerank.candidates[rerank.chosen];
   return { best, rerank };
+}
+
+/** What rerankFront measures: the `k` finalists of `front`, and the `known` configs that are none of them. */
+export function rerankCandidates(
+  front: readonly ScoredConfig[], k: number, known: readonly KnownConfig[] = [],
+): { picked: ScoredConfig[]; joined: KnownConfig[] } {
+  const picked = finalists(front, k);
+  return { picked, joined: known.filter(firstOfEach(new Set(picked.map((c) => JSON.stringify(c.config))))) };
 }
 
 /**

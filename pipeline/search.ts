@@ -24,10 +24,10 @@ import { parseSearchSpace } from '../space/schema.js';
 import { calibrationSet } from '../supernet/evaluate.js';
 import { formatLatency, parseLatency } from './latencyArg.js';
 import { kSilentReporter, type Reporter } from './progress.js';
-import { finalists, kKnownPerBudget, knownWithin, rerankFront, type KnownConfig } from './rerank.js';
+import { kKnownPerBudget, knownWithin, rerankCandidates, rerankFront, type KnownConfig } from './rerank.js';
 import { canonicalConfig } from '../space/searchSpace.js';
 import type { AccuracySample } from '../predictors/types.js';
-import { readSamples } from '../predictors/samples.js';
+import { otherGenome, readSamples } from '../predictors/samples.js';
 import { deployedConfig } from '../space/bits.js';
 import { geneIndex } from '../space/genome.js';
 import { runTargets, targetSlug, writeResult, type SearchOutcome, type SearchRun } from './searchOutput.js';
@@ -150,7 +150,7 @@ export function readKnown(
     throw new Error(`${what}: ${message}${message.includes(fix) ? '' : `\n${fix}`}`, { cause: err });
   }
   if (samples.length === 0) throw new Error(`${what} ${path} holds no measured config: ${fix}`);
-  const other = samples.findIndex((s) => (s.config.wBits !== undefined) !== (quant === 'mixed'));
+  const other = otherGenome(samples, quant);
   if (other >= 0) {
     throw new Error(`${what} ${path}: sample ${other + 1} is a ${quant === 'mixed' ? 'float config' : 'config with bits'}, but the search's genome is ${quant}: ${fix}, collected with --quant ${quant}`);
   }
@@ -202,8 +202,7 @@ export async function runSearches(job: SearchJob): Promise<SearchOutcome[]> {
     for (const [k, outcome] of outcomes.entries()) {
       if (outcome.mode !== 'budget') continue;
       const { k: count, evaluator } = job.rerank;
-      const keys = new Set(finalists(outcome.front, count).map((c) => JSON.stringify(c.config)));
-      const joins = known[k].filter((c) => !keys.has(JSON.stringify(c.config))).length;
+      const joins = rerankCandidates(outcome.front, count, known[k]).joined.length;
       const joining = joins > 0 ? ` and the ${joins} most accurate known config${joins === 1 ? '' : 's'} within the budget not among them` : '';
       reporter.note(`${runs[k].target} <= ${formatLatency(outcome.maxLatency, outcome.unit)}: measuring the ${Math.min(count, outcome.front.length)} most accurate configs of the front${joining} on val`);
       outcomes[k] = { ...outcome, ...(await rerankFront(outcome.front, count, evaluator, known[k])) };

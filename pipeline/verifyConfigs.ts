@@ -29,7 +29,7 @@ import type { Supernet } from '../supernet/Supernet.js';
 import type { SubnetConfig } from '../space/types.js';
 import type { ChosenConfig } from './searchResultFile.js';
 import {
-  atProfileSpeed, driftRatios, measureGraphOnTarget, measureOnnxOnTarget, targetDrift, timingInput, type LatencyCheck, type RuntimeCache, type TimingInput,
+  atProfileSpeed, driftRatios, measureGraphOnTarget, measureOnnxOnTarget, targetDrift, targetProfile, timingInput, type LatencyCheck, type RuntimeCache, type TimingInput,
 } from './verifyLatency.js';
 
 export interface VerifyContext {
@@ -155,8 +155,9 @@ export async function verifyConfigs(chosen: readonly ChosenConfig[], ctx: Verify
   for (const spec of new Set(pending.map((p) => p.row.target))) {
     const mine = pending.filter((p) => p.row.target === spec);
     const floatOnly = mine.every((p) => exportFormatOf(p.row.config) === 'onnx');
-    const drift = () => targetDrift(mine[0].target, space, runtimes, ctx.profiles?.[spec], floatOnly);
-    const before = mine[0].row.kind === 'measured' ? await drift() : undefined;
+    const loaded = mine[0].row.kind === 'measured' ? targetProfile(mine[0].target, space, ctx.profiles?.[spec]) : undefined;
+    const drift = async () => (loaded == null ? loaded : targetDrift(mine[0].target, loaded, runtimes, floatOnly));
+    const before = await drift();
     if (before != null) ctx.onStep?.(`${spec}: the profile's reference subnets run at ${driftRatios(before)} their profiled latency before timing`);
     const timed: [Pending, LatencyCheck][] = [];
     for (const p of mine) {

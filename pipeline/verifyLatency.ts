@@ -7,7 +7,7 @@
 import { existsSync } from 'node:fs';
 import { basename } from 'node:path';
 import { defaultProfilePath, kDefaultMeasuredThreads } from '../latency/measuredTarget.js';
-import { loadLatencyProfile } from '../latency/latencyProfile.js';
+import { loadLatencyProfile, type LatencyProfile } from '../latency/latencyProfile.js';
 import { resolveTarget, type ResolvedTarget } from '../latency/targets.js';
 import { createBenchRuntime, type BenchRuntime } from '../profiling/benchRuntime.js';
 import { kDefaultMeasureOptions, measureLatency, withMeasurementLock, type Measurement } from '../profiling/measure.js';
@@ -122,16 +122,20 @@ async function benchRuntimeFor(name: string, threads: number, runtimes: RuntimeC
   return runtime;
 }
 
-/** The drift of a measured target against its profile (`given`, else the default); null without a profile of `space` there. */
-export async function targetDrift(
-  target: ResolvedTarget, space: SearchSpace, runtimes: RuntimeCache, given: string | undefined, floatOnly: boolean,
-): Promise<ProfileDrift | null> {
-  const threads = target.threads ?? kDefaultMeasuredThreads;
-  const path = given ?? defaultProfilePath(target.name, threads);
+/** A measured target's latency profile (`given`, else the default), read once; null without a profile of `space` there. */
+export function targetProfile(target: ResolvedTarget, space: SearchSpace, given: string | undefined): { profile: LatencyProfile; path: string } | null {
+  const path = given ?? defaultProfilePath(target.name, target.threads ?? kDefaultMeasuredThreads);
   if (!existsSync(path)) return null;
   const profile = loadLatencyProfile(path);
-  if (!sameSpace(profile.space, space)) return null;
-  return profileDrift(await benchRuntimeFor(target.name, threads, runtimes), profile, path, 3, floatOnly);
+  return sameSpace(profile.space, space) ? { profile, path } : null;
+}
+
+/** How the machine runs against a measured target's profile now (its reference subnets re-timed; float ones only with `floatOnly`). */
+export async function targetDrift(
+  target: ResolvedTarget, loaded: { profile: LatencyProfile; path: string }, runtimes: RuntimeCache, floatOnly: boolean,
+): Promise<ProfileDrift> {
+  const runtime = await benchRuntimeFor(target.name, target.threads ?? kDefaultMeasuredThreads, runtimes);
+  return profileDrift(runtime, loaded.profile, loaded.path, 3, floatOnly);
 }
 
 function threadText(threads: number): string {

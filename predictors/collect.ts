@@ -11,7 +11,7 @@ import { Rng } from '../space/rng.js';
 import { configKey, sampleConfigWith, type QuantMode, type Sampling } from '../space/searchSpace.js';
 import type { AccuracySample } from './types.js';
 import type { SubnetEvaluator } from './SubnetEvaluator.js';
-import { readSamples, repairTail } from './samples.js';
+import { otherGenome, readSamples, repairTail } from './samples.js';
 import { LineAppender } from '../util/atomicWrite.js';
 import { OutputLock } from '../util/outputLock.js';
 
@@ -74,7 +74,7 @@ export function planConfigs(
 
 /** Refuses to mix quant modes or evaluation sizes in one file. */
 function checkCompatible(existing: readonly AccuracySample[], out: string, quant: QuantMode, images: number | undefined): void {
-  const mode = existing.findIndex((s) => (s.config.wBits !== undefined) !== (quant === 'mixed'));
+  const mode = otherGenome(existing, quant);
   if (mode >= 0) {
     const other = quant === 'mixed' ? 'fp32' : 'mixed';
     throw new Error(`${out}:${mode + 1} is a ${other} sample but this run collects ${quant} ones: use another --out for each quant mode`);

@@ -10,7 +10,7 @@ import { existsSync, readFileSync, statSync, truncateSync } from 'node:fs';
 import { z } from 'zod';
 import type { SearchSpace, SubnetConfig } from '../space/types.js';
 import { parseConfig } from '../space/schema.js';
-import { configKey } from '../space/searchSpace.js';
+import { configKey, type QuantMode } from '../space/searchSpace.js';
 import type { AccuracySample } from './types.js';
 
 const sampleSchema = z.strictObject({
@@ -121,6 +121,11 @@ export function readSamplesWith<C>(path: string, reader: ConfigReader<C>, fix?: 
     samples.push(parseSampleWith(reader, line, `${path}:${i + 1}`));
   });
   return { samples, partialBytes: Buffer.byteLength(text.slice(end), 'utf8') };
+}
+
+/** Index of the first of `samples` not of `quant`'s genome (a float config in a mixed dataset, or one with bits in an fp32 one), or -1. */
+export function otherGenome(samples: readonly { config: SubnetConfig }[], quant: QuantMode): number {
+  return samples.findIndex((s) => (s.config.wBits !== undefined) !== (quant === 'mixed'));
 }
 
 /** Every complete line of a CNN dataset file (see readSamplesWith; `fix` ends the error of a file that is not one). */
