@@ -21,11 +21,11 @@ import { loadLatencyProfile, type LatencyProfile } from '../latency/latencyProfi
 import { ProfileLatencyModel } from '../latency/ProfileLatencyModel.js';
 import { defaultProfilePath } from '../latency/measuredTarget.js';
 import { adaptModel } from '../profiling/adaptProfile.js';
+import { adaptableSource, refitNote, spreadWeight } from '../profiling/fittedProfile.js';
 import { createBenchRuntime } from '../profiling/benchRuntime.js';
 import { compareInt8Containers, withContainer } from '../profiling/int8Container.js';
 import { kDefaultSampler } from '../profiling/interleaved.js';
 import { cpuFlags, machineDifferences, machineInfo } from '../profiling/machine.js';
-import { spreadWeight } from '../profiling/fittedProfile.js';
 import { atTypicalSpeed, measureSubnet, referenceConfig, subnetGraph } from '../profiling/measureSubnet.js';
 import { sampleSubnets, subnetGroups, splitCount, type SubnetGroup } from '../profiling/subnetSets.js';
 import { markdownTable } from '../pipeline/table.js';
@@ -83,7 +83,9 @@ function drawTraining(pool: readonly Measured[], groups: readonly SubnetGroup[],
 }
 
 async function main(): Promise<void> {
-  const source: LatencyProfile = loadLatencyProfile(args.profile);
+  // Adapted as `hwnas profile --adapt` adapts: an older version's model re-fitted first.
+  const given: LatencyProfile = loadLatencyProfile(args.profile);
+  const { profile: source, refit } = adaptableSource(given, args.profile);
   const [poolPerGroup] = positiveInts('pool', args.pool);
   const sizes = positiveInts('samples', args.samples);
   const [draws] = positiveInts('draws', args.draws);
@@ -117,7 +119,7 @@ async function main(): Promise<void> {
   const lower = (cfg: SubnetConfig) => layersOf(space, cfg);
   const allActual = pool.map((m) => m.ms);
   const noise = agreement(pool.map((m) => m.again), allActual);
-  const unadapted = agreement(new ProfileLatencyModel(source, lower).predict(pool.map((m) => m.config)), allActual);
+  const unadapted = agreement(new ProfileLatencyModel(given, lower).predict(pool.map((m) => m.config)), allActual);
   const rows: (string | number)[][] = [];
   const fmt = (a: Agreement) => [`${(100 * a.within10).toFixed(1)}%`, a.mape.toFixed(1), a.spearman.toFixed(3)];
   rows.push(['0 (source as is)', pool.length, ...fmt(unadapted), '-']);
@@ -148,13 +150,14 @@ async function main(): Promise<void> {
 
   const [load1] = os.loadavg();
   console.log(`${kName}: ${args.profile} (${source.machine.cpuModel}, flags ${source.machine.cpuFlags?.join(' ') ?? 'not recorded'}) adapted to ` +
-    `${here.cpuModel} (${cpuFlags()?.join(' ') ?? 'flags unknown'}), ${source.target}:${source.threads}, ${here.runtime.name} ${here.runtime.version}`);
+    `${here.cpuModel}${here.cpuId ? `, ${here.cpuId}` : ''} (${cpuFlags()?.join(' ') ?? 'flags unknown'}), ${source.target}:${source.threads}, ${here.runtime.name} ${here.runtime.version}`);
   console.log(`differences: ${machineDifferences(source.machine, here).join('; ') || 'none'}`);
+  if (refit) console.log(refitNote(args.profile, refit, given.subnets.length));
   console.log(`pool: ${poolPerGroup} fresh subnets per group (${groups.join(', ')}), each measured twice in ${seconds.toFixed(0)} s; ` +
     `${draws} random training draws per N; quantized subnets with ${int8 === null ? 'the runtime\'s own' : `${int8.weightType} (${int8.int8OverUint8.toFixed(2)}x the uint8 time)`} weights; times at the reference subnet's median ${typicalRefMs.toFixed(3)} ms; load average ${load1.toFixed(1)} on ${os.availableParallelism()} cores at the end`);
   console.log(markdownTable(['N (adaptation subnets)', 'held out', 'within +-10% (mean)', 'MAPE % (mean)', 'Spearman (mean)', 'within +-10% (worst draw)'], rows.map((r) => r.map(String))));
   if (args.json !== undefined) {
-    writeFileSync(args.json, `${JSON.stringify({ profile: args.profile, machine: here, source: source.machine, int8, poolPerGroup, seconds, unadapted, noise, rawNoise, typicalRefMs, full: fullAgreement, results, pool }, null, 2)}\n`);
+    writeFileSync(args.json, `${JSON.stringify({ profile: args.profile, machine: here, source: source.machine, sourceRefit: refit ?? null, int8, poolPerGroup, seconds, unadapted, noise, rawNoise, typicalRefMs, full: fullAgreement, results, pool }, null, 2)}\n`);
     console.log(`wrote ${args.json}`);
   }
 }

@@ -37,7 +37,8 @@
  *                          uint8 even when their int8.weightType names int8
  *   adapted                (optional) the profile was adapted from another machine's profile
  *                          with a few measurements here (adaptProfile.ts): source, samples,
- *                          the per-feature-class scales and their leave-one-out quality
+ *                          the per-feature-class scales and their leave-one-out quality, and
+ *                          the format version of a source whose model was re-fitted first
  */
 import { readFileSync } from 'node:fs';
 import { z } from 'zod';
@@ -122,6 +123,8 @@ const adaptedSchema = z.strictObject({
   samples: z.number().int().positive(),
   /** Per precision group ('float', 'quantized'). */
   groups: z.record(z.string(), groupAdaptationSchema),
+  /** The source's model (of this format version) was re-fitted on its stored measurements before adapting. */
+  sourceRefitFrom: z.number().int().positive().optional(),
 });
 
 export const latencyProfileSchema = z

@@ -32,7 +32,7 @@ import type { BenchRuntime } from './benchRuntime.js';
 import type { FitQuality } from './fitProfile.js';
 import { checkSampler, kDefaultSampler, type SamplerSettings } from './interleaved.js';
 import { machineInfo } from './machine.js';
-import { spreadWeight } from './fittedProfile.js';
+import { adaptableSource, spreadWeight, type AdaptableSource } from './fittedProfile.js';
 import { atTypicalSpeed, measureSubnet, referenceConfig, subnetGraph } from './measureSubnet.js';
 import { sampleSubnets, splitCount, subnetGroups } from './subnetSets.js';
 import { compareInt8Containers, withContainer } from './int8Container.js';
@@ -219,21 +219,26 @@ export const kDefaultAdaptOptions = Object.freeze({ samples: 20, seed: 4242 });
 export interface AdaptRun {
   profile: LatencyProfile;
   seconds: number;
+  /** Set when the source's older model was re-fitted on its measurements first (adaptableSource). */
+  sourceRefit?: AdaptableSource['refit'];
 }
 
 /**
  * Measures `samples` random subnets (none of the source's own) on `runtime` and returns the
- * source profile adapted to this machine. `from` names the source in the result and errors.
+ * source profile adapted to this machine; a source whose model is an older version's is
+ * re-fitted on its stored measurements first when that cross-validates as well
+ * (adaptableSource). `from` names the source in the result and errors.
  */
-export async function adaptProfile(runtime: BenchRuntime, source: LatencyProfile, from: string, options: AdaptOptions = {}): Promise<AdaptRun> {
+export async function adaptProfile(runtime: BenchRuntime, given: LatencyProfile, from: string, options: AdaptOptions = {}): Promise<AdaptRun> {
   const o = { ...kDefaultAdaptOptions, ...options };
   if (!Number.isInteger(o.samples) || o.samples < 1) throw new RangeError(`options.samples must be a positive integer (got ${o.samples})`);
-  if (runtime.target !== source.target || runtime.threads !== source.threads) {
-    throw new Error(`${from} is a profile of ${source.target}:${source.threads}, not of ${runtime.target}:${runtime.threads}`);
+  if (runtime.target !== given.target || runtime.threads !== given.threads) {
+    throw new Error(`${from} is a profile of ${given.target}:${given.threads}, not of ${runtime.target}:${runtime.threads}`);
   }
   const sampler: SamplerSettings = { ...kDefaultSampler, ...options.sampler };
   checkSampler(sampler);
   const t0 = Date.now();
+  const { profile: source, refit } = adaptableSource(given, from);
   const { space } = source;
   const exclude = new Set(source.subnets.map((s) => configKey(space, s.config)));
   const groups = options.floatOnly === true ? subnetGroups(false) : subnetGroups(source.bits);
@@ -264,9 +269,9 @@ export async function adaptProfile(runtime: BenchRuntime, source: LatencyProfile
     measurement: { sampler, budgetSeconds: Math.max(1, Math.ceil(seconds)) },
     model: adapted.model,
     subnets: measured.map((m) => ({ config: m.config, ms: round(m.ms), spread: round(m.spread) })),
-    adapted: { from, fromMachine: source.machine, samples: measured.length, groups: adapted.groups },
+    adapted: { from, fromMachine: source.machine, samples: measured.length, groups: adapted.groups, ...(refit ? { sourceRefitFrom: refit.version } : {}) },
     reference: { config: refConfig, ms: round(typicalRefMs) },
     ...(int8 !== null ? { int8, measuredWeightType: int8.weightType } : {}),
   })), `the profile adapted from ${from}`);
-  return { profile, seconds };
+  return { profile, seconds, ...(refit ? { sourceRefit: refit } : {}) };
 }

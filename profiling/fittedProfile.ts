@@ -91,3 +91,45 @@ export function refitProfile(data: unknown, origin: string): LatencyProfile {
 const kPlaceholderModel = Object.freeze({
   weights: new Array<number>(kFeatureSets.structure.length).fill(0), ridge: 0, crossValidated: { samples: 0, shareWithin10: 0, mape: 0 },
 });
+
+/** Share of a profile's subnets its model puts within +-10% in cross-validation (both groups, by their sample counts). */
+function crossValidatedShare(p: LatencyProfile): number {
+  const groups = [p.model.float, ...(p.model.quantized ? [p.model.quantized] : [])].map((m) => m.crossValidated);
+  const n = groups.reduce((a, g) => a + g.samples, 0);
+  return n === 0 ? 0 : groups.reduce((a, g) => a + g.shareWithin10 * g.samples, 0) / n;
+}
+
+/** Fewest stored subnets a model of this version is re-fitted on (a full profile holds hundreds; the fit cross-validates in 5 folds). */
+const kMinRefitSubnets = 20;
+
+/** Whether a profile's model is this version's fit (the structure features, robust, weights >= 0). */
+export function hasCurrentModel(p: LatencyProfile): boolean {
+  return p.version === kProfileVersion && p.model.float.nonNegative === true && p.model.float.robust !== undefined;
+}
+
+export interface AdaptableSource {
+  profile: LatencyProfile;
+  /** Set when the model was re-fitted: the cross-validated share within +-10% before and after. */
+  refit?: { version: number; before: number; after: number };
+}
+
+/**
+ * The source an adaptation scales: a profile whose model is an older version's is re-fitted on
+ * its stored measurements with this version's model first, when that fit cross-validates at
+ * least as well (an adaptation cannot be better than the model it scales). Adapted profiles,
+ * and profiles with fewer than kMinRefitSubnets subnets, are taken as they are.
+ */
+export function adaptableSource(source: LatencyProfile, origin: string): AdaptableSource {
+  if (hasCurrentModel(source) || source.adapted !== undefined || source.subnets.length < kMinRefitSubnets) return { profile: source };
+  const refitted = refitProfile(JSON.parse(JSON.stringify(source)), origin);
+  const before = crossValidatedShare(source);
+  const after = crossValidatedShare(refitted);
+  return after >= before ? { profile: refitted, refit: { version: source.version, before, after } } : { profile: source };
+}
+
+/** One line saying that an adaptation's source was re-fitted first, and what that gained. */
+export function refitNote(from: string, refit: NonNullable<AdaptableSource['refit']>, subnets: number): string {
+  const pct = (x: number) => `${(100 * x).toFixed(1)}%`;
+  return `${from} holds a version-${refit.version} model: re-fitted on its ${subnets} stored subnets with this version's model before adapting ` +
+    `(5-fold CV within +-10%: ${pct(refit.before)} -> ${pct(refit.after)})`;
+}

@@ -14,6 +14,7 @@ import { profileTransformerDevice } from '../pipeline/transformerProfile.js';
 import type { ResolvedTarget } from '../latency/targets.js';
 import { profilesUsed } from '../pipeline/search.js';
 import { adaptProfile } from '../profiling/adaptProfile.js';
+import { refitNote } from '../profiling/fittedProfile.js';
 import { createBenchRuntime, type BenchRuntime } from '../profiling/benchRuntime.js';
 import { profileDrift } from '../profiling/profileDrift.js';
 import { machineDifferences, machineInfo } from '../profiling/machine.js';
@@ -129,6 +130,7 @@ export async function adaptForeignProfiles(
     }
     process.stderr.write(`${c.target}: ${why}: adapting ${c.path} to this machine with ${samples} subnets measured here -> ${path}\n`);
     const run = await adaptProfile(runtime, source, c.path, { samples, floatOnly });
+    if (run.sourceRefit) process.stderr.write(`${c.target}: ${refitNote(c.path, run.sourceRefit, source.subnets.length)}\n`);
     const weak = untrustedGroup(run.profile, trustShare, floatOnly);
     if (weak === null) {
       writeFileAtomic(path, `${JSON.stringify(run.profile)}\n`);

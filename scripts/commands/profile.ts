@@ -13,7 +13,7 @@ import { loadLatencyProfile, measuredWeightType } from '../../latency/latencyPro
 import { parseTargetSpec } from '../../latency/targets.js';
 import { createBenchRuntime } from '../../profiling/benchRuntime.js';
 import { evaluateProfile, kDefaultEvaluateOptions, type ProfileEvaluation } from '../../profiling/evaluateProfile.js';
-import { refitProfile } from '../../profiling/fittedProfile.js';
+import { refitNote, refitProfile } from '../../profiling/fittedProfile.js';
 import { checkProfileOptions, journalPath, kDefaultProfileOptions, profileDevice } from '../../profiling/profileDevice.js';
 import { checkOutputPath } from '../../util/fsErrors.js';
 import type { LatencyProfile, LinearModel } from '../../latency/latencyProfile.js';
@@ -174,6 +174,7 @@ async function runAdapt(opts: ProfileCliOptions): Promise<void> {
   });
   (bar as Progress | undefined)?.stop();
   writeFileAtomic(opts.out, `${JSON.stringify(run.profile)}\n`);
+  if (run.sourceRefit) console.log(refitNote(from, run.sourceRefit, source.subnets.length));
   const groups = Object.entries(run.profile.adapted?.groups ?? {});
   const rows = groups.map(([name, g]) => {
     const scales = Object.values(g.scales);

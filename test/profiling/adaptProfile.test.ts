@@ -114,8 +114,21 @@ describe('adaptProfile', () => {
     const unadapted = new ProfileLatencyModel(made, lowerNano).predict(check);
     assert.ok(mape(adapted, actual) < 15 && mape(adapted, actual) < mape(unadapted, actual) / 3,
       `adapted MAPE ${mape(adapted, actual)} vs source ${mape(unadapted, actual)}`);
+    assert.equal(run.sourceRefit, undefined, 'a current model is adapted as it is');
+    assert.equal(profile.adapted?.sourceRefitFrom, undefined);
     await assert.rejects(adaptProfile(fakeRuntime({ threads: 2 }), made, 'p.json', { samples: 3, sampler }), /p\.json is a profile of ort-cpu:1, not of ort-cpu:2/);
     assert.throws(() => refitProfile(JSON.parse(JSON.stringify(profile)), 'a.json'), /a\.json was adapted from another profile/);
+  });
+
+  it('re-fits a source of an older version on its measurements first and records it', async () => {
+    const nano = nanoSpace();
+    const sampler = { warmupRuns: 2, minSampleMs: 0, minRounds: 5, maxRounds: 10, targetSpread: 0.05 };
+    const made = (await profileDevice(fakeRuntime(), nano, join(tempDir('hwnas-adapt-refit-'), 'p.json'), { subnets: 30, sampler })).profile;
+    const older: LatencyProfile = { ...made, version: 4 };
+    const run = await adaptProfile(fakeRuntime({ overheadUs: 200 }), older, 'old.json', { samples: 4, sampler });
+    assert.equal(run.sourceRefit?.version, 4);
+    assert.equal(run.profile.adapted?.sourceRefitFrom, 4);
+    assert.equal(run.profile.version, 5);
   });
 
   it('chooses the container here first and measures its subnets with it', async () => {
