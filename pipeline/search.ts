@@ -27,7 +27,7 @@ import { kSilentReporter, type Reporter } from './progress.js';
 import { kKnownPerBudget, knownWithin, rerankCandidates, rerankFront, type KnownConfig } from './rerank.js';
 import { canonicalConfig } from '../space/searchSpace.js';
 import type { AccuracySample } from '../predictors/types.js';
-import { otherGenome, readSamples } from '../predictors/samples.js';
+import { otherGenome, readSamples, sampleLine } from '../predictors/samples.js';
 import { deployedConfig } from '../space/bits.js';
 import { geneIndex } from '../space/genome.js';
 import { runTargets, targetSlug, writeResult, type SearchOutcome, type SearchRun } from './searchOutput.js';
@@ -152,7 +152,7 @@ export function readKnown(
   if (samples.length === 0) throw new Error(`${what} ${path} holds no measured config: ${fix}`);
   const other = otherGenome(samples, quant);
   if (other >= 0) {
-    throw new Error(`${what} ${path}: sample ${other + 1} is a ${quant === 'mixed' ? 'float config' : 'config with bits'}, but the search's genome is ${quant}: ${fix}, collected with --quant ${quant}`);
+    throw new Error(`${what} ${path}:${sampleLine(path, other)}: this line is a ${quant === 'mixed' ? 'float config' : 'config with bits'}, but the search's genome is ${quant}: ${fix}, collected with --quant ${quant}`);
   }
   // Canonical, as the search's own configs are, so that one subnet written two ways is one config.
   return samples.map((s) => ({ ...s, config: canonicalConfig(space, s.config) }));

@@ -69,9 +69,10 @@ export async function runVerify(
     rows = await verifyConfigs(chosen, {
       net: loaded.net, data, dir, version: kPackageVersion, profiles,
       metadata: { 'hwnas.checkpoint_step': String(loaded.meta.step) },
-      onStep: (line) => {
+      onStep: (line, steps = 1) => {
         bar.log(line);
-        bar.update(++done, { step: line });
+        done += steps;
+        bar.update(done, { step: line });
       },
     });
   } finally {

@@ -43,8 +43,8 @@ export interface VerifyContext {
   metadata?: Record<string, string>;
   /** Latency profile per measured target spec (--profile); a spec not listed uses its shipped profile. */
   profiles?: Record<string, string>;
-  /** One line per step done, for progress output. */
-  onStep?: (line: string) => void;
+  /** One line per step done (`steps` of them, default 1), for progress output. */
+  onStep?: (line: string, steps?: number) => void;
 }
 
 export interface VerifyRow {
@@ -159,6 +159,8 @@ export async function verifyConfigs(chosen: readonly ChosenConfig[], ctx: Verify
     const drift = async () => (loaded == null ? loaded : targetDrift(mine[0].target, loaded, runtimes, floatOnly));
     const before = await drift();
     if (before != null) ctx.onStep?.(`${spec}: the profile's reference subnets run at ${driftRatios(before)} their profiled latency before timing`);
+    // The two re-timings a measured target without a profile of this space skips.
+    if (before === null) ctx.onStep?.(`${spec}: no latency profile of this space to re-time: times as measured`, 2);
     const timed: [Pending, LatencyCheck][] = [];
     for (const p of mine) {
       const latency = await measureRow(p, input, runtimes);

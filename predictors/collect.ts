@@ -11,7 +11,7 @@ import { Rng } from '../space/rng.js';
 import { configKey, sampleConfigWith, type QuantMode, type Sampling } from '../space/searchSpace.js';
 import type { AccuracySample } from './types.js';
 import type { SubnetEvaluator } from './SubnetEvaluator.js';
-import { otherGenome, readSamples, repairTail } from './samples.js';
+import { otherGenome, readSamples, repairTail, sampleLine } from './samples.js';
 import { LineAppender } from '../util/atomicWrite.js';
 import { OutputLock } from '../util/outputLock.js';
 
@@ -77,11 +77,11 @@ function checkCompatible(existing: readonly AccuracySample[], out: string, quant
   const mode = otherGenome(existing, quant);
   if (mode >= 0) {
     const other = quant === 'mixed' ? 'fp32' : 'mixed';
-    throw new Error(`${out}:${mode + 1} is a ${other} sample but this run collects ${quant} ones: use another --out for each quant mode`);
+    throw new Error(`${out}:${sampleLine(out, mode)} is a ${other} sample but this run collects ${quant} ones: use another --out for each quant mode`);
   }
   const size = images === undefined ? -1 : existing.findIndex((s) => s.n !== images);
   if (size >= 0) {
-    throw new Error(`${out}:${size + 1} was evaluated on ${existing[size].n} val images but this run uses ${images}: ` +
+    throw new Error(`${out}:${sampleLine(out, size)} was evaluated on ${existing[size].n} val images but this run uses ${images}: ` +
       `pass --eval-images ${existing[size].n} to continue it, or use another --out`);
   }
 }

@@ -123,6 +123,16 @@ export function readSamplesWith<C>(path: string, reader: ConfigReader<C>, fix?: 
   return { samples, partialBytes: Buffer.byteLength(text.slice(end), 'utf8') };
 }
 
+/** The line number (from 1) in `path` of its sample `index` as readSamplesWith counts them (blank lines skipped). */
+export function sampleLine(path: string, index: number): number {
+  let seen = -1;
+  const lines = readFileSync(path, 'utf8').split('\n');
+  for (let i = 0; i < lines.length; i++) {
+    if (lines[i].trim() !== '' && ++seen === index) return i + 1;
+  }
+  throw new RangeError(`${path} has no sample ${index + 1}`);
+}
+
 /** Index of the first of `samples` not of `quant`'s genome (a float config in a mixed dataset, or one with bits in an fp32 one), or -1. */
 export function otherGenome(samples: readonly { config: SubnetConfig }[], quant: QuantMode): number {
   return samples.findIndex((s) => (s.config.wBits !== undefined) !== (quant === 'mixed'));

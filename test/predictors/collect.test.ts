@@ -133,6 +133,11 @@ describe('collect', () => {
     await assert.rejects(collect(space, new FakeEvaluator(1), out, { n: 3, seed: 1, quant: 'mixed' }), /mixed\.jsonl:1 is a fp32 sample but this run collects mixed ones/);
     await assert.rejects(collect(space, new FakeEvaluator(1), out, { n: 3, seed: 1, imagesPerSample: 500 }), /evaluated on 100 val images but this run uses 500: pass --eval-images 100/);
     assert.equal((await collect(space, new FakeEvaluator(1), out, { n: 3, seed: 1, imagesPerSample: 100 })).evaluated, 1);
+    // Errors name the file's line, blank lines counted.
+    const spaced = join(dir, 'spaced.jsonl');
+    await collect(space, new FakeEvaluator(1), spaced, { n: 2, seed: 1, imagesPerSample: 100 });
+    writeFileSync(spaced, `\n\n${readFileSync(spaced, 'utf8')}`);
+    await assert.rejects(collect(space, new FakeEvaluator(1), spaced, { n: 3, seed: 1, imagesPerSample: 500 }), /spaced\.jsonl:3 was evaluated on 100 val images/);
   });
 
   it('refuses a file with a corrupt line in the middle, naming the line', async () => {

@@ -191,7 +191,7 @@ describe('hwnas search', () => {
     await assert.rejects(run([...budget, '--rerank', '2', '--known', predictor]), /predictor\.json is not an accuracy dataset: its first line is not a sample \{config, accuracy, loss, n, seconds\}; give a dataset that 'hwnas collect' wrote/);
     const float = join(dir, 'float.jsonl');
     writeFileSync(float, `${JSON.stringify({ config: smallestConfig(fashionMbv3), accuracy: 0.9, loss: 1, n: 2000, seconds: 1 })}\n`);
-    await assert.rejects(run([...budget, '--rerank', '2', '--known', float]), /--known \S+float\.jsonl: sample 1 is a float config, but the search's genome is mixed: give a dataset that 'hwnas collect' wrote for this space, collected with --quant mixed/);
+    await assert.rejects(run([...budget, '--rerank', '2', '--known', float]), /--known \S+float\.jsonl:1: this line is a float config, but the search's genome is mixed: give a dataset that 'hwnas collect' wrote for this space, collected with --quant mixed/);
     const other = join(dir, 'other.jsonl');
     writeFileSync(other, `${JSON.stringify({ config: smallestConfig(fashionHybrid, { quant: 'mixed' }), accuracy: 0.9, loss: 1, n: 2000, seconds: 1 })}\n`);
     await assert.rejects(run([...budget, '--rerank', '2', '--known', other]), /--known: \S+other\.jsonl:1: invalid subnet config for space 'fashion-mbv3':\n[\s\S]*\n\(is the file from another search space than 'fashion-mbv3'\?\)\ngive a dataset that 'hwnas collect' wrote for this space/);

@@ -144,6 +144,8 @@ describe('hwnas verify', () => {
     // Results written without re-ranking: no val accuracy measured by the search.
     assert.equal(ortRow.searchVal, null);
     assert.match(r.stdout, /^ort-cpu:1: no latency profile of this search space at the default path to compare this machine with$/m);
+    // The progress counts the two re-timings it skipped as done.
+    assert.match(r.stderr, /^ort-cpu:1: no latency profile of this space to re-time: times as measured$/m);
     assert.match(ortRow.latency.runtime, /^onnxruntime-node \S+ running search-ort-cpu-1\.onnx, 1 thread, batch 1$/);
     assert.match(tfjsRow.latency.runtime, /^tfjs-backend-wasm \S+ running the float graph of search-tfjs-wasm-1\.int8\.onnx, 1 thread, batch 1$/);
     assert.match(readFileSync(join(out, 'verify.md'), 'utf8'), /\| rpi4 \| 10 ms \| .* \| estimate only \| - \| - \| n\/a \| \[search-rpi4\.int8\.onnx\]\(search-rpi4\.int8\.onnx\) \|/);
