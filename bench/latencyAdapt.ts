@@ -8,7 +8,8 @@
  * Quantized subnets run with the int8 weight container that is faster here, as `hwnas profile
  * --adapt` measures them and exports for this target deploy them. For each N, `--draws` random
  * training sets of N pool subnets (split over the groups) adapt the source profile; the rest of
- * the pool is held out.
+ * the pool is held out. A source with an older version's model is re-fitted first, as `hwnas
+ * profile --adapt` does; each draw then also adapts its own model, side by side.
  *
  *   npm run bench:latency-adapt -- [--profile models/profiles/ort-cpu-1.json] [--pool 40]
  *     [--samples 5,10,20,50] [--draws 10] [--full FILE] [--json FILE]
@@ -122,31 +123,45 @@ async function main(): Promise<void> {
   const unadapted = agreement(new ProfileLatencyModel(given, lower).predict(pool.map((m) => m.config)), allActual);
   const rows: (string | number)[][] = [];
   const fmt = (a: Agreement) => [`${(100 * a.within10).toFixed(1)}%`, a.mape.toFixed(1), a.spearman.toFixed(3)];
-  rows.push(['0 (source as is)', pool.length, ...fmt(unadapted), '-']);
+  rows.push(['0 (source as is)', pool.length, ...fmt(unadapted), '-', '-', '-']);
   const results: Record<string, unknown>[] = [];
   const rng = new Rng(seed);
   for (const n of sizes) {
     if (n >= pool.length) fail(kName, `--samples ${n} leaves no held-out subnet in a pool of ${pool.length}: raise --pool`);
     const per: Agreement[] = [];
+    const perGroup = new Map<SubnetGroup, number[]>(groups.map((g) => [g, []]));
+    const asGiven: number[] = [];
     for (let d = 0; d < draws; d++) {
       const train = drawTraining(pool, groups, n, rng);
-      const { model } = adaptModel(source, [...train].map((i) => ({ config: pool[i].config, ms: pool[i].ms, weight: spreadWeight(pool[i].spread) })));
+      const samples = [...train].map((i) => ({ config: pool[i].config, ms: pool[i].ms, weight: spreadWeight(pool[i].spread) }));
       const held = pool.filter((_, i) => !train.has(i));
-      per.push(agreement(new ProfileLatencyModel({ ...source, model }, lower).predict(held.map((m) => m.config)), held.map((m) => m.ms)));
+      const predicted = new ProfileLatencyModel({ ...source, model: adaptModel(source, samples).model }, lower).predict(held.map((m) => m.config));
+      per.push(agreement(predicted, held.map((m) => m.ms)));
+      for (const g of groups) {
+        const mine = held.flatMap((m, i) => (m.group === g ? [i] : []));
+        perGroup.get(g)?.push(shareWithin(mine.map((i) => predicted[i]), mine.map((i) => held[i].ms), 10));
+      }
+      // The same draw adapting the source's own older model, as adaptations did before re-fitting it.
+      if (refit) asGiven.push(agreement(new ProfileLatencyModel({ ...given, model: adaptModel(given, samples).model }, lower).predict(held.map((m) => m.config)), held.map((m) => m.ms)).within10);
     }
     const avg: Agreement = { within10: mean(per.map((a) => a.within10)), mape: mean(per.map((a) => a.mape)), spearman: mean(per.map((a) => a.spearman)) };
-    rows.push([n, pool.length - n, ...fmt(avg), `${(100 * Math.min(...per.map((a) => a.within10))).toFixed(1)}%`]);
-    results.push({ samples: n, heldOut: pool.length - n, draws, mean: avg, worstWithin10: Math.min(...per.map((a) => a.within10)) });
+    const groupMeans = groups.map((g) => mean(perGroup.get(g) ?? []));
+    rows.push([n, pool.length - n, ...fmt(avg), groupMeans.map((x) => (100 * x).toFixed(0)).join(' / '), `${(100 * Math.min(...per.map((a) => a.within10))).toFixed(1)}%`,
+      refit ? `${(100 * mean(asGiven)).toFixed(1)}%` : '-']);
+    results.push({
+      samples: n, heldOut: pool.length - n, draws, mean: avg, worstWithin10: Math.min(...per.map((a) => a.within10)),
+      groupWithin10: Object.fromEntries(groups.map((g, i) => [g, groupMeans[i]])), ...(refit ? { sourceModelScaledWithin10: mean(asGiven) } : {}),
+    });
   }
   let fullAgreement: Agreement | undefined;
   if (full !== undefined) {
     // A full profile predicts at its own reference speed: put its predictions at this run's.
     const scale = full.reference !== undefined ? typicalRefMs / full.reference.ms : 1;
     fullAgreement = agreement(Array.from(new ProfileLatencyModel(full, lower).predict(pool.map((m) => m.config)), (ms) => ms * scale), allActual);
-    rows.push(['full profile measured here', pool.length, ...fmt(fullAgreement), '-']);
+    rows.push(['full profile measured here', pool.length, ...fmt(fullAgreement), '-', '-', '-']);
   }
-  rows.push(['re-measurement (noise ceiling)', pool.length, ...fmt(noise), '-']);
-  rows.push(['re-measurement, raw times', pool.length, ...fmt(rawNoise), '-']);
+  rows.push(['re-measurement (noise ceiling)', pool.length, ...fmt(noise), '-', '-', '-']);
+  rows.push(['re-measurement, raw times', pool.length, ...fmt(rawNoise), '-', '-', '-']);
 
   const [load1] = os.loadavg();
   console.log(`${kName}: ${args.profile} (${source.machine.cpuModel}, flags ${source.machine.cpuFlags?.join(' ') ?? 'not recorded'}) adapted to ` +
@@ -155,7 +170,8 @@ async function main(): Promise<void> {
   if (refit) console.log(refitNote(args.profile, refit, given.subnets.length));
   console.log(`pool: ${poolPerGroup} fresh subnets per group (${groups.join(', ')}), each measured twice in ${seconds.toFixed(0)} s; ` +
     `${draws} random training draws per N; quantized subnets with ${int8 === null ? 'the runtime\'s own' : `${int8.weightType} (${int8.int8OverUint8.toFixed(2)}x the uint8 time)`} weights; times at the reference subnet's median ${typicalRefMs.toFixed(3)} ms; load average ${load1.toFixed(1)} on ${os.availableParallelism()} cores at the end`);
-  console.log(markdownTable(['N (adaptation subnets)', 'held out', 'within +-10% (mean)', 'MAPE % (mean)', 'Spearman (mean)', 'within +-10% (worst draw)'], rows.map((r) => r.map(String))));
+  console.log(markdownTable(['N (adaptation subnets)', 'held out', 'within +-10% (mean)', 'MAPE % (mean)', 'Spearman (mean)', `within +-10% by group (${groups.join(' / ')})`, 'within +-10% (worst draw)',
+    'the source\'s own model scaled: within +-10%'], rows.map((r) => r.map(String))));
   if (args.json !== undefined) {
     writeFileSync(args.json, `${JSON.stringify({ profile: args.profile, machine: here, source: source.machine, sourceRefit: refit ?? null, int8, poolPerGroup, seconds, unadapted, noise, rawNoise, typicalRefMs, full: fullAgreement, results, pool }, null, 2)}\n`);
     console.log(`wrote ${args.json}`);
