@@ -10,6 +10,7 @@ import { loadLatencyProfile, type LatencyProfile } from '../latency/latencyProfi
 import { isTransformerProfileFile, loadTransformerProfile } from '../latency/transformer/transformerProfile.js';
 import { createBenchRuntime } from './benchRuntime.js';
 import { machineDifferences, machineInfo, type MachineInfo } from './machine.js';
+import { kDefaultAdaptOptions } from './adaptProfile.js';
 
 export interface ProfileMachineCheck {
   /** Target spec ('ort-cpu:1') and the profile file. */
@@ -23,8 +24,8 @@ export interface ProfileMachineCheck {
   transformerSpace?: string;
 }
 
-/** Samples `--adapt` is advised with. */
-export const kAdviseAdaptSamples = 30;
+/** Samples `--adapt` is advised with: its default. */
+export const kAdviseAdaptSamples = kDefaultAdaptOptions.samples;
 
 /** What a transformer profile takes to measure with the default options (BENCHMARKS.md: 117-200 s). */
 const kTransformerRemeasureMinutes = 3;

@@ -151,7 +151,7 @@ function runRefit(opts: ProfileCliOptions): void {
 
 async function runAdapt(opts: ProfileCliOptions): Promise<void> {
   const from = opts.adapt as string;
-  if (opts.out === undefined) throw new Error(`give --out for the adapted profile (e.g. --adapt ${from} --samples 20 --out mine.json)`);
+  if (opts.out === undefined) throw new Error(`give --out for the adapted profile (e.g. --adapt ${from} --samples ${kDefaultAdaptOptions.samples} --out mine.json)`);
   const source = loadLatencyProfile(from);
   const samples = opts.samples === undefined ? kDefaultAdaptOptions.samples : parseIntOption('samples', opts.samples, 1);
   const seed = opts.seed === undefined ? kDefaultAdaptOptions.seed : parseIntOption('seed', opts.seed, 0);

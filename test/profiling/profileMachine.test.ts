@@ -24,7 +24,7 @@ describe('profile machine checks', () => {
     assert.ok(check.differences.includes(`${here.cores + 2} vs ${here.cores} cores`));
     const [line] = describeMachineChecks([check]);
     assert.match(line, /^ort-cpu:1: latency profile other\.json was measured on another machine \(.*cores\), so its predicted latencies do not hold here/);
-    assert.match(line, /'hwnas profile --adapt other\.json --samples 30 --out my-ort-cpu-1\.json' and pass --profile ort-cpu:1=my-ort-cpu-1\.json/);
+    assert.match(line, /'hwnas profile --adapt other\.json --samples 50 --out my-ort-cpu-1\.json' and pass --profile ort-cpu:1=my-ort-cpu-1\.json/);
     assert.match(line, /'hwnas profile --target ort-cpu:1 --out my-ort-cpu-1\.json'/);
   });
 
