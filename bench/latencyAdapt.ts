@@ -22,7 +22,7 @@ import { loadLatencyProfile, type LatencyProfile } from '../latency/latencyProfi
 import { ProfileLatencyModel } from '../latency/ProfileLatencyModel.js';
 import { defaultProfilePath } from '../latency/measuredTarget.js';
 import { adaptModel } from '../profiling/adaptProfile.js';
-import { adaptableSource, refitNote, spreadWeight } from '../profiling/fittedProfile.js';
+import { adaptableSource, sourceNote, spreadWeight } from '../profiling/fittedProfile.js';
 import { createBenchRuntime } from '../profiling/benchRuntime.js';
 import { compareInt8Containers, withContainer } from '../profiling/int8Container.js';
 import { kDefaultSampler } from '../profiling/interleaved.js';
@@ -86,7 +86,8 @@ function drawTraining(pool: readonly Measured[], groups: readonly SubnetGroup[],
 async function main(): Promise<void> {
   // Adapted as `hwnas profile --adapt` adapts: an older version's model re-fitted first.
   const given: LatencyProfile = loadLatencyProfile(args.profile);
-  const { profile: source, refit } = adaptableSource(given, args.profile);
+  const prepared = adaptableSource(given, args.profile);
+  const { profile: source, refit } = prepared;
   const [poolPerGroup] = positiveInts('pool', args.pool);
   const sizes = positiveInts('samples', args.samples);
   const [draws] = positiveInts('draws', args.draws);
@@ -139,14 +140,15 @@ async function main(): Promise<void> {
       per.push(agreement(predicted, held.map((m) => m.ms)));
       for (const g of groups) {
         const mine = held.flatMap((m, i) => (m.group === g ? [i] : []));
-        perGroup.get(g)?.push(shareWithin(mine.map((i) => predicted[i]), mine.map((i) => held[i].ms), 10));
+        if (mine.length > 0) perGroup.get(g)!.push(shareWithin(mine.map((i) => predicted[i]), mine.map((i) => held[i].ms), 10));
       }
       // The same draw adapting the source's own older model, as adaptations did before re-fitting it.
       if (refit) asGiven.push(agreement(new ProfileLatencyModel({ ...given, model: adaptModel(given, samples).model }, lower).predict(held.map((m) => m.config)), held.map((m) => m.ms)).within10);
     }
     const avg: Agreement = { within10: mean(per.map((a) => a.within10)), mape: mean(per.map((a) => a.mape)), spearman: mean(per.map((a) => a.spearman)) };
-    const groupMeans = groups.map((g) => mean(perGroup.get(g) ?? []));
-    rows.push([n, pool.length - n, ...fmt(avg), groupMeans.map((x) => (100 * x).toFixed(0)).join(' / '), `${(100 * Math.min(...per.map((a) => a.within10))).toFixed(1)}%`,
+    // A group the draws left no held-out subnet of has no share (null).
+    const groupMeans = groups.map((g) => (perGroup.get(g)!.length > 0 ? mean(perGroup.get(g)!) : null));
+    rows.push([n, pool.length - n, ...fmt(avg), groupMeans.map((x) => (x === null ? '-' : (100 * x).toFixed(0))).join(' / '), `${(100 * Math.min(...per.map((a) => a.within10))).toFixed(1)}%`,
       refit ? `${(100 * mean(asGiven)).toFixed(1)}%` : '-']);
     results.push({
       samples: n, heldOut: pool.length - n, draws, mean: avg, worstWithin10: Math.min(...per.map((a) => a.within10)),
@@ -167,7 +169,8 @@ async function main(): Promise<void> {
   console.log(`${kName}: ${args.profile} (${source.machine.cpuModel}, flags ${source.machine.cpuFlags?.join(' ') ?? 'not recorded'}) adapted to ` +
     `${here.cpuModel}${here.cpuId ? `, ${here.cpuId}` : ''} (${cpuFlags()?.join(' ') ?? 'flags unknown'}), ${source.target}:${source.threads}, ${here.runtime.name} ${here.runtime.version}`);
   console.log(`differences: ${machineDifferences(source.machine, here).join('; ') || 'none'}`);
-  if (refit) console.log(refitNote(args.profile, refit, given.subnets.length));
+  const note = sourceNote(args.profile, prepared, given.subnets.length);
+  if (note !== undefined) console.log(note);
   console.log(`pool: ${poolPerGroup} fresh subnets per group (${groups.join(', ')}), each measured twice in ${seconds.toFixed(0)} s; ` +
     `${draws} random training draws per N; quantized subnets with ${int8 === null ? 'the runtime\'s own' : `${int8.weightType} (${int8.int8OverUint8.toFixed(2)}x the uint8 time)`} weights; times at the reference subnet's median ${typicalRefMs.toFixed(3)} ms; load average ${load1.toFixed(1)} on ${os.availableParallelism()} cores at the end`);
   console.log(markdownTable(['N (adaptation subnets)', 'held out', 'within +-10% (mean)', 'MAPE % (mean)', 'Spearman (mean)', `within +-10% by group (${groups.join(' / ')})`, 'within +-10% (worst draw)',

@@ -183,7 +183,8 @@ export function adaptModel(source: LatencyProfile, samples: readonly AdaptSample
     if (rows.length === 0) return { ...m, weights: m.weights.map((w) => w * fallback) };
     const { weights, adaptation } = adaptGroup(m.weights, rows, features);
     groups[name] = adaptation;
-    return { weights, ridge: m.ridge, crossValidated: adaptation.leaveOneOut };
+    // The source fit's markers (robust, weights >= 0) stay true of the scaled weights (every scale is >= 0).
+    return { ...m, weights, crossValidated: adaptation.leaveOneOut };
   };
   // The source's layout stays: its weights were fitted to features computed with it.
   const model: LatencyProfile['model'] = { features: [...features], ...(layout !== undefined ? { layout } : {}), float: source.model.float };
@@ -211,6 +212,8 @@ export interface AdaptOptions {
   floatOnly?: boolean;
   seed?: number;
   sampler?: Partial<SamplerSettings>;
+  /** Called before measuring with what was done to the source's model (adaptableSource). */
+  onSource?: (source: AdaptableSource) => void;
   onProgress?: (done: number, total: number) => void;
 }
 
@@ -223,16 +226,15 @@ export const kDefaultAdaptOptions = Object.freeze({ samples: 50, seed: 4242 });
 
 export interface AdaptRun {
   profile: LatencyProfile;
+  /** Measuring and fitting here (a re-fit of the source's model before is not counted). */
   seconds: number;
-  /** Set when the source's older model was re-fitted on its measurements first (adaptableSource). */
-  sourceRefit?: AdaptableSource['refit'];
 }
 
 /**
  * Measures `samples` random subnets (none of the source's own) on `runtime` and returns the
  * source profile adapted to this machine; a source whose model is an older version's is
- * re-fitted on its stored measurements first when that cross-validates as well
- * (adaptableSource). `from` names the source in the result and errors.
+ * re-fitted on its stored measurements first (adaptableSource, reported to `onSource`). `from`
+ * names the source in the result and errors.
  */
 export async function adaptProfile(runtime: BenchRuntime, given: LatencyProfile, from: string, options: AdaptOptions = {}): Promise<AdaptRun> {
   const o = { ...kDefaultAdaptOptions, ...options };
@@ -242,8 +244,10 @@ export async function adaptProfile(runtime: BenchRuntime, given: LatencyProfile,
   }
   const sampler: SamplerSettings = { ...kDefaultSampler, ...options.sampler };
   checkSampler(sampler);
+  const prepared = adaptableSource(given, from);
+  options.onSource?.(prepared);
+  const { profile: source, refit } = prepared;
   const t0 = Date.now();
-  const { profile: source, refit } = adaptableSource(given, from);
   const { space } = source;
   const exclude = new Set(source.subnets.map((s) => configKey(space, s.config)));
   const groups = options.floatOnly === true ? subnetGroups(false) : subnetGroups(source.bits);
@@ -278,5 +282,5 @@ export async function adaptProfile(runtime: BenchRuntime, given: LatencyProfile,
     reference: { config: refConfig, ms: round(typicalRefMs) },
     ...(int8 !== null ? { int8, measuredWeightType: int8.weightType } : {}),
   })), `the profile adapted from ${from}`);
-  return { profile, seconds, ...(refit ? { sourceRefit: refit } : {}) };
+  return { profile, seconds };
 }

@@ -7,7 +7,7 @@
  */
 import { layersOf } from '../space/layers.js';
 import { kProfileFormat, kProfileVersion, parseLatencyProfile, type LatencyProfile } from '../latency/latencyProfile.js';
-import { kFeatureSets, type FeatureSet } from '../latency/latencyFeatures.js';
+import { featureSetOf, kFeatureSets, type FeatureSet } from '../latency/latencyFeatures.js';
 import { nchwcBlockOf } from '../latency/runtimeFeatures.js';
 import { configKey } from '../space/searchSpace.js';
 import { configFeatures, runsQuantized } from '../latency/ProfileLatencyModel.js';
@@ -92,44 +92,52 @@ const kPlaceholderModel = Object.freeze({
   weights: new Array<number>(kFeatureSets.structure.length).fill(0), ridge: 0, crossValidated: { samples: 0, shareWithin10: 0, mape: 0 },
 });
 
-/** Share of a profile's subnets its model puts within +-10% in cross-validation (both groups, by their sample counts). */
+/** Share of a profile's subnets its model puts within +-10% in (nested, grouped) cross-validation, over both groups. */
 function crossValidatedShare(p: LatencyProfile): number {
   const groups = [p.model.float, ...(p.model.quantized ? [p.model.quantized] : [])].map((m) => m.crossValidated);
   const n = groups.reduce((a, g) => a + g.samples, 0);
   return n === 0 ? 0 : groups.reduce((a, g) => a + g.shareWithin10 * g.samples, 0) / n;
 }
 
-/** Fewest stored subnets a model of this version is re-fitted on (a full profile holds hundreds; the fit cross-validates in 5 folds). */
-const kMinRefitSubnets = 20;
-
-/** Whether a profile's model is this version's fit (the structure features, robust, weights >= 0). */
+/** Whether a profile's model is this version's fit: the structure features, fitted as kFitOptions.structure says. */
 export function hasCurrentModel(p: LatencyProfile): boolean {
-  return p.version === kProfileVersion && p.model.float.nonNegative === true && p.model.float.robust !== undefined;
+  const { robust, nonNegative } = kFitOptions.structure;
+  const m = p.model.float;
+  return featureSetOf(p.model.features) === 'structure' && m.robust === robust && (m.nonNegative === true) === (nonNegative === true);
 }
 
 export interface AdaptableSource {
   profile: LatencyProfile;
-  /** Set when the model was re-fitted: the cross-validated share within +-10% before and after. */
-  refit?: { version: number; before: number; after: number };
+  /** Set when an older model was re-fitted: the source's format version, the re-fit's cross-validated share within +-10%, and the time it took. */
+  refit?: { version: number; crossValidated: number; seconds: number };
+  /** Why an older model is adapted as it is (its measurements could not be re-fitted). */
+  kept?: string;
 }
 
 /**
- * The source an adaptation scales: a profile whose model is an older version's is re-fitted on
- * its stored measurements with this version's model first, when that fit cross-validates at
- * least as well (an adaptation cannot be better than the model it scales). Adapted profiles,
- * and profiles with fewer than kMinRefitSubnets subnets, are taken as they are.
+ * The source an adaptation scales (an adaptation cannot be better than the model it scales): a
+ * profile whose model is an older version's is re-fitted on its stored measurements with this
+ * version's model first - its features carry over to another processor (BENCHMARKS.md, issue
+ * 15: from a format-2 profile, 95.5% of held-out subnets within +-10% against 89.9% scaling its
+ * own model). When the measurements cannot be re-fitted (too few subnets of a group), the older
+ * model is taken as it is and `kept` says why. Adapted profiles are taken as they are.
  */
 export function adaptableSource(source: LatencyProfile, origin: string): AdaptableSource {
-  if (hasCurrentModel(source) || source.adapted !== undefined || source.subnets.length < kMinRefitSubnets) return { profile: source };
-  const refitted = refitProfile(JSON.parse(JSON.stringify(source)), origin);
-  const before = crossValidatedShare(source);
-  const after = crossValidatedShare(refitted);
-  return after >= before ? { profile: refitted, refit: { version: source.version, before, after } } : { profile: source };
+  if (hasCurrentModel(source) || source.adapted !== undefined) return { profile: source };
+  const t0 = Date.now();
+  try {
+    const refitted = refitProfile(JSON.parse(JSON.stringify(source)), origin);
+    return { profile: refitted, refit: { version: source.version, crossValidated: crossValidatedShare(refitted), seconds: (Date.now() - t0) / 1000 } };
+  } catch (err) {
+    return { profile: source, kept: `its measurements could not be re-fitted with this version's model (${(err as Error).message}): adapting its own model` };
+  }
 }
 
-/** One line saying that an adaptation's source was re-fitted first, and what that gained. */
-export function refitNote(from: string, refit: NonNullable<AdaptableSource['refit']>, subnets: number): string {
-  const pct = (x: number) => `${(100 * x).toFixed(1)}%`;
-  return `${from} holds a version-${refit.version} model: re-fitted on its ${subnets} stored subnets with this version's model before adapting ` +
-    `(5-fold CV within +-10%: ${pct(refit.before)} -> ${pct(refit.after)})`;
+/** What adapting `from` did to its model first (adaptableSource), as one line; undefined when it took it as it was. */
+export function sourceNote(from: string, s: AdaptableSource, subnets: number): string | undefined {
+  if (s.kept !== undefined) return `${from}: ${s.kept}`;
+  if (s.refit === undefined) return undefined;
+  const older = s.refit.version < kProfileVersion ? `a format-${s.refit.version} model` : 'a model fitted before every weight was >= 0';
+  return `${from} holds ${older}: re-fitted on its ${subnets} stored subnets with this version's model before adapting ` +
+    `(${s.refit.seconds.toFixed(0)} s; 5-fold CV within +-10%: ${(100 * s.refit.crossValidated).toFixed(1)}%)`;
 }

@@ -14,7 +14,7 @@ import { profileTransformerDevice } from '../pipeline/transformerProfile.js';
 import type { ResolvedTarget } from '../latency/targets.js';
 import { profilesUsed } from '../pipeline/search.js';
 import { adaptProfile } from '../profiling/adaptProfile.js';
-import { refitNote } from '../profiling/fittedProfile.js';
+import { hasCurrentModel, sourceNote } from '../profiling/fittedProfile.js';
 import { createBenchRuntime, type BenchRuntime } from '../profiling/benchRuntime.js';
 import { profileDrift } from '../profiling/profileDrift.js';
 import { machineDifferences, machineInfo } from '../profiling/machine.js';
@@ -129,8 +129,13 @@ export async function adaptForeignProfiles(
       continue;
     }
     process.stderr.write(`${c.target}: ${why}: adapting ${c.path} to this machine with ${samples} subnets measured here -> ${path}\n`);
-    const run = await adaptProfile(runtime, source, c.path, { samples, floatOnly });
-    if (run.sourceRefit) process.stderr.write(`${c.target}: ${refitNote(c.path, run.sourceRefit, source.subnets.length)}\n`);
+    const run = await adaptProfile(runtime, source, c.path, {
+      samples, floatOnly,
+      onSource: (s) => {
+        const note = sourceNote(c.path, s, source.subnets.length);
+        if (note !== undefined) process.stderr.write(`${c.target}: ${note}\n`);
+      },
+    });
     const weak = untrustedGroup(run.profile, trustShare, floatOnly);
     if (weak === null) {
       writeFileAtomic(path, `${JSON.stringify(run.profile)}\n`);
@@ -153,7 +158,9 @@ function madeHereBefore(path: string, source: LatencyProfile, sourcePath: string
   } catch {
     return undefined; // No usable earlier profile of this machine.
   }
-  const mine = cached.adapted === undefined ? cached.space.name === source.space.name : cached.adapted.from === sourcePath;
+  // An adaptation of an older source model made before such models were re-fitted first is not reused.
+  const stale = cached.adapted !== undefined && cached.adapted.sourceRefitFrom === undefined && !hasCurrentModel(source);
+  const mine = cached.adapted === undefined ? cached.space.name === source.space.name : cached.adapted.from === sourcePath && !stale;
   return mine && machineDifferences(cached.machine, machineInfo(runtime)).length === 0 ? cached : undefined;
 }
 

@@ -13,7 +13,7 @@ import { loadLatencyProfile, measuredWeightType } from '../../latency/latencyPro
 import { parseTargetSpec } from '../../latency/targets.js';
 import { createBenchRuntime } from '../../profiling/benchRuntime.js';
 import { evaluateProfile, kDefaultEvaluateOptions, type ProfileEvaluation } from '../../profiling/evaluateProfile.js';
-import { refitNote, refitProfile } from '../../profiling/fittedProfile.js';
+import { refitProfile, sourceNote } from '../../profiling/fittedProfile.js';
 import { checkProfileOptions, journalPath, kDefaultProfileOptions, profileDevice } from '../../profiling/profileDevice.js';
 import { checkOutputPath } from '../../util/fsErrors.js';
 import type { LatencyProfile, LinearModel } from '../../latency/latencyProfile.js';
@@ -167,6 +167,10 @@ async function runAdapt(opts: ProfileCliOptions): Promise<void> {
   let bar: Progress | undefined;
   const run = await adaptProfile(runtime, source, from, {
     samples, seed, sampler,
+    onSource: (s) => {
+      const note = sourceNote(from, s, source.subnets.length);
+      if (note !== undefined) console.log(note);
+    },
     onProgress: (done, total) => {
       bar ??= progressBar(total, 0, 'measuring {bar} {value}/{total} subnets | ETA {eta_formatted}');
       bar.update(done);
@@ -174,7 +178,6 @@ async function runAdapt(opts: ProfileCliOptions): Promise<void> {
   });
   (bar as Progress | undefined)?.stop();
   writeFileAtomic(opts.out, `${JSON.stringify(run.profile)}\n`);
-  if (run.sourceRefit) console.log(refitNote(from, run.sourceRefit, source.subnets.length));
   const groups = Object.entries(run.profile.adapted?.groups ?? {});
   const rows = groups.map(([name, g]) => {
     const scales = Object.values(g.scales);
@@ -196,7 +199,7 @@ export function registerProfile(program: Command): void {
     .option('--adapt <file>', 'adapt this profile (from another machine) to this one from --samples whole-subnet measurements here; writes --out')
     .option('--samples <n>', `with --adapt: whole subnets to measure here (default ${kDefaultAdaptOptions.samples})`)
     .option('--refit <file>', 're-fit the latency model of this profile on its stored measurements (written to --out, default in place)')
-    .option('--space <name|file>', 'search space to profile (a transformer space, e.g. fashion-vit, profiles on ort-cpu)', 'fashion-mbv3')
+    .option('--space <name|file>', 'search space to profile (a transformer space, e.g. fashion-vit, profiles on ort-cpu or tfjs-wasm)', 'fashion-mbv3')
     .option('--subnets <n>', `whole random subnets: for a profile, in total over the precision groups (default ${kDefaultProfileOptions.subnets}); ` +
       `with --evaluate, per group (default ${kDefaultEvaluateOptions.subnets})`)
     .option('--seed <n>', 'seed of the random subnets')

@@ -75,7 +75,7 @@ export function registerSearch(program: Command): void {
     .description('evolutionary search for the most accurate subnet within a latency budget per target, or the Pareto front (--pareto)')
     .option('--checkpoint <file>', 'supernet checkpoint: search its space and record it for export')
     .option('--space <name|file>', 'search space when no --checkpoint is given', 'fashion-mbv3')
-    .option('--predictor <file>', `accuracy predictor file written by hwnas fit (default: the shipped ${kShipped.predictors.mixed.file}, or ${kShipped.predictors.fp32.file} with --quant fp32)`)
+    .option('--predictor <file>', `accuracy predictor file written by hwnas fit (default: the shipped ${kShipped.predictors.mixed.file}, or ${kShipped.predictors.fp32.file} with --quant fp32; ${kShipped.transformer.predictor.file} for a ${kShipped.transformer.space} checkpoint)`)
     .option('--target <spec>', 'target NAME[:THREADS] (e.g. rpi4, ort-cpu:1); repeat for several', collect, [])
     .option('--max-latency <value>', 'budget of the --target in the same position (e.g. 1.5ms, 800us; proxies: a number in their unit)', collect, [])
     .option('--pareto', 'return the front of predicted accuracy vs latency per target (NSGA-II); budgets optional')

@@ -10,6 +10,7 @@ import { parseTransformerSpace } from '../../space/transformer/schema.js';
 import { transformerConfigKey } from '../../space/transformer/configs.js';
 import { kTransformerLatencyKinds, type TransformerLatencyKind } from '../../latency/transformer/types.js';
 import { parseLatency } from '../../pipeline/latencyArg.js';
+import { kShipped, shippedPath } from '../../pipeline/shippedModels.js';
 import { populationOptions } from '../../pipeline/search.js';
 import { runTransformerSearch } from '../../pipeline/transformerSearch.js';
 import { readCheckpointMeta } from '../../supernet/train/checkpoint.js';
@@ -64,7 +65,10 @@ export async function searchTransformerCommand(args: TransformerSearchArgs): Pro
   if (args.maxLatency.length > 1) throw new Error('give at most one --max-latency, for the one --target');
   const maxLatency = args.maxLatency.length === 1 ? parseLatency(args.maxLatency[0], 'ms', target) : undefined;
   if (maxLatency === undefined && args.pareto !== true) throw new Error(`give --max-latency for ${target} (e.g. 0.3ms), or --pareto for the front`);
-  if (args.predictor === undefined) throw new Error(`give the --predictor 'hwnas fit --space ${space.name}' wrote: no transformer predictor is shipped`);
+  // The shipped SuperTransformer's space has a shipped predictor; any other space needs its own.
+  const shipped = kShipped.transformer;
+  const predictor = args.predictor ?? (space.name === shipped.space ? shippedPath(shipped.predictor) : undefined);
+  if (predictor === undefined) throw new Error(`give the --predictor 'hwnas fit --space ${space.name}' wrote: hwnas ships one for ${shipped.space} only`);
   const profiles = args.profile.map((p) => p.split('='));
   const profile = profiles.find(([t]) => t === target || `${t}:1` === target || t === `${target}:1`)?.[1];
   if (profile === undefined || profiles.length !== 1) {
@@ -81,7 +85,7 @@ export async function searchTransformerCommand(args: TransformerSearchArgs): Pro
   if (finetuneEpochs > 0 && args.pareto === true) throw new Error('--finetune-epochs fine-tunes the SubTransformer a budget search chose: it does not apply to --pareto; drop one of them');
   const workers = parseIntOption('workers', args.workers, 1);
   checkOutputPath(args.out, { kind: 'folder', existing: args.force === true ? 'replace' : 'refuse' });
-  const job = { checkpoint: args.checkpoint, space, predictor: args.predictor, profile, latencyKind, target, maxLatency, pareto: args.pareto === true, options };
+  const job = { checkpoint: args.checkpoint, space, predictor, profile, latencyKind, target, maxLatency, pareto: args.pareto === true, options };
   await noteProfileFiles({ [target]: profile });
   // The data is checked before any search: a wrong --data stops the job before it writes anything.
   if (finetuneEpochs > 0) await startBackend(args);

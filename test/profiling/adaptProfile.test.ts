@@ -3,9 +3,9 @@ import { join } from 'node:path';
 import { describe, it } from 'node:test';
 import { kLatencyFeatures } from '../../latency/latencyFeatures.js';
 import { ProfileLatencyModel } from '../../latency/ProfileLatencyModel.js';
-import type { LatencyProfile } from '../../latency/latencyProfile.js';
+import type { LatencyProfile, LinearModel } from '../../latency/latencyProfile.js';
 import { adaptModel, adaptProfile, featureClass, fitScales, kFeatureClasses } from '../../profiling/adaptProfile.js';
-import { refitProfile } from '../../profiling/fittedProfile.js';
+import { refitProfile, type AdaptableSource } from '../../profiling/fittedProfile.js';
 import { subnetGraph } from '../../profiling/measureSubnet.js';
 import { profileDevice } from '../../profiling/profileDevice.js';
 import { sampleSubnets } from '../../profiling/subnetSets.js';
@@ -98,7 +98,8 @@ describe('adaptProfile', () => {
     const made = (await profileDevice(fakeRuntime({ overheadUs: 40 }), nano, out, { subnets: 30, sampler })).profile;
     // "Another machine": 300 us more per inference.
     const slower = fakeRuntime({ overheadUs: 340 });
-    const run = await adaptProfile(slower, made, 'p.json', { samples: 9, sampler });
+    const seen: AdaptableSource[] = [];
+    const run = await adaptProfile(slower, made, 'p.json', { samples: 9, sampler, onSource: (s) => seen.push(s) });
     const { profile } = run;
     assert.equal(profile.adapted?.from, 'p.json');
     assert.equal(profile.adapted?.samples, 9);
@@ -114,7 +115,7 @@ describe('adaptProfile', () => {
     const unadapted = new ProfileLatencyModel(made, lowerNano).predict(check);
     assert.ok(mape(adapted, actual) < 15 && mape(adapted, actual) < mape(unadapted, actual) / 3,
       `adapted MAPE ${mape(adapted, actual)} vs source ${mape(unadapted, actual)}`);
-    assert.equal(run.sourceRefit, undefined, 'a current model is adapted as it is');
+    assert.deepEqual(seen, [{ profile: made }], 'a current model is adapted as it is');
     assert.equal(profile.adapted?.sourceRefitFrom, undefined);
     await assert.rejects(adaptProfile(fakeRuntime({ threads: 2 }), made, 'p.json', { samples: 3, sampler }), /p\.json is a profile of ort-cpu:1, not of ort-cpu:2/);
     assert.throws(() => refitProfile(JSON.parse(JSON.stringify(profile)), 'a.json'), /a\.json was adapted from another profile/);
@@ -124,11 +125,23 @@ describe('adaptProfile', () => {
     const nano = nanoSpace();
     const sampler = { warmupRuns: 2, minSampleMs: 0, minRounds: 5, maxRounds: 10, targetSpread: 0.05 };
     const made = (await profileDevice(fakeRuntime(), nano, join(tempDir('hwnas-adapt-refit-'), 'p.json'), { subnets: 30, sampler })).profile;
-    const older: LatencyProfile = { ...made, version: 4 };
-    const run = await adaptProfile(fakeRuntime({ overheadUs: 200 }), older, 'old.json', { samples: 4, sampler });
-    assert.equal(run.sourceRefit?.version, 4);
+    // An older fit: free weights, and useless ones (all 0) that only a re-fit replaces.
+    const zero = (m: LinearModel): LinearModel => ({ ...m, nonNegative: undefined, weights: m.weights.map(() => 0) });
+    const older: LatencyProfile = { ...made, version: 4, model: { ...made.model, float: zero(made.model.float), quantized: zero(made.model.quantized!) } };
+    const seen: AdaptableSource[] = [];
+    const run = await adaptProfile(fakeRuntime({ overheadUs: 200 }), older, 'old.json', { samples: 4, sampler, onSource: (s) => seen.push(s) });
+    assert.equal(seen.length, 1);
+    assert.equal(seen[0].refit?.version, 4);
     assert.equal(run.profile.adapted?.sourceRefitFrom, 4);
     assert.equal(run.profile.version, 5);
+    assert.ok(run.profile.model.float.weights.some((w) => w > 0) && run.profile.model.float.nonNegative === true, 'the re-fitted model was adapted');
+
+    // Too few quantized subnets to re-fit: the older model is adapted as it is, and the reason given.
+    const thin: LatencyProfile = { ...older, model: made.model, subnets: [...made.subnets.filter((s) => s.config.wBits === undefined), ...made.subnets.filter((s) => s.config.wBits !== undefined).slice(0, 5)] };
+    const kept: AdaptableSource[] = [];
+    const adaptedThin = await adaptProfile(fakeRuntime({ overheadUs: 200 }), { ...thin, model: { ...made.model, float: { ...made.model.float, nonNegative: undefined } } }, 'thin.json', { samples: 4, sampler, onSource: (s) => kept.push(s) });
+    assert.match(kept[0].kept ?? '', /cannot fit the quantized latency model on 5 measured subnets/);
+    assert.equal(adaptedThin.profile.adapted?.sourceRefitFrom, undefined);
   });
 
   it('chooses the container here first and measures its subnets with it', async () => {

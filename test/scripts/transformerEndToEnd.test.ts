@@ -71,5 +71,7 @@ describe('a SuperTransformer end to end', () => {
     assert.match(noProfile.stderr, /give one --profile ort-cpu:1=FILE: the transformer latency profile of ort-cpu:1 \('hwnas profile --space tiny-vit/);
     const rerank = run('search', ...common, '--max-latency', '1ms', '--rerank', '3', '--out', join(dir, 'y'));
     assert.match(rerank.stderr, /is a SuperTransformer: --rerank applies to CNN supernets only; drop it/);
+    const noPredictor = run('search', '--checkpoint', ckpt, '--target', 'ort-cpu:1', '--profile', `ort-cpu:1=${profile}`, '--max-latency', '1ms', '--out', join(dir, 'z'));
+    assert.match(noPredictor.stderr, /give the --predictor 'hwnas fit --space tiny-vit' wrote: hwnas ships one for fashion-vit only/);
   });
 });
