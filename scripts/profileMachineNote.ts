@@ -14,7 +14,7 @@ import { profileTransformerDevice } from '../pipeline/transformerProfile.js';
 import type { ResolvedTarget } from '../latency/targets.js';
 import { profilesUsed } from '../pipeline/search.js';
 import { adaptProfile } from '../profiling/adaptProfile.js';
-import { hasCurrentModel, sourceNote } from '../profiling/fittedProfile.js';
+import { sourceNote } from '../profiling/fittedProfile.js';
 import { createBenchRuntime, type BenchRuntime } from '../profiling/benchRuntime.js';
 import { profileDrift } from '../profiling/profileDrift.js';
 import { machineDifferences, machineInfo } from '../profiling/machine.js';
@@ -158,9 +158,7 @@ function madeHereBefore(path: string, source: LatencyProfile, sourcePath: string
   } catch {
     return undefined; // No usable earlier profile of this machine.
   }
-  // An adaptation of an older source model made before such models were re-fitted first is not reused.
-  const stale = cached.adapted !== undefined && cached.adapted.sourceRefitFrom === undefined && !hasCurrentModel(source);
-  const mine = cached.adapted === undefined ? cached.space.name === source.space.name : cached.adapted.from === sourcePath && !stale;
+  const mine = cached.adapted === undefined ? cached.space.name === source.space.name : cached.adapted.from === sourcePath;
   return mine && machineDifferences(cached.machine, machineInfo(runtime)).length === 0 ? cached : undefined;
 }
 
