@@ -176,7 +176,7 @@ async function main(): Promise<void> {
   console.log(markdownTable(['N (adaptation subnets)', 'held out', 'within +-10% (mean)', 'MAPE % (mean)', 'Spearman (mean)', `within +-10% by group (${groups.join(' / ')})`, 'within +-10% (worst draw)',
     'the source\'s own model scaled: within +-10%'], rows.map((r) => r.map(String))));
   if (args.json !== undefined) {
-    writeFileSync(args.json, `${JSON.stringify({ profile: args.profile, machine: here, source: source.machine, sourceRefit: refit ?? null, int8, poolPerGroup, seconds, unadapted, noise, rawNoise, typicalRefMs, full: fullAgreement, results, pool }, null, 2)}\n`);
+    writeFileSync(args.json, `${JSON.stringify({ profile: args.profile, machine: here, source: source.machine, sourceRefit: refit ?? null, sourceKept: prepared.kept ?? null, int8, poolPerGroup, seconds, unadapted, noise, rawNoise, typicalRefMs, full: fullAgreement, results, pool }, null, 2)}\n`);
     console.log(`wrote ${args.json}`);
   }
 }

@@ -11,7 +11,7 @@ import { featureSetOf, kFeatureSets, type FeatureSet } from '../latency/latencyF
 import { nchwcBlockOf } from '../latency/runtimeFeatures.js';
 import { configKey } from '../space/searchSpace.js';
 import { configFeatures, runsQuantized } from '../latency/ProfileLatencyModel.js';
-import { fitLatencyModel, kTukey, type FitOptions, type FitSample } from './fitProfile.js';
+import { fitLatencyModel, kMinFitSamples, kTukey, type FitOptions, type FitSample } from './fitProfile.js';
 
 /**
  * Relative model error assumed when weighting subnets by their spread: a subnet measured to
@@ -119,18 +119,20 @@ export interface AdaptableSource {
  * profile whose model is an older version's is re-fitted on its stored measurements with this
  * version's model first - its features carry over to another processor (BENCHMARKS.md, issue
  * 15: from a format-2 profile, 95.5% of held-out subnets within +-10% against 89.9% scaling its
- * own model). When the measurements cannot be re-fitted (too few subnets of a group), the older
- * model is taken as it is and `kept` says why. Adapted profiles are taken as they are.
+ * own model). When a precision group has too few stored subnets to fit, the older model is taken
+ * as it is and `kept` says why. Adapted profiles are taken as they are.
  */
 export function adaptableSource(source: LatencyProfile, origin: string): AdaptableSource {
   if (hasCurrentModel(source) || source.adapted !== undefined) return { profile: source };
-  const t0 = Date.now();
-  try {
-    const refitted = refitProfile(JSON.parse(JSON.stringify(source)), origin);
-    return { profile: refitted, refit: { version: source.version, crossValidated: crossValidatedShare(refitted), seconds: (Date.now() - t0) / 1000 } };
-  } catch (err) {
-    return { profile: source, kept: `its measurements could not be re-fitted with this version's model (${(err as Error).message}): adapting its own model` };
+  const quantized = source.bits ? profileSamples(source).filter((s) => s.quantized).length : 0;
+  const counts = { float: source.subnets.length - quantized, ...(source.bits ? { quantized } : {}) };
+  const short = Object.entries(counts).filter(([, n]) => n < kMinFitSamples);
+  if (short.length > 0) {
+    return { profile: source, kept: `its ${short.map(([g, n]) => `${n} ${g}`).join(' and ')} subnets are fewer than the ${kMinFitSamples} a re-fit with this version's model needs: adapting its own model` };
   }
+  const t0 = Date.now();
+  const refitted = refitProfile(JSON.parse(JSON.stringify(source)), origin);
+  return { profile: refitted, refit: { version: source.version, crossValidated: crossValidatedShare(refitted), seconds: (Date.now() - t0) / 1000 } };
 }
 
 /** What adapting `from` did to its model first (adaptableSource), as one line; undefined when it took it as it was. */

@@ -86,7 +86,7 @@ export function registerDemo(program: Command): void {
     // Every option and input before any work.
     if (opts.data !== undefined) {
       throw new Error(`--data ${opts.data}: the demo of ${demo.shipped.space} runs its shipped supernet, trained on Fashion-MNIST; for your own data ` +
-        "train a supernet on it ('hwnas init --data DIR', 'hwnas train --data DIR ...') and run 'hwnas search' and 'hwnas verify' with --data (README: Your own data)");
+        "train a supernet on it ('hwnas init --data DIR --out space.json', 'hwnas train --space space.json --data DIR ...') and run 'hwnas search' and 'hwnas verify' with --data (README: Your own data)");
     }
     const targets = opts.target.length > 0 ? opts.target : [...kDemoTargets];
     const resolved = targets.map((t) => resolveTarget(t));

@@ -11,6 +11,8 @@ import { transformerConfigKey } from '../../space/transformer/configs.js';
 import { kTransformerLatencyKinds, type TransformerLatencyKind } from '../../latency/transformer/types.js';
 import { parseLatency } from '../../pipeline/latencyArg.js';
 import { kShipped, shippedPath } from '../../pipeline/shippedModels.js';
+import { sameSpace } from '../../space/sameSpace.js';
+import { resolveTransformerSpace } from '../../supernet/transformer/io.js';
 import { populationOptions } from '../../pipeline/search.js';
 import { runTransformerSearch } from '../../pipeline/transformerSearch.js';
 import { readCheckpointMeta } from '../../supernet/train/checkpoint.js';
@@ -59,16 +61,22 @@ function refuseCnnOnly(args: TransformerSearchArgs): void {
 
 export async function searchTransformerCommand(args: TransformerSearchArgs): Promise<void> {
   refuseCnnOnly(args);
-  const space = parseTransformerSpace(readCheckpointMeta<{ space: unknown }>(args.checkpoint).space);
+  const meta = readCheckpointMeta<TrainMeta<TransformerSpace>>(args.checkpoint);
+  const space = parseTransformerSpace(meta.space);
   if (args.target.length !== 1) throw new Error(`a SuperTransformer is searched for one target at a time: give one --target (got ${args.target.length})`);
   const [target] = args.target;
   if (args.maxLatency.length > 1) throw new Error('give at most one --max-latency, for the one --target');
   const maxLatency = args.maxLatency.length === 1 ? parseLatency(args.maxLatency[0], 'ms', target) : undefined;
   if (maxLatency === undefined && args.pareto !== true) throw new Error(`give --max-latency for ${target} (e.g. 0.3ms), or --pareto for the front`);
-  // The shipped SuperTransformer's space has a shipped predictor; any other space needs its own.
+  // A checkpoint of the shipped SuperTransformer's space trained on Fashion-MNIST has a shipped predictor; any other needs its own.
   const shipped = kShipped.transformer;
-  const predictor = args.predictor ?? (space.name === shipped.space ? shippedPath(shipped.predictor) : undefined);
-  if (predictor === undefined) throw new Error(`give the --predictor 'hwnas fit --space ${space.name}' wrote: hwnas ships one for ${shipped.space} only`);
+  const builtIn = resolveTransformerSpace(shipped.space);
+  const isShipped = builtIn !== undefined && sameSpace(space, builtIn) && (meta.data === undefined || meta.data.format === 'fashion-mnist');
+  const predictor = args.predictor ?? (isShipped ? shippedPath(shipped.predictor) : undefined);
+  if (predictor === undefined) {
+    throw new Error(`give the --predictor 'hwnas fit --space ${space.name}' wrote: hwnas ships one only for ${shipped.space} trained on Fashion-MNIST`);
+  }
+  if (args.predictor === undefined) console.log(`scoring with the shipped ${shipped.predictor.what} (${shipped.predictor.file})`);
   const profiles = args.profile.map((p) => p.split('='));
   const profile = profiles.find(([t]) => t === target || `${t}:1` === target || t === `${target}:1`)?.[1];
   if (profile === undefined || profiles.length !== 1) {
@@ -89,7 +97,7 @@ export async function searchTransformerCommand(args: TransformerSearchArgs): Pro
   await noteProfileFiles({ [target]: profile });
   // The data is checked before any search: a wrong --data stops the job before it writes anything.
   if (finetuneEpochs > 0) await startBackend(args);
-  const data = finetuneEpochs > 0 ? await loadTrainingData(args, space, readCheckpointMeta<TrainMeta<TransformerSpace>>(args.checkpoint).data, args.checkpoint) : undefined;
+  const data = finetuneEpochs > 0 ? await loadTrainingData(args, space, meta.data, args.checkpoint) : undefined;
   const file = await withOutputLock(args.out, () => buildFolderAtomic(args.out, async (dir) => {
     const found = await runTransformerSearch(job, join(dir, 'results.json'));
     if (data === undefined) return found;

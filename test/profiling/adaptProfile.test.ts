@@ -138,10 +138,16 @@ describe('adaptProfile', () => {
 
     // Too few quantized subnets to re-fit: the older model is adapted as it is, and the reason given.
     const thin: LatencyProfile = { ...older, model: made.model, subnets: [...made.subnets.filter((s) => s.config.wBits === undefined), ...made.subnets.filter((s) => s.config.wBits !== undefined).slice(0, 5)] };
+    // Events in order: what was done to the source comes before any measuring.
+    const events: string[] = [];
     const kept: AdaptableSource[] = [];
-    const adaptedThin = await adaptProfile(fakeRuntime({ overheadUs: 200 }), { ...thin, model: { ...made.model, float: { ...made.model.float, nonNegative: undefined } } }, 'thin.json', { samples: 4, sampler, onSource: (s) => kept.push(s) });
-    assert.match(kept[0].kept ?? '', /cannot fit the quantized latency model on 5 measured subnets/);
+    const adaptedThin = await adaptProfile(fakeRuntime({ overheadUs: 200 }), { ...thin, model: { ...made.model, float: { ...made.model.float, nonNegative: undefined } } }, 'thin.json', {
+      samples: 4, sampler, onSource: (s) => { kept.push(s); events.push('source'); }, onProgress: (done) => events.push(`measured ${done}`),
+    });
+    assert.deepEqual(events, ['source', 'measured 0', 'measured 1', 'measured 2', 'measured 3', 'measured 4']);
+    assert.equal(kept[0].kept, 'its 5 quantized subnets are fewer than the 10 a re-fit with this version\'s model needs: adapting its own model');
     assert.equal(adaptedThin.profile.adapted?.sourceRefitFrom, undefined);
+    assert.equal(adaptedThin.profile.model.float.nonNegative, undefined, 'an older fit claims nothing it did not have');
   });
 
   it('chooses the container here first and measures its subnets with it', async () => {

@@ -1,3 +1,4 @@
+import { fileURLToPath } from 'node:url';
 import assert from 'node:assert/strict';
 import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -10,6 +11,7 @@ import { hwnas } from '../fixtures/cli.js';
 import { kVitTargets, writeVitProfile } from '../fixtures/vitProfiles.js';
 
 const dir = mkdtempSync(join(tmpdir(), 'hwnas-vit-e2e-'));
+const kRoot = fileURLToPath(new URL('../../../', import.meta.url));
 after(() => rmSync(dir, { recursive: true, force: true }));
 const run = (...args: string[]) => hwnas(args);
 const ok = (r: ReturnType<typeof hwnas>) => assert.equal(r.status, 0, `${r.stdout}\n${r.stderr}`);
@@ -72,6 +74,11 @@ describe('a SuperTransformer end to end', () => {
     const rerank = run('search', ...common, '--max-latency', '1ms', '--rerank', '3', '--out', join(dir, 'y'));
     assert.match(rerank.stderr, /is a SuperTransformer: --rerank applies to CNN supernets only; drop it/);
     const noPredictor = run('search', '--checkpoint', ckpt, '--target', 'ort-cpu:1', '--profile', `ort-cpu:1=${profile}`, '--max-latency', '1ms', '--out', join(dir, 'z'));
-    assert.match(noPredictor.stderr, /give the --predictor 'hwnas fit --space tiny-vit' wrote: hwnas ships one for fashion-vit only/);
+    assert.match(noPredictor.stderr, /give the --predictor 'hwnas fit --space tiny-vit' wrote: hwnas ships one only for fashion-vit trained on Fashion-MNIST/);
+    // The shipped SuperTransformer is scored with its shipped predictor by default.
+    const shipped = run('search', '--checkpoint', join(kRoot, 'models/training/fashion-vit.ckpt'), '--target', 'ort-cpu:1', '--profile', `ort-cpu:1=${join(kRoot, 'models/vit/ort-cpu-1.json')}`,
+      '--max-latency', '0.5ms', '--generations', '1', '--population', '8', '--out', join(dir, 'shipped'));
+    ok(shipped);
+    assert.match(shipped.stdout, /^scoring with the shipped fashion-vit accuracy predictor \(models\/vit\/accuracy-fp32\.json\)$/m);
   });
 });
