@@ -126,7 +126,8 @@ export function readSamplesWith<C>(path: string, reader: ConfigReader<C>, fix?: 
 /** The line number (from 1) in `path` of its sample `index` as readSamplesWith counts them (blank lines skipped). */
 export function sampleLine(path: string, index: number): number {
   let seen = -1;
-  const lines = readFileSync(path, 'utf8').split('\n');
+  const text = readFileSync(path, 'utf8');
+  const lines = text.slice(0, text.lastIndexOf('\n') + 1).split('\n');
   for (let i = 0; i < lines.length; i++) {
     if (lines[i].trim() !== '' && ++seen === index) return i + 1;
   }

@@ -5,7 +5,7 @@ import { fileURLToPath } from 'node:url';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { collect, planConfigs } from '../../predictors/collect.js';
-import { loadDataset, readSamples, repairTail } from '../../predictors/samples.js';
+import { loadDataset, readSamples, repairTail, sampleLine } from '../../predictors/samples.js';
 import { lockPath } from '../../util/outputLock.js';
 import type { SubnetEvaluator } from '../../predictors/SubnetEvaluator.js';
 import type { AccuracySample } from '../../predictors/types.js';
@@ -194,5 +194,14 @@ describe('loadDataset', () => {
     assert.equal(d.duplicates, 2);
     assert.equal(d.partialBytes, 15);
     assert.deepEqual(keys(d.samples.map((s) => s.config)), keys(planConfigs(space, 3, 5, 'fp32')));
+  });
+});
+
+describe('sampleLine', () => {
+  it('numbers a sample by its line in the file as readSamples counts them: blank lines, CRLF and a torn last line', () => {
+    const path = join(mkdtempSync(join(tmpdir(), 'hwnas-lines-')), 'd.jsonl');
+    writeFileSync(path, '\r\n{"a":1}\r\n\r\n  \n{"a":2}\n{"a":3}\n{"a":');
+    assert.deepEqual([0, 1, 2].map((i) => sampleLine(path, i)), [2, 5, 6]);
+    assert.throws(() => sampleLine(path, 3), /d\.jsonl has no sample 4/);
   });
 });
