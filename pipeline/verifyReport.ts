@@ -3,6 +3,7 @@
  * latency; notes for the rows without a usable measured latency (estimate-only targets, flagged
  * measurements); and verify.json / verify.md in the output folder.
  */
+import { availableParallelism } from 'node:os';
 import type { MachineInfo } from '../profiling/machine.js';
 import { formatLatency } from './latencyArg.js';
 import { formatTable, markdownTable } from './table.js';
@@ -85,9 +86,29 @@ function driftNotes(rows: readonly VerifyRow[]): string[] {
   });
 }
 
-/** One line per row whose latency is not a usable measurement, saying why, then the drift of each measured target. */
-export function verifyNotes(rows: readonly VerifyRow[]): string[] {
-  return [...rowNotes(rows), ...driftNotes(rows)];
+/**
+ * One line per row whose latency is not a usable measurement, saying why, then the drift of each
+ * measured target, then each target whose intra-op threads take every one of the machine's `cores`.
+ */
+export function verifyNotes(rows: readonly VerifyRow[], cores: number = availableParallelism()): string[] {
+  return [...rowNotes(rows), ...driftNotes(rows), ...coreNotes(rows, cores)];
+}
+
+/**
+ * A multi-threaded measurement on a machine with no core to spare shares every core with the rest
+ * of the machine: measured on the 2-core machines of this project, two-thread sessions ran in
+ * phases up to 2x apart, slowing graphs with more operators most (BENCHMARKS.md, issue 15).
+ */
+function coreNotes(rows: readonly VerifyRow[], cores: number): string[] {
+  const seen = new Set<string>();
+  return rows.flatMap((row) => {
+    const threads = row.latency.measurement?.threads;
+    if (threads == null || threads < 2 || threads < cores || seen.has(row.target)) return [];
+    seen.add(row.target);
+    return [`${row.target}: its ${threads} intra-op threads take every core of this ${cores}-core machine, so its times move with whatever else runs on it ` +
+      '(on 2-core machines, phases up to 2x apart that slow graphs with more operators most): time it where the model will be deployed, ' +
+      'or beside a standard model in alternating rounds (npm run bench:baselines -- --compare)'];
+  });
 }
 
 function rowNotes(rows: readonly VerifyRow[]): string[] {
@@ -108,9 +129,9 @@ export function verifyTable(rows: readonly VerifyRow[]): string {
 }
 
 /** The Markdown table with a link to each exported model (`modelDir`: the models' folder relative to the document), then the notes. */
-export function verifyMarkdownTable(rows: readonly VerifyRow[], modelDir = '.'): string {
+export function verifyMarkdownTable(rows: readonly VerifyRow[], modelDir = '.', cores: number = availableParallelism()): string {
   const link = (row: VerifyRow): string => `[${row.model.file}](${modelDir === '.' ? '' : `${modelDir}/`}${row.model.file})`;
-  const notes = verifyNotes(rows).map((n) => `- ${n}`);
+  const notes = verifyNotes(rows, cores).map((n) => `- ${n}`);
   const runtimes = rows.filter((r) => r.latency.runtime !== null).map((r) => `- ${r.target}: ${r.latency.runtime}`);
   return [
     markdownTable([...kHeader, 'model'], rows.map((r) => [...cells(r), link(r)])),
@@ -135,7 +156,7 @@ export function verifyMarkdown(rows: readonly VerifyRow[], p: VerifyProvenance):
     `- machine: ${describeMachine(p.machine)}`,
     `- results: ${[...new Set(rows.map((r) => r.source))].join(', ')}`,
     '',
-    verifyMarkdownTable(rows),
+    verifyMarkdownTable(rows, '.', p.machine.cores),
     '',
   ].join('\n');
 }

@@ -64,7 +64,7 @@ describe('verify: latency at the profile\'s speed', () => {
     const table = verifyTable([steady]);
     assert.match(table, /^target\s+budget\s+predicted acc \(val\)\s+measured val \(search\)\s+test acc \(ONNX\)\s+predicted latency\s+measured median \(IQR\)\s+error %\s+error % at the profile's speed\s+within budget$/m);
     assert.match(table, /^ort-cpu:2\s+0\.25 ms\s+89\.18%\s+85\.53%\s+85\.25%\s+0\.1672 ms\s+0\.294 ms \(IQR 0\.01\)\s+-43\.1%\s+\+2\.9%\s+no$/m);
-    assert.deepEqual(verifyNotes([steady]), [
+    assert.deepEqual(verifyNotes([steady], 4), [
       "ort-cpu:2: this machine ran the profile's subnets at fp32 1.82x their profiled latency before timing and fp32 1.80x after (3 fp32 reference subnets of p.json re-timed each time): " +
         "it was not running as when profiled, so measured and predicted latencies differ by that much before any model error; the error at the profile's speed divides it out",
     ]);
@@ -76,5 +76,17 @@ describe('verify: latency at the profile\'s speed', () => {
     // Noisy re-timings are counted; a group none of whose references ran is unknown.
     const noisy: LatencyCheck = { ...latency, drift: { ...drift(1.82), flagged: 2, quantized: { references: 0, flagged: 0, ratio: null } } };
     assert.match(verifyNotes([row(float, 0.1672, noisy)])[0], /at fp32 1\.82x \(2 of 3 re-timings noisy\), quantized unknown \(none re-timed\) their profiled latency before timing/);
+  });
+
+  it('notes a target whose threads take every core of the machine, once', () => {
+    const two = row(float, 0.1672, { measurement: measurement(0.2), runtime: 'ort' });
+    const notes = verifyNotes([two, two], 2);
+    assert.deepEqual(notes, [
+      'ort-cpu:2: its 2 intra-op threads take every core of this 2-core machine, so its times move with whatever else runs on it (on 2-core machines, ' +
+        'phases up to 2x apart that slow graphs with more operators most): time it where the model will be deployed, or beside a standard model in ' +
+        'alternating rounds (npm run bench:baselines -- --compare)',
+    ]);
+    assert.deepEqual(verifyNotes([two], 4), []);
+    assert.deepEqual(verifyNotes([row(float, 0.1672, { measurement: { ...measurement(0.2), threads: 1 }, runtime: 'ort' })], 1), [], 'one thread on one core is not a multi-threaded session');
   });
 });
