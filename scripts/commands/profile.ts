@@ -142,6 +142,7 @@ function runRefit(opts: ProfileCliOptions): void {
   } catch (err) {
     throw new Error(`cannot read latency profile ${path}: ${(err as Error).message}`, { cause: err });
   }
+  refuseTransformerProfile(path, '--refit', 'its models are fitted when it is measured');
   if (out !== path) checkOutputPath(out, { kind: 'file', existing: 'replace' });
   const profile = refitProfile(data, path);
   writeFileAtomic(out, `${JSON.stringify(profile)}\n`);
@@ -149,9 +150,18 @@ function runRefit(opts: ProfileCliOptions): void {
   printModel(profile);
 }
 
+/** Refuses a transformer latency profile given to a CNN-only `flag`, naming the command that measures one here. */
+function refuseTransformerProfile(path: string, flag: string, why: string): void {
+  if (!isTransformerProfileFile(path)) return;
+  const p = JSON.parse(readFileSync(path, 'utf8')) as { space: { name: string }; target: string; threads: number };
+  throw new Error(`${flag} ${path}: this is a transformer latency profile (${p.space.name}), and ${why}; measure one on this machine with ` +
+    `'hwnas profile --space ${p.space.name} --target ${p.target}:${p.threads} --out FILE' (2-3 minutes)`);
+}
+
 async function runAdapt(opts: ProfileCliOptions): Promise<void> {
   const from = opts.adapt as string;
   if (opts.out === undefined) throw new Error(`give --out for the adapted profile (e.g. --adapt ${from} --samples ${kDefaultAdaptOptions.samples} --out mine.json)`);
+  refuseTransformerProfile(from, '--adapt', 'those are re-measured on a new machine, not adapted');
   const source = loadLatencyProfile(from);
   const samples = opts.samples === undefined ? kDefaultAdaptOptions.samples : parseIntOption('samples', opts.samples, 1);
   const seed = opts.seed === undefined ? kDefaultAdaptOptions.seed : parseIntOption('seed', opts.seed, 0);
