@@ -116,19 +116,36 @@ export const kReferenceRounds = 5;
 export async function pickTrained(
   space: SearchSpace, runs: readonly SearchRun[], profiles: Record<string, string>, models: readonly TrainedModel[],
 ): Promise<({ model: TrainedModel; predictedLatency: number } | null)[]> {
-  const picks: ({ model: TrainedModel; predictedLatency: number } | null)[] = [];
+  return (await predictedPerRun(space, runs, profiles, models)).map((predicted, k) => {
+    const within = predicted.filter((c) => c.predictedLatency <= (runs[k].max as number));
+    within.sort((a, b) => b.model.testAccuracy - a.model.testAccuracy);
+    return within[0] ?? null;
+  });
+}
+
+/** Per run with a budget, the trained model predicted fastest above it (what comes nearest when none fits), or null. */
+export async function nearestOverBudget(
+  space: SearchSpace, runs: readonly SearchRun[], profiles: Record<string, string>, models: readonly TrainedModel[],
+): Promise<({ model: TrainedModel; predictedLatency: number } | null)[]> {
+  return (await predictedPerRun(space, runs, profiles, models)).map((predicted, k) =>
+    predicted.filter((c) => c.predictedLatency > (runs[k].max as number)).sort((a, b) => a.predictedLatency - b.predictedLatency)[0] ?? null);
+}
+
+/** Each model's predicted latency on each run's target (none for a run without a budget). */
+async function predictedPerRun(
+  space: SearchSpace, runs: readonly SearchRun[], profiles: Record<string, string>, models: readonly TrainedModel[],
+): Promise<{ model: TrainedModel; predictedLatency: number }[][]> {
+  const out: { model: TrainedModel; predictedLatency: number }[][] = [];
   for (const run of runs) {
     if (run.max === undefined || models.length === 0) {
-      picks.push(null);
+      out.push([]);
       continue;
     }
     const model = await createTargetModel(run.resolved, (cfg) => layersOf(space, cfg), { profile: profiles[run.target] });
     const latencies = model.predict(models.map((m) => m.config));
-    const within = models.map((m, k) => ({ model: m, predictedLatency: latencies[k] })).filter((c) => c.predictedLatency <= (run.max as number));
-    within.sort((a, b) => b.model.testAccuracy - a.model.testAccuracy);
-    picks.push(within[0] ?? null);
+    out.push(models.map((m, k) => ({ model: m, predictedLatency: latencies[k] })));
   }
-  return picks;
+  return out;
 }
 
 /** The measurement with the median `medianMs` of `rounds`. */
@@ -184,7 +201,9 @@ const pct = (x: number): string => `${(100 * x).toFixed(2)}%`;
  * beside the standard model whose latency set the budget when it was timed with it; `shipped`
  * is how many trained models of the space hwnas ships.
  */
-export function trainedMarkdown(picks: readonly TrainedPick[], runs: readonly SearchRun[], shipped: number): string[] {
+export function trainedMarkdown(
+  picks: readonly TrainedPick[], runs: readonly SearchRun[], shipped: number, nearest: readonly ({ model: TrainedModel; predictedLatency: number } | null)[] = [],
+): string[] {
   const out = ['## Trained models within each budget', ''];
   if (shipped === 0) {
     out.push('hwnas ships no trained model of this space (`models/deploy/`): the searched configs above are its answer.', '');
@@ -202,12 +221,15 @@ export function trainedMarkdown(picks: readonly TrainedPick[], runs: readonly Se
   }
   out.push('| target | budget | model | test acc (recorded / measured) | predicted latency | measured median | within budget | against the standard model |', '|---|---|---|---|---|---|---|---|');
   // Every budget in the order searched: its pick, or the word that none fits.
-  for (const r of runs) {
-    if (r.max === undefined) continue;
+  runs.forEach((r, k) => {
+    if (r.max === undefined) return;
     const p = picks.find((x) => x.target === r.target && x.budget === r.max);
     if (p === undefined) {
-      out.push(`| ${r.target} | ${formatLatency(r.max, r.unit)} | none of them predicted within it | | | | | |`);
-      continue;
+      const near = nearest[k];
+      const nearText = near == null ? '' : ` (the nearest: ${near.model.name}, predicted at ${formatLatency(near.predictedLatency, r.unit)}, ` +
+        `${(100 * (near.predictedLatency / r.max - 1)).toFixed(1)}% over)`;
+      out.push(`| ${r.target} | ${formatLatency(r.max, r.unit)} | none of them predicted within it${nearText} | | | | | |`);
+      return;
     }
     const m = p.measurement;
     const measured = m === null ? 'not measured' : `${formatLatency(m.medianMs, 'ms')}${m.flagged ? ' (FLAGGED as too noisy)' : ''}`;
@@ -218,7 +240,7 @@ export function trainedMarkdown(picks: readonly TrainedPick[], runs: readonly Se
       (m === null ? '' : `, ${(m.medianMs / ref.medianMs).toFixed(2)}x its latency, faster in ${ref.fasterRounds} of ${ref.rounds} rounds`);
     out.push(`| ${p.target} | ${formatLatency(p.budget, p.unit)} | ${p.model.name} (\`${relative(kRoot, p.model.onnx)}\`) | ${pct(p.model.testAccuracy)} / ${pct(p.testAccuracy)} | ` +
       `${formatLatency(p.predictedLatency, p.unit)} | ${measured} | ${within} | ${against} |`);
-  }
+  });
   out.push('', ...[...new Set(picks.map((p) => p.model))].map((m) => `- ${m.name}: ${m.what}`), '');
   return out;
 }

@@ -39,7 +39,7 @@ import { kKnownPerBudget } from '../../pipeline/rerank.js';
 import { runVerify } from '../../pipeline/verify.js';
 import { baselineConfigs, baselineReference, baselinesMarkdown, timeBaselines } from '../../pipeline/baselines.js';
 import { spaceByName } from '../../space/defaultSpace.js';
-import { pickTrained, trainedMarkdown, trainedModels, verifyTrained } from '../../pipeline/trainedModels.js';
+import { nearestOverBudget, pickTrained, trainedMarkdown, trainedModels, verifyTrained } from '../../pipeline/trainedModels.js';
 import { timingInput } from '../../pipeline/verifyLatency.js';
 import { cliReporter } from '../progress.js';
 import { demoTransformerCommand } from './demoTransformerCmd.js';
@@ -161,7 +161,7 @@ export function registerDemo(program: Command): void {
         const trained = await verifyTrained(runs, await pickTrained(space, runs, profiles, trainedOfSpace), data.test, space.input.classes, input,
           (k) => (references[k] === undefined ? undefined : baselineReference(references[k] as string)));
         const baselines = await timeBaselines(resolved, input);
-        const trainedLines = trainedMarkdown(trained, runs, trainedOfSpace.length);
+        const trainedLines = trainedMarkdown(trained, runs, trainedOfSpace.length, await nearestOverBudget(space, runs, profiles, trainedOfSpace));
         const baselineLines = baselinesMarkdown(baselines.rows, baselines.missing);
         writeFileSync(join(dir, 'report.md'), demoMarkdown({
           baselines: baselineLines, trained: trainedLines,

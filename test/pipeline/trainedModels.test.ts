@@ -4,7 +4,7 @@ import { join } from 'node:path';
 import { describe, it } from 'node:test';
 import { macs } from '../../space/layers.js';
 import { spaceByName } from '../../space/defaultSpace.js';
-import { deployDir, pickTrained, trainedMarkdown, trainedModels, verifyTrained } from '../../pipeline/trainedModels.js';
+import { deployDir, nearestOverBudget, pickTrained, trainedMarkdown, trainedModels, verifyTrained } from '../../pipeline/trainedModels.js';
 import { kShipped, shippedPath } from '../../pipeline/shippedModels.js';
 import { baselineReference } from '../../pipeline/baselines.js';
 import { planSearchRuns } from '../../pipeline/search.js';
@@ -70,6 +70,14 @@ describe('trained models shipped for a space', () => {
     assert.ok(lines.includes(` MMAC | ${name} (\`models/deploy/${name}/model.onnx\`) |`), lines);
     assert.ok(lines.includes(`- ${name}: ${picks[1]?.model.what}`), lines);
     assert.ok(lines.includes(`| macs | ${formatLatency(runs[0].max as number, 'MMAC')} | none of them predicted within it |`), 'a budget none fits is said, not left out');
+    // With the nearest model over each budget: the fastest of those over it, and by how much.
+    const nearest = await nearestOverBudget(hybrid, runs, {}, models);
+    const over = models.filter((m) => macs(hybrid, m.config) / 1e6 > (runs[0].max as number));
+    const smallest = over.reduce((a, b) => (macs(hybrid, a.config) <= macs(hybrid, b.config) ? a : b));
+    assert.equal(nearest[0]?.model.name, smallest.name);
+    const near = trainedMarkdown(verified, runs, models.length, nearest).join('\n');
+    const overBy = (100 * ((nearest[0]?.predictedLatency as number) / (runs[0].max as number) - 1)).toFixed(1);
+    assert.ok(near.includes(`| none of them predicted within it (the nearest: ${smallest.name}, predicted at ${formatLatency(nearest[0]?.predictedLatency as number, 'MMAC')}, ${overBy}% over) |`), near);
     assert.match(trainedMarkdown([], runs.slice(0, 1), models.length).join('\n'), /None of them is predicted within the budget\./);
     assert.match(trainedMarkdown([], runs, 0).join('\n'), /hwnas ships no trained model of this space/);
   });
