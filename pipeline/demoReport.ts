@@ -131,7 +131,7 @@ export function demoMarkdown(r: DemoReport): string {
       "Each target's models are timed between two re-timings of its profile's reference subnets; the error at the profile's speed compares the prediction with the " +
       `measured median divided by how much slower or faster than when profiled the machine ran them (none for a measurement flagged as too noisy, or when that speed moved by more than ${100 * kSteadyDrift}% in between).`,
     '',
-    verifyMarkdownTable(r.rows, 'verify'),
+    verifyMarkdownTable(r.rows, 'verify', r.verify.machine.cores),
     '',
     ...(r.trained ?? []),
     ...(r.baselines ?? []),

@@ -215,7 +215,7 @@ export function trainedMarkdown(
       `measured here, in ${kReferenceRounds} alternating rounds with the standard model whose latency set the budget:`,
     '',
   );
-  if (picks.length === 0) {
+  if (picks.length === 0 && nearest.every((n) => n == null)) {
     out.push(`None of them is predicted within ${runs.length === 1 ? 'the budget' : 'any budget'}.`, '');
     return out;
   }

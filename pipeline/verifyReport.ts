@@ -105,9 +105,11 @@ function coreNotes(rows: readonly VerifyRow[], cores: number): string[] {
     const threads = row.latency.measurement?.threads;
     if (threads == null || threads < 2 || threads < cores || seen.has(row.target)) return [];
     seen.add(row.target);
+    const beside = row.target.startsWith('ort-cpu:')
+      ? `, or beside a standard model in alternating rounds ('npm run bench:baselines -- --target ${row.target} --compare mine=OUT/${row.model.file}', OUT the verify folder)`
+      : '';
     return [`${row.target}: its ${threads} intra-op threads take every core of this ${cores}-core machine, so its times move with whatever else runs on it ` +
-      '(on 2-core machines, phases up to 2x apart that slow graphs with more operators most): time it where the model will be deployed, ' +
-      'or beside a standard model in alternating rounds (npm run bench:baselines -- --compare)'];
+      `(on 2-core machines, phases up to 2x apart that slow graphs with more operators most): time it where the model will be deployed${beside}`];
   });
 }
 

@@ -27,7 +27,8 @@ import { progressBar, type Progress } from '../progress.js';
 import { formatTable } from '../../pipeline/table.js';
 import { describe, num, pct, samplerOf, warnIfBusy, type ProfileCliOptions } from './profileOptions.js';
 import { resolveTransformerSpace } from '../../supernet/transformer/io.js';
-import { isTransformerProfileFile } from '../../latency/transformer/transformerProfile.js';
+import { isTransformerProfileFile, parseTransformerProfile } from '../../latency/transformer/transformerProfile.js';
+import { isTransformerSpaceName } from '../../space/transformer/index.js';
 import { runTransformerEvaluate, runTransformerProfile } from './profileTransformerCmd.js';
 
 
@@ -153,15 +154,16 @@ function runRefit(opts: ProfileCliOptions): void {
 /** Refuses a transformer latency profile given to a CNN-only `flag`, naming the command that measures one here. */
 function refuseTransformerProfile(path: string, flag: string, why: string): void {
   if (!isTransformerProfileFile(path)) return;
-  const p = JSON.parse(readFileSync(path, 'utf8')) as { space: { name: string }; target: string; threads: number };
+  const p = parseTransformerProfile(JSON.parse(readFileSync(path, 'utf8')), path);
+  const space = isTransformerSpaceName(p.space.name) ? p.space.name : `SPACE.json (the file of space ${p.space.name})`;
   throw new Error(`${flag} ${path}: this is a transformer latency profile (${p.space.name}), and ${why}; measure one on this machine with ` +
-    `'hwnas profile --space ${p.space.name} --target ${p.target}:${p.threads} --out FILE' (2-3 minutes)`);
+    `'hwnas profile --space ${space} --target ${p.target}:${p.threads} --out FILE'`);
 }
 
 async function runAdapt(opts: ProfileCliOptions): Promise<void> {
   const from = opts.adapt as string;
-  if (opts.out === undefined) throw new Error(`give --out for the adapted profile (e.g. --adapt ${from} --samples ${kDefaultAdaptOptions.samples} --out mine.json)`);
   refuseTransformerProfile(from, '--adapt', 'those are re-measured on a new machine, not adapted');
+  if (opts.out === undefined) throw new Error(`give --out for the adapted profile (e.g. --adapt ${from} --samples ${kDefaultAdaptOptions.samples} --out mine.json)`);
   const source = loadLatencyProfile(from);
   const samples = opts.samples === undefined ? kDefaultAdaptOptions.samples : parseIntOption('samples', opts.samples, 1);
   const seed = opts.seed === undefined ? kDefaultAdaptOptions.seed : parseIntOption('seed', opts.seed, 0);

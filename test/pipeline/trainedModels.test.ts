@@ -79,6 +79,8 @@ describe('trained models shipped for a space', () => {
     const overBy = (100 * ((nearest[0]?.predictedLatency as number) / (runs[0].max as number) - 1)).toFixed(1);
     assert.ok(near.includes(`| none of them predicted within it (the nearest: ${smallest.name}, predicted at ${formatLatency(nearest[0]?.predictedLatency as number, 'MMAC')}, ${overBy}% over) |`), near);
     assert.match(trainedMarkdown([], runs.slice(0, 1), models.length).join('\n'), /None of them is predicted within the budget\./);
+    // No budget fits, but one comes near: its row says which and by how much.
+    assert.match(trainedMarkdown([], runs.slice(0, 1), models.length, nearest.slice(0, 1)).join('\n'), /\| none of them predicted within it \(the nearest: \S+, predicted at [\d.]+ MMAC, [\d.]+% over\) \|/);
     assert.match(trainedMarkdown([], runs, 0).join('\n'), /hwnas ships no trained model of this space/);
   });
 

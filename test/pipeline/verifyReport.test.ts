@@ -84,7 +84,7 @@ describe('verify: latency at the profile\'s speed', () => {
     assert.deepEqual(notes, [
       'ort-cpu:2: its 2 intra-op threads take every core of this 2-core machine, so its times move with whatever else runs on it (on 2-core machines, ' +
         'phases up to 2x apart that slow graphs with more operators most): time it where the model will be deployed, or beside a standard model in ' +
-        'alternating rounds (npm run bench:baselines -- --compare)',
+        "alternating rounds ('npm run bench:baselines -- --target ort-cpu:2 --compare mine=OUT/search-ort-cpu-2.onnx', OUT the verify folder)",
     ]);
     assert.deepEqual(verifyNotes([two], 4), []);
     assert.deepEqual(verifyNotes([row(float, 0.1672, { measurement: { ...measurement(0.2), threads: 1 }, runtime: 'ort' })], 1), [], 'one thread on one core is not a multi-threaded session');
