@@ -124,7 +124,7 @@ export interface AdaptableSource {
  */
 export function adaptableSource(source: LatencyProfile, origin: string): AdaptableSource {
   if (hasCurrentModel(source) || source.adapted !== undefined) return { profile: source };
-  const quantized = source.bits ? profileSamples(source).filter((s) => s.quantized).length : 0;
+  const quantized = source.bits ? source.subnets.filter((s) => runsQuantized(layersOf(source.space, s.config), source.bits)).length : 0;
   const counts = { float: source.subnets.length - quantized, ...(source.bits ? { quantized } : {}) };
   const short = Object.entries(counts).filter(([, n]) => n < kMinFitSamples);
   if (short.length > 0) {
